@@ -1,0 +1,123 @@
+//! Fixed-size byte newtypes (keys, hashes, signatures) that encode as raw bytes in postcard and as
+//! lowercase hex in human-readable formats (JSON, TOML).
+
+use serde::de::{Error as _, SeqAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::fmt;
+
+macro_rules! fixed_bytes {
+    ($(#[$doc:meta])* $name:ident, $len:expr) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub struct $name(pub [u8; $len]);
+
+        impl $name {
+            pub const LEN: usize = $len;
+
+            pub fn as_bytes(&self) -> &[u8; $len] {
+                &self.0
+            }
+
+            pub fn to_hex(&self) -> String {
+                hex::encode(self.0)
+            }
+
+            /// Parses lowercase or uppercase hex of exactly the right length.
+            pub fn from_hex(text: &str) -> Result<Self, String> {
+                let raw = hex::decode(text.trim()).map_err(|e| {
+                    format!("not hex ({e}); expected {} hex characters", $len * 2)
+                })?;
+                let array: [u8; $len] = raw.as_slice().try_into().map_err(|_| {
+                    format!(
+                        "expected {} hex characters ({} bytes), got {}",
+                        $len * 2,
+                        $len,
+                        text.trim().len()
+                    )
+                })?;
+                Ok(Self(array))
+            }
+
+            /// The first 8 bytes as hex, for logs and tables.
+            pub fn short(&self) -> String {
+                hex::encode(&self.0[..8])
+            }
+        }
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "{}({})", stringify!($name), self.short())
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.to_hex())
+            }
+        }
+
+        impl Serialize for $name {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                if serializer.is_human_readable() {
+                    serializer.serialize_str(&self.to_hex())
+                } else {
+                    use serde::ser::SerializeTuple;
+                    let mut tuple = serializer.serialize_tuple($len)?;
+                    for byte in &self.0 {
+                        tuple.serialize_element(byte)?;
+                    }
+                    tuple.end()
+                }
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                if deserializer.is_human_readable() {
+                    let text = String::deserialize(deserializer)?;
+                    Self::from_hex(&text).map_err(D::Error::custom)
+                } else {
+                    struct TupleVisitor;
+                    impl<'de> Visitor<'de> for TupleVisitor {
+                        type Value = $name;
+                        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                            write!(f, "{} bytes", $len)
+                        }
+                        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<$name, A::Error> {
+                            let mut out = [0u8; $len];
+                            for (i, slot) in out.iter_mut().enumerate() {
+                                *slot = seq
+                                    .next_element()?
+                                    .ok_or_else(|| A::Error::invalid_length(i, &self))?;
+                            }
+                            Ok($name(out))
+                        }
+                    }
+                    deserializer.deserialize_tuple($len, TupleVisitor)
+                }
+            }
+        }
+    };
+}
+
+fixed_bytes!(
+    /// A BLAKE3 hash: entry ids, network ids, payload commitments.
+    Hash32,
+    32
+);
+fixed_bytes!(
+    /// An ed25519 public key (city key or committee key).
+    PublicKey,
+    32
+);
+fixed_bytes!(
+    /// An ed25519 signature.
+    SignatureBytes,
+    64
+);
+
+impl Hash32 {
+    pub fn of(bytes: &[u8]) -> Self {
+        Hash32(*blake3::hash(bytes).as_bytes())
+    }
+}

@@ -1,0 +1,299 @@
+//! Signed log entries: the header a city signs, the entry (header and signature), the salted
+//! payload it commits to, and the wire form that carries both.
+
+use crate::bytes::{Hash32, PublicKey, SignatureBytes};
+use crate::codec;
+use crate::error::RecordError;
+use crate::keys::SecretKey;
+use crate::limits::{MAX_ENTRY_BYTES, MAX_PAYLOAD_BYTES, MAX_WIRE_ENTRY_BYTES};
+use crate::payload::Payload;
+use crate::FORMAT_VERSION;
+use serde::{Deserialize, Serialize};
+
+/// Domain separation: a city signs this tag followed by the header's canonical bytes.
+pub const ENTRY_SIGNING_TAG: &[u8] = b"coalition/entry/v1";
+pub const SALT_LEN: usize = 16;
+const SIGNATURE_LEN: usize = 64;
+
+/// BLAKE3 of the entry's bytes (header bytes followed by the signature).
+pub type EntryId = Hash32;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EntryHeader {
+    pub version: u8,
+    pub network_id: Hash32,
+    pub author: PublicKey,
+    pub seq: u64,
+    pub prev: Option<EntryId>,
+    /// Informational only: never used for ordering.
+    pub timestamp_ms: i64,
+    pub kind: u16,
+    /// BLAKE3(salt || payload bytes).
+    pub payload_commitment: Hash32,
+    pub payload_len: u32,
+}
+
+impl EntryHeader {
+    pub fn signing_message(header_bytes: &[u8]) -> Vec<u8> {
+        let mut message = Vec::with_capacity(ENTRY_SIGNING_TAG.len() + header_bytes.len());
+        message.extend_from_slice(ENTRY_SIGNING_TAG);
+        message.extend_from_slice(header_bytes);
+        message
+    }
+}
+
+/// A decoded entry with the exact bytes it came from. Holding one says nothing about validity
+/// beyond canonical decoding; see [`VerifiedEntry`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignedEntry {
+    pub header: EntryHeader,
+    pub signature: SignatureBytes,
+    bytes: Vec<u8>,
+    id: EntryId,
+}
+
+impl SignedEntry {
+    /// Rules, in order: size limit, decode, canonical encoding, format version.
+    pub fn decode(bytes: &[u8]) -> Result<Self, RecordError> {
+        if bytes.len() > MAX_ENTRY_BYTES {
+            return Err(RecordError::TooLarge {
+                what: "entry",
+                size: bytes.len(),
+                limit: MAX_ENTRY_BYTES,
+            });
+        }
+        if bytes.len() <= SIGNATURE_LEN {
+            return Err(RecordError::Malformed {
+                what: "entry",
+                detail: format!(
+                    "{} bytes is too short for a header and signature",
+                    bytes.len()
+                ),
+            });
+        }
+        let (header_bytes, signature) = bytes.split_at(bytes.len() - SIGNATURE_LEN);
+        let header: EntryHeader =
+            codec::decode_canonical("entry header", header_bytes, MAX_ENTRY_BYTES)?;
+        if header.version != FORMAT_VERSION {
+            return Err(RecordError::UnsupportedVersion {
+                what: "entry",
+                found: header.version,
+                expected: FORMAT_VERSION,
+            });
+        }
+        let mut sig = [0u8; SIGNATURE_LEN];
+        sig.copy_from_slice(signature);
+        Ok(SignedEntry {
+            header,
+            signature: SignatureBytes(sig),
+            bytes: bytes.to_vec(),
+            id: Hash32::of(bytes),
+        })
+    }
+
+    /// Signs a new entry carrying `payload`, with a fresh random salt.
+    pub fn create(
+        key: &SecretKey,
+        network_id: Hash32,
+        seq: u64,
+        prev: Option<EntryId>,
+        timestamp_ms: i64,
+        payload: &Payload,
+    ) -> (SignedEntry, PayloadBlob) {
+        Self::create_with_salt(
+            key,
+            network_id,
+            seq,
+            prev,
+            timestamp_ms,
+            payload,
+            rand::random(),
+        )
+    }
+
+    /// As [`SignedEntry::create`] with a given salt (test vectors, reproducible fixtures).
+    pub fn create_with_salt(
+        key: &SecretKey,
+        network_id: Hash32,
+        seq: u64,
+        prev: Option<EntryId>,
+        timestamp_ms: i64,
+        payload: &Payload,
+        salt: [u8; SALT_LEN],
+    ) -> (SignedEntry, PayloadBlob) {
+        let blob = PayloadBlob {
+            salt,
+            bytes: payload.to_bytes(),
+        };
+        let header = EntryHeader {
+            version: FORMAT_VERSION,
+            network_id,
+            author: key.public(),
+            seq,
+            prev,
+            timestamp_ms,
+            kind: payload.kind().code(),
+            payload_commitment: blob.commitment(),
+            payload_len: u32::try_from(blob.bytes.len()).unwrap_or(u32::MAX),
+        };
+        let header_bytes = codec::encode(&header);
+        let signature = key.sign(&EntryHeader::signing_message(&header_bytes));
+        let mut bytes = header_bytes;
+        bytes.extend_from_slice(&signature.0);
+        let id = Hash32::of(&bytes);
+        (
+            SignedEntry {
+                header,
+                signature,
+                bytes,
+                id,
+            },
+            blob,
+        )
+    }
+
+    pub fn id(&self) -> EntryId {
+        self.id
+    }
+
+    pub fn bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    pub fn header_bytes(&self) -> &[u8] {
+        &self.bytes[..self.bytes.len() - SIGNATURE_LEN]
+    }
+
+    pub fn check_network(&self, network_id: &Hash32) -> Result<(), RecordError> {
+        if &self.header.network_id != network_id {
+            return Err(RecordError::WrongNetwork {
+                expected: *network_id,
+                found: self.header.network_id,
+            });
+        }
+        Ok(())
+    }
+
+    /// The rule "signature": strict ed25519 verification by the header's author.
+    pub fn verify_signature(&self) -> Result<(), RecordError> {
+        let message = EntryHeader::signing_message(self.header_bytes());
+        if self.header.author.verify(&message, &self.signature) {
+            Ok(())
+        } else {
+            Err(RecordError::BadSignature {
+                author: self.header.author,
+            })
+        }
+    }
+}
+
+/// A payload's bytes and the salt that blinds its commitment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PayloadBlob {
+    pub salt: [u8; SALT_LEN],
+    pub bytes: Vec<u8>,
+}
+
+impl PayloadBlob {
+    pub fn commitment(&self) -> Hash32 {
+        let mut hasher = blake3::Hasher::new();
+        hasher.update(&self.salt);
+        hasher.update(&self.bytes);
+        Hash32(*hasher.finalize().as_bytes())
+    }
+
+    /// Rules, in order: size limit, payload length, payload commitment, decode, canonical
+    /// encoding, payload kind, payload schema.
+    pub fn check_against(&self, header: &EntryHeader) -> Result<Payload, RecordError> {
+        if self.bytes.len() > MAX_PAYLOAD_BYTES {
+            return Err(RecordError::TooLarge {
+                what: "payload",
+                size: self.bytes.len(),
+                limit: MAX_PAYLOAD_BYTES,
+            });
+        }
+        if usize::try_from(header.payload_len).ok() != Some(self.bytes.len()) {
+            return Err(RecordError::PayloadLengthMismatch {
+                declared: header.payload_len,
+                actual: self.bytes.len(),
+            });
+        }
+        if self.commitment() != header.payload_commitment {
+            return Err(RecordError::CommitmentMismatch);
+        }
+        let payload = Payload::decode(&self.bytes)?;
+        if payload.kind().code() != header.kind {
+            return Err(RecordError::KindMismatch {
+                declared: header.kind,
+                actual: payload.kind().code(),
+            });
+        }
+        payload.validate()?;
+        Ok(payload)
+    }
+}
+
+/// What travels in gossip and sync and what the store keeps: the entry's bytes and, unless it was
+/// erased, its salted payload.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WireEntry {
+    pub entry: Vec<u8>,
+    pub payload: Option<PayloadBlob>,
+}
+
+impl WireEntry {
+    pub fn new(entry: &SignedEntry, payload: Option<PayloadBlob>) -> Self {
+        WireEntry {
+            entry: entry.bytes().to_vec(),
+            payload,
+        }
+    }
+
+    pub fn to_bytes(&self) -> Vec<u8> {
+        codec::encode(self)
+    }
+
+    pub fn decode(bytes: &[u8]) -> Result<Self, RecordError> {
+        codec::decode_canonical("wire entry", bytes, MAX_WIRE_ENTRY_BYTES)
+    }
+}
+
+/// An entry that passed every stateless rule (network, signature, payload) and the roster rule at
+/// the time it was checked. Only [`VerifiedEntry::verify`] and [`VerifiedEntry::trusted`] make one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VerifiedEntry {
+    pub entry: SignedEntry,
+    pub payload: Option<(PayloadBlob, Payload)>,
+}
+
+impl VerifiedEntry {
+    /// Runs the signature and payload rules on an entry whose cheap rules (decode, network,
+    /// roster, chain) the caller has already applied.
+    pub fn verify(entry: SignedEntry, blob: Option<PayloadBlob>) -> Result<Self, RecordError> {
+        entry.verify_signature()?;
+        Self::with_verified_signature(entry, blob)
+    }
+
+    /// For entries whose signature was checked in a batch by the caller.
+    pub fn with_verified_signature(
+        entry: SignedEntry,
+        blob: Option<PayloadBlob>,
+    ) -> Result<Self, RecordError> {
+        let payload = match blob {
+            Some(blob) => {
+                let payload = blob.check_against(&entry.header)?;
+                Some((blob, payload))
+            }
+            None => None,
+        };
+        Ok(VerifiedEntry { entry, payload })
+    }
+
+    pub fn id(&self) -> EntryId {
+        self.entry.id()
+    }
+
+    pub fn to_wire(&self) -> WireEntry {
+        WireEntry::new(&self.entry, self.payload.as_ref().map(|(b, _)| b.clone()))
+    }
+}

@@ -1,0 +1,69 @@
+//! Secret keys (city keys, committee keys) and their file form: 64 lowercase hex characters of
+//! the ed25519 seed followed by a newline.
+
+use crate::bytes::{PublicKey, SignatureBytes};
+use ed25519_dalek::{Signer, SigningKey, VerifyingKey};
+
+/// An ed25519 signing key. Debug output never shows the secret.
+#[derive(Clone)]
+pub struct SecretKey(SigningKey);
+
+impl SecretKey {
+    pub fn generate() -> Self {
+        SecretKey(SigningKey::from_bytes(&rand::random::<[u8; 32]>()))
+    }
+
+    pub fn from_seed(seed: [u8; 32]) -> Self {
+        SecretKey(SigningKey::from_bytes(&seed))
+    }
+
+    pub fn public(&self) -> PublicKey {
+        PublicKey(self.0.verifying_key().to_bytes())
+    }
+
+    pub fn sign(&self, message: &[u8]) -> SignatureBytes {
+        SignatureBytes(self.0.sign(message).to_bytes())
+    }
+
+    /// The key file's text: the seed as hex and a newline.
+    pub fn to_file_text(&self) -> String {
+        format!("{}\n", hex::encode(self.0.to_bytes()))
+    }
+
+    pub fn from_file_text(text: &str) -> Result<Self, String> {
+        let raw = hex::decode(text.trim()).map_err(|e| {
+            format!("a key file holds 64 hex characters; this one is not hex ({e})")
+        })?;
+        let seed: [u8; 32] = raw.as_slice().try_into().map_err(|_| {
+            format!(
+                "a key file holds 64 hex characters; this one holds {}",
+                text.trim().len()
+            )
+        })?;
+        Ok(SecretKey::from_seed(seed))
+    }
+}
+
+impl std::fmt::Debug for SecretKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "SecretKey(public {})", self.public().short())
+    }
+}
+
+impl PublicKey {
+    /// Parses the key as a curve point, refusing keys of small order ("weak" keys), for which a
+    /// signature could verify for many messages.
+    pub fn verifying_key(&self) -> Option<VerifyingKey> {
+        let key = VerifyingKey::from_bytes(&self.0).ok()?;
+        (!key.is_weak()).then_some(key)
+    }
+
+    /// Strict single verification (canonical R and s, no weak keys).
+    pub fn verify(&self, message: &[u8], signature: &SignatureBytes) -> bool {
+        let Some(key) = self.verifying_key() else {
+            return false;
+        };
+        let sig = ed25519_dalek::Signature::from_bytes(&signature.0);
+        key.verify_strict(message, &sig).is_ok()
+    }
+}

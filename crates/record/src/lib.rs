@@ -1,0 +1,37 @@
+//! Coalition records: the charter that defines a coalition, the committee-signed roster of member
+//! cities, the signed append-only entries of each city's log and the payloads they commit to.
+//!
+//! Everything here is pure (no I/O, no async): canonical encoding, hashing, signing, and the
+//! validation rules, each failing with a [`RecordError`] that names the rule it broke. The byte
+//! layouts are specified in `docs/PROTOCOL.md`.
+
+pub mod bytes;
+pub mod chain;
+pub mod charter;
+pub mod codec;
+pub mod entry;
+pub mod error;
+pub mod keys;
+pub mod limits;
+pub mod payload;
+pub mod roster;
+pub mod schema;
+pub mod taxonomy;
+
+pub use bytes::{Hash32, PublicKey, SignatureBytes};
+pub use chain::{chain_position, ChainPosition};
+pub use charter::Charter;
+pub use entry::{EntryHeader, EntryId, PayloadBlob, SignedEntry, VerifiedEntry, WireEntry};
+pub use error::RecordError;
+pub use keys::SecretKey;
+pub use payload::{
+    ActivityReport, ActivityUpdate, CommitmentReport, Contact, Indicator, LangText, Payload,
+    PayloadKind, Period, Practice, ReportStatus, UpdateCategory,
+};
+pub use roster::{CityStatus, Roster, RosterAction, RosterChange, SignedRosterChange};
+
+/// Version byte leading every signed structure of this protocol.
+pub const FORMAT_VERSION: u8 = 1;
+
+/// The BLAKE3 hash of a coalition's charter: scopes every entry, topic and data directory.
+pub type NetworkId = Hash32;

@@ -1,0 +1,391 @@
+//! The roster: the committee-signed chain of membership changes, and the member list it yields.
+//!
+//! Roster change n+1 names the id of change n and carries signatures over its canonical bytes
+//! from at least `threshold` distinct committee keys. A change's id is the hash of the change
+//! alone, so signatures can be gathered one by one without changing what is being signed.
+
+use crate::bytes::{Hash32, PublicKey, SignatureBytes};
+use crate::charter::Charter;
+use crate::codec;
+use crate::error::RecordError;
+use crate::limits::MAX_ROSTER_CHANGE_BYTES;
+use crate::schema;
+use crate::FORMAT_VERSION;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Domain separation: committee signatures are over this tag followed by the change's bytes.
+pub const ROSTER_SIGNING_TAG: &[u8] = b"coalition/roster-change/v1";
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RosterAction {
+    Admit {
+        city: PublicKey,
+        name: String,
+        country: String,
+    },
+    Suspend {
+        city: PublicKey,
+        reason: String,
+    },
+    Readmit {
+        city: PublicKey,
+    },
+    RotateKey {
+        old: PublicKey,
+        new: PublicKey,
+    },
+    Revoke {
+        city: PublicKey,
+        /// Entries with seq above this are refused; those at or below stay valid.
+        cutoff_seq: u64,
+        reason: String,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RosterChange {
+    pub version: u8,
+    pub network_id: Hash32,
+    /// Roster version this change creates: 1, 2, 3…
+    pub seq: u64,
+    pub prev: Option<Hash32>,
+    pub timestamp_ms: i64,
+    pub action: RosterAction,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommitteeSignature {
+    pub signer: PublicKey,
+    pub signature: SignatureBytes,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignedRosterChange {
+    pub change: RosterChange,
+    pub signatures: Vec<CommitteeSignature>,
+}
+
+impl RosterChange {
+    pub fn canonical_bytes(&self) -> Vec<u8> {
+        codec::encode(self)
+    }
+
+    pub fn id(&self) -> Hash32 {
+        Hash32::of(&self.canonical_bytes())
+    }
+
+    pub fn signing_message(&self) -> Vec<u8> {
+        let mut message = ROSTER_SIGNING_TAG.to_vec();
+        message.extend_from_slice(&self.canonical_bytes());
+        message
+    }
+}
+
+impl SignedRosterChange {
+    pub fn unsigned(change: RosterChange) -> Self {
+        SignedRosterChange {
+            change,
+            signatures: Vec::new(),
+        }
+    }
+
+    /// Adds `key`'s signature; signing twice with one key replaces the earlier signature.
+    pub fn sign_with(&mut self, key: &crate::keys::SecretKey) {
+        let signer = key.public();
+        let signature = key.sign(&self.change.signing_message());
+        self.signatures.retain(|s| s.signer != signer);
+        self.signatures
+            .push(CommitteeSignature { signer, signature });
+        self.signatures.sort_by_key(|s| s.signer);
+    }
+
+    pub fn id(&self) -> Hash32 {
+        self.change.id()
+    }
+
+    pub fn to_bytes(&self) -> Vec<u8> {
+        codec::encode(self)
+    }
+
+    pub fn decode(bytes: &[u8]) -> Result<Self, RecordError> {
+        codec::decode_canonical("roster change", bytes, MAX_ROSTER_CHANGE_BYTES)
+    }
+
+    /// Counts valid signatures by distinct committee keys; a key that signs twice counts once,
+    /// a signature by a non-committee key or one that does not verify counts for nothing.
+    pub fn valid_committee_signers(&self, charter: &Charter) -> usize {
+        let message = self.change.signing_message();
+        let mut signers: Vec<PublicKey> = self
+            .signatures
+            .iter()
+            .filter(|s| charter.is_committee(&s.signer) && s.signer.verify(&message, &s.signature))
+            .map(|s| s.signer)
+            .collect();
+        signers.sort();
+        signers.dedup();
+        signers.len()
+    }
+
+    /// Checks version, network and the committee threshold. Chain order is checked by
+    /// [`Roster::apply`].
+    pub fn verify(&self, charter: &Charter) -> Result<(), RecordError> {
+        if self.change.version != FORMAT_VERSION {
+            return Err(RecordError::UnsupportedVersion {
+                what: "roster change",
+                found: self.change.version,
+                expected: FORMAT_VERSION,
+            });
+        }
+        let network_id = charter.network_id();
+        if self.change.network_id != network_id {
+            return Err(RecordError::WrongNetwork {
+                expected: network_id,
+                found: self.change.network_id,
+            });
+        }
+        let valid = self.valid_committee_signers(charter);
+        let threshold = usize::from(charter.threshold);
+        if valid < threshold {
+            return Err(RecordError::BelowThreshold { valid, threshold });
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum CityStatus {
+    Active,
+    Suspended {
+        reason: String,
+    },
+    Revoked {
+        cutoff_seq: u64,
+        reason: String,
+    },
+    /// The key was replaced by `new`; entries under this key are refused from now on.
+    Rotated {
+        new: PublicKey,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CityMember {
+    pub key: PublicKey,
+    pub name: String,
+    pub country: String,
+    pub status: CityStatus,
+    /// Roster version that admitted this key.
+    pub admitted_in: u64,
+}
+
+/// The member list at one roster version, built by applying changes in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Roster {
+    pub network_id: Hash32,
+    /// Roster version (the seq of the last applied change); 0 before any change.
+    pub version: u64,
+    pub head: Option<Hash32>,
+    pub cities: BTreeMap<PublicKey, CityMember>,
+}
+
+impl Roster {
+    pub fn empty(network_id: Hash32) -> Self {
+        Roster {
+            network_id,
+            version: 0,
+            head: None,
+            cities: BTreeMap::new(),
+        }
+    }
+
+    /// Builds the roster from a full history of changes, verifying each.
+    pub fn from_history(
+        charter: &Charter,
+        history: &[SignedRosterChange],
+    ) -> Result<Self, RecordError> {
+        let mut roster = Roster::empty(charter.network_id());
+        for change in history {
+            roster.apply(charter, change)?;
+        }
+        Ok(roster)
+    }
+
+    /// Checks that `change` is the next valid change (signatures, order, preconditions) without
+    /// applying it.
+    pub fn check(&self, charter: &Charter, signed: &SignedRosterChange) -> Result<(), RecordError> {
+        signed.verify(charter)?;
+        let change = &signed.change;
+        if change.seq != self.version + 1 {
+            return Err(RecordError::RosterChange(format!(
+                "roster is at version {}, this change is version {}",
+                self.version, change.seq
+            )));
+        }
+        if change.prev != self.head {
+            return Err(RecordError::RosterChange(format!(
+                "change version {} does not name the current roster head as its previous",
+                change.seq
+            )));
+        }
+        let member = |key: &PublicKey| {
+            self.cities
+                .get(key)
+                .ok_or_else(|| RecordError::RosterChange(format!("{key} is not on the roster")))
+        };
+        match &change.action {
+            RosterAction::Admit {
+                city,
+                name,
+                country,
+            } => {
+                if self.cities.contains_key(city) {
+                    return Err(RecordError::RosterChange(format!(
+                        "{city} is already on the roster"
+                    )));
+                }
+                if city.verifying_key().is_none() {
+                    return Err(RecordError::RosterChange(format!(
+                        "{city} is not a valid ed25519 public key"
+                    )));
+                }
+                schema::short_text("name", name, true)?;
+                schema::country("country", country)?;
+            }
+            RosterAction::Suspend { city, .. } => {
+                if member(city)?.status != CityStatus::Active {
+                    return Err(RecordError::RosterChange(format!(
+                        "{city} is not active, so it cannot be suspended"
+                    )));
+                }
+            }
+            RosterAction::Readmit { city } => {
+                if !matches!(member(city)?.status, CityStatus::Suspended { .. }) {
+                    return Err(RecordError::RosterChange(format!(
+                        "{city} is not suspended, so it cannot be readmitted"
+                    )));
+                }
+            }
+            RosterAction::RotateKey { old, new } => {
+                if member(old)?.status != CityStatus::Active {
+                    return Err(RecordError::RosterChange(format!(
+                        "{old} is not active, so its key cannot be rotated"
+                    )));
+                }
+                if self.cities.contains_key(new) || new.verifying_key().is_none() {
+                    return Err(RecordError::RosterChange(format!(
+                        "the new key {new} is already on the roster or not a valid key"
+                    )));
+                }
+            }
+            RosterAction::Revoke { city, .. } => {
+                member(city)?;
+            }
+        }
+        Ok(())
+    }
+
+    pub fn apply(
+        &mut self,
+        charter: &Charter,
+        signed: &SignedRosterChange,
+    ) -> Result<(), RecordError> {
+        self.check(charter, signed)?;
+        let change = &signed.change;
+        match &change.action {
+            RosterAction::Admit {
+                city,
+                name,
+                country,
+            } => {
+                self.cities.insert(
+                    *city,
+                    CityMember {
+                        key: *city,
+                        name: name.clone(),
+                        country: country.clone(),
+                        status: CityStatus::Active,
+                        admitted_in: change.seq,
+                    },
+                );
+            }
+            RosterAction::Suspend { city, reason } => {
+                self.set_status(
+                    city,
+                    CityStatus::Suspended {
+                        reason: reason.clone(),
+                    },
+                );
+            }
+            RosterAction::Readmit { city } => self.set_status(city, CityStatus::Active),
+            RosterAction::RotateKey { old, new } => {
+                if let Some(previous) = self.cities.get(old).cloned() {
+                    self.cities.insert(
+                        *new,
+                        CityMember {
+                            key: *new,
+                            status: CityStatus::Active,
+                            admitted_in: change.seq,
+                            ..previous
+                        },
+                    );
+                }
+                self.set_status(old, CityStatus::Rotated { new: *new });
+            }
+            RosterAction::Revoke {
+                city,
+                cutoff_seq,
+                reason,
+            } => self.set_status(
+                city,
+                CityStatus::Revoked {
+                    cutoff_seq: *cutoff_seq,
+                    reason: reason.clone(),
+                },
+            ),
+        }
+        self.version = change.seq;
+        self.head = Some(change.id());
+        Ok(())
+    }
+
+    fn set_status(&mut self, key: &PublicKey, status: CityStatus) {
+        if let Some(member) = self.cities.get_mut(key) {
+            member.status = status;
+        }
+    }
+
+    /// The rule "author on roster": may `author` append an entry at `seq` now?
+    pub fn check_author(&self, author: &PublicKey, seq: u64) -> Result<&CityMember, RecordError> {
+        let member = self
+            .cities
+            .get(author)
+            .ok_or(RecordError::UnknownAuthor { author: *author })?;
+        match &member.status {
+            CityStatus::Active => Ok(member),
+            CityStatus::Suspended { .. } | CityStatus::Rotated { .. } => {
+                Err(RecordError::AuthorSuspended {
+                    author: *author,
+                    city: member.name.clone(),
+                })
+            }
+            CityStatus::Revoked { cutoff_seq, .. } if seq <= *cutoff_seq => Ok(member),
+            CityStatus::Revoked { cutoff_seq, .. } => Err(RecordError::AuthorRevoked {
+                author: *author,
+                city: member.name.clone(),
+                cutoff: *cutoff_seq,
+                seq,
+            }),
+        }
+    }
+
+    pub fn find_by_name(&self, name_or_key: &str) -> Option<&CityMember> {
+        let wanted = name_or_key.trim();
+        self.cities.values().find(|m| {
+            m.name.eq_ignore_ascii_case(wanted)
+                || m.key.to_hex() == wanted.to_ascii_lowercase()
+                || (wanted.len() >= 8 && m.key.to_hex().starts_with(&wanted.to_ascii_lowercase()))
+        })
+    }
+}

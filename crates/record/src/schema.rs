@@ -1,0 +1,338 @@
+//! The payload schema rule: each check names the field it refused and why, in words a coordinator
+//! can act on ("practice.commitments: 11 is not a Ten-Point-Plan commitment (1 to 10)").
+
+use crate::error::RecordError;
+use crate::limits::{MAX_LANGUAGES, MAX_LIST_ITEMS, MAX_SHORT_TEXT_BYTES, MAX_TEXT_BYTES};
+use crate::payload::{ActivityReport, ActivityUpdate, LangText, Practice};
+use crate::taxonomy;
+
+type Result<T = ()> = std::result::Result<T, RecordError>;
+
+pub fn practice(prefix: &str, p: &Practice) -> Result {
+    let f = |name: &str| format!("{prefix}.{name}");
+    lang_text(&f("title"), &p.title, true, MAX_SHORT_TEXT_BYTES)?;
+    lang_text(&f("summary"), &p.summary, true, MAX_TEXT_BYTES)?;
+    for (name, text) in [
+        ("body", &p.body),
+        ("rationale", &p.rationale),
+        ("approach", &p.approach),
+        ("results", &p.results),
+        ("transferability", &p.transferability),
+    ] {
+        lang_text(&f(name), text, false, MAX_TEXT_BYTES)?;
+    }
+    commitments(&f("commitments"), &p.commitments, true)?;
+    for (name, list) in [
+        ("themes", &p.themes),
+        ("target_groups", &p.target_groups),
+        ("partners", &p.partners),
+    ] {
+        short_list(&f(name), list)?;
+    }
+    short_text(&f("city"), &p.city, true)?;
+    country(&f("country"), &p.country)?;
+    date(&f("period.start"), &p.period.start)?;
+    if let Some(end) = &p.period.end {
+        date(&f("period.end"), end)?;
+        if end.as_str() < p.period.start.as_str() {
+            return Err(RecordError::schema(
+                f("period.end"),
+                format!("{end} is before the start {}", p.period.start),
+            ));
+        }
+    }
+    links(&f("links"), &p.links)?;
+    if let Some(contact) = &p.contact {
+        short_text(&f("contact.name"), &contact.name, true)?;
+        for (name, value) in [
+            ("contact.role", &contact.role),
+            ("contact.email", &contact.email),
+            ("contact.phone", &contact.phone),
+        ] {
+            if let Some(v) = value {
+                short_text(&f(name), v, false)?;
+            }
+        }
+        if let Some(email) = &contact.email {
+            if !email.contains('@') {
+                return Err(RecordError::schema(
+                    f("contact.email"),
+                    format!("'{email}' is not an e-mail address"),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+pub fn update(u: &ActivityUpdate) -> Result {
+    date("update.date", &u.date)?;
+    lang_text("update.title", &u.title, true, MAX_SHORT_TEXT_BYTES)?;
+    lang_text("update.text", &u.text, true, MAX_TEXT_BYTES)?;
+    commitments("update.commitments", &u.commitments, false)?;
+    links("update.links", &u.links)
+}
+
+pub fn report(r: &ActivityReport) -> Result {
+    short_text("report.city", &r.city, true)?;
+    country("report.country", &r.country)?;
+    report_period("report.period", &r.period)?;
+    lang_text("report.narrative", &r.narrative, false, MAX_TEXT_BYTES)?;
+    if r.commitments.is_empty() {
+        return Err(RecordError::schema(
+            "report.commitments",
+            "a report covers at least one commitment",
+        ));
+    }
+    if r.commitments.len() > taxonomy::COMMITMENTS.len() {
+        return Err(RecordError::schema(
+            "report.commitments",
+            "at most one entry per commitment",
+        ));
+    }
+    let mut seen = Vec::new();
+    for (i, item) in r.commitments.iter().enumerate() {
+        let field = format!("report.commitments[{i}]");
+        commitment(&format!("{field}.commitment"), item.commitment)?;
+        if seen.contains(&item.commitment) {
+            return Err(RecordError::schema(
+                format!("{field}.commitment"),
+                format!("commitment {} is reported twice", item.commitment),
+            ));
+        }
+        seen.push(item.commitment);
+        lang_text(
+            &format!("{field}.narrative"),
+            &item.narrative,
+            false,
+            MAX_TEXT_BYTES,
+        )?;
+        if item.indicators.len() > MAX_LIST_ITEMS {
+            return Err(too_many(&format!("{field}.indicators")));
+        }
+        for (j, ind) in item.indicators.iter().enumerate() {
+            let f = format!("{field}.indicators[{j}]");
+            short_text(&format!("{f}.name"), &ind.name, true)?;
+            short_text(&format!("{f}.unit"), &ind.unit, false)?;
+            if !ind.value.is_finite() {
+                return Err(RecordError::schema(
+                    format!("{f}.value"),
+                    "must be a finite number",
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+pub fn commitment(field: &str, id: u8) -> Result {
+    if taxonomy::commitment(id).is_none() {
+        return Err(RecordError::schema(
+            field,
+            format!("{id} is not a Ten-Point-Plan commitment (1 to 10)"),
+        ));
+    }
+    Ok(())
+}
+
+pub fn commitments(field: &str, ids: &[u8], required: bool) -> Result {
+    if required && ids.is_empty() {
+        return Err(RecordError::schema(
+            field,
+            "name at least one Ten-Point-Plan commitment (1 to 10)",
+        ));
+    }
+    for id in ids {
+        commitment(field, *id)?;
+    }
+    if ids.windows(2).any(|w| w[0] >= w[1]) {
+        return Err(RecordError::schema(
+            field,
+            "list each commitment once, in increasing order",
+        ));
+    }
+    Ok(())
+}
+
+pub fn lang_text(field: &str, text: &LangText, required: bool, limit: usize) -> Result {
+    if required && text.values().all(|t| t.trim().is_empty()) {
+        return Err(RecordError::schema(
+            field,
+            "required: give it in at least one language, e.g. en = \"…\"",
+        ));
+    }
+    if text.len() > MAX_LANGUAGES {
+        return Err(RecordError::schema(
+            field,
+            format!("at most {MAX_LANGUAGES} languages"),
+        ));
+    }
+    for (tag, value) in text {
+        language_tag(field, tag)?;
+        if value.len() > limit {
+            return Err(RecordError::schema(
+                format!("{field}.{tag}"),
+                format!("{} bytes is over the limit of {limit} bytes", value.len()),
+            ));
+        }
+    }
+    Ok(())
+}
+
+pub fn short_text(field: &str, value: &str, required: bool) -> Result {
+    if required && value.trim().is_empty() {
+        return Err(RecordError::schema(
+            field,
+            "required, and must not be blank",
+        ));
+    }
+    if value.len() > MAX_SHORT_TEXT_BYTES {
+        return Err(RecordError::schema(
+            field,
+            format!(
+                "{} bytes is over the limit of {MAX_SHORT_TEXT_BYTES} bytes",
+                value.len()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+fn too_many(field: &str) -> RecordError {
+    RecordError::schema(field, format!("at most {MAX_LIST_ITEMS} items"))
+}
+
+fn short_list(field: &str, items: &[String]) -> Result {
+    if items.len() > MAX_LIST_ITEMS {
+        return Err(too_many(field));
+    }
+    for (i, item) in items.iter().enumerate() {
+        short_text(&format!("{field}[{i}]"), item, true)?;
+    }
+    Ok(())
+}
+
+fn links(field: &str, items: &[String]) -> Result {
+    short_list(field, items)?;
+    for (i, link) in items.iter().enumerate() {
+        if !(link.starts_with("https://") || link.starts_with("http://")) {
+            return Err(RecordError::schema(
+                format!("{field}[{i}]"),
+                format!("'{link}' is not an http(s) link"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// A BCP 47 language tag in its usual case: `en`, `fr`, `de-AT`, `zh-Hant`, `es-419`.
+pub fn language_tag(field: &str, tag: &str) -> Result {
+    let bad = || {
+        RecordError::schema(
+            field,
+            format!("'{tag}' is not a BCP 47 language tag (use e.g. en, fr, de-AT, pt-BR)"),
+        )
+    };
+    let mut parts = tag.split('-');
+    let primary = parts.next().unwrap_or_default();
+    if !(2..=3).contains(&primary.len()) || !primary.bytes().all(|b| b.is_ascii_lowercase()) {
+        return Err(bad());
+    }
+    for sub in parts {
+        let ok = match sub.len() {
+            2 => sub.bytes().all(|b| b.is_ascii_uppercase()),
+            3 => sub.bytes().all(|b| b.is_ascii_digit()),
+            4 => {
+                let b = sub.as_bytes();
+                b[0].is_ascii_uppercase() && b[1..].iter().all(|c| c.is_ascii_lowercase())
+            }
+            5..=8 => sub
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()),
+            _ => false,
+        };
+        if !ok {
+            return Err(bad());
+        }
+    }
+    Ok(())
+}
+
+/// ISO 3166-1 alpha-2 codes, officially assigned.
+const COUNTRIES: &str = "AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR BS BT BV BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM DO DZ EC EE EG EH ER ES ET FI FJ FK FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS GT GU GW GY HK HM HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE JM JO JP KE KG KH KI KM KN KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK ML MM MN MO MP MQ MR MS MT MU MV MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM PN PR PS PT PW PY QA RE RO RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI VN VU WF WS YE YT ZA ZM ZW";
+
+pub fn country(field: &str, code: &str) -> Result {
+    if code.len() == 2 && COUNTRIES.split(' ').any(|c| c == code) {
+        return Ok(());
+    }
+    Err(RecordError::schema(
+        field,
+        format!("'{code}' is not an ISO 3166-1 alpha-2 country code (use e.g. FR, DE, ES)"),
+    ))
+}
+
+/// `YYYY`, `YYYY-MM` or `YYYY-MM-DD` with a real month and day.
+pub fn date(field: &str, text: &str) -> Result {
+    let bad = |why: &str| {
+        RecordError::schema(
+            field,
+            format!("'{text}' {why}; write YYYY-MM-DD, YYYY-MM or YYYY"),
+        )
+    };
+    let parts: Vec<&str> = text.split('-').collect();
+    let num = |s: &str, len: usize| -> Option<u32> {
+        (s.len() == len && s.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| s.parse().ok())
+            .flatten()
+    };
+    let year = parts
+        .first()
+        .and_then(|y| num(y, 4))
+        .ok_or_else(|| bad("is not a date"))?;
+    if !(1900..=2200).contains(&year) {
+        return Err(bad("has a year outside 1900 to 2200"));
+    }
+    if parts.len() > 3 {
+        return Err(bad("is not a date"));
+    }
+    if let Some(m) = parts.get(1) {
+        let month = num(m, 2).ok_or_else(|| bad("is not a date"))?;
+        if !(1..=12).contains(&month) {
+            return Err(bad("has no such month"));
+        }
+        if let Some(d) = parts.get(2) {
+            let day = num(d, 2).ok_or_else(|| bad("is not a date"))?;
+            let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+            let days = match month {
+                2 if leap => 29,
+                2 => 28,
+                4 | 6 | 9 | 11 => 30,
+                _ => 31,
+            };
+            if !(1..=days).contains(&day) {
+                return Err(bad("has no such day"));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A reporting period: `YYYY`, `YYYY-H1` or `YYYY-H2`.
+pub fn report_period(field: &str, text: &str) -> Result {
+    let (year, half) = match text.split_once('-') {
+        Some((y, h)) => (y, Some(h)),
+        None => (text, None),
+    };
+    let year_ok = year.len() == 4 && year.bytes().all(|b| b.is_ascii_digit());
+    let half_ok = matches!(half, None | Some("H1") | Some("H2"));
+    if year_ok && half_ok {
+        Ok(())
+    } else {
+        Err(RecordError::schema(
+            field,
+            format!(
+                "'{text}' is not a reporting period; write a year (2026) or a half-year (2026-H1)"
+            ),
+        ))
+    }
+}
