@@ -14,6 +14,10 @@ macro_rules! fixed_bytes {
         impl $name {
             pub const LEN: usize = $len;
 
+            pub const fn from_raw(bytes: [u8; $len]) -> Self {
+                Self(bytes)
+            }
+
             pub fn as_bytes(&self) -> &[u8; $len] {
                 &self.0
             }

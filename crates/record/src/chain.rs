@@ -46,7 +46,7 @@ pub fn chain_position(
     if header.seq <= have {
         // Logs are contiguous, so a seq at or below the frontier is always held; reaching here
         // means the caller passed inconsistent state.
-        return Err(RecordError::Gap {
+        return Err(RecordError::Inconsistent {
             seq: header.seq,
             have,
         });

@@ -81,6 +81,9 @@ impl SignedEntry {
                 expected: FORMAT_VERSION,
             });
         }
+        if crate::payload::PayloadKind::from_code(header.kind).is_none() {
+            return Err(RecordError::UnknownKind { kind: header.kind });
+        }
         let mut sig = [0u8; SIGNATURE_LEN];
         sig.copy_from_slice(signature);
         Ok(SignedEntry {

@@ -48,6 +48,10 @@ pub enum RecordError {
     },
     #[error("chain: entry seq {seq} arrived but the log only reaches seq {have}; entries {} to {} are missing", have + 1, seq - 1)]
     Gap { seq: u64, have: u64 },
+    #[error("chain: entry seq {seq} is at or below the frontier {have} but no entry is held there; the store is inconsistent")]
+    Inconsistent { seq: u64, have: u64 },
+    #[error("payload kind: {kind} is not a known payload kind")]
+    UnknownKind { kind: u16 },
     #[error("signature: the signature does not verify against author {author}")]
     BadSignature { author: PublicKey },
     #[error("payload commitment: BLAKE3(salt || payload) does not match the entry's commitment")]
@@ -81,6 +85,8 @@ impl RecordError {
             RecordError::ZeroSeq | RecordError::PrevShape { .. } => "chain_shape",
             RecordError::PrevMismatch { .. } => "prev_mismatch",
             RecordError::Gap { .. } => "gap",
+            RecordError::Inconsistent { .. } => "inconsistent_state",
+            RecordError::UnknownKind { .. } => "payload_kind",
             RecordError::BadSignature { .. } => "signature",
             RecordError::CommitmentMismatch => "payload_commitment",
             RecordError::PayloadLengthMismatch { .. } => "payload_length",

@@ -26,6 +26,8 @@ pub enum RosterAction {
     },
     Suspend {
         city: PublicKey,
+        /// The city's entries up to this seq stay valid; later ones are refused.
+        last_seq: u64,
         reason: String,
     },
     Readmit {
@@ -34,6 +36,8 @@ pub enum RosterAction {
     RotateKey {
         old: PublicKey,
         new: PublicKey,
+        /// The old key's entries up to this seq stay valid.
+        last_seq: u64,
     },
     Revoke {
         city: PublicKey,
@@ -157,16 +161,19 @@ impl SignedRosterChange {
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum CityStatus {
     Active,
+    /// Entries up to `last_seq` stay valid; later ones are refused until readmission.
     Suspended {
         reason: String,
+        last_seq: u64,
     },
     Revoked {
         cutoff_seq: u64,
         reason: String,
     },
-    /// The key was replaced by `new`; entries under this key are refused from now on.
+    /// The key was replaced by `new`; its entries after `last_seq` are refused.
     Rotated {
         new: PublicKey,
+        last_seq: u64,
     },
 }
 
@@ -253,7 +260,8 @@ impl Roster {
                 schema::short_text("name", name, true)?;
                 schema::country("country", country)?;
             }
-            RosterAction::Suspend { city, .. } => {
+            RosterAction::Suspend { city, reason, .. } => {
+                schema::short_text("reason", reason, true)?;
                 if member(city)?.status != CityStatus::Active {
                     return Err(RecordError::RosterChange(format!(
                         "{city} is not active, so it cannot be suspended"
@@ -267,7 +275,7 @@ impl Roster {
                     )));
                 }
             }
-            RosterAction::RotateKey { old, new } => {
+            RosterAction::RotateKey { old, new, .. } => {
                 if member(old)?.status != CityStatus::Active {
                     return Err(RecordError::RosterChange(format!(
                         "{old} is not active, so its key cannot be rotated"
@@ -279,9 +287,18 @@ impl Roster {
                     )));
                 }
             }
-            RosterAction::Revoke { city, .. } => {
+            RosterAction::Revoke { city, reason, .. } => {
+                schema::short_text("reason", reason, true)?;
                 member(city)?;
             }
+        }
+        let size = signed.to_bytes().len();
+        if size > MAX_ROSTER_CHANGE_BYTES {
+            return Err(RecordError::TooLarge {
+                what: "roster change",
+                size,
+                limit: MAX_ROSTER_CHANGE_BYTES,
+            });
         }
         Ok(())
     }
@@ -310,16 +327,21 @@ impl Roster {
                     },
                 );
             }
-            RosterAction::Suspend { city, reason } => {
+            RosterAction::Suspend {
+                city,
+                reason,
+                last_seq,
+            } => {
                 self.set_status(
                     city,
                     CityStatus::Suspended {
                         reason: reason.clone(),
+                        last_seq: *last_seq,
                     },
                 );
             }
             RosterAction::Readmit { city } => self.set_status(city, CityStatus::Active),
-            RosterAction::RotateKey { old, new } => {
+            RosterAction::RotateKey { old, new, last_seq } => {
                 if let Some(previous) = self.cities.get(old).cloned() {
                     self.cities.insert(
                         *new,
@@ -331,7 +353,13 @@ impl Roster {
                         },
                     );
                 }
-                self.set_status(old, CityStatus::Rotated { new: *new });
+                self.set_status(
+                    old,
+                    CityStatus::Rotated {
+                        new: *new,
+                        last_seq: *last_seq,
+                    },
+                );
             }
             RosterAction::Revoke {
                 city,
@@ -364,6 +392,11 @@ impl Roster {
             .ok_or(RecordError::UnknownAuthor { author: *author })?;
         match &member.status {
             CityStatus::Active => Ok(member),
+            CityStatus::Suspended { last_seq, .. } | CityStatus::Rotated { last_seq, .. }
+                if seq <= *last_seq =>
+            {
+                Ok(member)
+            }
             CityStatus::Suspended { .. } | CityStatus::Rotated { .. } => {
                 Err(RecordError::AuthorSuspended {
                     author: *author,

@@ -34,7 +34,9 @@ pub fn practice(prefix: &str, p: &Practice) -> Result {
     date(&f("period.start"), &p.period.start)?;
     if let Some(end) = &p.period.end {
         date(&f("period.end"), end)?;
-        if end.as_str() < p.period.start.as_str() {
+        if end.get(..4) < p.period.start.get(..4)
+            || (end.len() == p.period.start.len() && end.as_str() < p.period.start.as_str())
+        {
             return Err(RecordError::schema(
                 f("period.end"),
                 format!("{end} is before the start {}", p.period.start),
@@ -323,7 +325,11 @@ pub fn report_period(field: &str, text: &str) -> Result {
         Some((y, h)) => (y, Some(h)),
         None => (text, None),
     };
-    let year_ok = year.len() == 4 && year.bytes().all(|b| b.is_ascii_digit());
+    let year_ok = year.len() == 4
+        && year.bytes().all(|b| b.is_ascii_digit())
+        && year
+            .parse::<u32>()
+            .is_ok_and(|y| (1900..=2200).contains(&y));
     let half_ok = matches!(half, None | Some("H1") | Some("H2"));
     if year_ok && half_ok {
         Ok(())

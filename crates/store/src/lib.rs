@@ -1,1 +1,351 @@
-//! placeholder
+//! Coalition storage on RocksDB.
+//!
+//! A [`Store`] holds one coalition's charter, roster history, every city's log with payloads,
+//! fork proofs and derived indexes. Appends validate each entry (cheapest rule first, signature
+//! once), write a whole batch in one `WriteBatch` and sync the WAL before returning: an entry
+//! reported stored survives a crash. One process opens a store for writing (RocksDB's lock file);
+//! read-only opens work beside it.
+
+mod error;
+mod ingest;
+pub mod layout;
+mod query;
+mod verify;
+
+pub use error::StoreError;
+pub use ingest::{IngestOutcome, RosterOutcome};
+pub use query::{EntryStatus, EntrySummary, Query};
+pub use verify::IntegrityProblem;
+
+use coalition_record::{
+    codec, Charter, EntryId, Payload, PayloadBlob, PublicKey, Roster, SignedEntry,
+    SignedRosterChange,
+};
+use layout::*;
+use rocksdb::{ColumnFamilyDescriptor, Options, DB};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, RwLock};
+
+/// Per city: highest seq held and its entry id.
+pub type Frontier = HashMap<PublicKey, (u64, EntryId)>;
+
+/// Two validly signed entries by one city at one seq: proof that the city equivocated.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ForkProof {
+    pub first: Vec<u8>,
+    pub second: Vec<u8>,
+}
+
+impl ForkProof {
+    /// Checks the proof stands on its own: both entries decode, verify, share author and seq,
+    /// and differ.
+    pub fn verify(&self) -> Result<(PublicKey, u64), coalition_record::RecordError> {
+        let a = SignedEntry::decode(&self.first)?;
+        let b = SignedEntry::decode(&self.second)?;
+        a.verify_signature()?;
+        b.verify_signature()?;
+        if a.header.author != b.header.author || a.header.seq != b.header.seq || a.id() == b.id() {
+            return Err(coalition_record::RecordError::Malformed {
+                what: "fork proof",
+                detail: "the two entries must share author and seq and differ".into(),
+            });
+        }
+        Ok((a.header.author, a.header.seq))
+    }
+}
+
+/// An entry read back from the store, with its payload unless it was erased.
+#[derive(Debug, Clone)]
+pub struct StoredEntry {
+    pub entry: SignedEntry,
+    pub blob: Option<PayloadBlob>,
+    pub payload: Option<Payload>,
+    pub status: EntryStatus,
+}
+
+impl StoredEntry {
+    pub fn id(&self) -> EntryId {
+        self.entry.id()
+    }
+
+    pub fn to_wire(&self) -> coalition_record::WireEntry {
+        coalition_record::WireEntry::new(&self.entry, self.blob.clone())
+    }
+}
+
+pub struct Store {
+    db: DB,
+    dir: PathBuf,
+    charter: Charter,
+    read_only: bool,
+    roster: RwLock<Roster>,
+    frontier: RwLock<Frontier>,
+    /// Serialises writers so chain checks and the batch they guard see one state.
+    write_lock: Mutex<()>,
+}
+
+fn db_options() -> Options {
+    let mut opts = Options::default();
+    opts.create_if_missing(false);
+    opts.create_missing_column_families(true);
+    opts.set_compression_type(rocksdb::DBCompressionType::Lz4);
+    opts.set_max_open_files(256);
+    opts.set_keep_log_file_num(4);
+    opts
+}
+
+fn cf_descriptors() -> Vec<ColumnFamilyDescriptor> {
+    ALL_CFS
+        .iter()
+        .map(|name| {
+            let mut opts = Options::default();
+            opts.set_compression_type(rocksdb::DBCompressionType::Lz4);
+            ColumnFamilyDescriptor::new(*name, opts)
+        })
+        .collect()
+}
+
+fn map_open_error(dir: &Path, error: rocksdb::Error) -> StoreError {
+    let text = error.to_string();
+    if text.contains("lock") || text.contains("LOCK") {
+        StoreError::Locked {
+            dir: dir.to_path_buf(),
+        }
+    } else if text.contains("does not exist") || text.contains("No such file") {
+        StoreError::Missing {
+            dir: dir.to_path_buf(),
+        }
+    } else {
+        StoreError::Db(error)
+    }
+}
+
+impl Store {
+    /// Creates a new store for `charter` in `dir`, which must not hold one yet.
+    pub fn create(dir: &Path, charter: &Charter) -> Result<Store, StoreError> {
+        charter.validate()?;
+        if dir.join("CURRENT").exists() {
+            return Err(StoreError::AlreadyExists {
+                dir: dir.to_path_buf(),
+            });
+        }
+        let mut opts = db_options();
+        opts.create_if_missing(true);
+        let db = DB::open_cf_descriptors(&opts, dir, cf_descriptors())
+            .map_err(|e| map_open_error(dir, e))?;
+        let meta = db
+            .cf_handle(CF_META)
+            .ok_or_else(|| StoreError::Corrupt("column family meta missing".into()))?;
+        let mut batch = rocksdb::WriteBatch::default();
+        batch.put_cf(meta, META_SCHEMA, SCHEMA_VERSION.to_be_bytes());
+        batch.put_cf(meta, META_CHARTER, charter.canonical_bytes());
+        let mut write = rocksdb::WriteOptions::default();
+        write.set_sync(true);
+        db.write_opt(batch, &write)?;
+        drop(db);
+        Store::open(dir)
+    }
+
+    /// Opens an existing store for writing. Fails with [`StoreError::Locked`] while another
+    /// process has it open for writing.
+    pub fn open(dir: &Path) -> Result<Store, StoreError> {
+        Self::open_mode(dir, false)
+    }
+
+    /// Opens an existing store read-only: works beside a running node, sees the state as of now.
+    pub fn open_read_only(dir: &Path) -> Result<Store, StoreError> {
+        Self::open_mode(dir, true)
+    }
+
+    fn open_mode(dir: &Path, read_only: bool) -> Result<Store, StoreError> {
+        if !dir.join("CURRENT").exists() {
+            return Err(StoreError::Missing {
+                dir: dir.to_path_buf(),
+            });
+        }
+        let opts = db_options();
+        let db = if read_only {
+            DB::open_cf_descriptors_read_only(&opts, dir, cf_descriptors(), false)
+        } else {
+            DB::open_cf_descriptors(&opts, dir, cf_descriptors())
+        }
+        .map_err(|e| map_open_error(dir, e))?;
+        let meta = db
+            .cf_handle(CF_META)
+            .ok_or_else(|| StoreError::Corrupt("column family meta missing".into()))?;
+        let schema = db
+            .get_cf(meta, META_SCHEMA)?
+            .and_then(|v| v.try_into().ok().map(u32::from_be_bytes))
+            .ok_or_else(|| StoreError::Corrupt("no schema version recorded".into()))?;
+        if schema > SCHEMA_VERSION {
+            return Err(StoreError::SchemaTooNew {
+                dir: dir.to_path_buf(),
+                found: schema,
+                supported: SCHEMA_VERSION,
+            });
+        }
+        let charter_bytes = db
+            .get_cf(meta, META_CHARTER)?
+            .ok_or_else(|| StoreError::Corrupt("no charter recorded".into()))?;
+        let charter: Charter = codec::decode_canonical("charter", &charter_bytes, 64 * 1024)
+            .map_err(|e| StoreError::Corrupt(format!("stored charter: {e}")))?;
+        let mut store = Store {
+            db,
+            dir: dir.to_path_buf(),
+            roster: RwLock::new(Roster::empty(charter.network_id())),
+            charter,
+            read_only,
+            frontier: RwLock::new(HashMap::new()),
+            write_lock: Mutex::new(()),
+        };
+        store.load_roster()?;
+        store.load_frontier()?;
+        Ok(store)
+    }
+
+    fn load_roster(&mut self) -> Result<(), StoreError> {
+        let history = self.roster_history()?;
+        let roster = Roster::from_history(&self.charter, &history)
+            .map_err(|e| StoreError::Corrupt(format!("stored roster history: {e}")))?;
+        *self.roster.get_mut().unwrap_or_else(|p| p.into_inner()) = roster;
+        Ok(())
+    }
+
+    fn load_frontier(&mut self) -> Result<(), StoreError> {
+        let mut frontier = HashMap::new();
+        for item in self
+            .db
+            .iterator_cf(self.cf(CF_FRONTIER)?, rocksdb::IteratorMode::Start)
+        {
+            let (key, value) = item?;
+            let author: [u8; 32] = key
+                .as_ref()
+                .try_into()
+                .map_err(|_| StoreError::Corrupt("frontier key is not 32 bytes".into()))?;
+            let head = split_frontier_value(&value)
+                .ok_or_else(|| StoreError::Corrupt("frontier value is not 40 bytes".into()))?;
+            frontier.insert(PublicKey(author), head);
+        }
+        *self.frontier.get_mut().unwrap_or_else(|p| p.into_inner()) = frontier;
+        Ok(())
+    }
+
+    pub(crate) fn cf(&self, name: &str) -> Result<&rocksdb::ColumnFamily, StoreError> {
+        self.db
+            .cf_handle(name)
+            .ok_or_else(|| StoreError::Corrupt(format!("column family {name} missing")))
+    }
+
+    pub(crate) fn db(&self) -> &DB {
+        &self.db
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    pub fn charter(&self) -> &Charter {
+        &self.charter
+    }
+
+    pub fn network_id(&self) -> EntryId {
+        self.charter.network_id()
+    }
+
+    pub fn is_read_only(&self) -> bool {
+        self.read_only
+    }
+
+    /// The current member list.
+    pub fn roster(&self) -> Roster {
+        self.roster
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    pub fn roster_version(&self) -> u64 {
+        self.roster
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .version
+    }
+
+    /// Every roster change, oldest first.
+    pub fn roster_history(&self) -> Result<Vec<SignedRosterChange>, StoreError> {
+        self.roster_history_from(1)
+    }
+
+    /// Roster changes from version `from` on.
+    pub fn roster_history_from(&self, from: u64) -> Result<Vec<SignedRosterChange>, StoreError> {
+        let mut out = Vec::new();
+        let start = from.to_be_bytes();
+        for item in self.db.iterator_cf(
+            self.cf(CF_ROSTER)?,
+            rocksdb::IteratorMode::From(&start, rocksdb::Direction::Forward),
+        ) {
+            let (_, value) = item?;
+            out.push(
+                SignedRosterChange::decode(&value)
+                    .map_err(|e| StoreError::Corrupt(format!("stored roster change: {e}")))?,
+            );
+        }
+        Ok(out)
+    }
+
+    /// Every city's highest seq and its id.
+    pub fn frontier(&self) -> Frontier {
+        self.frontier
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    pub fn head(&self, author: &PublicKey) -> Option<(u64, EntryId)> {
+        self.frontier
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(author)
+            .copied()
+    }
+
+    /// Number of entries held, from the frontier (logs are contiguous).
+    pub fn entry_count(&self) -> u64 {
+        self.frontier
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .values()
+            .map(|(seq, _)| *seq)
+            .sum()
+    }
+
+    pub fn contains(&self, id: &EntryId) -> Result<bool, StoreError> {
+        Ok(self.db.get_pinned_cf(self.cf(CF_IDS)?, id.0)?.is_some())
+    }
+
+    /// Every fork proof held.
+    pub fn forks(&self) -> Result<Vec<ForkProof>, StoreError> {
+        let mut out = Vec::new();
+        for item in self
+            .db
+            .iterator_cf(self.cf(CF_FORKS)?, rocksdb::IteratorMode::Start)
+        {
+            let (_, value) = item?;
+            out.push(
+                codec::decode_canonical("fork proof", &value, 4096)
+                    .map_err(|e| StoreError::Corrupt(format!("stored fork proof: {e}")))?,
+            );
+        }
+        Ok(out)
+    }
+
+    /// Writes a consistent copy of the store to `target` (a RocksDB checkpoint: hard links where
+    /// possible), usable as a backup and openable as a store.
+    pub fn checkpoint(&self, target: &Path) -> Result<(), StoreError> {
+        self.db.flush_wal(true)?;
+        rocksdb::checkpoint::Checkpoint::new(&self.db)?.create_checkpoint(target)?;
+        Ok(())
+    }
+}

@@ -1,0 +1,281 @@
+//! Fixtures shared by the integration tests: keys, a charter, a roster with one admitted city,
+//! sample payloads of each kind, and helpers that sign hand-made headers (to build records that
+//! break exactly one rule).
+
+#![allow(dead_code)]
+
+use coalition_record::codec;
+use coalition_record::{
+    ActivityReport, ActivityUpdate, Charter, CommitmentReport, Contact, EntryHeader, Hash32,
+    Indicator, LangText, NetworkId, Payload, PayloadBlob, Period, Practice, PublicKey, RecordError,
+    ReportStatus, Roster, RosterAction, RosterChange, SecretKey, SignedEntry, SignedRosterChange,
+    UpdateCategory, VerifiedEntry, FORMAT_VERSION,
+};
+
+pub const CREATED_MS: i64 = 1_700_000_000_000;
+pub const SALT: [u8; 16] = [3u8; 16];
+
+pub fn committee_key() -> SecretKey {
+    SecretKey::from_seed([1u8; 32])
+}
+
+pub fn city_key() -> SecretKey {
+    SecretKey::from_seed([2u8; 32])
+}
+
+/// A key that is on no roster.
+pub fn stranger_key() -> SecretKey {
+    SecretKey::from_seed([9u8; 32])
+}
+
+pub fn charter() -> Charter {
+    Charter::new(
+        "Test Coalition",
+        vec![committee_key().public()],
+        1,
+        CREATED_MS,
+    )
+    .expect("the test charter is valid")
+}
+
+pub fn text(pairs: &[(&str, &str)]) -> LangText {
+    pairs
+        .iter()
+        .map(|(lang, t)| (lang.to_string(), t.to_string()))
+        .collect()
+}
+
+pub fn change(
+    network_id: NetworkId,
+    seq: u64,
+    prev: Option<Hash32>,
+    action: RosterAction,
+) -> RosterChange {
+    RosterChange {
+        version: FORMAT_VERSION,
+        network_id,
+        seq,
+        prev,
+        timestamp_ms: CREATED_MS,
+        action,
+    }
+}
+
+pub fn admit_action(city: PublicKey) -> RosterAction {
+    RosterAction::Admit {
+        city,
+        name: "Testville".into(),
+        country: "FR".into(),
+    }
+}
+
+/// The change that admits the test city, signed by the committee (roster version 1).
+pub fn admit_change(charter: &Charter) -> SignedRosterChange {
+    let mut signed = SignedRosterChange::unsigned(change(
+        charter.network_id(),
+        1,
+        None,
+        admit_action(city_key().public()),
+    ));
+    signed.sign_with(&committee_key());
+    signed
+}
+
+/// The roster after the admit change.
+pub fn roster(charter: &Charter) -> Roster {
+    let mut roster = Roster::empty(charter.network_id());
+    roster
+        .apply(charter, &admit_change(charter))
+        .expect("admit applies");
+    roster
+}
+
+/// Signs the next change of `roster` with the committee key and applies it.
+pub fn apply_next(
+    charter: &Charter,
+    roster: &mut Roster,
+    action: RosterAction,
+) -> Result<(), RecordError> {
+    let mut signed = SignedRosterChange::unsigned(change(
+        roster.network_id,
+        roster.version + 1,
+        roster.head,
+        action,
+    ));
+    signed.sign_with(&committee_key());
+    roster.apply(charter, &signed)
+}
+
+/// The small practice of the test vectors in docs/PROTOCOL.md.
+pub fn vector_practice() -> Practice {
+    Practice {
+        title: text(&[
+            ("en", "Testing rental agencies"),
+            ("fr", "Tester les agences"),
+        ]),
+        summary: text(&[("en", "Paired testing of rental agencies.")]),
+        body: LangText::new(),
+        rationale: LangText::new(),
+        approach: LangText::new(),
+        results: LangText::new(),
+        transferability: LangText::new(),
+        commitments: vec![3, 7],
+        themes: vec!["housing".into()],
+        target_groups: Vec::new(),
+        partners: Vec::new(),
+        city: "Testville".into(),
+        country: "FR".into(),
+        period: Period {
+            start: "2024-01".into(),
+            end: None,
+        },
+        links: Vec::new(),
+        contact: None,
+        illustrative: true,
+    }
+}
+
+/// A fuller practice: every section, a contact, links.
+pub fn practice() -> Practice {
+    Practice {
+        title: text(&[
+            ("en", "Discrimination testing in rental housing"),
+            ("fr", "Tests de discrimination dans le logement locatif"),
+        ]),
+        summary: text(&[
+            (
+                "en",
+                "Paired testers apply for the same flats; refusals are followed up.",
+            ),
+            (
+                "fr",
+                "Des testeurs appariés postulent pour les mêmes logements.",
+            ),
+        ]),
+        body: text(&[("en", "The city commissions an NGO to run paired tests.")]),
+        rationale: text(&[("en", "Complaints alone under-report discrimination.")]),
+        approach: text(&[("en", "Two testers, same profile, different origin.")]),
+        results: text(&[("en", "Three agencies changed their screening.")]),
+        transferability: text(&[("en", "Needs a partner NGO and a legal adviser.")]),
+        commitments: vec![3, 7],
+        themes: vec!["housing".into(), "testing".into()],
+        target_groups: vec!["tenants".into()],
+        partners: vec!["Tenants' union".into()],
+        city: "Testville".into(),
+        country: "FR".into(),
+        period: Period {
+            start: "2023-03".into(),
+            end: Some("2025-12".into()),
+        },
+        links: vec!["https://testville.example/housing".into()],
+        contact: Some(Contact {
+            name: "Equality office".into(),
+            role: Some("Coordinator".into()),
+            email: Some("equality@testville.example".into()),
+            phone: None,
+        }),
+        illustrative: true,
+    }
+}
+
+pub fn update() -> ActivityUpdate {
+    ActivityUpdate {
+        date: "2025-03-21".into(),
+        category: UpdateCategory::Event,
+        title: text(&[
+            ("en", "Day against racism"),
+            ("fr", "Journée contre le racisme"),
+        ]),
+        text: text(&[("en", "Open day at the anti-discrimination office.")]),
+        commitments: vec![1, 4],
+        links: Vec::new(),
+        illustrative: true,
+    }
+}
+
+pub fn report() -> ActivityReport {
+    ActivityReport {
+        city: "Testville".into(),
+        country: "FR".into(),
+        period: "2024".into(),
+        narrative: text(&[("en", "A year of housing tests.")]),
+        commitments: vec![CommitmentReport {
+            commitment: 7,
+            status: ReportStatus::InProgress,
+            narrative: text(&[("en", "120 paired tests.")]),
+            indicators: vec![Indicator {
+                name: "paired tests".into(),
+                value: 120.0,
+                unit: "tests".into(),
+            }],
+        }],
+        illustrative: true,
+    }
+}
+
+/// Encodes `header`, signs it with `key` and returns the entry bytes (header bytes || signature).
+pub fn sign_header(key: &SecretKey, header: &EntryHeader) -> Vec<u8> {
+    sign_header_bytes(key, codec::encode(header))
+}
+
+/// Signs arbitrary header bytes (which may be non-canonical or malformed) as a city would.
+pub fn sign_header_bytes(key: &SecretKey, header_bytes: Vec<u8>) -> Vec<u8> {
+    let signature = key.sign(&EntryHeader::signing_message(&header_bytes));
+    let mut bytes = header_bytes;
+    bytes.extend_from_slice(&signature.0);
+    bytes
+}
+
+/// A header by the test city for `blob`, kind taken from `kind`.
+pub fn header_for(
+    network_id: NetworkId,
+    seq: u64,
+    prev: Option<Hash32>,
+    kind: u16,
+    blob: &PayloadBlob,
+) -> EntryHeader {
+    EntryHeader {
+        version: FORMAT_VERSION,
+        network_id,
+        author: city_key().public(),
+        seq,
+        prev,
+        timestamp_ms: CREATED_MS,
+        kind,
+        payload_commitment: blob.commitment(),
+        payload_len: u32::try_from(blob.bytes.len()).expect("small payload"),
+    }
+}
+
+/// The stateless rules in the order of docs/PROTOCOL.md: decode (size, canonical form,
+/// version) → network id → author on roster → signature → payload (length, commitment,
+/// decode, kind, schema). Chain position is checked separately with `chain_position`.
+pub fn full_check(
+    network_id: &NetworkId,
+    roster: &Roster,
+    entry_bytes: &[u8],
+    blob: Option<PayloadBlob>,
+) -> Result<VerifiedEntry, RecordError> {
+    let entry = SignedEntry::decode(entry_bytes)?;
+    entry.check_network(network_id)?;
+    roster.check_author(&entry.header.author, entry.header.seq)?;
+    VerifiedEntry::verify(entry, blob)
+}
+
+/// A valid entry by the test city carrying `payload`.
+pub fn entry(
+    network_id: NetworkId,
+    seq: u64,
+    prev: Option<Hash32>,
+    payload: &Payload,
+) -> (SignedEntry, PayloadBlob) {
+    SignedEntry::create_with_salt(
+        &city_key(),
+        network_id,
+        seq,
+        prev,
+        CREATED_MS,
+        payload,
+        SALT,
+    )
+}

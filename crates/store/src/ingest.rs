@@ -1,0 +1,454 @@
+//! Appending entries and roster changes: the validation pipeline in cheapest-first order, one
+//! `WriteBatch` per call, WAL synced before anything is reported stored.
+
+use crate::layout::*;
+use crate::query::{summarize, EntryStatus};
+use crate::{ForkProof, Store, StoreError};
+use coalition_record::{
+    chain_position, codec, ChainPosition, EntryId, Payload, PublicKey, RecordError, SecretKey,
+    SignedEntry, SignedRosterChange, VerifiedEntry, WireEntry,
+};
+use rocksdb::WriteBatch;
+use std::collections::{HashMap, HashSet};
+
+/// What became of one entry handed to [`Store::ingest`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum IngestOutcome {
+    /// New, valid, and durable.
+    Stored { id: EntryId },
+    /// Already held; nothing was verified again.
+    Duplicate { id: EntryId },
+    /// A second valid entry at a held seq: the fork proof is stored, the entry is not.
+    Fork { id: EntryId, existing: EntryId },
+    /// Its predecessors are missing: keep it and sync the author's log from `have + 1`.
+    Gap {
+        id: EntryId,
+        author: PublicKey,
+        seq: u64,
+        have: u64,
+    },
+    /// It broke a rule and was not stored.
+    Rejected {
+        id: Option<EntryId>,
+        error: RecordError,
+    },
+}
+
+impl IngestOutcome {
+    pub fn is_stored(&self) -> bool {
+        matches!(self, IngestOutcome::Stored { .. })
+    }
+}
+
+/// What became of a roster change handed to [`Store::apply_roster_change`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum RosterOutcome {
+    Applied {
+        version: u64,
+    },
+    Duplicate,
+    /// Its version is beyond the next one: fetch the changes in between first.
+    Ahead {
+        have: u64,
+        got: u64,
+    },
+}
+
+/// The state a batch sees: the stored frontier plus what the batch itself appended.
+struct BatchView<'a> {
+    store: &'a Store,
+    frontier: HashMap<PublicKey, (u64, EntryId)>,
+    appended: HashMap<(PublicKey, u64), EntryId>,
+    ids: HashSet<EntryId>,
+    /// Statuses the batch sets (retraction, revision), merged with stored ones.
+    status: HashMap<EntryId, EntryStatus>,
+}
+
+impl<'a> BatchView<'a> {
+    fn new(store: &'a Store) -> Self {
+        BatchView {
+            store,
+            frontier: HashMap::new(),
+            appended: HashMap::new(),
+            ids: HashSet::new(),
+            status: HashMap::new(),
+        }
+    }
+
+    fn head(&self, author: &PublicKey) -> Option<(u64, EntryId)> {
+        self.frontier
+            .get(author)
+            .copied()
+            .or_else(|| self.store.head(author))
+    }
+
+    fn id_at(&self, author: &PublicKey, seq: u64) -> Result<Option<EntryId>, StoreError> {
+        if let Some(id) = self.appended.get(&(*author, seq)) {
+            return Ok(Some(*id));
+        }
+        let Some((have, head)) = self.head(author) else {
+            return Ok(None);
+        };
+        if seq > have {
+            return Ok(None);
+        }
+        if seq == have {
+            return Ok(Some(head));
+        }
+        let bytes = self
+            .store
+            .db()
+            .get_pinned_cf(self.store.cf(CF_ENTRIES)?, entry_key(author, seq))?;
+        Ok(bytes.map(|b| coalition_record::Hash32::of(&b)))
+    }
+
+    fn contains(&self, id: &EntryId) -> Result<bool, StoreError> {
+        Ok(self.ids.contains(id) || self.store.contains(id)?)
+    }
+
+    /// The author and kind of an entry held in the store or this batch.
+    fn author_and_kind(&self, id: &EntryId) -> Result<Option<(PublicKey, u16)>, StoreError> {
+        let Some(at) = self
+            .store
+            .db()
+            .get_pinned_cf(self.store.cf(CF_IDS)?, id.0)?
+        else {
+            return Ok(self
+                .appended
+                .iter()
+                .find(|(_, v)| *v == id)
+                .map(|((author, _), _)| (*author, 0)));
+        };
+        let Some((author, seq)) = split_entry_key(&at) else {
+            return Ok(None);
+        };
+        let Some(bytes) = self
+            .store
+            .db()
+            .get_pinned_cf(self.store.cf(CF_ENTRIES)?, entry_key(&author, seq))?
+        else {
+            return Ok(None);
+        };
+        Ok(SignedEntry::decode(&bytes)
+            .ok()
+            .map(|e| (author, e.header.kind)))
+    }
+}
+
+impl Store {
+    fn writable(&self) -> Result<(), StoreError> {
+        if self.read_only {
+            Err(StoreError::ReadOnly)
+        } else {
+            Ok(())
+        }
+    }
+
+    pub(crate) fn sync_write(&self, batch: WriteBatch) -> Result<(), StoreError> {
+        let mut write = rocksdb::WriteOptions::default();
+        write.set_sync(true);
+        self.db().write_opt(batch, &write)?;
+        Ok(())
+    }
+
+    /// Validates and appends a batch of entries (gossip or sync) in one durable write. Entries may
+    /// build on earlier ones in the same batch. Each signature is verified at most once, and never
+    /// for an entry already held.
+    pub fn ingest(&self, batch: Vec<WireEntry>) -> Result<Vec<IngestOutcome>, StoreError> {
+        self.writable()?;
+        let _guard = self.write_lock.lock().unwrap_or_else(|p| p.into_inner());
+        let roster = self.roster();
+        let network_id = self.network_id();
+        let mut view = BatchView::new(self);
+        let mut write = WriteBatch::default();
+        let mut outcomes = Vec::with_capacity(batch.len());
+        for wire in batch {
+            let outcome = self.ingest_one(&roster, &network_id, &mut view, &mut write, wire)?;
+            outcomes.push(outcome);
+        }
+        if !write.is_empty() {
+            self.sync_write(write)?;
+            let mut frontier = self.frontier.write().unwrap_or_else(|p| p.into_inner());
+            frontier.extend(view.frontier);
+        }
+        Ok(outcomes)
+    }
+
+    fn ingest_one(
+        &self,
+        roster: &coalition_record::Roster,
+        network_id: &EntryId,
+        view: &mut BatchView<'_>,
+        write: &mut WriteBatch,
+        wire: WireEntry,
+    ) -> Result<IngestOutcome, StoreError> {
+        let rejected = |id, error| Ok(IngestOutcome::Rejected { id, error });
+        let entry = match SignedEntry::decode(&wire.entry) {
+            Ok(e) => e,
+            Err(error) => return rejected(None, error),
+        };
+        let id = entry.id();
+        if let Err(error) = entry.check_network(network_id) {
+            return rejected(Some(id), error);
+        }
+        if view.contains(&id)? {
+            return Ok(IngestOutcome::Duplicate { id });
+        }
+        let author = entry.header.author;
+        let seq = entry.header.seq;
+        if let Err(error) = roster.check_author(&author, seq) {
+            return rejected(Some(id), error);
+        }
+        let position = match chain_position(
+            view.head(&author),
+            view.id_at(&author, seq)?,
+            &entry.header,
+            id,
+        ) {
+            Ok(p) => p,
+            Err(error) => return rejected(Some(id), error),
+        };
+        match position {
+            ChainPosition::Duplicate => return Ok(IngestOutcome::Duplicate { id }),
+            ChainPosition::Gap { have } => {
+                return Ok(IngestOutcome::Gap {
+                    id,
+                    author,
+                    seq,
+                    have,
+                })
+            }
+            ChainPosition::Fork { existing } => {
+                if let Err(error) = entry.verify_signature() {
+                    return rejected(Some(id), error);
+                }
+                self.record_fork(write, &author, seq, existing, &entry)?;
+                return Ok(IngestOutcome::Fork { id, existing });
+            }
+            ChainPosition::Next => {}
+        }
+        let verified = match VerifiedEntry::verify(entry, wire.payload) {
+            Ok(v) => v,
+            Err(error) => return rejected(Some(id), error),
+        };
+        if let Err(error) = check_references(view, &verified) {
+            return rejected(Some(id), error);
+        }
+        self.put_entry(write, view, &verified)?;
+        Ok(IngestOutcome::Stored { id })
+    }
+
+    fn record_fork(
+        &self,
+        write: &mut WriteBatch,
+        author: &PublicKey,
+        seq: u64,
+        existing: EntryId,
+        entry: &SignedEntry,
+    ) -> Result<(), StoreError> {
+        let Some(first) = self
+            .db()
+            .get_cf(self.cf(CF_ENTRIES)?, entry_key(author, seq))?
+        else {
+            return Ok(());
+        };
+        let (a, b) = if existing < entry.id() {
+            (existing, entry.id())
+        } else {
+            (entry.id(), existing)
+        };
+        let mut key = entry_key(author, seq).to_vec();
+        key.extend_from_slice(&a.0);
+        key.extend_from_slice(&b.0);
+        let proof = ForkProof {
+            first,
+            second: entry.bytes().to_vec(),
+        };
+        write.put_cf(self.cf(CF_FORKS)?, key, codec::encode(&proof));
+        Ok(())
+    }
+
+    /// Stores a verified fork proof received from a peer. Returns true if it was new.
+    pub fn add_fork_proof(&self, proof: &ForkProof) -> Result<bool, StoreError> {
+        self.writable()?;
+        let (author, seq) = proof.verify()?;
+        if !self.roster().cities.contains_key(&author) {
+            return Err(RecordError::UnknownAuthor { author }.into());
+        }
+        let a = coalition_record::Hash32::of(&proof.first);
+        let b = coalition_record::Hash32::of(&proof.second);
+        let (lo, hi) = if a < b { (a, b) } else { (b, a) };
+        let mut key = entry_key(&author, seq).to_vec();
+        key.extend_from_slice(&lo.0);
+        key.extend_from_slice(&hi.0);
+        let _guard = self.write_lock.lock().unwrap_or_else(|p| p.into_inner());
+        if self.db().get_pinned_cf(self.cf(CF_FORKS)?, &key)?.is_some() {
+            return Ok(false);
+        }
+        let mut write = WriteBatch::default();
+        write.put_cf(self.cf(CF_FORKS)?, key, codec::encode(proof));
+        self.sync_write(write)?;
+        Ok(true)
+    }
+
+    fn put_entry(
+        &self,
+        write: &mut WriteBatch,
+        view: &mut BatchView<'_>,
+        verified: &VerifiedEntry,
+    ) -> Result<(), StoreError> {
+        let header = &verified.entry.header;
+        let id = verified.id();
+        write.put_cf(
+            self.cf(CF_ENTRIES)?,
+            entry_key(&header.author, header.seq),
+            verified.entry.bytes(),
+        );
+        write.put_cf(
+            self.cf(CF_IDS)?,
+            id.0,
+            entry_key(&header.author, header.seq),
+        );
+        write.put_cf(
+            self.cf(CF_FRONTIER)?,
+            header.author.0,
+            frontier_value(header.seq, &id),
+        );
+        if let Some((blob, payload)) = &verified.payload {
+            write.put_cf(self.cf(CF_PAYLOADS)?, id.0, codec::encode(blob));
+            for (target, change) in status_changes(id, payload) {
+                let mut status = match view.status.get(&target) {
+                    Some(s) => s.clone(),
+                    None => self.status(&target)?,
+                };
+                change(&mut status);
+                write.put_cf(self.cf(CF_STATUS)?, target.0, codec::encode(&status));
+                view.status.insert(target, status);
+            }
+        }
+        let summary = summarize(&verified.entry, verified.payload.as_ref().map(|(_, p)| p));
+        for key in summary.index_keys(&id) {
+            write.put_cf(self.cf(CF_INDEX)?, key, []);
+        }
+        write.put_cf(self.cf(CF_SUMMARY)?, id.0, codec::encode(&summary));
+        view.frontier.insert(header.author, (header.seq, id));
+        view.appended.insert((header.author, header.seq), id);
+        view.ids.insert(id);
+        Ok(())
+    }
+
+    /// Signs `payload` as the next entry of `key`'s log and appends it durably. The caller's city
+    /// must be an active member.
+    pub fn append_local(
+        &self,
+        key: &SecretKey,
+        payload: &Payload,
+        timestamp_ms: i64,
+    ) -> Result<VerifiedEntry, StoreError> {
+        self.writable()?;
+        payload.validate()?;
+        let _guard = self.write_lock.lock().unwrap_or_else(|p| p.into_inner());
+        let author = key.public();
+        let (seq, prev) = match self.head(&author) {
+            Some((seq, id)) => (seq + 1, Some(id)),
+            None => (1, None),
+        };
+        self.roster().check_author(&author, seq)?;
+        let (entry, blob) =
+            SignedEntry::create(key, self.network_id(), seq, prev, timestamp_ms, payload);
+        let verified = VerifiedEntry::with_verified_signature(entry, Some(blob))?;
+        let mut view = BatchView::new(self);
+        check_references(&view, &verified)?;
+        let mut write = WriteBatch::default();
+        self.put_entry(&mut write, &mut view, &verified)?;
+        self.sync_write(write)?;
+        self.frontier
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .extend(view.frontier);
+        Ok(verified)
+    }
+
+    /// Verifies and durably applies the next roster change.
+    pub fn apply_roster_change(
+        &self,
+        change: &SignedRosterChange,
+    ) -> Result<RosterOutcome, StoreError> {
+        self.writable()?;
+        let _guard = self.write_lock.lock().unwrap_or_else(|p| p.into_inner());
+        let mut roster = self.roster();
+        let seq = change.change.seq;
+        if seq <= roster.version {
+            let stored = self.roster_history_from(seq)?;
+            if stored.first().map(|c| c.id()) == Some(change.id()) {
+                return Ok(RosterOutcome::Duplicate);
+            }
+            return Err(RecordError::RosterChange(format!(
+                "a different change is already applied as roster version {seq}"
+            ))
+            .into());
+        }
+        if seq > roster.version + 1 {
+            change.verify(&self.charter)?;
+            return Ok(RosterOutcome::Ahead {
+                have: roster.version,
+                got: seq,
+            });
+        }
+        roster.apply(&self.charter, change)?;
+        let mut write = WriteBatch::default();
+        write.put_cf(self.cf(CF_ROSTER)?, seq.to_be_bytes(), change.to_bytes());
+        self.sync_write(write)?;
+        *self.roster.write().unwrap_or_else(|p| p.into_inner()) = roster;
+        Ok(RosterOutcome::Applied { version: seq })
+    }
+}
+
+type StatusChange = (EntryId, Box<dyn Fn(&mut EntryStatus)>);
+
+/// Which held entries a new payload changes the status of.
+fn status_changes(id: EntryId, payload: &Payload) -> Vec<StatusChange> {
+    match payload {
+        Payload::Retraction(r) => vec![(
+            r.target,
+            Box::new(move |s: &mut EntryStatus| s.retracted_by = Some(id)),
+        )],
+        Payload::PracticeRevision(r) => vec![(
+            r.supersedes,
+            Box::new(move |s: &mut EntryStatus| s.superseded_by = Some(id)),
+        )],
+        _ => Vec::new(),
+    }
+}
+
+/// A retraction, revision or erasure may only name an entry its own author already published.
+fn check_references(view: &BatchView<'_>, verified: &VerifiedEntry) -> Result<(), RecordError> {
+    let Some((_, payload)) = &verified.payload else {
+        return Ok(());
+    };
+    let (field, target) = match payload {
+        Payload::Retraction(r) => ("retraction.target", r.target),
+        Payload::PracticeRevision(r) => ("revision.supersedes", r.supersedes),
+        Payload::Erasure(e) => ("erasure.target", e.target),
+        _ => return Ok(()),
+    };
+    let found = view
+        .author_and_kind(&target)
+        .map_err(|e| RecordError::Schema {
+            field: field.into(),
+            rule: format!("could not look up the target: {e}"),
+        })?;
+    match found {
+        Some((author, _)) if author == verified.entry.header.author => Ok(()),
+        Some(_) => Err(RecordError::Schema {
+            field: field.into(),
+            rule: format!(
+                "{target} was published by another city; a city may only change its own entries"
+            ),
+        }),
+        None => Err(RecordError::Schema {
+            field: field.into(),
+            rule: format!("{target} is not an entry this node holds"),
+        }),
+    }
+}

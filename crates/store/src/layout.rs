@@ -1,0 +1,104 @@
+//! Column families and key encodings. Integers in keys are big-endian so that RocksDB's byte order
+//! is numeric order.
+
+use coalition_record::{EntryId, PublicKey};
+
+/// Stored schema version. Raise it when the layout changes, with a migration.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// author ‖ seq → entry bytes.
+pub const CF_ENTRIES: &str = "entries";
+/// entry id → author ‖ seq.
+pub const CF_IDS: &str = "ids";
+/// entry id → postcard(PayloadBlob).
+pub const CF_PAYLOADS: &str = "payloads";
+/// author → seq ‖ entry id.
+pub const CF_FRONTIER: &str = "frontier";
+/// author ‖ seq ‖ id ‖ id → postcard(ForkProof).
+pub const CF_FORKS: &str = "forks";
+/// roster seq → postcard(SignedRosterChange).
+pub const CF_ROSTER: &str = "roster";
+/// entry id → postcard(EntrySummary).
+pub const CF_SUMMARY: &str = "summary";
+/// index key (see [`index_key`]) → empty.
+pub const CF_INDEX: &str = "index";
+/// target entry id → postcard(EntryStatus): retractions and revisions.
+pub const CF_STATUS: &str = "status";
+/// schema version, network id, charter.
+pub const CF_META: &str = "meta";
+
+pub const ALL_CFS: [&str; 10] = [
+    CF_ENTRIES,
+    CF_IDS,
+    CF_PAYLOADS,
+    CF_FRONTIER,
+    CF_FORKS,
+    CF_ROSTER,
+    CF_SUMMARY,
+    CF_INDEX,
+    CF_STATUS,
+    CF_META,
+];
+
+pub const META_SCHEMA: &[u8] = b"schema_version";
+pub const META_CHARTER: &[u8] = b"charter";
+
+pub fn entry_key(author: &PublicKey, seq: u64) -> [u8; 40] {
+    let mut key = [0u8; 40];
+    key[..32].copy_from_slice(&author.0);
+    key[32..].copy_from_slice(&seq.to_be_bytes());
+    key
+}
+
+pub fn split_entry_key(key: &[u8]) -> Option<(PublicKey, u64)> {
+    let author: [u8; 32] = key.get(..32)?.try_into().ok()?;
+    let seq: [u8; 8] = key.get(32..40)?.try_into().ok()?;
+    Some((PublicKey(author), u64::from_be_bytes(seq)))
+}
+
+pub fn frontier_value(seq: u64, id: &EntryId) -> [u8; 40] {
+    let mut value = [0u8; 40];
+    value[..8].copy_from_slice(&seq.to_be_bytes());
+    value[8..].copy_from_slice(&id.0);
+    value
+}
+
+pub fn split_frontier_value(value: &[u8]) -> Option<(u64, EntryId)> {
+    let seq: [u8; 8] = value.get(..8)?.try_into().ok()?;
+    let id: [u8; 32] = value.get(8..40)?.try_into().ok()?;
+    Some((u64::from_be_bytes(seq), EntryId::from_raw(id)))
+}
+
+/// Secondary index dimensions. Each key is tag ‖ value ‖ timestamp ‖ entry id, so a prefix scan
+/// yields one value's entries in publication order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IndexTag {
+    Kind = b'k' as isize,
+    Commitment = b'c' as isize,
+    Country = b'n' as isize,
+    Language = b'l' as isize,
+    Year = b'y' as isize,
+    Author = b'a' as isize,
+}
+
+pub fn index_prefix(tag: IndexTag, value: &[u8]) -> Vec<u8> {
+    let mut key = Vec::with_capacity(2 + value.len() + 8 + 32);
+    key.push(tag as u8);
+    // Length-prefixed so "fr" can never be a prefix of "fr-CA"'s entries.
+    key.push(value.len() as u8);
+    key.extend_from_slice(value);
+    key
+}
+
+pub fn index_key(tag: IndexTag, value: &[u8], timestamp_ms: i64, id: &EntryId) -> Vec<u8> {
+    let mut key = index_prefix(tag, value);
+    // Flip the sign bit so negative timestamps sort before positive ones.
+    key.extend_from_slice(&((timestamp_ms as u64) ^ (1 << 63)).to_be_bytes());
+    key.extend_from_slice(&id.0);
+    key
+}
+
+pub fn id_from_index_key(key: &[u8]) -> Option<EntryId> {
+    let raw: [u8; 32] = key.get(key.len().checked_sub(32)?..)?.try_into().ok()?;
+    Some(EntryId::from_raw(raw))
+}

@@ -1,0 +1,339 @@
+//! Reading entries back: by id, by city and seq range, and by the secondary indexes (commitment,
+//! kind, city, country, language, year, time).
+
+use crate::layout::*;
+use crate::{Store, StoreError, StoredEntry};
+use coalition_record::{codec, EntryId, Payload, PayloadBlob, PublicKey, SignedEntry};
+use serde::{Deserialize, Serialize};
+
+/// What a later entry said about this one.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EntryStatus {
+    pub retracted_by: Option<EntryId>,
+    pub superseded_by: Option<EntryId>,
+}
+
+/// The indexed facts of an entry, kept beside it so filters need not decode payloads.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EntrySummary {
+    pub author: PublicKey,
+    pub seq: u64,
+    pub kind: u16,
+    pub timestamp_ms: i64,
+    pub commitments: Vec<u8>,
+    pub country: Option<String>,
+    pub languages: Vec<String>,
+    pub year: Option<i32>,
+}
+
+pub(crate) fn summarize(entry: &SignedEntry, payload: Option<&Payload>) -> EntrySummary {
+    let h = &entry.header;
+    EntrySummary {
+        author: h.author,
+        seq: h.seq,
+        kind: h.kind,
+        timestamp_ms: h.timestamp_ms,
+        commitments: payload.map(|p| p.commitments()).unwrap_or_default(),
+        country: payload.and_then(|p| p.country()).map(str::to_string),
+        languages: payload.map(|p| p.languages()).unwrap_or_default(),
+        year: payload.and_then(|p| p.year()),
+    }
+}
+
+impl EntrySummary {
+    pub(crate) fn index_keys(&self, id: &EntryId) -> Vec<Vec<u8>> {
+        let ts = self.timestamp_ms;
+        let mut keys = vec![
+            index_key(IndexTag::Kind, &self.kind.to_be_bytes(), ts, id),
+            index_key(IndexTag::Author, &self.author.0, ts, id),
+        ];
+        for c in &self.commitments {
+            keys.push(index_key(IndexTag::Commitment, &[*c], ts, id));
+        }
+        if let Some(country) = &self.country {
+            keys.push(index_key(IndexTag::Country, country.as_bytes(), ts, id));
+        }
+        for lang in &self.languages {
+            keys.push(index_key(
+                IndexTag::Language,
+                primary(lang).as_bytes(),
+                ts,
+                id,
+            ));
+        }
+        if let Some(year) = self.year {
+            keys.push(index_key(IndexTag::Year, &year.to_be_bytes(), ts, id));
+        }
+        keys
+    }
+
+    fn matches(&self, q: &Query) -> bool {
+        q.kinds.as_ref().is_none_or(|k| k.contains(&self.kind))
+            && q.commitment.is_none_or(|c| self.commitments.contains(&c))
+            && q.author.is_none_or(|a| a == self.author)
+            && q.country
+                .as_ref()
+                .is_none_or(|c| self.country.as_deref() == Some(c.as_str()))
+            && q.language
+                .as_ref()
+                .is_none_or(|l| self.languages.iter().any(|x| primary(x) == primary(l)))
+            && q.year.is_none_or(|y| self.year == Some(y))
+            && q.since_ms.is_none_or(|t| self.timestamp_ms >= t)
+            && q.until_ms.is_none_or(|t| self.timestamp_ms < t)
+    }
+}
+
+/// Language filters match on the primary subtag: "fr" finds "fr-CA" too.
+fn primary(tag: &str) -> &str {
+    tag.split('-').next().unwrap_or(tag)
+}
+
+/// A structured query; every set field must match. Results come newest first.
+#[derive(Debug, Clone, Default)]
+pub struct Query {
+    pub kinds: Option<Vec<u16>>,
+    pub commitment: Option<u8>,
+    pub author: Option<PublicKey>,
+    pub country: Option<String>,
+    pub language: Option<String>,
+    pub year: Option<i32>,
+    pub since_ms: Option<i64>,
+    pub until_ms: Option<i64>,
+    /// Also return retracted and superseded entries.
+    pub include_inactive: bool,
+    pub offset: usize,
+    pub limit: usize,
+}
+
+impl Store {
+    fn read_entry(&self, author: &PublicKey, seq: u64) -> Result<Option<StoredEntry>, StoreError> {
+        let Some(bytes) = self
+            .db()
+            .get_pinned_cf(self.cf(CF_ENTRIES)?, entry_key(author, seq))?
+        else {
+            return Ok(None);
+        };
+        let entry = SignedEntry::decode(&bytes)
+            .map_err(|e| StoreError::Corrupt(format!("entry {} seq {seq}: {e}", author.short())))?;
+        self.complete(entry).map(Some)
+    }
+
+    fn complete(&self, entry: SignedEntry) -> Result<StoredEntry, StoreError> {
+        let id = entry.id();
+        let blob: Option<PayloadBlob> =
+            match self.db().get_pinned_cf(self.cf(CF_PAYLOADS)?, id.0)? {
+                Some(bytes) => Some(
+                    codec::decode_canonical("payload blob", &bytes, usize::MAX)
+                        .map_err(|e| StoreError::Corrupt(format!("payload of {id}: {e}")))?,
+                ),
+                None => None,
+            };
+        let payload = blob.as_ref().and_then(|b| Payload::decode(&b.bytes).ok());
+        Ok(StoredEntry {
+            status: self.status(&id)?,
+            entry,
+            blob,
+            payload,
+        })
+    }
+
+    pub fn status(&self, id: &EntryId) -> Result<EntryStatus, StoreError> {
+        match self.db().get_pinned_cf(self.cf(CF_STATUS)?, id.0)? {
+            Some(bytes) => codec::decode_canonical("entry status", &bytes, 1024)
+                .map_err(|e| StoreError::Corrupt(format!("status of {id}: {e}"))),
+            None => Ok(EntryStatus::default()),
+        }
+    }
+
+    /// The entry with this id, if held.
+    pub fn entry(&self, id: &EntryId) -> Result<Option<StoredEntry>, StoreError> {
+        let Some(at) = self.db().get_pinned_cf(self.cf(CF_IDS)?, id.0)? else {
+            return Ok(None);
+        };
+        let (author, seq) = split_entry_key(&at)
+            .ok_or_else(|| StoreError::Corrupt(format!("id index of {id} is malformed")))?;
+        self.read_entry(&author, seq)
+    }
+
+    /// Finds an entry by a unique hex prefix of its id (at least 8 characters), as people type them.
+    pub fn entry_by_prefix(&self, prefix: &str) -> Result<Option<StoredEntry>, StoreError> {
+        let prefix = prefix.trim().to_ascii_lowercase();
+        if let Ok(id) = EntryId::from_hex(&prefix) {
+            return self.entry(&id);
+        }
+        let Ok(raw) = hex::decode(&prefix[..prefix.len() & !1]) else {
+            return Ok(None);
+        };
+        let mut found = None;
+        for item in self.db().prefix_iterator_cf(self.cf(CF_IDS)?, &raw) {
+            let (key, _) = item?;
+            if !key.starts_with(&raw) {
+                break;
+            }
+            if hex::encode(&key).starts_with(&prefix) {
+                if found.is_some() {
+                    return Ok(None);
+                }
+                let id: [u8; 32] = key
+                    .as_ref()
+                    .try_into()
+                    .map_err(|_| StoreError::Corrupt("id index key is not 32 bytes".into()))?;
+                found = Some(EntryId::from_raw(id));
+            }
+        }
+        match found {
+            Some(id) => self.entry(&id),
+            None => Ok(None),
+        }
+    }
+
+    pub fn entry_at(
+        &self,
+        author: &PublicKey,
+        seq: u64,
+    ) -> Result<Option<StoredEntry>, StoreError> {
+        self.read_entry(author, seq)
+    }
+
+    /// Up to `limit` entries of `author`'s log from seq `from` on, in order.
+    pub fn log(
+        &self,
+        author: &PublicKey,
+        from: u64,
+        limit: usize,
+    ) -> Result<Vec<StoredEntry>, StoreError> {
+        let mut out = Vec::new();
+        let start = entry_key(author, from.max(1));
+        for item in self.db().iterator_cf(
+            self.cf(CF_ENTRIES)?,
+            rocksdb::IteratorMode::From(&start, rocksdb::Direction::Forward),
+        ) {
+            let (key, bytes) = item?;
+            if !key.starts_with(&author.0) || out.len() >= limit {
+                break;
+            }
+            let entry = SignedEntry::decode(&bytes).map_err(|e| {
+                StoreError::Corrupt(format!("entry of {} in the log: {e}", author.short()))
+            })?;
+            out.push(self.complete(entry)?);
+        }
+        Ok(out)
+    }
+
+    /// Wire forms of `author`'s entries from seq `from` on, stopping before `max_bytes` would be
+    /// passed (at least one entry is returned when there is one).
+    pub fn log_wire(
+        &self,
+        author: &PublicKey,
+        from: u64,
+        max_entries: usize,
+        max_bytes: usize,
+    ) -> Result<Vec<coalition_record::WireEntry>, StoreError> {
+        let mut out = Vec::new();
+        let mut bytes_total = 0;
+        let start = entry_key(author, from.max(1));
+        for item in self.db().iterator_cf(
+            self.cf(CF_ENTRIES)?,
+            rocksdb::IteratorMode::From(&start, rocksdb::Direction::Forward),
+        ) {
+            let (key, entry) = item?;
+            if !key.starts_with(&author.0) || out.len() >= max_entries {
+                break;
+            }
+            let id = coalition_record::Hash32::of(&entry);
+            let blob: Option<PayloadBlob> = self
+                .db()
+                .get_pinned_cf(self.cf(CF_PAYLOADS)?, id.0)?
+                .and_then(|b| codec::decode_canonical("payload blob", &b, usize::MAX).ok());
+            let size = entry.len() + blob.as_ref().map_or(0, |b| b.bytes.len() + 24);
+            if !out.is_empty() && bytes_total + size > max_bytes {
+                break;
+            }
+            bytes_total += size;
+            out.push(coalition_record::WireEntry {
+                entry: entry.to_vec(),
+                payload: blob,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Entries matching `q`, newest first.
+    pub fn query(&self, q: &Query) -> Result<Vec<StoredEntry>, StoreError> {
+        let ids = self.query_ids(q)?;
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            if let Some(e) = self.entry(&id)? {
+                out.push(e);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Ids of entries matching `q`, newest first, after offset and limit.
+    pub fn query_ids(&self, q: &Query) -> Result<Vec<EntryId>, StoreError> {
+        let prefix = if let Some(c) = q.commitment {
+            index_prefix(IndexTag::Commitment, &[c])
+        } else if let Some(author) = &q.author {
+            index_prefix(IndexTag::Author, &author.0)
+        } else if let Some(country) = &q.country {
+            index_prefix(IndexTag::Country, country.as_bytes())
+        } else if let Some(lang) = &q.language {
+            index_prefix(IndexTag::Language, primary(lang).as_bytes())
+        } else if let Some(year) = q.year {
+            index_prefix(IndexTag::Year, &year.to_be_bytes())
+        } else if let Some([kind]) = q.kinds.as_deref() {
+            index_prefix(IndexTag::Kind, &kind.to_be_bytes())
+        } else {
+            vec![IndexTag::Kind as u8]
+        };
+        let mut candidates = Vec::new();
+        for item in self.db().prefix_iterator_cf(self.cf(CF_INDEX)?, &prefix) {
+            let (key, _) = item?;
+            if !key.starts_with(&prefix) {
+                break;
+            }
+            if let Some(id) = id_from_index_key(&key) {
+                candidates.push(id);
+            }
+        }
+        // Index keys end in timestamp ‖ id within one prefix; across kinds (the whole-store scan)
+        // they are re-sorted below by the summary's timestamp.
+        let mut matched = Vec::new();
+        for id in candidates {
+            let Some(bytes) = self.db().get_pinned_cf(self.cf(CF_SUMMARY)?, id.0)? else {
+                continue;
+            };
+            let summary: EntrySummary = codec::decode_canonical("entry summary", &bytes, 64 * 1024)
+                .map_err(|e| StoreError::Corrupt(format!("summary of {id}: {e}")))?;
+            if !summary.matches(q) {
+                continue;
+            }
+            if !q.include_inactive {
+                let status = self.status(&id)?;
+                if status.retracted_by.is_some() || status.superseded_by.is_some() {
+                    continue;
+                }
+            }
+            matched.push((summary.timestamp_ms, id));
+        }
+        matched.sort_by(|a, b| b.cmp(a));
+        let limit = if q.limit == 0 { usize::MAX } else { q.limit };
+        Ok(matched
+            .into_iter()
+            .skip(q.offset)
+            .take(limit)
+            .map(|(_, id)| id)
+            .collect())
+    }
+
+    /// The indexed summary of an entry.
+    pub fn summary(&self, id: &EntryId) -> Result<Option<EntrySummary>, StoreError> {
+        match self.db().get_pinned_cf(self.cf(CF_SUMMARY)?, id.0)? {
+            Some(bytes) => codec::decode_canonical("entry summary", &bytes, 64 * 1024)
+                .map(Some)
+                .map_err(|e| StoreError::Corrupt(format!("summary of {id}: {e}"))),
+            None => Ok(None),
+        }
+    }
+}
