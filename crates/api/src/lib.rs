@@ -1,0 +1,1 @@
+//! coalition-api (placeholder until it lands).

@@ -1,0 +1,1 @@
+//! coalition-audit (placeholder until it lands).

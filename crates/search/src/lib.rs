@@ -1,0 +1,1 @@
+//! coalition-search (placeholder until it lands).
