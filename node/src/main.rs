@@ -1,1 +1,28 @@
-fn main() {}
+//! `coalition`: the node binary. One binary for city IT (init, run, backup), coordinators
+//! (publish, search, show) and the Steering Committee (charter, roster, verify).
+
+mod cli;
+mod commands;
+mod config;
+mod datadir;
+mod input;
+mod output;
+
+use clap::Parser;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    match commands::run(cli) {
+        Ok(code) => code,
+        Err(error) => {
+            // One clear line: the error and its causes, outermost first.
+            let mut line = format!("error: {error}");
+            for cause in error.chain().skip(1) {
+                line.push_str(&format!(": {cause}"));
+            }
+            eprintln!("{line}");
+            ExitCode::from(2)
+        }
+    }
+}

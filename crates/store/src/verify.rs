@@ -32,8 +32,12 @@ impl Store {
                 .map(|m| m.name.clone())
                 .unwrap_or_else(|| format!("unknown city {}", a.short()))
         };
-        let mut problems = Vec::new();
-        let mut report = |author: &PublicKey, seq: u64, rule: &str, detail: String| {
+        let mut problems: Vec<IntegrityProblem> = Vec::new();
+        let report = |problems: &mut Vec<IntegrityProblem>,
+                      author: &PublicKey,
+                      seq: u64,
+                      rule: &str,
+                      detail: String| {
             problems.push(IntegrityProblem {
                 author: *author,
                 city: city(author),
@@ -44,6 +48,8 @@ impl Store {
         };
         let mut checked = 0u64;
         let mut last: Option<(PublicKey, u64, EntryId)> = None;
+        // A damaged entry's id no longer matches its successor's prev: that is one problem, not two.
+        let mut previous_damaged = false;
         let frontier = self.frontier();
         for item in self
             .db()
@@ -56,6 +62,7 @@ impl Store {
             }
             let Some((author, seq)) = split_entry_key(&key) else {
                 report(
+                    &mut problems,
                     &PublicKey([0; 32]),
                     0,
                     "layout",
@@ -70,62 +77,69 @@ impl Store {
             };
             if let Some((a, s, _)) = last {
                 if a != author {
-                    check_head(&frontier, &a, s, &mut report);
+                    check_head(&frontier, &a, s, &mut problems, &report);
                 }
             }
+            let follows_damaged = previous_damaged && expected_prev.is_some();
             last = Some((author, seq, id));
-            let entry = match SignedEntry::decode(&bytes) {
-                Ok(e) => e,
-                Err(e) => {
-                    report(&author, seq, e.rule(), e.to_string());
-                    continue;
-                }
-            };
-            if entry.header.author != author || entry.header.seq != seq {
-                report(
-                    &author,
-                    seq,
-                    "layout",
-                    format!(
-                        "stored under seq {seq} but the entry says author {} seq {}",
-                        entry.header.author.short(),
-                        entry.header.seq
-                    ),
-                );
-            }
-            if let Err(e) = entry.check_network(&network_id) {
-                report(&author, seq, e.rule(), e.to_string());
-            }
-            if let Err(e) = entry.verify_signature() {
-                report(&author, seq, e.rule(), e.to_string());
-            }
-            let chain_ok = match (seq, entry.header.prev, expected_prev) {
-                (1, None, _) => true,
-                (_, Some(p), Some(e)) => p == e,
-                _ => false,
-            };
-            if !chain_ok {
-                report(
-                    &author,
-                    seq,
-                    "chain",
-                    "prev does not name the stored entry before it (or that entry is missing)"
-                        .into(),
-                );
-            }
-            if let Some(blob) = self.db().get_pinned_cf(self.cf(CF_PAYLOADS)?, id.0)? {
-                match codec::decode_canonical::<PayloadBlob>("payload blob", &blob, usize::MAX) {
-                    Ok(blob) => {
-                        if let Err(e) = blob.check_against(&entry.header) {
-                            report(&author, seq, e.rule(), e.to_string());
+            let before = problems.len();
+            match SignedEntry::decode(&bytes) {
+                Err(e) => report(&mut problems, &author, seq, e.rule(), e.to_string()),
+                Ok(entry) => {
+                    if entry.header.author != author || entry.header.seq != seq {
+                        report(
+                            &mut problems,
+                            &author,
+                            seq,
+                            "layout",
+                            format!(
+                                "stored under seq {seq} but the entry says author {} seq {}",
+                                entry.header.author.short(),
+                                entry.header.seq
+                            ),
+                        );
+                    }
+                    if let Err(e) = entry.check_network(&network_id) {
+                        report(&mut problems, &author, seq, e.rule(), e.to_string());
+                    }
+                    if let Err(e) = entry.verify_signature() {
+                        report(&mut problems, &author, seq, e.rule(), e.to_string());
+                    }
+                    let chain_ok = match (seq, entry.header.prev, expected_prev) {
+                        (1, None, _) => true,
+                        (_, Some(p), Some(e)) => p == e || follows_damaged,
+                        _ => false,
+                    };
+                    if !chain_ok {
+                        report(
+                            &mut problems,
+                            &author,
+                            seq,
+                            "chain",
+                            "prev does not name the stored entry before it (or that entry is missing)"
+                                .into(),
+                        );
+                    }
+                    if let Some(blob) = self.db().get_pinned_cf(self.cf(CF_PAYLOADS)?, id.0)? {
+                        match codec::decode_canonical::<PayloadBlob>(
+                            "payload blob",
+                            &blob,
+                            usize::MAX,
+                        ) {
+                            Ok(blob) => {
+                                if let Err(e) = blob.check_against(&entry.header) {
+                                    report(&mut problems, &author, seq, e.rule(), e.to_string());
+                                }
+                            }
+                            Err(e) => report(&mut problems, &author, seq, e.rule(), e.to_string()),
                         }
                     }
-                    Err(e) => report(&author, seq, e.rule(), e.to_string()),
                 }
             }
+            previous_damaged = problems.len() > before;
         }
         if let Some((a, s, _)) = last {
-            check_head(&frontier, &a, s, &mut report);
+            check_head(&frontier, &a, s, &mut problems, &report);
         }
         Ok((problems, checked))
     }
@@ -135,16 +149,24 @@ fn check_head(
     frontier: &crate::Frontier,
     author: &PublicKey,
     last_seq: u64,
-    report: &mut impl FnMut(&PublicKey, u64, &str, String),
+    problems: &mut Vec<IntegrityProblem>,
+    report: &impl Fn(&mut Vec<IntegrityProblem>, &PublicKey, u64, &str, String),
 ) {
     match frontier.get(author) {
         Some((seq, _)) if *seq == last_seq => {}
         Some((seq, _)) => report(
+            problems,
             author,
             last_seq,
             "frontier",
             format!("the frontier says seq {seq} but the log ends at {last_seq}"),
         ),
-        None => report(author, last_seq, "frontier", "no frontier recorded".into()),
+        None => report(
+            problems,
+            author,
+            last_seq,
+            "frontier",
+            "no frontier recorded".into(),
+        ),
     }
 }

@@ -1,0 +1,308 @@
+//! Command-line arguments (clap derive).
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "coalition",
+    version,
+    about = "A city node of a coalition of cities against racism: sign, share and audit good practices and reports.",
+    after_help = "Start with `coalition demo` for a local demo coalition, or see README.md."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct DataDirArg {
+    /// The node's data directory (config.toml, keys, store).
+    #[arg(long, env = "COALITION_DATA_DIR", default_value = "coalition-data")]
+    pub data_dir: PathBuf,
+}
+
+#[derive(Args, Debug, Clone, Copy)]
+pub struct JsonArg {
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Create a coalition charter (Steering Committee).
+    #[command(subcommand)]
+    Charter(CharterCommand),
+    /// Admit, suspend and list member cities (Steering Committee).
+    #[command(subcommand)]
+    Roster(RosterCommand),
+    /// Set up a city node: city key, config.toml and store.
+    Init(InitArgs),
+    /// Sign and publish a practice, activity update or activity report.
+    #[command(subcommand)]
+    Publish(PublishCommand),
+    /// Retract one of this city's entries.
+    Retract(RetractArgs),
+    /// Publish a new version of one of this city's practices.
+    Revise(ReviseArgs),
+    /// Show one entry by id (or a unique id prefix of at least 8 hex characters).
+    Show(ShowArgs),
+    /// List a city's log (default: this node's city).
+    Log(LogArgs),
+    /// Find practices, updates and reports.
+    Search(SearchArgs),
+    /// Re-verify every entry and chain in the store.
+    Verify(VerifyArgs),
+    /// Write a consistent backup of the store (RocksDB checkpoint).
+    Backup(BackupArgs),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum CharterCommand {
+    /// Create a charter and committee key(s) in a new directory.
+    New {
+        /// The coalition's name.
+        #[arg(long)]
+        name: String,
+        /// Directory to write charter.toml, committee-N.key and roster.txt into.
+        #[arg(long)]
+        out: PathBuf,
+        /// Number of committee keys to create.
+        #[arg(long, default_value_t = 1)]
+        committee: u8,
+        /// Distinct committee signatures a roster change needs.
+        #[arg(long, default_value_t = 1)]
+        threshold: u8,
+    },
+    /// Show a charter and its network id.
+    Show {
+        charter: PathBuf,
+        #[command(flatten)]
+        json: JsonArg,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct RosterFileArgs {
+    /// The coalition's charter.toml.
+    #[arg(long)]
+    pub charter: PathBuf,
+    /// The roster history file (default: roster.txt beside the charter).
+    #[arg(long)]
+    pub roster: Option<PathBuf>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum RosterCommand {
+    /// Admit a city: sign the change and append it to the roster file.
+    Admit {
+        #[command(flatten)]
+        files: RosterFileArgs,
+        /// A committee secret key file.
+        #[arg(long)]
+        committee_key: PathBuf,
+        /// The city's public key (printed by `coalition init`).
+        #[arg(long)]
+        city_key: String,
+        /// The city's name.
+        #[arg(long)]
+        city: String,
+        /// ISO 3166-1 alpha-2 country code, e.g. FR.
+        #[arg(long)]
+        country: String,
+    },
+    /// Suspend a city: its entries after its current last seq are refused.
+    Suspend {
+        #[command(flatten)]
+        files: RosterFileArgs,
+        #[arg(long)]
+        committee_key: PathBuf,
+        /// City name or public key.
+        #[arg(long)]
+        city: String,
+        /// The city's last valid seq (default: as seen in --data-dir, else 0).
+        #[arg(long)]
+        last_seq: Option<u64>,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Show the member cities.
+    Show {
+        /// Read the roster from a node's store …
+        #[arg(long, env = "COALITION_DATA_DIR")]
+        data_dir: Option<PathBuf>,
+        /// … or from a charter and roster file.
+        #[arg(long)]
+        charter: Option<PathBuf>,
+        #[arg(long)]
+        roster: Option<PathBuf>,
+        #[command(flatten)]
+        json: JsonArg,
+    },
+    /// Apply the roster file's newer changes to this node's store.
+    Apply {
+        #[command(flatten)]
+        data_dir: DataDirArg,
+        /// Roster file (default: roster.txt beside the node's charter source).
+        #[arg(long)]
+        roster: PathBuf,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct InitArgs {
+    #[command(flatten)]
+    pub data_dir: DataDirArg,
+    /// The coalition's charter.toml.
+    #[arg(long)]
+    pub charter: PathBuf,
+    /// This city's name.
+    #[arg(long)]
+    pub city: String,
+    /// This city's ISO 3166-1 alpha-2 country code.
+    #[arg(long)]
+    pub country: String,
+    /// Roster file to import (default: roster.txt beside the charter, if present).
+    #[arg(long)]
+    pub roster: Option<PathBuf>,
+    #[command(flatten)]
+    pub json: JsonArg,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum PublishCommand {
+    /// Publish good-practice records (TOML or JSON files; see docs/examples/practice.toml).
+    Practice(PublishArgs),
+    /// Publish activity updates (see docs/examples/update.toml).
+    Update(PublishArgs),
+    /// Publish activity reports (see docs/examples/report.toml).
+    Report(PublishArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct PublishArgs {
+    /// Input files, TOML (.toml) or JSON (.json). Each is validated before anything is signed.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    #[command(flatten)]
+    pub data_dir: DataDirArg,
+    #[command(flatten)]
+    pub json: JsonArg,
+}
+
+#[derive(Args, Debug)]
+pub struct RetractArgs {
+    /// Entry id (or unique prefix) of this city's entry to retract.
+    pub id: String,
+    /// Why, in one sentence; shown beside the retracted entry.
+    #[arg(long)]
+    pub reason: String,
+    #[command(flatten)]
+    pub data_dir: DataDirArg,
+    #[command(flatten)]
+    pub json: JsonArg,
+}
+
+#[derive(Args, Debug)]
+pub struct ReviseArgs {
+    /// Entry id (or unique prefix) of the practice to replace.
+    pub id: String,
+    /// The new version (TOML or JSON practice file).
+    pub file: PathBuf,
+    #[command(flatten)]
+    pub data_dir: DataDirArg,
+    #[command(flatten)]
+    pub json: JsonArg,
+}
+
+#[derive(Args, Debug)]
+pub struct ShowArgs {
+    pub id: String,
+    /// Language to show texts in (all languages are shown in --json).
+    #[arg(long)]
+    pub lang: Option<String>,
+    #[command(flatten)]
+    pub data_dir: DataDirArg,
+    #[command(flatten)]
+    pub json: JsonArg,
+}
+
+#[derive(Args, Debug)]
+pub struct LogArgs {
+    /// City name or public key (default: this node's city).
+    pub city: Option<String>,
+    /// First seq to list.
+    #[arg(long, default_value_t = 1)]
+    pub from: u64,
+    #[arg(long, default_value_t = 100)]
+    pub limit: usize,
+    #[command(flatten)]
+    pub data_dir: DataDirArg,
+    #[command(flatten)]
+    pub json: JsonArg,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KindArg {
+    Practice,
+    Revision,
+    Update,
+    Report,
+    Retraction,
+}
+
+#[derive(Args, Debug)]
+pub struct SearchArgs {
+    /// Words to look for (full text); leave out to list by filters only.
+    pub words: Vec<String>,
+    /// Ten-Point-Plan commitment, 1 to 10.
+    #[arg(long)]
+    pub commitment: Option<u8>,
+    /// City name or public key.
+    #[arg(long)]
+    pub city: Option<String>,
+    /// ISO 3166-1 alpha-2 country code.
+    #[arg(long)]
+    pub country: Option<String>,
+    /// Language the entry is written in (BCP 47, e.g. fr).
+    #[arg(long)]
+    pub lang: Option<String>,
+    #[arg(long, value_enum)]
+    pub kind: Option<KindArg>,
+    /// Year the practice started, the update's date or the report's period.
+    #[arg(long)]
+    pub year: Option<i32>,
+    /// Published on or after this date (YYYY-MM-DD).
+    #[arg(long)]
+    pub since: Option<String>,
+    /// Published before this date (YYYY-MM-DD).
+    #[arg(long)]
+    pub until: Option<String>,
+    /// Include retracted and superseded entries.
+    #[arg(long)]
+    pub all: bool,
+    #[arg(long, default_value_t = 20)]
+    pub limit: usize,
+    #[command(flatten)]
+    pub data_dir: DataDirArg,
+    #[command(flatten)]
+    pub json: JsonArg,
+}
+
+#[derive(Args, Debug)]
+pub struct VerifyArgs {
+    #[command(flatten)]
+    pub data_dir: DataDirArg,
+    #[command(flatten)]
+    pub json: JsonArg,
+}
+
+#[derive(Args, Debug)]
+pub struct BackupArgs {
+    #[command(flatten)]
+    pub data_dir: DataDirArg,
+    /// New directory to write the backup into.
+    #[arg(long)]
+    pub out: PathBuf,
+}

@@ -1,0 +1,67 @@
+//! Handing work to a running node through its local API, when the node holds the store lock.
+//! A small blocking HTTP/1.1 client over loopback: the API listens on 127.0.0.1.
+
+use anyhow::{bail, Context, Result};
+use serde_json::Value;
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::Duration;
+
+/// POSTs `body` to the node's API and returns the JSON answer of a 2xx response.
+pub fn post_json(api_addr: &str, path: &str, token: &str, body: &Value) -> Result<Value> {
+    let mut stream = TcpStream::connect(api_addr).with_context(|| {
+        format!("the store is locked by a running node, but its API at {api_addr} does not answer (check [api] listen in config.toml)")
+    })?;
+    stream.set_read_timeout(Some(Duration::from_secs(30)))?;
+    let payload = serde_json::to_vec(body)?;
+    write!(
+        stream,
+        "POST {path} HTTP/1.1\r\nHost: {api_addr}\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        payload.len()
+    )?;
+    stream.write_all(&payload)?;
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response)?;
+    let text = String::from_utf8_lossy(&response);
+    let (head, body) = text
+        .split_once("\r\n\r\n")
+        .context("the node's API sent a malformed HTTP response")?;
+    let status: u16 = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .context("the node's API sent no HTTP status")?;
+    let body = dechunk(head, body);
+    let value: Value = serde_json::from_str(&body).unwrap_or(Value::String(body.clone()));
+    if !(200..300).contains(&status) {
+        let message = value
+            .pointer("/error/message")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+            .unwrap_or_else(|| body.trim().to_string());
+        bail!("the running node refused it ({status}): {message}");
+    }
+    Ok(value)
+}
+
+fn dechunk(head: &str, body: &str) -> String {
+    if !head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
+        return body.to_string();
+    }
+    let mut out = String::new();
+    let mut rest = body;
+    while let Some((size, after)) = rest.split_once("\r\n") {
+        let Ok(n) = usize::from_str_radix(size.trim(), 16) else {
+            break;
+        };
+        if n == 0 || after.len() < n {
+            break;
+        }
+        out.push_str(&after[..n]);
+        rest = after[n..].trim_start_matches("\r\n");
+    }
+    out
+}

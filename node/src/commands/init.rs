@@ -1,0 +1,84 @@
+//! `coalition init`: set up a city node's data directory.
+
+use super::{print_json, roster_file};
+use crate::cli::InitArgs;
+use crate::config::Config;
+use crate::datadir::{charter_toml, load_charter, write_secret_file, DataDir};
+use anyhow::{bail, Context, Result};
+use coalition_record::SecretKey;
+use coalition_store::{RosterOutcome, Store};
+use serde_json::json;
+use std::process::ExitCode;
+
+pub fn run(args: InitArgs) -> Result<ExitCode> {
+    let dir = DataDir::new(&args.data_dir.data_dir);
+    if dir.config_path().exists() || dir.city_key_path().exists() || dir.store_path().exists() {
+        bail!(
+            "{} already holds a coalition node (config.toml, city.key or store/); refusing to overwrite it. Use another --data-dir",
+            dir.root.display()
+        );
+    }
+    coalition_record::schema::country("--country", &args.country)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    if args.city.trim().is_empty() {
+        bail!("--city must name the city");
+    }
+    let charter = load_charter(&args.charter)?;
+    let roster_path = args
+        .roster
+        .clone()
+        .unwrap_or_else(|| roster_file::default_path(&args.charter));
+    let history = roster_file::read(&roster_path)?;
+
+    std::fs::create_dir_all(&dir.root)
+        .with_context(|| format!("cannot create {}", dir.root.display()))?;
+    let key = SecretKey::generate();
+    write_secret_file(&dir.city_key_path(), &key.to_file_text())?;
+    let token = hex::encode(rand::random::<[u8; 24]>());
+    write_secret_file(&dir.token_path(), &format!("{token}\n"))?;
+    std::fs::write(dir.charter_path(), charter_toml(&charter)?)?;
+    let config = Config {
+        city: args.city.clone(),
+        country: args.country.clone(),
+        network: Default::default(),
+        api: Default::default(),
+        log: Default::default(),
+    };
+    let store = Store::create(&dir.store_path(), &charter)?;
+    let mut applied = 0;
+    for change in &history {
+        if let RosterOutcome::Applied { .. } = store.apply_roster_change(change)? {
+            applied += 1;
+        }
+    }
+    // Written last: its presence marks a complete data directory.
+    std::fs::write(dir.config_path(), config.commented_toml())?;
+    let public = key.public();
+    let admitted = store.roster().cities.contains_key(&public);
+    if args.json.json {
+        print_json(&json!({
+            "data_dir": dir.root.display().to_string(),
+            "city_key": public.to_hex(),
+            "network_id": charter.network_id().to_hex(),
+            "roster_version": store.roster_version(),
+            "admitted": admitted,
+        }));
+    } else {
+        println!("city key    {public}");
+        println!("data dir    {}", dir.root.display());
+        println!("network id  {}", charter.network_id());
+        println!(
+            "roster      version {} ({applied} change(s) imported)",
+            store.roster_version()
+        );
+        if !admitted {
+            println!(
+                "next        ask the Steering Committee to admit this city:\n            coalition roster admit --charter {} --committee-key KEY --city-key {public} --city \"{}\" --country {}",
+                args.charter.display(),
+                args.city,
+                args.country
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

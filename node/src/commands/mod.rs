@@ -1,0 +1,45 @@
+//! One module per group of commands; `run` dispatches.
+
+mod charter;
+mod handoff;
+mod init;
+mod publish;
+mod read;
+mod roster;
+pub mod roster_file;
+mod verify;
+
+use crate::cli::{Cli, Command};
+use anyhow::Result;
+use std::process::ExitCode;
+
+pub fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Command::Charter(c) => charter::run(c),
+        Command::Roster(c) => roster::run(c),
+        Command::Init(a) => init::run(a),
+        Command::Publish(c) => publish::publish(c),
+        Command::Retract(a) => publish::retract(a),
+        Command::Revise(a) => publish::revise(a),
+        Command::Show(a) => read::show(a),
+        Command::Log(a) => read::log(a),
+        Command::Search(a) => read::search(a),
+        Command::Verify(a) => verify::verify(a),
+        Command::Backup(a) => verify::backup(a),
+    }
+}
+
+/// Milliseconds since the Unix epoch, now.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+pub fn print_json(value: &serde_json::Value) {
+    println!(
+        "{}",
+        serde_json::to_string_pretty(value).unwrap_or_else(|_| value.to_string())
+    );
+}

@@ -1,0 +1,169 @@
+//! `config.toml`: the node's settings. Unknown keys are refused so a typo never goes unnoticed.
+
+use anyhow::{Context, Result};
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// This city's name, as on the roster.
+    pub city: String,
+    /// ISO 3166-1 alpha-2.
+    pub country: String,
+    #[serde(default)]
+    pub network: NetworkConfig,
+    #[serde(default)]
+    pub api: ApiConfig,
+    #[serde(default)]
+    pub log: LogConfig,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkConfig {
+    #[serde(default = "default_listen")]
+    pub listen: Vec<String>,
+    #[serde(default)]
+    pub bootstrap: Vec<String>,
+    #[serde(default)]
+    pub mdns: bool,
+    #[serde(default = "default_sync_interval")]
+    pub sync_interval_secs: u64,
+    #[serde(default = "default_max_peers")]
+    pub max_peers: u32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApiConfig {
+    #[serde(default = "default_api")]
+    pub listen: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogConfig {
+    /// "text" or "json".
+    #[serde(default = "default_log_format")]
+    pub format: String,
+}
+
+fn default_listen() -> Vec<String> {
+    vec![
+        "/ip4/0.0.0.0/tcp/7701".into(),
+        "/ip4/0.0.0.0/udp/7701/quic-v1".into(),
+    ]
+}
+fn default_sync_interval() -> u64 {
+    30
+}
+fn default_max_peers() -> u32 {
+    64
+}
+fn default_api() -> String {
+    "127.0.0.1:7700".into()
+}
+fn default_log_format() -> String {
+    "text".into()
+}
+
+impl Default for NetworkConfig {
+    fn default() -> Self {
+        NetworkConfig {
+            listen: default_listen(),
+            bootstrap: Vec::new(),
+            mdns: false,
+            sync_interval_secs: default_sync_interval(),
+            max_peers: default_max_peers(),
+        }
+    }
+}
+
+impl Default for ApiConfig {
+    fn default() -> Self {
+        ApiConfig {
+            listen: default_api(),
+        }
+    }
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        LogConfig {
+            format: default_log_format(),
+        }
+    }
+}
+
+impl Config {
+    pub fn load(path: &Path) -> Result<Config> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        let config: Config = toml::from_str(&text).map_err(|e| {
+            anyhow::anyhow!(
+                "{}: {}",
+                path.display(),
+                crate::input::one_line(&e.to_string())
+            )
+        })?;
+        if config.log.format != "text" && config.log.format != "json" {
+            anyhow::bail!(
+                "{}: log.format is \"{}\"; use \"text\" or \"json\"",
+                path.display(),
+                config.log.format
+            );
+        }
+        Ok(config)
+    }
+
+    /// The commented file `init` writes.
+    pub fn commented_toml(&self) -> String {
+        let list = |items: &[String]| {
+            items
+                .iter()
+                .map(|s| format!("\"{s}\""))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        format!(
+            r#"# Coalition node configuration. Written by `coalition init`; edit freely.
+# Keys and the store live beside this file: city.key (this city's signing key: keep it secret
+# and backed up), node.key (the network identity), api.token, charter.toml and store/.
+
+# This city, as admitted on the coalition's roster.
+city = "{city}"
+country = "{country}"
+
+[network]
+# Addresses to listen on for other cities' nodes (TCP and QUIC).
+listen = [{listen}]
+# Other nodes to connect to at start, e.g. "/dns4/node.example.org/tcp/7701/p2p/12D3Koo...".
+bootstrap = [{bootstrap}]
+# Find nodes on the local network by mDNS (useful in a lab; leave off in production).
+mdns = {mdns}
+# How often to compare logs with a random peer and fetch what is missing.
+sync_interval_secs = {sync}
+# Most peers to keep connected.
+max_peers = {max_peers}
+
+[api]
+# The local web page and JSON API. Keep it on 127.0.0.1 unless a reverse proxy guards it.
+listen = "{api}"
+
+[log]
+# "text" for people, "json" for log collectors. Verbosity: the RUST_LOG variable (e.g. info).
+format = "{format}"
+"#,
+            city = self.city.replace('"', "'"),
+            country = self.country,
+            listen = list(&self.network.listen),
+            bootstrap = list(&self.network.bootstrap),
+            mdns = self.network.mdns,
+            sync = self.network.sync_interval_secs,
+            max_peers = self.network.max_peers,
+            api = self.api.listen,
+            format = self.log.format,
+        )
+    }
+}

@@ -1,0 +1,147 @@
+//! The data directory: where a node's config, keys, charter and store live, and the helpers that
+//! open them with errors that say what to do.
+
+use crate::config::Config;
+use anyhow::{bail, Context, Result};
+use coalition_record::{Charter, PublicKey, SecretKey};
+use coalition_store::{Store, StoreError};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+pub struct DataDir {
+    pub root: PathBuf,
+}
+
+impl DataDir {
+    pub fn new(root: &Path) -> Self {
+        DataDir {
+            root: root.to_path_buf(),
+        }
+    }
+
+    pub fn config_path(&self) -> PathBuf {
+        self.root.join("config.toml")
+    }
+    pub fn city_key_path(&self) -> PathBuf {
+        self.root.join("city.key")
+    }
+    pub fn node_key_path(&self) -> PathBuf {
+        self.root.join("node.key")
+    }
+    pub fn token_path(&self) -> PathBuf {
+        self.root.join("api.token")
+    }
+    pub fn charter_path(&self) -> PathBuf {
+        self.root.join("charter.toml")
+    }
+    pub fn store_path(&self) -> PathBuf {
+        self.root.join("store")
+    }
+    pub fn search_path(&self) -> PathBuf {
+        self.root.join("search")
+    }
+
+    fn require_initialised(&self) -> Result<()> {
+        if !self.config_path().exists() {
+            bail!(
+                "{} is not a coalition node directory (no config.toml); create one with `coalition init --data-dir {} --charter CHARTER --city NAME --country CC`, or point --data-dir (or COALITION_DATA_DIR) at an existing one",
+                self.root.display(),
+                self.root.display()
+            );
+        }
+        Ok(())
+    }
+
+    pub fn config(&self) -> Result<Config> {
+        self.require_initialised()?;
+        Config::load(&self.config_path())
+    }
+
+    pub fn city_key(&self) -> Result<SecretKey> {
+        read_secret_key(&self.city_key_path())
+    }
+
+    pub fn api_token(&self) -> Result<String> {
+        Ok(std::fs::read_to_string(self.token_path())
+            .with_context(|| format!("cannot read {}", self.token_path().display()))?
+            .trim()
+            .to_string())
+    }
+
+    /// Opens the store for writing; `Ok(None)` when a running node holds it (hand work to the node).
+    pub fn open_store_for_write(&self) -> Result<Option<Store>> {
+        self.require_initialised()?;
+        match Store::open(&self.store_path()) {
+            Ok(store) => Ok(Some(store)),
+            Err(StoreError::Locked { .. }) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    pub fn open_store_read_only(&self) -> Result<Store> {
+        self.require_initialised()?;
+        Ok(Store::open_read_only(&self.store_path())?)
+    }
+}
+
+pub fn read_secret_key(path: &Path) -> Result<SecretKey> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read key file {}", path.display()))?;
+    SecretKey::from_file_text(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+}
+
+/// Writes a new secret file readable by its owner only (mode 0600); refuses to overwrite.
+pub fn write_secret_file(path: &Path, contents: &str) -> Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::AlreadyExists {
+            anyhow::anyhow!(
+                "{} already exists; refusing to overwrite a key (move it away deliberately if you mean to replace it)",
+                path.display()
+            )
+        } else {
+            anyhow::anyhow!("cannot create {}: {e}", path.display())
+        }
+    })?;
+    file.write_all(contents.as_bytes())?;
+    file.sync_all()?;
+    Ok(())
+}
+
+pub fn parse_public_key(text: &str) -> Result<PublicKey> {
+    let key = PublicKey::from_hex(text).map_err(|e| anyhow::anyhow!("city key: {e}"))?;
+    if key.verifying_key().is_none() {
+        bail!("city key {text} is not a valid ed25519 public key");
+    }
+    Ok(key)
+}
+
+pub fn load_charter(path: &Path) -> Result<Charter> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read charter {}", path.display()))?;
+    let charter: Charter = toml::from_str(&text).map_err(|e| {
+        anyhow::anyhow!(
+            "{}: {}",
+            path.display(),
+            crate::input::one_line(&e.to_string())
+        )
+    })?;
+    charter
+        .validate()
+        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    Ok(charter)
+}
+
+pub fn charter_toml(charter: &Charter) -> Result<String> {
+    Ok(format!(
+        "# Coalition charter: the genesis document. Its canonical bytes hash to the network id\n# {}.\n# Do not edit: any change makes a different coalition.\n{}",
+        charter.network_id(),
+        toml::to_string(charter)?
+    ))
+}

@@ -1,0 +1,231 @@
+//! How entries look to people (text) and to programs (JSON).
+
+use coalition_record::payload::pick_lang;
+use coalition_record::{Payload, PayloadKind, Roster};
+use coalition_store::StoredEntry;
+use serde_json::{json, Value};
+
+pub fn city_name(roster: &Roster, entry: &StoredEntry) -> String {
+    roster
+        .cities
+        .get(&entry.entry.header.author)
+        .map(|m| m.name.clone())
+        .unwrap_or_else(|| format!("unknown city {}", entry.entry.header.author.short()))
+}
+
+pub fn kind_name(code: u16) -> &'static str {
+    PayloadKind::from_code(code).map_or("unknown", |k| k.name())
+}
+
+pub fn format_time(ms: i64) -> String {
+    // Civil date from days since the epoch (Howard Hinnant's algorithm), UTC.
+    let secs = ms.div_euclid(1000);
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = if m <= 2 { y + 1 } else { y };
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02} UTC",
+        rem / 3600,
+        (rem % 3600) / 60
+    )
+}
+
+/// Milliseconds since the epoch at 00:00 UTC of a `YYYY-MM-DD` date.
+pub fn date_to_ms(text: &str) -> Option<i64> {
+    let mut parts = text.split('-');
+    let y: i64 = parts.next()?.parse().ok()?;
+    let m: i64 = parts.next()?.parse().ok()?;
+    let d: i64 = parts.next()?.parse().ok()?;
+    if parts.next().is_some() || !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+        return None;
+    }
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    Some((era * 146_097 + doe - 719_468) * 86_400_000)
+}
+
+pub fn entry_json(roster: &Roster, e: &StoredEntry) -> Value {
+    let h = &e.entry.header;
+    json!({
+        "id": e.id().to_hex(),
+        "author": h.author.to_hex(),
+        "city": city_name(roster, e),
+        "seq": h.seq,
+        "prev": h.prev.map(|p| p.to_hex()),
+        "timestamp_ms": h.timestamp_ms,
+        "time": format_time(h.timestamp_ms),
+        "kind": kind_name(h.kind),
+        "payload_commitment": h.payload_commitment.to_hex(),
+        "payload_len": h.payload_len,
+        "signature": e.entry.signature.to_hex(),
+        "retracted_by": e.status.retracted_by.map(|i| i.to_hex()),
+        "superseded_by": e.status.superseded_by.map(|i| i.to_hex()),
+        "payload": e.payload.as_ref().map(|p| serde_json::to_value(p).unwrap_or(Value::Null)),
+        "erased": e.blob.is_none(),
+    })
+}
+
+/// One line for listings: seq, short id, date, kind, commitments and title.
+pub fn entry_line(roster: &Roster, e: &StoredEntry, lang: Option<&str>) -> String {
+    let h = &e.entry.header;
+    let title = e
+        .payload
+        .as_ref()
+        .map(|p| p.title(lang))
+        .unwrap_or_else(|| "(payload erased)".into());
+    let commitments = e
+        .payload
+        .as_ref()
+        .map(|p| p.commitments())
+        .unwrap_or_default()
+        .iter()
+        .map(|c| c.to_string())
+        .collect::<Vec<_>>()
+        .join(",");
+    let mut flags = String::new();
+    if e.status.retracted_by.is_some() {
+        flags.push_str(" [retracted]");
+    }
+    if e.status.superseded_by.is_some() {
+        flags.push_str(" [superseded]");
+    }
+    format!(
+        "{}  {:<16} #{:<4} {}  {:<10} [{}] {}{}",
+        e.id().short(),
+        truncate(&city_name(roster, e), 16),
+        h.seq,
+        &format_time(h.timestamp_ms)[..10],
+        kind_name(h.kind),
+        commitments,
+        truncate(&title, 90),
+        flags
+    )
+}
+
+fn truncate(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        text.to_string()
+    } else {
+        let cut: String = text.chars().take(max.saturating_sub(1)).collect();
+        format!("{cut}…")
+    }
+}
+
+/// The full text view of one entry.
+pub fn entry_text(roster: &Roster, e: &StoredEntry, lang: Option<&str>) -> String {
+    let h = &e.entry.header;
+    let mut out = String::new();
+    let mut line = |k: &str, v: String| out.push_str(&format!("{k:<12} {v}\n"));
+    line("id", e.id().to_hex());
+    line("city", format!("{} ({})", city_name(roster, e), h.author));
+    line("seq", h.seq.to_string());
+    line("published", format_time(h.timestamp_ms));
+    line("kind", kind_name(h.kind).to_string());
+    line(
+        "signature",
+        "verified (ed25519, checked when stored; `coalition verify` re-checks)".into(),
+    );
+    if let Some(by) = e.status.retracted_by {
+        line("status", format!("RETRACTED by {by}"));
+    }
+    if let Some(by) = e.status.superseded_by {
+        line("status", format!("superseded by {by}"));
+    }
+    match &e.payload {
+        None => line("payload", "erased".into()),
+        Some(payload) => describe_payload(&mut out, payload, lang),
+    }
+    out
+}
+
+fn describe_payload(out: &mut String, payload: &Payload, lang: Option<&str>) {
+    let text = |t: &coalition_record::LangText| pick_lang(t, lang).unwrap_or_default();
+    let langs = |t: &coalition_record::LangText| t.keys().cloned().collect::<Vec<_>>().join(", ");
+    let commitments = |ids: &[u8]| {
+        ids.iter()
+            .filter_map(|i| coalition_record::taxonomy::commitment(*i))
+            .map(|c| format!("{}. {}", c.id, c.title))
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    let mut add = |k: &str, v: String| {
+        if !v.trim().is_empty() {
+            out.push_str(&format!("{k:<12} {v}\n"));
+        }
+    };
+    match payload {
+        Payload::Practice(_) | Payload::PracticeRevision(_) => {
+            let Some(p) = payload.practice() else { return };
+            if let Payload::PracticeRevision(r) = payload {
+                add("revises", r.supersedes.to_hex());
+            }
+            add("title", text(&p.title));
+            add("languages", langs(&p.title));
+            add("place", format!("{}, {}", p.city, p.country));
+            add(
+                "period",
+                format!(
+                    "{} – {}",
+                    p.period.start,
+                    p.period.end.clone().unwrap_or_else(|| "ongoing".into())
+                ),
+            );
+            add("commitments", commitments(&p.commitments));
+            add("themes", p.themes.join(", "));
+            add("target", p.target_groups.join(", "));
+            add("partners", p.partners.join(", "));
+            add("summary", text(&p.summary));
+            add("rationale", text(&p.rationale));
+            add("approach", text(&p.approach));
+            add("results", text(&p.results));
+            add("transfer", text(&p.transferability));
+            add("links", p.links.join(" "));
+            if p.illustrative {
+                add("note", "illustrative sample data".into());
+            }
+        }
+        Payload::ActivityUpdate(u) => {
+            add("date", u.date.clone());
+            add("category", format!("{:?}", u.category).to_lowercase());
+            add("title", text(&u.title));
+            add("commitments", commitments(&u.commitments));
+            add("text", text(&u.text));
+            add("links", u.links.join(" "));
+        }
+        Payload::ActivityReport(r) => {
+            add("period", r.period.clone());
+            add("place", format!("{}, {}", r.city, r.country));
+            add("narrative", text(&r.narrative));
+            for c in &r.commitments {
+                let title =
+                    coalition_record::taxonomy::commitment(c.commitment).map_or("", |t| t.title);
+                add(
+                    &format!("commitment {}", c.commitment),
+                    format!("{} — {}", c.status.as_str(), title),
+                );
+                add("", text(&c.narrative));
+                for ind in &c.indicators {
+                    add("", format!("{}: {} {}", ind.name, ind.value, ind.unit));
+                }
+            }
+        }
+        Payload::Retraction(r) => {
+            add("retracts", r.target.to_hex());
+            add("reason", r.reason.clone());
+        }
+        Payload::Erasure(e) => add("erases", e.target.to_hex()),
+    }
+}
