@@ -1,0 +1,156 @@
+//! From a stored entry to an index document: which entries are searchable, and what of them is
+//! indexed and stored.
+//!
+//! Searchable are the *current* versions of practices (a practice or its latest revision) and
+//! activity updates and reports, while they are neither retracted nor superseded and their
+//! payload is held (an erased payload leaves nothing to search).
+
+use crate::schema::{bucket_of, primary, Fields, BUCKETS, TAG_SEPARATOR};
+use coalition_record::{LangText, Payload, Roster};
+use coalition_store::StoredEntry;
+use std::collections::BTreeMap;
+use tantivy::TantivyDocument;
+
+/// Kind names as indexed: a revision is indexed as the practice it now is.
+pub const KIND_PRACTICE: &str = "practice";
+pub const KIND_UPDATE: &str = "update";
+pub const KIND_REPORT: &str = "report";
+
+/// Normalises a kind filter as people and the API write it.
+pub fn kind_filter(kind: &str) -> String {
+    match kind.trim().to_ascii_lowercase().as_str() {
+        "practice_revision" | "revision" | "practices" => KIND_PRACTICE.into(),
+        "activity_update" | "updates" => KIND_UPDATE.into(),
+        "activity_report" | "reports" => KIND_REPORT.into(),
+        other => other.to_string(),
+    }
+}
+
+/// Per language tag: title and body text of one entry.
+#[derive(Default)]
+struct Texts {
+    titles: BTreeMap<String, String>,
+    bodies: BTreeMap<String, Vec<String>>,
+}
+
+impl Texts {
+    fn title(&mut self, text: &LangText) {
+        for (tag, t) in text {
+            if !t.trim().is_empty() {
+                self.titles.insert(tag.clone(), t.clone());
+            }
+        }
+    }
+
+    fn body(&mut self, text: &LangText) {
+        for (tag, t) in text {
+            if !t.trim().is_empty() {
+                self.bodies.entry(tag.clone()).or_default().push(t.clone());
+            }
+        }
+    }
+}
+
+/// The index document for `stored`, or None when it is not searchable (inactive, erased, or a
+/// kind that is not searched: retractions, erasures).
+pub fn build(fields: &Fields, roster: &Roster, stored: &StoredEntry) -> Option<TantivyDocument> {
+    if stored.status.retracted_by.is_some() || stored.status.superseded_by.is_some() {
+        return None;
+    }
+    let payload = stored.payload.as_ref()?;
+    let header = &stored.entry.header;
+    let member = roster.cities.get(&header.author);
+    let roster_city = member.map(|m| m.name.clone()).unwrap_or_default();
+    let roster_country = member.map(|m| m.country.clone()).unwrap_or_default();
+    let or_roster = |value: &str, fallback: &str| {
+        if value.trim().is_empty() {
+            fallback.to_string()
+        } else {
+            value.trim().to_string()
+        }
+    };
+    let mut texts = Texts::default();
+    let mut tags: Vec<String> = Vec::new();
+    let (kind, city, country) = match payload {
+        Payload::Practice(_) | Payload::PracticeRevision(_) => {
+            let p = payload.practice()?;
+            texts.title(&p.title);
+            for section in [
+                &p.summary,
+                &p.body,
+                &p.rationale,
+                &p.approach,
+                &p.results,
+                &p.transferability,
+            ] {
+                texts.body(section);
+            }
+            tags.extend(p.themes.iter().cloned());
+            tags.extend(p.target_groups.iter().cloned());
+            tags.extend(p.partners.iter().cloned());
+            (
+                KIND_PRACTICE,
+                or_roster(&p.city, &roster_city),
+                or_roster(&p.country, &roster_country),
+            )
+        }
+        Payload::ActivityUpdate(u) => {
+            texts.title(&u.title);
+            texts.body(&u.text);
+            (KIND_UPDATE, roster_city.clone(), roster_country.clone())
+        }
+        Payload::ActivityReport(r) => {
+            let city = or_roster(&r.city, &roster_city);
+            let title = format!("Activity report {} ({city})", r.period);
+            texts.titles.insert(String::new(), title);
+            texts.body(&r.narrative);
+            for c in &r.commitments {
+                texts.body(&c.narrative);
+            }
+            (KIND_REPORT, city, or_roster(&r.country, &roster_country))
+        }
+        Payload::Retraction(_) | Payload::Erasure(_) => return None,
+    };
+    let country = country.to_ascii_uppercase();
+    tags.push(city.clone());
+    tags.push(country.clone());
+
+    let mut doc = TantivyDocument::new();
+    doc.add_text(fields.id, stored.id().to_hex());
+    doc.add_text(fields.author, header.author.to_hex());
+    doc.add_text(fields.kind, kind);
+    for c in payload.commitments() {
+        doc.add_u64(fields.commitment, u64::from(c));
+    }
+    if !country.is_empty() {
+        doc.add_text(fields.country, &country);
+    }
+    if !city.is_empty() {
+        doc.add_text(fields.city, &city);
+        doc.add_text(fields.city_key, city.to_lowercase());
+    }
+    let mut languages: Vec<String> = payload.languages().iter().map(|t| primary(t)).collect();
+    languages.sort();
+    languages.dedup();
+    for language in &languages {
+        doc.add_text(fields.language, language);
+    }
+    if let Some(year) = payload.year() {
+        doc.add_i64(fields.year, i64::from(year));
+    }
+    doc.add_i64(fields.timestamp, header.timestamp_ms);
+    for (tag, title) in &texts.titles {
+        doc.add_text(fields.titles, format!("{tag}{TAG_SEPARATOR}{title}"));
+        doc.add_text(fields.title_by_bucket[bucket_of(tag)], title);
+    }
+    for (tag, parts) in &texts.bodies {
+        let text = parts.join("\n\n");
+        doc.add_text(fields.text_by_bucket[bucket_of(tag)], &text);
+        doc.add_text(fields.texts, format!("{tag}{TAG_SEPARATOR}{text}"));
+    }
+    for tag in tags.iter().filter(|t| !t.trim().is_empty()) {
+        doc.add_text(fields.tags, tag);
+    }
+    debug_assert_eq!(fields.text_by_bucket.len(), BUCKETS.len());
+    Some(doc)
+}

@@ -1,0 +1,917 @@
+//! End-to-end tests: a real store, a real index, the public API only.
+
+mod common;
+
+use coalition_record::{EntryId, Payload, Practice};
+use coalition_search::{SearchIndex, SearchQuery, SearchResults};
+use common::{hex, text, Fixture};
+use std::time::Instant;
+
+fn query(text: &str) -> SearchQuery {
+    SearchQuery {
+        text: Some(text.into()),
+        ..SearchQuery::default()
+    }
+}
+
+fn ids(results: &SearchResults) -> Vec<String> {
+    results.hits.iter().map(|h| h.id.clone()).collect()
+}
+
+fn indexed(fixture: &Fixture) -> SearchIndex {
+    let index = SearchIndex::in_memory().expect("index");
+    index.rebuild(&fixture.store, |_, _| {}).expect("rebuild");
+    index
+}
+
+/// Cities: 0 Lyon (FR), 1 Leipzig (DE), 2 Bristol (GB), 3 Malmö (SE).
+fn multilingual() -> (Fixture, [EntryId; 5]) {
+    let mut f = Fixture::new(&[
+        ("Lyon", "FR"),
+        ("Leipzig", "DE"),
+        ("Bristol", "GB"),
+        ("Malmö", "SE"),
+    ]);
+    let fr = f.practice(
+        0,
+        &[("fr", "Accès équitable au logement social")],
+        &[(
+            "fr",
+            "La ville contrôle les refus de logement et accompagne les victimes de discrimination.",
+        )],
+        &[3, 7],
+        2022,
+    );
+    let de = f.practice(
+        1,
+        &[("de", "Faire Vermietung in Leipzig")],
+        &[(
+            "de",
+            "Testings bei der Vergabe einer Wohnung decken Diskriminierung auf dem Wohnungsmarkt auf.",
+        )],
+        &[7],
+        2023,
+    );
+    let housing = f.practice(
+        2,
+        &[("en", "Fair housing testing")],
+        &[(
+            "en",
+            "Paired testing of housing providers: housing discrimination is documented and reported.",
+        )],
+        &[7],
+        2023,
+    );
+    let schools = f.practice(
+        2,
+        &[
+            ("en", "Anti-racism training for teachers"),
+            ("fr", "Formation antiraciste des enseignants"),
+        ],
+        &[
+            (
+                "en",
+                "Teachers learn to recognise and answer racist incidents in class. Families from \
+                 temporary housing are invited to school events.",
+            ),
+            (
+                "fr",
+                "Les enseignants apprennent à répondre aux incidents racistes en classe.",
+            ),
+        ],
+        &[8],
+        2021,
+    );
+    let sv = f.practice(
+        3,
+        &[("sv", "Mötesplatser för nyanlända")],
+        &[(
+            "sv",
+            "Kommunen öppnar mötesplatser där nyanlända möter föreningar och arbetsgivare.",
+        )],
+        &[4, 9],
+        2024,
+    );
+    let ids = [
+        f.publish(0, Payload::Practice(fr)),
+        f.publish(1, Payload::Practice(de)),
+        f.publish(2, Payload::Practice(housing)),
+        f.publish(2, Payload::Practice(schools)),
+        f.publish(3, Payload::Practice(sv)),
+    ];
+    (f, ids)
+}
+
+#[test]
+fn french_plural_finds_the_singular() {
+    let (f, [fr, ..]) = multilingual();
+    let index = indexed(&f);
+    let results = index.search(&query("logements")).expect("search");
+    assert_eq!(ids(&results), vec![hex(&fr)], "{results:#?}");
+    let hit = &results.hits[0];
+    assert_eq!(hit.lang, "fr");
+    assert_eq!(hit.title, "Accès équitable au logement social");
+    assert!(
+        hit.snippet_html.contains("<mark>logement</mark>"),
+        "{}",
+        hit.snippet_html
+    );
+    assert_eq!(hit.city, "Lyon");
+    assert_eq!(hit.country, "FR");
+    assert_eq!(hit.commitments, vec![3, 7]);
+    assert_eq!(hit.year, Some(2022));
+    assert_eq!(hit.kind, "practice");
+    assert_eq!(hit.author, f.cities[0].key.public().to_hex());
+    // Accents do not matter either way.
+    let unaccented = index.search(&query("acces equitable")).expect("search");
+    assert_eq!(ids(&unaccented), vec![hex(&fr)]);
+}
+
+#[test]
+fn german_plural_finds_the_singular() {
+    let (f, [_, de, ..]) = multilingual();
+    let index = indexed(&f);
+    let results = index.search(&query("Wohnungen")).expect("search");
+    assert_eq!(ids(&results), vec![hex(&de)], "{results:#?}");
+    assert!(results.hits[0]
+        .snippet_html
+        .contains("<mark>Wohnung</mark>"));
+    // Swedish too, and "ö" folds to "o".
+    let sv = index.search(&query("motesplatser")).expect("search");
+    assert_eq!(sv.total, 1);
+    assert_eq!(sv.hits[0].lang, "sv");
+}
+
+#[test]
+fn english_housing_ranks_the_housing_practice_first() {
+    let (f, [_, _, housing, schools, _]) = multilingual();
+    let index = indexed(&f);
+    let results = index.search(&query("housing")).expect("search");
+    assert_eq!(results.total, 2, "{results:#?}");
+    assert_eq!(results.hits[0].id, hex(&housing));
+    assert_eq!(results.hits[1].id, hex(&schools));
+    assert!(results.hits[0].score > results.hits[1].score);
+    assert!(results.hits[0]
+        .snippet_html
+        .contains("<mark>housing</mark>"));
+    // All words must match by default.
+    let both = index.search(&query("housing teachers")).expect("search");
+    assert_eq!(ids(&both), vec![hex(&schools)]);
+}
+
+#[test]
+fn reader_language_picks_title_and_snippet() {
+    let (f, [.., schools, _]) = multilingual();
+    let index = indexed(&f);
+    let mut q = query("teachers");
+    let en = index.search(&q).expect("search");
+    assert_eq!(en.hits[0].title, "Anti-racism training for teachers");
+    q.lang = Some("fr".into());
+    // The French text does not say "teachers": the matching English snippet is shown.
+    let fr_reader = index.search(&q).expect("search");
+    assert_eq!(fr_reader.hits[0].id, hex(&schools));
+    assert_eq!(fr_reader.hits[0].lang, "en");
+    // The French word: French title and snippet.
+    let mut q = query("enseignants");
+    q.lang = Some("fr".into());
+    let fr = index.search(&q).expect("search");
+    assert_eq!(fr.hits[0].lang, "fr");
+    assert_eq!(fr.hits[0].title, "Formation antiraciste des enseignants");
+    assert!(fr.hits[0].snippet_html.contains("<mark>enseignants</mark>"));
+    // No words: newest first, title in the reader's language when there is one.
+    let listing = index
+        .search(&SearchQuery {
+            lang: Some("fr".into()),
+            ..SearchQuery::default()
+        })
+        .expect("search");
+    assert_eq!(listing.total, 5);
+    assert_eq!(listing.hits[1].id, hex(&schools));
+    assert_eq!(
+        listing.hits[1].title,
+        "Formation antiraciste des enseignants"
+    );
+    assert!(listing.hits.iter().all(|h| h.score == 0.0));
+    assert!(!listing.hits[1].snippet_html.contains("<mark>"));
+}
+
+#[test]
+fn snippets_escape_html() {
+    let mut f = Fixture::new(&[("Gent", "BE")]);
+    let p = f.practice(
+        0,
+        &[("nl", "Meldpunt <discriminatie>")],
+        &[(
+            "nl",
+            "Het meldpunt registreert klachten over discriminatie & racisme <script>.",
+        )],
+        &[3],
+        2020,
+    );
+    f.publish(0, Payload::Practice(p));
+    let index = indexed(&f);
+    let results = index.search(&query("klacht")).expect("search");
+    let html = &results.hits[0].snippet_html;
+    assert!(html.contains("<mark>klachten</mark>"), "{html}");
+    assert!(html.contains("&amp; racisme &lt;script"), "{html}");
+    assert_eq!(results.hits[0].title, "Meldpunt <discriminatie>");
+}
+
+#[test]
+fn filters_narrow_and_facets_count_the_filtered_set() {
+    let (mut f, [fr, de, housing, schools, sv]) = multilingual();
+    let update = f.update(2, "Housing fair in Bristol", "Landlords met tenants.", &[7]);
+    let index = indexed(&f);
+    let all = index.search(&SearchQuery::default()).expect("search");
+    assert_eq!(all.total, 6);
+    assert_eq!(
+        all.facets.commitment,
+        vec![(3, 1), (4, 1), (7, 4), (8, 1), (9, 1)]
+    );
+    assert_eq!(
+        all.facets.country,
+        vec![
+            ("GB".to_string(), 3),
+            ("DE".into(), 1),
+            ("FR".into(), 1),
+            ("SE".into(), 1)
+        ]
+    );
+    assert_eq!(
+        all.facets.kind,
+        vec![("practice".to_string(), 5), ("update".into(), 1)]
+    );
+    assert_eq!(
+        all.facets.year,
+        vec![(2025, 1), (2024, 1), (2023, 2), (2022, 1), (2021, 1)]
+    );
+    assert_eq!(
+        all.facets.language,
+        vec![
+            ("en".to_string(), 3),
+            ("fr".into(), 2),
+            ("de".into(), 1),
+            ("sv".into(), 1)
+        ]
+    );
+    // Newest first.
+    assert_eq!(
+        ids(&all),
+        [update, sv, schools, housing, de, fr]
+            .iter()
+            .map(hex)
+            .collect::<Vec<_>>()
+    );
+
+    let housing_commitment = index
+        .search(&SearchQuery {
+            commitments: vec![7],
+            ..SearchQuery::default()
+        })
+        .expect("search");
+    assert_eq!(housing_commitment.total, 4);
+    assert_eq!(
+        housing_commitment.facets.country,
+        vec![("GB".to_string(), 2), ("DE".into(), 1), ("FR".into(), 1)]
+    );
+    assert_eq!(housing_commitment.facets.commitment, vec![(3, 1), (7, 4)]);
+
+    let gb_housing = index
+        .search(&SearchQuery {
+            commitments: vec![7],
+            country: Some("gb".into()),
+            kind: Some("practice".into()),
+            ..SearchQuery::default()
+        })
+        .expect("search");
+    assert_eq!(ids(&gb_housing), vec![hex(&housing)]);
+    assert_eq!(gb_housing.facets.city, vec![("Bristol".to_string(), 1)]);
+
+    // Every commitment listed must be served.
+    let both = index
+        .search(&SearchQuery {
+            commitments: vec![3, 7],
+            ..SearchQuery::default()
+        })
+        .expect("search");
+    assert_eq!(ids(&both), vec![hex(&fr)]);
+
+    // Text and filters together; facets follow the text too.
+    let mut q = query("housing");
+    q.country = Some("GB".into());
+    let text_and_country = index.search(&q).expect("search");
+    assert_eq!(text_and_country.total, 3, "{text_and_country:#?}");
+    assert_eq!(text_and_country.facets.commitment, vec![(7, 2), (8, 1)]);
+    assert_eq!(
+        text_and_country.facets.kind,
+        vec![("practice".to_string(), 2), ("update".into(), 1)]
+    );
+
+    for (q, expected) in [
+        (
+            SearchQuery {
+                city: Some("malmö".into()),
+                ..SearchQuery::default()
+            },
+            vec![sv],
+        ),
+        (
+            SearchQuery {
+                language: Some("de-AT".into()),
+                ..SearchQuery::default()
+            },
+            vec![de],
+        ),
+        (
+            SearchQuery {
+                year: Some(2021),
+                ..SearchQuery::default()
+            },
+            vec![schools],
+        ),
+        (
+            SearchQuery {
+                kind: Some("update".into()),
+                ..SearchQuery::default()
+            },
+            vec![update],
+        ),
+        (
+            SearchQuery {
+                country: Some("IT".into()),
+                ..SearchQuery::default()
+            },
+            vec![],
+        ),
+    ] {
+        let results = index.search(&q).expect("search");
+        assert_eq!(
+            ids(&results),
+            expected.iter().map(hex).collect::<Vec<_>>(),
+            "{q:?}"
+        );
+        assert_eq!(results.total, expected.len());
+    }
+
+    // Pagination: the total and facets are those of the whole filtered set.
+    let page = index
+        .search(&SearchQuery {
+            offset: 1,
+            limit: 2,
+            ..SearchQuery::default()
+        })
+        .expect("search");
+    assert_eq!(page.total, 6);
+    assert_eq!(
+        ids(&page),
+        [sv, schools].iter().map(hex).collect::<Vec<_>>()
+    );
+    assert_eq!(page.facets.commitment, all.facets.commitment);
+}
+
+#[test]
+fn retraction_and_revision_apply_incrementally() {
+    let mut f = Fixture::new(&[("Graz", "AT"), ("Bologna", "IT")]);
+    let index = SearchIndex::in_memory().expect("index");
+    let original = f.practice(
+        0,
+        &[("de", "Menschenrechtsstadt Graz")],
+        &[(
+            "de",
+            "Ein Beirat berät die Stadt in Fragen der Menschenrechte.",
+        )],
+        &[1],
+        2019,
+    );
+    let other = f.practice(
+        1,
+        &[("it", "Sportello antidiscriminazione")],
+        &[("it", "Uno sportello ascolta le vittime di discriminazione.")],
+        &[3],
+        2020,
+    );
+    let p = f.publish(0, Payload::Practice(original.clone()));
+    let o = f.publish(1, Payload::Practice(other));
+    index.apply(&f.store, &[p, o]).expect("apply");
+    assert_eq!(index.doc_count(), 2);
+    assert_eq!(index.search(&query("Beirat")).expect("search").total, 1);
+
+    // A revision replaces the practice: only its latest version is found.
+    let mut revised: Practice = original.clone();
+    revised.title = text(&[("de", "Menschenrechtsbeirat Graz")]);
+    revised.summary = text(&[("de", "Der Menschenrechtsbeirat berichtet jährlich.")]);
+    let r1 = f.revise(0, p, revised.clone());
+    index.apply(&f.store, &[r1]).expect("apply");
+    assert_eq!(index.doc_count(), 2);
+    let found = index
+        .search(&query("Menschenrechtsbeirat"))
+        .expect("search");
+    assert_eq!(ids(&found), vec![hex(&r1)]);
+    assert_eq!(found.hits[0].title, "Menschenrechtsbeirat Graz");
+    assert_eq!(index.search(&query("berät")).expect("search").total, 0);
+
+    // A revision of the revision: still one version.
+    revised.summary = text(&[("de", "Der Beirat berichtet zweimal im Jahr.")]);
+    let r2 = f.revise(0, r1, revised);
+    index.apply(&f.store, &[r2]).expect("apply");
+    let listing = index
+        .search(&SearchQuery {
+            country: Some("AT".into()),
+            ..SearchQuery::default()
+        })
+        .expect("search");
+    assert_eq!(ids(&listing), vec![hex(&r2)]);
+    assert_eq!(index.doc_count(), 2);
+
+    // A retraction removes its target.
+    let x = f.retract(1, o);
+    index.apply(&f.store, &[x]).expect("apply");
+    assert_eq!(index.search(&query("sportello")).expect("search").total, 0);
+    assert_eq!(index.doc_count(), 1);
+    let x2 = f.retract(0, r2);
+    index.apply(&f.store, &[x2]).expect("apply");
+    assert_eq!(index.doc_count(), 0);
+    assert_eq!(
+        index.search(&SearchQuery::default()).expect("search").total,
+        0
+    );
+
+    // Applying the same ids again changes nothing; a rebuild agrees.
+    index
+        .apply(&f.store, &[p, o, r1, r2, x, x2])
+        .expect("apply");
+    assert_eq!(index.doc_count(), 0);
+    assert_eq!(index.rebuild(&f.store, |_, _| {}).expect("rebuild"), 0);
+}
+
+#[test]
+fn erasure_removes_its_target() {
+    let mut f = Fixture::new(&[("Wien", "AT")]);
+    let p = f.practice(
+        0,
+        &[("de", "Antidiskriminierungsstelle")],
+        &[("de", "Beratung für Betroffene von Diskriminierung.")],
+        &[3],
+        2020,
+    );
+    let kept = f.practice(
+        0,
+        &[("de", "Stadtteilarbeit")],
+        &[("de", "Begegnung im Grätzl.")],
+        &[4],
+        2021,
+    );
+    let p = f.publish(0, Payload::Practice(p));
+    let kept = f.publish(0, Payload::Practice(kept));
+    let incremental = indexed(&f);
+    assert_eq!(incremental.doc_count(), 2);
+    let erasure = f.publish(
+        0,
+        Payload::Erasure(coalition_record::payload::Erasure { target: p }),
+    );
+    incremental.apply(&f.store, &[erasure]).expect("apply");
+    let rebuilt = indexed(&f);
+    for index in [&incremental, &rebuilt] {
+        let all = index.search(&SearchQuery::default()).expect("search");
+        assert_eq!(ids(&all), vec![hex(&kept)]);
+        assert_eq!(index.search(&query("Beratung")).expect("search").total, 0);
+    }
+}
+
+/// A comparable view of a result: ids in rank order, titles, snippets and facets. Not scores:
+/// until segments merge, BM25 statistics still count documents deleted by later updates.
+fn view(results: &SearchResults) -> String {
+    let hits: Vec<String> = results
+        .hits
+        .iter()
+        .map(|h| format!("{} {} | {} | {}", h.id, h.title, h.snippet_html, h.lang))
+        .collect();
+    format!("{} {:?} {:?}", results.total, hits, results.facets)
+}
+
+#[test]
+fn rebuild_equals_incremental_apply() {
+    let (mut f, [fr, de, _housing, schools, _]) = multilingual();
+    let incremental = SearchIndex::in_memory().expect("index");
+    let history: Vec<EntryId> = {
+        let first: Vec<EntryId> = f
+            .store
+            .query(&coalition_store::Query {
+                include_inactive: true,
+                ..Default::default()
+            })
+            .expect("query")
+            .iter()
+            .map(|e| e.id())
+            .collect();
+        first
+    };
+    incremental.apply(&f.store, &history).expect("apply");
+    let mut revised = f.practice(
+        0,
+        &[
+            ("fr", "Accès au logement: bilan"),
+            ("en", "Access to housing: review"),
+        ],
+        &[
+            ("fr", "Bilan des refus de logement."),
+            ("en", "Review of housing refusals."),
+        ],
+        &[7],
+        2024,
+    );
+    revised.body = text(&[("en", "Longer body about tenants & landlords.")]);
+    let steps = vec![
+        f.revise(0, fr, revised),
+        f.retract(1, de),
+        f.update(2, "Housing fair", "Landlords met tenants.", &[7]),
+        f.report(3, "A year of meeting places for newcomers."),
+        f.retract(2, schools),
+    ];
+    for id in &steps {
+        incremental.apply(&f.store, &[*id]).expect("apply");
+    }
+    let rebuilt = SearchIndex::in_memory().expect("index");
+    let mut calls = Vec::new();
+    let count = rebuilt
+        .rebuild(&f.store, |done, total| calls.push((done, total)))
+        .expect("rebuild");
+    assert_eq!(count, 5);
+    assert_eq!(rebuilt.doc_count(), incremental.doc_count());
+    assert_eq!(calls.first(), Some(&(0, 10)));
+    assert_eq!(calls.last(), Some(&(10, 10)));
+    let mut fr_reader = query("logement");
+    fr_reader.lang = Some("fr".into());
+    for q in [
+        SearchQuery::default(),
+        query("housing"),
+        query("logements"),
+        fr_reader,
+        query("newcomers"),
+        query("teachers"),
+        SearchQuery {
+            commitments: vec![7],
+            ..SearchQuery::default()
+        },
+        SearchQuery {
+            kind: Some("report".into()),
+            ..SearchQuery::default()
+        },
+    ] {
+        let a = incremental.search(&q).expect("search");
+        let b = rebuilt.search(&q).expect("search");
+        assert_eq!(view(&a), view(&b), "{q:?}");
+    }
+    let report = rebuilt
+        .search(&SearchQuery {
+            kind: Some("report".into()),
+            ..SearchQuery::default()
+        })
+        .expect("search");
+    assert_eq!(report.hits[0].title, "Activity report 2024 (Malmö)");
+    assert_eq!(report.hits[0].country, "SE");
+}
+
+#[test]
+fn on_disk_index_persists_and_reopens() {
+    let (f, _) = multilingual();
+    let dir = f.dir.path().join("search");
+    {
+        let index = SearchIndex::open_or_create(&dir).expect("create");
+        assert!(index.created());
+        assert_eq!(index.rebuild(&f.store, |_, _| {}).expect("rebuild"), 5);
+    }
+    let index = SearchIndex::open_or_create(&dir).expect("reopen");
+    assert!(!index.created());
+    assert_eq!(index.doc_count(), 5);
+    assert_eq!(index.search(&query("Wohnungen")).expect("search").total, 1);
+}
+
+/// Words per language for the large fixture: (language, title words, body words).
+const VOCABULARY: &[(&str, &[&str], &[&str])] = &[
+    (
+        "en",
+        &[
+            "housing",
+            "schools",
+            "employment",
+            "hate crime",
+            "youth",
+            "sport",
+        ],
+        &[
+            "discrimination",
+            "tenants",
+            "teachers",
+            "reporting",
+            "volunteers",
+            "neighbourhood",
+            "training",
+            "victims",
+        ],
+    ),
+    (
+        "fr",
+        &[
+            "logement",
+            "écoles",
+            "emploi",
+            "crimes de haine",
+            "jeunesse",
+            "sport",
+        ],
+        &[
+            "discrimination",
+            "locataires",
+            "enseignants",
+            "signalement",
+            "bénévoles",
+            "quartier",
+            "formation",
+            "victimes",
+        ],
+    ),
+    (
+        "de",
+        &[
+            "Wohnung",
+            "Schulen",
+            "Arbeit",
+            "Hasskriminalität",
+            "Jugend",
+            "Sport",
+        ],
+        &[
+            "Diskriminierung",
+            "Mieter",
+            "Lehrkräfte",
+            "Meldestelle",
+            "Ehrenamtliche",
+            "Nachbarschaft",
+            "Schulung",
+            "Opfer",
+        ],
+    ),
+    (
+        "es",
+        &[
+            "vivienda",
+            "escuelas",
+            "empleo",
+            "delitos de odio",
+            "juventud",
+            "deporte",
+        ],
+        &[
+            "discriminación",
+            "inquilinos",
+            "docentes",
+            "denuncias",
+            "voluntarios",
+            "barrio",
+            "formación",
+            "víctimas",
+        ],
+    ),
+    (
+        "it",
+        &[
+            "abitazione",
+            "scuole",
+            "lavoro",
+            "crimini d'odio",
+            "giovani",
+            "sport",
+        ],
+        &[
+            "discriminazione",
+            "inquilini",
+            "insegnanti",
+            "segnalazioni",
+            "volontari",
+            "quartiere",
+            "formazione",
+            "vittime",
+        ],
+    ),
+    (
+        "nl",
+        &[
+            "huisvesting",
+            "scholen",
+            "werk",
+            "haatmisdrijven",
+            "jeugd",
+            "sport",
+        ],
+        &[
+            "discriminatie",
+            "huurders",
+            "leraren",
+            "meldpunt",
+            "vrijwilligers",
+            "wijk",
+            "training",
+            "slachtoffers",
+        ],
+    ),
+    (
+        "sv",
+        &["bostad", "skolor", "arbete", "hatbrott", "ungdom", "idrott"],
+        &[
+            "diskriminering",
+            "hyresgäster",
+            "lärare",
+            "anmälan",
+            "volontärer",
+            "grannskap",
+            "utbildning",
+            "brottsoffer",
+        ],
+    ),
+    (
+        "pt",
+        &[
+            "habitação",
+            "escolas",
+            "emprego",
+            "crimes de ódio",
+            "juventude",
+            "desporto",
+        ],
+        &[
+            "discriminação",
+            "inquilinos",
+            "professores",
+            "denúncias",
+            "voluntários",
+            "bairro",
+            "formação",
+            "vítimas",
+        ],
+    ),
+    (
+        "pl",
+        &[
+            "mieszkania",
+            "szkoły",
+            "praca",
+            "przestępstwa z nienawiści",
+            "młodzież",
+            "sport",
+        ],
+        &[
+            "dyskryminacja",
+            "najemcy",
+            "nauczyciele",
+            "zgłoszenia",
+            "wolontariusze",
+            "sąsiedztwo",
+            "szkolenia",
+            "ofiary",
+        ],
+    ),
+];
+
+const BIG_CITIES: &[(&str, &str)] = &[
+    ("Lyon", "FR"),
+    ("Nantes", "FR"),
+    ("Leipzig", "DE"),
+    ("Köln", "DE"),
+    ("Madrid", "ES"),
+    ("Bilbao", "ES"),
+    ("Bologna", "IT"),
+    ("Torino", "IT"),
+    ("Gent", "BE"),
+    ("Utrecht", "NL"),
+    ("Malmö", "SE"),
+    ("Lisboa", "PT"),
+    ("Kraków", "PL"),
+    ("Bristol", "GB"),
+    ("Graz", "AT"),
+    ("Zürich", "CH"),
+    ("Luxembourg", "LU"),
+    ("Oslo", "NO"),
+    ("Aarhus", "DK"),
+    ("Tampere", "FI"),
+];
+
+/// A varied practice: the city's language (cycled), sometimes with an English version too.
+fn generated_practice(n: usize, city: &str, country: &str, lang_offset: usize) -> Practice {
+    let mut rng = (n as u64)
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
+    let mut next = |m: usize| {
+        rng ^= rng >> 33;
+        rng = rng.wrapping_mul(0xff51afd7ed558ccd);
+        rng ^= rng >> 29;
+        (rng % m as u64) as usize
+    };
+    let (lang, titles, words) = VOCABULARY[(n + lang_offset) % VOCABULARY.len()];
+    let topic = next(titles.len());
+    let body: Vec<&str> = (0..12).map(|_| words[next(words.len())]).collect();
+    let mut title = vec![(lang, format!("{} {city} {n}", titles[topic]))];
+    let mut summary = vec![(lang, format!("{} {}.", titles[topic], body.join(" ")))];
+    if lang != "en" && next(3) == 0 {
+        let (_, en_titles, en_words) = VOCABULARY[0];
+        title.push(("en", format!("{} in {city}", en_titles[topic])));
+        summary.push((
+            "en",
+            format!("{} {}.", en_titles[topic], en_words[next(en_words.len())]),
+        ));
+    }
+    let mut commitments = vec![(topic % 10 + 1) as u8, (next(10) + 1) as u8];
+    commitments.sort();
+    commitments.dedup();
+    let title: Vec<(&str, &str)> = title.iter().map(|(l, t)| (*l, t.as_str())).collect();
+    let summary: Vec<(&str, &str)> = summary.iter().map(|(l, t)| (*l, t.as_str())).collect();
+    common::practice(
+        &title,
+        &summary,
+        &commitments,
+        city,
+        country,
+        2015 + next(11) as i32,
+    )
+}
+
+#[test]
+fn ten_thousand_practices_search_in_well_under_a_second() {
+    const PER_CITY: usize = 500;
+    let started = Instant::now();
+    let mut f = Fixture::new(BIG_CITIES);
+    for (c, (city, country)) in BIG_CITIES.iter().enumerate() {
+        let payloads: Vec<Payload> = (0..PER_CITY)
+            .map(|i| Payload::Practice(generated_practice(c * PER_CITY + i, city, country, c)))
+            .collect();
+        f.ingest_bulk(c, &payloads);
+    }
+    let fixture_time = started.elapsed();
+    let index = SearchIndex::in_memory().expect("index");
+    let started = Instant::now();
+    let indexed = index.rebuild(&f.store, |_, _| {}).expect("rebuild");
+    let index_time = started.elapsed();
+    assert_eq!(indexed, 10_000);
+    assert_eq!(index.doc_count(), 10_000);
+    println!(
+        "10,000 practices: fixture {:.2} s, rebuild {:.2} s",
+        fixture_time.as_secs_f64(),
+        index_time.as_secs_f64()
+    );
+
+    let started = Instant::now();
+    let full_text = index
+        .search(&query("logements discrimination"))
+        .expect("search");
+    let full_text_time = started.elapsed();
+    assert!(full_text.total > 50, "{}", full_text.total);
+    assert!(full_text
+        .hits
+        .iter()
+        .all(|h| h.snippet_html.contains("<mark>")));
+
+    let started = Instant::now();
+    let filtered = index
+        .search(&SearchQuery {
+            commitments: vec![1],
+            country: Some("DE".into()),
+            limit: 50,
+            ..SearchQuery::default()
+        })
+        .expect("search");
+    let filtered_time = started.elapsed();
+    assert!(filtered.total > 10, "{}", filtered.total);
+    assert!(filtered
+        .hits
+        .iter()
+        .all(|h| h.country == "DE" && h.commitments.contains(&1)));
+    let facet_total: u64 = filtered.facets.city.iter().map(|(_, n)| n).sum();
+    assert_eq!(facet_total, filtered.total as u64);
+
+    let started = Instant::now();
+    let both = index
+        .search(&SearchQuery {
+            text: Some("housing".into()),
+            lang: Some("en".into()),
+            year: Some(2020),
+            ..SearchQuery::default()
+        })
+        .expect("search");
+    let both_time = started.elapsed();
+    assert!(both.hits.iter().all(|h| h.year == Some(2020)));
+
+    println!(
+        "full-text query: {:.1} ms ({} hits, reported {:.1} ms); filtered query: {:.1} ms ({} hits); \
+         text + filter: {:.1} ms ({} hits)",
+        full_text_time.as_secs_f64() * 1000.0,
+        full_text.total,
+        full_text.took_ms,
+        filtered_time.as_secs_f64() * 1000.0,
+        filtered.total,
+        both_time.as_secs_f64() * 1000.0,
+        both.total,
+    );
+    for time in [full_text_time, filtered_time, both_time] {
+        assert!(time.as_secs_f64() < 1.0, "a query took {time:?}");
+    }
+}
