@@ -1,1 +1,200 @@
-//! placeholder
+//! Coalition networking.
+//!
+//! One task owns the libp2p [`Swarm`](libp2p::Swarm) (gossipsub, the `/coalition/sync/1`
+//! request-response protocol, Kademlia, identify, ping, mDNS, connection limits); the rest of the
+//! node talks to it through a cheap, cloneable [`NetHandle`] (bounded channel, one-shot replies).
+//! Every RocksDB call runs on one blocking worker thread, never on the swarm task.
+//!
+//! - Gossip is the fast path: one topic per coalition, message id = entry id, nothing forwarded
+//!   before [`coalition_store::Store::ingest`] accepted it.
+//! - Sync is what makes delivery certain: on connect and every `sync_interval`, a node sends its
+//!   frontier to a peer, which answers with what the node lacks in bounded batches. The decisions
+//!   are in [`coalition_record::sync`].
+
+mod codec;
+mod config;
+mod error;
+mod event_loop;
+pub mod gossip;
+mod worker;
+
+pub use codec::{SyncRequest, SyncResponse, SYNC_PROTOCOL};
+pub use config::{generate_keypair, load_or_create_keypair, NetConfig, MAX_GOSSIP_MESSAGE_BYTES};
+pub use error::NetError;
+pub use gossip::GossipMessage;
+pub use libp2p::{identity::Keypair, Multiaddr, PeerId};
+
+use coalition_record::{EntryId, PublicKey, SignedRosterChange, WireEntry};
+use coalition_store::Store;
+use std::sync::Arc;
+use std::time::SystemTime;
+use tokio::sync::{broadcast, mpsc, oneshot};
+
+/// How an entry reached this node.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Via {
+    Gossip,
+    Sync,
+    /// Held back (gap or unknown author) and stored once what it needed arrived.
+    Held,
+}
+
+/// What the network task tells observers. Sent on a bounded broadcast channel: a slow observer
+/// misses events (and sees `RecvError::Lagged`), it never slows the network.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NetEvent {
+    EntryStored {
+        id: EntryId,
+        author: PublicKey,
+        seq: u64,
+        via: Via,
+    },
+    RosterApplied {
+        version: u64,
+    },
+    ForkDetected {
+        author: PublicKey,
+        seq: u64,
+    },
+}
+
+/// What `publish` achieved. Either way the entry is stored locally and sync delivers it later.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delivery {
+    /// Handed to gossipsub for at least one peer.
+    Sent,
+    /// No peer is subscribed yet.
+    NoPeers,
+    /// The same message was published before.
+    Duplicate,
+}
+
+/// A snapshot of the network task's state and counters.
+#[derive(Debug, Clone)]
+pub struct NetStatus {
+    pub peer_id: PeerId,
+    pub listen_addrs: Vec<Multiaddr>,
+    pub connected_peers: Vec<PeerId>,
+    /// Peers in this node's gossipsub mesh for the coalition topic.
+    pub mesh_peers: usize,
+    pub entries_held: u64,
+    pub roster_version: u64,
+    /// When an entry last arrived from the network and was stored.
+    pub last_arrival: Option<SystemTime>,
+    pub entries_via_gossip: u64,
+    pub entries_via_sync: u64,
+    pub entries_via_held: u64,
+    /// Entries carried by sync responses this node received (stored or not).
+    pub sync_entries_received: u64,
+    /// Sync requests sent and answered.
+    pub sync_requests: u64,
+    /// Sync sessions (one or more requests with one peer) completed.
+    pub sync_rounds: u64,
+    /// Sync requests this node answered.
+    pub sync_served: u64,
+    pub gossip_received: u64,
+    pub gossip_accepted: u64,
+    pub gossip_rejected: u64,
+    pub gossip_ignored: u64,
+    /// Entries held back waiting for predecessors or roster changes.
+    pub held_entries: usize,
+    pub gaps_seen: u64,
+    pub forks_seen: u64,
+    pub banned_peers: usize,
+}
+
+pub(crate) enum Command {
+    Publish {
+        message: GossipMessage,
+        reply: oneshot::Sender<Result<Delivery, NetError>>,
+    },
+    Status {
+        reply: oneshot::Sender<NetStatus>,
+    },
+    Dial {
+        addr: Multiaddr,
+        reply: oneshot::Sender<Result<(), NetError>>,
+    },
+    SyncNow {
+        reply: oneshot::Sender<usize>,
+    },
+    Shutdown {
+        reply: oneshot::Sender<()>,
+    },
+}
+
+/// The rest of the node's way to the network task. Cheap to clone.
+#[derive(Clone)]
+pub struct NetHandle {
+    peer_id: PeerId,
+    commands: mpsc::Sender<Command>,
+    events: broadcast::Sender<NetEvent>,
+}
+
+impl NetHandle {
+    pub fn peer_id(&self) -> PeerId {
+        self.peer_id
+    }
+
+    async fn request<T>(
+        &self,
+        make: impl FnOnce(oneshot::Sender<T>) -> Command,
+    ) -> Result<T, NetError> {
+        let (reply, answer) = oneshot::channel();
+        self.commands
+            .send(make(reply))
+            .await
+            .map_err(|_| NetError::Closed)?;
+        answer.await.map_err(|_| NetError::Closed)
+    }
+
+    /// Gossips an entry the node has already stored (e.g. from `Store::append_local`).
+    pub async fn publish(&self, entry: WireEntry) -> Result<Delivery, NetError> {
+        self.publish_message(GossipMessage::Entry(entry)).await
+    }
+
+    /// Gossips a roster change the node has already applied.
+    pub async fn publish_roster(&self, change: SignedRosterChange) -> Result<Delivery, NetError> {
+        self.publish_message(GossipMessage::Roster(change)).await
+    }
+
+    /// Gossips any message as is: an entry, a roster change or a fork proof.
+    pub async fn publish_message(&self, message: GossipMessage) -> Result<Delivery, NetError> {
+        self.request(|reply| Command::Publish { message, reply })
+            .await?
+    }
+
+    pub async fn status(&self) -> Result<NetStatus, NetError> {
+        self.request(|reply| Command::Status { reply }).await
+    }
+
+    /// Dials `addr` (a `/p2p/<peer id>` suffix is optional).
+    pub async fn dial(&self, addr: Multiaddr) -> Result<(), NetError> {
+        self.request(|reply| Command::Dial { addr, reply }).await?
+    }
+
+    /// Queues a sync round with every connected peer; returns how many were queued.
+    pub async fn sync_now(&self) -> Result<usize, NetError> {
+        self.request(|reply| Command::SyncNow { reply }).await
+    }
+
+    /// Stops the network task and waits until its store worker has finished, so the caller may
+    /// drop the store and reopen the directory.
+    pub async fn shutdown(&self) -> Result<(), NetError> {
+        self.request(|reply| Command::Shutdown { reply }).await
+    }
+
+    /// Events from now on ("entry stored", roster applied, fork detected).
+    pub fn subscribe(&self) -> broadcast::Receiver<NetEvent> {
+        self.events.subscribe()
+    }
+}
+
+/// Builds the swarm, starts listening (waiting until every listen address is bound), dials the
+/// bootstrap peers and spawns the network task. The store must be open for writing.
+pub async fn spawn(
+    config: NetConfig,
+    store: Arc<Store>,
+) -> Result<(NetHandle, tokio::task::JoinHandle<()>), NetError> {
+    event_loop::spawn(config, store).await
+}

@@ -1,0 +1,251 @@
+//! Network configuration and the node's transport key file.
+
+use crate::error::NetError;
+use coalition_record::limits::MAX_WIRE_ENTRY_BYTES;
+use libp2p::identity::Keypair;
+use libp2p::Multiaddr;
+use std::path::Path;
+use std::time::Duration;
+
+/// Largest gossip message: the largest wire entry plus the message's enum tag and slack.
+pub const MAX_GOSSIP_MESSAGE_BYTES: usize = MAX_WIRE_ENTRY_BYTES + 64;
+
+#[derive(Clone)]
+pub struct NetConfig {
+    /// The node's libp2p transport key (its peer id). Not the city key.
+    pub keypair: Keypair,
+    /// e.g. `/ip4/0.0.0.0/tcp/4001` and `/ip4/0.0.0.0/udp/4001/quic-v1`.
+    pub listen: Vec<Multiaddr>,
+    /// Peers dialled at start and redialled while the node has no connections.
+    pub bootstrap: Vec<Multiaddr>,
+    /// Discover peers on the LAN (on in the demo, off by default).
+    pub mdns: bool,
+    /// Kademlia discovery beyond the bootstrap list. Its queries dial the peers they find.
+    pub kademlia: bool,
+    /// Dial peers found by mDNS or Kademlia while fewer than this many are connected.
+    pub target_peers: usize,
+    /// How often to run a sync round with a random connected peer.
+    pub sync_interval: Duration,
+    /// Gossipsub heartbeat (mesh maintenance, gossip emission).
+    pub gossip_heartbeat: Duration,
+    /// Most established connections in total, and per peer.
+    pub max_connections: u32,
+    pub max_connections_per_peer: u32,
+    pub max_pending_connections: u32,
+    /// Largest gossip message accepted or published; gossipsub's `max_transmit_size` is set to
+    /// twice this (gossipsub compares whole read buffers with it).
+    pub max_gossip_message: usize,
+    /// Largest sync request frame (a frontier).
+    pub max_sync_request: usize,
+    /// Largest sync response frame.
+    pub max_sync_response: usize,
+    /// Invalid gossip messages from one peer before it is disconnected and blocked for a while.
+    pub max_invalid_messages: u32,
+    /// How long a peer that sent too many invalid messages stays blocked.
+    pub ban_duration: Duration,
+    /// Tests on one host: whitelist loopback in gossipsub's IP-colocation score and keep loopback
+    /// addresses learnt from peers. Off in production.
+    pub allow_loopback: bool,
+}
+
+impl NetConfig {
+    /// Production-leaning defaults: listen on nothing (set `listen`), mDNS off, Kademlia on.
+    pub fn new(keypair: Keypair) -> Self {
+        NetConfig {
+            keypair,
+            listen: Vec::new(),
+            bootstrap: Vec::new(),
+            mdns: false,
+            kademlia: true,
+            target_peers: 8,
+            sync_interval: Duration::from_secs(30),
+            gossip_heartbeat: Duration::from_secs(1),
+            max_connections: 64,
+            max_connections_per_peer: 2,
+            max_pending_connections: 32,
+            max_gossip_message: MAX_GOSSIP_MESSAGE_BYTES,
+            max_sync_request: 1024 * 1024,
+            max_sync_response: coalition_record::sync::MAX_RESPONSE_BYTES,
+            max_invalid_messages: 5,
+            ban_duration: Duration::from_secs(600),
+            allow_loopback: false,
+        }
+    }
+
+    /// For tests on one host: loopback allowed, fast heartbeat and sync, no discovery.
+    pub fn for_tests(keypair: Keypair) -> Self {
+        let mut config = NetConfig::new(keypair);
+        config.listen = vec!["/ip4/127.0.0.1/tcp/0"
+            .parse()
+            .unwrap_or_else(|_| Multiaddr::empty())];
+        config.kademlia = false;
+        config.target_peers = 0;
+        config.sync_interval = Duration::from_secs(1);
+        config.gossip_heartbeat = Duration::from_millis(200);
+        config.allow_loopback = true;
+        config
+    }
+
+    /// gossipsub's `max_transmit_size`.
+    pub fn max_transmit_size(&self) -> usize {
+        self.max_gossip_message.saturating_mul(2)
+    }
+
+    pub(crate) fn validate(&self) -> Result<(), NetError> {
+        if self.max_gossip_message < MAX_GOSSIP_MESSAGE_BYTES {
+            return Err(NetError::Config(format!(
+                "max_gossip_message is {} bytes; it must be at least {MAX_GOSSIP_MESSAGE_BYTES} so the largest entry fits",
+                self.max_gossip_message
+            )));
+        }
+        if self.max_sync_response < MAX_WIRE_ENTRY_BYTES + 64 * 1024 {
+            return Err(NetError::Config(format!(
+                "max_sync_response is {} bytes; it must hold at least one full entry",
+                self.max_sync_response
+            )));
+        }
+        if self.max_sync_request < 4096 {
+            return Err(NetError::Config(
+                "max_sync_request must be at least 4096 bytes".into(),
+            ));
+        }
+        if self.sync_interval < Duration::from_millis(100) {
+            return Err(NetError::Config(
+                "sync_interval must be at least 100 ms".into(),
+            ));
+        }
+        if self.gossip_heartbeat < Duration::from_millis(50) {
+            return Err(NetError::Config(
+                "gossip_heartbeat must be at least 50 ms".into(),
+            ));
+        }
+        if self.max_connections == 0 || self.max_connections_per_peer == 0 {
+            return Err(NetError::Config(
+                "connection limits must be at least 1".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl std::fmt::Debug for NetConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NetConfig")
+            .field("peer_id", &self.keypair.public().to_peer_id())
+            .field("listen", &self.listen)
+            .field("bootstrap", &self.bootstrap)
+            .field("mdns", &self.mdns)
+            .field("kademlia", &self.kademlia)
+            .field("sync_interval", &self.sync_interval)
+            .field("max_connections", &self.max_connections)
+            .field("allow_loopback", &self.allow_loopback)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A fresh ed25519 transport key.
+pub fn generate_keypair() -> Result<Keypair, NetError> {
+    let mut seed: [u8; 32] = rand::random();
+    Keypair::ed25519_from_bytes(&mut seed)
+        .map_err(|e| NetError::Config(format!("generating a transport key: {e}")))
+}
+
+/// Loads the transport key from `path` (64 hex characters of the ed25519 seed), or creates one
+/// there with mode 0600 if the file does not exist.
+pub fn load_or_create_keypair(path: &Path) -> Result<Keypair, NetError> {
+    let key_error = |detail: String| NetError::KeyFile {
+        path: path.to_path_buf(),
+        detail,
+    };
+    match std::fs::read_to_string(path) {
+        Ok(text) => {
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                let mode = std::fs::metadata(path)?.permissions().mode();
+                if mode & 0o077 != 0 {
+                    tracing::warn!(
+                        path = %path.display(),
+                        mode = format!("{:o}", mode & 0o777),
+                        "the transport key file is readable by others; chmod 600 it"
+                    );
+                }
+            }
+            let mut seed = hex::decode(text.trim())
+                .map_err(|e| key_error(format!("not hex ({e}); expected 64 hex characters")))?;
+            if seed.len() != 32 {
+                return Err(key_error(format!(
+                    "expected 64 hex characters, found {}",
+                    text.trim().len()
+                )));
+            }
+            Keypair::ed25519_from_bytes(&mut seed).map_err(|e| key_error(e.to_string()))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let mut seed: [u8; 32] = rand::random();
+            let text = format!("{}\n", hex::encode(seed));
+            write_new_secret(path, text.as_bytes())?;
+            Keypair::ed25519_from_bytes(&mut seed).map_err(|e| key_error(e.to_string()))
+        }
+        Err(e) => Err(key_error(e.to_string())),
+    }
+}
+
+fn write_new_secret(path: &Path, bytes: &[u8]) -> Result<(), NetError> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path).map_err(|e| NetError::KeyFile {
+        path: path.to_path_buf(),
+        detail: e.to_string(),
+    })?;
+    file.write_all(bytes)?;
+    file.sync_all()?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_file_is_created_once_with_mode_0600_and_reloaded() -> Result<(), NetError> {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("transport.key");
+        let first = load_or_create_keypair(&path)?;
+        let second = load_or_create_keypair(&path)?;
+        assert_eq!(first.public(), second.public());
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path)?.permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn bad_key_file_is_refused() -> Result<(), NetError> {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("transport.key");
+        std::fs::write(&path, "abc\n")?;
+        assert!(matches!(
+            load_or_create_keypair(&path),
+            Err(NetError::KeyFile { .. })
+        ));
+        Ok(())
+    }
+
+    #[test]
+    fn test_config_validates() -> Result<(), NetError> {
+        let config = NetConfig::for_tests(generate_keypair()?);
+        config.validate()?;
+        assert!(config.max_transmit_size() >= 2 * MAX_WIRE_ENTRY_BYTES);
+        Ok(())
+    }
+}

@@ -1,0 +1,221 @@
+//! The gossip message, its topic and id, and the gossipsub configuration every node (and a test's
+//! raw peer) uses.
+
+use crate::error::NetError;
+use coalition_record::{Hash32, NetworkId, SignedRosterChange, WireEntry};
+use coalition_store::ForkProof;
+use libp2p::gossipsub::{
+    self, score_parameter_decay, IdentTopic, MessageAuthenticity, MessageId, PeerScoreParams,
+    PeerScoreThresholds, TopicScoreParams, ValidationMode,
+};
+use serde::{Deserialize, Serialize};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::time::Duration;
+
+/// What travels on the topic. Postcard-encoded; the variant tag is the first byte.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum GossipMessage {
+    /// A city's entry with its payload.
+    Entry(WireEntry),
+    /// A committee-signed roster change.
+    Roster(SignedRosterChange),
+    /// Two signed entries of one city at one seq.
+    Fork(ForkProof),
+}
+
+impl GossipMessage {
+    pub fn to_bytes(&self) -> Vec<u8> {
+        // Plain structs of byte vectors: encoding into a Vec cannot fail.
+        postcard::to_stdvec(self).unwrap_or_default()
+    }
+
+    /// Decodes a message of at most `limit` bytes.
+    pub fn decode(bytes: &[u8], limit: usize) -> Result<Self, String> {
+        if bytes.len() > limit {
+            return Err(format!(
+                "gossip message of {} bytes is over the limit of {limit}",
+                bytes.len()
+            ));
+        }
+        postcard::from_bytes(bytes).map_err(|e| format!("gossip message does not decode: {e}"))
+    }
+}
+
+/// `/coalition/<network-id-hex>/entries/1`
+pub fn topic(network_id: &NetworkId) -> IdentTopic {
+    IdentTopic::new(format!("/coalition/{}/entries/1", network_id.to_hex()))
+}
+
+/// The message id: for an entry, its entry id (BLAKE3 of the entry bytes), read straight from the
+/// encoded message without decoding the payload, so the same entry from two peers is one message;
+/// for anything else (roster change, fork proof, garbage), BLAKE3 of the message bytes.
+pub fn message_id_of(data: &[u8]) -> Hash32 {
+    entry_bytes_of(data)
+        .map(Hash32::of)
+        .unwrap_or_else(|| Hash32::of(data))
+}
+
+/// The entry bytes inside an encoded `GossipMessage::Entry`: tag 0, varint length, bytes.
+fn entry_bytes_of(data: &[u8]) -> Option<&[u8]> {
+    let (&tag, rest) = data.split_first()?;
+    if tag != 0 {
+        return None;
+    }
+    let mut len: u64 = 0;
+    for (i, &byte) in rest.iter().enumerate().take(10) {
+        len |= u64::from(byte & 0x7f) << (7 * i);
+        if byte & 0x80 == 0 {
+            let start = i + 1;
+            let end = start.checked_add(usize::try_from(len).ok()?)?;
+            return rest.get(start..end);
+        }
+    }
+    None
+}
+
+fn message_id(message: &gossipsub::Message) -> MessageId {
+    MessageId::new(&message_id_of(&message.data).0)
+}
+
+/// Gossipsub settings shared by every node of a coalition.
+#[derive(Debug, Clone)]
+pub struct GossipSettings {
+    pub network_id: NetworkId,
+    pub heartbeat: Duration,
+    pub max_transmit_size: usize,
+    pub allow_loopback: bool,
+}
+
+/// Score parameters tuned so that a single invalid message visibly costs: time in mesh and first
+/// deliveries add at most about +11, one invalid message costs -20 (below the gossip threshold),
+/// two reach the graylist. Mesh-delivery penalties are off: a quiet coalition publishes rarely,
+/// and silence is not misbehaviour.
+pub fn score_params(settings: &GossipSettings) -> (PeerScoreParams, PeerScoreThresholds) {
+    let topic_params = TopicScoreParams {
+        topic_weight: 1.0,
+        time_in_mesh_weight: 0.01,
+        time_in_mesh_quantum: Duration::from_secs(1),
+        time_in_mesh_cap: 100.0,
+        first_message_deliveries_weight: 0.5,
+        first_message_deliveries_decay: score_parameter_decay(Duration::from_secs(600)),
+        first_message_deliveries_cap: 20.0,
+        mesh_message_deliveries_weight: 0.0,
+        mesh_message_deliveries_decay: 0.5,
+        mesh_message_deliveries_cap: 100.0,
+        mesh_message_deliveries_threshold: 1.0,
+        mesh_message_deliveries_window: Duration::from_millis(10),
+        mesh_message_deliveries_activation: Duration::from_secs(5),
+        mesh_failure_penalty_weight: 0.0,
+        mesh_failure_penalty_decay: 0.5,
+        invalid_message_deliveries_weight: -20.0,
+        invalid_message_deliveries_decay: score_parameter_decay(Duration::from_secs(1800)),
+    };
+    let mut params = PeerScoreParams {
+        topic_score_cap: 20.0,
+        ..PeerScoreParams::default()
+    };
+    params
+        .topics
+        .insert(topic(&settings.network_id).hash(), topic_params);
+    if settings.allow_loopback {
+        params
+            .ip_colocation_factor_whitelist
+            .insert(IpAddr::V4(Ipv4Addr::LOCALHOST));
+        params
+            .ip_colocation_factor_whitelist
+            .insert(IpAddr::V6(Ipv6Addr::LOCALHOST));
+    }
+    let thresholds = PeerScoreThresholds {
+        gossip_threshold: -10.0,
+        publish_threshold: -50.0,
+        graylist_threshold: -80.0,
+        accept_px_threshold: 10.0,
+        opportunistic_graft_threshold: 1.0,
+    };
+    (params, thresholds)
+}
+
+/// The gossipsub behaviour, subscribed to the coalition's topic: anonymous (strict no-sign: the
+/// records carry their own signatures), message id = entry id, nothing forwarded before the
+/// node's own validation.
+pub fn behaviour(settings: &GossipSettings) -> Result<gossipsub::Behaviour, NetError> {
+    let config = gossipsub::ConfigBuilder::default()
+        .validation_mode(ValidationMode::Anonymous)
+        .validate_messages()
+        .message_id_fn(message_id)
+        .max_transmit_size(settings.max_transmit_size)
+        .heartbeat_interval(settings.heartbeat)
+        .heartbeat_initial_delay(settings.heartbeat)
+        .duplicate_cache_time(Duration::from_secs(120))
+        .build()
+        .map_err(|e| NetError::Config(format!("gossipsub: {e}")))?;
+    let mut gossip = gossipsub::Behaviour::new(MessageAuthenticity::Anonymous, config)
+        .map_err(|e| NetError::Config(format!("gossipsub: {e}")))?;
+    let (params, thresholds) = score_params(settings);
+    gossip
+        .with_peer_score(params, thresholds)
+        .map_err(|e| NetError::Config(format!("gossipsub scoring: {e}")))?;
+    gossip
+        .subscribe(&topic(&settings.network_id))
+        .map_err(|e| NetError::Config(format!("gossipsub subscribe: {e}")))?;
+    Ok(gossip)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use coalition_record::PayloadBlob;
+
+    #[test]
+    fn entry_message_id_is_the_entry_id() {
+        for len in [0usize, 5, 127, 128, 300, 20_000] {
+            let wire = WireEntry {
+                entry: (0..len).map(|i| i as u8).collect(),
+                payload: Some(PayloadBlob {
+                    salt: [4; 16],
+                    bytes: vec![1; 1000],
+                }),
+            };
+            let data = GossipMessage::Entry(wire.clone()).to_bytes();
+            assert_eq!(message_id_of(&data), Hash32::of(&wire.entry));
+        }
+    }
+
+    #[test]
+    fn other_messages_and_garbage_hash_their_bytes() {
+        let proof = GossipMessage::Fork(ForkProof {
+            first: vec![1, 2],
+            second: vec![3],
+        })
+        .to_bytes();
+        assert_eq!(message_id_of(&proof), Hash32::of(&proof));
+        for garbage in [&[][..], &[0][..], &[0, 0xff][..], &[0, 5, 1][..]] {
+            assert_eq!(message_id_of(garbage), Hash32::of(garbage));
+        }
+    }
+
+    #[test]
+    fn messages_round_trip_and_respect_the_limit() {
+        let message = GossipMessage::Entry(WireEntry {
+            entry: vec![9; 100],
+            payload: None,
+        });
+        let bytes = message.to_bytes();
+        assert_eq!(GossipMessage::decode(&bytes, 1000), Ok(message));
+        assert!(GossipMessage::decode(&bytes, 10).is_err());
+        assert!(GossipMessage::decode(&[7, 7, 7], 1000).is_err());
+    }
+
+    #[test]
+    fn score_params_validate() {
+        let settings = GossipSettings {
+            network_id: Hash32([1; 32]),
+            heartbeat: Duration::from_secs(1),
+            max_transmit_size: 1 << 20,
+            allow_loopback: true,
+        };
+        let (params, thresholds) = score_params(&settings);
+        assert_eq!(params.validate(), Ok(()));
+        assert_eq!(thresholds.validate(), Ok(()));
+    }
+}

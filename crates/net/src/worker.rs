@@ -1,0 +1,544 @@
+//! The store worker: one blocking thread that does every RocksDB call the network needs (ingest,
+//! roster changes, fork proofs, serving sync), so the swarm task never blocks. Jobs arrive on a
+//! bounded queue; consecutive gossip entries are ingested as one batch (one durable write).
+//! Results go back to the swarm task, which reports validation to gossipsub.
+
+use crate::codec::{SyncRequest, SyncResponse};
+use crate::gossip::GossipMessage;
+use coalition_record::sync::{
+    roster_want, wants, wire_entry_size, BatchBudget, Frontier, Head, MAX_ENTRIES_PER_RESPONSE,
+    MAX_ROSTER_CHANGES_PER_RESPONSE, RESPONSE_ENVELOPE_BYTES,
+};
+use coalition_record::{EntryId, Hash32, PublicKey, RecordError, SignedEntry, WireEntry};
+use coalition_store::{ForkProof, IngestOutcome, RosterOutcome, Store, StoreError};
+use libp2p::gossipsub::{MessageAcceptance, MessageId};
+use libp2p::request_response::ResponseChannel;
+use libp2p::PeerId;
+use std::sync::Arc;
+use std::time::Instant;
+use tokio::sync::mpsc;
+
+/// Most gossip entries ingested in one durable write.
+const MAX_GOSSIP_BATCH: usize = 64;
+
+pub(crate) struct GossipJob {
+    pub msg_id: MessageId,
+    pub source: PeerId,
+    /// BLAKE3 of the whole message: the rejection key for rules that depend on the payload.
+    pub data_hash: Hash32,
+    pub message: GossipMessage,
+}
+
+/// An entry held back because its predecessors or its author's admission are not known yet.
+#[derive(Debug, Clone)]
+pub(crate) struct Held {
+    pub wire: WireEntry,
+    pub id: EntryId,
+    pub source: PeerId,
+    pub since: Instant,
+}
+
+pub(crate) enum Job {
+    Gossip(GossipJob),
+    SyncBatch {
+        peer: PeerId,
+        response: SyncResponse,
+    },
+    Serve {
+        peer: PeerId,
+        request: SyncRequest,
+        channel: ResponseChannel<SyncResponse>,
+    },
+    Reingest(Vec<Held>),
+}
+
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct StoredInfo {
+    pub id: EntryId,
+    pub author: PublicKey,
+    pub seq: u64,
+}
+
+pub(crate) struct GossipVerdict {
+    pub msg_id: MessageId,
+    pub source: PeerId,
+    pub acceptance: MessageAcceptance,
+    /// Remember this key as rejected (entry id for rules on the entry bytes, message hash for
+    /// rules on the payload).
+    pub reject_key: Option<Hash32>,
+    pub rule: Option<&'static str>,
+    pub stored: Option<StoredInfo>,
+    pub hold: Option<Held>,
+    /// The sender holds something we lack (a roster change ahead of ours).
+    pub want_sync: bool,
+    pub fork: Option<ForkProof>,
+    pub roster_applied: Option<u64>,
+}
+
+impl GossipVerdict {
+    fn new(job: &GossipJob, acceptance: MessageAcceptance) -> Self {
+        GossipVerdict {
+            msg_id: job.msg_id.clone(),
+            source: job.source,
+            acceptance,
+            reject_key: None,
+            rule: None,
+            stored: None,
+            hold: None,
+            want_sync: false,
+            fork: None,
+            roster_applied: None,
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct SyncReport {
+    pub stored: Vec<StoredInfo>,
+    pub rejected: usize,
+    pub forks: Vec<ForkProof>,
+    pub roster_applied: Vec<u64>,
+    pub more: bool,
+    pub error: Option<String>,
+}
+
+impl SyncReport {
+    pub fn progressed(&self) -> bool {
+        !self.stored.is_empty() || !self.roster_applied.is_empty()
+    }
+}
+
+pub(crate) struct ReingestReport {
+    pub stored: Vec<StoredInfo>,
+    pub still_held: Vec<Held>,
+    pub dropped: usize,
+    pub forks: Vec<ForkProof>,
+}
+
+pub(crate) enum Done {
+    Gossip(Vec<GossipVerdict>),
+    Synced {
+        peer: PeerId,
+        report: SyncReport,
+    },
+    Served {
+        peer: PeerId,
+        channel: ResponseChannel<SyncResponse>,
+        response: SyncResponse,
+        /// The requester holds something we lack: sync back.
+        we_lack: bool,
+    },
+    Reingested(ReingestReport),
+}
+
+/// This node's frontier as the sync protocol states it.
+pub(crate) fn local_frontier(store: &Store) -> Frontier {
+    Frontier::new(
+        store.roster_version(),
+        store
+            .frontier()
+            .into_iter()
+            .map(|(author, (seq, id))| Head { author, seq, id }),
+    )
+}
+
+/// Runs until the job queue closes or the swarm task stops listening.
+pub(crate) fn run(
+    store: Arc<Store>,
+    mut jobs: mpsc::Receiver<Job>,
+    done: mpsc::Sender<Done>,
+    max_response: usize,
+) {
+    let mut next: Option<Job> = None;
+    loop {
+        let job = match next.take() {
+            Some(job) => job,
+            None => match jobs.blocking_recv() {
+                Some(job) => job,
+                None => return,
+            },
+        };
+        let result = match job {
+            Job::Gossip(first) if matches!(first.message, GossipMessage::Entry(_)) => {
+                let mut batch = vec![first];
+                while batch.len() < MAX_GOSSIP_BATCH {
+                    match jobs.try_recv() {
+                        Ok(Job::Gossip(more))
+                            if matches!(more.message, GossipMessage::Entry(_)) =>
+                        {
+                            batch.push(more)
+                        }
+                        Ok(other) => {
+                            next = Some(other);
+                            break;
+                        }
+                        Err(_) => break,
+                    }
+                }
+                Done::Gossip(gossip_entries(&store, batch))
+            }
+            Job::Gossip(job) => Done::Gossip(vec![gossip_other(&store, job)]),
+            Job::SyncBatch { peer, response } => Done::Synced {
+                peer,
+                report: apply_sync(&store, response),
+            },
+            Job::Serve {
+                peer,
+                request,
+                channel,
+            } => {
+                let response = serve(&store, &request, max_response).unwrap_or_else(|e| {
+                    tracing::warn!(%peer, error = %e, "serving a sync request failed");
+                    SyncResponse::default()
+                });
+                let we_lack = request.network_id == store.network_id()
+                    && coalition_record::sync::lacks_anything(
+                        &local_frontier(&store),
+                        &request.frontier,
+                    );
+                Done::Served {
+                    peer,
+                    channel,
+                    response,
+                    we_lack,
+                }
+            }
+            Job::Reingest(held) => Done::Reingested(reingest(&store, held)),
+        };
+        if done.blocking_send(result).is_err() {
+            return;
+        }
+    }
+}
+
+/// Rules that judge the entry bytes alone: a replay of the same entry id fails them again.
+fn rule_on_entry_bytes(error: &RecordError) -> bool {
+    matches!(
+        error,
+        RecordError::TooLarge { .. }
+            | RecordError::Malformed { .. }
+            | RecordError::NonCanonical { .. }
+            | RecordError::UnsupportedVersion { .. }
+            | RecordError::WrongNetwork { .. }
+            | RecordError::ZeroSeq
+            | RecordError::PrevShape { .. }
+            | RecordError::UnknownKind { .. }
+            | RecordError::BadSignature { .. }
+    )
+}
+
+/// Rules whose verdict depends on this node's state (roster, chain): an honest peer with other
+/// state may relay such an entry, so it is ignored, not punished.
+fn rule_on_local_state(error: &RecordError) -> bool {
+    matches!(
+        error,
+        RecordError::UnknownAuthor { .. }
+            | RecordError::AuthorSuspended { .. }
+            | RecordError::AuthorRevoked { .. }
+            | RecordError::PrevMismatch { .. }
+            | RecordError::Gap { .. }
+            | RecordError::Inconsistent { .. }
+    )
+}
+
+fn stored_info(wire: &WireEntry) -> Option<StoredInfo> {
+    let entry = SignedEntry::decode(&wire.entry).ok()?;
+    Some(StoredInfo {
+        id: entry.id(),
+        author: entry.header.author,
+        seq: entry.header.seq,
+    })
+}
+
+fn fork_proof(store: &Store, existing: &EntryId, new_entry: &[u8]) -> Option<ForkProof> {
+    match store.entry(existing) {
+        Ok(Some(held)) => Some(ForkProof {
+            first: held.entry.bytes().to_vec(),
+            second: new_entry.to_vec(),
+        }),
+        Ok(None) => None,
+        Err(e) => {
+            tracing::warn!(error = %e, "reading the entry of a fork");
+            None
+        }
+    }
+}
+
+fn gossip_entries(store: &Store, jobs: Vec<GossipJob>) -> Vec<GossipVerdict> {
+    let wires: Vec<WireEntry> = jobs
+        .iter()
+        .filter_map(|j| match &j.message {
+            GossipMessage::Entry(w) => Some(w.clone()),
+            _ => None,
+        })
+        .collect();
+    let outcomes = match store.ingest(wires) {
+        Ok(outcomes) => outcomes,
+        Err(e) => {
+            tracing::warn!(error = %e, "storing gossip entries failed");
+            return jobs
+                .iter()
+                .map(|j| GossipVerdict::new(j, MessageAcceptance::Ignore))
+                .collect();
+        }
+    };
+    jobs.into_iter()
+        .zip(outcomes)
+        .map(|(job, outcome)| {
+            let GossipMessage::Entry(wire) = &job.message else {
+                return GossipVerdict::new(&job, MessageAcceptance::Ignore);
+            };
+            entry_verdict(store, &job, wire, outcome)
+        })
+        .collect()
+}
+
+fn entry_verdict(
+    store: &Store,
+    job: &GossipJob,
+    wire: &WireEntry,
+    outcome: IngestOutcome,
+) -> GossipVerdict {
+    let hold = |id: EntryId| Held {
+        wire: wire.clone(),
+        id,
+        source: job.source,
+        since: Instant::now(),
+    };
+    match outcome {
+        IngestOutcome::Stored { .. } => GossipVerdict {
+            stored: stored_info(wire),
+            ..GossipVerdict::new(job, MessageAcceptance::Accept)
+        },
+        IngestOutcome::Duplicate { .. } => GossipVerdict::new(job, MessageAcceptance::Ignore),
+        IngestOutcome::Fork { existing, .. } => GossipVerdict {
+            fork: fork_proof(store, &existing, &wire.entry),
+            ..GossipVerdict::new(job, MessageAcceptance::Ignore)
+        },
+        IngestOutcome::Gap { id, .. } => GossipVerdict {
+            hold: Some(hold(id)),
+            rule: Some("gap"),
+            ..GossipVerdict::new(job, MessageAcceptance::Ignore)
+        },
+        IngestOutcome::Rejected { id, error } => {
+            let rule = Some(error.rule());
+            if let (Some(id), RecordError::UnknownAuthor { .. }) = (id, &error) {
+                // The roster may not have reached us yet: hold it and sync with the sender.
+                return GossipVerdict {
+                    hold: Some(hold(id)),
+                    rule,
+                    ..GossipVerdict::new(job, MessageAcceptance::Ignore)
+                };
+            }
+            if rule_on_local_state(&error) {
+                return GossipVerdict {
+                    rule,
+                    ..GossipVerdict::new(job, MessageAcceptance::Ignore)
+                };
+            }
+            let reject_key = match id {
+                Some(id) if rule_on_entry_bytes(&error) => id,
+                _ => job.data_hash,
+            };
+            GossipVerdict {
+                reject_key: Some(reject_key),
+                rule,
+                ..GossipVerdict::new(job, MessageAcceptance::Reject)
+            }
+        }
+    }
+}
+
+fn gossip_other(store: &Store, job: GossipJob) -> GossipVerdict {
+    match &job.message {
+        GossipMessage::Entry(_) => GossipVerdict::new(&job, MessageAcceptance::Ignore),
+        GossipMessage::Roster(change) => match store.apply_roster_change(change) {
+            Ok(RosterOutcome::Applied { version }) => GossipVerdict {
+                roster_applied: Some(version),
+                ..GossipVerdict::new(&job, MessageAcceptance::Accept)
+            },
+            Ok(RosterOutcome::Duplicate) => GossipVerdict::new(&job, MessageAcceptance::Ignore),
+            Ok(RosterOutcome::Ahead { .. }) => GossipVerdict {
+                want_sync: true,
+                ..GossipVerdict::new(&job, MessageAcceptance::Ignore)
+            },
+            Err(StoreError::Record(error)) => GossipVerdict {
+                reject_key: Some(job.data_hash),
+                rule: Some(error.rule()),
+                ..GossipVerdict::new(&job, MessageAcceptance::Reject)
+            },
+            Err(e) => {
+                tracing::warn!(error = %e, "applying a gossiped roster change failed");
+                GossipVerdict::new(&job, MessageAcceptance::Ignore)
+            }
+        },
+        GossipMessage::Fork(proof) => match store.add_fork_proof(proof) {
+            Ok(true) => GossipVerdict::new(&job, MessageAcceptance::Accept),
+            Ok(false) => GossipVerdict::new(&job, MessageAcceptance::Ignore),
+            Err(StoreError::Record(error)) if rule_on_local_state(&error) => GossipVerdict {
+                rule: Some(error.rule()),
+                ..GossipVerdict::new(&job, MessageAcceptance::Ignore)
+            },
+            Err(StoreError::Record(error)) => GossipVerdict {
+                reject_key: Some(job.data_hash),
+                rule: Some(error.rule()),
+                ..GossipVerdict::new(&job, MessageAcceptance::Reject)
+            },
+            Err(e) => {
+                tracing::warn!(error = %e, "storing a gossiped fork proof failed");
+                GossipVerdict::new(&job, MessageAcceptance::Ignore)
+            }
+        },
+    }
+}
+
+/// Answers a sync request: roster changes the requester lacks, then the entries it lacks in author
+/// and seq order, within one response's budget.
+pub(crate) fn serve(
+    store: &Store,
+    request: &SyncRequest,
+    max_response: usize,
+) -> Result<SyncResponse, StoreError> {
+    let mut response = SyncResponse::default();
+    if request.network_id != store.network_id() {
+        return Ok(response);
+    }
+    let local = local_frontier(store);
+    let mut reserved = 0;
+    if let Some(from) = roster_want(&request.frontier, &local) {
+        let mut budget = BatchBudget::new(max_response / 4, MAX_ROSTER_CHANGES_PER_RESPONSE);
+        for change in store.roster_history_from(from)? {
+            let size = change.to_bytes().len();
+            if !budget.take(size) {
+                response.more = true;
+                // Entries may name authors those changes admit: send the rest of the roster first.
+                return Ok(response);
+            }
+            reserved += size;
+            response.roster.push(change);
+        }
+    }
+    let mut budget = BatchBudget::new(
+        max_response.saturating_sub(RESPONSE_ENVELOPE_BYTES + reserved),
+        MAX_ENTRIES_PER_RESPONSE,
+    );
+    for want in wants(&request.frontier, &local) {
+        let Some(head) = local.heads.iter().find(|h| h.author == want.author) else {
+            continue;
+        };
+        let mut from = want.from_seq;
+        while from <= head.seq {
+            let chunk = store.log_wire(&want.author, from, 256, budget.bytes_left())?;
+            if chunk.is_empty() {
+                break;
+            }
+            for wire in chunk {
+                if !budget.take(wire_entry_size(&wire)) {
+                    response.more = true;
+                    return Ok(response);
+                }
+                from += 1;
+                response.entries.push(wire);
+            }
+        }
+    }
+    Ok(response)
+}
+
+/// Applies a sync response: roster changes in order, then all entries in one durable write.
+pub(crate) fn apply_sync(store: &Store, response: SyncResponse) -> SyncReport {
+    let mut report = SyncReport {
+        more: response.more,
+        ..SyncReport::default()
+    };
+    for change in &response.roster {
+        match store.apply_roster_change(change) {
+            Ok(RosterOutcome::Applied { version }) => report.roster_applied.push(version),
+            Ok(RosterOutcome::Duplicate) => {}
+            Ok(RosterOutcome::Ahead { have, got }) => {
+                report.error = Some(format!(
+                    "roster change {got} arrived while the roster is at {have}"
+                ));
+                break;
+            }
+            Err(e) => {
+                report.rejected += 1;
+                report.error = Some(format!("roster change refused: {e}"));
+                break;
+            }
+        }
+    }
+    if response.entries.is_empty() {
+        return report;
+    }
+    let wires = response.entries;
+    let outcomes = match store.ingest(wires.clone()) {
+        Ok(outcomes) => outcomes,
+        Err(e) => {
+            report.error = Some(format!("storing synced entries failed: {e}"));
+            return report;
+        }
+    };
+    for (wire, outcome) in wires.iter().zip(outcomes) {
+        match outcome {
+            IngestOutcome::Stored { .. } => report.stored.extend(stored_info(wire)),
+            IngestOutcome::Duplicate { .. } => {}
+            IngestOutcome::Fork { existing, .. } => {
+                report
+                    .forks
+                    .extend(fork_proof(store, &existing, &wire.entry))
+            }
+            IngestOutcome::Gap { seq, have, .. } => {
+                report.rejected += 1;
+                report.error = Some(format!(
+                    "the peer sent seq {seq} while this node holds up to {have}"
+                ));
+            }
+            IngestOutcome::Rejected { error, .. } => {
+                report.rejected += 1;
+                report.error = Some(format!("entry refused: {error}"));
+            }
+        }
+    }
+    report
+}
+
+/// Retries held entries after a sync or a roster change. Entries still missing predecessors stay
+/// held; entries whose author is still unknown, or that fail otherwise, are dropped.
+fn reingest(store: &Store, mut held: Vec<Held>) -> ReingestReport {
+    // Predecessors first, so a run of held entries of one author goes in together.
+    held.sort_by_key(|h| {
+        SignedEntry::decode(&h.wire.entry)
+            .map(|e| (e.header.author, e.header.seq))
+            .ok()
+    });
+    let mut report = ReingestReport {
+        stored: Vec::new(),
+        still_held: Vec::new(),
+        dropped: 0,
+        forks: Vec::new(),
+    };
+    let wires: Vec<WireEntry> = held.iter().map(|h| h.wire.clone()).collect();
+    let outcomes = match store.ingest(wires) {
+        Ok(outcomes) => outcomes,
+        Err(e) => {
+            tracing::warn!(error = %e, "re-ingesting held entries failed");
+            report.still_held = held;
+            return report;
+        }
+    };
+    for (h, outcome) in held.into_iter().zip(outcomes) {
+        match outcome {
+            IngestOutcome::Stored { .. } => report.stored.extend(stored_info(&h.wire)),
+            IngestOutcome::Duplicate { .. } => {}
+            IngestOutcome::Gap { .. } => report.still_held.push(h),
+            IngestOutcome::Fork { existing, .. } => {
+                report
+                    .forks
+                    .extend(fork_proof(store, &existing, &h.wire.entry))
+            }
+            IngestOutcome::Rejected { .. } => report.dropped += 1,
+        }
+    }
+    report
+}
