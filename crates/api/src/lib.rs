@@ -1,1 +1,133 @@
-//! coalition-api (placeholder until it lands).
+//! coalition-api: the node's HTTP face.
+//!
+//! * a JSON API under `/api/v1` (practices, reports, cities, entries, publishing, OpenAPI
+//!   document),
+//! * `/healthz` and `/metrics` (Prometheus text) for operators,
+//! * a server-rendered web page at `/` for coordinators: search with facets, practice and city
+//!   pages, and a publish form for the local city, in English and French, working offline (every
+//!   byte of CSS and JS is served from the binary).
+//!
+//! The node builds an [`ApiState`] from its store, search index, city key and network handle and
+//! hands it to [`serve`] (or mounts [`router`] itself). Publishing through the JSON API needs the
+//! bearer token; publishing through the web form is accepted only from the node's own machine, with
+//! a same-origin CSRF token (see `docs/API.md`).
+
+mod error;
+mod i18n;
+mod metrics;
+mod openapi;
+mod params;
+mod publish;
+mod routes;
+mod templates;
+mod time;
+mod views;
+
+pub use error::ApiError;
+pub use openapi::document as openapi_document;
+pub use routes::route_list;
+
+use coalition_record::{SecretKey, WireEntry};
+use coalition_search::SearchIndex;
+use coalition_store::Store;
+use serde::Serialize;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+/// What the node's network task reports about itself, for `/healthz`, `/metrics` and the page
+/// footer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NetworkStatus {
+    /// The libp2p peer id, when the network runs.
+    pub peer_id: Option<String>,
+    /// Connected peers.
+    pub peers: usize,
+    /// Listen addresses (multiaddrs).
+    pub listen: Vec<String>,
+    /// When the last entry arrived from a peer (ms since the Unix epoch).
+    pub last_arrival_ms: Option<i64>,
+    /// `synced`, `syncing`, `degraded` or `offline`.
+    pub sync_state: String,
+}
+
+/// A live view of the network, implemented by the node's network handle.
+pub trait NetworkView: Send + Sync {
+    fn status(&self) -> NetworkStatus;
+}
+
+/// The network view of a node that runs no network (tests, a read-only viewer): no peers,
+/// `sync_state` = `offline`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Offline;
+
+impl NetworkView for Offline {
+    fn status(&self) -> NetworkStatus {
+        NetworkStatus {
+            peer_id: None,
+            peers: 0,
+            listen: Vec::new(),
+            last_arrival_ms: None,
+            sync_state: "offline".into(),
+        }
+    }
+}
+
+/// Extra Prometheus text appended to `/metrics` (the node passes libp2p's registry here).
+pub type ExtraMetrics = Arc<dyn Fn() -> String + Send + Sync>;
+
+/// Everything the HTTP layer needs from the node.
+#[derive(Clone)]
+pub struct ApiState {
+    pub store: Arc<Store>,
+    pub search: Arc<SearchIndex>,
+    /// The local city's key; publishing needs it. `None`: the node only serves.
+    pub city_key: Option<Arc<SecretKey>>,
+    /// Bearer token for publishing through the JSON API. `None`: JSON publishing is refused.
+    pub token: Option<String>,
+    pub network: Arc<dyn NetworkView>,
+    /// Entries published here go to this (bounded) channel; the node gossips them.
+    pub published: Option<tokio::sync::mpsc::Sender<WireEntry>>,
+    /// Appended to `/metrics`.
+    pub extra_metrics: Option<ExtraMetrics>,
+}
+
+impl ApiState {
+    /// A state with no city key, no token, no network and no gossip channel: read-only serving.
+    pub fn new(store: Arc<Store>, search: Arc<SearchIndex>) -> Self {
+        ApiState {
+            store,
+            search,
+            city_key: None,
+            token: None,
+            network: Arc::new(Offline),
+            published: None,
+            extra_metrics: None,
+        }
+    }
+}
+
+/// The whole HTTP application: JSON API, web page, health and metrics.
+///
+/// The web publish form needs the peer address: serve this router with
+/// `into_make_service_with_connect_info::<SocketAddr>()` (as [`serve`] does); without it the
+/// form refuses every submission.
+pub fn router(state: ApiState) -> axum::Router {
+    routes::build(state)
+}
+
+/// Serves [`router`] on `listener` until `shutdown` completes, then finishes the requests in
+/// flight.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: ApiState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = router(state);
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+}

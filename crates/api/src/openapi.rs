@@ -1,0 +1,493 @@
+//! The OpenAPI 3.1 document of every route, written by hand (served at
+//! `/api/v1/openapi.json`). A test checks it lists exactly the routes the router serves.
+
+use serde_json::{json, Value};
+
+fn query(name: &str, description: &str, schema: Value) -> Value {
+    json!({"name": name, "in": "query", "required": false, "description": description, "schema": schema})
+}
+
+fn path(name: &str, description: &str) -> Value {
+    json!({"name": name, "in": "path", "required": true, "description": description, "schema": {"type": "string"}})
+}
+
+fn json_response(description: &str, schema: Value) -> Value {
+    json!({"description": description, "content": {"application/json": {"schema": schema}}})
+}
+
+fn html_response(description: &str) -> Value {
+    json!({"description": description, "content": {"text/html": {"schema": {"type": "string"}}}})
+}
+
+fn error(description: &str) -> Value {
+    json_response(description, json!({"$ref": "#/components/schemas/Error"}))
+}
+
+fn r(name: &str) -> Value {
+    json!({"$ref": format!("#/components/schemas/{name}")})
+}
+
+fn pagination() -> [Value; 2] {
+    [
+        query(
+            "offset",
+            "Results to skip (default 0).",
+            json!({"type": "integer", "minimum": 0}),
+        ),
+        query(
+            "limit",
+            "Results per page (default 20, at most 100).",
+            json!({"type": "integer", "minimum": 1, "maximum": 100}),
+        ),
+    ]
+}
+
+fn publish_op(summary: &str, tag: &str, body: Value, location: &str) -> Value {
+    json!({
+        "tags": [tag],
+        "summary": summary,
+        "security": [{"bearer": []}],
+        "requestBody": {"required": true, "content": {"application/json": {"schema": body}}},
+        "responses": {
+            "201": {
+                "description": format!("Signed, stored durably, handed to gossip and indexed. `Location` is {location}."),
+                "headers": {"Location": {"schema": {"type": "string"}}},
+                "content": {"application/json": {"schema": r("Published")}}
+            },
+            "400": error("A field is invalid; `error.field` names it (e.g. `title`, `period.start`, `commitments`)."),
+            "401": error("No or wrong `Authorization: Bearer <token>`, or no token configured."),
+            "403": error("This node holds no city key, or the city is not active on the roster.")
+        }
+    })
+}
+
+/// The document.
+pub fn document() -> Value {
+    let [offset, limit] = pagination();
+    let practice_filters = vec![
+        query("q", "Words to search for (all must match; `\"a phrase\"`, `-word`, `a OR b`).", json!({"type": "string"})),
+        query("commitment", "Ten-Point-Plan commitment (1-10) the practice must serve; repeat for several (all must match).", json!({"type": "integer", "minimum": 1, "maximum": 10})),
+        query("country", "ISO 3166-1 alpha-2 country code.", json!({"type": "string"})),
+        query("city", "City name (any case).", json!({"type": "string"})),
+        query("lang", "The reader's language (BCP 47): ranks its texts higher and shows titles and snippets in it.", json!({"type": "string"})),
+        query("language", "Only entries written (at least partly) in this language (BCP 47, primary subtag matched).", json!({"type": "string"})),
+        query("year", "Year the practice started.", json!({"type": "integer"})),
+        query("kind", "practice (default), report, update, or any.", json!({"type": "string", "enum": ["practice", "report", "update", "any"]})),
+        offset.clone(),
+        limit.clone(),
+    ];
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Coalition node API",
+            "version": "1",
+            "description": "A city's node of a coalition of cities against racism: good practices, activity reports and member cities, every record signed by its city. All routes read the node's own copy of the whole knowledge base. Publishing routes sign for the node's own city and need the bearer token. Errors are `{\"error\": {\"field\", \"rule\", \"message\"}}`. Ids are 64 hex characters (a unique prefix of at least 8 is accepted in paths).",
+            "license": {"name": "Apache-2.0", "identifier": "Apache-2.0"}
+        },
+        "servers": [{"url": "/"}],
+        "tags": [
+            {"name": "practices"}, {"name": "reports"}, {"name": "cities"}, {"name": "entries"},
+            {"name": "operations"}, {"name": "web", "description": "The server-rendered web page (HTML)."}
+        ],
+        "paths": {
+            "/api/v1/practices": {
+                "get": {
+                    "tags": ["practices"],
+                    "summary": "Search and list practices, with facet counts",
+                    "parameters": practice_filters,
+                    "responses": {
+                        "200": json_response("A page of hits, the total, and facet counts over the whole filtered set.", r("SearchResults")),
+                        "400": error("A parameter is invalid or unknown; `error.field` names it.")
+                    }
+                },
+                "post": publish_op("Publish a good practice for the local city", "practices", r("Practice"), "/api/v1/practices/{id}")
+            },
+            "/api/v1/practices/{id}": {
+                "get": {
+                    "tags": ["practices"],
+                    "summary": "One practice in all its languages, with revision history and retraction status",
+                    "parameters": [path("id", "Entry id (64 hex) or a unique prefix of at least 8 hex characters.")],
+                    "responses": {
+                        "200": json_response("The practice.", r("PracticeView")),
+                        "400": error("The id is not hex or has the wrong length."),
+                        "404": error("No such entry, or it is not a practice, or its payload was erased.")
+                    }
+                }
+            },
+            "/api/v1/reports": {
+                "get": {
+                    "tags": ["reports"],
+                    "summary": "Current activity reports, newest period first",
+                    "parameters": [
+                        query("city", "City key, key prefix or name.", json!({"type": "string"})),
+                        query("period", "Reporting period: YYYY, YYYY-H1 or YYYY-H2.", json!({"type": "string"})),
+                        query("commitment", "Only reports covering this commitment (1-10).", json!({"type": "integer", "minimum": 1, "maximum": 10})),
+                        offset.clone(),
+                        limit.clone()
+                    ],
+                    "responses": {
+                        "200": json_response("A page of reports.", json!({
+                            "type": "object",
+                            "properties": {
+                                "total": {"type": "integer"}, "offset": {"type": "integer"}, "limit": {"type": "integer"},
+                                "items": {"type": "array", "items": r("ReportItem")}
+                            }
+                        })),
+                        "400": error("A parameter is invalid or unknown, or the city is not a member.")
+                    }
+                },
+                "post": publish_op("Publish an activity report for the local city", "reports", r("ActivityReport"), "/api/v1/entries/{id}")
+            },
+            "/api/v1/cities": {
+                "get": {
+                    "tags": ["cities"],
+                    "summary": "The roster: every member city with its counts",
+                    "responses": {
+                        "200": json_response("Member cities, by name.", json!({
+                            "type": "object",
+                            "properties": {
+                                "roster_version": {"type": "integer"},
+                                "total": {"type": "integer"},
+                                "cities": {"type": "array", "items": r("City")}
+                            }
+                        }))
+                    }
+                }
+            },
+            "/api/v1/cities/{city}": {
+                "get": {
+                    "tags": ["cities"],
+                    "summary": "One city with its current practices, reports and updates",
+                    "parameters": [path("city", "City key (64 hex), key prefix (8+ hex) or name (any case).")],
+                    "responses": {
+                        "200": json_response("The city.", json!({
+                            "type": "object",
+                            "properties": {
+                                "city": r("City"),
+                                "practices": {"type": "array", "items": {"type": "object"}},
+                                "reports": {"type": "array", "items": r("ReportItem")},
+                                "updates": {"type": "array", "items": {"type": "object"}}
+                            }
+                        })),
+                        "404": error("No member city by that key or name.")
+                    }
+                }
+            },
+            "/api/v1/entries/{id}": {
+                "get": {
+                    "tags": ["entries"],
+                    "summary": "One signed entry: header, signature checked again now, payload as JSON, exact bytes",
+                    "parameters": [path("id", "Entry id (64 hex) or a unique prefix of at least 8 hex characters.")],
+                    "responses": {
+                        "200": json_response("The entry.", r("Entry")),
+                        "400": error("The id is not hex or has the wrong length."),
+                        "404": error("No such entry on this node.")
+                    }
+                }
+            },
+            "/api/v1/retractions": {
+                "post": publish_op("Retract one of the local city's entries", "entries", json!({
+                    "type": "object",
+                    "required": ["target", "reason"],
+                    "additionalProperties": false,
+                    "properties": {
+                        "target": {"type": "string", "description": "Entry id, 64 hex."},
+                        "reason": {"type": "string"}
+                    }
+                }), "/api/v1/entries/{id}")
+            },
+            "/api/v1/openapi.json": {
+                "get": {
+                    "tags": ["operations"],
+                    "summary": "This document",
+                    "responses": {"200": json_response("OpenAPI 3.1.", json!({"type": "object"}))}
+                }
+            },
+            "/healthz": {
+                "get": {
+                    "tags": ["operations"],
+                    "summary": "Health: sync state, entries held, peers",
+                    "responses": {
+                        "200": json_response("synced, syncing, or offline (no network task).", r("Health")),
+                        "503": json_response("degraded.", r("Health"))
+                    }
+                }
+            },
+            "/metrics": {
+                "get": {
+                    "tags": ["operations"],
+                    "summary": "Prometheus metrics",
+                    "responses": {"200": {"description": "Prometheus text format 0.0.4.", "content": {"text/plain": {"schema": {"type": "string"}}}}}
+                }
+            },
+            "/": {
+                "get": {
+                    "tags": ["web"],
+                    "summary": "Search page with facet filters",
+                    "parameters": [
+                        query("q", "Search words.", json!({"type": "string"})),
+                        query("commitment", "Commitment filter, repeatable.", json!({"type": "integer"})),
+                        query("country", "Country filter.", json!({"type": "string"})),
+                        query("city", "City filter.", json!({"type": "string"})),
+                        query("language", "Language filter.", json!({"type": "string"})),
+                        query("year", "Year filter.", json!({"type": "integer"})),
+                        query("kind", "practice (default), report, update or any.", json!({"type": "string"})),
+                        query("offset", "Results to skip.", json!({"type": "integer"})),
+                        query("ui", "Interface language: en or fr (remembered in a cookie).", json!({"type": "string", "enum": ["en", "fr"]}))
+                    ],
+                    "responses": {"200": html_response("The page."), "400": html_response("The page, naming the bad filter.")}
+                }
+            },
+            "/practice/{id}": {
+                "get": {
+                    "tags": ["web"],
+                    "summary": "Practice page",
+                    "parameters": [path("id", "Entry id or unique prefix."), query("ui", "Interface language.", json!({"type": "string"}))],
+                    "responses": {"200": html_response("The page."), "400": html_response("Bad id."), "404": html_response("Unknown id.")}
+                }
+            },
+            "/cities": {
+                "get": {
+                    "tags": ["web"],
+                    "summary": "Member cities page",
+                    "parameters": [query("ui", "Interface language.", json!({"type": "string"}))],
+                    "responses": {"200": html_response("The page.")}
+                }
+            },
+            "/city/{city}": {
+                "get": {
+                    "tags": ["web"],
+                    "summary": "City page: its practices and reports over time",
+                    "parameters": [path("city", "City key, key prefix or name."), query("ui", "Interface language.", json!({"type": "string"}))],
+                    "responses": {"200": html_response("The page."), "404": html_response("Unknown city.")}
+                }
+            },
+            "/publish": {
+                "get": {
+                    "tags": ["web"],
+                    "summary": "Publish form for the local city (only from the node's own machine)",
+                    "parameters": [query("ui", "Interface language.", json!({"type": "string"}))],
+                    "responses": {"200": html_response("The form."), "403": html_response("Not on loopback, or the node has no city key.")}
+                },
+                "post": {
+                    "tags": ["web"],
+                    "summary": "Submit the publish form (loopback only, same-origin CSRF token)",
+                    "requestBody": {"required": true, "content": {"application/x-www-form-urlencoded": {"schema": {"type": "object"}}}},
+                    "responses": {
+                        "303": {"description": "Published; redirects to the practice page."},
+                        "400": html_response("The form again, with an error next to each invalid field."),
+                        "403": html_response("Not on loopback, wrong CSRF token or origin, or no city key.")
+                    }
+                }
+            },
+            "/assets/app.css": {
+                "get": {
+                    "tags": ["web"],
+                    "summary": "The page's stylesheet",
+                    "responses": {"200": {"description": "CSS.", "content": {"text/css": {"schema": {"type": "string"}}}}}
+                }
+            },
+            "/assets/app.js": {
+                "get": {
+                    "tags": ["web"],
+                    "summary": "The page's script (progressive enhancement only)",
+                    "responses": {"200": {"description": "JavaScript.", "content": {"text/javascript": {"schema": {"type": "string"}}}}}
+                }
+            }
+        },
+        "components": {
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer", "description": "The node's API token (its configuration)."}
+            },
+            "schemas": schemas()
+        }
+    })
+}
+
+fn schemas() -> Value {
+    let lang_text = json!({
+        "type": "object",
+        "description": "Text by BCP 47 language tag, e.g. {\"en\": \"…\", \"fr\": \"…\"}.",
+        "additionalProperties": {"type": "string"}
+    });
+    json!({
+        "Error": {
+            "type": "object",
+            "required": ["error"],
+            "properties": {
+                "error": {
+                    "type": "object",
+                    "required": ["rule", "message"],
+                    "properties": {
+                        "field": {"type": "string", "description": "The parameter or body field at fault, when there is one."},
+                        "rule": {"type": "string", "description": "Short stable name of the rule broken."},
+                        "message": {"type": "string"}
+                    }
+                }
+            }
+        },
+        "LangText": lang_text,
+        "Practice": {
+            "type": "object",
+            "required": ["title", "summary", "commitments", "period"],
+            "additionalProperties": false,
+            "properties": {
+                "title": r("LangText"), "summary": r("LangText"), "body": r("LangText"),
+                "rationale": r("LangText"), "approach": r("LangText"), "results": r("LangText"),
+                "transferability": r("LangText"),
+                "commitments": {"type": "array", "items": {"type": "integer", "minimum": 1, "maximum": 10}, "description": "Increasing, no repeats."},
+                "themes": {"type": "array", "items": {"type": "string"}},
+                "target_groups": {"type": "array", "items": {"type": "string"}},
+                "partners": {"type": "array", "items": {"type": "string"}},
+                "city": {"type": "string", "description": "Filled from the roster when empty."},
+                "country": {"type": "string", "description": "ISO 3166-1 alpha-2; filled from the roster when empty."},
+                "period": {
+                    "type": "object", "required": ["start"], "additionalProperties": false,
+                    "properties": {"start": {"type": "string", "description": "YYYY, YYYY-MM or YYYY-MM-DD"}, "end": {"type": ["string", "null"]}}
+                },
+                "links": {"type": "array", "items": {"type": "string", "description": "http(s) URL"}},
+                "contact": {
+                    "type": ["object", "null"], "required": ["name"],
+                    "properties": {"name": {"type": "string"}, "role": {"type": ["string", "null"]}, "email": {"type": ["string", "null"]}, "phone": {"type": ["string", "null"]}}
+                },
+                "illustrative": {"type": "boolean"}
+            }
+        },
+        "ActivityReport": {
+            "type": "object",
+            "required": ["period", "commitments"],
+            "additionalProperties": false,
+            "properties": {
+                "city": {"type": "string"}, "country": {"type": "string"},
+                "period": {"type": "string", "description": "YYYY, YYYY-H1 or YYYY-H2"},
+                "narrative": r("LangText"),
+                "commitments": {
+                    "type": "array",
+                    "items": {
+                        "type": "object", "required": ["commitment", "status"],
+                        "properties": {
+                            "commitment": {"type": "integer", "minimum": 1, "maximum": 10},
+                            "status": {"type": "string", "enum": ["not_started", "planned", "in_progress", "done"]},
+                            "narrative": r("LangText"),
+                            "indicators": {"type": "array", "items": {"type": "object", "required": ["name", "value", "unit"], "properties": {"name": {"type": "string"}, "value": {"type": "number"}, "unit": {"type": "string"}}}}
+                        }
+                    }
+                },
+                "illustrative": {"type": "boolean"}
+            }
+        },
+        "Published": {
+            "type": "object",
+            "properties": {
+                "id": {"type": "string"}, "author": {"type": "string"}, "seq": {"type": "integer"},
+                "kind": {"type": "string"},
+                "gossiped": {"type": "boolean", "description": "Handed to the gossip channel (sync delivers it otherwise)."},
+                "indexed": {"type": "boolean"}
+            }
+        },
+        "SearchResults": {
+            "type": "object",
+            "properties": {
+                "total": {"type": "integer"}, "offset": {"type": "integer"}, "limit": {"type": "integer"},
+                "took_ms": {"type": "number"},
+                "items": {"type": "array", "items": {
+                    "type": "object",
+                    "properties": {
+                        "id": {"type": "string"}, "score": {"type": "number"}, "title": {"type": "string"},
+                        "snippet_html": {"type": "string", "description": "Escaped text with <mark> around matches."},
+                        "lang": {"type": "string"}, "city": {"type": "string"}, "country": {"type": "string"},
+                        "commitments": {"type": "array", "items": {"type": "integer"}},
+                        "year": {"type": ["integer", "null"]}, "kind": {"type": "string"}, "author": {"type": "string"},
+                        "url": {"type": "string"}
+                    }
+                }},
+                "facets": {
+                    "type": "object",
+                    "description": "Each facet: [{value, count}] over the whole filtered set; commitments also carry their title.",
+                    "properties": {
+                        "commitment": {"type": "array"}, "country": {"type": "array"}, "city": {"type": "array"},
+                        "language": {"type": "array"}, "year": {"type": "array"}, "kind": {"type": "array"}
+                    }
+                }
+            }
+        },
+        "PracticeView": {
+            "type": "object",
+            "properties": {
+                "id": {"type": "string"}, "current_id": {"type": "string"}, "is_current": {"type": "boolean"},
+                "kind": {"type": "string"}, "author": {"type": "string"}, "member": {"type": ["string", "null"]},
+                "seq": {"type": "integer"}, "timestamp_ms": {"type": "integer"},
+                "languages": {"type": "array", "items": {"type": "string"}},
+                "practice": r("Practice"),
+                "signature": r("SignatureCheck"),
+                "versions": {"type": "array", "items": {
+                    "type": "object",
+                    "properties": {
+                        "id": {"type": "string"}, "seq": {"type": "integer"}, "timestamp_ms": {"type": "integer"},
+                        "kind": {"type": "string"}, "superseded_by": {"type": ["string", "null"]},
+                        "retracted_by": {"type": ["string", "null"]}, "current": {"type": "boolean"}
+                    }
+                }},
+                "retraction": {"type": ["object", "null"], "properties": {"by": {"type": "string"}, "reason": {"type": ["string", "null"]}, "timestamp_ms": {"type": ["integer", "null"]}}}
+            }
+        },
+        "SignatureCheck": {
+            "type": "object",
+            "properties": {
+                "verified": {"type": "boolean", "description": "The ed25519 signature verifies against the author, checked on this request."},
+                "payload": {"type": "string", "enum": ["verified", "erased", "mismatch"]},
+                "detail": {"type": "string"}
+            }
+        },
+        "City": {
+            "type": "object",
+            "properties": {
+                "key": {"type": "string"}, "name": {"type": "string"}, "country": {"type": "string"},
+                "status": {"type": "string", "enum": ["active", "suspended", "revoked", "rotated"]},
+                "status_detail": {"type": "object"},
+                "admitted_in": {"type": "integer"}, "entries": {"type": "integer"},
+                "practices": {"type": "integer"}, "reports": {"type": "integer"}, "updates": {"type": "integer"},
+                "commitments": {"type": "array", "items": {"type": "object", "properties": {"commitment": {"type": "integer"}, "count": {"type": "integer"}}}},
+                "last_activity_ms": {"type": ["integer", "null"]}
+            }
+        },
+        "ReportItem": {
+            "type": "object",
+            "properties": {
+                "id": {"type": "string"}, "author": {"type": "string"}, "city": {"type": "string"},
+                "country": {"type": "string"}, "period": {"type": "string"},
+                "commitments": {"type": "array", "items": {"type": "integer"}},
+                "timestamp_ms": {"type": "integer"}, "report": r("ActivityReport")
+            }
+        },
+        "Entry": {
+            "type": "object",
+            "properties": {
+                "id": {"type": "string"},
+                "header": {"type": "object", "properties": {
+                    "version": {"type": "integer"}, "network_id": {"type": "string"}, "author": {"type": "string"},
+                    "seq": {"type": "integer"}, "prev": {"type": ["string", "null"]}, "timestamp_ms": {"type": "integer"},
+                    "kind": {"type": "integer"}, "kind_name": {"type": "string"},
+                    "payload_commitment": {"type": "string"}, "payload_len": {"type": "integer"}
+                }},
+                "member": {"type": ["string", "null"]},
+                "signature": {"type": "string", "description": "64 bytes, hex."},
+                "signature_check": r("SignatureCheck"),
+                "retracted_by": {"type": ["string", "null"]}, "superseded_by": {"type": ["string", "null"]},
+                "payload": {"type": ["object", "null"], "description": "Externally tagged by kind: {\"Practice\": {…}}."},
+                "payload_erased": {"type": "boolean"},
+                "entry_hex": {"type": "string"},
+                "payload_salt_hex": {"type": ["string", "null"]},
+                "payload_hex": {"type": ["string", "null"]}
+            }
+        },
+        "Health": {
+            "type": "object",
+            "properties": {
+                "status": {"type": "string", "enum": ["synced", "syncing", "degraded", "offline"]},
+                "entries": {"type": "integer"}, "peers": {"type": "integer"},
+                "roster_version": {"type": "integer"}, "search_documents": {"type": "integer"}
+            }
+        }
+    })
+}

@@ -1,0 +1,404 @@
+//! JSON routes under `/api/v1`, and `/healthz` and `/metrics`.
+
+use super::AppState;
+use crate::error::ApiError;
+use crate::params::{entry_id, full_entry_id, Params};
+use crate::publish::{publish, Published};
+use crate::views;
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use coalition_record::payload::Retraction;
+use coalition_record::{ActivityReport, Payload, Practice};
+use coalition_search::{SearchQuery, SearchResults};
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+/// Runs blocking store or index work off the async threads.
+async fn blocking<T, F>(work: F) -> Result<T, ApiError>
+where
+    F: FnOnce() -> Result<T, ApiError> + Send + 'static,
+    T: Send + 'static,
+{
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| ApiError::Internal(format!("worker task failed: {e}")))?
+}
+
+pub(crate) const PRACTICE_FILTERS: &[&str] = &[
+    "q",
+    "commitment",
+    "country",
+    "city",
+    "lang",
+    "language",
+    "year",
+    "kind",
+    "offset",
+    "limit",
+];
+
+/// The search kinds a listing may ask for; `any` lifts the filter.
+fn search_kind(p: &Params, default: Option<&str>) -> Result<Option<String>, ApiError> {
+    match p.get("kind") {
+        None => Ok(default.map(str::to_string)),
+        Some(k) => match k.to_ascii_lowercase().as_str() {
+            "practice" | "revision" | "practice_revision" => Ok(Some("practice".into())),
+            "update" => Ok(Some("update".into())),
+            "report" => Ok(Some("report".into())),
+            "any" | "all" => Ok(None),
+            _ => Err(ApiError::bad(
+                "kind",
+                "payload_kind",
+                format!("'{k}' is not a kind; use practice, report, update or any"),
+            )),
+        },
+    }
+}
+
+/// Builds a search query from listing parameters, checking each.
+pub(crate) fn search_query(
+    p: &Params,
+    default_kind: Option<&str>,
+) -> Result<SearchQuery, ApiError> {
+    Ok(SearchQuery {
+        text: p.text("q"),
+        lang: p.language("lang")?,
+        commitments: p.commitments("commitment")?,
+        country: p.country("country")?,
+        city: p.text("city"),
+        language: p.language("language")?,
+        year: p.year("year")?,
+        kind: search_kind(p, default_kind)?,
+        offset: p.offset()?,
+        limit: p.limit()?,
+    })
+}
+
+pub(crate) async fn run_search(s: &AppState, q: SearchQuery) -> Result<SearchResults, ApiError> {
+    let search = s.api.search.clone();
+    blocking(move || Ok(search.search(&q)?)).await
+}
+
+fn facet_list<T: serde::Serialize>(items: &[(T, u64)]) -> Value {
+    Value::Array(
+        items
+            .iter()
+            .map(|(value, count)| json!({"value": value, "count": count}))
+            .collect(),
+    )
+}
+
+pub(crate) fn results_json(q: &SearchQuery, r: &SearchResults) -> Value {
+    let items: Vec<Value> = r
+        .hits
+        .iter()
+        .map(|h| {
+            let mut v = serde_json::to_value(h).unwrap_or(Value::Null);
+            if let Value::Object(map) = &mut v {
+                let url = if h.kind == "practice" {
+                    format!("/api/v1/practices/{}", h.id)
+                } else {
+                    format!("/api/v1/entries/{}", h.id)
+                };
+                map.insert("url".into(), Value::String(url));
+            }
+            v
+        })
+        .collect();
+    let commitments: Vec<Value> = r
+        .facets
+        .commitment
+        .iter()
+        .map(|(c, n)| {
+            json!({
+                "value": c,
+                "count": n,
+                "title": coalition_record::taxonomy::commitment(*c).map(|c| c.title),
+            })
+        })
+        .collect();
+    json!({
+        "total": r.total,
+        "offset": q.offset,
+        "limit": q.limit,
+        "took_ms": r.took_ms,
+        "items": items,
+        "facets": {
+            "commitment": commitments,
+            "country": facet_list(&r.facets.country),
+            "city": facet_list(&r.facets.city),
+            "language": facet_list(&r.facets.language),
+            "year": facet_list(&r.facets.year),
+            "kind": facet_list(&r.facets.kind),
+        }
+    })
+}
+
+pub async fn list_practices(
+    State(s): State<AppState>,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<Value>, ApiError> {
+    let p = Params::parse(raw.as_deref(), PRACTICE_FILTERS, true)?;
+    let q = search_query(&p, Some("practice"))?;
+    let results = run_search(&s, q.clone()).await?;
+    Ok(Json(results_json(&q, &results)))
+}
+
+pub async fn get_practice(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<views::PracticeView>, ApiError> {
+    let id = entry_id("id", &id)?;
+    let store = s.api.store.clone();
+    Ok(Json(blocking(move || views::practice(&store, &id)).await?))
+}
+
+pub async fn list_reports(
+    State(s): State<AppState>,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<Value>, ApiError> {
+    let p = Params::parse(
+        raw.as_deref(),
+        &["city", "period", "commitment", "offset", "limit"],
+        true,
+    )?;
+    let period = p.period("period")?;
+    let commitment = p.commitment("commitment")?;
+    let offset = p.offset()?;
+    let limit = p.limit()?;
+    let author = match p.get("city") {
+        Some(city) => Some(
+            views::find_city(&s.api.store.roster(), city).ok_or_else(|| {
+                ApiError::bad(
+                    "city",
+                    "unknown_city",
+                    format!("no member city with the key or name '{city}'"),
+                )
+            })?,
+        ),
+        None => None,
+    };
+    let store = s.api.store.clone();
+    let all =
+        blocking(move || views::reports(&store, author, period.as_deref(), commitment)).await?;
+    let total = all.len();
+    let items: Vec<_> = all.into_iter().skip(offset).take(limit).collect();
+    Ok(Json(json!({
+        "total": total,
+        "offset": offset,
+        "limit": limit,
+        "items": items,
+    })))
+}
+
+pub async fn list_cities(State(s): State<AppState>) -> Result<Json<Value>, ApiError> {
+    let store = s.api.store.clone();
+    let version = store.roster_version();
+    let cities = blocking(move || views::cities(&store)).await?;
+    Ok(Json(json!({
+        "roster_version": version,
+        "total": cities.len(),
+        "cities": cities,
+    })))
+}
+
+pub async fn get_city(
+    State(s): State<AppState>,
+    Path(city): Path<String>,
+) -> Result<Json<views::CityDetail>, ApiError> {
+    let store = s.api.store.clone();
+    Ok(Json(
+        blocking(move || views::city_detail(&store, &city, None)).await?,
+    ))
+}
+
+pub async fn get_entry(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<views::EntryView>, ApiError> {
+    let id = entry_id("id", &id)?;
+    let store = s.api.store.clone();
+    Ok(Json(blocking(move || views::entry(&store, &id)).await?))
+}
+
+pub async fn openapi() -> Json<Value> {
+    Json(crate::openapi::document())
+}
+
+pub async fn healthz(State(s): State<AppState>) -> Response {
+    let net = s.api.network.status();
+    let code = if net.sync_state == "degraded" {
+        StatusCode::SERVICE_UNAVAILABLE
+    } else {
+        StatusCode::OK
+    };
+    let body = json!({
+        "status": net.sync_state,
+        "entries": s.api.store.entry_count(),
+        "peers": net.peers,
+        "roster_version": s.api.store.roster_version(),
+        "search_documents": s.api.search.doc_count(),
+    });
+    (code, Json(body)).into_response()
+}
+
+pub async fn metrics(State(s): State<AppState>) -> Response {
+    let state = s.clone();
+    match blocking(move || Ok(crate::metrics::render(&state))).await {
+        Ok(text) => (
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+            )],
+            text,
+        )
+            .into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+/// Constant-time comparison, so the token cannot be guessed byte by byte from timings.
+fn same_secret(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// `Authorization: Bearer <token>` must match the configured token.
+fn check_bearer(s: &AppState, headers: &HeaderMap, kind: &'static str) -> Result<(), ApiError> {
+    let result = match &s.api.token {
+        None => Err(ApiError::Unauthorized(
+            "publishing through the JSON API is disabled on this node: no API token is configured"
+                .into(),
+        )),
+        Some(token) => {
+            let given = headers
+                .get(header::AUTHORIZATION)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| {
+                    v.strip_prefix("Bearer ")
+                        .or_else(|| v.strip_prefix("bearer "))
+                })
+                .map(str::trim);
+            match given {
+                None => Err(ApiError::Unauthorized(
+                    "publishing needs the header 'Authorization: Bearer <token>'".into(),
+                )),
+                Some(given) if same_secret(given.as_bytes(), token.as_bytes()) => Ok(()),
+                Some(_) => Err(ApiError::Unauthorized("the bearer token is wrong".into())),
+            }
+        }
+    };
+    if result.is_err() {
+        s.metrics.count_publish(kind, "refused");
+    }
+    result
+}
+
+/// Parses a JSON body, naming the field that failed ("period.start", "commitments[2]", or the
+/// missing or unknown field itself).
+fn parse_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Err(ApiError::bad(
+            "body",
+            "json",
+            "the request body is empty; send the record as JSON",
+        ));
+    }
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        let message = inner.to_string();
+        let named = |prefix: &str| {
+            message
+                .strip_prefix(prefix)
+                .and_then(|rest| rest.split('`').next())
+                .map(str::to_string)
+        };
+        // serde_path_to_error's path ends at the unknown field itself, but at the parent of a
+        // missing one.
+        let field = match (
+            named("missing field `"),
+            named("unknown field `"),
+            path.as_str(),
+        ) {
+            (Some(name), _, "." | "") => name,
+            (Some(name), _, parent) => format!("{parent}.{name}"),
+            (None, Some(name), "." | "") => name,
+            (None, _, "." | "") => "body".to_string(),
+            (None, _, path) => path.to_string(),
+        };
+        let rule = if inner.is_syntax() || inner.is_eof() {
+            "json_syntax"
+        } else {
+            "json_schema"
+        };
+        ApiError::bad(&field, rule, message)
+    })?;
+    de.end()
+        .map_err(|e| ApiError::bad("body", "json_syntax", e.to_string()))?;
+    Ok(value)
+}
+
+fn created(published: Published, location: String) -> Response {
+    let mut response = (StatusCode::CREATED, Json(published)).into_response();
+    if let Ok(value) = HeaderValue::from_str(&location) {
+        response.headers_mut().insert(header::LOCATION, value);
+    }
+    response
+}
+
+pub async fn publish_practice(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    check_bearer(&s, &headers, "practice")?;
+    let practice: Practice = parse_body(&body)?;
+    let published = publish(&s, Payload::Practice(practice)).await?;
+    let location = format!("/api/v1/practices/{}", published.id);
+    Ok(created(published, location))
+}
+
+pub async fn publish_report(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    check_bearer(&s, &headers, "report")?;
+    let report: ActivityReport = parse_body(&body)?;
+    let published = publish(&s, Payload::ActivityReport(report)).await?;
+    let location = format!("/api/v1/entries/{}", published.id);
+    Ok(created(published, location))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RetractionBody {
+    /// Entry id (64 hex) of one of the local city's entries.
+    target: String,
+    reason: String,
+}
+
+pub async fn publish_retraction(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    check_bearer(&s, &headers, "retraction")?;
+    let body: RetractionBody = parse_body(&body)?;
+    let target = full_entry_id("target", &body.target)?;
+    let published = publish(
+        &s,
+        Payload::Retraction(Retraction {
+            target,
+            reason: body.reason,
+        }),
+    )
+    .await?;
+    let location = format!("/api/v1/entries/{}", published.id);
+    Ok(created(published, location))
+}

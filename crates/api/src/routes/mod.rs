@@ -1,0 +1,130 @@
+//! The route table: every route is declared once, here, with its method, so the OpenAPI test can
+//! compare the router with the document both ways ([`route_list`]).
+
+mod json;
+mod web;
+
+use crate::error::ApiError;
+use crate::metrics::Metrics;
+use crate::ApiState;
+use axum::handler::Handler;
+use axum::http::{StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use std::sync::Arc;
+
+/// The state every handler sees: the node's [`ApiState`] and what the HTTP layer keeps itself.
+#[derive(Clone)]
+pub struct AppState {
+    pub api: ApiState,
+    pub metrics: Arc<Metrics>,
+    /// The web form's CSRF token: random per process, embedded in the publish page.
+    pub csrf: Arc<str>,
+}
+
+struct Table {
+    router: Router<AppState>,
+    routes: Vec<(&'static str, &'static str)>,
+}
+
+impl Table {
+    fn get<H, T>(mut self, path: &'static str, handler: H) -> Self
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        self.router = self.router.route(path, get(handler));
+        self.routes.push(("get", path));
+        self
+    }
+
+    fn post<H, T>(mut self, path: &'static str, handler: H) -> Self
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        self.router = self.router.route(path, post(handler));
+        self.routes.push(("post", path));
+        self
+    }
+}
+
+fn table() -> Table {
+    Table {
+        router: Router::new(),
+        routes: Vec::new(),
+    }
+    // JSON API
+    .get("/api/v1/practices", json::list_practices)
+    .post("/api/v1/practices", json::publish_practice)
+    .get("/api/v1/practices/{id}", json::get_practice)
+    .get("/api/v1/reports", json::list_reports)
+    .post("/api/v1/reports", json::publish_report)
+    .get("/api/v1/cities", json::list_cities)
+    .get("/api/v1/cities/{city}", json::get_city)
+    .get("/api/v1/entries/{id}", json::get_entry)
+    .post("/api/v1/retractions", json::publish_retraction)
+    .get("/api/v1/openapi.json", json::openapi)
+    // Operations
+    .get("/healthz", json::healthz)
+    .get("/metrics", json::metrics)
+    // Web page
+    .get("/", web::search_page)
+    .get("/practice/{id}", web::practice_page)
+    .get("/cities", web::cities_page)
+    .get("/city/{city}", web::city_page)
+    .get("/publish", web::publish_page)
+    .post("/publish", web::publish_submit)
+    .get("/assets/app.css", web::stylesheet)
+    .get("/assets/app.js", web::script)
+}
+
+/// Every route the router serves, as (lower-case method, path template).
+pub fn route_list() -> Vec<(&'static str, &'static str)> {
+    table().routes
+}
+
+pub fn build(api: ApiState) -> Router {
+    let state = AppState {
+        api,
+        metrics: Arc::new(Metrics::default()),
+        csrf: Arc::from(hex::encode(rand::random::<[u8; 32]>())),
+    };
+    table()
+        .router
+        .fallback(fallback)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::metrics::track,
+        ))
+        .with_state(state)
+}
+
+fn is_machine_path(path: &str) -> bool {
+    path.starts_with("/api/") || path == "/healthz" || path == "/metrics"
+}
+
+async fn fallback(
+    axum::extract::State(s): axum::extract::State<AppState>,
+    uri: Uri,
+    headers: axum::http::HeaderMap,
+) -> Response {
+    if is_machine_path(uri.path()) {
+        ApiError::NotFound(format!("no route {}", uri.path())).into_response()
+    } else {
+        web::not_found_page(&s, &headers, uri.query())
+    }
+}
+
+async fn method_not_allowed(uri: Uri) -> Response {
+    let mut response = ApiError::BadRequest {
+        field: "method".into(),
+        rule: "method_not_allowed".into(),
+        message: format!("{} does not accept this method", uri.path()),
+    }
+    .into_response();
+    *response.status_mut() = StatusCode::METHOD_NOT_ALLOWED;
+    response
+}

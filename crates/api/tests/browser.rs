@@ -1,0 +1,405 @@
+//! The web page in a real browser: Debian's headless Chromium driven through chromedriver with
+//! fantoccini, against a running API server over the demo store. It searches, filters, opens a
+//! practice, switches the interface to French, sees a field error for a practice without a title,
+//! publishes one through the form, and saves screenshots (desktop and phone widths) to
+//! `$CARGO_TARGET_TMPDIR/screenshots/`.
+//!
+//! Needs the Debian packages `chromium` and `chromium-driver`. When they are missing the test
+//! fails with one line saying so (it does not skip). `COALITION_CHROMEDRIVER` and
+//! `COALITION_CHROMIUM` override the binaries' paths.
+
+mod common;
+
+use common::Server;
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const CHROMIUM_ARGS: [&str; 9] = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--lang=en-US",
+];
+const DESKTOP: (u32, u32) = (1280, 900);
+const PHONE: (u32, u32) = (390, 844);
+
+fn find_binary(env: &str, names: &[&str]) -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os(env) {
+        return Some(PathBuf::from(path));
+    }
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .flat_map(|dir| names.iter().map(move |n| dir.join(n)))
+        .chain(names.iter().map(|n| Path::new("/usr/bin").join(n)))
+        .find(|p| p.is_file())
+}
+
+/// Kills chromedriver (our child) when the test ends, however it ends.
+struct Driver {
+    child: Child,
+    port: u16,
+    _profile: tempfile::TempDir,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port on 127.0.0.1")
+}
+
+async fn start_driver(chromedriver: &Path) -> Driver {
+    let port = free_port();
+    let log = std::env::temp_dir().join(format!("coalition-chromedriver-{port}.log"));
+    let child = Command::new(chromedriver)
+        .arg(format!("--port={port}"))
+        .arg(format!("--log-path={}", log.display()))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("could not start {}: {e}", chromedriver.display()));
+    let driver = Driver {
+        child,
+        port,
+        _profile: tempfile::tempdir().expect("a temporary Chromium profile"),
+    };
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .is_err()
+    {
+        assert!(
+            Instant::now() < deadline,
+            "chromedriver did not listen on port {port} within 20 s (log: {})",
+            log.display()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    driver
+}
+
+async fn connect(driver: &Driver, chromium: &Path) -> Client {
+    let mut args: Vec<String> = CHROMIUM_ARGS.iter().map(|a| a.to_string()).collect();
+    args.push(format!(
+        "--user-data-dir={}",
+        driver._profile.path().display()
+    ));
+    args.push(format!("--window-size={},{}", DESKTOP.0, DESKTOP.1));
+    let caps = json!({
+        "browserName": "chrome",
+        "goog:chromeOptions": {"binary": chromium.display().to_string(), "args": args}
+    });
+    let Value::Object(caps) = caps else {
+        unreachable!("capabilities are an object")
+    };
+    let mut builder = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new());
+    builder.capabilities(caps);
+    builder
+        .connect(&format!("http://127.0.0.1:{}", driver.port))
+        .await
+        .unwrap_or_else(|e| panic!("could not start a Chromium session through chromedriver: {e}"))
+}
+
+fn screenshot_dir() -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
+    std::fs::create_dir_all(&dir).expect("screenshot directory");
+    dir
+}
+
+/// Saves a screenshot of the whole page at `width`: the window is made as tall as the page.
+async fn shot(c: &Client, name: &str, width: u32) -> PathBuf {
+    // Measure in a short window, so the page's height is its content's, not the window's.
+    c.set_window_size(width, 400).await.expect("window resized");
+    let height = c
+        .execute(
+            "return Math.ceil(Math.max(document.documentElement.scrollHeight, document.body.scrollHeight));",
+            vec![],
+        )
+        .await
+        .ok()
+        .and_then(|v| v.as_u64())
+        .and_then(|h| u32::try_from(h).ok())
+        .unwrap_or(900)
+        .clamp(400, 6000);
+    c.set_window_size(width, height + 140)
+        .await
+        .expect("window resized");
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    let png = c.screenshot().await.expect("screenshot taken");
+    let path = screenshot_dir().join(format!("{name}.png"));
+    std::fs::write(&path, png).expect("screenshot written");
+    println!("screenshot: {}", path.display());
+    path
+}
+
+async fn text_of(c: &Client, css: &str) -> String {
+    c.wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("no element {css}: {e}"))
+        .text()
+        .await
+        .unwrap_or_else(|e| panic!("no text in {css}: {e}"))
+}
+
+async fn type_into(c: &Client, css: &str, text: &str) {
+    let field = c
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("no field {css}: {e}"));
+    field.clear().await.expect("field cleared");
+    field.send_keys(text).await.expect("typed");
+}
+
+async fn click(c: &Client, css: &str) {
+    c.find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("nothing to click at {css}: {e}"))
+        .click()
+        .await
+        .unwrap_or_else(|e| panic!("could not click {css}: {e}"));
+}
+
+async fn scenario(c: &Client, s: &Server) {
+    let (w, _) = DESKTOP;
+
+    // Search page.
+    c.goto(&s.url("/")).await.expect("search page loads");
+    let h1 = text_of(c, "h1").await;
+    assert_eq!(h1, "Find good practices");
+    let total = text_of(c, "p.total").await;
+    assert_eq!(total, "4 results");
+    shot(c, "01-search", w).await;
+
+    // Words, then a commitment filter.
+    type_into(c, "#q", "housing").await;
+    click(c, ".searchbox button[type=submit]").await;
+    let first = text_of(c, "li.hit h3 a").await;
+    assert!(first.starts_with("Fair Rent"), "first hit: {first}");
+    assert!(
+        !c.find_all(Locator::Css("li.hit mark"))
+            .await
+            .expect("marks")
+            .is_empty(),
+        "matched words are marked in the snippet"
+    );
+    click(c, "label[for=c7]").await;
+    click(c, ".filters .actions button").await;
+    c.wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css("#c7:checked"))
+        .await
+        .expect("the commitment filter stays checked");
+    let url = c.current_url().await.expect("url");
+    assert!(url.as_str().contains("commitment=7"), "{url}");
+    assert_eq!(text_of(c, "p.total").await, "1 result");
+    shot(c, "02-search-results", w).await;
+
+    // A practice.
+    click(c, "li.hit h3 a").await;
+    let badge = text_of(c, ".badge.ok").await;
+    assert!(badge.contains("Signature verified"), "{badge}");
+    let sig = text_of(c, "dl.sig").await;
+    assert!(
+        sig.contains(&s.demo.fair_rent.to_hex()),
+        "the entry id is shown"
+    );
+    assert!(
+        sig.contains(&common::valmeuse().public().to_hex()),
+        "the author key is shown"
+    );
+    for lang in ["en", "fr", "de"] {
+        c.find(Locator::Css(&format!("section#lang-{lang}")))
+            .await
+            .unwrap_or_else(|e| panic!("no {lang} section: {e}"));
+    }
+    shot(c, "03-practice", w).await;
+
+    // The interface in French.
+    click(c, "ul.langs a[lang=fr]").await;
+    let h1 = text_of(c, "h1").await;
+    assert!(
+        h1.starts_with("Louer sans discriminer"),
+        "French title: {h1}"
+    );
+    let badge = text_of(c, ".badge.ok").await;
+    assert!(badge.contains("Signature vérifiée"), "{badge}");
+    c.goto(&s.url("/")).await.expect("search page in French");
+    assert_eq!(
+        text_of(c, "h1").await,
+        "Trouver des bonnes pratiques",
+        "the cookie keeps French"
+    );
+    shot(c, "04-search-fr", w).await;
+    c.goto(&s.url("/?ui=en")).await.expect("back to English");
+
+    // The publish form: no title, then a field error next to the title.
+    c.goto(&s.url("/publish"))
+        .await
+        .expect("publish form loads");
+    assert_eq!(text_of(c, "h1").await, "Publish a good practice");
+    type_into(
+        c,
+        "#f-summary",
+        "Volunteer ambassadors listen to residents and relay reports of discrimination.",
+    )
+    .await;
+    click(c, "label[for=f-c1]").await;
+    click(c, "label[for=f-c4]").await;
+    type_into(c, "#f-period_start", "2025-01").await;
+    type_into(c, "#f-partners", "Valmeuse Youth Council").await;
+    click(c, "form.publish .actions button").await;
+    let error = text_of(c, "#f-title-error").await;
+    assert!(error.contains("required"), "title error: {error}");
+    let invalid = c
+        .find(Locator::Css("#f-title"))
+        .await
+        .expect("title field")
+        .attr("aria-invalid")
+        .await
+        .expect("attribute read");
+    assert_eq!(invalid.as_deref(), Some("true"));
+    let active = c.active_element().await.expect("active element");
+    assert_eq!(
+        active.attr("id").await.expect("id read").as_deref(),
+        Some("error-summary"),
+        "focus moves to the error summary"
+    );
+    let kept = c
+        .find(Locator::Css("#f-summary"))
+        .await
+        .expect("summary field")
+        .prop("value")
+        .await
+        .expect("value read")
+        .unwrap_or_default();
+    assert!(
+        kept.starts_with("Volunteer ambassadors"),
+        "typed text is kept"
+    );
+    shot(c, "05-publish-field-error", w).await;
+
+    // Add the title and publish.
+    type_into(c, "#f-title", "Neighbourhood anti-racism ambassadors").await;
+    click(c, "form.publish .actions button").await;
+    let notice = text_of(c, ".notice.ok").await;
+    assert!(notice.starts_with("Published."), "{notice}");
+    assert_eq!(
+        text_of(c, "h1").await,
+        "Neighbourhood anti-racism ambassadors"
+    );
+    assert!(text_of(c, ".badge.ok").await.contains("Signature verified"));
+    shot(c, "06-published-practice", w).await;
+    assert_eq!(s.store.entry_count(), 10, "the practice is in the store");
+
+    // The city page, and the new practice found by search.
+    c.goto(&s.url("/city/Valmeuse"))
+        .await
+        .expect("city page loads");
+    let practices = text_of(c, "#practices-h").await;
+    assert_eq!(practices, "Practices (2)");
+    shot(c, "07-city", w).await;
+    c.goto(&s.url("/?q=ambassadors")).await.expect("search");
+    assert!(text_of(c, "li.hit h3 a").await.starts_with("Neighbourhood"));
+
+    // Phone width: the filters stack under the search box, nothing overflows sideways.
+    let (pw, ph) = PHONE;
+    c.set_window_size(pw, ph).await.expect("phone size");
+    c.goto(&s.url("/?q=school"))
+        .await
+        .expect("search on a phone");
+    let overflow = c
+        .execute(
+            "return document.documentElement.scrollWidth > window.innerWidth + 1;",
+            vec![],
+        )
+        .await
+        .expect("script ran");
+    assert_eq!(
+        overflow,
+        Value::Bool(false),
+        "the search page fits a phone's width"
+    );
+    let folded = c
+        .execute(
+            "return document.querySelector('details.filters-box').open;",
+            vec![],
+        )
+        .await
+        .expect("script ran");
+    assert_eq!(
+        folded,
+        Value::Bool(false),
+        "on a phone the filters start folded"
+    );
+    shot(c, "08-phone-search", pw).await;
+    c.set_window_size(pw, ph).await.expect("phone size");
+    c.goto(&s.url(&format!("/practice/{}", s.demo.fair_rent)))
+        .await
+        .expect("practice on a phone");
+    let overflow = c
+        .execute(
+            "return document.documentElement.scrollWidth > window.innerWidth + 1;",
+            vec![],
+        )
+        .await
+        .expect("script ran");
+    assert_eq!(
+        overflow,
+        Value::Bool(false),
+        "the practice page fits a phone's width"
+    );
+    shot(c, "09-phone-practice", pw).await;
+    c.set_window_size(pw, ph).await.expect("phone size");
+    c.goto(&s.url("/publish")).await.expect("form on a phone");
+    shot(c, "10-phone-publish", pw).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn search_read_and_publish_in_headless_chromium() {
+    let Some(chromedriver) = find_binary("COALITION_CHROMEDRIVER", &["chromedriver"]) else {
+        panic!("chromedriver not found: install the Debian packages `chromium` and `chromium-driver` (apt-get install -y chromium chromium-driver)");
+    };
+    let Some(chromium) = find_binary("COALITION_CHROMIUM", &["chromium", "chromium-browser"])
+    else {
+        panic!("chromium not found: install the Debian packages `chromium` and `chromium-driver` (apt-get install -y chromium chromium-driver)");
+    };
+    let server = std::sync::Arc::new(Server::start().await);
+    let driver = start_driver(&chromedriver).await;
+    let client = connect(&driver, &chromium).await;
+    // The scenario runs in its own task so that a failed assertion still ends the browser session.
+    let task = {
+        let (client, server) = (client.clone(), server.clone());
+        tokio::spawn(async move {
+            tokio::time::timeout(Duration::from_secs(180), scenario(&client, &server)).await
+        })
+    };
+    let outcome = task.await;
+    let _ = client.close().await;
+    drop(driver);
+    if let Ok(server) = std::sync::Arc::try_unwrap(server) {
+        server.stop().await;
+    }
+    match outcome {
+        Ok(Ok(())) => {}
+        Ok(Err(_)) => panic!("the browser scenario did not finish within 180 s"),
+        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+        Err(e) => panic!("the browser scenario task failed: {e}"),
+    }
+}

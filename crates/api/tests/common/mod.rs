@@ -1,0 +1,486 @@
+//! Fixtures for the HTTP and browser tests: a demo-like coalition of four fictional cities with
+//! practices in several languages, a revision, a retraction and activity reports, in a real store
+//! on a temporary directory with a real (in-memory) search index, served on 127.0.0.1:0.
+
+#![allow(dead_code)]
+
+use coalition_api::{ApiState, NetworkStatus, NetworkView};
+use coalition_record::payload::{PracticeRevision, Retraction};
+use coalition_record::{
+    ActivityReport, Charter, CommitmentReport, Contact, EntryId, Indicator, LangText, Payload,
+    Period, Practice, ReportStatus, RosterAction, RosterChange, SecretKey, SignedRosterChange,
+    WireEntry, FORMAT_VERSION,
+};
+use coalition_search::SearchIndex;
+use coalition_store::Store;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tempfile::TempDir;
+use tokio::sync::{mpsc, oneshot};
+
+pub const TOKEN: &str = "test-token-0123456789";
+/// 2024-01-01T00:00:00Z.
+pub const T0: i64 = 1_704_067_200_000;
+pub const DAY_MS: i64 = 86_400_000;
+
+pub fn committee() -> SecretKey {
+    SecretKey::from_seed([1u8; 32])
+}
+
+/// Valmeuse, BE: the local city of the test node.
+pub fn valmeuse() -> SecretKey {
+    SecretKey::from_seed([2u8; 32])
+}
+
+/// Lindenau, DE.
+pub fn lindenau() -> SecretKey {
+    SecretKey::from_seed([3u8; 32])
+}
+
+/// Santa Clara del Río, ES.
+pub fn santa_clara() -> SecretKey {
+    SecretKey::from_seed([4u8; 32])
+}
+
+/// Marbourg, FR.
+pub fn marbourg() -> SecretKey {
+    SecretKey::from_seed([5u8; 32])
+}
+
+pub fn text(pairs: &[(&str, &str)]) -> LangText {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+/// A minimal valid practice.
+pub fn practice(
+    title: &[(&str, &str)],
+    summary: &[(&str, &str)],
+    commitments: &[u8],
+    start: &str,
+) -> Practice {
+    Practice {
+        title: text(title),
+        summary: text(summary),
+        body: LangText::new(),
+        rationale: LangText::new(),
+        approach: LangText::new(),
+        results: LangText::new(),
+        transferability: LangText::new(),
+        commitments: commitments.to_vec(),
+        themes: Vec::new(),
+        target_groups: Vec::new(),
+        partners: Vec::new(),
+        city: String::new(),
+        country: String::new(),
+        period: Period {
+            start: start.into(),
+            end: None,
+        },
+        links: Vec::new(),
+        contact: None,
+        illustrative: true,
+    }
+}
+
+fn fill(mut p: Practice, city: &str, country: &str) -> Practice {
+    p.city = city.into();
+    p.country = country.into();
+    p
+}
+
+pub fn fair_rent() -> Practice {
+    let mut p = practice(
+        &[
+            ("en", "Fair Rent: discrimination testing in rental housing"),
+            ("fr", "Louer sans discriminer : tests de situation dans le logement locatif"),
+            ("de", "Fair mieten: Diskriminierungstests auf dem Mietwohnungsmarkt"),
+        ],
+        &[
+            ("en", "Every year the city commissions paired tests of rental agencies and landlords: two testers with the same income but different names and origins apply for the same flats. Tenants who report a refusal get free legal support."),
+            ("fr", "Chaque année, la ville commande des tests de situation auprès des agences immobilières : deux testeurs aux revenus identiques mais aux noms et origines différents postulent pour les mêmes logements. Les locataires refusés reçoivent un accompagnement juridique gratuit."),
+            ("de", "Jedes Jahr gibt die Stadt Paartests bei Immobilienagenturen in Auftrag: Zwei Testpersonen mit gleichem Einkommen, aber unterschiedlichen Namen bewerben sich um dieselben Wohnungen."),
+        ],
+        &[3, 7],
+        "2023-03",
+    );
+    p.body = text(&[
+        ("en", "Testing runs in two waves a year on about 300 adverts.\n\nTenants can call the Fair Housing line or walk in to the anti-discrimination office."),
+        ("fr", "Les tests se déroulent en deux vagues par an sur environ 300 annonces."),
+    ]);
+    p.rationale = text(&[(
+        "en",
+        "Complaints alone showed almost nothing: six housing complaints in 2021.",
+    )]);
+    p.results = text(&[(
+        "en",
+        "Less favourable treatment fell from 31 % to 19 % among charter agencies.",
+    )]);
+    p.themes = vec!["housing".into(), "discrimination testing".into()];
+    p.target_groups = vec!["tenants of foreign origin".into()];
+    p.partners = vec![
+        "Valmeuse Tenants' Union".into(),
+        "University of Valmeuse".into(),
+    ];
+    p.links = vec!["https://www.valmeuse.example/en/fair-housing".into()];
+    p.period.end = Some("2025-12".into());
+    p.contact = Some(Contact {
+        name: "Office for Equality, City of Valmeuse".into(),
+        role: Some("Fair Housing coordinator".into()),
+        email: Some("fair-housing@valmeuse.example".into()),
+        phone: None,
+    });
+    fill(p, "Valmeuse", "BE")
+}
+
+pub fn school_mediators() -> Practice {
+    let p = practice(
+        &[
+            ("de", "Schulmediation gegen Rassismus an Grundschulen"),
+            ("en", "School mediators against racism in primary schools"),
+        ],
+        &[
+            ("de", "Ausgebildete Mediatorinnen begleiten Konflikte zwischen Kindern und Eltern und schulen Lehrkräfte im Umgang mit rassistischen Vorfällen."),
+            ("en", "Trained mediators handle conflicts between pupils and parents and train teachers to respond to racist incidents at school."),
+        ],
+        &[8, 10],
+        "2022-09",
+    );
+    fill(p, "Lindenau", "DE")
+}
+
+pub fn hate_crime_app() -> Practice {
+    let p = practice(
+        &[
+            ("es", "Aplicación para denunciar delitos de odio"),
+            ("en", "A mobile app to report hate crimes"),
+        ],
+        &[
+            ("es", "Una aplicación gratuita permite denunciar incidentes racistas de forma anónima; la oficina municipal contacta a la víctima en 48 horas."),
+            ("en", "A free app lets residents report racist incidents anonymously; the city's office contacts the victim within 48 hours."),
+        ],
+        &[1, 3, 10],
+        "2024-02",
+    );
+    fill(p, "Santa Clara del Río", "ES")
+}
+
+pub fn festival() -> Practice {
+    let p = practice(
+        &[("fr", "Festival des mémoires du quartier")],
+        &[("fr", "Un festival annuel où les habitants racontent l'histoire de leurs familles, avec expositions dans les bibliothèques et la place publique.")],
+        &[9],
+        "2021",
+    );
+    fill(p, "Marbourg", "FR")
+}
+
+pub fn report_valmeuse() -> ActivityReport {
+    ActivityReport {
+        city: "Valmeuse".into(),
+        country: "BE".into(),
+        period: "2024".into(),
+        narrative: text(&[
+            (
+                "en",
+                "In 2024 Valmeuse concentrated on housing and on support for victims.",
+            ),
+            (
+                "fr",
+                "En 2024, Valmeuse s'est concentrée sur le logement et l'aide aux victimes.",
+            ),
+        ]),
+        commitments: vec![
+            CommitmentReport {
+                commitment: 3,
+                status: ReportStatus::InProgress,
+                narrative: text(&[("en", "The office now opens four days a week.")]),
+                indicators: vec![Indicator {
+                    name: "discrimination reports received".into(),
+                    value: 187.0,
+                    unit: "reports".into(),
+                }],
+            },
+            CommitmentReport {
+                commitment: 7,
+                status: ReportStatus::Done,
+                narrative: text(&[("en", "Two waves of paired testing (302 adverts).")]),
+                indicators: Vec::new(),
+            },
+        ],
+        illustrative: true,
+    }
+}
+
+pub fn report_lindenau() -> ActivityReport {
+    ActivityReport {
+        city: "Lindenau".into(),
+        country: "DE".into(),
+        period: "2024-H1".into(),
+        narrative: text(&[(
+            "de",
+            "Im ersten Halbjahr 2024 lag der Schwerpunkt auf den Schulen.",
+        )]),
+        commitments: vec![CommitmentReport {
+            commitment: 8,
+            status: ReportStatus::InProgress,
+            narrative: LangText::new(),
+            indicators: Vec::new(),
+        }],
+        illustrative: true,
+    }
+}
+
+/// Ids of the demo's entries, for assertions.
+pub struct Demo {
+    pub fair_rent: EntryId,
+    pub school_v1: EntryId,
+    pub school_v2: EntryId,
+    pub hate_crime_app: EntryId,
+    pub festival: EntryId,
+    pub retracted: EntryId,
+    pub retraction: EntryId,
+    pub report_valmeuse: EntryId,
+    pub report_lindenau: EntryId,
+}
+
+fn admit(store: &Store, charter: &Charter, seq: u64, key: &SecretKey, name: &str, country: &str) {
+    let prev = store.roster().head;
+    let change = RosterChange {
+        version: FORMAT_VERSION,
+        network_id: charter.network_id(),
+        seq,
+        prev,
+        timestamp_ms: T0,
+        action: RosterAction::Admit {
+            city: key.public(),
+            name: name.into(),
+            country: country.into(),
+        },
+    };
+    let mut signed = SignedRosterChange::unsigned(change);
+    signed.sign_with(&committee());
+    store
+        .apply_roster_change(&signed)
+        .expect("the committee admits the city");
+}
+
+fn append(store: &Store, key: &SecretKey, payload: Payload, day: i64) -> EntryId {
+    store
+        .append_local(key, &payload, T0 + day * DAY_MS)
+        .expect("the demo entry is valid")
+        .id()
+}
+
+/// The demo store, filled.
+pub fn demo_store(dir: &std::path::Path) -> (Store, Demo) {
+    let charter = Charter::new(
+        "Coalition of Cities Against Racism (test)",
+        vec![committee().public()],
+        1,
+        T0,
+    )
+    .expect("valid charter");
+    let store = Store::create(dir, &charter).expect("store created");
+    admit(&store, &charter, 1, &valmeuse(), "Valmeuse", "BE");
+    admit(&store, &charter, 2, &lindenau(), "Lindenau", "DE");
+    admit(
+        &store,
+        &charter,
+        3,
+        &santa_clara(),
+        "Santa Clara del Río",
+        "ES",
+    );
+    admit(&store, &charter, 4, &marbourg(), "Marbourg", "FR");
+
+    let fair_rent = append(&store, &valmeuse(), Payload::Practice(fair_rent()), 1);
+    let school_v1 = append(
+        &store,
+        &lindenau(),
+        Payload::Practice(school_mediators()),
+        2,
+    );
+    let mut revised = school_mediators();
+    revised.summary.insert(
+        "en".into(),
+        "Trained mediators handle conflicts between pupils and parents, train teachers to respond to racist incidents, and since 2024 also work in secondary schools.".into(),
+    );
+    revised.period.end = Some("2026-07".into());
+    let school_v2 = append(
+        &store,
+        &lindenau(),
+        Payload::PracticeRevision(PracticeRevision {
+            supersedes: school_v1,
+            practice: revised,
+        }),
+        30,
+    );
+    let hate_crime_app = append(
+        &store,
+        &santa_clara(),
+        Payload::Practice(hate_crime_app()),
+        3,
+    );
+    let festival = append(&store, &marbourg(), Payload::Practice(festival()), 4);
+    let withdrawn = fill(
+        practice(
+            &[("en", "Withdrawn pilot: anonymous job applications")],
+            &[(
+                "en",
+                "A pilot of anonymous job applications in city hiring, withdrawn.",
+            )],
+            &[6],
+            "2020",
+        ),
+        "Marbourg",
+        "FR",
+    );
+    let retracted = append(&store, &marbourg(), Payload::Practice(withdrawn), 5);
+    let retraction = append(
+        &store,
+        &marbourg(),
+        Payload::Retraction(Retraction {
+            target: retracted,
+            reason: "published twice by mistake".into(),
+        }),
+        6,
+    );
+    let report_valmeuse = append(
+        &store,
+        &valmeuse(),
+        Payload::ActivityReport(report_valmeuse()),
+        40,
+    );
+    let report_lindenau = append(
+        &store,
+        &lindenau(),
+        Payload::ActivityReport(report_lindenau()),
+        41,
+    );
+    (
+        store,
+        Demo {
+            fair_rent,
+            school_v1,
+            school_v2,
+            hate_crime_app,
+            festival,
+            retracted,
+            retraction,
+            report_valmeuse,
+            report_lindenau,
+        },
+    )
+}
+
+/// A network view whose state a test sets.
+pub struct FixedNetwork(pub &'static str, pub usize);
+
+impl NetworkView for FixedNetwork {
+    fn status(&self) -> NetworkStatus {
+        NetworkStatus {
+            peer_id: Some("12D3KooWTest".into()),
+            peers: self.1,
+            listen: vec!["/ip4/127.0.0.1/tcp/4001".into()],
+            last_arrival_ms: Some(T0),
+            sync_state: self.0.into(),
+        }
+    }
+}
+
+/// A running API server over the demo store.
+pub struct Server {
+    pub addr: SocketAddr,
+    pub base: String,
+    pub store: Arc<Store>,
+    pub search: Arc<SearchIndex>,
+    pub demo: Demo,
+    pub gossip: mpsc::Receiver<WireEntry>,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+    _dir: TempDir,
+}
+
+pub struct Options {
+    pub city_key: bool,
+    pub token: Option<&'static str>,
+    pub network: Arc<dyn NetworkView>,
+    pub extra_metrics: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            city_key: true,
+            token: Some(TOKEN),
+            network: Arc::new(coalition_api::Offline),
+            extra_metrics: false,
+        }
+    }
+}
+
+impl Server {
+    pub async fn start() -> Server {
+        Self::start_with(Options::default()).await
+    }
+
+    pub async fn start_with(options: Options) -> Server {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (store, demo) = demo_store(&dir.path().join("store"));
+        let store = Arc::new(store);
+        let search = Arc::new(SearchIndex::in_memory().expect("search index"));
+        search
+            .rebuild(&store, |_, _| {})
+            .expect("search index rebuilt");
+        let (tx, gossip) = mpsc::channel(16);
+        let state = ApiState {
+            store: store.clone(),
+            search: search.clone(),
+            city_key: options.city_key.then(|| Arc::new(valmeuse())),
+            token: options.token.map(str::to_string),
+            network: options.network,
+            published: Some(tx),
+            extra_metrics: options.extra_metrics.then(|| {
+                Arc::new(|| "# TYPE libp2p_test_total counter\nlibp2p_test_total 7\n".to_string())
+                    as coalition_api::ExtraMetrics
+            }),
+        };
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind 127.0.0.1:0");
+        let addr = listener.local_addr().expect("local addr");
+        let (shutdown, rx) = oneshot::channel::<()>();
+        let task = tokio::spawn(coalition_api::serve(listener, state, async move {
+            let _ = rx.await;
+        }));
+        Server {
+            addr,
+            base: format!("http://{addr}"),
+            store,
+            search,
+            demo,
+            gossip,
+            shutdown: Some(shutdown),
+            task: Some(task),
+            _dir: dir,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Stops the server and waits for it to finish.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let done = tokio::time::timeout(std::time::Duration::from_secs(10), task).await;
+            assert!(done.is_ok(), "the server did not shut down within 10 s");
+        }
+    }
+}
