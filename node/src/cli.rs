@@ -56,6 +56,10 @@ pub enum Command {
     Verify(VerifyArgs),
     /// Write a consistent backup of the store (RocksDB checkpoint).
     Backup(BackupArgs),
+    /// Run the node: gossip, sync, the web page and the local API. Stop with Ctrl-C or SIGTERM.
+    Run(crate::commands::run_node::RunArgs),
+    /// Start a local demo coalition of fictional cities with sample data and the web page.
+    Demo(crate::commands::demo::DemoArgs),
 }
 
 #[derive(Subcommand, Debug)]

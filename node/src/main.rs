@@ -5,7 +5,9 @@ mod cli;
 mod commands;
 mod config;
 mod datadir;
+mod demo_data;
 mod input;
+mod node;
 mod output;
 
 use clap::Parser;

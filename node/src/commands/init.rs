@@ -6,7 +6,7 @@ use crate::config::Config;
 use crate::datadir::{charter_toml, load_charter, write_secret_file, DataDir};
 use anyhow::{bail, Context, Result};
 use coalition_record::SecretKey;
-use coalition_store::{RosterOutcome, Store};
+use coalition_store::Store;
 use serde_json::json;
 use std::process::ExitCode;
 
@@ -30,29 +30,9 @@ pub fn run(args: InitArgs) -> Result<ExitCode> {
         .unwrap_or_else(|| roster_file::default_path(&args.charter));
     let history = roster_file::read(&roster_path)?;
 
-    std::fs::create_dir_all(&dir.root)
-        .with_context(|| format!("cannot create {}", dir.root.display()))?;
     let key = SecretKey::generate();
-    write_secret_file(&dir.city_key_path(), &key.to_file_text())?;
-    let token = hex::encode(rand::random::<[u8; 24]>());
-    write_secret_file(&dir.token_path(), &format!("{token}\n"))?;
-    std::fs::write(dir.charter_path(), charter_toml(&charter)?)?;
-    let config = Config {
-        city: args.city.clone(),
-        country: args.country.clone(),
-        network: Default::default(),
-        api: Default::default(),
-        log: Default::default(),
-    };
-    let store = Store::create(&dir.store_path(), &charter)?;
-    let mut applied = 0;
-    for change in &history {
-        if let RosterOutcome::Applied { .. } = store.apply_roster_change(change)? {
-            applied += 1;
-        }
-    }
-    // Written last: its presence marks a complete data directory.
-    std::fs::write(dir.config_path(), config.commented_toml())?;
+    let store = create_node_dir(&dir, &charter, &args.city, &args.country, &history, &key)?;
+    let applied = store.roster_version();
     let public = key.public();
     let admitted = store.roster().cities.contains_key(&public);
     if args.json.json {
@@ -81,4 +61,35 @@ pub fn run(args: InitArgs) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Writes a complete node directory: keys (mode 0600), charter, store with the roster history
+/// applied, and config.toml last (its presence marks the directory complete).
+pub fn create_node_dir(
+    dir: &DataDir,
+    charter: &coalition_record::Charter,
+    city: &str,
+    country: &str,
+    history: &[coalition_record::SignedRosterChange],
+    key: &SecretKey,
+) -> Result<Store> {
+    std::fs::create_dir_all(&dir.root)
+        .with_context(|| format!("cannot create {}", dir.root.display()))?;
+    write_secret_file(&dir.city_key_path(), &key.to_file_text())?;
+    let token = hex::encode(rand::random::<[u8; 24]>());
+    write_secret_file(&dir.token_path(), &format!("{token}\n"))?;
+    std::fs::write(dir.charter_path(), charter_toml(charter)?)?;
+    let store = Store::create(&dir.store_path(), charter)?;
+    for change in history {
+        store.apply_roster_change(change)?;
+    }
+    let config = Config {
+        city: city.to_string(),
+        country: country.to_string(),
+        network: Default::default(),
+        api: Default::default(),
+        log: Default::default(),
+    };
+    std::fs::write(dir.config_path(), config.commented_toml())?;
+    Ok(store)
 }

@@ -1,12 +1,14 @@
 //! One module per group of commands; `run` dispatches.
 
 mod charter;
+pub mod demo;
 mod handoff;
-mod init;
+pub mod init;
 mod publish;
 mod read;
 mod roster;
 pub mod roster_file;
+pub mod run_node;
 mod verify;
 
 use crate::cli::{Cli, Command};
@@ -26,6 +28,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Search(a) => read::search(a),
         Command::Verify(a) => verify::verify(a),
         Command::Backup(a) => verify::backup(a),
+        Command::Run(a) => run_node::run(a),
+        Command::Demo(a) => demo::run(a),
     }
 }
 

@@ -1,0 +1,134 @@
+//! `coalition run`: the node process. Logs with tracing; stops cleanly on SIGINT or SIGTERM.
+
+use crate::cli::DataDirArg;
+use crate::datadir::DataDir;
+use crate::node::{NodeOptions, RunningNode};
+use anyhow::{Context, Result};
+use clap::Args;
+use std::process::ExitCode;
+use std::time::Duration;
+
+#[derive(Args, Debug)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub data_dir: DataDirArg,
+    /// Listen address for other nodes (repeatable); default from config.toml
+    /// (/ip4/0.0.0.0/tcp/7701 and /ip4/0.0.0.0/udp/7701/quic-v1).
+    #[arg(long)]
+    pub listen: Vec<String>,
+    /// A node to connect to at start (repeatable), added to config.toml's bootstrap list.
+    #[arg(long)]
+    pub bootstrap: Vec<String>,
+    /// Address of the local web page and API; default from config.toml (127.0.0.1:7700).
+    #[arg(long)]
+    pub api: Option<String>,
+    /// Log format: text or json; default from config.toml.
+    #[arg(long)]
+    pub log_format: Option<String>,
+    /// Find peers on the local network by mDNS.
+    #[arg(long)]
+    pub mdns: bool,
+    /// Allow peers on loopback and private addresses (several nodes on one machine).
+    #[arg(long)]
+    pub local: bool,
+}
+
+pub fn parse_addrs(flag: &str, items: &[String]) -> Result<Vec<coalition_net::Multiaddr>> {
+    items
+        .iter()
+        .map(|a| {
+            a.parse().with_context(|| {
+                format!("{flag} {a}: not a multiaddr; write e.g. /ip4/192.0.2.10/tcp/7701 or /ip4/127.0.0.1/tcp/7701/p2p/12D3Koo…")
+            })
+        })
+        .collect()
+}
+
+/// Logs to stderr; `RUST_LOG` overrides `default_filter`.
+pub fn init_tracing(format: &str, default_filter: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_filter));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = if format == "json" {
+        builder.json().try_init()
+    } else {
+        builder.try_init()
+    };
+}
+
+pub fn run(args: RunArgs) -> Result<ExitCode> {
+    let dir = DataDir::new(&args.data_dir.data_dir);
+    let config = dir.config()?;
+    let format = args.log_format.clone().unwrap_or(config.log.format.clone());
+    if format != "text" && format != "json" {
+        anyhow::bail!("--log-format {format}: use text or json");
+    }
+    init_tracing(&format, "info,libp2p=warn");
+    let listen = if args.listen.is_empty() {
+        parse_addrs("network.listen", &config.network.listen)?
+    } else {
+        parse_addrs("--listen", &args.listen)?
+    };
+    let mut bootstrap = parse_addrs("network.bootstrap", &config.network.bootstrap)?;
+    bootstrap.extend(parse_addrs("--bootstrap", &args.bootstrap)?);
+    let api_text = args.api.clone().unwrap_or(config.api.listen.clone());
+    let api = api_text
+        .parse()
+        .with_context(|| format!("API address {api_text}: write host:port, e.g. 127.0.0.1:7700"))?;
+    let options = NodeOptions {
+        data_dir: dir.root.clone(),
+        listen,
+        bootstrap,
+        api,
+        mdns: args.mdns || config.network.mdns,
+        sync_interval: Duration::from_secs(config.network.sync_interval_secs.max(1)),
+        max_peers: config.network.max_peers,
+        allow_loopback: args.local,
+    };
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(async move {
+        let node = RunningNode::start(options).await?;
+        let status = node.net.status().await?;
+        tracing::info!(
+            city = %config.city,
+            peer_id = %status.peer_id,
+            entries = node.store.entry_count(),
+            "node running"
+        );
+        for addr in &status.listen_addrs {
+            println!("listening   {addr}/p2p/{}", status.peer_id);
+        }
+        println!("web page    http://{}/", node.api_addr);
+        println!("peer id     {}", status.peer_id);
+        wait_for_signal().await;
+        tracing::info!("stopping: finishing in-flight writes");
+        node.stop().await?;
+        tracing::info!("stopped cleanly");
+        Ok::<_, anyhow::Error>(())
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut term = match signal(SignalKind::terminate()) {
+            Ok(s) => s,
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+                return;
+            }
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

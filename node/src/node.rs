@@ -1,0 +1,236 @@
+//! A running node: the store, the network task, the search index and the local API wired
+//! together. `coalition run` starts one; `coalition demo` starts several in one process.
+
+use anyhow::{Context, Result};
+use coalition_api::{ApiState, NetworkStatus, NetworkView};
+use coalition_net::{NetConfig, NetEvent, NetHandle};
+use coalition_search::SearchIndex;
+use coalition_store::Store;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinHandle;
+
+pub struct NodeOptions {
+    pub data_dir: PathBuf,
+    pub listen: Vec<coalition_net::Multiaddr>,
+    pub bootstrap: Vec<coalition_net::Multiaddr>,
+    pub api: SocketAddr,
+    pub mdns: bool,
+    pub sync_interval: Duration,
+    pub max_peers: u32,
+    /// Several nodes on one host (the demo, tests): loopback peers are normal.
+    pub allow_loopback: bool,
+}
+
+/// The network view the API reads: refreshed every second from the network task, so that an HTTP
+/// request never waits on the swarm.
+#[derive(Clone, Default)]
+pub struct CachedStatus(Arc<Mutex<Option<NetworkStatus>>>);
+
+impl NetworkView for CachedStatus {
+    fn status(&self) -> NetworkStatus {
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+            .unwrap_or_else(|| coalition_api::Offline.status())
+    }
+}
+
+pub struct RunningNode {
+    pub store: Arc<Store>,
+    pub net: NetHandle,
+    pub api_addr: SocketAddr,
+    pub status: CachedStatus,
+    pub search: Arc<SearchIndex>,
+    stop_api: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+    net_task: JoinHandle<()>,
+}
+
+fn millis(t: SystemTime) -> i64 {
+    t.duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+impl RunningNode {
+    pub async fn start(options: NodeOptions) -> Result<RunningNode> {
+        let dir = crate::datadir::DataDir::new(&options.data_dir);
+        let store = match dir.open_store_for_write()? {
+            Some(store) => Arc::new(store),
+            None => anyhow::bail!(
+                "another coalition node is already running on {} (the store is locked); stop it first",
+                dir.root.display()
+            ),
+        };
+        let search = {
+            let store = store.clone();
+            let path = dir.search_path();
+            tokio::task::spawn_blocking(move || -> Result<SearchIndex> {
+                let index = SearchIndex::open_or_create(&path).with_context(|| {
+                    format!("cannot open the search index in {}", path.display())
+                })?;
+                if index.created() && store.entry_count() > 0 {
+                    tracing::info!(entries = store.entry_count(), "building the search index");
+                    index.rebuild(&store, |done, total| {
+                        if done % 5000 == 0 {
+                            tracing::info!(done, total, "indexing");
+                        }
+                    })?;
+                }
+                Ok(index)
+            })
+            .await??
+        };
+        let search = Arc::new(search);
+
+        let keypair = coalition_net::load_or_create_keypair(&dir.node_key_path())?;
+        let mut config = NetConfig::new(keypair);
+        config.listen = options.listen.clone();
+        config.bootstrap = options.bootstrap.clone();
+        config.mdns = options.mdns;
+        config.sync_interval = options.sync_interval;
+        config.max_connections = options.max_peers.max(1);
+        config.allow_loopback = options.allow_loopback;
+        if options.allow_loopback {
+            config.gossip_heartbeat = Duration::from_millis(300);
+        }
+        let (net, net_task) = coalition_net::spawn(config, store.clone())
+            .await
+            .context("cannot start the network")?;
+
+        let status = CachedStatus::default();
+        let mut tasks = Vec::new();
+        tasks.push(tokio::spawn(poll_status(net.clone(), status.clone())));
+        tasks.push(tokio::spawn(index_arrivals(
+            net.clone(),
+            store.clone(),
+            search.clone(),
+        )));
+
+        // Entries published through the API are stored by the API, then gossiped from here.
+        let (published_tx, mut published_rx) = mpsc::channel(256);
+        {
+            let net = net.clone();
+            tasks.push(tokio::spawn(async move {
+                while let Some(entry) = published_rx.recv().await {
+                    if let Err(e) = net.publish(entry).await {
+                        tracing::warn!(error = %e, "could not gossip a published entry; sync will deliver it");
+                    }
+                }
+            }));
+        }
+
+        let token = dir.api_token().ok();
+        let city_key = dir.city_key().ok().map(Arc::new);
+        let metrics_net = net.clone();
+        let _ = metrics_net;
+        let state = ApiState {
+            store: store.clone(),
+            search: search.clone(),
+            city_key,
+            token,
+            network: Arc::new(status.clone()),
+            published: Some(published_tx),
+            extra_metrics: None,
+        };
+        let listener = tokio::net::TcpListener::bind(options.api)
+            .await
+            .with_context(|| {
+                format!(
+                    "cannot listen for the API on {} (in use? set [api] listen or --api)",
+                    options.api
+                )
+            })?;
+        let api_addr = listener.local_addr()?;
+        let (stop_api, mut stop_rx) = watch::channel(false);
+        tasks.push(tokio::spawn(async move {
+            let shutdown = async move {
+                let _ = stop_rx.wait_for(|stop| *stop).await;
+            };
+            if let Err(e) = coalition_api::serve(listener, state, shutdown).await {
+                tracing::error!(error = %e, "the API server stopped");
+            }
+        }));
+        Ok(RunningNode {
+            store,
+            net,
+            api_addr,
+            status,
+            search,
+            stop_api,
+            tasks,
+            net_task,
+        })
+    }
+
+    /// Stops the API (finishing requests in flight), then the network (finishing its writes),
+    /// then closes the store.
+    pub async fn stop(self) -> Result<()> {
+        let _ = self.stop_api.send(true);
+        let _ = self.net.shutdown().await;
+        let _ = tokio::time::timeout(Duration::from_secs(10), self.net_task).await;
+        for task in self.tasks {
+            task.abort();
+        }
+        drop(self.search);
+        drop(self.store);
+        Ok(())
+    }
+}
+
+async fn poll_status(net: NetHandle, cache: CachedStatus) {
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    loop {
+        tick.tick().await;
+        let Ok(s) = net.status().await else { return };
+        let state = if s.connected_peers.is_empty() {
+            "degraded"
+        } else if s.held_entries > 0 {
+            "syncing"
+        } else {
+            "synced"
+        };
+        *cache.0.lock().unwrap_or_else(|p| p.into_inner()) = Some(NetworkStatus {
+            peer_id: Some(s.peer_id.to_string()),
+            peers: s.connected_peers.len(),
+            listen: s.listen_addrs.iter().map(|a| a.to_string()).collect(),
+            last_arrival_ms: s.last_arrival.map(millis),
+            sync_state: state.to_string(),
+        });
+    }
+}
+
+/// Keeps the search index up to date with what arrives from the network, in small batches.
+async fn index_arrivals(net: NetHandle, store: Arc<Store>, search: Arc<SearchIndex>) {
+    let mut events = net.subscribe();
+    loop {
+        let mut ids = Vec::new();
+        match events.recv().await {
+            Ok(NetEvent::EntryStored { id, .. }) => ids.push(id),
+            Ok(_) => continue,
+            Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
+                // Missed events: rebuild rather than guess.
+                let (store, search) = (store.clone(), search.clone());
+                let _ =
+                    tokio::task::spawn_blocking(move || search.rebuild(&store, |_, _| {})).await;
+                continue;
+            }
+            Err(_) => return,
+        }
+        while let Ok(event) = events.try_recv() {
+            if let NetEvent::EntryStored { id, .. } = event {
+                ids.push(id);
+            }
+        }
+        let (store, search) = (store.clone(), search.clone());
+        let result = tokio::task::spawn_blocking(move || search.apply(&store, &ids)).await;
+        if let Ok(Err(e)) = result {
+            tracing::warn!(error = %e, "search index update failed; `coalition reindex` rebuilds it");
+        }
+    }
+}
