@@ -248,9 +248,18 @@ struct Counts {
 
 /// Every member city, sorted by name.
 pub fn cities(store: &Store) -> Result<Vec<CityView>, ApiError> {
+    city_views(store, None)
+}
+
+/// Member cities with their counts: all of them, or only `only` (reading only its entries).
+fn city_views(store: &Store, only: Option<PublicKey>) -> Result<Vec<CityView>, ApiError> {
     let roster = store.roster();
     let mut counts: HashMap<PublicKey, Counts> = HashMap::new();
-    for id in store.query_ids(&Query::default())? {
+    let query = Query {
+        author: only,
+        ..Query::default()
+    };
+    for id in store.query_ids(&query)? {
         let Some(summary) = store.summary(&id)? else {
             continue;
         };
@@ -266,7 +275,11 @@ pub fn cities(store: &Store) -> Result<Vec<CityView>, ApiError> {
         }
     }
     let mut out = Vec::with_capacity(roster.cities.len());
-    for member in roster.cities.values() {
+    for member in roster
+        .cities
+        .values()
+        .filter(|m| only.is_none_or(|key| m.key == key))
+    {
         let c = counts.remove(&member.key).unwrap_or_default();
         let head = store.head(&member.key);
         let last_activity_ms = match head {
@@ -411,9 +424,9 @@ pub fn city_detail(
             "no member city with the key or name '{key_or_name}'"
         ))
     })?;
-    let city = cities(store)?
+    let city = city_views(store, Some(key))?
         .into_iter()
-        .find(|c| c.key == key)
+        .next()
         .ok_or_else(|| ApiError::NotFound(format!("no member city '{key_or_name}'")))?;
     let entries = store.query(&Query {
         author: Some(key),

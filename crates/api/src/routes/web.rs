@@ -199,7 +199,8 @@ pub async fn practice_page(
 ) -> Response {
     let p = web_params(raw.as_deref(), &["published"]);
     let (ui, cookie) = pick_ui(p.get("ui"), &headers);
-    let ctx = page_ctx(&s, ui, &format!("/practice/{id}"), &p, &[], Nav::None);
+    let path = format!("/practice/{}", templates::url_enc(&id));
+    let ctx = page_ctx(&s, ui, &path, &p, &[], Nav::None);
     let store = s.api.store.clone();
     let view = match entry_id("id", &id) {
         Ok(id) => tokio::task::spawn_blocking(move || views::practice(&store, &id))
