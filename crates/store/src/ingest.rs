@@ -5,8 +5,8 @@ use crate::layout::*;
 use crate::query::{summarize, EntryStatus};
 use crate::{ForkProof, Store, StoreError};
 use coalition_record::{
-    chain_position, codec, ChainPosition, EntryId, Payload, PublicKey, RecordError, SecretKey,
-    SignedEntry, SignedRosterChange, VerifiedEntry, WireEntry,
+    chain_position, codec, ChainPosition, EntryId, Payload, PayloadKind, PublicKey, RecordError,
+    SecretKey, SignedEntry, SignedRosterChange, VerifiedEntry, WireEntry,
 };
 use rocksdb::WriteBatch;
 use std::collections::{HashMap, HashSet};
@@ -60,6 +60,8 @@ struct BatchView<'a> {
     frontier: HashMap<PublicKey, (u64, EntryId)>,
     appended: HashMap<(PublicKey, u64), EntryId>,
     ids: HashSet<EntryId>,
+    /// Entries appended by this batch, not yet readable from the database.
+    held: HashMap<EntryId, SignedEntry>,
     /// Statuses the batch sets (retraction, revision), merged with stored ones.
     status: HashMap<EntryId, EntryStatus>,
 }
@@ -71,6 +73,7 @@ impl<'a> BatchView<'a> {
             frontier: HashMap::new(),
             appended: HashMap::new(),
             ids: HashSet::new(),
+            held: HashMap::new(),
             status: HashMap::new(),
         }
     }
@@ -108,16 +111,15 @@ impl<'a> BatchView<'a> {
 
     /// The author and kind of an entry held in the store or this batch.
     fn author_and_kind(&self, id: &EntryId) -> Result<Option<(PublicKey, u16)>, StoreError> {
+        if let Some(entry) = self.held.get(id) {
+            return Ok(Some((entry.header.author, entry.header.kind)));
+        }
         let Some(at) = self
             .store
             .db()
             .get_pinned_cf(self.store.cf(CF_IDS)?, id.0)?
         else {
-            return Ok(self
-                .appended
-                .iter()
-                .find(|(_, v)| *v == id)
-                .map(|((author, _), _)| (*author, 0)));
+            return Ok(None);
         };
         let Some((author, seq)) = split_entry_key(&at) else {
             return Ok(None);
@@ -222,7 +224,7 @@ impl Store {
                 if let Err(error) = entry.verify_signature() {
                     return rejected(Some(id), error);
                 }
-                self.record_fork(write, &author, seq, existing, &entry)?;
+                self.record_fork(write, view, &author, seq, existing, &entry)?;
                 return Ok(IngestOutcome::Fork { id, existing });
             }
             ChainPosition::Next => {}
@@ -241,15 +243,21 @@ impl Store {
     fn record_fork(
         &self,
         write: &mut WriteBatch,
+        view: &BatchView<'_>,
         author: &PublicKey,
         seq: u64,
         existing: EntryId,
         entry: &SignedEntry,
     ) -> Result<(), StoreError> {
-        let Some(first) = self
-            .db()
-            .get_cf(self.cf(CF_ENTRIES)?, entry_key(author, seq))?
-        else {
+        // The held entry may have been appended earlier in this same batch, so not be readable
+        // from the database yet.
+        let first = match view.held.get(&existing) {
+            Some(held) => Some(held.bytes().to_vec()),
+            None => self
+                .db()
+                .get_cf(self.cf(CF_ENTRIES)?, entry_key(author, seq))?,
+        };
+        let Some(first) = first else {
             return Ok(());
         };
         let (a, b) = if existing < entry.id() {
@@ -334,6 +342,7 @@ impl Store {
         view.frontier.insert(header.author, (header.seq, id));
         view.appended.insert((header.author, header.seq), id);
         view.ids.insert(id);
+        view.held.insert(id, verified.entry.clone());
         Ok(())
     }
 
@@ -439,7 +448,19 @@ fn check_references(view: &BatchView<'_>, verified: &VerifiedEntry) -> Result<()
             rule: format!("could not look up the target: {e}"),
         })?;
     match found {
-        Some((author, _)) if author == verified.entry.header.author => Ok(()),
+        Some((author, kind)) if author == verified.entry.header.author => {
+            let practice = matches!(
+                PayloadKind::from_code(kind),
+                Some(PayloadKind::Practice | PayloadKind::PracticeRevision)
+            );
+            if matches!(payload, Payload::PracticeRevision(_)) && !practice {
+                return Err(RecordError::Schema {
+                    field: field.into(),
+                    rule: format!("{target} is not a practice; a revision replaces a practice or an earlier revision"),
+                });
+            }
+            Ok(())
+        }
         Some(_) => Err(RecordError::Schema {
             field: field.into(),
             rule: format!(

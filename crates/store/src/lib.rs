@@ -109,7 +109,10 @@ fn cf_descriptors() -> Vec<ColumnFamilyDescriptor> {
 
 fn map_open_error(dir: &Path, error: rocksdb::Error) -> StoreError {
     let text = error.to_string();
-    if text.contains("lock") || text.contains("LOCK") {
+    // RocksDB's words when another process holds the LOCK file ("While lock file: <dir>/LOCK: …")
+    // and when this process does ("lock hold by current process, …"). Not any text with "lock"
+    // in it: "block checksum mismatch" is damage, not a lock.
+    if text.contains("While lock file") || text.contains("lock hold by current process") {
         StoreError::Locked {
             dir: dir.to_path_buf(),
         }

@@ -158,6 +158,10 @@ impl Store {
     /// Finds an entry by a unique hex prefix of its id (at least 8 characters), as people type them.
     pub fn entry_by_prefix(&self, prefix: &str) -> Result<Option<StoredEntry>, StoreError> {
         let prefix = prefix.trim().to_ascii_lowercase();
+        // Checked before slicing below, which would panic inside a multi-byte character.
+        if prefix.len() < 8 || !prefix.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Ok(None);
+        }
         if let Ok(id) = EntryId::from_hex(&prefix) {
             return self.entry(&id);
         }

@@ -1,0 +1,239 @@
+//! Fixtures shared by the store's integration tests: a charter with one committee key, a roster
+//! admitting two cities (Lyon, FR and Montréal, CA), sample payloads, and a store in a temporary
+//! directory on real RocksDB.
+
+#![allow(dead_code)]
+
+use coalition_record::{
+    payload::Retraction, ActivityUpdate, Charter, Hash32, LangText, Payload, Period, Practice,
+    PublicKey, RosterAction, RosterChange, SecretKey, SignedRosterChange, UpdateCategory,
+    WireEntry, FORMAT_VERSION,
+};
+use coalition_store::{IngestOutcome, Store, StoreError};
+use std::path::{Path, PathBuf};
+use tempfile::TempDir;
+
+pub const CREATED_MS: i64 = 1_700_000_000_000;
+/// 2024-01-01T00:00:00Z: a base for entry timestamps.
+pub const T0: i64 = 1_704_067_200_000;
+pub const DAY_MS: i64 = 86_400_000;
+
+pub fn committee_key() -> SecretKey {
+    SecretKey::from_seed([1u8; 32])
+}
+
+/// Lyon, FR.
+pub fn city_a() -> SecretKey {
+    SecretKey::from_seed([2u8; 32])
+}
+
+/// Montréal, CA.
+pub fn city_b() -> SecretKey {
+    SecretKey::from_seed([3u8; 32])
+}
+
+/// Admitted by [`admit_c`] only, in the roster tests.
+pub fn city_c() -> SecretKey {
+    SecretKey::from_seed([4u8; 32])
+}
+
+/// A key on no roster.
+pub fn stranger() -> SecretKey {
+    SecretKey::from_seed([9u8; 32])
+}
+
+pub fn charter() -> Charter {
+    charter_named("Store Test Coalition")
+}
+
+pub fn charter_named(name: &str) -> Charter {
+    Charter::new(name, vec![committee_key().public()], 1, CREATED_MS)
+        .expect("the test charter is valid")
+}
+
+/// Roster change `seq` (naming `prev`), signed by the committee.
+pub fn signed_change(
+    charter: &Charter,
+    seq: u64,
+    prev: Option<Hash32>,
+    action: RosterAction,
+) -> SignedRosterChange {
+    let mut signed = SignedRosterChange::unsigned(RosterChange {
+        version: FORMAT_VERSION,
+        network_id: charter.network_id(),
+        seq,
+        prev,
+        timestamp_ms: CREATED_MS,
+        action,
+    });
+    signed.sign_with(&committee_key());
+    signed
+}
+
+pub fn admit(city: PublicKey, name: &str, country: &str) -> RosterAction {
+    RosterAction::Admit {
+        city,
+        name: name.into(),
+        country: country.into(),
+    }
+}
+
+/// Roster versions 1 (admit Lyon) and 2 (admit Montréal).
+pub fn roster_changes(charter: &Charter) -> Vec<SignedRosterChange> {
+    let first = signed_change(charter, 1, None, admit(city_a().public(), "Lyon", "FR"));
+    let second = signed_change(
+        charter,
+        2,
+        Some(first.id()),
+        admit(city_b().public(), "Montréal", "CA"),
+    );
+    vec![first, second]
+}
+
+/// Roster version 3: admit city C, to be applied on top of [`roster_changes`].
+pub fn admit_c(charter: &Charter) -> SignedRosterChange {
+    let prev = roster_changes(charter)[1].id();
+    signed_change(
+        charter,
+        3,
+        Some(prev),
+        admit(city_c().public(), "Graz", "AT"),
+    )
+}
+
+/// A fresh store in its own temporary directory, with the two-city roster applied.
+pub struct TestStore {
+    pub tmp: TempDir,
+    pub store: Store,
+}
+
+impl TestStore {
+    pub fn new() -> Self {
+        Self::with_charter(&charter())
+    }
+
+    pub fn with_charter(charter: &Charter) -> Self {
+        let tmp = tempfile::tempdir().expect("temporary directory");
+        let store = create_store(&tmp.path().join("store"), charter);
+        TestStore { tmp, store }
+    }
+
+    pub fn path(&self) -> PathBuf {
+        self.tmp.path().join("store")
+    }
+
+    /// Drops the store (closing RocksDB) and opens it again for writing.
+    pub fn reopen(self) -> Self {
+        let TestStore { tmp, store } = self;
+        let path = store.dir().to_path_buf();
+        drop(store);
+        let store = Store::open(&path).expect("reopen the store");
+        TestStore { tmp, store }
+    }
+}
+
+/// Creates a store in `dir` and applies the two-city roster.
+pub fn create_store(dir: &Path, charter: &Charter) -> Store {
+    let store = Store::create(dir, charter).expect("create the store");
+    for change in roster_changes(charter) {
+        store
+            .apply_roster_change(&change)
+            .expect("apply the test roster");
+    }
+    store
+}
+
+pub fn text(pairs: &[(&str, &str)]) -> LangText {
+    pairs
+        .iter()
+        .map(|(lang, t)| (lang.to_string(), t.to_string()))
+        .collect()
+}
+
+/// A valid practice: title in the given languages, the given commitments (sorted), country and
+/// start date.
+pub fn practice(langs: &[&str], commitments: &[u8], country: &str, start: &str) -> Practice {
+    let title: LangText = langs
+        .iter()
+        .map(|l| (l.to_string(), format!("Practice title ({l})")))
+        .collect();
+    let summary = title.clone();
+    Practice {
+        title,
+        summary,
+        body: LangText::new(),
+        rationale: LangText::new(),
+        approach: LangText::new(),
+        results: LangText::new(),
+        transferability: LangText::new(),
+        commitments: commitments.to_vec(),
+        themes: vec!["housing".into()],
+        target_groups: Vec::new(),
+        partners: Vec::new(),
+        city: "Test city".into(),
+        country: country.into(),
+        period: Period {
+            start: start.into(),
+            end: None,
+        },
+        links: vec!["https://example.org/practice".into()],
+        contact: None,
+        illustrative: true,
+    }
+}
+
+/// A simple valid practice payload (en, commitments 3 and 7, FR, 2024).
+pub fn sample_practice() -> Payload {
+    Payload::Practice(practice(&["en"], &[3, 7], "FR", "2024-01"))
+}
+
+/// An activity update with a distinguishing title, so every call can yield a different entry.
+pub fn update(title: &str, date: &str, commitments: &[u8]) -> Payload {
+    Payload::ActivityUpdate(ActivityUpdate {
+        date: date.into(),
+        category: UpdateCategory::Event,
+        title: text(&[("en", title)]),
+        text: text(&[("en", "An open day at the equality office.")]),
+        commitments: commitments.to_vec(),
+        links: Vec::new(),
+        illustrative: true,
+    })
+}
+
+pub fn retraction(target: Hash32, reason: &str) -> Payload {
+    Payload::Retraction(Retraction {
+        target,
+        reason: reason.into(),
+    })
+}
+
+/// Appends `n` updates to `key`'s log, one day apart from `T0`, returning their wire forms.
+pub fn append_updates(store: &Store, key: &SecretKey, n: usize) -> Vec<WireEntry> {
+    (0..n)
+        .map(|i| {
+            let payload = update(&format!("Update {i}"), "2024-05-01", &[1]);
+            store
+                .append_local(key, &payload, T0 + i as i64 * DAY_MS)
+                .expect("append an update")
+                .to_wire()
+        })
+        .collect()
+}
+
+pub fn stored_ids(outcomes: &[IngestOutcome]) -> Vec<Hash32> {
+    outcomes
+        .iter()
+        .map(|o| match o {
+            IngestOutcome::Stored { id } => *id,
+            other => panic!("expected every entry stored, got {other:?}"),
+        })
+        .collect()
+}
+
+/// The error of `result`, which must be one (`Store` has no `Debug`, so `expect_err` cannot be used).
+pub fn expect_err<T>(result: Result<T, StoreError>, what: &str) -> StoreError {
+    match result {
+        Ok(_) => panic!("{what}: expected an error, got Ok"),
+        Err(e) => e,
+    }
+}
