@@ -54,6 +54,8 @@ pub enum Command {
     Search(SearchArgs),
     /// Re-verify every entry and chain in the store.
     Verify(VerifyArgs),
+    /// Rebuild the search index from the store (stop the node first).
+    Reindex(VerifyArgs),
     /// Write a consistent backup of the store (RocksDB checkpoint).
     Backup(BackupArgs),
     /// Run the node: gossip, sync, the web page and the local API. Stop with Ctrl-C or SIGTERM.

@@ -34,6 +34,20 @@ impl DataDir {
     pub fn charter_path(&self) -> PathBuf {
         self.root.join("charter.toml")
     }
+    /// Written by a running node: the address its API actually listens on.
+    pub fn api_addr_path(&self) -> PathBuf {
+        self.root.join("api.addr")
+    }
+
+    /// Where the running node's API listens: its own note, else config.toml.
+    pub fn running_api_addr(&self, config: &Config) -> String {
+        std::fs::read_to_string(self.api_addr_path())
+            .map(|s| s.trim().to_string())
+            .ok()
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| config.api.listen.clone())
+    }
+
     pub fn store_path(&self) -> PathBuf {
         self.root.join("store")
     }

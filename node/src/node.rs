@@ -46,6 +46,7 @@ pub struct RunningNode {
     pub api_addr: SocketAddr,
     pub status: CachedStatus,
     pub search: Arc<SearchIndex>,
+    data_dir: PathBuf,
     stop_api: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
     net_task: JoinHandle<()>,
@@ -147,6 +148,8 @@ impl RunningNode {
                 )
             })?;
         let api_addr = listener.local_addr()?;
+        // Tells local CLI commands where this node's API is, whatever --api said.
+        std::fs::write(dir.api_addr_path(), format!("{api_addr}\n"))?;
         let (stop_api, mut stop_rx) = watch::channel(false);
         tasks.push(tokio::spawn(async move {
             let shutdown = async move {
@@ -162,6 +165,7 @@ impl RunningNode {
             api_addr,
             status,
             search,
+            data_dir: dir.root.clone(),
             stop_api,
             tasks,
             net_task,
@@ -177,6 +181,7 @@ impl RunningNode {
         for task in self.tasks {
             task.abort();
         }
+        let _ = std::fs::remove_file(crate::datadir::DataDir::new(&self.data_dir).api_addr_path());
         drop(self.search);
         drop(self.store);
         Ok(())

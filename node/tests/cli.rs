@@ -442,3 +442,45 @@ fn sigkill_after_stored_loses_nothing() {
         verified.trim()
     );
 }
+
+#[test]
+fn full_text_search_finds_french_plural() {
+    let c = Coalition::new();
+    let practice = examples().join("practice.toml").display().to_string();
+    let out = ok(&[
+        "publish",
+        "practice",
+        &practice,
+        "--data-dir",
+        &c.p("node"),
+        "--json",
+    ]);
+    let id = serde_json::from_str::<Value>(out.trim()).expect("json")["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let found = ok(&[
+        "search",
+        "logements",
+        "--lang",
+        "fr",
+        "--json",
+        "--data-dir",
+        &c.p("node"),
+    ]);
+    let found: Value = serde_json::from_str(&found).expect("search --json");
+    let hits = found["hits"].as_array().expect("hits");
+    assert_eq!(hits.len(), 1, "{found}");
+    assert_eq!(hits[0]["id"], id.as_str());
+    let none = ok(&[
+        "search",
+        "logements",
+        "--commitment",
+        "9",
+        "--json",
+        "--data-dir",
+        &c.p("node"),
+    ]);
+    let none: Value = serde_json::from_str(&none).expect("json");
+    assert_eq!(none["hits"].as_array().map(Vec::len), Some(0));
+}

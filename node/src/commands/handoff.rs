@@ -9,14 +9,35 @@ use std::time::Duration;
 
 /// POSTs `body` to the node's API and returns the JSON answer of a 2xx response.
 pub fn post_json(api_addr: &str, path: &str, token: &str, body: &Value) -> Result<Value> {
+    request_json(api_addr, "POST", path, Some(token), Some(body))
+}
+
+/// GETs `path_and_query` from the node's API.
+pub fn get_json(api_addr: &str, path_and_query: &str) -> Result<Value> {
+    request_json(api_addr, "GET", path_and_query, None, None)
+}
+
+fn request_json(
+    api_addr: &str,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<&Value>,
+) -> Result<Value> {
     let mut stream = TcpStream::connect(api_addr).with_context(|| {
         format!("the store is locked by a running node, but its API at {api_addr} does not answer (check [api] listen in config.toml)")
     })?;
     stream.set_read_timeout(Some(Duration::from_secs(30)))?;
-    let payload = serde_json::to_vec(body)?;
+    let payload = match body {
+        Some(b) => serde_json::to_vec(b)?,
+        None => Vec::new(),
+    };
+    let auth = token
+        .map(|t| format!("Authorization: Bearer {t}\r\n"))
+        .unwrap_or_default();
     write!(
         stream,
-        "POST {path} HTTP/1.1\r\nHost: {api_addr}\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        "{method} {path} HTTP/1.1\r\nHost: {api_addr}\r\n{auth}Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
         payload.len()
     )?;
     stream.write_all(&payload)?;

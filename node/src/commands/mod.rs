@@ -27,6 +27,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Log(a) => read::log(a),
         Command::Search(a) => read::search(a),
         Command::Verify(a) => verify::verify(a),
+        Command::Reindex(a) => read::reindex(a),
         Command::Backup(a) => verify::backup(a),
         Command::Run(a) => run_node::run(a),
         Command::Demo(a) => demo::run(a),

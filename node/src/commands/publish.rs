@@ -88,7 +88,7 @@ impl Sink {
         match dir.open_store_for_write()? {
             Some(store) => Ok(Sink::Store(Box::new(store), dir.city_key()?)),
             None => Ok(Sink::Node {
-                api: config.api.listen.clone(),
+                api: dir.running_api_addr(config),
                 token: dir.api_token()?,
             }),
         }

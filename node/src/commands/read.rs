@@ -7,6 +7,7 @@ use crate::datadir::DataDir;
 use crate::output::{date_to_ms, entry_json, entry_line, entry_text};
 use anyhow::{bail, Context, Result};
 use coalition_record::PayloadKind;
+use coalition_search::{SearchIndex, SearchQuery};
 use coalition_store::Query;
 use serde_json::json;
 use std::process::ExitCode;
@@ -111,7 +112,12 @@ pub fn search(args: SearchArgs) -> Result<ExitCode> {
         .code()]
     });
     if !args.words.is_empty() {
-        bail!("full-text search arrives with the search index; filter with --commitment, --city, --country, --lang, --kind, --year, --since and --until for now");
+        if args.since.is_some() || args.until.is_some() || args.all {
+            bail!(
+                "--since, --until and --all filter listings; with search words use --year instead"
+            );
+        }
+        return full_text(&dir, &store, &args);
     }
     let query = Query {
         kinds,
@@ -140,5 +146,143 @@ pub fn search(args: SearchArgs) -> Result<ExitCode> {
             println!("{}", entry_line(&roster, e, args.lang.as_deref()));
         }
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn kind_name(kind: KindArg) -> &'static str {
+    match kind {
+        KindArg::Practice | KindArg::Revision => "practice",
+        KindArg::Update => "update",
+        KindArg::Report => "report",
+        KindArg::Retraction => "retraction",
+    }
+}
+
+/// Ranked full-text search through the search index; through the running node's API when the
+/// node holds the index.
+fn full_text(dir: &DataDir, store: &coalition_store::Store, args: &SearchArgs) -> Result<ExitCode> {
+    let query = SearchQuery {
+        text: Some(args.words.join(" ")),
+        lang: args.lang.clone(),
+        commitments: args.commitment.into_iter().collect(),
+        country: args.country.clone(),
+        city: args.city.clone(),
+        language: args.lang.clone(),
+        year: args.year,
+        kind: args.kind.map(|k| kind_name(k).to_string()),
+        offset: 0,
+        limit: args.limit,
+    };
+    let hits: Vec<serde_json::Value> = match SearchIndex::open_or_create(&dir.search_path()) {
+        Ok(index) => {
+            if index.created() && store.entry_count() > 0 {
+                eprintln!(
+                    "building the search index from {} entries…",
+                    store.entry_count()
+                );
+                index.rebuild(store, |_, _| {})?;
+            }
+            let results = index.search(&query)?;
+            if args.json.json {
+                print_json(&serde_json::to_value(&results)?);
+                return Ok(ExitCode::SUCCESS);
+            }
+            results
+                .hits
+                .iter()
+                .map(serde_json::to_value)
+                .collect::<Result<_, _>>()?
+        }
+        Err(_) => {
+            // The running node holds the index: ask it.
+            let config = dir.config()?;
+            let mut url = format!(
+                "/api/v1/practices?q={}&limit={}",
+                encode(&args.words.join(" ")),
+                args.limit
+            );
+            for (name, value) in [
+                ("commitment", args.commitment.map(|c| c.to_string())),
+                ("country", args.country.clone()),
+                ("city", args.city.clone()),
+                ("lang", args.lang.clone()),
+                ("year", args.year.map(|y| y.to_string())),
+                ("kind", args.kind.map(|k| kind_name(k).to_string())),
+            ] {
+                if let Some(v) = value {
+                    url.push_str(&format!("&{name}={}", encode(&v)));
+                }
+            }
+            let answer = super::handoff::get_json(&dir.running_api_addr(&config), &url)?;
+            if args.json.json {
+                print_json(&answer);
+                return Ok(ExitCode::SUCCESS);
+            }
+            answer
+                .get("items")
+                .and_then(|i| i.as_array())
+                .cloned()
+                .unwrap_or_default()
+        }
+    };
+    if hits.is_empty() {
+        println!("no practices match");
+    }
+    for hit in hits {
+        let field = |k: &str| {
+            hit.get(k)
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+                .to_string()
+        };
+        let snippet = field("snippet_html")
+            .replace("<mark>", "[")
+            .replace("</mark>", "]")
+            .replace("&amp;", "&")
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&quot;", "\"")
+            .replace("&#39;", "'");
+        println!(
+            "{}  {:<16} {}  {}",
+            &field("id")[..16.min(field("id").len())],
+            field("city"),
+            field("kind"),
+            field("title")
+        );
+        println!("    {}", snippet.trim());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Percent-encodes a query-string value.
+fn encode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// `coalition reindex`: rebuilds the search index from the store (the node must be stopped).
+pub fn reindex(args: crate::cli::VerifyArgs) -> Result<ExitCode> {
+    let dir = DataDir::new(&args.data_dir.data_dir);
+    let store = dir.open_store_read_only()?;
+    let index = SearchIndex::open_or_create(&dir.search_path()).map_err(|e| {
+        anyhow::anyhow!(
+            "cannot open the search index ({e}); stop the node first, reindex, then start it"
+        )
+    })?;
+    let total = store.entry_count();
+    let count = index.rebuild(&store, |done, all| {
+        if done % 5000 == 0 && done > 0 {
+            eprintln!("reindex: {done} of {all} entries…");
+        }
+    })?;
+    println!("search index rebuilt: {count} documents from {total} entries");
     Ok(ExitCode::SUCCESS)
 }

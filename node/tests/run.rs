@@ -1,0 +1,232 @@
+//! Two `coalition run` processes, one bootstrapped to the other as the README shows, replicate a
+//! practice published on either; both stop cleanly on SIGTERM. And the demo runs and stops.
+
+use serde_json::Value;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_coalition");
+
+fn run(args: &[&str]) -> Output {
+    Command::new(BIN)
+        .args(args)
+        .env_remove("COALITION_DATA_DIR")
+        .output()
+        .expect("the coalition binary runs")
+}
+
+fn ok(args: &[&str]) -> String {
+    let out = run(args);
+    assert!(
+        out.status.success(),
+        "coalition {args:?} failed: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+struct Node {
+    child: Child,
+    listen: String,
+}
+
+fn start(dir: &str, api_port: u16, bootstrap: Option<&str>) -> Node {
+    let api = format!("127.0.0.1:{api_port}");
+    let mut args = vec![
+        "run",
+        "--data-dir",
+        dir,
+        "--listen",
+        "/ip4/127.0.0.1/tcp/0",
+        "--api",
+        &api,
+        "--local",
+    ];
+    if let Some(b) = bootstrap {
+        args.extend(["--bootstrap", b]);
+    }
+    let mut child = Command::new(BIN)
+        .args(&args)
+        .env("RUST_LOG", "info,libp2p=warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn coalition run");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let mut listen = None;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline {
+        let Some(Ok(line)) = lines.next() else { break };
+        if let Some(addr) = line.strip_prefix("listening") {
+            listen.get_or_insert_with(|| addr.trim().to_string());
+        }
+        if line.starts_with("web page") {
+            break;
+        }
+    }
+    let listen =
+        listen.unwrap_or_else(|| panic!("coalition run on {dir} never printed its listen address"));
+    Node { child, listen }
+}
+
+fn stop(mut node: Node) {
+    let pid = node.child.id().to_string();
+    let _ = Command::new("kill").args(["-TERM", &pid]).status();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Some(status) = node.child.try_wait().expect("wait") {
+            assert!(
+                status.success(),
+                "the node exits 0 on SIGTERM, got {status}"
+            );
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the node did not stop within 20 s of SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn wait_for_entry(dir: &str, id: &str, what: &str) {
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(30) {
+        if run(&["show", id, "--data-dir", dir]).status.success() {
+            println!(
+                "{what}: replicated in {:.2} s",
+                started.elapsed().as_secs_f64()
+            );
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    panic!("waited 30 s for entry {id} to reach {dir} ({what})");
+}
+
+fn publish(dir: &str) -> String {
+    let practice = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/examples/practice.toml");
+    let out = ok(&[
+        "publish",
+        "practice",
+        &practice.display().to_string(),
+        "--data-dir",
+        dir,
+        "--json",
+    ]);
+    let v: Value = serde_json::from_str(out.trim()).expect("publish --json");
+    v["id"].as_str().expect("id").to_string()
+}
+
+#[test]
+fn two_run_processes_replicate_both_ways() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let p = |rel: &str| -> String { tmp.path().join(rel).display().to_string() };
+    ok(&[
+        "charter",
+        "new",
+        "--name",
+        "Two Cities",
+        "--out",
+        &p("coalition"),
+    ]);
+    let mut keys = Vec::new();
+    for (dir, city, country) in [("a", "Valmeuse", "BE"), ("b", "Lindenfeld", "DE")] {
+        let out = ok(&[
+            "init",
+            "--data-dir",
+            &p(dir),
+            "--charter",
+            &p("coalition/charter.toml"),
+            "--city",
+            city,
+            "--country",
+            country,
+            "--json",
+        ]);
+        let v: Value = serde_json::from_str(&out).expect("json");
+        keys.push((
+            dir,
+            city,
+            country,
+            v["city_key"].as_str().expect("key").to_string(),
+        ));
+    }
+    for (_, city, country, key) in &keys {
+        ok(&[
+            "roster",
+            "admit",
+            "--charter",
+            &p("coalition/charter.toml"),
+            "--committee-key",
+            &p("coalition/committee-1.key"),
+            "--city-key",
+            key,
+            "--city",
+            city,
+            "--country",
+            country,
+        ]);
+    }
+    for (dir, ..) in &keys {
+        ok(&[
+            "roster",
+            "apply",
+            "--data-dir",
+            &p(dir),
+            "--roster",
+            &p("coalition/roster.txt"),
+        ]);
+    }
+    // Published before any node runs: goes to A's store and is synced when the nodes meet.
+    let early = publish(&p("a"));
+
+    let a = start(&p("a"), free_port(), None);
+    let b = start(&p("b"), free_port(), Some(&a.listen));
+    wait_for_entry(&p("b"), &early, "published offline at A, synced to B");
+
+    // Published while the nodes run: handed to the node and gossiped.
+    let from_b = publish(&p("b"));
+    wait_for_entry(&p("a"), &from_b, "published at B, gossiped to A");
+    let from_a = publish(&p("a"));
+    wait_for_entry(&p("b"), &from_a, "published at A, gossiped to B");
+
+    stop(b);
+    stop(a);
+    let verified = ok(&["verify", "--data-dir", &p("b")]);
+    assert!(verified.starts_with("ok: 3 entries"), "{verified}");
+}
+
+#[test]
+fn demo_runs_delivers_everything_and_stops() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir: PathBuf = tmp.path().join("demo");
+    let port = free_port().saturating_sub(10).max(20000);
+    let out = ok(&[
+        "demo",
+        "--cities",
+        "3",
+        "--seconds",
+        "25",
+        "--port",
+        &port.to_string(),
+        "--data-dir",
+        &dir.display().to_string(),
+    ]);
+    assert!(
+        out.contains("records on all 3 nodes"),
+        "every record reaches every node: {out}"
+    );
+    assert!(out.contains("Stopped cleanly"), "{out}");
+}
