@@ -139,10 +139,11 @@ pub fn practice(city: usize, n: usize) -> Payload {
     })
 }
 
-/// A practice whose encoded payload is exactly `target` bytes (at most MAX_PAYLOAD_BYTES).
-pub fn big_practice(city: usize, target: usize) -> Result<Payload> {
+/// Practice `n` of `city` whose encoded payload is exactly `target` bytes (at most
+/// MAX_PAYLOAD_BYTES).
+pub fn big_practice(city: usize, n: usize, target: usize) -> Result<Payload> {
     const LANGS: [&str; 5] = ["en", "fr", "de", "es", "it"];
-    let base = practice(city, 0);
+    let base = practice(city, n);
     let Payload::Practice(mut p) = base else {
         bail!("practice() made something else");
     };
@@ -263,7 +264,7 @@ impl Node {
     }
 }
 
-/// Polls `check` every 50 ms until it returns true or `timeout` passes; on timeout the error
+/// Polls `check` every 10 ms until it returns true or `timeout` passes; on timeout the error
 /// names `what` and the last `describe`d state.
 pub async fn wait_until<F, Fut>(what: &str, timeout: Duration, mut check: F) -> Result<Duration>
 where
@@ -282,7 +283,7 @@ where
             eprintln!("{message}");
             bail!(message);
         }
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        tokio::time::sleep(Duration::from_millis(10)).await;
     }
 }
 
@@ -461,4 +462,22 @@ impl RawPeer {
 /// Prints a line in the test output (shown with `--nocapture` or on failure).
 pub fn report(line: impl AsRef<str>) {
     println!("[network] {}", line.as_ref());
+}
+
+/// Waits until each node's arrival counters (gossip + sync + held) reach `count`: they follow the
+/// store by one message from the store worker to the network task.
+pub async fn wait_for_counters(nodes: &[&Node], count: u64, timeout: Duration) -> Result<()> {
+    wait_until(&format!("arrival counters at {count}"), timeout, || async {
+        let mut states = Vec::new();
+        let mut done = true;
+        for node in nodes {
+            let s = node.status().await?;
+            let counted = s.entries_via_gossip + s.entries_via_sync + s.entries_via_held;
+            done &= counted >= count;
+            states.push(format!("{}={counted}", node.name));
+        }
+        Ok((done, states.join(" ")))
+    })
+    .await?;
+    Ok(())
 }

@@ -2,7 +2,7 @@
 //! timeout. Run with `--nocapture` to see the timings they print.
 
 use anyhow::{anyhow, ensure, Result};
-use coalition_net::NetConfig;
+use coalition_net::{GossipMessage, NetConfig};
 use coalition_store::Store;
 use coalition_tests::*;
 use std::future::Future;
@@ -62,6 +62,7 @@ async fn entry_reaches_ten_nodes_in_a_sparse_graph() -> Result<()> {
             .publish_practice(&coalition.cities[0], &practice(0, 1))
             .await?;
         let took = wait_for_entry(&all, id, Duration::from_secs(20)).await?;
+        wait_for_counters(&all[1..], 1, Duration::from_secs(5)).await?;
         let mut via_gossip = 0;
         for node in &nodes[1..] {
             via_gossip += node.status().await?.entries_via_gossip;
@@ -119,13 +120,7 @@ async fn offline_node_catches_up_by_sync_with_only_what_it_missed() -> Result<()
         config.bootstrap = vec![nodes[0].addr.clone(), nodes[2].addr.clone()];
         let restarted = Node::start("n5", &offline_dir, store, config).await?;
         let caught_up = wait_for_count(&[&restarted], MISSED, Duration::from_secs(30)).await?;
-        // The counters follow the store by one message from the store worker.
-        wait_until("n5's counters to catch up with its store", Duration::from_secs(5), || async {
-            let s = restarted.status().await?;
-            let stored = s.entries_via_sync + s.entries_via_gossip + s.entries_via_held;
-            Ok((stored == MISSED, format!("{stored} counted")))
-        })
-        .await?;
+        wait_for_counters(&[&restarted], MISSED, Duration::from_secs(5)).await?;
         let status = restarted.status().await?;
         report(format!(
             "restarted n5 caught up on {MISSED} entries in {caught_up:?}: {} by sync ({} received by sync in {} requests, {} sessions), {} by gossip, {} held",
@@ -146,6 +141,251 @@ async fn offline_node_catches_up_by_sync_with_only_what_it_missed() -> Result<()
             "entries stored do not add up"
         );
         restarted.stop().await?;
+        for node in nodes {
+            node.stop().await?;
+        }
+        Ok(())
+    })
+    .await
+}
+
+/// The frontier of every node, for comparison.
+fn frontiers(nodes: &[&Node]) -> Vec<std::collections::BTreeMap<String, u64>> {
+    nodes
+        .iter()
+        .map(|n| {
+            n.store
+                .frontier()
+                .into_iter()
+                .map(|(author, (seq, id))| (format!("{}:{}", author.short(), id.short()), seq))
+                .collect()
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn partitioned_halves_converge_after_they_connect() -> Result<()> {
+    bounded("partition", Duration::from_secs(60), async {
+        const PER_CITY: usize = 10;
+        let coalition = Coalition::new(6)?;
+        let dirs = temp_dirs(6)?;
+        let nodes = start_nodes(&coalition, &dirs, |_| test_config(Duration::from_secs(1))).await?;
+        for half in [[0, 1, 2], [3, 4, 5]] {
+            connect(&nodes[half[0]], &nodes[half[1]]).await?;
+            connect(&nodes[half[1]], &nodes[half[2]]).await?;
+            connect(&nodes[half[2]], &nodes[half[0]]).await?;
+        }
+        for n in 0..PER_CITY {
+            for (city, node) in nodes.iter().enumerate() {
+                node.publish_practice(&coalition.cities[city], &practice(city, n))
+                    .await?;
+            }
+        }
+        let half_a: Vec<&Node> = nodes[..3].iter().collect();
+        let half_b: Vec<&Node> = nodes[3..].iter().collect();
+        let each_half = (3 * PER_CITY) as u64;
+        wait_for_count(&half_a, each_half, Duration::from_secs(20)).await?;
+        wait_for_count(&half_b, each_half, Duration::from_secs(20)).await?;
+        let all: Vec<&Node> = nodes.iter().collect();
+        ensure!(
+            frontiers(&half_a)[0] != frontiers(&half_b)[0],
+            "the halves should differ before they connect"
+        );
+        report(format!("two halves of 3 nodes each hold {each_half} entries of their own 3 cities"));
+
+        let joined = Instant::now();
+        connect(&nodes[0], &nodes[3]).await?;
+        let took = wait_until("identical frontiers on all 6 nodes", Duration::from_secs(30), || async {
+            let f = frontiers(&all);
+            let same = f.iter().all(|x| *x == f[0]) && f[0].values().sum::<u64>() == 2 * each_half;
+            let counts: Vec<u64> = all.iter().map(|n| n.store.entry_count()).collect();
+            Ok((same, format!("entry counts {counts:?}")))
+        })
+        .await?;
+        report(format!(
+            "after one link between the halves, all 6 frontiers identical ({} entries) in {took:?} ({:?} since the dial)",
+            2 * each_half,
+            joined.elapsed()
+        ));
+        for node in nodes {
+            node.stop().await?;
+        }
+        Ok(())
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forged_and_unknown_author_gossip_is_rejected_and_not_forwarded() -> Result<()> {
+    bounded("rogue gossip", Duration::from_secs(60), async {
+        let coalition = Coalition::new(2)?;
+        let dirs = temp_dirs(2)?;
+        // B and C in a line, no periodic sync: what C gets, it gets by gossip through B.
+        let nodes = start_nodes(&coalition, &dirs, |_| test_config(Duration::from_secs(60))).await?;
+        let (b, c) = (&nodes[0], &nodes[1]);
+        connect(b, c).await?;
+        let mut rogue = RawPeer::spawn(coalition.network_id())?;
+        rogue.connect(&b.addr).await?;
+        wait_for_mesh(&[b], 2, Duration::from_secs(10)).await?;
+        wait_for_mesh(&[c], 1, Duration::from_secs(10)).await?;
+
+        // A valid entry through the rogue reaches C: B does forward what it accepts.
+        let valid = coalition.sign_entry(0, 1, None, &practice(0, 1))?;
+        let valid_id = coalition_record::Hash32::of(&valid.entry);
+        rogue.publish(GossipMessage::Entry(valid).to_bytes()).await?;
+        wait_for_entry(&[b, c], valid_id, Duration::from_secs(10)).await?;
+
+        // A forged signature: a city's entry with one signature bit flipped.
+        let mut forged = coalition.sign_entry(1, 1, None, &practice(1, 1))?;
+        if let Some(last) = forged.entry.last_mut() {
+            *last ^= 1;
+        }
+        let forged_id = coalition_record::Hash32::of(&forged.entry);
+        // A well-signed entry by a key that is not on the roster.
+        let stranger = coalition_record::SecretKey::from_seed([77; 32]);
+        let (entry, blob) = coalition_record::SignedEntry::create(
+            &stranger,
+            coalition.network_id(),
+            1,
+            None,
+            CREATED_MS,
+            &practice(0, 2),
+        );
+        let unknown = coalition_record::WireEntry::new(&entry, Some(blob));
+        let unknown_id = entry.id();
+        rogue.publish(GossipMessage::Entry(forged).to_bytes()).await?;
+        rogue.publish(GossipMessage::Entry(unknown).to_bytes()).await?;
+
+        let judged = wait_until("B to judge both rogue messages", Duration::from_secs(10), || async {
+            let s = b.status().await?;
+            Ok((
+                s.gossip_received >= 3
+                    && s.gossip_rejected >= 1
+                    && s.gossip_ignored >= 1
+                    && s.held_entries == 0,
+                format!(
+                    "received {} accepted {} rejected {} ignored {} held {}",
+                    s.gossip_received, s.gossip_accepted, s.gossip_rejected, s.gossip_ignored, s.held_entries
+                ),
+            ))
+        })
+        .await?;
+        // Give any (wrong) forwarding time to show.
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let sb = b.status().await?;
+        let sc = c.status().await?;
+        report(format!(
+            "B judged the rogue's messages in {judged:?}: received {}, accepted {}, rejected {}, ignored {}; C received {} gossip message(s)",
+            sb.gossip_received, sb.gossip_accepted, sb.gossip_rejected, sb.gossip_ignored, sc.gossip_received
+        ));
+        for (name, id) in [("forged", forged_id), ("unknown author", unknown_id)] {
+            ensure!(!b.store.contains(&id)?, "B stored the {name} entry");
+            ensure!(!c.store.contains(&id)?, "C stored the {name} entry");
+        }
+        ensure!(sb.gossip_rejected == 1, "the forged entry should be rejected (score penalty)");
+        ensure!(sb.gossip_accepted == 1, "only the valid entry should be accepted");
+        ensure!(
+            sc.gossip_received == 1,
+            "C saw {} gossip messages; only the valid one should have been forwarded",
+            sc.gossip_received
+        );
+        ensure!(c.store.entry_count() == 1, "C holds exactly the valid entry");
+        rogue.stop();
+        for node in nodes {
+            node.stop().await?;
+        }
+        Ok(())
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn entry_arriving_before_its_predecessor_is_stored_after_sync() -> Result<()> {
+    bounded("gap", Duration::from_secs(60), async {
+        let coalition = Coalition::new(1)?;
+        let dirs = temp_dirs(2)?;
+        // No periodic sync: only the gap may trigger one.
+        let nodes = start_nodes(&coalition, &dirs, |_| test_config(Duration::from_secs(60))).await?;
+        let (b, c) = (&nodes[0], &nodes[1]);
+        connect(b, c).await?;
+        let mut rogue = RawPeer::spawn(coalition.network_id())?;
+        rogue.connect(&b.addr).await?;
+
+        // C holds entry 1 (not gossiped); entry 2 reaches B by gossip from a peer that cannot sync.
+        let first = coalition.sign_entry(0, 1, None, &practice(0, 1))?;
+        let first_id = coalition_record::Hash32::of(&first.entry);
+        let second = coalition.sign_entry(0, 2, Some(first_id), &practice(0, 2))?;
+        let second_id = coalition_record::Hash32::of(&second.entry);
+        let outcome = c.store.ingest(vec![first])?;
+        ensure!(outcome.iter().all(|o| o.is_stored()), "C stores entry 1: {outcome:?}");
+
+        let sent = Instant::now();
+        rogue.publish(GossipMessage::Entry(second).to_bytes()).await?;
+        let took = wait_for_entry(&[b], second_id, Duration::from_secs(15)).await?;
+        wait_for_counters(&[b], 2, Duration::from_secs(5)).await?;
+        ensure!(b.store.contains(&first_id)?, "B holds entry 1 too");
+        let s = b.status().await?;
+        report(format!(
+            "entry 2 arrived before entry 1; B stored both {took:?} after the gossip ({:?}): gaps seen {}, stored after holding {}, by sync {}",
+            sent.elapsed(),
+            s.gaps_seen,
+            s.entries_via_held,
+            s.entries_via_sync
+        ));
+        ensure!(s.gaps_seen >= 1, "B should have seen the gap");
+        rogue.stop();
+        for node in nodes {
+            node.stop().await?;
+        }
+        Ok(())
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn entries_at_the_size_cap_are_delivered_by_gossip() -> Result<()> {
+    bounded("size cap", Duration::from_secs(60), async {
+        const BIG: usize = 3;
+        let coalition = Coalition::new(1)?;
+        let dirs = temp_dirs(3)?;
+        let nodes = start_nodes(&coalition, &dirs, |_| test_config(Duration::from_secs(60))).await?;
+        connect(&nodes[0], &nodes[1]).await?;
+        connect(&nodes[1], &nodes[2]).await?;
+        let all: Vec<&Node> = nodes.iter().collect();
+        wait_for_mesh(&all, 1, Duration::from_secs(10)).await?;
+
+        let payload_size = coalition_record::limits::MAX_PAYLOAD_BYTES;
+        let started = Instant::now();
+        for n in 0..BIG {
+            // Distinct payloads of exactly the cap, back to back, so they queue behind each other.
+            let payload = big_practice(0, n, payload_size)?;
+            ensure!(payload.to_bytes().len() == payload_size, "payload at the cap");
+            nodes[0].publish_practice(&coalition.cities[0], &payload).await?;
+        }
+        let took = wait_for_count(&all, BIG as u64, Duration::from_secs(20)).await?;
+        wait_for_counters(&all[1..], BIG as u64, Duration::from_secs(5)).await?;
+        let mut via_gossip = Vec::new();
+        for node in &nodes[1..] {
+            via_gossip.push(node.status().await?.entries_via_gossip);
+        }
+        report(format!(
+            "{BIG} entries with {payload_size}-byte payloads (the cap) crossed a 3-node line in {took:?} ({:?} including signing and storing); by gossip at n1, n2: {via_gossip:?}",
+            started.elapsed()
+        ));
+        ensure!(via_gossip.iter().all(|n| *n == BIG as u64), "all should come by gossip");
+
+        // One byte over: refused before it reaches the swarm.
+        let too_big = coalition_record::WireEntry {
+            entry: vec![0; 200],
+            payload: Some(coalition_record::PayloadBlob {
+                salt: [0; 16],
+                bytes: vec![0; coalition_net::MAX_GOSSIP_MESSAGE_BYTES],
+            }),
+        };
+        ensure!(
+            nodes[0].handle.publish(too_big).await.is_err(),
+            "a message over the gossip limit must be refused"
+        );
         for node in nodes {
             node.stop().await?;
         }

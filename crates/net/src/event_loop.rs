@@ -382,14 +382,15 @@ impl EventLoop {
         }
     }
 
-    fn submit(&mut self, job: Job) -> Result<(), Job> {
+    /// Hands a job to the store worker without waiting; gives it back when the queue is full.
+    fn submit(&mut self, job: Job) -> Result<(), Box<Job>> {
         match &self.jobs {
             Some(jobs) => jobs.try_send(job).map_err(|e| match e {
                 mpsc::error::TrySendError::Full(job) | mpsc::error::TrySendError::Closed(job) => {
-                    job
+                    Box::new(job)
                 }
             }),
-            None => Err(job),
+            None => Err(Box::new(job)),
         }
     }
 
@@ -659,7 +660,7 @@ impl EventLoop {
                 self.stats.gaps_seen += 1;
                 let source = held.source;
                 self.hold(held);
-                self.queue_sync_first(source);
+                self.sync_for_held(source);
             }
             if verdict.want_sync {
                 self.queue_sync_first(verdict.source);
@@ -715,14 +716,14 @@ impl EventLoop {
         }
         let held: Vec<Held> = self.held.drain(..).collect();
         self.held_bytes = 0;
-        match self.submit(Job::Reingest(held)) {
-            Ok(()) => self.reingest_running = true,
-            Err(Job::Reingest(held)) => {
+        if let Err(job) = self.submit(Job::Reingest(held)) {
+            if let Job::Reingest(held) = *job {
                 for h in held {
                     self.hold(h);
                 }
             }
-            Err(_) => {}
+        } else {
+            self.reingest_running = true;
         }
     }
 
@@ -742,6 +743,16 @@ impl EventLoop {
             self.sync_queue.push_front(peer);
         }
         self.start_sync();
+    }
+
+    /// Held entries need what their sender has; a sender that cannot sync (a bare gossip peer)
+    /// sends us to another peer.
+    fn sync_for_held(&mut self, source: PeerId) {
+        if self.no_sync.contains(&source) || !self.swarm.is_connected(&source) {
+            self.queue_random_peer(Some(source));
+        } else {
+            self.queue_sync_first(source);
+        }
     }
 
     fn start_sync(&mut self) {
@@ -782,11 +793,16 @@ impl EventLoop {
         );
     }
 
-    fn end_session(&mut self) {
-        if self.session.take().is_some() {
+    /// Ends the sync session. After one that delivered, held entries are retried; after one that
+    /// failed, they are not (nothing new arrived) and another peer is asked instead.
+    fn end_session(&mut self, completed: bool) {
+        let peer = self.session.take().map(|s| s.peer);
+        if completed {
             self.stats.sync_rounds += 1;
+            self.reingest();
+        } else if !self.held.is_empty() {
+            self.queue_random_peer(peer);
         }
-        self.reingest();
         self.start_sync();
     }
 
@@ -825,7 +841,7 @@ impl EventLoop {
                     self.stats.sync_entries_received += response.entries.len() as u64;
                     if self.submit(Job::SyncBatch { peer, response }).is_err() {
                         tracing::debug!(%peer, "store worker busy; dropping a sync response");
-                        self.end_session();
+                        self.end_session(false);
                     }
                 }
             },
@@ -847,11 +863,7 @@ impl EventLoop {
                     .as_ref()
                     .is_some_and(|s| s.request == Some(request_id));
                 if ours {
-                    self.end_session();
-                    if !self.held.is_empty() {
-                        // The peer that sent held entries could not help: try another.
-                        self.queue_random_peer(Some(peer));
-                    }
+                    self.end_session(false);
                 }
             }
             request_response::Event::InboundFailure { peer, error, .. } => {
@@ -886,7 +898,7 @@ impl EventLoop {
         if again {
             self.send_sync_request();
         } else {
-            self.end_session();
+            self.end_session(true);
         }
     }
 
@@ -900,8 +912,9 @@ impl EventLoop {
         if candidates.is_empty() {
             return;
         }
-        let pick = candidates[rand::random_range(0..candidates.len())];
-        self.queue_sync(pick);
+        if let Some(pick) = candidates.get(rand::random_range(0..candidates.len())) {
+            self.queue_sync(*pick);
+        }
     }
 
     // ----- worker results and housekeeping -----
