@@ -393,3 +393,57 @@ async fn entries_at_the_size_cap_are_delivered_by_gossip() -> Result<()> {
     })
     .await
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kademlia_finds_peers_beyond_the_bootstrap_list_over_quic_and_tcp() -> Result<()> {
+    bounded("kademlia", Duration::from_secs(60), async {
+        let coalition = Coalition::new(3)?;
+        let dirs = temp_dirs(3)?;
+        let config = |_| -> Result<NetConfig> {
+            let mut config = test_config(Duration::from_secs(2))?;
+            config.kademlia = true;
+            config.target_peers = 8;
+            config.listen.push("/ip4/127.0.0.1/udp/0/quic-v1".parse()?);
+            Ok(config)
+        };
+        let nodes = start_nodes(&coalition, &dirs, config).await?;
+        let hub = &nodes[0];
+        let quic = hub
+            .status()
+            .await?
+            .listen_addrs
+            .into_iter()
+            .find(|a| a.to_string().contains("quic-v1"))
+            .ok_or_else(|| anyhow!("the hub does not listen on QUIC"))?
+            .with(libp2p::multiaddr::Protocol::P2p(hub.peer_id()));
+        // n1 reaches the hub over QUIC, n2 over TCP; neither knows the other.
+        nodes[1].handle.dial(quic).await?;
+        connect(&nodes[2], hub).await?;
+        let (a, b) = (&nodes[1], &nodes[2]);
+        let took = wait_until(
+            "n1 and n2 to find each other through the hub's DHT",
+            Duration::from_secs(30),
+            || async {
+                let s = a.status().await?;
+                Ok((
+                    s.connected_peers.contains(&b.peer_id()),
+                    format!("n1 connected to {} peers", s.connected_peers.len()),
+                ))
+            },
+        )
+        .await?;
+        report(format!(
+            "Kademlia: n1 (QUIC to the hub) found n2 (TCP to the hub) in {took:?}"
+        ));
+        let id = a
+            .publish_practice(&coalition.cities[1], &practice(1, 1))
+            .await?;
+        let all: Vec<&Node> = nodes.iter().collect();
+        wait_for_entry(&all, id, Duration::from_secs(10)).await?;
+        for node in nodes {
+            node.stop().await?;
+        }
+        Ok(())
+    })
+    .await
+}

@@ -979,11 +979,22 @@ impl EventLoop {
         if self.held.len() != before {
             self.held_bytes = self.held.iter().map(held_size).sum();
         }
-        if self.swarm.connected_peers().next().is_none() {
+        let connected = self.swarm.connected_peers().count();
+        if connected == 0 {
             self.dial_bootstrap();
-        } else {
-            self.queue_random_peer(None);
+            return;
         }
+        if connected < self.config.target_peers {
+            // Redial bootstrap peers we lost, when their peer id tells us who they are.
+            for addr in self.config.bootstrap.clone() {
+                if let Some(peer) = peer_of(&addr) {
+                    if !self.swarm.is_connected(&peer) && !self.bans.contains_key(&peer) {
+                        let _ = self.swarm.dial(addr);
+                    }
+                }
+            }
+        }
+        self.queue_random_peer(None);
     }
 }
 

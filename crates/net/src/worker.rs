@@ -142,6 +142,49 @@ pub(crate) fn local_frontier(store: &Store) -> Frontier {
     )
 }
 
+/// Ids of entries already recorded as the second half of a fork proof. A peer whose head differs
+/// from ours at the same seq sends that entry on every sync round; this keeps its signature from
+/// being verified again each time.
+#[derive(Default)]
+pub(crate) struct KnownForks(std::collections::HashSet<EntryId>);
+
+const MAX_KNOWN_FORKS: usize = 10_000;
+
+/// [`Store::ingest`] with entries known to be fork halves answered as duplicates without a store
+/// call. Outcomes stay aligned with `wires`.
+fn ingest(
+    store: &Store,
+    known: &mut KnownForks,
+    wires: Vec<WireEntry>,
+) -> Result<Vec<IngestOutcome>, StoreError> {
+    let ids: Vec<EntryId> = wires.iter().map(|w| Hash32::of(&w.entry)).collect();
+    let fresh: Vec<WireEntry> = wires
+        .into_iter()
+        .zip(&ids)
+        .filter(|(_, id)| !known.0.contains(*id))
+        .map(|(w, _)| w)
+        .collect();
+    let mut outcomes = store.ingest(fresh)?.into_iter();
+    let mut aligned = Vec::with_capacity(ids.len());
+    for id in ids {
+        if known.0.contains(&id) {
+            aligned.push(IngestOutcome::Duplicate { id });
+            continue;
+        }
+        let outcome = outcomes.next().ok_or_else(|| {
+            StoreError::Corrupt("ingest returned fewer outcomes than entries".into())
+        })?;
+        if let IngestOutcome::Fork { id, .. } = &outcome {
+            if known.0.len() >= MAX_KNOWN_FORKS {
+                known.0.clear();
+            }
+            known.0.insert(*id);
+        }
+        aligned.push(outcome);
+    }
+    Ok(aligned)
+}
+
 /// Runs until the job queue closes or the swarm task stops listening.
 pub(crate) fn run(
     store: Arc<Store>,
@@ -150,6 +193,7 @@ pub(crate) fn run(
     max_response: usize,
 ) {
     let mut next: Option<Job> = None;
+    let mut known = KnownForks::default();
     loop {
         let job = match next.take() {
             Some(job) => job,
@@ -175,12 +219,12 @@ pub(crate) fn run(
                         Err(_) => break,
                     }
                 }
-                Done::Gossip(gossip_entries(&store, batch))
+                Done::Gossip(gossip_entries(&store, &mut known, batch))
             }
             Job::Gossip(job) => Done::Gossip(vec![gossip_other(&store, job)]),
             Job::SyncBatch { peer, response } => Done::Synced {
                 peer,
-                report: apply_sync(&store, response),
+                report: apply_sync(&store, &mut known, response),
             },
             Job::Serve {
                 peer,
@@ -203,7 +247,7 @@ pub(crate) fn run(
                     we_lack,
                 }
             }
-            Job::Reingest(held) => Done::Reingested(reingest(&store, held)),
+            Job::Reingest(held) => Done::Reingested(reingest(&store, &mut known, held)),
         };
         if done.blocking_send(result).is_err() {
             return;
@@ -264,7 +308,11 @@ fn fork_proof(store: &Store, existing: &EntryId, new_entry: &[u8]) -> Option<For
     }
 }
 
-fn gossip_entries(store: &Store, jobs: Vec<GossipJob>) -> Vec<GossipVerdict> {
+fn gossip_entries(
+    store: &Store,
+    known: &mut KnownForks,
+    jobs: Vec<GossipJob>,
+) -> Vec<GossipVerdict> {
     let wires: Vec<WireEntry> = jobs
         .iter()
         .filter_map(|j| match &j.message {
@@ -272,7 +320,7 @@ fn gossip_entries(store: &Store, jobs: Vec<GossipJob>) -> Vec<GossipVerdict> {
             _ => None,
         })
         .collect();
-    let outcomes = match store.ingest(wires) {
+    let outcomes = match ingest(store, known, wires) {
         Ok(outcomes) => outcomes,
         Err(e) => {
             tracing::warn!(error = %e, "storing gossip entries failed");
@@ -446,7 +494,11 @@ pub(crate) fn serve(
 }
 
 /// Applies a sync response: roster changes in order, then all entries in one durable write.
-pub(crate) fn apply_sync(store: &Store, response: SyncResponse) -> SyncReport {
+pub(crate) fn apply_sync(
+    store: &Store,
+    known: &mut KnownForks,
+    response: SyncResponse,
+) -> SyncReport {
     let mut report = SyncReport {
         more: response.more,
         ..SyncReport::default()
@@ -472,7 +524,7 @@ pub(crate) fn apply_sync(store: &Store, response: SyncResponse) -> SyncReport {
         return report;
     }
     let wires = response.entries;
-    let outcomes = match store.ingest(wires.clone()) {
+    let outcomes = match ingest(store, known, wires.clone()) {
         Ok(outcomes) => outcomes,
         Err(e) => {
             report.error = Some(format!("storing synced entries failed: {e}"));
@@ -505,7 +557,7 @@ pub(crate) fn apply_sync(store: &Store, response: SyncResponse) -> SyncReport {
 
 /// Retries held entries after a sync or a roster change. Entries still missing predecessors stay
 /// held; entries whose author is still unknown, or that fail otherwise, are dropped.
-fn reingest(store: &Store, mut held: Vec<Held>) -> ReingestReport {
+fn reingest(store: &Store, known: &mut KnownForks, mut held: Vec<Held>) -> ReingestReport {
     // Predecessors first, so a run of held entries of one author goes in together.
     held.sort_by_key(|h| {
         SignedEntry::decode(&h.wire.entry)
@@ -519,7 +571,7 @@ fn reingest(store: &Store, mut held: Vec<Held>) -> ReingestReport {
         forks: Vec::new(),
     };
     let wires: Vec<WireEntry> = held.iter().map(|h| h.wire.clone()).collect();
-    let outcomes = match store.ingest(wires) {
+    let outcomes = match ingest(store, known, wires) {
         Ok(outcomes) => outcomes,
         Err(e) => {
             tracing::warn!(error = %e, "re-ingesting held entries failed");
@@ -541,4 +593,198 @@ fn reingest(store: &Store, mut held: Vec<Held>) -> ReingestReport {
         }
     }
     report
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use coalition_record::{
+        Charter, LangText, Payload, Period, Practice, RosterAction, RosterChange, SecretKey,
+        SignedRosterChange, FORMAT_VERSION,
+    };
+
+    type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+    struct Fixture {
+        charter: Charter,
+        committee: SecretKey,
+        cities: Vec<SecretKey>,
+        dirs: Vec<tempfile::TempDir>,
+    }
+
+    impl Fixture {
+        fn new(cities: usize) -> Result<Self, Box<dyn std::error::Error>> {
+            let committee = SecretKey::from_seed([9; 32]);
+            let charter = Charter::new("Worker test", vec![committee.public()], 1, 1)?;
+            let cities = (0..cities)
+                .map(|i| SecretKey::from_seed([i as u8 + 10; 32]))
+                .collect();
+            Ok(Fixture {
+                charter,
+                committee,
+                cities,
+                dirs: Vec::new(),
+            })
+        }
+
+        /// A store with the roster admitting the first `admitted` cities.
+        fn store(&mut self, admitted: usize) -> Result<Store, Box<dyn std::error::Error>> {
+            let dir = tempfile::tempdir()?;
+            let store = Store::create(dir.path(), &self.charter)?;
+            self.dirs.push(dir);
+            let mut prev = None;
+            for (i, city) in self.cities.iter().take(admitted).enumerate() {
+                let mut change = SignedRosterChange::unsigned(RosterChange {
+                    version: FORMAT_VERSION,
+                    network_id: self.charter.network_id(),
+                    seq: i as u64 + 1,
+                    prev,
+                    timestamp_ms: 1,
+                    action: RosterAction::Admit {
+                        city: city.public(),
+                        name: format!("City {i}"),
+                        country: "FR".into(),
+                    },
+                });
+                change.sign_with(&self.committee);
+                prev = Some(change.id());
+                store.apply_roster_change(&change)?;
+            }
+            Ok(store)
+        }
+    }
+
+    fn practice(n: usize, body_bytes: usize) -> Payload {
+        let text = |t: String| -> LangText { [("en".to_string(), t)].into_iter().collect() };
+        Payload::Practice(Practice {
+            title: text(format!("Practice {n}")),
+            summary: text("A summary.".into()),
+            body: if body_bytes > 0 {
+                text("b".repeat(body_bytes))
+            } else {
+                LangText::new()
+            },
+            rationale: LangText::new(),
+            approach: LangText::new(),
+            results: LangText::new(),
+            transferability: LangText::new(),
+            commitments: vec![1],
+            themes: Vec::new(),
+            target_groups: Vec::new(),
+            partners: Vec::new(),
+            city: "City".into(),
+            country: "FR".into(),
+            period: Period {
+                start: "2024".into(),
+                end: None,
+            },
+            links: Vec::new(),
+            contact: None,
+            illustrative: true,
+        })
+    }
+
+    /// Syncs `to` from `from` until nothing more comes; returns the responses' encoded sizes.
+    fn sync_all(
+        from: &Store,
+        to: &Store,
+        max_response: usize,
+    ) -> Result<Vec<usize>, Box<dyn std::error::Error>> {
+        let mut known = KnownForks::default();
+        let mut sizes = Vec::new();
+        for _ in 0..1000 {
+            let request = SyncRequest {
+                network_id: to.network_id(),
+                frontier: local_frontier(to),
+            };
+            let response = serve(from, &request, max_response)?;
+            sizes.push(postcard::to_stdvec(&response)?.len());
+            let report = apply_sync(to, &mut known, response);
+            assert!(report.error.is_none(), "{:?}", report.error);
+            if !(report.more && report.progressed()) {
+                return Ok(sizes);
+            }
+        }
+        Err("sync did not finish".into())
+    }
+
+    #[test]
+    fn sync_brings_roster_and_entries_in_bounded_batches() -> TestResult {
+        let mut fx = Fixture::new(3)?;
+        let a = fx.store(3)?;
+        let b = fx.store(0)?;
+        for n in 0..40 {
+            for key in &fx.cities {
+                a.append_local(key, &practice(n, 20_000), 1)?;
+            }
+        }
+        // 120 entries of ~20 KB: at least three responses of at most 1 MiB.
+        let sizes = sync_all(&a, &b, coalition_record::sync::MAX_RESPONSE_BYTES)?;
+        assert!(sizes.len() >= 3, "{sizes:?}");
+        assert!(sizes
+            .iter()
+            .all(|s| *s <= coalition_record::sync::MAX_RESPONSE_BYTES));
+        assert_eq!(local_frontier(&b), local_frontier(&a));
+        assert_eq!(b.roster_version(), 3);
+        // In sync: nothing more to send either way.
+        let request = SyncRequest {
+            network_id: b.network_id(),
+            frontier: local_frontier(&b),
+        };
+        assert_eq!(serve(&a, &request, 1 << 20)?, SyncResponse::default());
+        Ok(())
+    }
+
+    #[test]
+    fn responses_stay_within_a_small_limit() -> TestResult {
+        let mut fx = Fixture::new(1)?;
+        let a = fx.store(1)?;
+        let b = fx.store(1)?;
+        for n in 0..5 {
+            a.append_local(&fx.cities[0], &practice(n, 60_000), 1)?;
+        }
+        // Three ~60 KB entries fit 200 KB, then the other two.
+        let sizes = sync_all(&a, &b, 200_000)?;
+        assert_eq!(sizes.len(), 2, "{sizes:?}");
+        assert!(sizes.iter().all(|s| *s <= 200_000), "{sizes:?}");
+        assert_eq!(b.entry_count(), 5);
+        Ok(())
+    }
+
+    #[test]
+    fn wrong_network_gets_nothing() -> TestResult {
+        let mut fx = Fixture::new(1)?;
+        let a = fx.store(1)?;
+        a.append_local(&fx.cities[0], &practice(0, 0), 1)?;
+        let request = SyncRequest {
+            network_id: Hash32([0; 32]),
+            frontier: Frontier::default(),
+        };
+        assert_eq!(serve(&a, &request, 1 << 20)?, SyncResponse::default());
+        Ok(())
+    }
+
+    #[test]
+    fn divergent_heads_yield_a_fork_proof_once() -> TestResult {
+        let mut fx = Fixture::new(1)?;
+        let a = fx.store(1)?;
+        let b = fx.store(1)?;
+        // The city signs two different entries at seq 1, one reaches each node.
+        a.append_local(&fx.cities[0], &practice(1, 0), 1)?;
+        b.append_local(&fx.cities[0], &practice(2, 0), 1)?;
+        let mut known = KnownForks::default();
+        let request = SyncRequest {
+            network_id: b.network_id(),
+            frontier: local_frontier(&b),
+        };
+        let response = serve(&a, &request, 1 << 20)?;
+        assert_eq!(response.entries.len(), 1, "the other entry at the same seq");
+        let report = apply_sync(&b, &mut known, response.clone());
+        assert_eq!(report.forks.len(), 1);
+        assert_eq!(b.forks()?.len(), 1);
+        // The next round sends it again; it is recognised without a store call.
+        let again = apply_sync(&b, &mut known, response);
+        assert!(again.forks.is_empty() && again.rejected == 0);
+        Ok(())
+    }
 }
