@@ -57,9 +57,9 @@ fn start(dir: &str, api_port: u16, bootstrap: Option<&str>) -> Node {
     }
     let mut child = Command::new(BIN)
         .args(&args)
-        .env("RUST_LOG", "info,libp2p=warn")
+        .env("RUST_LOG", "info,coalition_net=debug,libp2p=warn")
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(std::fs::File::create(format!("{dir}.log")).expect("log file"))
         .spawn()
         .expect("spawn coalition run");
     let stdout = child.stdout.take().expect("stdout");
@@ -111,6 +111,15 @@ fn wait_for_entry(dir: &str, id: &str, what: &str) {
             return;
         }
         std::thread::sleep(Duration::from_millis(200));
+    }
+    for log in ["a.log", "b.log"] {
+        let path = Path::new(dir).with_file_name(log);
+        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        let tail: Vec<&str> = text.lines().rev().take(40).collect();
+        eprintln!("--- last lines of {}:", path.display());
+        for line in tail.iter().rev() {
+            eprintln!("{line}");
+        }
     }
     panic!("waited 30 s for entry {id} to reach {dir} ({what})");
 }
@@ -202,10 +211,40 @@ fn two_run_processes_replicate_both_ways() {
     let from_a = publish(&p("a"));
     wait_for_entry(&p("b"), &from_a, "published at A, gossiped to B");
 
+    // Updates and revisions are handed to the running node too.
+    let update = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/examples/update.toml");
+    let out = ok(&[
+        "publish",
+        "update",
+        &update.display().to_string(),
+        "--data-dir",
+        &p("b"),
+        "--json",
+    ]);
+    let update_id = serde_json::from_str::<Value>(out.trim()).expect("json")["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    wait_for_entry(&p("a"), &update_id, "update published at B, gossiped to A");
+    let practice = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/examples/practice.toml");
+    let out = ok(&[
+        "revise",
+        &from_a,
+        &practice.display().to_string(),
+        "--data-dir",
+        &p("a"),
+        "--json",
+    ]);
+    let revision = serde_json::from_str::<Value>(out.trim()).expect("json")["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    wait_for_entry(&p("b"), &revision, "revision published at A, gossiped to B");
+
     stop(b);
     stop(a);
     let verified = ok(&["verify", "--data-dir", &p("b")]);
-    assert!(verified.starts_with("ok: 3 entries"), "{verified}");
+    assert!(verified.starts_with("ok: 5 entries"), "{verified}");
 }
 
 #[test]

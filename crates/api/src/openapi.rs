@@ -196,6 +196,24 @@ pub fn document() -> Value {
                     }
                 }), "/api/v1/entries/{id}")
             },
+            "/api/v1/updates": {
+                "post": publish_op("Publish an activity update for the local city", "entries", json!({
+                    "type": "object",
+                    "description": "An ActivityUpdate: date, category, title and text (language maps), commitments, links.",
+                    "required": ["date", "category", "title", "text", "commitments"]
+                }), "/api/v1/entries/{id}")
+            },
+            "/api/v1/revisions": {
+                "post": publish_op("Publish a new version of one of the local city's practices", "practices", json!({
+                    "type": "object",
+                    "required": ["supersedes", "practice"],
+                    "additionalProperties": false,
+                    "properties": {
+                        "supersedes": {"type": "string", "description": "Entry id, 64 hex, of the practice or earlier revision replaced."},
+                        "practice": {"type": "object", "description": "The whole new version (same fields as POST /api/v1/practices)."}
+                    }
+                }), "/api/v1/practices/{id}")
+            },
             "/api/v1/openapi.json": {
                 "get": {
                     "tags": ["operations"],

@@ -402,3 +402,43 @@ pub async fn publish_retraction(
     let location = format!("/api/v1/entries/{}", published.id);
     Ok(created(published, location))
 }
+
+pub async fn publish_update(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    check_bearer(&s, &headers, "update")?;
+    let update: coalition_record::ActivityUpdate = parse_body(&body)?;
+    let published = publish(&s, Payload::ActivityUpdate(update)).await?;
+    let location = format!("/api/v1/entries/{}", published.id);
+    Ok(created(published, location))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RevisionBody {
+    /// Entry id (64 hex) of the local city's practice (or earlier revision) being replaced.
+    supersedes: String,
+    practice: Practice,
+}
+
+pub async fn publish_revision(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    check_bearer(&s, &headers, "revision")?;
+    let body: RevisionBody = parse_body(&body)?;
+    let supersedes = full_entry_id("supersedes", &body.supersedes)?;
+    let published = publish(
+        &s,
+        Payload::PracticeRevision(coalition_record::payload::PracticeRevision {
+            supersedes,
+            practice: body.practice,
+        }),
+    )
+    .await?;
+    let location = format!("/api/v1/practices/{}", published.id);
+    Ok(created(published, location))
+}

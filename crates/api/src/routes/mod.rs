@@ -65,6 +65,8 @@ fn table() -> Table {
     .get("/api/v1/cities/{city}", json::get_city)
     .get("/api/v1/entries/{id}", json::get_entry)
     .post("/api/v1/retractions", json::publish_retraction)
+    .post("/api/v1/updates", json::publish_update)
+    .post("/api/v1/revisions", json::publish_revision)
     .get("/api/v1/openapi.json", json::openapi)
     // Operations
     .get("/healthz", json::healthz)
