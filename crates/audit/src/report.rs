@@ -1,0 +1,433 @@
+//! The audit itself: a pure walk over a store.
+
+use crate::AuditError;
+use coalition_record::roster::CityMember;
+use coalition_record::taxonomy::COMMITMENTS;
+use coalition_record::{CityStatus, EntryId, Hash32, Payload, PublicKey, SignedEntry};
+use coalition_store::Store;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// One integrity problem of a city's log (from [`Store::verify_all`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CityProblem {
+    pub seq: u64,
+    pub rule: String,
+    pub detail: String,
+}
+
+/// Entries known to exist that this node does not hold.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GapAudit {
+    /// First missing seq.
+    pub from_seq: u64,
+    /// Last missing seq.
+    pub to_seq: u64,
+    /// `log`: the city's own later entries imply them; `peer`: a peer announced a higher frontier.
+    pub source: String,
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ForkAudit {
+    pub seq: u64,
+    pub first: EntryId,
+    pub second: EntryId,
+    /// The proof verifies on its own (two validly signed entries, same author and seq, different).
+    pub valid: bool,
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RetractionAudit {
+    /// The retraction entry.
+    pub entry: EntryId,
+    pub seq: u64,
+    /// The entry it retracts.
+    pub target: EntryId,
+    pub target_seq: Option<u64>,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportAudit {
+    pub entry: EntryId,
+    pub seq: u64,
+    pub period: String,
+    pub timestamp_ms: i64,
+    /// Commitment → status (`not_started`, `planned`, `in_progress`, `done`).
+    pub commitments: BTreeMap<u8, String>,
+    pub retracted: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CityAudit {
+    pub key: PublicKey,
+    pub name: String,
+    pub country: String,
+    /// `active`, `suspended`, `revoked` or `rotated`.
+    pub status: String,
+    /// Entries this node holds of the city's log.
+    pub entries: u64,
+    pub last_seq: Option<u64>,
+    pub last_hash: Option<EntryId>,
+    /// Every held entry's signature, chain link and payload commitment re-verified with no problem.
+    pub verified: bool,
+    pub problems: Vec<CityProblem>,
+    /// The highest seq a peer announced for this city, when one was passed in.
+    pub peer_frontier: Option<u64>,
+    pub gaps: Vec<GapAudit>,
+    pub forks: Vec<ForkAudit>,
+    pub retractions: Vec<RetractionAudit>,
+    /// Every activity report in the log, oldest first.
+    pub reports: Vec<ReportAudit>,
+    /// For the audited period: did the city file a (not retracted) report?
+    pub filed_for_period: Option<bool>,
+    /// For the audited period: commitment → status, from the city's reports for it.
+    pub period_commitments: BTreeMap<u8, String>,
+    /// Timestamp of the city's newest entry (informational: set by the city's own clock).
+    pub last_activity_ms: Option<i64>,
+    /// Problems, gaps or forks.
+    pub has_problems: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommitmentCount {
+    pub commitment: u8,
+    pub title: String,
+    /// Active cities whose report for the period covers this commitment.
+    pub cities: u64,
+    pub city_names: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CoalitionSummary {
+    pub cities: u64,
+    pub active_cities: u64,
+    pub entries: u64,
+    /// Active cities that filed a report for the period.
+    pub cities_filed: Vec<String>,
+    /// Active cities that did not.
+    pub cities_missing: Vec<String>,
+    /// cities_filed / active_cities, when there is a period and an active city.
+    pub compliance_rate: Option<f64>,
+    pub per_commitment: Vec<CommitmentCount>,
+    pub cities_with_problems: Vec<String>,
+    pub fork_proofs: u64,
+    /// Fork proofs or integrity problems not attributable to a member city.
+    pub unattributed: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditReport {
+    pub coalition: String,
+    pub network_id: Hash32,
+    pub roster_version: u64,
+    /// The reporting period audited (`YYYY`, `YYYY-H1`, `YYYY-H2`); when none was asked for, the
+    /// latest year any report names.
+    pub period: Option<String>,
+    /// When the audit was made (ms since the epoch), set by the caller; `None` keeps it pure.
+    pub generated_ms: Option<i64>,
+    pub cities: Vec<CityAudit>,
+    pub summary: CoalitionSummary,
+}
+
+/// Does a report for `report_period` count for the audited `period`? A year is covered by a
+/// report for that year or either of its halves; a half-year by a report for that half or for
+/// the whole year.
+pub fn period_covers(period: &str, report_period: &str) -> bool {
+    if period == report_period {
+        return true;
+    }
+    let year = |p: &str| p.get(..4).map(str::to_string);
+    if period.len() == 4 {
+        return year(report_period).as_deref() == Some(period);
+    }
+    report_period.len() == 4 && year(period).as_deref() == Some(report_period)
+}
+
+fn status_name(status: &CityStatus) -> &'static str {
+    match status {
+        CityStatus::Active => "active",
+        CityStatus::Suspended { .. } => "suspended",
+        CityStatus::Revoked { .. } => "revoked",
+        CityStatus::Rotated { .. } => "rotated",
+    }
+}
+
+/// Audits `store`. `period` selects the reporting period for compliance; `peer_frontiers` are
+/// highest seqs peers announced per city (a node's sync knowledge), used to report gaps this
+/// node cannot see from its own data.
+pub fn audit(
+    store: &Store,
+    period: Option<&str>,
+    peer_frontiers: &[(PublicKey, u64)],
+) -> Result<AuditReport, AuditError> {
+    let roster = store.roster();
+    let charter = store.charter();
+    let (problems, _) = store.verify_all(|_| {})?;
+    let forks = store.forks()?;
+    let mut peer: BTreeMap<PublicKey, u64> = BTreeMap::new();
+    for (key, seq) in peer_frontiers {
+        let slot = peer.entry(*key).or_insert(0);
+        *slot = (*slot).max(*seq);
+    }
+
+    let mut members: Vec<CityMember> = roster.cities.values().cloned().collect();
+    // Authors with a log but no roster entry cannot be stored; list them anyway if they exist.
+    for author in store.frontier().keys() {
+        if !roster.cities.contains_key(author) {
+            members.push(CityMember {
+                key: *author,
+                name: format!("unknown city {}", author.short()),
+                country: String::new(),
+                status: CityStatus::Revoked {
+                    cutoff_seq: 0,
+                    reason: "not on the roster".into(),
+                },
+                admitted_in: 0,
+            });
+        }
+    }
+
+    let mut unattributed = Vec::new();
+    for p in &problems {
+        if !roster.cities.contains_key(&p.author) {
+            unattributed.push(format!(
+                "integrity problem at {} seq {}: [{}] {}",
+                p.author.short(),
+                p.seq,
+                p.rule,
+                p.detail
+            ));
+        }
+    }
+    let mut fork_audits: BTreeMap<PublicKey, Vec<ForkAudit>> = BTreeMap::new();
+    for proof in &forks {
+        let first = Hash32::of(&proof.first);
+        let second = Hash32::of(&proof.second);
+        match proof.verify() {
+            Ok((author, seq)) => fork_audits.entry(author).or_default().push(ForkAudit {
+                seq,
+                first,
+                second,
+                valid: true,
+                detail: "two validly signed entries at one seq".into(),
+            }),
+            Err(e) => match SignedEntry::decode(&proof.first) {
+                Ok(entry) => fork_audits
+                    .entry(entry.header.author)
+                    .or_default()
+                    .push(ForkAudit {
+                        seq: entry.header.seq,
+                        first,
+                        second,
+                        valid: false,
+                        detail: e.to_string(),
+                    }),
+                Err(_) => unattributed.push(format!("fork proof {first}/{second}: {e}")),
+            },
+        }
+    }
+
+    // Periods: the one asked for, else the latest year a report names.
+    let mut all_reports: BTreeMap<PublicKey, Vec<ReportAudit>> = BTreeMap::new();
+    let mut cities = Vec::new();
+    for member in &members {
+        let key = member.key;
+        let log = store.log(&key, 1, usize::MAX)?;
+        let mut gaps = Vec::new();
+        let mut expected = 1u64;
+        let mut retractions = Vec::new();
+        let mut reports = Vec::new();
+        let mut last_activity: Option<i64> = None;
+        let seq_of: BTreeMap<EntryId, u64> =
+            log.iter().map(|e| (e.id(), e.entry.header.seq)).collect();
+        for stored in &log {
+            let h = &stored.entry.header;
+            if h.seq > expected {
+                gaps.push(GapAudit {
+                    from_seq: expected,
+                    to_seq: h.seq - 1,
+                    source: "log".into(),
+                    detail: format!(
+                        "entry seq {} is held but seq {} to {} are not",
+                        h.seq,
+                        expected,
+                        h.seq - 1
+                    ),
+                });
+            }
+            expected = h.seq + 1;
+            last_activity = Some(last_activity.map_or(h.timestamp_ms, |t| t.max(h.timestamp_ms)));
+            match &stored.payload {
+                Some(Payload::Retraction(r)) => retractions.push(RetractionAudit {
+                    entry: stored.id(),
+                    seq: h.seq,
+                    target: r.target,
+                    target_seq: seq_of.get(&r.target).copied(),
+                    reason: r.reason.clone(),
+                }),
+                Some(Payload::ActivityReport(r)) => reports.push(ReportAudit {
+                    entry: stored.id(),
+                    seq: h.seq,
+                    period: r.period.clone(),
+                    timestamp_ms: h.timestamp_ms,
+                    commitments: r
+                        .commitments
+                        .iter()
+                        .map(|c| (c.commitment, c.status.as_str().to_string()))
+                        .collect(),
+                    retracted: stored.status.retracted_by.is_some(),
+                }),
+                _ => {}
+            }
+        }
+        let head = store.head(&key);
+        let held = log.len() as u64;
+        if let Some((front, _)) = head {
+            if front >= expected {
+                gaps.push(GapAudit {
+                    from_seq: expected,
+                    to_seq: front,
+                    source: "log".into(),
+                    detail: format!("the frontier says seq {front} but the log ends at seq {}", expected - 1),
+                });
+            }
+        }
+        let local = head.map_or(0, |(s, _)| s);
+        let peer_frontier = peer.get(&key).copied();
+        if let Some(announced) = peer_frontier {
+            if announced > local {
+                gaps.push(GapAudit {
+                    from_seq: local + 1,
+                    to_seq: announced,
+                    source: "peer".into(),
+                    detail: format!("peers announce seq {announced}, this node has {local}"),
+                });
+            }
+        }
+        let city_problems: Vec<CityProblem> = problems
+            .iter()
+            .filter(|p| p.author == key)
+            .map(|p| CityProblem {
+                seq: p.seq,
+                rule: p.rule.clone(),
+                detail: p.detail.clone(),
+            })
+            .collect();
+        let forks = fork_audits.remove(&key).unwrap_or_default();
+        let has_problems = !city_problems.is_empty() || !gaps.is_empty() || !forks.is_empty();
+        all_reports.insert(key, reports.clone());
+        cities.push(CityAudit {
+            key,
+            name: member.name.clone(),
+            country: member.country.clone(),
+            status: status_name(&member.status).into(),
+            entries: held,
+            last_seq: head.map(|(s, _)| s),
+            last_hash: head.map(|(_, h)| h),
+            verified: city_problems.is_empty(),
+            problems: city_problems,
+            peer_frontier,
+            gaps,
+            forks,
+            retractions,
+            reports,
+            filed_for_period: None,
+            period_commitments: BTreeMap::new(),
+            last_activity_ms: last_activity,
+            has_problems,
+        });
+    }
+    for (author, forks) in fork_audits {
+        for f in forks {
+            unattributed.push(format!("fork proof of {} at seq {}", author.short(), f.seq));
+        }
+    }
+
+    let period: Option<String> = match period {
+        Some(p) => Some(p.to_string()),
+        None => all_reports
+            .values()
+            .flatten()
+            .filter(|r| !r.retracted)
+            .filter_map(|r| r.period.get(..4).map(str::to_string))
+            .max(),
+    };
+
+    let mut per_commitment: BTreeMap<u8, BTreeSet<String>> = BTreeMap::new();
+    let mut filed = Vec::new();
+    let mut missing = Vec::new();
+    let mut active = 0u64;
+    for city in &mut cities {
+        let Some(period) = &period else { continue };
+        let mut covered: BTreeMap<u8, String> = BTreeMap::new();
+        let mut any = false;
+        for r in city.reports.iter().filter(|r| !r.retracted && period_covers(period, &r.period)) {
+            any = true;
+            for (c, s) in &r.commitments {
+                // The latest report's status wins (reports are in log order).
+                covered.insert(*c, s.clone());
+            }
+        }
+        city.filed_for_period = Some(any);
+        city.period_commitments = covered;
+    }
+    for city in &cities {
+        if city.status != "active" {
+            continue;
+        }
+        active += 1;
+        match city.filed_for_period {
+            Some(true) => {
+                filed.push(city.name.clone());
+                for c in city.period_commitments.keys() {
+                    per_commitment.entry(*c).or_default().insert(city.name.clone());
+                }
+            }
+            Some(false) => missing.push(city.name.clone()),
+            None => {}
+        }
+    }
+    let compliance_rate = match (&period, active) {
+        (Some(_), n) if n > 0 => Some(filed.len() as f64 / n as f64),
+        _ => None,
+    };
+    let summary = CoalitionSummary {
+        cities: cities.len() as u64,
+        active_cities: active,
+        entries: cities.iter().map(|c| c.entries).sum(),
+        cities_filed: filed,
+        cities_missing: missing,
+        compliance_rate,
+        per_commitment: COMMITMENTS
+            .iter()
+            .map(|c| {
+                let names = per_commitment.remove(&c.id).unwrap_or_default();
+                CommitmentCount {
+                    commitment: c.id,
+                    title: c.title.to_string(),
+                    cities: names.len() as u64,
+                    city_names: names.into_iter().collect(),
+                }
+            })
+            .collect(),
+        cities_with_problems: cities
+            .iter()
+            .filter(|c| c.has_problems)
+            .map(|c| c.name.clone())
+            .collect(),
+        fork_proofs: forks.len() as u64,
+        unattributed,
+    };
+    Ok(AuditReport {
+        coalition: charter.name.clone(),
+        network_id: charter.network_id(),
+        roster_version: roster.version,
+        period,
+        generated_ms: None,
+        cities,
+        summary,
+    })
+}
