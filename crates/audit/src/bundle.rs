@@ -34,6 +34,25 @@ impl Bundle {
         out.extend_from_slice(&codec::encode(self));
         out
     }
+
+    /// Reads a bundle file: magic, version, canonical postcard.
+    pub fn decode(bytes: &[u8]) -> Result<Bundle, RecordError> {
+        if bytes.len() < BUNDLE_MAGIC.len() + 1 || bytes[..BUNDLE_MAGIC.len()] != BUNDLE_MAGIC {
+            return Err(RecordError::Malformed {
+                what: "bundle",
+                detail: "not a coalition bundle (the file does not start with COALBNDL)".into(),
+            });
+        }
+        let version = bytes[BUNDLE_MAGIC.len()];
+        if version != BUNDLE_VERSION {
+            return Err(RecordError::UnsupportedVersion {
+                what: "bundle",
+                found: version,
+                expected: BUNDLE_VERSION,
+            });
+        }
+        codec::decode_canonical("bundle", &bytes[BUNDLE_MAGIC.len() + 1..], usize::MAX)
+    }
 }
 
 /// Exports the store: the charter, the whole roster history, and the logs of every city (or of
@@ -68,7 +87,9 @@ pub fn export(
     }
     let mut forks = Vec::new();
     for proof in store.forks()? {
-        let author = SignedEntry::decode(&proof.first).map(|e| e.header.author).ok();
+        let author = SignedEntry::decode(&proof.first)
+            .map(|e| e.header.author)
+            .ok();
         if city.is_none() || author == city {
             forks.push(proof);
         }
@@ -293,13 +314,19 @@ pub fn verify_bundle(bytes: &[u8]) -> BundleVerdict {
         };
         let before = verdict.failures.len();
         if let Err(e) = entry.check_network(&network_id) {
-            verdict.failures.push(located("entry", e.rule(), e.to_string()));
+            verdict
+                .failures
+                .push(located("entry", e.rule(), e.to_string()));
         }
         if let Err(e) = roster.check_author(&author, seq) {
-            verdict.failures.push(located("entry", e.rule(), e.to_string()));
+            verdict
+                .failures
+                .push(located("entry", e.rule(), e.to_string()));
         }
         if let Err(e) = entry.verify_signature() {
-            verdict.failures.push(located("entry", e.rule(), e.to_string()));
+            verdict
+                .failures
+                .push(located("entry", e.rule(), e.to_string()));
         }
         // Chain: seq 1 has no prev, later seqs have one; within the exported range each entry
         // follows the one before it, with no hole. The first exported entry's prev may name an
@@ -348,7 +375,9 @@ pub fn verify_bundle(bytes: &[u8]) -> BundleVerdict {
         match &wire.payload {
             Some(blob) => {
                 if let Err(e) = blob.check_against(&entry.header) {
-                    verdict.failures.push(located("payload", e.rule(), e.to_string()));
+                    verdict
+                        .failures
+                        .push(located("payload", e.rule(), e.to_string()));
                 }
             }
             None => {}

@@ -35,7 +35,10 @@ fn filed_word(c: &CityAudit) -> &'static str {
 fn findings(c: &CityAudit) -> Vec<String> {
     let mut out = Vec::new();
     for p in &c.problems {
-        out.push(format!("integrity problem at seq {}: [{}] {}", p.seq, p.rule, p.detail));
+        out.push(format!(
+            "integrity problem at seq {}: [{}] {}",
+            p.seq, p.rule, p.detail
+        ));
     }
     for g in &c.gaps {
         out.push(format!(
@@ -49,7 +52,11 @@ fn findings(c: &CityAudit) -> Vec<String> {
             f.seq,
             f.first,
             f.second,
-            if f.valid { "proof verified" } else { "proof does not verify" }
+            if f.valid {
+                "proof verified"
+            } else {
+                "proof does not verify"
+            }
         ));
     }
     for r in &c.retractions {
@@ -58,7 +65,9 @@ fn findings(c: &CityAudit) -> Vec<String> {
             r.seq,
             r.entry.short(),
             r.target,
-            r.target_seq.map(|s| format!(" (seq {s})")).unwrap_or_default(),
+            r.target_seq
+                .map(|s| format!(" (seq {s})"))
+                .unwrap_or_default(),
             r.reason
         ));
     }
@@ -105,12 +114,19 @@ pub fn render_markdown(report: &AuditReport, signed: Option<&SignedAuditReport>)
     );
     let _ = writeln!(md, "- filed: {}", list(&s.cities_filed));
     let _ = writeln!(md, "- missing: {}", list(&s.cities_missing));
-    let _ = writeln!(md, "- cities with problems: {}", list(&s.cities_with_problems));
+    let _ = writeln!(
+        md,
+        "- cities with problems: {}",
+        list(&s.cities_with_problems)
+    );
     for u in &s.unattributed {
         let _ = writeln!(md, "- unattributed: {u}");
     }
     let _ = writeln!(md, "\n## Reporting per commitment ({period})\n");
-    let _ = writeln!(md, "| # | commitment | cities | which |\n| --- | --- | --- | --- |");
+    let _ = writeln!(
+        md,
+        "| # | commitment | cities | which |\n| --- | --- | --- | --- |"
+    );
     for c in &s.per_commitment {
         let _ = writeln!(
             md,
@@ -135,7 +151,8 @@ pub fn render_markdown(report: &AuditReport, signed: Option<&SignedAuditReport>)
             c.status,
             c.entries,
             c.last_seq.map_or("-".into(), |s| s.to_string()),
-            c.last_hash.map_or("-".into(), |h| format!("`{}`", h.short())),
+            c.last_hash
+                .map_or("-".into(), |h| format!("`{}`", h.short())),
             if c.verified { "yes" } else { "NO" },
             filed_word(c),
             c.last_activity_ms.map_or("-".into(), date)
@@ -252,7 +269,11 @@ section.city{{break-inside:avoid;border-top:1px solid #ccc;margin-top:1rem}}\
     for u in &s.unattributed {
         let _ = write!(h, "<li class=\"bad\">unattributed: {}</li>", esc(u));
     }
-    let _ = write!(h, "</ul>\n<h2>Reporting per commitment ({period})</h2>\n{}\n", chart(report));
+    let _ = write!(
+        h,
+        "</ul>\n<h2>Reporting per commitment ({period})</h2>\n{}\n",
+        chart(report)
+    );
     let _ = write!(
         h,
         "<h2>Cities</h2>\n<table><thead><tr><th>city</th><th>country</th><th>status</th><th>entries</th><th>last seq</th><th>last hash</th><th>verified</th><th>report {period}</th><th>last activity</th></tr></thead><tbody>"

@@ -291,7 +291,10 @@ pub fn audit(
                     from_seq: expected,
                     to_seq: front,
                     source: "log".into(),
-                    detail: format!("the frontier says seq {front} but the log ends at seq {}", expected - 1),
+                    detail: format!(
+                        "the frontier says seq {front} but the log ends at seq {}",
+                        expected - 1
+                    ),
                 });
             }
         }
@@ -364,7 +367,11 @@ pub fn audit(
         let Some(period) = &period else { continue };
         let mut covered: BTreeMap<u8, String> = BTreeMap::new();
         let mut any = false;
-        for r in city.reports.iter().filter(|r| !r.retracted && period_covers(period, &r.period)) {
+        for r in city
+            .reports
+            .iter()
+            .filter(|r| !r.retracted && period_covers(period, &r.period))
+        {
             any = true;
             for (c, s) in &r.commitments {
                 // The latest report's status wins (reports are in log order).
@@ -383,7 +390,10 @@ pub fn audit(
             Some(true) => {
                 filed.push(city.name.clone());
                 for c in city.period_commitments.keys() {
-                    per_commitment.entry(*c).or_default().insert(city.name.clone());
+                    per_commitment
+                        .entry(*c)
+                        .or_default()
+                        .insert(city.name.clone());
                 }
             }
             Some(false) => missing.push(city.name.clone()),

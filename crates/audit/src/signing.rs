@@ -101,12 +101,15 @@ pub fn verify_signed_report(json: &[u8]) -> Result<(PublicKey, AuditReport), Aud
             expected: AUDIT_SIGNING_TAG.into(),
         });
     }
-    if !sig.signer.verify(&signing_message(report_value), &sig.signature) {
+    if !sig
+        .signer
+        .verify(&signing_message(report_value), &sig.signature)
+    {
         return Err(AuditError::BadSignature {
             signer: sig.signer.to_hex(),
         });
     }
-    let report: AuditReport =
-        serde_json::from_value(report_value.clone()).map_err(|e| AuditError::Json(e.to_string()))?;
+    let report: AuditReport = serde_json::from_value(report_value.clone())
+        .map_err(|e| AuditError::Json(e.to_string()))?;
     Ok((sig.signer, report))
 }

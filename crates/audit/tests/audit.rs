@@ -1,0 +1,590 @@
+//! Audits and bundles over a real store (RocksDB in a temporary directory) holding a coalition
+//! with known facts: Lyon reported for 2025, Graz only for 2024, Malmö retracted a practice,
+//! Bologna forked at seq 2, and Ghent's entry 4 arrived while this node holds only 1 and 2.
+
+use coalition_audit::{
+    audit, export, render_html, render_markdown, sign_report, verify_bundle, verify_signed_report,
+    AuditReport, Bundle,
+};
+use coalition_record::payload::Retraction;
+use coalition_record::{
+    ActivityReport, ActivityUpdate, Charter, CommitmentReport, Hash32, LangText, Payload, Period,
+    Practice, PublicKey, ReportStatus, RosterAction, RosterChange, SecretKey, SignedEntry,
+    SignedRosterChange, UpdateCategory, WireEntry, FORMAT_VERSION,
+};
+use coalition_store::{IngestOutcome, Store};
+use tempfile::TempDir;
+
+const CREATED_MS: i64 = 1_700_000_000_000;
+/// 2025-01-01T00:00:00Z.
+const T2025: i64 = 1_735_689_600_000;
+const DAY_MS: i64 = 86_400_000;
+
+fn committee() -> [SecretKey; 2] {
+    [
+        SecretKey::from_seed([1; 32]),
+        SecretKey::from_seed([11; 32]),
+    ]
+}
+fn lyon() -> SecretKey {
+    SecretKey::from_seed([2; 32])
+}
+fn graz() -> SecretKey {
+    SecretKey::from_seed([3; 32])
+}
+fn malmo() -> SecretKey {
+    SecretKey::from_seed([4; 32])
+}
+fn bologna() -> SecretKey {
+    SecretKey::from_seed([5; 32])
+}
+fn ghent() -> SecretKey {
+    SecretKey::from_seed([6; 32])
+}
+
+fn text(t: &str) -> LangText {
+    [("en".to_string(), t.to_string())].into_iter().collect()
+}
+
+fn practice(title: &str) -> Payload {
+    Payload::Practice(Practice {
+        title: text(title),
+        summary: text("A summary."),
+        body: LangText::new(),
+        rationale: LangText::new(),
+        approach: LangText::new(),
+        results: LangText::new(),
+        transferability: LangText::new(),
+        commitments: vec![7],
+        themes: vec![],
+        target_groups: vec![],
+        partners: vec![],
+        city: "Somewhere".into(),
+        country: "FR".into(),
+        period: Period {
+            start: "2024-01".into(),
+            end: None,
+        },
+        links: vec![],
+        contact: None,
+        illustrative: true,
+    })
+}
+
+fn update(title: &str) -> Payload {
+    Payload::ActivityUpdate(ActivityUpdate {
+        date: "2025-03-01".into(),
+        category: UpdateCategory::Event,
+        title: text(title),
+        text: text("Text."),
+        commitments: vec![1],
+        links: vec![],
+        illustrative: true,
+    })
+}
+
+fn report(city: &str, country: &str, period: &str, items: &[(u8, ReportStatus)]) -> Payload {
+    Payload::ActivityReport(ActivityReport {
+        city: city.into(),
+        country: country.into(),
+        period: period.into(),
+        narrative: text("Our year."),
+        commitments: items
+            .iter()
+            .map(|(c, s)| CommitmentReport {
+                commitment: *c,
+                status: *s,
+                narrative: LangText::new(),
+                indicators: vec![],
+            })
+            .collect(),
+        illustrative: true,
+    })
+}
+
+fn roster_history(charter: &Charter) -> Vec<SignedRosterChange> {
+    let cities = [
+        (lyon(), "Lyon", "FR"),
+        (graz(), "Graz", "AT"),
+        (malmo(), "Malmo", "SE"),
+        (bologna(), "Bologna", "IT"),
+        (ghent(), "Ghent", "BE"),
+    ];
+    let mut out: Vec<SignedRosterChange> = Vec::new();
+    for (i, (key, name, country)) in cities.iter().enumerate() {
+        let mut signed = SignedRosterChange::unsigned(RosterChange {
+            version: FORMAT_VERSION,
+            network_id: charter.network_id(),
+            seq: i as u64 + 1,
+            prev: out.last().map(|c| c.id()),
+            timestamp_ms: CREATED_MS,
+            action: RosterAction::Admit {
+                city: key.public(),
+                name: name.to_string(),
+                country: country.to_string(),
+            },
+        });
+        for k in committee() {
+            signed.sign_with(&k);
+        }
+        out.push(signed);
+    }
+    out
+}
+
+struct Fixture {
+    _tmp: TempDir,
+    store: Store,
+    retracted: Hash32,
+    retraction_reason: String,
+}
+
+fn fixture() -> Fixture {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let [k1, k2] = committee();
+    let charter = Charter::new(
+        "Audit Test Coalition",
+        vec![k1.public(), k2.public()],
+        2,
+        CREATED_MS,
+    )
+    .expect("charter");
+    let store = Store::create(&tmp.path().join("store"), &charter).expect("store");
+    for change in roster_history(&charter) {
+        store.apply_roster_change(&change).expect("roster");
+    }
+    let day = |n: i64| T2025 + n * DAY_MS;
+    // Lyon: an update, its 2025 report, another update.
+    store
+        .append_local(&lyon(), &update("Lyon week"), day(1))
+        .expect("append");
+    store
+        .append_local(
+            &lyon(),
+            &report(
+                "Lyon",
+                "FR",
+                "2025",
+                &[(3, ReportStatus::InProgress), (7, ReportStatus::Done)],
+            ),
+            day(40),
+        )
+        .expect("append");
+    store
+        .append_local(&lyon(), &update("Lyon later"), day(60))
+        .expect("append");
+    // Graz: a practice and a report for 2024 only.
+    store
+        .append_local(&graz(), &practice("Graz practice"), day(2))
+        .expect("append");
+    store
+        .append_local(
+            &graz(),
+            &report("Graz", "AT", "2024", &[(1, ReportStatus::Done)]),
+            day(3),
+        )
+        .expect("append");
+    // Malmö: a practice, then its retraction.
+    let target = store
+        .append_local(&malmo(), &practice("Malmo practice"), day(4))
+        .expect("append")
+        .id();
+    let reason = "Counted twice in the annual figures".to_string();
+    store
+        .append_local(
+            &malmo(),
+            &Payload::Retraction(Retraction {
+                target,
+                reason: reason.clone(),
+            }),
+            day(5),
+        )
+        .expect("append");
+    // Bologna: seq 1 and 2, then a second validly signed entry at seq 2.
+    let first = store
+        .append_local(&bologna(), &update("Bologna one"), day(6))
+        .expect("append");
+    store
+        .append_local(&bologna(), &update("Bologna two"), day(7))
+        .expect("append");
+    let (other, blob) = SignedEntry::create(
+        &bologna(),
+        store.network_id(),
+        2,
+        Some(first.id()),
+        day(8),
+        &update("Bologna two, other version"),
+    );
+    let outcome = store
+        .ingest(vec![WireEntry::new(&other, Some(blob))])
+        .expect("ingest");
+    assert!(
+        matches!(outcome[0], IngestOutcome::Fork { .. }),
+        "{outcome:?}"
+    );
+    // Ghent: seq 1 and 2 held; seq 4 arrives without 3 and is not stored.
+    store
+        .append_local(&ghent(), &update("Ghent one"), day(9))
+        .expect("append");
+    let second = store
+        .append_local(&ghent(), &update("Ghent two"), day(10))
+        .expect("append");
+    let (third, _) = SignedEntry::create(
+        &ghent(),
+        store.network_id(),
+        3,
+        Some(second.id()),
+        day(11),
+        &update("Ghent three"),
+    );
+    let (fourth, blob) = SignedEntry::create(
+        &ghent(),
+        store.network_id(),
+        4,
+        Some(third.id()),
+        day(12),
+        &update("Ghent four"),
+    );
+    let outcome = store
+        .ingest(vec![WireEntry::new(&fourth, Some(blob))])
+        .expect("ingest");
+    assert!(
+        matches!(
+            outcome[0],
+            IngestOutcome::Gap {
+                seq: 4,
+                have: 2,
+                ..
+            }
+        ),
+        "{outcome:?}"
+    );
+    Fixture {
+        _tmp: tmp,
+        store,
+        retracted: target,
+        retraction_reason: reason,
+    }
+}
+
+fn city<'a>(report: &'a AuditReport, name: &str) -> &'a coalition_audit::CityAudit {
+    report
+        .cities
+        .iter()
+        .find(|c| c.name == name)
+        .unwrap_or_else(|| panic!("{name} is in the audit"))
+}
+
+fn run_audit(f: &Fixture) -> AuditReport {
+    audit(&f.store, Some("2025"), &[(ghent().public(), 4)]).expect("audit")
+}
+
+#[test]
+fn audit_states_each_known_fact() {
+    let f = fixture();
+    let r = run_audit(&f);
+    let json = serde_json::to_value(&r).expect("json");
+    assert_eq!(json["period"], "2025");
+    assert_eq!(r.cities.len(), 5);
+
+    let l = city(&r, "Lyon");
+    assert_eq!(l.entries, 3);
+    assert_eq!(l.last_seq, Some(3));
+    assert_eq!(l.last_hash, f.store.head(&lyon().public()).map(|(_, h)| h));
+    assert!(l.verified && l.problems.is_empty() && !l.has_problems);
+    assert_eq!(l.filed_for_period, Some(true));
+    assert_eq!(
+        l.period_commitments.get(&3).map(String::as_str),
+        Some("in_progress")
+    );
+    assert_eq!(
+        l.period_commitments.get(&7).map(String::as_str),
+        Some("done")
+    );
+    assert_eq!(l.last_activity_ms, Some(T2025 + 60 * DAY_MS));
+
+    let g = city(&r, "Graz");
+    assert_eq!(g.filed_for_period, Some(false));
+    assert_eq!(g.reports.len(), 1);
+    assert_eq!(g.reports[0].period, "2024");
+
+    let m = city(&r, "Malmo");
+    assert_eq!(m.retractions.len(), 1);
+    assert_eq!(m.retractions[0].target, f.retracted);
+    assert_eq!(m.retractions[0].target_seq, Some(1));
+    assert_eq!(m.retractions[0].seq, 2);
+    assert_eq!(m.retractions[0].reason, f.retraction_reason);
+    assert!(!m.has_problems, "a retraction is not a problem");
+
+    let b = city(&r, "Bologna");
+    assert_eq!(b.forks.len(), 1);
+    assert_eq!(b.forks[0].seq, 2);
+    assert!(b.forks[0].valid);
+    assert_eq!(b.entries, 2);
+    assert!(b.has_problems);
+
+    let gh = city(&r, "Ghent");
+    assert_eq!(gh.entries, 2);
+    assert_eq!(gh.last_seq, Some(2));
+    assert_eq!(gh.peer_frontier, Some(4));
+    assert_eq!(gh.gaps.len(), 1);
+    assert_eq!((gh.gaps[0].from_seq, gh.gaps[0].to_seq), (3, 4));
+    assert_eq!(gh.gaps[0].source, "peer");
+    assert_eq!(gh.gaps[0].detail, "peers announce seq 4, this node has 2");
+    assert!(
+        gh.verified,
+        "what is held verifies; the gap is reported separately"
+    );
+
+    let s = &r.summary;
+    assert_eq!(s.active_cities, 5);
+    assert_eq!(s.cities_filed, vec!["Lyon".to_string()]);
+    assert_eq!(s.cities_missing.len(), 4);
+    assert_eq!(s.compliance_rate, Some(0.2));
+    assert_eq!(s.per_commitment.len(), 10);
+    assert_eq!(s.per_commitment[2].cities, 1, "commitment 3: Lyon");
+    assert_eq!(s.per_commitment[6].cities, 1, "commitment 7: Lyon");
+    assert_eq!(
+        s.per_commitment[0].cities, 0,
+        "Graz's 2024 report does not count for 2025"
+    );
+    assert_eq!(s.per_commitment[6].title, "Fair Access to Housing");
+    assert_eq!(
+        s.cities_with_problems,
+        vec!["Bologna".to_string(), "Ghent".to_string()]
+    );
+    assert_eq!(s.fork_proofs, 1);
+    assert_eq!(s.entries, 11);
+
+    // Without a period the latest year reported is used.
+    let auto = audit(&f.store, None, &[]).expect("audit");
+    assert_eq!(auto.period.as_deref(), Some("2025"));
+    // A half-year is covered by the annual report.
+    let h1 = audit(&f.store, Some("2025-H1"), &[]).expect("audit");
+    assert_eq!(h1.summary.cities_filed, vec!["Lyon".to_string()]);
+    let y2024 = audit(&f.store, Some("2024"), &[]).expect("audit");
+    assert_eq!(y2024.summary.cities_filed, vec!["Graz".to_string()]);
+}
+
+#[test]
+fn markdown_and_html_carry_the_facts() {
+    let f = fixture();
+    let r = run_audit(&f);
+    let md = render_markdown(&r, None);
+    let html = render_html(&r, None);
+    for doc in [&md, &html] {
+        assert!(doc.contains("peers announce seq 4, this node has 2"), "gap");
+        assert!(doc.contains("fork at seq 2"), "fork");
+        assert!(doc.contains(&f.retraction_reason), "retraction reason");
+        assert!(doc.contains(&f.retracted.to_hex()), "retraction target");
+        assert!(doc.contains("report for 2025 at seq 2"), "Lyon's report");
+        assert!(doc.contains("20 %"), "compliance");
+        assert!(doc.contains("Fair Access to Housing"));
+        assert!(doc.contains("missing"));
+    }
+    assert!(md.contains("| Graz | AT | active | 2 |"), "{md}");
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    assert!(html.contains("<svg") && html.contains("@media print"));
+    assert!(
+        !html.contains("http://") || html.matches("http://").count() == 1,
+        "only the SVG namespace"
+    );
+    assert!(
+        !html.contains("<script") && !html.contains("<link"),
+        "no external assets"
+    );
+    assert_eq!(
+        html.matches("class=\"bar\"").count(),
+        10,
+        "one bar per commitment"
+    );
+}
+
+#[test]
+fn signed_report_verifies_and_tampering_is_caught() {
+    let f = fixture();
+    let r = run_audit(&f);
+    let key = &committee()[0];
+    let signed = sign_report(&r, key).expect("sign");
+    let bytes = serde_json::to_vec_pretty(&signed).expect("json");
+    let (signer, back) = verify_signed_report(&bytes).expect("verifies");
+    assert_eq!(signer, key.public());
+    assert_eq!(back, r);
+    let text = String::from_utf8(bytes).expect("utf8");
+    let tampered = text.replace("\"compliance_rate\": 0.2", "\"compliance_rate\": 0.8");
+    assert_ne!(tampered, text);
+    assert!(verify_signed_report(tampered.as_bytes()).is_err());
+    let md = render_markdown(&r, Some(&signed));
+    assert!(md.contains(&key.public().to_hex()));
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> usize {
+    hay.windows(needle.len())
+        .position(|w| w == needle)
+        .expect("bytes are in the bundle")
+}
+
+fn full_bundle(f: &Fixture) -> Vec<u8> {
+    export(&f.store, None, None).expect("export").to_bytes()
+}
+
+#[test]
+fn exported_bundle_verifies_and_since_exports_do_too() {
+    let f = fixture();
+    let verdict = verify_bundle(&full_bundle(&f));
+    assert!(verdict.ok, "{:?}", verdict.failures);
+    assert_eq!(verdict.roster_changes, 5);
+    assert_eq!(verdict.entries, 11);
+    assert_eq!(verdict.fork_proofs, 1);
+    assert_eq!(verdict.cities.len(), 5);
+
+    // Since day 50: only Lyon's seq 3 — its prev names an entry outside the bundle, and that's fine.
+    let since = export(&f.store, None, Some(T2025 + 50 * DAY_MS)).expect("export");
+    assert_eq!(since.entries.len(), 1);
+    let verdict = verify_bundle(&since.to_bytes());
+    assert!(verdict.ok, "{:?}", verdict.failures);
+    assert_eq!(verdict.cities[0].first_seq, 3);
+
+    let one = export(&f.store, Some(lyon().public()), None).expect("export");
+    assert_eq!(one.entries.len(), 3);
+    assert!(one.forks.is_empty());
+    assert!(verify_bundle(&one.to_bytes()).ok);
+}
+
+#[test]
+fn flipped_entry_payload_and_roster_bytes_are_named() {
+    let f = fixture();
+    let bytes = full_bundle(&f);
+    let lyon_2 = f
+        .store
+        .entry_at(&lyon().public(), 2)
+        .expect("read")
+        .expect("held");
+
+    // A signature byte of Lyon's seq 2.
+    let at = find(&bytes, lyon_2.entry.bytes()) + lyon_2.entry.bytes().len() - 1;
+    let mut bad = bytes.clone();
+    bad[at] ^= 0x01;
+    let v = verify_bundle(&bad);
+    assert!(!v.ok);
+    assert_eq!(v.failures.len(), 1, "{:?}", v.failures);
+    let fail = &v.failures[0];
+    assert_eq!(fail.item, "entry");
+    assert_eq!(fail.city.as_deref(), Some("Lyon"));
+    assert_eq!(fail.seq, Some(2));
+    assert_eq!(fail.rule, "signature");
+    let mut damaged = lyon_2.entry.bytes().to_vec();
+    let last = damaged.len() - 1;
+    damaged[last] ^= 0x01;
+    assert_eq!(fail.id, Some(Hash32::of(&damaged)));
+
+    // A byte inside Lyon's seq 2 payload.
+    let blob = lyon_2.blob.as_ref().expect("payload");
+    let at = find(&bytes, &blob.bytes) + blob.bytes.len() / 2;
+    let mut bad = bytes.clone();
+    bad[at] ^= 0x01;
+    let v = verify_bundle(&bad);
+    assert_eq!(v.failures.len(), 1, "{:?}", v.failures);
+    assert_eq!(v.failures[0].item, "payload");
+    assert_eq!(v.failures[0].seq, Some(2));
+    assert_eq!(v.failures[0].city.as_deref(), Some("Lyon"));
+    assert_eq!(v.failures[0].id, Some(lyon_2.id()));
+    assert_eq!(v.failures[0].rule, "payload_commitment");
+
+    // A committee signature byte of roster change 5 (Ghent's admission): below threshold.
+    let history = f.store.roster_history().expect("history");
+    let raw = history[4].to_bytes();
+    let at = find(&bytes, &raw) + raw.len() - 1;
+    let mut bad = bytes.clone();
+    bad[at] ^= 0x01;
+    let v = verify_bundle(&bad);
+    assert!(!v.ok);
+    let fail = &v.failures[0];
+    assert_eq!(
+        (fail.item.as_str(), fail.seq, fail.rule.as_str()),
+        ("roster", Some(5), "committee_threshold"),
+        "{fail}"
+    );
+}
+
+#[test]
+fn fifty_flipped_positions_each_fail() {
+    let f = fixture();
+    let bytes = full_bundle(&f);
+    let n = 50;
+    for i in 0..n {
+        let at = i * (bytes.len() - 1) / (n - 1);
+        let mut bad = bytes.clone();
+        bad[at] ^= 0x20;
+        let v = verify_bundle(&bad);
+        assert!(
+            !v.ok,
+            "flipping byte {at} of {} went unnoticed",
+            bytes.len()
+        );
+        assert!(!v.failures.is_empty());
+        // Either the file no longer decodes, or a named item fails.
+        for fail in &v.failures {
+            assert!(!fail.rule.is_empty() && !fail.detail.is_empty());
+            if fail.item != "file" && fail.item != "charter" {
+                assert!(fail.index.is_some(), "byte {at}: {fail}");
+            }
+        }
+    }
+}
+
+#[test]
+fn dropped_middle_entry_and_missing_threshold_are_named() {
+    let f = fixture();
+    let mut bundle = Bundle::decode(&full_bundle(&f)).expect("decode");
+    let lyon_2 = f
+        .store
+        .entry_at(&lyon().public(), 2)
+        .expect("read")
+        .expect("held")
+        .id();
+    let pos = bundle
+        .entries
+        .iter()
+        .position(|w| Hash32::of(&w.entry) == lyon_2)
+        .expect("Lyon seq 2 is exported");
+    let mut dropped = bundle.clone();
+    dropped.entries.remove(pos);
+    let v = verify_bundle(&dropped.to_bytes());
+    assert!(!v.ok);
+    assert_eq!(v.failures.len(), 1, "{:?}", v.failures);
+    let fail = &v.failures[0];
+    assert_eq!(fail.rule, "gap");
+    assert_eq!(fail.city.as_deref(), Some("Lyon"));
+    assert_eq!(fail.seq, Some(3));
+    assert!(fail.detail.contains("seq 2 to 2"), "{fail}");
+
+    // Roster change 3 with one of its two signatures: threshold 2 is not met.
+    let mut change = SignedRosterChange::decode(&bundle.roster[2]).expect("decode");
+    change.signatures.truncate(1);
+    bundle.roster[2] = change.to_bytes();
+    let v = verify_bundle(&bundle.to_bytes());
+    assert!(!v.ok);
+    let fail = &v.failures[0];
+    assert_eq!(fail.item, "roster");
+    assert_eq!(fail.seq, Some(3));
+    assert_eq!(fail.rule, "committee_threshold");
+    assert!(fail.detail.contains("1 valid"), "{fail}");
+}
+
+#[test]
+fn not_a_bundle_is_a_decode_failure() {
+    let v = verify_bundle(b"hello");
+    assert!(!v.ok);
+    assert_eq!(v.failures[0].rule, "bundle_magic");
+    let f = fixture();
+    let mut bytes = full_bundle(&f);
+    bytes.push(0);
+    let v = verify_bundle(&bytes);
+    assert_eq!(v.failures[0].item, "file");
+    assert!(matches!(
+        v.failures[0].rule.as_str(),
+        "decode" | "canonical_encoding"
+    ));
+    let _unused: Option<PublicKey> = None;
+}
