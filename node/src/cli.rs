@@ -62,6 +62,12 @@ pub enum Command {
     Run(crate::commands::run_node::RunArgs),
     /// Start a local demo coalition of fictional cities with sample data and the web page.
     Demo(crate::commands::demo::DemoArgs),
+    /// Audit the coalition (Steering Committee): reports filed, log integrity, forks, gaps.
+    Audit(crate::commands::audit::AuditArgs),
+    /// Write a self-contained bundle (charter, roster, logs, fork proofs) that verifies offline.
+    Export(crate::commands::audit::ExportArgs),
+    /// Verify an exported bundle with no data directory; exit 0 only when all of it holds.
+    VerifyBundle(crate::commands::audit::VerifyBundleArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -133,6 +139,37 @@ pub enum RosterCommand {
         #[arg(long)]
         reason: String,
     },
+    /// Write an unsigned roster change (the next version) to a proposal file, for committee
+    /// members to sign one by one (`roster sign`) and then `roster publish`.
+    #[command(subcommand)]
+    Propose(ProposeCommand),
+    /// Add one committee signature to a proposal file, in place. Signing twice with one key
+    /// counts once.
+    Sign {
+        /// The proposal file written by `roster propose`.
+        proposal: PathBuf,
+        /// A committee secret key file.
+        #[arg(long)]
+        committee_key: PathBuf,
+        /// The charter (default: charter.toml beside the committee key, else beside the proposal).
+        #[arg(long)]
+        charter: Option<PathBuf>,
+    },
+    /// Check that a proposal holds the threshold of valid committee signatures, then append it to
+    /// the roster file and/or apply it to a stopped node's store.
+    Publish {
+        /// The signed proposal file.
+        proposal: PathBuf,
+        /// The roster history file to append it to.
+        #[arg(long)]
+        roster: Option<PathBuf>,
+        /// A stopped node whose store should apply it.
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+        /// The charter (default: charter.toml beside the roster file, else beside the proposal).
+        #[arg(long)]
+        charter: Option<PathBuf>,
+    },
     /// Show the member cities.
     Show {
         /// Read the roster from a node's store …
@@ -153,6 +190,82 @@ pub enum RosterCommand {
         /// Roster file (default: roster.txt beside the node's charter source).
         #[arg(long)]
         roster: PathBuf,
+    },
+}
+
+/// Where a proposal is written and which roster it extends.
+#[derive(Args, Debug)]
+pub struct ProposeArgs {
+    #[command(flatten)]
+    pub files: RosterFileArgs,
+    /// The proposal file to write (refuses to overwrite).
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ProposeCommand {
+    /// Propose admitting a city.
+    Admit {
+        #[command(flatten)]
+        args: ProposeArgs,
+        /// The city's public key (printed by `coalition init`).
+        #[arg(long)]
+        city_key: String,
+        /// The city's name.
+        #[arg(long)]
+        city: String,
+        /// ISO 3166-1 alpha-2 country code, e.g. FR.
+        #[arg(long)]
+        country: String,
+    },
+    /// Propose suspending a city: its entries after --last-seq are refused.
+    Suspend {
+        #[command(flatten)]
+        args: ProposeArgs,
+        /// City name or public key.
+        #[arg(long)]
+        city: String,
+        /// The city's last valid seq.
+        #[arg(long)]
+        last_seq: u64,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Propose readmitting a suspended city.
+    Readmit {
+        #[command(flatten)]
+        args: ProposeArgs,
+        /// City name or public key.
+        #[arg(long)]
+        city: String,
+    },
+    /// Propose revoking a city's key: its entries after --cutoff-seq are refused for good.
+    Revoke {
+        #[command(flatten)]
+        args: ProposeArgs,
+        /// City name or public key.
+        #[arg(long)]
+        city: String,
+        /// The last seq that stays valid.
+        #[arg(long)]
+        cutoff_seq: u64,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Propose replacing a city's key with a new one.
+    Rotate {
+        #[command(flatten)]
+        args: ProposeArgs,
+        /// City name or current public key.
+        #[arg(long)]
+        city: String,
+        /// The new public key.
+        #[arg(long)]
+        new_key: String,
+        /// The old key's last valid seq.
+        #[arg(long)]
+        last_seq: u64,
     },
 }
 

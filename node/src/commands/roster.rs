@@ -1,14 +1,16 @@
 //! `coalition roster`: the Steering Committee's membership commands.
 
 use super::{now_ms, print_json, roster_file};
-use crate::cli::{RosterCommand, RosterFileArgs};
+use crate::cli::{ProposeCommand, RosterCommand, RosterFileArgs};
 use crate::datadir::{load_charter, parse_public_key, read_secret_key, DataDir};
 use anyhow::{bail, Context, Result};
 use coalition_record::roster::{CityStatus, RosterChange};
-use coalition_record::{Charter, Roster, RosterAction, SignedRosterChange, FORMAT_VERSION};
+use coalition_record::{
+    Charter, PublicKey, Roster, RosterAction, SignedRosterChange, FORMAT_VERSION,
+};
 use coalition_store::RosterOutcome;
 use serde_json::json;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 pub fn run(command: RosterCommand) -> Result<ExitCode> {
@@ -58,6 +60,18 @@ pub fn run(command: RosterCommand) -> Result<ExitCode> {
                 &format!("suspend {}: {reason}", member.name),
             )
         }
+        RosterCommand::Propose(command) => propose(command),
+        RosterCommand::Sign {
+            proposal,
+            committee_key,
+            charter,
+        } => sign(&proposal, &committee_key, charter),
+        RosterCommand::Publish {
+            proposal,
+            roster,
+            data_dir,
+            charter,
+        } => publish(&proposal, roster, data_dir, charter),
         RosterCommand::Show {
             data_dir,
             charter,
@@ -121,6 +135,12 @@ fn sign_and_append(
     comment: &str,
 ) -> Result<ExitCode> {
     let (charter, path, mut roster) = load_roster_files(files)?;
+    if charter.threshold > 1 {
+        bail!(
+            "this coalition needs {} signatures: use roster propose/sign/publish",
+            charter.threshold
+        );
+    }
     let key = read_secret_key(committee_key)?;
     if !charter.is_committee(&key.public()) {
         bail!(
@@ -146,6 +166,302 @@ fn sign_and_append(
     println!("written to     {}", path.display());
     println!("next: nodes pick it up with `coalition roster apply --roster {}` (or from peers once running)", path.display());
     Ok(ExitCode::SUCCESS)
+}
+
+fn member_key(roster: &Roster, city: &str) -> Result<(PublicKey, String)> {
+    let member = roster
+        .find_by_name(city)
+        .with_context(|| format!("no city named {city} on the roster"))?;
+    Ok((member.key, member.name.clone()))
+}
+
+/// `roster propose …`: the next roster version as an unsigned change in a proposal file.
+fn propose(command: ProposeCommand) -> Result<ExitCode> {
+    let (args, roster_for) = match &command {
+        ProposeCommand::Admit { args, .. }
+        | ProposeCommand::Suspend { args, .. }
+        | ProposeCommand::Readmit { args, .. }
+        | ProposeCommand::Revoke { args, .. }
+        | ProposeCommand::Rotate { args, .. } => (args, &args.files),
+    };
+    let (charter, path, roster) = load_roster_files(roster_for)?;
+    let (action, comment) = match &command {
+        ProposeCommand::Admit {
+            city_key,
+            city,
+            country,
+            ..
+        } => {
+            let key = parse_public_key(city_key)?;
+            if roster.cities.contains_key(&key) {
+                bail!("{key} is already on the roster");
+            }
+            (
+                RosterAction::Admit {
+                    city: key,
+                    name: city.clone(),
+                    country: country.clone(),
+                },
+                format!("admit {city} ({country})"),
+            )
+        }
+        ProposeCommand::Suspend {
+            city,
+            last_seq,
+            reason,
+            ..
+        } => {
+            let (key, name) = member_key(&roster, city)?;
+            (
+                RosterAction::Suspend {
+                    city: key,
+                    last_seq: *last_seq,
+                    reason: reason.clone(),
+                },
+                format!("suspend {name} after seq {last_seq}: {reason}"),
+            )
+        }
+        ProposeCommand::Readmit { city, .. } => {
+            let (key, name) = member_key(&roster, city)?;
+            (
+                RosterAction::Readmit { city: key },
+                format!("readmit {name}"),
+            )
+        }
+        ProposeCommand::Revoke {
+            city,
+            cutoff_seq,
+            reason,
+            ..
+        } => {
+            let (key, name) = member_key(&roster, city)?;
+            (
+                RosterAction::Revoke {
+                    city: key,
+                    cutoff_seq: *cutoff_seq,
+                    reason: reason.clone(),
+                },
+                format!("revoke {name} after seq {cutoff_seq}: {reason}"),
+            )
+        }
+        ProposeCommand::Rotate {
+            city,
+            new_key,
+            last_seq,
+            ..
+        } => {
+            let (old, name) = member_key(&roster, city)?;
+            let new = parse_public_key(new_key)?;
+            (
+                RosterAction::RotateKey {
+                    old,
+                    new,
+                    last_seq: *last_seq,
+                },
+                format!("rotate the key of {name} to {new} after seq {last_seq}"),
+            )
+        }
+    };
+    let proposal = SignedRosterChange::unsigned(RosterChange {
+        version: FORMAT_VERSION,
+        network_id: charter.network_id(),
+        seq: roster.version + 1,
+        prev: roster.head,
+        timestamp_ms: now_ms(),
+        action,
+    });
+    let header = format!(
+        "v{}: {comment}\nchange id {}\nextends {}",
+        proposal.change.seq,
+        proposal.id(),
+        path.display()
+    );
+    roster_file::write_proposal(&args.out, &proposal, &header, true)?;
+    println!("proposed roster version {}: {comment}", proposal.change.seq);
+    println!("change id      {}", proposal.id());
+    println!("written to     {}", args.out.display());
+    println!(
+        "needs          {} of {} committee signatures",
+        charter.threshold,
+        charter.committee.len()
+    );
+    println!(
+        "next: each signer runs `coalition roster sign {} --committee-key KEY`",
+        args.out.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The charter beside the first of `near` that has one.
+fn find_charter(given: Option<PathBuf>, near: &[&Path]) -> Result<(Charter, PathBuf)> {
+    let path = match given {
+        Some(path) => path,
+        None => near
+            .iter()
+            .map(|p| {
+                p.parent()
+                    .unwrap_or_else(|| Path::new("."))
+                    .join("charter.toml")
+            })
+            .find(|p| p.exists())
+            .context("no charter.toml found beside the files given; pass --charter FILE")?,
+    };
+    Ok((load_charter(&path)?, path))
+}
+
+fn signature_count(charter: &Charter, proposal: &SignedRosterChange) -> String {
+    format!(
+        "{} of {} valid committee signatures",
+        proposal.valid_committee_signers(charter),
+        charter.threshold
+    )
+}
+
+/// `roster sign`: one more committee signature, in place.
+fn sign(proposal_path: &Path, committee_key: &Path, charter: Option<PathBuf>) -> Result<ExitCode> {
+    let (charter, _) = find_charter(charter, &[committee_key, proposal_path])?;
+    let mut proposal = roster_file::read_proposal(proposal_path)?;
+    if proposal.change.network_id != charter.network_id() {
+        bail!(
+            "{} is for network {}, the charter is network {}",
+            proposal_path.display(),
+            proposal.change.network_id,
+            charter.network_id()
+        );
+    }
+    let key = read_secret_key(committee_key)?;
+    if !charter.is_committee(&key.public()) {
+        bail!(
+            "{} is not a committee key of this charter; refusing to sign",
+            committee_key.display()
+        );
+    }
+    let already = proposal.signatures.iter().any(|s| s.signer == key.public());
+    // Drop signatures that do not verify or are not the committee's: they would only mislead.
+    let message = proposal.change.signing_message();
+    proposal
+        .signatures
+        .retain(|s| charter.is_committee(&s.signer) && s.signer.verify(&message, &s.signature));
+    proposal.sign_with(&key);
+    let text = std::fs::read_to_string(proposal_path)?;
+    let comment: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("# "))
+        .skip(1)
+        .collect();
+    roster_file::write_proposal(proposal_path, &proposal, &comment.join("\n"), false)?;
+    if already {
+        println!("{} had already signed; signature replaced", key.public());
+    } else {
+        println!("signed by      {}", key.public());
+    }
+    println!("signatures     {}", signature_count(&charter, &proposal));
+    if proposal.valid_committee_signers(&charter) >= usize::from(charter.threshold) {
+        println!(
+            "next: `coalition roster publish {} --roster FILE` (and/or --data-dir DIR)",
+            proposal_path.display()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `roster publish`: threshold check, then the roster file and/or a stopped node's store.
+fn publish(
+    proposal_path: &Path,
+    roster: Option<PathBuf>,
+    data_dir: Option<PathBuf>,
+    charter: Option<PathBuf>,
+) -> Result<ExitCode> {
+    if roster.is_none() && data_dir.is_none() {
+        bail!("give --roster FILE (the roster history) and/or --data-dir DIR (a stopped node)");
+    }
+    let proposal = roster_file::read_proposal(proposal_path)?;
+    let mut near: Vec<&Path> = Vec::new();
+    if let Some(r) = &roster {
+        near.push(r);
+    }
+    near.push(proposal_path);
+    let store_dir = data_dir.as_ref().map(|d| DataDir::new(d));
+    let (charter, _) = match (&charter, &store_dir, &roster) {
+        (None, Some(dir), None) => (load_charter(&dir.charter_path())?, dir.charter_path()),
+        _ => find_charter(charter, &near)?,
+    };
+    if let Err(e) = proposal.verify(&charter) {
+        match e {
+            coalition_record::RecordError::BelowThreshold { valid, threshold } => bail!(
+                "{} holds {valid} of {threshold} valid committee signatures; the threshold is {threshold}: more committee members must `roster sign` it",
+                proposal_path.display()
+            ),
+            other => bail!("{}: {other}", proposal_path.display()),
+        }
+    }
+    if let Some(path) = &roster {
+        let history = roster_file::read(path)?;
+        let mut current = Roster::from_history(&charter, &history)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        if history.iter().any(|c| c.id() == proposal.id()) {
+            println!("{} already holds this change", path.display());
+        } else {
+            current
+                .apply(&charter, &proposal)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+            let comment = describe(&proposal.change.action, &current);
+            roster_file::append(path, &proposal, &comment)?;
+            println!(
+                "roster version {}: {comment} ({})",
+                proposal.change.seq,
+                signature_count(&charter, &proposal)
+            );
+            println!("written to     {}", path.display());
+        }
+    }
+    if let Some(dir) = &store_dir {
+        let Some(store) = dir.open_store_for_write()? else {
+            bail!(
+                "the node at {} is running and holds its store; stop it and run this again, or `coalition roster apply --roster FILE` later; running nodes also receive the change from any peer that has it",
+                dir.root.display()
+            );
+        };
+        match store.apply_roster_change(&proposal)? {
+            RosterOutcome::Applied { version } => {
+                println!("applied to     {} (roster version {version})", dir.root.display())
+            }
+            RosterOutcome::Duplicate => {
+                println!("{} already holds this change", dir.root.display())
+            }
+            RosterOutcome::Ahead { have, got } => bail!(
+                "the store is at roster version {have} and this change is version {got}: apply the roster file first (`coalition roster apply`)"
+            ),
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn describe(action: &RosterAction, roster: &Roster) -> String {
+    let name = |key: &PublicKey| {
+        roster
+            .cities
+            .get(key)
+            .map(|m| m.name.clone())
+            .unwrap_or_else(|| key.short())
+    };
+    match action {
+        RosterAction::Admit { name, country, .. } => format!("admit {name} ({country})"),
+        RosterAction::Suspend {
+            city,
+            last_seq,
+            reason,
+        } => format!("suspend {} after seq {last_seq}: {reason}", name(city)),
+        RosterAction::Readmit { city } => format!("readmit {}", name(city)),
+        RosterAction::RotateKey { old, new, last_seq } => {
+            format!("rotate {} to {} after seq {last_seq}", name(old), new.short())
+        }
+        RosterAction::Revoke {
+            city,
+            cutoff_seq,
+            reason,
+        } => format!("revoke {} after seq {cutoff_seq}: {reason}", name(city)),
+    }
 }
 
 fn status_text(status: &CityStatus) -> String {

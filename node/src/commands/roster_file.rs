@@ -62,3 +62,64 @@ pub fn append(path: &Path, change: &SignedRosterChange, comment: &str) -> Result
     file.sync_all()?;
     Ok(())
 }
+
+/// Reads a proposal file: `#` comment lines and one hex-encoded signed change (possibly with no
+/// signatures yet).
+pub fn read_proposal(path: &Path) -> Result<SignedRosterChange> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read proposal {}", path.display()))?;
+    let mut found = None;
+    for (n, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        if found.is_some() {
+            bail!(
+                "{} line {}: a proposal holds exactly one change",
+                path.display(),
+                n + 1
+            );
+        }
+        let bytes = hex::decode(line)
+            .map_err(|e| anyhow::anyhow!("{} line {}: not hex ({e})", path.display(), n + 1))?;
+        let change = SignedRosterChange::decode(&bytes)
+            .map_err(|e| anyhow::anyhow!("{} line {}: {e}", path.display(), n + 1))?;
+        found = Some(change);
+    }
+    found.with_context(|| format!("{} holds no roster change", path.display()))
+}
+
+/// Writes a proposal file atomically (temp file, then rename). With `create_new`, refuses to
+/// replace an existing file.
+pub fn write_proposal(
+    path: &Path,
+    change: &SignedRosterChange,
+    comment: &str,
+    create_new: bool,
+) -> Result<()> {
+    if create_new && path.exists() {
+        bail!(
+            "{} already exists; choose another --out",
+            path.display()
+        );
+    }
+    let mut text = String::from(
+        "# Coalition roster change proposal: sign with `coalition roster sign`, then `coalition roster publish`.\n",
+    );
+    for line in comment.lines() {
+        text.push_str(&format!("# {line}\n"));
+    }
+    text.push_str(&hex::encode(change.to_bytes()));
+    text.push('\n');
+    let tmp = path.with_extension("tmp-write");
+    {
+        let mut file = std::fs::File::create(&tmp)
+            .with_context(|| format!("cannot write {}", tmp.display()))?;
+        file.write_all(text.as_bytes())?;
+        file.sync_all()?;
+    }
+    std::fs::rename(&tmp, path)
+        .with_context(|| format!("cannot write proposal {}", path.display()))?;
+    Ok(())
+}
