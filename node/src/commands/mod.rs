@@ -1,5 +1,6 @@
 //! One module per group of commands; `run` dispatches.
 
+pub mod audit;
 mod charter;
 pub mod demo;
 mod handoff;
@@ -31,6 +32,9 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Backup(a) => verify::backup(a),
         Command::Run(a) => run_node::run(a),
         Command::Demo(a) => demo::run(a),
+        Command::Audit(a) => audit::audit(a),
+        Command::Export(a) => audit::export(a),
+        Command::VerifyBundle(a) => audit::verify_bundle(a),
     }
 }
 

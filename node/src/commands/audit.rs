@@ -1,0 +1,217 @@
+//! Steering Committee commands: `coalition audit`, `coalition export` and
+//! `coalition verify-bundle`.
+
+use super::{now_ms, print_json};
+use crate::cli::{DataDirArg, JsonArg};
+use crate::datadir::{read_secret_key, DataDir};
+use crate::output::date_to_ms;
+use anyhow::{bail, Context, Result};
+use clap::{Args, ValueEnum};
+use coalition_audit::{render_html, render_markdown, sign_report};
+use coalition_record::{schema, PublicKey};
+use serde_json::json;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuditFormat {
+    Md,
+    Html,
+    Json,
+}
+
+#[derive(Args, Debug)]
+pub struct AuditArgs {
+    /// Reporting period to check compliance for: YYYY, YYYY-H1 or YYYY-H2 (default: the latest
+    /// year any report names).
+    #[arg(long)]
+    pub period: Option<String>,
+    #[arg(long, value_enum, default_value = "md")]
+    pub format: AuditFormat,
+    /// Write the report to this file instead of standard output.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Sign the report with this committee secret key file.
+    #[arg(long)]
+    pub sign_with: Option<PathBuf>,
+    /// A peer-announced frontier, CITY=SEQ (city name or key); reported as a gap when this node
+    /// holds less. May be repeated.
+    #[arg(long = "peer-frontier", value_name = "CITY=SEQ")]
+    pub peer_frontiers: Vec<String>,
+    #[command(flatten)]
+    pub data_dir: DataDirArg,
+}
+
+#[derive(Args, Debug)]
+pub struct ExportArgs {
+    /// The bundle file to write.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Only this city's log (name or public key); the roster is always complete.
+    #[arg(long)]
+    pub city: Option<String>,
+    /// Only entries from this date on (YYYY-MM-DD, by entry timestamp).
+    #[arg(long)]
+    pub since: Option<String>,
+    #[command(flatten)]
+    pub data_dir: DataDirArg,
+    #[command(flatten)]
+    pub json: JsonArg,
+}
+
+#[derive(Args, Debug)]
+pub struct VerifyBundleArgs {
+    /// The bundle file written by `coalition export`.
+    pub file: PathBuf,
+    #[command(flatten)]
+    pub json: JsonArg,
+}
+
+fn find_city(roster: &coalition_record::Roster, text: &str) -> Result<PublicKey> {
+    roster
+        .find_by_name(text)
+        .map(|m| m.key)
+        .with_context(|| format!("no city {text:?} on the roster (give its name or public key)"))
+}
+
+pub fn audit(args: AuditArgs) -> Result<ExitCode> {
+    if let Some(p) = &args.period {
+        schema::report_period("--period", p)
+            .map_err(|_| anyhow::anyhow!("--period {p:?} is not YYYY, YYYY-H1 or YYYY-H2"))?;
+    }
+    let dir = DataDir::new(&args.data_dir.data_dir);
+    let store = dir.open_store_read_only()?;
+    let roster = store.roster();
+    let mut peers = Vec::new();
+    for item in &args.peer_frontiers {
+        let (city, seq) = item
+            .rsplit_once('=')
+            .with_context(|| format!("--peer-frontier {item:?} is not CITY=SEQ"))?;
+        let seq: u64 = seq
+            .parse()
+            .with_context(|| format!("--peer-frontier {item:?}: {seq:?} is not a seq number"))?;
+        peers.push((find_city(&roster, city)?, seq));
+    }
+    let key = match &args.sign_with {
+        Some(path) => {
+            let key = read_secret_key(path)?;
+            if !store.charter().is_committee(&key.public()) {
+                bail!(
+                    "{} is not a committee key of this coalition (public key {})",
+                    path.display(),
+                    key.public()
+                );
+            }
+            Some(key)
+        }
+        None => None,
+    };
+    let mut report = coalition_audit::audit(&store, args.period.as_deref(), &peers)?;
+    report.generated_ms = Some(now_ms());
+    let signed = match &key {
+        Some(k) => Some(sign_report(&report, k)?),
+        None => None,
+    };
+    let text = match args.format {
+        AuditFormat::Json => {
+            let value = match &signed {
+                Some(s) => serde_json::to_value(s)?,
+                None => serde_json::to_value(&report)?,
+            };
+            serde_json::to_string_pretty(&value)? + "\n"
+        }
+        AuditFormat::Md => render_markdown(&report, signed.as_ref()),
+        AuditFormat::Html => render_html(&report, signed.as_ref()),
+    };
+    match &args.out {
+        Some(path) => {
+            std::fs::write(path, &text)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            let s = &report.summary;
+            println!(
+                "audit of {} cities written to {} (period {}, compliance {}, {} with problems{})",
+                s.cities,
+                path.display(),
+                report.period.as_deref().unwrap_or("none"),
+                s.compliance_rate
+                    .map_or("n/a".into(), |r| format!("{:.0} %", r * 100.0)),
+                s.cities_with_problems.len(),
+                if signed.is_some() { ", signed" } else { "" }
+            );
+        }
+        None => print!("{text}"),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn export(args: ExportArgs) -> Result<ExitCode> {
+    let dir = DataDir::new(&args.data_dir.data_dir);
+    let store = dir.open_store_read_only()?;
+    let city = match &args.city {
+        Some(c) => Some(find_city(&store.roster(), c)?),
+        None => None,
+    };
+    let since_ms = match &args.since {
+        Some(d) => {
+            Some(date_to_ms(d).with_context(|| format!("--since {d:?} is not a date YYYY-MM-DD"))?)
+        }
+        None => None,
+    };
+    let bundle = coalition_audit::export(&store, city, since_ms)?;
+    let bytes = bundle.to_bytes();
+    std::fs::write(&args.out, &bytes)
+        .with_context(|| format!("cannot write {}", args.out.display()))?;
+    if args.json.json {
+        print_json(&json!({
+            "out": args.out.display().to_string(),
+            "bytes": bytes.len(),
+            "roster_changes": bundle.roster.len(),
+            "entries": bundle.entries.len(),
+            "fork_proofs": bundle.forks.len(),
+        }));
+    } else {
+        println!(
+            "bundle written to {}: {} roster changes, {} entries, {} fork proofs, {} bytes",
+            args.out.display(),
+            bundle.roster.len(),
+            bundle.entries.len(),
+            bundle.forks.len(),
+            bytes.len()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn verify_bundle(args: VerifyBundleArgs) -> Result<ExitCode> {
+    let bytes = std::fs::read(&args.file)
+        .with_context(|| format!("cannot read {}", args.file.display()))?;
+    let verdict = coalition_audit::verify_bundle(&bytes);
+    if args.json.json {
+        print_json(&serde_json::to_value(&verdict)?);
+    } else {
+        for f in &verdict.failures {
+            println!("FAIL  {f}");
+        }
+        if verdict.ok {
+            println!(
+                "ok: bundle of {} ({}) verified: {} roster changes, {} entries from {} cities, {} fork proofs",
+                verdict.coalition.as_deref().unwrap_or("?"),
+                verdict.network_id.map(|n| n.short()).unwrap_or_default(),
+                verdict.roster_changes,
+                verdict.entries,
+                verdict.cities.len(),
+                verdict.fork_proofs
+            );
+        } else {
+            println!(
+                "{} failure(s): the bundle does not verify",
+                verdict.failures.len()
+            );
+        }
+    }
+    Ok(if verdict.ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
