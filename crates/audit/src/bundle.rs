@@ -358,29 +358,25 @@ pub fn verify_bundle(bytes: &[u8]) -> BundleVerdict {
                     seq - 1
                 ),
             )),
-            Some(prev) => {
-                if shape_ok && entry.header.prev != Some(prev.id) && !prev.damaged {
-                    verdict.failures.push(located(
-                        "entry",
-                        "prev_mismatch",
-                        format!(
-                            "prev does not name the bundle's entry at seq {} ({})",
-                            prev.seq,
-                            prev.id.short()
-                        ),
-                    ));
-                }
+            Some(prev) if shape_ok && entry.header.prev != Some(prev.id) && !prev.damaged => {
+                verdict.failures.push(located(
+                    "entry",
+                    "prev_mismatch",
+                    format!(
+                        "prev does not name the bundle's entry at seq {} ({})",
+                        prev.seq,
+                        prev.id.short()
+                    ),
+                ))
             }
+            Some(_) => {}
         }
-        match &wire.payload {
-            Some(blob) => {
-                if let Err(e) = blob.check_against(&entry.header) {
-                    verdict
-                        .failures
-                        .push(located("payload", e.rule(), e.to_string()));
-                }
+        if let Some(blob) = &wire.payload {
+            if let Err(e) = blob.check_against(&entry.header) {
+                verdict
+                    .failures
+                    .push(located("payload", e.rule(), e.to_string()));
             }
-            None => {}
         }
         let damaged = verdict.failures.len() > before;
         if last.get(&author).is_none_or(|p| seq > p.seq) {

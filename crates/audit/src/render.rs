@@ -313,9 +313,9 @@ section.city{{break-inside:avoid;border-top:1px solid #ccc;margin-top:1rem}}\
         h.push_str("</ul></section>\n");
     }
     if let Some(signed) = signed {
-        let _ = write!(
+        let _ = writeln!(
             h,
-            "<h2>Signature</h2><ul><li>signer: <code>{}</code></li><li>domain: <code>{}</code></li><li>signature: <code>{}</code></li></ul>\n",
+            "<h2>Signature</h2><ul><li>signer: <code>{}</code></li><li>domain: <code>{}</code></li><li>signature: <code>{}</code></li></ul>",
             signed.signature.signer,
             esc(&signed.signature.domain),
             signed.signature.signature
