@@ -272,6 +272,14 @@ pub fn document() -> Value {
                     "responses": {"200": html_response("The page.")}
                 }
             },
+            "/audit": {
+                "get": {
+                    "tags": ["web"],
+                    "summary": "Steering Committee audit of this node's copy: integrity, forks, gaps, retractions, reporting per commitment (standalone HTML)",
+                    "parameters": [query("period", "Reporting period: YYYY, YYYY-H1 or YYYY-H2 (default: the latest any report names).", json!({"type": "string"}))],
+                    "responses": {"200": html_response("The audit report."), "400": {"description": "A bad period or an unknown parameter."}}
+                }
+            },
             "/city/{city}": {
                 "get": {
                     "tags": ["web"],

@@ -316,6 +316,14 @@ async fn scenario(c: &Client, s: &Server) {
     let practices = text_of(c, "#practices-h").await;
     assert_eq!(practices, "Practices (2)");
     shot(c, "07-city", w).await;
+
+    // The Steering Committee's audit of the same data, as standalone HTML.
+    c.goto(&s.url("/audit")).await.expect("audit page loads");
+    assert!(
+        text_of(c, "h1").await.contains("Audit"),
+        "the audit page has its heading"
+    );
+    shot(c, "07b-audit", w).await;
     c.goto(&s.url("/?q=ambassadors")).await.expect("search");
     assert!(text_of(c, "li.hit h3 a").await.starts_with("Neighbourhood"));
 

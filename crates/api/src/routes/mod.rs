@@ -76,6 +76,7 @@ fn table() -> Table {
     .get("/practice/{id}", web::practice_page)
     .get("/cities", web::cities_page)
     .get("/city/{city}", web::city_page)
+    .get("/audit", web::audit_page)
     .get("/publish", web::publish_page)
     .post("/publish", web::publish_submit)
     .get("/assets/app.css", web::stylesheet)

@@ -649,3 +649,56 @@ mod tests {
         assert_eq!(fields, ["title", "summary", "commitments", "period_start"]);
     }
 }
+
+/// The Steering Committee's audit of this node's copy of the coalition: the same standalone HTML
+/// as `coalition audit --format html` (integrity, forks, gaps, retractions, reporting per
+/// commitment). `?period=2025` or `2025-H1` picks the reporting period.
+pub async fn audit_page(State(s): State<AppState>, RawQuery(raw): RawQuery) -> Response {
+    let mut period = None;
+    for pair in raw
+        .as_deref()
+        .unwrap_or_default()
+        .split('&')
+        .filter(|p| !p.is_empty())
+    {
+        match pair.split_once('=') {
+            Some(("period", value)) if !value.is_empty() => period = Some(value.to_string()),
+            _ => {
+                return (
+                    StatusCode::BAD_REQUEST,
+                    format!("unknown parameter in '{pair}': the audit page takes only period=YYYY, YYYY-H1 or YYYY-H2"),
+                )
+                    .into_response()
+            }
+        }
+    }
+    if let Some(p) = &period {
+        if let Err(e) = schema::report_period("period", p) {
+            return (StatusCode::BAD_REQUEST, e.to_string()).into_response();
+        }
+    }
+    let store = s.api.store.clone();
+    let rendered = tokio::task::spawn_blocking(move || {
+        coalition_audit::audit(&store, period.as_deref(), &[])
+            .map(|report| coalition_audit::render_html(&report, None))
+    })
+    .await;
+    match rendered {
+        Ok(Ok(page)) => (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+            page,
+        )
+            .into_response(),
+        Ok(Err(e)) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("the audit failed: {e}"),
+        )
+            .into_response(),
+        Err(e) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("the audit failed: {e}"),
+        )
+            .into_response(),
+    }
+}
