@@ -612,26 +612,36 @@ impl EventLoop {
         source: &PeerId,
         acceptance: MessageAcceptance,
     ) {
+        let reject = acceptance == MessageAcceptance::Reject;
         match acceptance {
             MessageAcceptance::Accept => self.stats.gossip_accepted += 1,
-            MessageAcceptance::Reject => {
-                self.stats.gossip_rejected += 1;
-                self.penalise(*source);
-            }
+            MessageAcceptance::Reject => self.stats.gossip_rejected += 1,
             MessageAcceptance::Ignore => self.stats.gossip_ignored += 1,
         }
         self.swarm
             .behaviour_mut()
             .gossipsub
             .report_message_validation_result(id, source, acceptance);
+        if reject {
+            // After the report, so the score already counts this message.
+            self.penalise(*source);
+        }
     }
 
-    /// Scoring graylists but never disconnects: after too many invalid messages, disconnect and
-    /// block the peer for a while.
+    /// Scoring graylists but never disconnects: after too many invalid messages, or once the
+    /// score reaches the graylist (from then on gossipsub drops the peer's messages before we
+    /// see them, so the count alone would never be reached), disconnect and block the peer for
+    /// a while.
     fn penalise(&mut self, peer: PeerId) {
         let count = self.invalid_counts.entry(peer).or_insert(0);
         *count += 1;
-        if *count >= self.config.max_invalid_messages {
+        let graylisted = self
+            .swarm
+            .behaviour()
+            .gossipsub
+            .peer_score(&peer)
+            .is_some_and(|score| score < gossip::GRAYLIST_THRESHOLD);
+        if *count >= self.config.max_invalid_messages || graylisted {
             tracing::warn!(%peer, invalid = *count, "blocking a peer that sent invalid messages");
             self.invalid_counts.remove(&peer);
             self.bans

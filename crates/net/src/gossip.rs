@@ -86,6 +86,10 @@ pub struct GossipSettings {
     pub allow_loopback: bool,
 }
 
+/// Below this score gossipsub ignores everything a peer sends (and so the node never sees its
+/// later invalid messages): the event loop disconnects such a peer.
+pub const GRAYLIST_THRESHOLD: f64 = -80.0;
+
 /// Score parameters tuned so that a single invalid message visibly costs: time in mesh and first
 /// deliveries add at most about +11, one invalid message costs -20 (below the gossip threshold),
 /// two reach the graylist. Mesh-delivery penalties are off: a quiet coalition publishes rarely,
@@ -128,7 +132,7 @@ pub fn score_params(settings: &GossipSettings) -> (PeerScoreParams, PeerScoreThr
     let thresholds = PeerScoreThresholds {
         gossip_threshold: -10.0,
         publish_threshold: -50.0,
-        graylist_threshold: -80.0,
+        graylist_threshold: GRAYLIST_THRESHOLD,
         accept_px_threshold: 10.0,
         opportunistic_graft_threshold: 1.0,
     };
