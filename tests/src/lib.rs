@@ -26,17 +26,30 @@ pub const CREATED_MS: i64 = 1_700_000_000_000;
 pub struct Coalition {
     pub charter: Charter,
     pub committee: SecretKey,
+    /// Every committee key (the first is `committee`).
+    pub committee_keys: Vec<SecretKey>,
     pub cities: Vec<SecretKey>,
     pub roster: Vec<SignedRosterChange>,
 }
 
 impl Coalition {
     pub fn new(n: usize) -> Result<Self> {
-        let committee = SecretKey::from_seed([200; 32]);
+        Self::with_committee(n, 1, 1)
+    }
+
+    /// `n` admitted cities; `members` committee keys of which `threshold` sign each change.
+    pub fn with_committee(n: usize, members: usize, threshold: u8) -> Result<Self> {
+        let committee_keys: Vec<SecretKey> = (0..members)
+            .map(|i| SecretKey::from_seed([200u8.wrapping_add(i as u8); 32]))
+            .collect();
+        let committee = committee_keys
+            .first()
+            .cloned()
+            .ok_or_else(|| anyhow!("a committee needs a key"))?;
         let charter = Charter::new(
             "Network Test Coalition",
-            vec![committee.public()],
-            1,
+            committee_keys.iter().map(|k| k.public()).collect(),
+            threshold,
             CREATED_MS,
         )?;
         let network_id = charter.network_id();
@@ -62,16 +75,49 @@ impl Coalition {
                     country: "FR".into(),
                 },
             });
-            signed.sign_with(&committee);
+            for key in committee_keys.iter().take(usize::from(threshold)) {
+                signed.sign_with(key);
+            }
             prev = Some(signed.id());
             roster.push(signed);
         }
         Ok(Coalition {
             charter,
             committee,
+            committee_keys,
             cities,
             roster,
         })
+    }
+
+    /// The change after the current roster file (`self.roster`), signed by the committee keys at
+    /// `signers` (indexes; repeats allowed: they add the same key's signature again).
+    pub fn next_change(&self, action: RosterAction, signers: &[usize]) -> SignedRosterChange {
+        let mut signed = SignedRosterChange::unsigned(RosterChange {
+            version: FORMAT_VERSION,
+            network_id: self.network_id(),
+            seq: self.roster.len() as u64 + 1,
+            prev: self.roster.last().map(|c| c.id()),
+            timestamp_ms: CREATED_MS,
+            action,
+        });
+        let message = signed.change.signing_message();
+        for &i in signers {
+            if let Some(key) = self.committee_keys.get(i) {
+                signed
+                    .signatures
+                    .push(coalition_record::roster::CommitteeSignature {
+                        signer: key.public(),
+                        signature: key.sign(&message),
+                    });
+            }
+        }
+        signed
+    }
+
+    /// Appends a change to the roster every store created from now on applies.
+    pub fn push_change(&mut self, change: SignedRosterChange) {
+        self.roster.push(change);
     }
 
     pub fn network_id(&self) -> NetworkId {
@@ -481,3 +527,47 @@ pub async fn wait_for_counters(nodes: &[&Node], count: u64, timeout: Duration) -
     .await?;
     Ok(())
 }
+
+/// Runs a test body under a hard timeout.
+pub async fn bounded<F: Future<Output = Result<()>>>(
+    what: &str,
+    limit: Duration,
+    body: F,
+) -> Result<()> {
+    match tokio::time::timeout(limit, body).await {
+        Ok(result) => result,
+        Err(_) => Err(anyhow!("{what}: the whole test took longer than {limit:?}")),
+    }
+}
+
+/// `n` fresh temporary directories.
+pub fn temp_dirs(n: usize) -> Result<Vec<tempfile::TempDir>> {
+    (0..n).map(|_| Ok(tempfile::tempdir()?)).collect()
+}
+
+/// Starts one node per directory, node i with store `dirs[i]` and `config(i)`.
+pub async fn start_nodes(
+    coalition: &Coalition,
+    dirs: &[tempfile::TempDir],
+    config: impl Fn(usize) -> Result<NetConfig>,
+) -> Result<Vec<Node>> {
+    let mut nodes = Vec::new();
+    for (i, dir) in dirs.iter().enumerate() {
+        let store = coalition.create_store(dir.path())?;
+        nodes.push(Node::start(&format!("n{i}"), dir.path(), store, config(i)?).await?);
+    }
+    Ok(nodes)
+}
+
+/// Stores `wire` in `node`'s store (as if its city had appended it) and gossips it.
+pub async fn inject(node: &Node, wire: WireEntry) -> Result<EntryId> {
+    let id = coalition_record::Hash32::of(&wire.entry);
+    let outcome = node.store.ingest(vec![wire.clone()])?;
+    if !outcome.iter().all(|o| o.is_stored()) {
+        bail!("{} did not store the entry: {outcome:?}", node.name);
+    }
+    node.handle.publish(wire).await?;
+    Ok(id)
+}
+
+pub mod fuzzing;

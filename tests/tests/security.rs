@@ -1,0 +1,446 @@
+//! Adversarial multi-node tests: real swarms on loopback, a raw gossipsub peer playing the rogue.
+//! Each test checks that nothing invalid is stored or forwarded and that honest entries still
+//! arrive. Run with `--nocapture` to see what they print.
+
+use anyhow::{anyhow, bail, ensure, Result};
+use coalition_net::GossipMessage;
+use coalition_record::{
+    Hash32, RecordError, RosterAction, SecretKey, SignedEntry, VerifiedEntry, WireEntry,
+};
+use coalition_store::StoreError;
+use coalition_tests::*;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+fn id_of(wire: &WireEntry) -> Hash32 {
+    Hash32::of(&wire.entry)
+}
+
+fn say(line: impl AsRef<str>) {
+    println!("[security] {}", line.as_ref());
+}
+
+/// A validly signed entry of `key` (any key, member or not).
+fn entry_by(coalition: &Coalition, key: &SecretKey, seq: u64, prev: Option<Hash32>, n: usize) -> WireEntry {
+    let (entry, blob) =
+        SignedEntry::create(key, coalition.network_id(), seq, prev, CREATED_MS, &practice(0, n));
+    WireEntry::new(&entry, Some(blob))
+}
+
+async fn gossip_counts(node: &Node) -> Result<String> {
+    let s = node.status().await?;
+    Ok(format!(
+        "{}: received {} accepted {} rejected {} ignored {} held {} banned {}",
+        node.name,
+        s.gossip_received,
+        s.gossip_accepted,
+        s.gossip_rejected,
+        s.gossip_ignored,
+        s.held_entries,
+        s.banned_peers
+    ))
+}
+
+/// Waits until `node` has judged at least `count` gossip messages (accepted, rejected or ignored).
+async fn wait_judged(node: &Node, count: u64, timeout: Duration) -> Result<Duration> {
+    wait_until(&format!("{} to judge {count} messages", node.name), timeout, || async {
+        let s = node.status().await?;
+        let judged = s.gossip_accepted + s.gossip_rejected + s.gossip_ignored;
+        Ok((judged >= count, gossip_counts(node).await?))
+    })
+    .await
+}
+
+async fn two_nodes_and_a_rogue(coalition: &Coalition, dirs: &[tempfile::TempDir]) -> Result<(Vec<Node>, RawPeer)> {
+    // No periodic sync: what C gets, it gets by gossip through B.
+    let nodes = start_nodes(coalition, dirs, |_| test_config(Duration::from_secs(60))).await?;
+    connect(&nodes[0], &nodes[1]).await?;
+    let mut rogue = RawPeer::spawn(coalition.network_id())?;
+    rogue.connect(&nodes[0].addr).await?;
+    wait_for_mesh(&[&nodes[0]], 2, Duration::from_secs(10)).await?;
+    wait_for_mesh(&[&nodes[1]], 1, Duration::from_secs(10)).await?;
+    Ok((nodes, rogue))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn non_member_forged_author_and_flipped_bit_are_neither_stored_nor_forwarded() -> Result<()> {
+    bounded("invalid entries", Duration::from_secs(60), async {
+        let coalition = Coalition::new(2)?;
+        let dirs = temp_dirs(2)?;
+        let (nodes, rogue) = two_nodes_and_a_rogue(&coalition, &dirs).await?;
+        let (b, c) = (&nodes[0], &nodes[1]);
+
+        // 1. A well-signed entry by a key that is not on the roster.
+        let stranger = SecretKey::from_seed([66; 32]);
+        let non_member = entry_by(&coalition, &stranger, 1, None, 1);
+        // 2. City 1 signs an entry, then puts city 2's key in the author field: the signature
+        //    no longer verifies under the claimed author.
+        let mut forged = coalition.sign_entry(0, 1, None, &practice(0, 7))?;
+        let own = coalition.cities[0].public().0;
+        let at = forged
+            .entry
+            .windows(32)
+            .position(|w| w == own)
+            .ok_or_else(|| anyhow!("author not found in the entry bytes"))?;
+        forged.entry[at..at + 32].copy_from_slice(&coalition.cities[1].public().0);
+        let decoded = SignedEntry::decode(&forged.entry)?;
+        ensure!(decoded.header.author == coalition.cities[1].public(), "the forgery names city 2");
+        // 3. City 1's own entry with one signature bit flipped.
+        let mut flipped = coalition.sign_entry(0, 1, None, &practice(0, 8))?;
+        if let Some(last) = flipped.entry.last_mut() {
+            *last ^= 0x01;
+        }
+        let bad = [("non-member", id_of(&non_member)), ("forged author", id_of(&forged)), ("flipped bit", id_of(&flipped))];
+        for wire in [non_member, forged, flipped] {
+            rogue.publish(GossipMessage::Entry(wire).to_bytes()).await?;
+        }
+        let judged = wait_judged(b, 3, Duration::from_secs(10)).await?;
+
+        // Honest traffic still flows: B publishes city 1's real entry 1.
+        let honest = b.publish_practice(&coalition.cities[0], &practice(0, 1)).await?;
+        let took = wait_for_entry(&[b, c], honest, Duration::from_secs(10)).await?;
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let sb = b.status().await?;
+        let sc = c.status().await?;
+        say(format!(
+            "B judged 3 rogue entries in {judged:?} ({}); honest entry reached C {took:?} later; C received {} gossip message(s)",
+            gossip_counts(b).await?,
+            sc.gossip_received
+        ));
+        for (name, id) in bad {
+            ensure!(!b.store.contains(&id)?, "B stored the {name} entry");
+            ensure!(!c.store.contains(&id)?, "C stored the {name} entry");
+        }
+        ensure!(sb.gossip_rejected == 2, "forged author and flipped bit are rejected (score penalty), got {}", sb.gossip_rejected);
+        ensure!(sb.gossip_ignored == 1, "the non-member entry is ignored (its admission may be on the way)");
+        ensure!(sc.gossip_received == 1, "only the honest entry reaches C, it saw {}", sc.gossip_received);
+        ensure!(c.store.entry_count() == 1 && b.store.entry_count() == 1, "one entry each");
+        rogue.stop();
+        for node in nodes {
+            node.stop().await?;
+        }
+        Ok(())
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replay_of_a_thousand_old_entries_is_ignored_without_signature_checks() -> Result<()> {
+    bounded("replay", Duration::from_secs(90), async {
+        const OLD: usize = 1000;
+        let coalition = Coalition::new(1)?;
+        let mut old = Vec::with_capacity(OLD);
+        let mut prev = None;
+        for n in 0..OLD {
+            let wire = coalition.sign_entry(0, n as u64 + 1, prev, &practice(0, n))?;
+            prev = Some(id_of(&wire));
+            old.push(wire);
+        }
+        // What verifying them would cost, measured here for comparison.
+        let started = Instant::now();
+        for wire in &old {
+            VerifiedEntry::verify(SignedEntry::decode(&wire.entry)?, wire.payload.clone())?;
+        }
+        let verify_cost = started.elapsed();
+
+        let dirs = temp_dirs(2)?;
+        let mut nodes = Vec::new();
+        for (i, dir) in dirs.iter().enumerate() {
+            let store = coalition.create_store(dir.path())?;
+            let outcomes = store.ingest(old.clone())?;
+            ensure!(outcomes.iter().all(|o| o.is_stored()), "the old entries are stored");
+            nodes.push(Node::start(&format!("n{i}"), dir.path(), store, test_config(Duration::from_secs(60))?).await?);
+        }
+        connect(&nodes[0], &nodes[1]).await?;
+        let mut rogue = RawPeer::spawn(coalition.network_id())?;
+        rogue.connect(&nodes[0].addr).await?;
+        wait_for_mesh(&[&nodes[0]], 2, Duration::from_secs(10)).await?;
+        let (b, c) = (&nodes[0], &nodes[1]);
+        let before_b = b.status().await?;
+
+        let started = Instant::now();
+        for (i, wire) in old.iter().enumerate() {
+            rogue.publish(GossipMessage::Entry(wire.clone()).to_bytes()).await?;
+            if i % 50 == 49 {
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+        }
+        let judged = wait_judged(b, OLD as u64, Duration::from_secs(30)).await?;
+        let took = started.elapsed();
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let sb = b.status().await?;
+        let sc = c.status().await?;
+        say(format!(
+            "{OLD} replayed entries judged by B {took:?} after the first was sent ({judged:?} waiting); verifying their signatures would cost {verify_cost:?} of CPU; {}; C received {}",
+            gossip_counts(b).await?,
+            sc.gossip_received
+        ));
+        ensure!(sb.gossip_accepted == before_b.gossip_accepted, "no replay accepted");
+        ensure!(sb.gossip_rejected == 0, "duplicates are not punished");
+        ensure!(sb.gossip_ignored >= OLD as u64, "every replay ignored");
+        ensure!(sb.entries_via_gossip == 0, "nothing new stored");
+        ensure!(b.store.entry_count() == OLD as u64 && c.store.entry_count() == OLD as u64, "stores unchanged");
+        ensure!(sc.gossip_received == 0, "no replay forwarded to C");
+        rogue.stop();
+        for node in nodes {
+            node.stop().await?;
+        }
+        Ok(())
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn roster_changes_short_of_the_threshold_are_applied_nowhere() -> Result<()> {
+    bounded("roster threshold", Duration::from_secs(60), async {
+        // 3 committee keys, threshold 2; 2 cities admitted with 2 signatures each.
+        let coalition = Coalition::with_committee(2, 3, 2)?;
+        let dirs = temp_dirs(2)?;
+        let (nodes, rogue) = two_nodes_and_a_rogue(&coalition, &dirs).await?;
+        let (b, c) = (&nodes[0], &nodes[1]);
+        let version = b.store.roster_version();
+        let stranger = SecretKey::from_seed([67; 32]).public();
+        let admit = RosterAction::Admit { city: stranger, name: "Rogue City".into(), country: "FR".into() };
+
+        let one = coalition.next_change(admit.clone(), &[0]);
+        let twice = coalition.next_change(admit.clone(), &[0, 0]);
+        ensure!(twice.signatures.len() == 2, "the same key's signature twice");
+        match b.store.apply_roster_change(&twice) {
+            Err(StoreError::Record(RecordError::BelowThreshold { valid: 1, threshold: 2 })) => {}
+            other => bail!("a doubled signature must count once: {other:?}"),
+        }
+        rogue.publish(GossipMessage::Roster(one).to_bytes()).await?;
+        rogue.publish(GossipMessage::Roster(twice).to_bytes()).await?;
+        let judged = wait_judged(b, 2, Duration::from_secs(10)).await?;
+
+        // The honest change with two keys goes through and reaches C.
+        let valid = coalition.next_change(admit, &[1, 2]);
+        b.store.apply_roster_change(&valid)?;
+        b.handle.publish_roster(valid).await?;
+        wait_until("C to apply the valid change", Duration::from_secs(10), || async {
+            Ok((c.store.roster_version() == version + 1, format!("C at {}", c.store.roster_version())))
+        })
+        .await?;
+        let sb = b.status().await?;
+        let sc = c.status().await?;
+        say(format!(
+            "k-1 and doubled-signature changes judged in {judged:?}: {}; C received {} message(s) (the valid change only); roster {version} -> {}",
+            gossip_counts(b).await?,
+            sc.gossip_received,
+            c.store.roster_version()
+        ));
+        ensure!(sb.gossip_rejected == 2, "both short changes are rejected");
+        ensure!(sc.gossip_received == 1, "C saw only the valid change");
+        rogue.stop();
+        for node in nodes {
+            node.stop().await?;
+        }
+        Ok(())
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn entries_after_suspension_or_revocation_cutoff_are_refused() -> Result<()> {
+    bounded("suspension", Duration::from_secs(60), async {
+        let mut coalition = Coalition::new(3)?;
+        let suspend = coalition.next_change(
+            RosterAction::Suspend { city: coalition.cities[1].public(), last_seq: 1, reason: "missed reports".into() },
+            &[0],
+        );
+        coalition.push_change(suspend);
+        let revoke = coalition.next_change(
+            RosterAction::Revoke { city: coalition.cities[2].public(), cutoff_seq: 1, reason: "key stolen".into() },
+            &[0],
+        );
+        coalition.push_change(revoke);
+        let dirs = temp_dirs(2)?;
+        let (nodes, rogue) = two_nodes_and_a_rogue(&coalition, &dirs).await?;
+        let (b, c) = (&nodes[0], &nodes[1]);
+
+        let mut allowed = Vec::new();
+        let mut refused = Vec::new();
+        for city in [1usize, 2] {
+            let first = coalition.sign_entry(city, 1, None, &practice(city, 1))?;
+            let second = coalition.sign_entry(city, 2, Some(id_of(&first)), &practice(city, 2))?;
+            allowed.push(id_of(&first));
+            refused.push(id_of(&second));
+            rogue.publish(GossipMessage::Entry(first).to_bytes()).await?;
+            wait_for_entry(&[b, c], *allowed.last().ok_or_else(|| anyhow!("none"))?, Duration::from_secs(10)).await?;
+            rogue.publish(GossipMessage::Entry(second).to_bytes()).await?;
+        }
+        wait_judged(b, 4, Duration::from_secs(10)).await?;
+        let honest = b.publish_practice(&coalition.cities[0], &practice(0, 1)).await?;
+        wait_for_entry(&[b, c], honest, Duration::from_secs(10)).await?;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let sc = c.status().await?;
+        say(format!(
+            "suspended (last_seq 1) and revoked (cutoff 1) cities: seq 1 stored everywhere, seq 2 refused; {}; C received {}",
+            gossip_counts(b).await?,
+            sc.gossip_received
+        ));
+        for id in &refused {
+            ensure!(!b.store.contains(id)? && !c.store.contains(id)?, "an entry after the cutoff was stored");
+        }
+        ensure!(sc.gossip_received == 3, "C saw the two seq-1 entries and the honest one, got {}", sc.gossip_received);
+        ensure!(c.store.entry_count() == 3, "C holds 3 entries");
+        rogue.stop();
+        for node in nodes {
+            node.stop().await?;
+        }
+        Ok(())
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn equivocation_across_a_partition_gives_every_node_the_fork_proof() -> Result<()> {
+    bounded("equivocation", Duration::from_secs(90), async {
+        let coalition = Coalition::new(2)?;
+        let dirs = temp_dirs(4)?;
+        let nodes = start_nodes(&coalition, &dirs, |_| test_config(Duration::from_secs(1))).await?;
+        connect(&nodes[0], &nodes[1]).await?;
+        connect(&nodes[2], &nodes[3]).await?;
+        wait_for_mesh(&nodes.iter().collect::<Vec<_>>(), 1, Duration::from_secs(10)).await?;
+        // City 1 signs two different entries at seq 1, one for each half.
+        let left = coalition.sign_entry(0, 1, None, &practice(0, 1))?;
+        let right = coalition.sign_entry(0, 1, None, &practice(0, 2))?;
+        let (l, r) = (inject(&nodes[0], left).await?, inject(&nodes[2], right).await?);
+        wait_for_entry(&[&nodes[0], &nodes[1]], l, Duration::from_secs(10)).await?;
+        wait_for_entry(&[&nodes[2], &nodes[3]], r, Duration::from_secs(10)).await?;
+        for node in &nodes {
+            ensure!(node.store.forks()?.is_empty(), "no fork known before the halves meet");
+        }
+        say("two halves of 2 nodes each hold a different city-1 entry at seq 1");
+
+        let healed = Instant::now();
+        connect(&nodes[1], &nodes[2]).await?;
+        let took = wait_until("every node to hold the fork proof", Duration::from_secs(30), || async {
+            let mut lacking = Vec::new();
+            for node in &nodes {
+                if node.store.forks()?.is_empty() {
+                    lacking.push(node.name.clone());
+                }
+            }
+            Ok((lacking.is_empty(), format!("no proof on {lacking:?}")))
+        })
+        .await?;
+        for node in &nodes {
+            let forks = node.store.forks()?;
+            let (author, seq) = forks[0].verify()?;
+            ensure!(author == coalition.cities[0].public() && seq == 1, "the proof names city 1 at seq 1");
+        }
+        say(format!("after healing, all 4 nodes held a verified fork proof in {took:?} ({:?} since the dial)", healed.elapsed()));
+        for node in nodes {
+            node.stop().await?;
+        }
+        Ok(())
+    })
+    .await
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v.get(v.len() / 2).copied().unwrap_or_default()
+}
+
+/// Publishes `count` entries of city 2 at `node` one by one, each timed until all `nodes` hold it.
+async fn honest_latencies(coalition: &Coalition, publisher: &Node, nodes: &[&Node], first: usize, count: usize) -> Result<Vec<Duration>> {
+    let mut out = Vec::new();
+    for n in first..first + count {
+        let started = Instant::now();
+        let id = publisher.publish_practice(&coalition.cities[2], &practice(2, n)).await?;
+        wait_for_entry(nodes, id, Duration::from_secs(10)).await?;
+        out.push(started.elapsed());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    Ok(out)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn flood_of_invalid_messages_does_not_stop_honest_delivery() -> Result<()> {
+    bounded("flood", Duration::from_secs(90), async {
+        const FLOOD: Duration = Duration::from_secs(4);
+        const PER_SECOND: usize = 1000;
+        let coalition = Coalition::new(3)?;
+        let dirs = temp_dirs(3)?;
+        let nodes = start_nodes(&coalition, &dirs, |_| test_config(Duration::from_secs(2))).await?;
+        connect(&nodes[0], &nodes[1]).await?;
+        connect(&nodes[1], &nodes[2]).await?;
+        connect(&nodes[2], &nodes[0]).await?;
+        let all: Vec<&Node> = nodes.iter().collect();
+        wait_for_mesh(&all, 2, Duration::from_secs(10)).await?;
+        let mut rogue = RawPeer::spawn(coalition.network_id())?;
+        rogue.connect(&nodes[0].addr).await?;
+        rogue.connect(&nodes[1].addr).await?;
+        let rogue_id = rogue.peer_id;
+
+        let quiet = honest_latencies(&coalition, &nodes[2], &all, 0, 10).await?;
+
+        let rogue = Arc::new(rogue);
+        let flooder = rogue.clone();
+        let flood = tokio::spawn(async move {
+            let (mut sent, mut failed) = (0u64, 0u64);
+            let started = Instant::now();
+            let mut tick = tokio::time::interval(Duration::from_millis(10));
+            let mut counter = 0u64;
+            while started.elapsed() < FLOOD {
+                tick.tick().await;
+                for _ in 0..PER_SECOND / 100 {
+                    counter += 1;
+                    // Not a gossip message at all: refused at decode.
+                    let mut junk = vec![0xee, 0xff];
+                    junk.extend_from_slice(&counter.to_be_bytes());
+                    match flooder.publish(junk).await {
+                        Ok(()) => sent += 1,
+                        Err(_) => failed += 1,
+                    }
+                }
+            }
+            (sent, failed)
+        });
+        let flooded = honest_latencies(&coalition, &nodes[2], &all, 100, 10).await?;
+        let (sent, failed) = flood.await?;
+
+        say(format!("flood over: rogue published {sent}, {failed} refused locally"));
+        let mut states = Vec::new();
+        for node in &nodes[..2] {
+            let s = node.status().await?;
+            say(gossip_counts(node).await?);
+            ensure!(
+                s.banned_peers >= 1 || !s.connected_peers.contains(&rogue_id),
+                "{} still connected to the rogue and has not banned it",
+                node.name
+            );
+            ensure!(s.gossip_accepted >= 10 || s.entries_via_sync + s.entries_via_gossip >= 20, "{} got the honest entries", node.name);
+            states.push(format!("{} (connected to rogue: {})", gossip_counts(node).await?, s.connected_peers.contains(&rogue_id)));
+        }
+        ensure!(
+            nodes[2].status().await?.gossip_rejected == 0,
+            "no junk forwarded to the third node"
+        );
+        for node in &nodes {
+            ensure!(node.store.entry_count() == 20, "{} holds the 20 honest entries", node.name);
+        }
+        say(format!(
+            "flood of {}/s junk for {FLOOD:?}: rogue published {sent}, {failed} refused locally (no peer left); {}",
+            PER_SECOND,
+            states.join("; ")
+        ));
+        say(format!(
+            "honest delivery to all 3 nodes: median {:?} max {:?} without flood; median {:?} max {:?} during flood",
+            median(quiet.clone()),
+            quiet.iter().max().copied().unwrap_or_default(),
+            median(flooded.clone()),
+            flooded.iter().max().copied().unwrap_or_default()
+        ));
+        if let Ok(rogue) = Arc::try_unwrap(rogue) {
+            rogue.stop();
+        }
+        for node in nodes {
+            node.stop().await?;
+        }
+        Ok(())
+    })
+    .await
+}
