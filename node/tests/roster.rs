@@ -29,7 +29,10 @@ fn ok(args: &[&str]) -> String {
 fn fails(args: &[&str]) -> String {
     let out = run(args);
     let stderr = String::from_utf8_lossy(&out.stderr).trim().to_string();
-    assert!(!out.status.success(), "coalition {args:?} should have failed");
+    assert!(
+        !out.status.success(),
+        "coalition {args:?} should have failed"
+    );
     println!("$ coalition {} (refused)\n{stderr}", args.join(" "));
     stderr
 }
@@ -44,8 +47,16 @@ fn two_of_three_committee_signatures_admit_a_city() {
     let root = tmp.path();
     let dir = p(root, "c");
     ok(&[
-        "charter", "new", "--name", "Threshold Coalition", "--out", &dir, "--committee", "3",
-        "--threshold", "2",
+        "charter",
+        "new",
+        "--name",
+        "Threshold Coalition",
+        "--out",
+        &dir,
+        "--committee",
+        "3",
+        "--threshold",
+        "2",
     ]);
     let charter = p(root, "c/charter.toml");
     let roster = p(root, "c/roster.txt");
@@ -54,8 +65,18 @@ fn two_of_three_committee_signatures_admit_a_city() {
 
     // One key is not enough for this coalition.
     let single = fails(&[
-        "roster", "admit", "--charter", &charter, "--committee-key", &k1, "--city-key", &city,
-        "--city", "Lyon", "--country", "FR",
+        "roster",
+        "admit",
+        "--charter",
+        &charter,
+        "--committee-key",
+        &k1,
+        "--city-key",
+        &city,
+        "--city",
+        "Lyon",
+        "--country",
+        "FR",
     ]);
     assert!(
         single.contains("needs 2 signatures") && single.contains("propose/sign/publish"),
@@ -64,14 +85,36 @@ fn two_of_three_committee_signatures_admit_a_city() {
 
     let proposal = p(root, "admit-lyon.txt");
     let out = ok(&[
-        "roster", "propose", "admit", "--charter", &charter, "--out", &proposal, "--city-key",
-        &city, "--city", "Lyon", "--country", "FR",
+        "roster",
+        "propose",
+        "admit",
+        "--charter",
+        &charter,
+        "--out",
+        &proposal,
+        "--city-key",
+        &city,
+        "--city",
+        "Lyon",
+        "--country",
+        "FR",
     ]);
     assert!(out.contains("proposed roster version 1"), "{out}");
     // A proposal is never overwritten by mistake.
     fails(&[
-        "roster", "propose", "admit", "--charter", &charter, "--out", &proposal, "--city-key",
-        &city, "--city", "Lyon", "--country", "FR",
+        "roster",
+        "propose",
+        "admit",
+        "--charter",
+        &charter,
+        "--out",
+        &proposal,
+        "--city-key",
+        &city,
+        "--city",
+        "Lyon",
+        "--country",
+        "FR",
     ]);
     let unsigned = fails(&["roster", "publish", &proposal, "--roster", &roster]);
     assert!(unsigned.contains("0 of 2"), "{unsigned}");
@@ -86,7 +129,10 @@ fn two_of_three_committee_signatures_admit_a_city() {
 
     // The same key again still counts once.
     let out = ok(&["roster", "sign", &proposal, "--committee-key", &k1]);
-    assert!(out.contains("already signed") && out.contains("1 of 2"), "{out}");
+    assert!(
+        out.contains("already signed") && out.contains("1 of 2"),
+        "{out}"
+    );
     let refused = fails(&["roster", "publish", &proposal, "--roster", &roster]);
     assert!(refused.contains("1 of 2"), "{refused}");
 
@@ -94,9 +140,18 @@ fn two_of_three_committee_signatures_admit_a_city() {
     let stranger = p(root, "stranger.key");
     std::fs::write(&stranger, SecretKey::from_seed([5; 32]).to_file_text()).expect("write key");
     let not_committee = fails(&[
-        "roster", "sign", &proposal, "--committee-key", &stranger, "--charter", &charter,
+        "roster",
+        "sign",
+        &proposal,
+        "--committee-key",
+        &stranger,
+        "--charter",
+        &charter,
     ]);
-    assert!(not_committee.contains("not a committee key"), "{not_committee}");
+    assert!(
+        not_committee.contains("not a committee key"),
+        "{not_committee}"
+    );
 
     let out = ok(&["roster", "sign", &proposal, "--committee-key", &k2]);
     assert!(out.contains("2 of 2"), "{out}");
@@ -107,17 +162,40 @@ fn two_of_three_committee_signatures_admit_a_city() {
     assert!(out.contains("already holds"), "{out}");
 
     let shown = ok(&["roster", "show", "--charter", &charter, "--roster", &roster]);
-    assert!(shown.contains("roster version 1 — 1 member cities"), "{shown}");
-    assert!(shown.contains("Lyon") && shown.contains("active"), "{shown}");
+    assert!(
+        shown.contains("roster version 1 — 1 member cities"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("Lyon") && shown.contains("active"),
+        "{shown}"
+    );
 
     // The next change builds on version 1: suspend, signed by keys 2 and 3.
     let suspend = p(root, "suspend-lyon.txt");
     ok(&[
-        "roster", "propose", "suspend", "--charter", &charter, "--out", &suspend, "--city",
-        "Lyon", "--last-seq", "4", "--reason", "missed two reporting periods",
+        "roster",
+        "propose",
+        "suspend",
+        "--charter",
+        &charter,
+        "--out",
+        &suspend,
+        "--city",
+        "Lyon",
+        "--last-seq",
+        "4",
+        "--reason",
+        "missed two reporting periods",
     ]);
     ok(&["roster", "sign", &suspend, "--committee-key", &k2]);
-    ok(&["roster", "sign", &suspend, "--committee-key", &p(root, "c/committee-3.key")]);
+    ok(&[
+        "roster",
+        "sign",
+        &suspend,
+        "--committee-key",
+        &p(root, "c/committee-3.key"),
+    ]);
     ok(&["roster", "publish", &suspend, "--roster", &roster]);
     let shown = ok(&["roster", "show", "--charter", &charter, "--roster", &roster]);
     assert!(shown.contains("suspended after seq 4"), "{shown}");

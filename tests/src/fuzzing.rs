@@ -26,7 +26,11 @@ pub fn fuzz_entry(data: &[u8]) {
 /// Payload decoder: `Payload::decode`, then schema validation.
 pub fn fuzz_payload(data: &[u8]) {
     if let Ok(payload) = Payload::decode(data) {
-        assert_eq!(payload.to_bytes(), data, "payload decoding is not canonical");
+        assert_eq!(
+            payload.to_bytes(),
+            data,
+            "payload decoding is not canonical"
+        );
         let _ = payload.validate();
         let _ = payload.kind();
         let _ = payload.languages();

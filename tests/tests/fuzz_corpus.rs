@@ -38,7 +38,11 @@ fn every_corpus_file_passes_through_its_target() -> Result<()> {
             count += 1;
         }
         println!("[fuzz corpus] {name}: {count} inputs ran clean");
-        ensure!(count >= 3, "{} holds {count} inputs; seed it", dir.display());
+        ensure!(
+            count >= 3,
+            "{} holds {count} inputs; seed it",
+            dir.display()
+        );
     }
     Ok(())
 }
@@ -56,7 +60,11 @@ fn seeds() -> Result<Vec<(&'static str, String, Vec<u8>)>> {
         ("entry", "wire-1".into(), first.to_bytes()),
         ("payload", "practice".into(), practice(1, 3).to_bytes()),
         ("payload", "practice-2".into(), practice(0, 4).to_bytes()),
-        ("gossip", "entry".into(), GossipMessage::Entry(first.clone()).to_bytes()),
+        (
+            "gossip",
+            "entry".into(),
+            GossipMessage::Entry(first.clone()).to_bytes(),
+        ),
         (
             "gossip",
             "roster".into(),

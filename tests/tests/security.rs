@@ -21,9 +21,21 @@ fn say(line: impl AsRef<str>) {
 }
 
 /// A validly signed entry of `key` (any key, member or not).
-fn entry_by(coalition: &Coalition, key: &SecretKey, seq: u64, prev: Option<Hash32>, n: usize) -> WireEntry {
-    let (entry, blob) =
-        SignedEntry::create(key, coalition.network_id(), seq, prev, CREATED_MS, &practice(0, n));
+fn entry_by(
+    coalition: &Coalition,
+    key: &SecretKey,
+    seq: u64,
+    prev: Option<Hash32>,
+    n: usize,
+) -> WireEntry {
+    let (entry, blob) = SignedEntry::create(
+        key,
+        coalition.network_id(),
+        seq,
+        prev,
+        CREATED_MS,
+        &practice(0, n),
+    );
     WireEntry::new(&entry, Some(blob))
 }
 
@@ -43,15 +55,22 @@ async fn gossip_counts(node: &Node) -> Result<String> {
 
 /// Waits until `node` has judged at least `count` gossip messages (accepted, rejected or ignored).
 async fn wait_judged(node: &Node, count: u64, timeout: Duration) -> Result<Duration> {
-    wait_until(&format!("{} to judge {count} messages", node.name), timeout, || async {
-        let s = node.status().await?;
-        let judged = s.gossip_accepted + s.gossip_rejected + s.gossip_ignored;
-        Ok((judged >= count, gossip_counts(node).await?))
-    })
+    wait_until(
+        &format!("{} to judge {count} messages", node.name),
+        timeout,
+        || async {
+            let s = node.status().await?;
+            let judged = s.gossip_accepted + s.gossip_rejected + s.gossip_ignored;
+            Ok((judged >= count, gossip_counts(node).await?))
+        },
+    )
     .await
 }
 
-async fn two_nodes_and_a_rogue(coalition: &Coalition, dirs: &[tempfile::TempDir]) -> Result<(Vec<Node>, RawPeer)> {
+async fn two_nodes_and_a_rogue(
+    coalition: &Coalition,
+    dirs: &[tempfile::TempDir],
+) -> Result<(Vec<Node>, RawPeer)> {
     // No periodic sync: what C gets, it gets by gossip through B.
     let nodes = start_nodes(coalition, dirs, |_| test_config(Duration::from_secs(60))).await?;
     connect(&nodes[0], &nodes[1]).await?;
@@ -345,11 +364,19 @@ fn median(mut v: Vec<Duration>) -> Duration {
 }
 
 /// Publishes `count` entries of city 2 at `node` one by one, each timed until all `nodes` hold it.
-async fn honest_latencies(coalition: &Coalition, publisher: &Node, nodes: &[&Node], first: usize, count: usize) -> Result<Vec<Duration>> {
+async fn honest_latencies(
+    coalition: &Coalition,
+    publisher: &Node,
+    nodes: &[&Node],
+    first: usize,
+    count: usize,
+) -> Result<Vec<Duration>> {
     let mut out = Vec::new();
     for n in first..first + count {
         let started = Instant::now();
-        let id = publisher.publish_practice(&coalition.cities[2], &practice(2, n)).await?;
+        let id = publisher
+            .publish_practice(&coalition.cities[2], &practice(2, n))
+            .await?;
         wait_for_entry(nodes, id, Duration::from_secs(10)).await?;
         out.push(started.elapsed());
         tokio::time::sleep(Duration::from_millis(50)).await;

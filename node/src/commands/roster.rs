@@ -454,7 +454,11 @@ fn describe(action: &RosterAction, roster: &Roster) -> String {
         } => format!("suspend {} after seq {last_seq}: {reason}", name(city)),
         RosterAction::Readmit { city } => format!("readmit {}", name(city)),
         RosterAction::RotateKey { old, new, last_seq } => {
-            format!("rotate {} to {} after seq {last_seq}", name(old), new.short())
+            format!(
+                "rotate {} to {} after seq {last_seq}",
+                name(old),
+                new.short()
+            )
         }
         RosterAction::Revoke {
             city,

@@ -99,10 +99,7 @@ pub fn write_proposal(
     create_new: bool,
 ) -> Result<()> {
     if create_new && path.exists() {
-        bail!(
-            "{} already exists; choose another --out",
-            path.display()
-        );
+        bail!("{} already exists; choose another --out", path.display());
     }
     let mut text = String::from(
         "# Coalition roster change proposal: sign with `coalition roster sign`, then `coalition roster publish`.\n",
