@@ -247,25 +247,75 @@ fn two_run_processes_replicate_both_ways() {
     assert!(verified.starts_with("ok: 5 entries"), "{verified}");
 }
 
+fn http_get(addr: &str, path: &str) -> String {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(addr).expect("connect to the web page");
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .expect("request");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).expect("response");
+    response
+}
+
 #[test]
-fn demo_runs_delivers_everything_and_stops() {
+fn demo_runs_delivers_everything_serves_its_page_and_stops() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let dir: PathBuf = tmp.path().join("demo");
     let port = free_port().saturating_sub(10).max(20000);
-    let out = ok(&[
-        "demo",
-        "--cities",
-        "3",
-        "--seconds",
-        "25",
-        "--port",
-        &port.to_string(),
-        "--data-dir",
-        &dir.display().to_string(),
-    ]);
+    let mut child = Command::new(BIN)
+        .args([
+            "demo",
+            "--cities",
+            "3",
+            "--seconds",
+            "20",
+            "--port",
+            &port.to_string(),
+            "--data-dir",
+            &dir.display().to_string(),
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn the demo");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let mut page = None;
+    let mut delivered = false;
+    let mut seen = Vec::new();
+    while let Some(Ok(line)) = lines.next() {
+        if let Some(url) = line.split("web page http://").nth(1) {
+            page.get_or_insert_with(|| url.trim_end_matches('/').to_string());
+        }
+        if line.contains("records on all 3 nodes") {
+            delivered = true;
+            break;
+        }
+        seen.push(line);
+    }
     assert!(
-        out.contains("records on all 3 nodes"),
-        "every record reaches every node: {out}"
+        delivered,
+        "every record reaches every node; the demo printed: {seen:#?}"
     );
-    assert!(out.contains("Stopped cleanly"), "{out}");
+    let page = page.expect("the demo prints each city's web page URL");
+    let home = http_get(&page, "/");
+    assert!(home.starts_with("HTTP/1.1 200"), "{home}");
+    assert!(
+        home.contains("Fair Rent"),
+        "the page shows the demo's practices"
+    );
+    let audit = http_get(&page, "/audit");
+    assert!(
+        audit.contains("Audit of Demo Coalition"),
+        "the demo's audit renders"
+    );
+    let rest: Vec<String> = lines.map_while(Result::ok).collect();
+    assert!(child.wait().expect("wait").success());
+    assert!(
+        rest.iter().any(|l| l.contains("Stopped cleanly")),
+        "{rest:#?}"
+    );
 }
