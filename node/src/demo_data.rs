@@ -198,7 +198,7 @@ pub fn report_for(i: usize) -> ActivityReport {
             "Annual report on the Ten-Point Plan of Action (illustrative).",
         )]),
         commitments: (1..=10u8)
-            .filter(|c| (*c as usize + i) % 3 != 0)
+            .filter(|c| !(*c as usize + i).is_multiple_of(3))
             .map(|c| CommitmentReport {
                 commitment: c,
                 status: statuses[(c as usize + i) % 3],
