@@ -28,7 +28,111 @@ pub struct NodeOptions {
 /// The network view the API reads: refreshed every second from the network task, so that an HTTP
 /// request never waits on the swarm.
 #[derive(Clone, Default)]
-pub struct CachedStatus(Arc<Mutex<Option<NetworkStatus>>>);
+pub struct CachedStatus(
+    Arc<Mutex<Option<NetworkStatus>>>,
+    Arc<Mutex<Option<coalition_net::NetStatus>>>,
+);
+
+impl CachedStatus {
+    /// The network task's counters as Prometheus text, appended to the API's /metrics.
+    fn prometheus(&self) -> String {
+        let guard = self.1.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(s) = guard.as_ref() else {
+            return String::new();
+        };
+        let mut out = String::new();
+        let mut metric = |name: &str, kind: &str, help: &str, value: u64| {
+            out.push_str(&format!(
+                "# HELP coalition_net_{name} {help}\n# TYPE coalition_net_{name} {kind}\ncoalition_net_{name} {value}\n"
+            ));
+        };
+        metric(
+            "connected_peers",
+            "gauge",
+            "Peers connected now.",
+            s.connected_peers.len() as u64,
+        );
+        metric(
+            "mesh_peers",
+            "gauge",
+            "Peers in the gossipsub mesh of the coalition topic.",
+            s.mesh_peers as u64,
+        );
+        metric(
+            "banned_peers",
+            "gauge",
+            "Peers disconnected and blocked for invalid messages.",
+            s.banned_peers as u64,
+        );
+        metric(
+            "held_entries",
+            "gauge",
+            "Entries held back waiting for predecessors or roster changes.",
+            s.held_entries as u64,
+        );
+        metric(
+            "gossip_received_total",
+            "counter",
+            "Gossip messages received.",
+            s.gossip_received,
+        );
+        metric(
+            "gossip_accepted_total",
+            "counter",
+            "Gossip messages accepted and forwarded.",
+            s.gossip_accepted,
+        );
+        metric(
+            "gossip_rejected_total",
+            "counter",
+            "Gossip messages rejected as invalid (sender penalised).",
+            s.gossip_rejected,
+        );
+        metric(
+            "gossip_ignored_total",
+            "counter",
+            "Gossip messages ignored (duplicates, unknown authors, held).",
+            s.gossip_ignored,
+        );
+        metric(
+            "entries_via_gossip_total",
+            "counter",
+            "Entries stored from gossip.",
+            s.entries_via_gossip,
+        );
+        metric(
+            "entries_via_sync_total",
+            "counter",
+            "Entries stored from sync responses.",
+            s.entries_via_sync,
+        );
+        metric(
+            "sync_requests_total",
+            "counter",
+            "Sync requests sent and answered.",
+            s.sync_requests,
+        );
+        metric(
+            "sync_served_total",
+            "counter",
+            "Sync requests this node answered.",
+            s.sync_served,
+        );
+        metric(
+            "gaps_seen_total",
+            "counter",
+            "Entries that arrived before their predecessors.",
+            s.gaps_seen,
+        );
+        metric(
+            "forks_seen_total",
+            "counter",
+            "Equivocations detected.",
+            s.forks_seen,
+        );
+        out
+    }
+}
 
 impl NetworkView for CachedStatus {
     fn status(&self) -> NetworkStatus {
@@ -128,8 +232,7 @@ impl RunningNode {
 
         let token = dir.api_token().ok();
         let city_key = dir.city_key().ok().map(Arc::new);
-        let metrics_net = net.clone();
-        let _ = metrics_net;
+        let metrics_source = status.clone();
         let state = ApiState {
             store: store.clone(),
             search: search.clone(),
@@ -137,7 +240,7 @@ impl RunningNode {
             token,
             network: Arc::new(status.clone()),
             published: Some(published_tx),
-            extra_metrics: None,
+            extra_metrics: Some(Arc::new(move || metrics_source.prometheus())),
         };
         let listener = tokio::net::TcpListener::bind(options.api)
             .await
@@ -200,13 +303,15 @@ async fn poll_status(net: NetHandle, cache: CachedStatus) {
         } else {
             "synced"
         };
-        *cache.0.lock().unwrap_or_else(|p| p.into_inner()) = Some(NetworkStatus {
+        let network_status = NetworkStatus {
             peer_id: Some(s.peer_id.to_string()),
             peers: s.connected_peers.len(),
             listen: s.listen_addrs.iter().map(|a| a.to_string()).collect(),
             last_arrival_ms: s.last_arrival.map(millis),
             sync_state: state.to_string(),
-        });
+        };
+        *cache.0.lock().unwrap_or_else(|p| p.into_inner()) = Some(network_status);
+        *cache.1.lock().unwrap_or_else(|p| p.into_inner()) = Some(s);
     }
 }
 

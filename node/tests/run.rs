@@ -282,6 +282,11 @@ fn demo_runs_delivers_everything_serves_its_page_and_stops() {
         home.contains("Fair Rent"),
         "the page shows the demo's practices"
     );
+    let metrics = http_get(&page, "/metrics");
+    assert!(
+        metrics.contains("coalition_net_connected_peers"),
+        "network metrics are exported"
+    );
     let audit = http_get(&page, "/audit");
     assert!(
         audit.contains("Audit of Demo Coalition"),
