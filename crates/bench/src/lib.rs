@@ -1,0 +1,163 @@
+//! The Coalition benchmark harness: each scenario measures a figure and, in the same run, the
+//! baseline it is judged against. See docs/PERFORMANCE.md.
+
+pub mod data;
+pub mod footprint;
+pub mod ingest;
+pub mod net;
+pub mod query;
+pub mod report;
+pub mod storage;
+
+use anyhow::Result;
+use report::Row;
+use serde::Serialize;
+use std::time::Instant;
+
+pub const SCENARIOS: [&str; 6] = ["ingest", "storage", "catchup", "propagation", "query", "footprint"];
+
+/// Workload sizes; `smoke()` is tiny and runs in seconds.
+#[derive(Debug, Clone, Serialize)]
+pub struct Sizes {
+    pub ingest: usize,
+    pub batch: usize,
+    pub storage: usize,
+    pub catchup: usize,
+    pub prop_nodes: usize,
+    pub prop_messages: usize,
+    pub prop_rate: f64,
+    pub query: usize,
+    pub query_repeats: usize,
+    pub footprint: usize,
+    pub idle_nodes: usize,
+    pub idle_secs: f64,
+}
+
+impl Sizes {
+    pub fn full() -> Sizes {
+        Sizes {
+            ingest: 50_000,
+            batch: 128,
+            storage: 100_000,
+            catchup: 100_000,
+            prop_nodes: 12,
+            prop_messages: 150,
+            prop_rate: 50.0,
+            query: 100_000,
+            query_repeats: 20,
+            footprint: 100_000,
+            idle_nodes: 10,
+            idle_secs: 5.0,
+        }
+    }
+
+    pub fn smoke() -> Sizes {
+        Sizes {
+            ingest: 500,
+            batch: 128,
+            storage: 2_000,
+            catchup: 1_000,
+            prop_nodes: 4,
+            prop_messages: 10,
+            prop_rate: 50.0,
+            query: 1_000,
+            query_repeats: 3,
+            footprint: 1_000,
+            idle_nodes: 4,
+            idle_secs: 1.0,
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct ScenarioRun {
+    pub name: String,
+    pub seconds: f64,
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Report {
+    pub machine: Machine,
+    pub command: String,
+    pub smoke: bool,
+    pub sizes: Sizes,
+    pub scenarios: Vec<ScenarioRun>,
+    pub rows: Vec<Row>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Machine {
+    pub nproc: usize,
+    pub cpu_model: String,
+}
+
+pub fn machine() -> Machine {
+    let cpu_model = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|t| {
+            t.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split(':').nth(1))
+                .map(|s| s.trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown".into());
+    Machine {
+        nproc: std::thread::available_parallelism().map_or(1, |n| n.get()),
+        cpu_model,
+    }
+}
+
+pub fn run_scenario(name: &str, sizes: &Sizes) -> Result<Vec<Row>> {
+    match name {
+        "ingest" => ingest::run(sizes),
+        "storage" => storage::run(sizes),
+        "catchup" => net::catchup(sizes),
+        "propagation" => net::propagation(sizes),
+        "query" => query::run(sizes),
+        "footprint" => footprint::run(sizes),
+        other => anyhow::bail!("unknown scenario {other}; known: {}", SCENARIOS.join(", ")),
+    }
+}
+
+/// Runs the named scenarios in order, printing each one's rows as it finishes. A failing
+/// scenario is recorded and the others still run.
+pub fn run(names: &[String], sizes: &Sizes, smoke: bool, command: String) -> Report {
+    let mut report = Report {
+        machine: machine(),
+        command,
+        smoke,
+        sizes: sizes.clone(),
+        scenarios: Vec::new(),
+        rows: Vec::new(),
+    };
+    for name in names {
+        eprintln!("== scenario {name} ...");
+        let started = Instant::now();
+        let result = run_scenario(name, sizes);
+        let seconds = started.elapsed().as_secs_f64();
+        let error = match result {
+            Ok(rows) => {
+                eprint!("{}", report::table(&rows));
+                report.rows.extend(rows);
+                None
+            }
+            Err(e) => {
+                eprintln!("scenario {name} failed: {e:#}");
+                Some(format!("{e:#}"))
+            }
+        };
+        eprintln!("== scenario {name} took {seconds:.1} s");
+        report.scenarios.push(ScenarioRun {
+            name: name.clone(),
+            seconds,
+            error,
+        });
+    }
+    report
+}
+
+/// Throughput helper.
+pub fn per_sec(n: usize, started: Instant) -> f64 {
+    n as f64 / started.elapsed().as_secs_f64()
+}

@@ -1,0 +1,95 @@
+use anyhow::{bail, Result};
+use clap::Parser;
+use coalition_bench::{report, run, Sizes, SCENARIOS};
+use std::path::PathBuf;
+
+/// Runs Coalition performance scenarios against baselines measured in the same run.
+#[derive(Parser)]
+#[command(name = "coalition-bench")]
+struct Args {
+    /// Tiny sizes: the whole harness runs in seconds (CI keeps it from rotting).
+    #[arg(long)]
+    smoke: bool,
+    /// Run only this scenario (repeatable): ingest, storage, catchup, propagation, query, footprint.
+    #[arg(long = "scenario")]
+    scenarios: Vec<String>,
+    /// Write the report as JSON here.
+    #[arg(long)]
+    json: Option<PathBuf>,
+    /// Override entries for the ingest scenario.
+    #[arg(long)]
+    ingest_n: Option<usize>,
+    #[arg(long)]
+    storage_n: Option<usize>,
+    #[arg(long)]
+    catchup_n: Option<usize>,
+    #[arg(long)]
+    query_n: Option<usize>,
+    #[arg(long)]
+    footprint_n: Option<usize>,
+    #[arg(long)]
+    nodes: Option<usize>,
+    #[arg(long)]
+    messages: Option<usize>,
+    /// Internal: the footprint scenario's child process (open a store, serve a query, idle).
+    #[arg(long, hide = true)]
+    footprint_child: Option<PathBuf>,
+}
+
+fn main() -> Result<()> {
+    let args = Args::parse();
+    if let Some(dir) = &args.footprint_child {
+        return coalition_bench::footprint::child(dir);
+    }
+    let mut sizes = if args.smoke { Sizes::smoke() } else { Sizes::full() };
+    if let Some(n) = args.ingest_n {
+        sizes.ingest = n;
+    }
+    if let Some(n) = args.storage_n {
+        sizes.storage = n;
+    }
+    if let Some(n) = args.catchup_n {
+        sizes.catchup = n;
+    }
+    if let Some(n) = args.query_n {
+        sizes.query = n;
+    }
+    if let Some(n) = args.footprint_n {
+        sizes.footprint = n;
+    }
+    if let Some(n) = args.nodes {
+        sizes.prop_nodes = n;
+    }
+    if let Some(n) = args.messages {
+        sizes.prop_messages = n;
+    }
+    let names: Vec<String> = if args.scenarios.is_empty() {
+        SCENARIOS.iter().map(|s| s.to_string()).collect()
+    } else {
+        for s in &args.scenarios {
+            if !SCENARIOS.contains(&s.as_str()) {
+                bail!("unknown scenario {s}; known: {}", SCENARIOS.join(", "));
+            }
+        }
+        args.scenarios.clone()
+    };
+    let command = std::env::args().collect::<Vec<_>>().join(" ");
+    let report = run(&names, &sizes, args.smoke, command);
+    let m = &report.machine;
+    println!("\nmachine: {} cores, {}", m.nproc, m.cpu_model);
+    println!("{}", report::table(&report.rows));
+    for s in &report.scenarios {
+        match &s.error {
+            Some(e) => println!("scenario {}: FAILED after {:.1} s: {e}", s.name, s.seconds),
+            None => println!("scenario {}: {:.1} s", s.name, s.seconds),
+        }
+    }
+    if let Some(path) = &args.json {
+        std::fs::write(path, serde_json::to_string_pretty(&report)?)?;
+        println!("wrote {}", path.display());
+    }
+    if report.scenarios.iter().any(|s| s.error.is_some()) {
+        bail!("a scenario failed");
+    }
+    Ok(())
+}

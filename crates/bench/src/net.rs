@@ -1,0 +1,213 @@
+//! Scenarios 3 and 4 and the idle-CPU figure: real coalition_net nodes on loopback TCP, each with
+//! its own RocksDB store, in this process.
+
+use crate::data;
+use crate::ingest::ingest_all;
+use crate::report::{percentile, Row, Target};
+use crate::Sizes;
+use anyhow::{Context, Result};
+use coalition_net::NetEvent;
+use coalition_record::EntryId;
+use coalition_tests::{connect, test_config, wait_for_mesh, wait_until, Coalition, Node};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?)
+}
+
+pub fn catchup(sizes: &Sizes) -> Result<Vec<Row>> {
+    let coalition = Coalition::new(data::CITIES)?;
+    let entries = data::entries(&coalition, sizes.catchup, 3)?;
+    let n = entries.len();
+    let wire = data::wire_bytes(&entries);
+    let full_dir = tempfile::tempdir()?;
+    let full_store = coalition.create_store(full_dir.path())?;
+    // Baseline: the same entries through Store::ingest locally (batches as in scenario 1).
+    let ingest_secs = ingest_all(&full_store, entries, sizes.batch)?;
+    let fresh_dir = tempfile::tempdir()?;
+    let fresh_store = coalition.create_store(fresh_dir.path())?;
+
+    let rt = runtime()?;
+    let (secs, status) = rt.block_on(async {
+        let full = Node::start("full", full_dir.path(), full_store, test_config(Duration::from_secs(1))?).await?;
+        let fresh = Node::start("fresh", fresh_dir.path(), fresh_store, test_config(Duration::from_secs(1))?).await?;
+        let started = Instant::now();
+        connect(&fresh, &full).await?;
+        wait_until("fresh node caught up", Duration::from_secs(300), || async {
+            let have = fresh.store.entry_count();
+            Ok((have == n as u64, format!("{have} of {n}")))
+        })
+        .await?;
+        let secs = started.elapsed().as_secs_f64();
+        let status = fresh.status().await?;
+        fresh.stop().await?;
+        full.stop().await?;
+        anyhow::Ok((secs, status))
+    })?;
+    let baseline = ingest_secs;
+    Ok(vec![
+        Row::new("catchup", "fresh node sync wall time", "s", secs)
+            .baseline("local Store::ingest of same entries", baseline)
+            .target(Target::RatioAtMost(1.3))
+            .note(format!("n={n}, {:.0} entries/s", n as f64 / secs)),
+        Row::new("catchup", "sync requests / entries received", "requests", status.sync_requests as f64)
+            .note(format!("{} entries received via sync, {} stored via sync", status.sync_entries_received, status.entries_via_sync)),
+        Row::new("catchup", "payload bytes carried (estimate)", "MiB", wire as f64 / 1048576.0)
+            .note("sum of entry+payload sizes; framing, noise, yamux not measured"),
+    ])
+}
+
+/// Connects node i to i+1 and (for 6 or more nodes) i+3: a sparse ring with chords.
+async fn sparse_graph(nodes: &[Node]) -> Result<()> {
+    let k = nodes.len();
+    for i in 0..k {
+        connect(&nodes[i], &nodes[(i + 1) % k]).await?;
+        if k >= 6 {
+            connect(&nodes[i], &nodes[(i + 3) % k]).await?;
+        }
+    }
+    Ok(())
+}
+
+async fn start_nodes(coalition: &Coalition, k: usize, dirs: &[tempfile::TempDir], sync: Duration, heartbeat: Duration) -> Result<Vec<Node>> {
+    let mut nodes = Vec::new();
+    for (i, dir) in dirs.iter().enumerate().take(k) {
+        let store = coalition.create_store(dir.path())?;
+        let mut config = test_config(sync)?;
+        config.gossip_heartbeat = heartbeat;
+        nodes.push(Node::start(&format!("n{i}"), dir.path(), store, config).await?);
+    }
+    Ok(nodes)
+}
+
+pub fn propagation(sizes: &Sizes) -> Result<Vec<Row>> {
+    let k = sizes.prop_nodes.max(2);
+    let m = sizes.prop_messages;
+    let coalition = Coalition::new(k.max(data::CITIES))?;
+    let dirs: Vec<_> = (0..k).map(|_| tempfile::tempdir()).collect::<Result<_, _>>()?;
+    let rt = runtime()?;
+    rt.block_on(async {
+        // Production sync interval (30 s) so delivery is by gossip; test heartbeat (200 ms).
+        let nodes = start_nodes(&coalition, k, &dirs, Duration::from_secs(30), Duration::from_millis(200)).await?;
+        sparse_graph(&nodes).await?;
+        let refs: Vec<&Node> = nodes.iter().collect();
+        wait_for_mesh(&refs, 1, Duration::from_secs(20)).await?;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(usize, EntryId, Instant)>();
+        let mut collectors = Vec::new();
+        for (i, node) in nodes.iter().enumerate() {
+            let mut events = node.handle.subscribe();
+            let tx = tx.clone();
+            collectors.push(tokio::spawn(async move {
+                while let Ok(event) = events.recv().await {
+                    if let NetEvent::EntryStored { id, .. } = event {
+                        let _ = tx.send((i, id, Instant::now()));
+                    }
+                }
+            }));
+        }
+        drop(tx);
+        let mut rng = StdRng::seed_from_u64(4);
+        let mut published: HashMap<EntryId, (usize, Instant)> = HashMap::new();
+        let mut tick = tokio::time::interval(Duration::from_secs_f64(1.0 / sizes.prop_rate));
+        for _ in 0..m {
+            tick.tick().await;
+            let origin = rng.random_range(0..k);
+            let size = rng.random_range(1024..=4096);
+            let payload = data::practice(&mut rng, origin, size);
+            let t0 = Instant::now();
+            let id = nodes[origin].publish_practice(&coalition.cities[origin], &payload).await?;
+            published.insert(id, (origin, t0));
+        }
+        let expected = m * (k - 1);
+        let mut last: HashMap<EntryId, (usize, Instant)> = HashMap::new();
+        let mut arrivals = 0usize;
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        while arrivals < expected {
+            match tokio::time::timeout_at(deadline, rx.recv()).await {
+                Ok(Some((node, id, at))) => {
+                    if published.get(&id).is_some_and(|(o, _)| *o != node) {
+                        arrivals += 1;
+                        let e = last.entry(id).or_insert((0, at));
+                        e.0 += 1;
+                        e.1 = e.1.max(at);
+                    }
+                }
+                _ => break,
+            }
+        }
+        let mut latencies: Vec<f64> = published
+            .iter()
+            .filter_map(|(id, (_, t0))| {
+                last.get(id)
+                    .filter(|(count, _)| *count == k - 1)
+                    .map(|(_, at)| at.duration_since(*t0).as_secs_f64() * 1e3)
+            })
+            .collect();
+        let complete = latencies.len();
+        let mut gossip_received = 0u64;
+        let mut via_sync = 0u64;
+        for node in &nodes {
+            let s = node.status().await?;
+            gossip_received += s.gossip_received;
+            via_sync += s.entries_via_sync + s.entries_via_held;
+        }
+        for c in collectors {
+            c.abort();
+        }
+        for node in nodes {
+            node.stop().await?;
+        }
+        let note = format!("{k} nodes, degree ~{}, {m} entries at {}/s", if k >= 6 { 4 } else { 2 }, sizes.prop_rate);
+        anyhow::Ok(vec![
+            Row::new("propagation", "publish-to-last-delivery p50", "ms", percentile(&mut latencies, 50.0)).note(note),
+            Row::new("propagation", "publish-to-last-delivery p99", "ms", percentile(&mut latencies, 99.0))
+                .note(format!("{complete} of {m} entries reached all {} other nodes; {arrivals}/{expected} deliveries", k - 1)),
+            Row::new("propagation", "gossip messages handed to the app per entry per node", "msgs", gossip_received as f64 / expected.max(1) as f64)
+                .note(format!("gossipsub drops duplicates by message id before the app; {via_sync} arrived via sync/held")),
+        ])
+    })
+    .context("propagation")
+}
+
+/// utime + stime of this process, in seconds (assumes the usual 100 Hz clock tick).
+pub fn cpu_seconds() -> Result<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat")?;
+    let after = stat.rsplit_once(')').map(|(_, s)| s).context("stat")?;
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    // After the comm field: state is field 3, utime 14, stime 15 (1-based) -> index 11, 12.
+    let utime: f64 = fields.get(11).context("utime")?.parse()?;
+    let stime: f64 = fields.get(12).context("stime")?.parse()?;
+    Ok((utime + stime) / 100.0)
+}
+
+/// Idle CPU of `k` connected nodes (production heartbeat 1 s and sync interval 30 s) over `secs`.
+pub fn idle_cpu(sizes: &Sizes) -> Result<Row> {
+    let k = sizes.idle_nodes.max(2);
+    let coalition = Coalition::new(k.max(data::CITIES))?;
+    let dirs: Vec<_> = (0..k).map(|_| tempfile::tempdir()).collect::<Result<_, _>>()?;
+    let rt = runtime()?;
+    rt.block_on(async {
+        let nodes = start_nodes(&coalition, k, &dirs, Duration::from_secs(30), Duration::from_secs(1)).await?;
+        sparse_graph(&nodes).await?;
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        let before = cpu_seconds()?;
+        let started = Instant::now();
+        tokio::time::sleep(Duration::from_secs_f64(sizes.idle_secs)).await;
+        let used = cpu_seconds()? - before;
+        let wall = started.elapsed().as_secs_f64();
+        for node in nodes {
+            node.stop().await?;
+        }
+        anyhow::Ok(
+            Row::new("footprint", &format!("idle CPU, {k}-node network"), "% of one core", 100.0 * used / wall)
+                .note(format!("all {k} nodes in one process, {wall:.1} s, heartbeat 1 s, sync 30 s")),
+        )
+    })
+}

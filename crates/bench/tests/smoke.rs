@@ -1,0 +1,39 @@
+//! Runs the whole harness at smoke sizes through the binary so it keeps building and running.
+//! Asserts on structure only, never on timing.
+
+use std::process::Command;
+
+#[test]
+fn smoke_mode_runs_every_scenario_and_writes_json() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let json = dir.path().join("bench.json");
+    let out = Command::new(env!("CARGO_BIN_EXE_coalition-bench"))
+        .arg("--smoke")
+        .arg("--json")
+        .arg(&json)
+        .output()
+        .expect("run coalition-bench");
+    assert!(
+        out.status.success(),
+        "coalition-bench --smoke failed:\nstdout:\n{}\nstderr:\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = std::fs::read_to_string(&json).expect("json written");
+    let report: serde_json::Value = serde_json::from_str(&text).expect("valid json");
+    let scenarios = report["scenarios"].as_array().expect("scenarios");
+    assert_eq!(scenarios.len(), 6);
+    for s in scenarios {
+        assert!(s["error"].is_null(), "scenario failed: {s}");
+    }
+    let rows = report["rows"].as_array().expect("rows");
+    for name in ["ingest", "storage", "catchup", "propagation", "query", "footprint"] {
+        assert!(
+            rows.iter().any(|r| r["scenario"] == name),
+            "no rows for {name}"
+        );
+    }
+    for r in rows {
+        assert!(r["value"].is_number(), "row without a value: {r}");
+    }
+}
