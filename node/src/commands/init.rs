@@ -51,9 +51,18 @@ pub fn run(args: InitArgs) -> Result<ExitCode> {
             "roster      version {} ({applied} change(s) imported)",
             store.roster_version()
         );
-        if !admitted {
+        if !admitted && charter.threshold <= 1 {
             println!(
                 "next        ask the Steering Committee to admit this city:\n            coalition roster admit --charter {} --committee-key KEY --city-key {public} --city \"{}\" --country {}",
+                args.charter.display(),
+                args.city,
+                args.country
+            );
+        } else if !admitted {
+            println!(
+                "next        ask the Steering Committee to admit this city ({} of {} members must sign):\n            coalition roster propose admit --charter {} --city-key {public} --city \"{}\" --country {} --out admit.txt\n            then each signer: coalition roster sign admit.txt --committee-key KEY; then: coalition roster publish admit.txt",
+                charter.threshold,
+                charter.committee.len(),
                 args.charter.display(),
                 args.city,
                 args.country
