@@ -91,14 +91,32 @@ pub fn run(sizes: &Sizes) -> Result<Vec<Row>> {
     let line = text.lines().last().context("child printed nothing")?;
     let v: serde_json::Value = serde_json::from_str(line)?;
     let f = |k: &str| v.get(k).and_then(|x| x.as_f64()).unwrap_or(f64::NAN);
-    let note = format!("store of {n} entries, {:.0} MiB on disk", disk as f64 / 1048576.0);
+    let note = format!(
+        "store of {n} entries, {:.0} MiB on disk",
+        disk as f64 / 1048576.0
+    );
     let mut rows = vec![
         Row::new("footprint", "start-up: Store::open", "ms", f("open_ms")).note(note.clone()),
-        Row::new("footprint", "start-up to first query served", "ms", f("first_query_ms"))
-            .note("open + query_ids(commitment, limit 20) + entry"),
-        Row::new("footprint", "RSS after open + query", "MiB", f("rss_kb_store") / 1024.0),
-        Row::new("footprint", "RSS of node idle 2 s (store + network)", "MiB", f("rss_kb_idle") / 1024.0)
-            .note(format!("peak {:.0} MiB", f("hwm_kb") / 1024.0)),
+        Row::new(
+            "footprint",
+            "start-up to first query served",
+            "ms",
+            f("first_query_ms"),
+        )
+        .note("open + query_ids(commitment, limit 20) + entry"),
+        Row::new(
+            "footprint",
+            "RSS after open + query",
+            "MiB",
+            f("rss_kb_store") / 1024.0,
+        ),
+        Row::new(
+            "footprint",
+            "RSS of node idle 2 s (store + network)",
+            "MiB",
+            f("rss_kb_idle") / 1024.0,
+        )
+        .note(format!("peak {:.0} MiB", f("hwm_kb") / 1024.0)),
     ];
     rows.push(crate::net::idle_cpu(sizes)?);
     Ok(rows)

@@ -14,7 +14,14 @@ use report::Row;
 use serde::Serialize;
 use std::time::Instant;
 
-pub const SCENARIOS: [&str; 6] = ["ingest", "storage", "catchup", "propagation", "query", "footprint"];
+pub const SCENARIOS: [&str; 6] = [
+    "ingest",
+    "storage",
+    "catchup",
+    "propagation",
+    "query",
+    "footprint",
+];
 
 /// Workload sizes; `smoke()` is tiny and runs in seconds.
 #[derive(Debug, Clone, Serialize)]

@@ -41,7 +41,11 @@ fn main() -> Result<()> {
     if let Some(dir) = &args.footprint_child {
         return coalition_bench::footprint::child(dir);
     }
-    let mut sizes = if args.smoke { Sizes::smoke() } else { Sizes::full() };
+    let mut sizes = if args.smoke {
+        Sizes::smoke()
+    } else {
+        Sizes::full()
+    };
     if let Some(n) = args.ingest_n {
         sizes.ingest = n;
     }

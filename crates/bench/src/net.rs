@@ -35,8 +35,20 @@ pub fn catchup(sizes: &Sizes) -> Result<Vec<Row>> {
 
     let rt = runtime()?;
     let (secs, status) = rt.block_on(async {
-        let full = Node::start("full", full_dir.path(), full_store, test_config(Duration::from_secs(1))?).await?;
-        let fresh = Node::start("fresh", fresh_dir.path(), fresh_store, test_config(Duration::from_secs(1))?).await?;
+        let full = Node::start(
+            "full",
+            full_dir.path(),
+            full_store,
+            test_config(Duration::from_secs(1))?,
+        )
+        .await?;
+        let fresh = Node::start(
+            "fresh",
+            fresh_dir.path(),
+            fresh_store,
+            test_config(Duration::from_secs(1))?,
+        )
+        .await?;
         let started = Instant::now();
         connect(&fresh, &full).await?;
         wait_until("fresh node caught up", Duration::from_secs(300), || async {
@@ -56,10 +68,23 @@ pub fn catchup(sizes: &Sizes) -> Result<Vec<Row>> {
             .baseline("local Store::ingest of same entries", baseline)
             .target(Target::RatioAtMost(1.3))
             .note(format!("n={n}, {:.0} entries/s", n as f64 / secs)),
-        Row::new("catchup", "sync requests / entries received", "requests", status.sync_requests as f64)
-            .note(format!("{} entries received via sync, {} stored via sync", status.sync_entries_received, status.entries_via_sync)),
-        Row::new("catchup", "payload bytes carried (estimate)", "MiB", wire as f64 / 1048576.0)
-            .note("sum of entry+payload sizes; framing, noise, yamux not measured"),
+        Row::new(
+            "catchup",
+            "sync requests / entries received",
+            "requests",
+            status.sync_requests as f64,
+        )
+        .note(format!(
+            "{} entries received via sync, {} stored via sync",
+            status.sync_entries_received, status.entries_via_sync
+        )),
+        Row::new(
+            "catchup",
+            "payload bytes carried (estimate)",
+            "MiB",
+            wire as f64 / 1048576.0,
+        )
+        .note("sum of entry+payload sizes; framing, noise, yamux not measured"),
     ])
 }
 
@@ -75,7 +100,13 @@ async fn sparse_graph(nodes: &[Node]) -> Result<()> {
     Ok(())
 }
 
-async fn start_nodes(coalition: &Coalition, k: usize, dirs: &[tempfile::TempDir], sync: Duration, heartbeat: Duration) -> Result<Vec<Node>> {
+async fn start_nodes(
+    coalition: &Coalition,
+    k: usize,
+    dirs: &[tempfile::TempDir],
+    sync: Duration,
+    heartbeat: Duration,
+) -> Result<Vec<Node>> {
     let mut nodes = Vec::new();
     for (i, dir) in dirs.iter().enumerate().take(k) {
         let store = coalition.create_store(dir.path())?;
@@ -90,7 +121,9 @@ pub fn propagation(sizes: &Sizes) -> Result<Vec<Row>> {
     let k = sizes.prop_nodes.max(2);
     let m = sizes.prop_messages;
     let coalition = Coalition::new(k.max(data::CITIES))?;
-    let dirs: Vec<_> = (0..k).map(|_| tempfile::tempdir()).collect::<Result<_, _>>()?;
+    let dirs: Vec<_> = (0..k)
+        .map(|_| tempfile::tempdir())
+        .collect::<Result<_, _>>()?;
     let rt = runtime()?;
     rt.block_on(async {
         // Production sync interval (30 s) so delivery is by gossip; test heartbeat (200 ms).
@@ -191,10 +224,19 @@ pub fn cpu_seconds() -> Result<f64> {
 pub fn idle_cpu(sizes: &Sizes) -> Result<Row> {
     let k = sizes.idle_nodes.max(2);
     let coalition = Coalition::new(k.max(data::CITIES))?;
-    let dirs: Vec<_> = (0..k).map(|_| tempfile::tempdir()).collect::<Result<_, _>>()?;
+    let dirs: Vec<_> = (0..k)
+        .map(|_| tempfile::tempdir())
+        .collect::<Result<_, _>>()?;
     let rt = runtime()?;
     rt.block_on(async {
-        let nodes = start_nodes(&coalition, k, &dirs, Duration::from_secs(30), Duration::from_secs(1)).await?;
+        let nodes = start_nodes(
+            &coalition,
+            k,
+            &dirs,
+            Duration::from_secs(30),
+            Duration::from_secs(1),
+        )
+        .await?;
         sparse_graph(&nodes).await?;
         tokio::time::sleep(Duration::from_secs(2)).await;
         let before = cpu_seconds()?;
@@ -206,8 +248,15 @@ pub fn idle_cpu(sizes: &Sizes) -> Result<Row> {
             node.stop().await?;
         }
         anyhow::Ok(
-            Row::new("footprint", &format!("idle CPU, {k}-node network"), "% of one core", 100.0 * used / wall)
-                .note(format!("all {k} nodes in one process, {wall:.1} s, heartbeat 1 s, sync 30 s")),
+            Row::new(
+                "footprint",
+                &format!("idle CPU, {k}-node network"),
+                "% of one core",
+                100.0 * used / wall,
+            )
+            .note(format!(
+                "all {k} nodes in one process, {wall:.1} s, heartbeat 1 s, sync 30 s"
+            )),
         )
     })
 }

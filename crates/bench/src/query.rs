@@ -79,17 +79,27 @@ fn scan_matches(payload: &Payload, q: &SearchQuery) -> bool {
     if !q.commitments.iter().all(|c| p.commitments.contains(c)) {
         return false;
     }
-    if q.country.as_ref().is_some_and(|c| !p.country.eq_ignore_ascii_case(c)) {
+    if q.country
+        .as_ref()
+        .is_some_and(|c| !p.country.eq_ignore_ascii_case(c))
+    {
         return false;
     }
-    if q.city.as_ref().is_some_and(|c| !p.city.eq_ignore_ascii_case(c)) {
+    if q.city
+        .as_ref()
+        .is_some_and(|c| !p.city.eq_ignore_ascii_case(c))
+    {
         return false;
     }
     if q.year.is_some() && payload.year() != q.year {
         return false;
     }
     if let Some(l) = &q.language {
-        if !payload.languages().iter().any(|x| x.split('-').next() == Some(l)) {
+        if !payload
+            .languages()
+            .iter()
+            .any(|x| x.split('-').next() == Some(l))
+        {
             return false;
         }
     }
@@ -98,12 +108,18 @@ fn scan_matches(payload: &Payload, q: &SearchQuery) -> bool {
         if let Some(phrase) = text.strip_prefix('"').and_then(|t| t.strip_suffix('"')) {
             return hay.contains(&phrase.to_lowercase());
         }
-        return text.split_whitespace().all(|w| hay.contains(&w.to_lowercase()));
+        return text
+            .split_whitespace()
+            .all(|w| hay.contains(&w.to_lowercase()));
     }
     true
 }
 
-fn time_index(index: &SearchIndex, queries: &[SearchQuery], repeats: usize) -> Result<(Vec<f64>, usize)> {
+fn time_index(
+    index: &SearchIndex,
+    queries: &[SearchQuery],
+    repeats: usize,
+) -> Result<(Vec<f64>, usize)> {
     let mut samples = Vec::new();
     let mut hits = 0;
     for _ in 0..repeats {
@@ -141,7 +157,12 @@ pub fn run(sizes: &Sizes) -> Result<Vec<Row>> {
     let n = entries.len();
     let blobs: Vec<Vec<u8>> = entries
         .iter()
-        .map(|w| w.payload.as_ref().map(|b| b.bytes.clone()).context("payload"))
+        .map(|w| {
+            w.payload
+                .as_ref()
+                .map(|b| b.bytes.clone())
+                .context("payload")
+        })
         .collect::<Result<_>>()?;
     let dir = tempfile::tempdir()?;
     let store = coalition.create_store(dir.path())?;
@@ -166,7 +187,11 @@ pub fn run(sizes: &Sizes) -> Result<Vec<Row>> {
     Ok(vec![
         Row::new("query", "filtered p50", "ms", percentile(&mut f, 50.0))
             .baseline("full scan p50", percentile(&mut fs, 50.0))
-            .note(format!("{note}, {} queries x{}", filtered.len(), sizes.query_repeats)),
+            .note(format!(
+                "{note}, {} queries x{}",
+                filtered.len(),
+                sizes.query_repeats
+            )),
         Row::new("query", "filtered p99", "ms", percentile(&mut f, 99.0))
             .baseline("full scan p99", percentile(&mut fs, 99.0))
             .target(Target::ValueAtMost(5.0))
@@ -177,8 +202,9 @@ pub fn run(sizes: &Sizes) -> Result<Vec<Row>> {
         Row::new("query", "full-text p99", "ms", percentile(&mut t, 99.0))
             .baseline("full scan p99", percentile(&mut ts, 99.0))
             .target(Target::ValueAtMost(20.0))
-            .note(format!("hits/round index {t_hits}, scan (substring) {ts_hits}")),
-        Row::new("query", "index rebuild from store", "s", build_secs)
-            .note(format!("{docs} docs")),
+            .note(format!(
+                "hits/round index {t_hits}, scan (substring) {ts_hits}"
+            )),
+        Row::new("query", "index rebuild from store", "s", build_secs).note(format!("{docs} docs")),
     ])
 }

@@ -150,24 +150,42 @@ pub fn run(sizes: &Sizes) -> Result<Vec<Row>> {
         bare_hits += out.len();
     }
     let bare_idx = bare_hits as f64 / started.elapsed().as_secs_f64();
-    anyhow::ensure!(store_hits == bare_hits, "index scans disagree: {store_hits} vs {bare_hits}");
+    anyhow::ensure!(
+        store_hits == bare_hits,
+        "index scans disagree: {store_hits} vs {bare_hits}"
+    );
 
     let note = format!("n={n}");
     Ok(vec![
-        Row::new("storage", "writes: Store::ingest (validates, indexes)", "entries/s", store_write)
-            .baseline("bare WriteBatch+sync", bare_write)
-            .target(Target::RatioAtLeast(0.7))
-            .note(note.clone()),
+        Row::new(
+            "storage",
+            "writes: Store::ingest (validates, indexes)",
+            "entries/s",
+            store_write,
+        )
+        .baseline("bare WriteBatch+sync", bare_write)
+        .target(Target::RatioAtLeast(0.7))
+        .note(note.clone()),
         Row::new("storage", "get by id: Store::entry", "ops/s", store_get)
             .baseline("bare 2 gets", bare_get)
             .target(Target::RatioAtLeast(0.8))
             .note(format!("{} ids", sample.len())),
-        Row::new("storage", "per-city scan: Store::log", "entries/s", store_scan)
-            .baseline("bare prefix iterator", bare_scan)
-            .target(Target::RatioAtLeast(0.8)),
-        Row::new("storage", "commitment scan: Store::query_ids", "ids/s", store_idx)
-            .baseline("bare prefix iterator", bare_idx)
-            .target(Target::RatioAtLeast(0.8))
-            .note(format!("{store_hits} hits over 10 commitments")),
+        Row::new(
+            "storage",
+            "per-city scan: Store::log",
+            "entries/s",
+            store_scan,
+        )
+        .baseline("bare prefix iterator", bare_scan)
+        .target(Target::RatioAtLeast(0.8)),
+        Row::new(
+            "storage",
+            "commitment scan: Store::query_ids",
+            "ids/s",
+            store_idx,
+        )
+        .baseline("bare prefix iterator", bare_idx)
+        .target(Target::RatioAtLeast(0.8))
+        .note(format!("{store_hits} hits over 10 commitments")),
     ])
 }

@@ -27,7 +27,14 @@ fn smoke_mode_runs_every_scenario_and_writes_json() {
         assert!(s["error"].is_null(), "scenario failed: {s}");
     }
     let rows = report["rows"].as_array().expect("rows");
-    for name in ["ingest", "storage", "catchup", "propagation", "query", "footprint"] {
+    for name in [
+        "ingest",
+        "storage",
+        "catchup",
+        "propagation",
+        "query",
+        "footprint",
+    ] {
         assert!(
             rows.iter().any(|r| r["scenario"] == name),
             "no rows for {name}"
