@@ -616,40 +616,6 @@ pub async fn script() -> Response {
         .into_response()
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn loopback_hosts() {
-        assert!(host_is_loopback("127.0.0.1:8080"));
-        assert!(host_is_loopback("localhost:1"));
-        assert!(host_is_loopback("[::1]:8080"));
-        assert!(host_is_loopback("127.0.0.2"));
-        assert!(!host_is_loopback("example.org:8080"));
-        assert!(!host_is_loopback("10.0.0.1:8080"));
-        assert!(!host_is_loopback("127.0.0.1.evil.example:80"));
-    }
-
-    #[test]
-    fn schema_fields_map_to_form_fields() {
-        assert_eq!(form_field("practice.title"), Some("title"));
-        assert_eq!(form_field("practice.title.en"), Some("title"));
-        assert_eq!(form_field("practice.period.end"), Some("period_end"));
-        assert_eq!(form_field("period.start"), Some("period_start"));
-        assert_eq!(form_field("practice.links[1]"), Some("links"));
-        assert_eq!(form_field("contact.email"), Some("contact_email"));
-        assert_eq!(form_field("practice.country"), None);
-    }
-
-    #[test]
-    fn an_empty_form_names_every_required_field() {
-        let (_, errors) = practice_from_form(&FormState::default());
-        let fields: Vec<&str> = errors.iter().map(|(f, _)| f.as_str()).collect();
-        assert_eq!(fields, ["title", "summary", "commitments", "period_start"]);
-    }
-}
-
 /// The Steering Committee's audit of this node's copy of the coalition: the same standalone HTML
 /// as `coalition audit --format html` (integrity, forks, gaps, retractions, reporting per
 /// commitment). `?period=2025` or `2025-H1` picks the reporting period.
@@ -700,5 +666,39 @@ pub async fn audit_page(State(s): State<AppState>, RawQuery(raw): RawQuery) -> R
             format!("the audit failed: {e}"),
         )
             .into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loopback_hosts() {
+        assert!(host_is_loopback("127.0.0.1:8080"));
+        assert!(host_is_loopback("localhost:1"));
+        assert!(host_is_loopback("[::1]:8080"));
+        assert!(host_is_loopback("127.0.0.2"));
+        assert!(!host_is_loopback("example.org:8080"));
+        assert!(!host_is_loopback("10.0.0.1:8080"));
+        assert!(!host_is_loopback("127.0.0.1.evil.example:80"));
+    }
+
+    #[test]
+    fn schema_fields_map_to_form_fields() {
+        assert_eq!(form_field("practice.title"), Some("title"));
+        assert_eq!(form_field("practice.title.en"), Some("title"));
+        assert_eq!(form_field("practice.period.end"), Some("period_end"));
+        assert_eq!(form_field("period.start"), Some("period_start"));
+        assert_eq!(form_field("practice.links[1]"), Some("links"));
+        assert_eq!(form_field("contact.email"), Some("contact_email"));
+        assert_eq!(form_field("practice.country"), None);
+    }
+
+    #[test]
+    fn an_empty_form_names_every_required_field() {
+        let (_, errors) = practice_from_form(&FormState::default());
+        let fields: Vec<&str> = errors.iter().map(|(f, _)| f.as_str()).collect();
+        assert_eq!(fields, ["title", "summary", "commitments", "period_start"]);
     }
 }
