@@ -50,6 +50,8 @@ fn start(dir: &str, api_port: u16, bootstrap: Option<&str>) -> Node {
             break;
         }
     }
+    // Keep draining stdout so the node never writes into a closed pipe.
+    std::thread::spawn(move || lines.for_each(drop));
     let listen =
         listen.unwrap_or_else(|| panic!("coalition run on {dir} never printed its listen address"));
     Node { child, listen }

@@ -5,6 +5,7 @@ use crate::datadir::DataDir;
 use crate::node::{NodeOptions, RunningNode};
 use anyhow::{Context, Result};
 use clap::Args;
+use std::io::Write;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -97,11 +98,15 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
             entries = node.store.entry_count(),
             "node running"
         );
+        // A node outlives whoever reads its stdout: a closed pipe must not stop it (println! would
+        // panic on EPIPE), so these lines are best effort.
+        let mut out = std::io::stdout();
         for addr in &status.listen_addrs {
-            println!("listening   {addr}/p2p/{}", status.peer_id);
+            let _ = writeln!(out, "listening   {addr}/p2p/{}", status.peer_id);
         }
-        println!("web page    http://{}/", node.api_addr);
-        println!("peer id     {}", status.peer_id);
+        let _ = writeln!(out, "peer id     {}", status.peer_id);
+        let _ = writeln!(out, "web page    http://{}/", node.api_addr);
+        let _ = out.flush();
         wait_for_signal().await;
         tracing::info!("stopping: finishing in-flight writes");
         node.stop().await?;
