@@ -125,8 +125,7 @@ fn init_publish_search_show() {
         &c.p("node"),
         "--json",
     ]);
-    let v: Value = serde_json::from_str(out.trim()).expect("publish --json prints JSON");
-    let id = v["id"].as_str().expect("id").to_string();
+    let id = entry_id_of(&out);
     assert_eq!(id.len(), 64);
 
     let found = ok(&[
@@ -433,10 +432,7 @@ fn full_text_search_finds_french_plural() {
         &c.p("node"),
         "--json",
     ]);
-    let id = serde_json::from_str::<Value>(out.trim()).expect("json")["id"]
-        .as_str()
-        .expect("id")
-        .to_string();
+    let id = entry_id_of(&out);
     let found = ok(&[
         "search",
         "logements",

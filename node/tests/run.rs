@@ -111,8 +111,7 @@ fn publish(dir: &str) -> String {
         dir,
         "--json",
     ]);
-    let v: Value = serde_json::from_str(out.trim()).expect("publish --json");
-    v["id"].as_str().expect("id").to_string()
+    entry_id_of(&out)
 }
 
 #[test]
@@ -198,10 +197,7 @@ fn two_run_processes_replicate_both_ways() {
         &p("b"),
         "--json",
     ]);
-    let update_id = serde_json::from_str::<Value>(out.trim()).expect("json")["id"]
-        .as_str()
-        .expect("id")
-        .to_string();
+    let update_id = entry_id_of(&out);
     wait_for_entry(&p("a"), &update_id, "update published at B, gossiped to A");
     let practice = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/examples/practice.toml");
     let out = ok(&[
@@ -212,10 +208,7 @@ fn two_run_processes_replicate_both_ways() {
         &p("a"),
         "--json",
     ]);
-    let revision = serde_json::from_str::<Value>(out.trim()).expect("json")["id"]
-        .as_str()
-        .expect("id")
-        .to_string();
+    let revision = entry_id_of(&out);
     wait_for_entry(&p("b"), &revision, "revision published at A, gossiped to B");
 
     stop(b);

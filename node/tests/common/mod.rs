@@ -37,3 +37,13 @@ pub fn free_port() -> u16 {
         .map(|a| a.port())
         .expect("a free port")
 }
+
+/// The entry id from a `--json` publish, retract or revise answer.
+pub fn entry_id_of(json_out: &str) -> String {
+    let v: serde_json::Value = serde_json::from_str(json_out.trim())
+        .unwrap_or_else(|e| panic!("not the JSON of a stored entry ({e}): {json_out}"));
+    v["id"]
+        .as_str()
+        .expect("the answer names the entry id")
+        .to_string()
+}
