@@ -11,6 +11,18 @@ pub fn encode<T: Serialize>(value: &T) -> Vec<u8> {
 }
 
 /// Decodes `bytes` and checks they are the canonical encoding of the result.
+/// Decodes bytes this node checked (canonical, within limits) before it stored them: no
+/// re-encoding check, which would double the cost of every read. `verify` re-checks stored bytes.
+pub fn decode_stored<T: DeserializeOwned>(
+    what: &'static str,
+    bytes: &[u8],
+) -> Result<T, RecordError> {
+    postcard::from_bytes(bytes).map_err(|e| RecordError::Malformed {
+        what,
+        detail: e.to_string(),
+    })
+}
+
 pub fn decode_canonical<T: Serialize + DeserializeOwned>(
     what: &'static str,
     bytes: &[u8],

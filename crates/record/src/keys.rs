@@ -51,19 +51,17 @@ impl std::fmt::Debug for SecretKey {
 }
 
 impl PublicKey {
-    /// Parses the key as a curve point, refusing keys of small order ("weak" keys), for which a
-    /// signature could verify for many messages.
+    /// Parses the key as a curve point, refusing non-canonical encodings and keys of small order
+    /// ("weak" keys), for which a signature could verify for many messages.
     pub fn verifying_key(&self) -> Option<VerifyingKey> {
-        let key = VerifyingKey::from_bytes(&self.0).ok()?;
-        (!key.is_weak()).then_some(key)
+        if !crate::signature::is_usable_key(self) {
+            return None;
+        }
+        VerifyingKey::from_bytes(&self.0).ok()
     }
 
-    /// Strict single verification (canonical R and s, no weak keys).
+    /// Verifies a signature by this key under the protocol's rule ([`crate::signature`]).
     pub fn verify(&self, message: &[u8], signature: &SignatureBytes) -> bool {
-        let Some(key) = self.verifying_key() else {
-            return false;
-        };
-        let sig = ed25519_dalek::Signature::from_bytes(&signature.0);
-        key.verify_strict(message, &sig).is_ok()
+        crate::signature::verify(self, message, signature)
     }
 }

@@ -16,6 +16,7 @@ pub mod limits;
 pub mod payload;
 pub mod roster;
 pub mod schema;
+pub mod signature;
 pub mod sync;
 pub mod taxonomy;
 

@@ -283,6 +283,12 @@ impl Payload {
         Ok(envelope.payload)
     }
 
+    /// Decodes a payload this node validated before storing it (see [`codec::decode_stored`]).
+    pub fn decode_stored(bytes: &[u8]) -> Result<Self, RecordError> {
+        let envelope: Envelope = codec::decode_stored("payload", bytes)?;
+        Ok(envelope.payload)
+    }
+
     /// The rule "payload schema": required fields, value ranges, tags and lengths.
     pub fn validate(&self) -> Result<(), RecordError> {
         match self {

@@ -5,8 +5,9 @@ use crate::layout::*;
 use crate::query::{summarize, EntryStatus};
 use crate::{ForkProof, Store, StoreError};
 use coalition_record::{
-    chain_position, codec, ChainPosition, EntryId, Payload, PayloadKind, PublicKey, RecordError,
-    SecretKey, SignedEntry, SignedRosterChange, VerifiedEntry, WireEntry,
+    chain_position, codec, signature, ChainPosition, EntryHeader, EntryId, Payload, PayloadBlob,
+    PayloadKind, PublicKey, RecordError, SecretKey, SignedEntry, SignedRosterChange, VerifiedEntry,
+    WireEntry,
 };
 use rocksdb::WriteBatch;
 use std::collections::{HashMap, HashSet};
@@ -64,6 +65,10 @@ struct BatchView<'a> {
     held: HashMap<EntryId, SignedEntry>,
     /// Statuses the batch sets (retraction, revision), merged with stored ones.
     status: HashMap<EntryId, EntryStatus>,
+    /// Entries whose signature the batch check already verified.
+    signature_ok: HashSet<EntryId>,
+    /// Ids the batch check already looked up and found not stored.
+    absent: HashSet<EntryId>,
 }
 
 impl<'a> BatchView<'a> {
@@ -75,6 +80,8 @@ impl<'a> BatchView<'a> {
             ids: HashSet::new(),
             held: HashMap::new(),
             status: HashMap::new(),
+            signature_ok: HashSet::new(),
+            absent: HashSet::new(),
         }
     }
 
@@ -106,7 +113,10 @@ impl<'a> BatchView<'a> {
     }
 
     fn contains(&self, id: &EntryId) -> Result<bool, StoreError> {
-        Ok(self.ids.contains(id) || self.store.contains(id)?)
+        if self.ids.contains(id) {
+            return Ok(true);
+        }
+        Ok(!self.absent.contains(id) && self.store.contains(id)?)
     }
 
     /// The author and kind of an entry held in the store or this batch.
@@ -155,25 +165,95 @@ impl Store {
 
     /// Validates and appends a batch of entries (gossip or sync) in one durable write. Entries may
     /// build on earlier ones in the same batch. Each signature is verified at most once, and never
-    /// for an entry already held.
+    /// for an entry already held; the signatures of a batch's new entries are checked together
+    /// (`coalition_record::signature::verify_batch`), one by one only if that fails.
     pub fn ingest(&self, batch: Vec<WireEntry>) -> Result<Vec<IngestOutcome>, StoreError> {
         self.writable()?;
         let _guard = self.write_lock.lock().unwrap_or_else(|p| p.into_inner());
         let roster = self.roster();
         let network_id = self.network_id();
+        let decoded: Vec<(Result<SignedEntry, RecordError>, Option<PayloadBlob>)> = batch
+            .into_iter()
+            .map(|wire| (SignedEntry::decode(&wire.entry), wire.payload))
+            .collect();
         let mut view = BatchView::new(self);
+        if self.batch_verification() {
+            self.verify_new_signatures(&roster, &network_id, &decoded, &mut view)?;
+        }
         let mut write = WriteBatch::default();
-        let mut outcomes = Vec::with_capacity(batch.len());
-        for wire in batch {
-            let outcome = self.ingest_one(&roster, &network_id, &mut view, &mut write, wire)?;
+        let mut outcomes = Vec::with_capacity(decoded.len());
+        for (entry, payload) in decoded {
+            let outcome =
+                self.ingest_one(&roster, &network_id, &mut view, &mut write, entry, payload)?;
             outcomes.push(outcome);
         }
         if !write.is_empty() {
             self.sync_write(write)?;
+            self.mark_inactive(view.status.keys().copied());
             let mut frontier = self.frontier.write().unwrap_or_else(|p| p.into_inner());
             frontier.extend(view.frontier);
         }
         Ok(outcomes)
+    }
+
+    /// The cheap checks of [`Self::ingest_one`] run ahead over the whole batch, to find the entries
+    /// whose signature will be needed (new, from a member, next in their chain or a fork); their
+    /// signatures are verified in one batch. On success their ids go into `view.signature_ok`
+    /// and the ids found absent from the store into `view.absent`; on failure nothing is marked
+    /// and each entry is verified on its own.
+    fn verify_new_signatures(
+        &self,
+        roster: &coalition_record::Roster,
+        network_id: &EntryId,
+        decoded: &[(Result<SignedEntry, RecordError>, Option<PayloadBlob>)],
+        view: &mut BatchView<'_>,
+    ) -> Result<(), StoreError> {
+        let mut heads: HashMap<PublicKey, u64> = HashMap::new();
+        let mut seen: HashSet<EntryId> = HashSet::new();
+        let mut candidates: Vec<(EntryId, &SignedEntry, Vec<u8>)> = Vec::new();
+        for (entry, _) in decoded {
+            let Ok(entry) = entry else { continue };
+            let id = entry.id();
+            if entry.check_network(network_id).is_err() || !seen.insert(id) {
+                continue;
+            }
+            if self.contains(&id)? {
+                continue;
+            }
+            view.absent.insert(id);
+            let author = entry.header.author;
+            let seq = entry.header.seq;
+            if roster.check_author(&author, seq).is_err() {
+                continue;
+            }
+            let head = *heads
+                .entry(author)
+                .or_insert_with(|| self.head(&author).map_or(0, |(seq, _)| seq));
+            if seq > head + 1 {
+                continue;
+            }
+            if seq == head + 1 {
+                heads.insert(author, seq);
+            }
+            let message = EntryHeader::signing_message(entry.header_bytes());
+            candidates.push((id, entry, message));
+        }
+        if candidates.len() < signature::MIN_BATCH {
+            return Ok(());
+        }
+        let items: Vec<signature::BatchItem<'_>> = candidates
+            .iter()
+            .map(|(_, entry, message)| signature::BatchItem {
+                key: &entry.header.author,
+                message,
+                signature: &entry.signature,
+            })
+            .collect();
+        if signature::verify_batch(&items) {
+            view.signature_ok
+                .extend(candidates.iter().map(|(id, _, _)| *id));
+        }
+        Ok(())
     }
 
     fn ingest_one(
@@ -182,10 +262,11 @@ impl Store {
         network_id: &EntryId,
         view: &mut BatchView<'_>,
         write: &mut WriteBatch,
-        wire: WireEntry,
+        entry: Result<SignedEntry, RecordError>,
+        payload: Option<PayloadBlob>,
     ) -> Result<IngestOutcome, StoreError> {
         let rejected = |id, error| Ok(IngestOutcome::Rejected { id, error });
-        let entry = match SignedEntry::decode(&wire.entry) {
+        let entry = match entry {
             Ok(e) => e,
             Err(error) => return rejected(None, error),
         };
@@ -210,6 +291,7 @@ impl Store {
             Ok(p) => p,
             Err(error) => return rejected(Some(id), error),
         };
+        let signature_ok = view.signature_ok.contains(&id);
         match position {
             ChainPosition::Duplicate => return Ok(IngestOutcome::Duplicate { id }),
             ChainPosition::Gap { have } => {
@@ -221,15 +303,22 @@ impl Store {
                 })
             }
             ChainPosition::Fork { existing } => {
-                if let Err(error) = entry.verify_signature() {
-                    return rejected(Some(id), error);
+                if !signature_ok {
+                    if let Err(error) = entry.verify_signature() {
+                        return rejected(Some(id), error);
+                    }
                 }
                 self.record_fork(write, view, &author, seq, existing, &entry)?;
                 return Ok(IngestOutcome::Fork { id, existing });
             }
             ChainPosition::Next => {}
         }
-        let verified = match VerifiedEntry::verify(entry, wire.payload) {
+        let verified = if signature_ok {
+            VerifiedEntry::with_verified_signature(entry, payload)
+        } else {
+            VerifiedEntry::verify(entry, payload)
+        };
+        let verified = match verified {
             Ok(v) => v,
             Err(error) => return rejected(Some(id), error),
         };
@@ -371,6 +460,7 @@ impl Store {
         let mut write = WriteBatch::default();
         self.put_entry(&mut write, &mut view, &verified)?;
         self.sync_write(write)?;
+        self.mark_inactive(view.status.keys().copied());
         self.frontier
             .write()
             .unwrap_or_else(|p| p.into_inner())

@@ -102,3 +102,10 @@ pub fn id_from_index_key(key: &[u8]) -> Option<EntryId> {
     let raw: [u8; 32] = key.get(key.len().checked_sub(32)?..)?.try_into().ok()?;
     Some(EntryId::from_raw(raw))
 }
+
+/// The publication time inside an index key (see [`index_key`]).
+pub fn timestamp_from_index_key(key: &[u8]) -> Option<i64> {
+    let end = key.len().checked_sub(32)?;
+    let raw: [u8; 8] = key.get(end.checked_sub(8)?..end)?.try_into().ok()?;
+    Some((u64::from_be_bytes(raw) ^ (1 << 63)) as i64)
+}

@@ -123,12 +123,14 @@ impl Store {
         let blob: Option<PayloadBlob> =
             match self.db().get_pinned_cf(self.cf(CF_PAYLOADS)?, id.0)? {
                 Some(bytes) => Some(
-                    codec::decode_canonical("payload blob", &bytes, usize::MAX)
+                    codec::decode_stored("payload blob", &bytes)
                         .map_err(|e| StoreError::Corrupt(format!("payload of {id}: {e}")))?,
                 ),
                 None => None,
             };
-        let payload = blob.as_ref().and_then(|b| Payload::decode(&b.bytes).ok());
+        let payload = blob
+            .as_ref()
+            .and_then(|b| Payload::decode_stored(&b.bytes).ok());
         Ok(StoredEntry {
             status: self.status(&id)?,
             entry,
@@ -138,6 +140,15 @@ impl Store {
     }
 
     pub fn status(&self, id: &EntryId) -> Result<EntryStatus, StoreError> {
+        // Most entries were never retracted or revised: answer those from memory.
+        if !self
+            .inactive
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .contains(id)
+        {
+            return Ok(EntryStatus::default());
+        }
         match self.db().get_pinned_cf(self.cf(CF_STATUS)?, id.0)? {
             Some(bytes) => codec::decode_canonical("entry status", &bytes, 1024)
                 .map_err(|e| StoreError::Corrupt(format!("status of {id}: {e}"))),
@@ -276,50 +287,64 @@ impl Store {
 
     /// Ids of entries matching `q`, newest first, after offset and limit.
     pub fn query_ids(&self, q: &Query) -> Result<Vec<EntryId>, StoreError> {
-        let prefix = if let Some(c) = q.commitment {
+        // The most selective dimension set picks the index prefix; the summary is read only when
+        // another dimension must also be checked.
+        let mut rest = q.clone();
+        let prefix = if let Some(c) = rest.commitment.take() {
             index_prefix(IndexTag::Commitment, &[c])
-        } else if let Some(author) = &q.author {
+        } else if let Some(author) = rest.author.take() {
             index_prefix(IndexTag::Author, &author.0)
-        } else if let Some(country) = &q.country {
+        } else if let Some(country) = rest.country.take() {
             index_prefix(IndexTag::Country, country.as_bytes())
-        } else if let Some(lang) = &q.language {
-            index_prefix(IndexTag::Language, primary(lang).as_bytes())
-        } else if let Some(year) = q.year {
+        } else if let Some(lang) = rest.language.take() {
+            index_prefix(IndexTag::Language, primary(&lang).as_bytes())
+        } else if let Some(year) = rest.year.take() {
             index_prefix(IndexTag::Year, &year.to_be_bytes())
         } else if let Some([kind]) = q.kinds.as_deref() {
+            rest.kinds = None;
             index_prefix(IndexTag::Kind, &kind.to_be_bytes())
         } else {
+            // Every entry has exactly one kind key: the whole store, once each.
             vec![IndexTag::Kind as u8]
         };
-        let mut candidates = Vec::new();
+        let needs_summary = rest.kinds.is_some()
+            || rest.commitment.is_some()
+            || rest.author.is_some()
+            || rest.country.is_some()
+            || rest.language.is_some()
+            || rest.year.is_some();
+        let inactive = self.inactive.read().unwrap_or_else(|p| p.into_inner());
+        let mut matched = Vec::new();
         for item in self.db().prefix_iterator_cf(self.cf(CF_INDEX)?, &prefix) {
             let (key, _) = item?;
             if !key.starts_with(&prefix) {
                 break;
             }
-            if let Some(id) = id_from_index_key(&key) {
-                candidates.push(id);
-            }
-        }
-        // Index keys end in timestamp ‖ id within one prefix; across kinds (the whole-store scan)
-        // they are re-sorted below by the summary's timestamp.
-        let mut matched = Vec::new();
-        for id in candidates {
-            let Some(bytes) = self.db().get_pinned_cf(self.cf(CF_SUMMARY)?, id.0)? else {
+            let (Some(id), Some(timestamp_ms)) =
+                (id_from_index_key(&key), timestamp_from_index_key(&key))
+            else {
                 continue;
             };
-            let summary: EntrySummary = codec::decode_canonical("entry summary", &bytes, 64 * 1024)
-                .map_err(|e| StoreError::Corrupt(format!("summary of {id}: {e}")))?;
-            if !summary.matches(q) {
+            if q.since_ms.is_some_and(|t| timestamp_ms < t)
+                || q.until_ms.is_some_and(|t| timestamp_ms >= t)
+            {
                 continue;
             }
-            if !q.include_inactive {
+            if !q.include_inactive && inactive.contains(&id) {
                 let status = self.status(&id)?;
                 if status.retracted_by.is_some() || status.superseded_by.is_some() {
                     continue;
                 }
             }
-            matched.push((summary.timestamp_ms, id));
+            if needs_summary {
+                let Some(summary) = self.summary(&id)? else {
+                    continue;
+                };
+                if !summary.matches(q) {
+                    continue;
+                }
+            }
+            matched.push((timestamp_ms, id));
         }
         matched.sort_by(|a, b| b.cmp(a));
         let limit = if q.limit == 0 { usize::MAX } else { q.limit };

@@ -293,10 +293,29 @@ fn retraction_of_an_own_entry_marks_it_and_hides_it_from_queries() {
     let everything = t.store.query_ids(&Query::default()).expect("query");
     assert_eq!(everything, [retraction_entry.id(), other.id()]);
 
-    // The status survives a reopen.
+    // The status survives a reopen, and so does the hiding.
     let t = t.reopen();
     assert_eq!(
         t.store.status(&target.id()).expect("status").retracted_by,
+        Some(retraction_entry.id())
+    );
+    assert_eq!(
+        t.store.query_ids(&commitment_3).expect("query"),
+        [other.id()]
+    );
+    // A store that ingests the same log by sync hides it too.
+    let b = TestStore::new();
+    let wires: Vec<_> = t
+        .store
+        .log_wire(&city_a().public(), 1, 10, usize::MAX)
+        .expect("read the log");
+    stored_ids(&b.store.ingest(wires).expect("ingest"));
+    assert_eq!(
+        b.store.query_ids(&commitment_3).expect("query"),
+        [other.id()]
+    );
+    assert_eq!(
+        b.store.status(&target.id()).expect("status").retracted_by,
         Some(retraction_entry.id())
     );
 }

@@ -418,3 +418,52 @@ fn signed_payload(
     let (entry, blob) = SignedEntry::create(key, network, seq, prev, T0 + 10, payload);
     WireEntry::new(&entry, Some(blob))
 }
+
+/// A batch large enough for batch verification, two cities interleaved, one forged signature in
+/// the middle of Graz's run: the batch check fails, every entry is then judged on its own, and
+/// the verdicts are what one-by-one ingestion would give.
+#[test]
+fn one_forgery_in_a_verified_batch_costs_only_its_own_chain() {
+    let a = TestStore::new();
+    a.store
+        .apply_roster_change(&admit_c(&charter()))
+        .expect("admit Graz");
+    let lyon = append_updates(&a.store, &city_a(), 10);
+    let mut graz = append_updates(&a.store, &city_c(), 10);
+    let last = graz[4].entry.len() - 1;
+    graz[4].entry[last] ^= 0x01;
+    let batch: Vec<WireEntry> = lyon
+        .iter()
+        .zip(&graz)
+        .flat_map(|(l, g)| [l.clone(), g.clone()])
+        .collect();
+
+    let b = TestStore::new();
+    b.store
+        .apply_roster_change(&admit_c(&charter()))
+        .expect("admit Graz");
+    let outcomes = b.store.ingest(batch).expect("ingest");
+    let (lyon_out, graz_out): (Vec<_>, Vec<_>) =
+        outcomes.iter().enumerate().partition(|(i, _)| i % 2 == 0);
+    assert!(lyon_out.iter().all(|(_, o)| o.is_stored()), "{lyon_out:?}");
+    for (n, (_, outcome)) in graz_out.iter().enumerate() {
+        match n {
+            0..=3 => assert!(outcome.is_stored(), "Graz seq {}: {outcome:?}", n + 1),
+            4 => assert_eq!(rejected(outcome).rule(), "signature"),
+            _ => assert!(
+                matches!(outcome, IngestOutcome::Gap { have: 4, .. }),
+                "Graz seq {}: {outcome:?}",
+                n + 1
+            ),
+        }
+    }
+    assert_eq!(b.store.entry_count(), 14);
+    assert!(!b.store.contains(&id_of(&graz[4])).expect("contains"));
+    // The genuine entries complete Graz's log afterwards.
+    let rest: Vec<WireEntry> = a
+        .store
+        .log_wire(&city_c().public(), 5, 6, usize::MAX)
+        .expect("read Graz's log");
+    assert_eq!(stored_ids(&b.store.ingest(rest).expect("ingest")).len(), 6);
+    assert_eq!(b.store.entry_count(), 20);
+}
