@@ -1,6 +1,11 @@
 //! The `/coalition/sync/1` request-response protocol: messages and a length-prefixed postcard
 //! codec. A frame is a 4-byte big-endian length and that many bytes of postcard; a length over
 //! the limit is refused before anything is allocated.
+//!
+//! An answer is either a batch (a frame holding a [`SyncResponse`], unchanged since the protocol
+//! began) or a refusal: a zero-length frame, which no `SyncResponse` encodes to (it takes at least
+//! 3 bytes), followed by a 4-byte big-endian retry time in milliseconds. A node that predates
+//! refusals fails to decode one and treats it as a failed request.
 
 use coalition_record::sync::Frontier;
 use coalition_record::{NetworkId, SignedRosterChange, WireEntry};
@@ -27,10 +32,30 @@ pub struct SyncResponse {
     pub more: bool,
 }
 
+/// What a responder sends back.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SyncAnswer {
+    Batch(SyncResponse),
+    /// Over this peer's request rate: not served (the store was not touched); ask again after
+    /// `retry_after_ms`. Asking earlier, again and again, gets the requester banned.
+    Refused {
+        retry_after_ms: u32,
+    },
+}
+
 #[derive(Debug, Clone)]
 pub struct SyncCodec {
     pub max_request: usize,
     pub max_response: usize,
+}
+
+impl SyncCodec {
+    pub fn new(max_request: usize, max_response: usize) -> Self {
+        SyncCodec {
+            max_request,
+            max_response,
+        }
+    }
 }
 
 async fn read_frame<T: AsyncRead + Unpin + Send>(io: &mut T, limit: usize) -> io::Result<Vec<u8>> {
@@ -80,7 +105,7 @@ fn encode<T: Serialize>(value: &T) -> io::Result<Vec<u8>> {
 impl libp2p::request_response::Codec for SyncCodec {
     type Protocol = StreamProtocol;
     type Request = SyncRequest;
-    type Response = SyncResponse;
+    type Response = SyncAnswer;
 
     async fn read_request<T>(&mut self, _: &StreamProtocol, io: &mut T) -> io::Result<SyncRequest>
     where
@@ -89,11 +114,19 @@ impl libp2p::request_response::Codec for SyncCodec {
         decode(&read_frame(io, self.max_request).await?)
     }
 
-    async fn read_response<T>(&mut self, _: &StreamProtocol, io: &mut T) -> io::Result<SyncResponse>
+    async fn read_response<T>(&mut self, _: &StreamProtocol, io: &mut T) -> io::Result<SyncAnswer>
     where
         T: AsyncRead + Unpin + Send,
     {
-        decode(&read_frame(io, self.max_response).await?)
+        let bytes = read_frame(io, self.max_response).await?;
+        if bytes.is_empty() {
+            let mut retry = [0u8; 4];
+            io.read_exact(&mut retry).await?;
+            return Ok(SyncAnswer::Refused {
+                retry_after_ms: u32::from_be_bytes(retry),
+            });
+        }
+        Ok(SyncAnswer::Batch(decode(&bytes)?))
     }
 
     async fn write_request<T>(
@@ -112,12 +145,21 @@ impl libp2p::request_response::Codec for SyncCodec {
         &mut self,
         _: &StreamProtocol,
         io: &mut T,
-        response: SyncResponse,
+        answer: SyncAnswer,
     ) -> io::Result<()>
     where
         T: AsyncWrite + Unpin + Send,
     {
-        write_frame(io, &encode(&response)?, self.max_response).await
+        match answer {
+            SyncAnswer::Batch(response) => {
+                write_frame(io, &encode(&response)?, self.max_response).await
+            }
+            SyncAnswer::Refused { retry_after_ms } => {
+                io.write_all(&0u32.to_be_bytes()).await?;
+                io.write_all(&retry_after_ms.to_be_bytes()).await?;
+                io.flush().await
+            }
+        }
     }
 }
 
@@ -154,18 +196,66 @@ mod tests {
         let back = block_on(codec().read_request(&SYNC_PROTOCOL, &mut buf.as_slice()))?;
         assert_eq!(back, request);
 
-        let response = SyncResponse {
+        let response = SyncAnswer::Batch(SyncResponse {
             roster: Vec::new(),
             entries: vec![WireEntry {
                 entry: vec![1; 300],
                 payload: None,
             }],
             more: true,
-        };
+        });
         let mut buf = Vec::new();
         block_on(codec().write_response(&SYNC_PROTOCOL, &mut buf, response.clone()))?;
         let back = block_on(codec().read_response(&SYNC_PROTOCOL, &mut buf.as_slice()))?;
         assert_eq!(back, response);
+        Ok(())
+    }
+
+    #[test]
+    fn a_batch_frame_is_the_plain_sync_response_frame() -> io::Result<()> {
+        // The wire form of a batch did not change: length, then postcard of SyncResponse.
+        let response = SyncResponse::default();
+        let mut buf = Vec::new();
+        block_on(codec().write_response(
+            &SYNC_PROTOCOL,
+            &mut buf,
+            SyncAnswer::Batch(response.clone()),
+        ))?;
+        let body = postcard::to_stdvec(&response).map_err(io::Error::other)?;
+        assert_eq!(
+            body,
+            [0, 0, 0],
+            "the smallest response is 3 bytes, never empty"
+        );
+        let mut expected = 3u32.to_be_bytes().to_vec();
+        expected.extend_from_slice(&body);
+        assert_eq!(buf, expected);
+        Ok(())
+    }
+
+    #[test]
+    fn a_refusal_is_an_empty_frame_and_a_retry_time() -> io::Result<()> {
+        let mut buf = Vec::new();
+        block_on(codec().write_response(
+            &SYNC_PROTOCOL,
+            &mut buf,
+            SyncAnswer::Refused {
+                retry_after_ms: 1234,
+            },
+        ))?;
+        assert_eq!(buf, [0, 0, 0, 0, 0, 0, 0x04, 0xd2]);
+        let back = block_on(codec().read_response(&SYNC_PROTOCOL, &mut buf.as_slice()))?;
+        assert_eq!(
+            back,
+            SyncAnswer::Refused {
+                retry_after_ms: 1234
+            }
+        );
+        // What a node from before refusals does with it: a decode error, not a bogus batch.
+        let old = block_on(read_frame(&mut buf.as_slice(), 1 << 20))?;
+        assert!(postcard::from_bytes::<SyncResponse>(&old).is_err());
+        // A refusal cut short is an error.
+        assert!(block_on(codec().read_response(&SYNC_PROTOCOL, &mut &buf[..6])).is_err());
         Ok(())
     }
 

@@ -1,6 +1,7 @@
 //! Network configuration and the node's transport key file.
 
 use crate::error::NetError;
+use crate::limits::Rate;
 use coalition_record::limits::MAX_WIRE_ENTRY_BYTES;
 use libp2p::identity::Keypair;
 use libp2p::Multiaddr;
@@ -41,8 +42,21 @@ pub struct NetConfig {
     pub max_sync_response: usize,
     /// Invalid gossip messages from one peer before it is disconnected and blocked for a while.
     pub max_invalid_messages: u32,
-    /// How long a peer that sent too many invalid messages stays blocked.
+    /// How long a peer that sent too many invalid messages, or kept asking for sync too fast,
+    /// stays blocked.
     pub ban_duration: Duration,
+    /// Inbound sync requests one peer may make (sustained per second, burst). Over it a request
+    /// is refused with a retry time, without touching the store. An honest catch-up asks about
+    /// 11 times a second (docs/PERFORMANCE.md), one request at a time.
+    pub sync_request_rate: Rate,
+    /// Refused sync requests sent before the retry time the peer was given: this many within
+    /// `sync_strike_window` and the peer is disconnected and blocked for `ban_duration`. A peer
+    /// that waits as told is never banned.
+    pub max_sync_strikes: u32,
+    pub sync_strike_window: Duration,
+    /// New entries of one author (city key) accepted from gossip (sustained per second, burst).
+    /// Over it an entry is ignored: not stored now, not forwarded, not punished; sync fetches it.
+    pub author_gossip_rate: Rate,
     /// Tests on one host: whitelist loopback in gossipsub's IP-colocation score and keep loopback
     /// addresses learnt from peers. Off in production.
     pub allow_loopback: bool,
@@ -68,6 +82,10 @@ impl NetConfig {
             max_sync_response: coalition_record::sync::MAX_RESPONSE_BYTES,
             max_invalid_messages: 5,
             ban_duration: Duration::from_secs(600),
+            sync_request_rate: Rate::new(20, 40),
+            max_sync_strikes: 10,
+            sync_strike_window: Duration::from_secs(10),
+            author_gossip_rate: Rate::new(50, 500),
             allow_loopback: false,
         }
     }
@@ -119,6 +137,16 @@ impl NetConfig {
                 "gossip_heartbeat must be at least 50 ms".into(),
             ));
         }
+        if !self.sync_request_rate.is_valid() || !self.author_gossip_rate.is_valid() {
+            return Err(NetError::Config(
+                "rate limits need at least 1 per second and a burst of at least 1".into(),
+            ));
+        }
+        if self.max_sync_strikes == 0 {
+            return Err(NetError::Config(
+                "max_sync_strikes must be at least 1".into(),
+            ));
+        }
         if self.max_connections == 0 || self.max_connections_per_peer == 0 {
             return Err(NetError::Config(
                 "connection limits must be at least 1".into(),
@@ -138,6 +166,8 @@ impl std::fmt::Debug for NetConfig {
             .field("kademlia", &self.kademlia)
             .field("sync_interval", &self.sync_interval)
             .field("max_connections", &self.max_connections)
+            .field("sync_request_rate", &self.sync_request_rate)
+            .field("author_gossip_rate", &self.author_gossip_rate)
             .field("allow_loopback", &self.allow_loopback)
             .finish_non_exhaustive()
     }
@@ -246,6 +276,17 @@ mod tests {
         let config = NetConfig::for_tests(generate_keypair()?);
         config.validate()?;
         assert!(config.max_transmit_size() >= 2 * MAX_WIRE_ENTRY_BYTES);
+        Ok(())
+    }
+
+    #[test]
+    fn zero_rates_are_refused() -> Result<(), NetError> {
+        let mut config = NetConfig::for_tests(generate_keypair()?);
+        config.sync_request_rate = Rate::new(0, 40);
+        assert!(matches!(config.validate(), Err(NetError::Config(_))));
+        config.sync_request_rate = Rate::new(20, 40);
+        config.author_gossip_rate = Rate::new(50, 0);
+        assert!(matches!(config.validate(), Err(NetError::Config(_))));
         Ok(())
     }
 }

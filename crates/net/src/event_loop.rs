@@ -1,18 +1,19 @@
 //! The network task: owns the swarm, turns handle commands into swarm calls, hands store work to
 //! the worker thread and acts on its results (the rust-libp2p file-sharing example's pattern).
 
-use crate::codec::{SyncCodec, SyncRequest, SyncResponse, SYNC_PROTOCOL};
+use crate::codec::{SyncAnswer, SyncCodec, SyncRequest, SYNC_PROTOCOL};
 use crate::config::NetConfig;
 use crate::error::NetError;
 use crate::gossip::{self, GossipMessage, GossipSettings};
+use crate::limits::{Decision, KeyedLimiter, StrikePolicy};
 use crate::worker::{self, Done, GossipJob, GossipVerdict, Held, Job, StoredInfo};
 use crate::{Command, Delivery, NetEvent, NetHandle, NetStatus, Via};
-use coalition_record::{Hash32, NetworkId};
+use coalition_record::{Hash32, NetworkId, PublicKey, SignedEntry, WireEntry};
 use coalition_store::{ForkProof, Store};
 use futures::StreamExt;
 use libp2p::gossipsub::{self, IdentTopic, MessageAcceptance, PublishError};
 use libp2p::multiaddr::Protocol;
-use libp2p::request_response::{self, OutboundRequestId, ProtocolSupport};
+use libp2p::request_response::{self, OutboundRequestId, ProtocolSupport, ResponseChannel};
 use libp2p::swarm::behaviour::toggle::Toggle;
 use libp2p::swarm::{NetworkBehaviour, SwarmEvent};
 use libp2p::{
@@ -39,6 +40,21 @@ const REJECTED_MEMORY: usize = 4096;
 /// Most requests in one sync session with one peer.
 const MAX_REQUESTS_PER_SESSION: u32 = 10_000;
 const SYNC_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// Peers with sync rate-limit state (connections are capped far below this).
+const MAX_LIMITED_PEERS: usize = 1024;
+/// Authors with gossip rate-limit state: as many as a frontier may name.
+const MAX_LIMITED_AUTHORS: usize = coalition_record::sync::MAX_FRONTIER_AUTHORS;
+/// A refused requester waits at least this, and at most the longer bound, whatever it is told.
+const MIN_RETRY_WAIT: Duration = Duration::from_millis(5);
+const MAX_RETRY_WAIT: Duration = Duration::from_secs(10);
+/// Refusals in a row (no batch between them) before a sync session gives up on its peer.
+const MAX_REFUSALS_IN_A_ROW: u32 = 8;
+/// The retry time given when a request is refused because the store worker is busy.
+const BUSY_RETRY: Duration = Duration::from_millis(200);
+/// Requests of one peer queued for or being served by the store worker. An honest requester has
+/// one in flight; a peer that pipelines more is refused as busy, so it cannot fill the worker's
+/// queue ahead of everyone else.
+const MAX_SERVES_PER_PEER: u32 = 2;
 const IDLE_CONNECTION_TIMEOUT: Duration = Duration::from_secs(120);
 
 #[derive(NetworkBehaviour)]
@@ -216,7 +232,6 @@ pub(crate) async fn spawn(
         store,
         topic: gossip::topic(&network_id),
         network_id,
-        config,
         commands: command_rx,
         jobs: Some(job_tx),
         done: Some(done_rx),
@@ -232,6 +247,19 @@ pub(crate) async fn spawn(
         rejected: RecentSet::new(REJECTED_MEMORY),
         invalid_counts: HashMap::new(),
         bans: HashMap::new(),
+        sync_limiter: KeyedLimiter::with_strikes(
+            config.sync_request_rate,
+            MAX_LIMITED_PEERS,
+            StrikePolicy {
+                max_strikes: config.max_sync_strikes,
+                window: config.sync_strike_window,
+            },
+        ),
+        author_limiter: KeyedLimiter::new(config.author_gossip_rate, MAX_LIMITED_AUTHORS),
+        sync_not_before: HashMap::new(),
+        sync_retry_at: None,
+        serving: HashMap::new(),
+        config,
     };
     event_loop.dial_bootstrap();
     let task = tokio::spawn(event_loop.run());
@@ -255,10 +283,14 @@ struct Stats {
     sync_requests: u64,
     sync_rounds: u64,
     sync_served: u64,
+    sync_refused: u64,
+    sync_refusals_received: u64,
+    sync_bans: u64,
     gossip_received: u64,
     gossip_accepted: u64,
     gossip_rejected: u64,
     gossip_ignored: u64,
+    gossip_rate_limited: u64,
     gaps_seen: u64,
     forks_seen: u64,
 }
@@ -298,9 +330,12 @@ impl RecentSet {
 /// One or more sync requests to one peer, while it has more we lack.
 struct SyncSession {
     peer: PeerId,
-    /// The request in flight; `None` while its response is being stored.
+    /// The request in flight; `None` while its response is being stored or while waiting.
     request: Option<OutboundRequestId>,
     requests: u32,
+    /// Refused, and waiting for the peer's retry time before asking again.
+    waiting: bool,
+    refused_in_a_row: u32,
 }
 
 struct EventLoop {
@@ -327,6 +362,16 @@ struct EventLoop {
     rejected: RecentSet,
     invalid_counts: HashMap<PeerId, u32>,
     bans: HashMap<PeerId, Instant>,
+    /// Inbound sync requests per peer.
+    sync_limiter: KeyedLimiter<PeerId>,
+    /// New gossiped entries per author.
+    author_limiter: KeyedLimiter<PublicKey>,
+    /// Peers that refused our sync request: not asked again before then.
+    sync_not_before: HashMap<PeerId, Instant>,
+    /// When the waiting sync session asks again.
+    sync_retry_at: Option<Instant>,
+    /// Inbound sync requests handed to the store worker and not answered yet, per peer.
+    serving: HashMap<PeerId, u32>,
 }
 
 impl EventLoop {
@@ -346,6 +391,7 @@ impl EventLoop {
                     None => break,
                 },
                 Some(done) = recv_done(&mut self.done) => self.on_done(done),
+                _ = sleep_until(self.sync_retry_at) => self.on_sync_retry(),
                 _ = tick.tick() => self.on_tick(),
             }
         }
@@ -475,10 +521,14 @@ impl EventLoop {
             sync_requests: s.sync_requests,
             sync_rounds: s.sync_rounds,
             sync_served: s.sync_served,
+            sync_refused: s.sync_refused,
+            sync_refusals_received: s.sync_refusals_received,
+            sync_bans: s.sync_bans,
             gossip_received: s.gossip_received,
             gossip_accepted: s.gossip_accepted,
             gossip_rejected: s.gossip_rejected,
             gossip_ignored: s.gossip_ignored,
+            gossip_rate_limited: s.gossip_rate_limited,
             held_entries: self.held.len(),
             gaps_seen: s.gaps_seen,
             forks_seen: s.forks_seen,
@@ -542,6 +592,13 @@ impl EventLoop {
             } => {
                 self.sync_queue.retain(|p| *p != peer_id);
                 self.no_sync.remove(&peer_id);
+                let waiting_on_it = self
+                    .session
+                    .as_ref()
+                    .is_some_and(|s| s.peer == peer_id && s.waiting);
+                if waiting_on_it {
+                    self.end_session(false);
+                }
             }
             SwarmEvent::NewListenAddr { address, .. } => {
                 tracing::info!(%address, "listening");
@@ -594,6 +651,14 @@ impl EventLoop {
                 return;
             }
         };
+        if let GossipMessage::Entry(wire) = &message {
+            if self.over_author_limit(wire) {
+                // Not invalid: an honest relay forwards what it was sent. Sync fetches it later.
+                self.stats.gossip_rate_limited += 1;
+                self.report(&message_id, &source, MessageAcceptance::Ignore);
+                return;
+            }
+        }
         let job = Job::Gossip(GossipJob {
             msg_id: message_id.clone(),
             source,
@@ -603,6 +668,30 @@ impl EventLoop {
         if self.submit(job).is_err() {
             tracing::debug!("store worker busy; ignoring a gossip message (sync will catch up)");
             self.report(&message_id, &source, MessageAcceptance::Ignore);
+        }
+    }
+
+    /// New entries (past the author's head here) count against their author's gossip rate.
+    /// Duplicates and fork halves are left to the store: replaying a city's old entries must not
+    /// use up its allowance.
+    fn over_author_limit(&mut self, wire: &WireEntry) -> bool {
+        let Ok(entry) = SignedEntry::decode(&wire.entry) else {
+            return false; // the store worker rejects it
+        };
+        let (author, seq) = (entry.header.author, entry.header.seq);
+        if self
+            .store
+            .head(&author)
+            .is_some_and(|(head, _)| seq <= head)
+        {
+            return false;
+        }
+        match self.author_limiter.check(&author, Instant::now()) {
+            Decision::Allow => false,
+            Decision::Deny { .. } | Decision::Ban { .. } => {
+                tracing::debug!(author = %author.short(), seq, "author over its gossip rate; sync will fetch the entry");
+                true
+            }
         }
     }
 
@@ -642,15 +731,22 @@ impl EventLoop {
             .peer_score(&peer)
             .is_some_and(|score| score < gossip::GRAYLIST_THRESHOLD);
         if *count >= self.config.max_invalid_messages || graylisted {
-            tracing::warn!(%peer, invalid = *count, "blocking a peer that sent invalid messages");
-            self.invalid_counts.remove(&peer);
-            self.bans
-                .insert(peer, Instant::now() + self.config.ban_duration);
-            self.swarm.behaviour_mut().blocked.block_peer(peer);
+            let reason = format!("{count} invalid message(s), graylisted: {graylisted}");
+            self.ban(peer, &reason);
         }
         if self.invalid_counts.len() > 10_000 {
             self.invalid_counts.clear();
         }
+    }
+
+    /// Disconnects `peer` and blocks it for `ban_duration`.
+    fn ban(&mut self, peer: PeerId, reason: &str) {
+        tracing::warn!(%peer, reason, ban = ?self.config.ban_duration, "blocking a peer");
+        self.invalid_counts.remove(&peer);
+        self.sync_limiter.forget(&peer);
+        self.bans
+            .insert(peer, Instant::now() + self.config.ban_duration);
+        self.swarm.behaviour_mut().blocked.block_peer(peer);
     }
 
     fn on_gossip_verdicts(&mut self, verdicts: Vec<GossipVerdict>) {
@@ -778,6 +874,8 @@ impl EventLoop {
                     peer,
                     request: None,
                     requests: 0,
+                    waiting: false,
+                    refused_in_a_row: 0,
                 });
                 self.send_sync_request();
                 return;
@@ -785,7 +883,22 @@ impl EventLoop {
         }
     }
 
+    /// Sends the session's next request, or waits until the peer's retry time if it refused us.
     fn send_sync_request(&mut self) {
+        let Some(peer) = self.session.as_ref().map(|s| s.peer) else {
+            return;
+        };
+        if let Some(until) = self.sync_not_before.get(&peer).copied() {
+            if until > Instant::now() {
+                if let Some(session) = self.session.as_mut() {
+                    session.waiting = true;
+                    session.request = None;
+                }
+                self.sync_retry_at = Some(until);
+                return;
+            }
+            self.sync_not_before.remove(&peer);
+        }
         let frontier = worker::local_frontier(&self.store);
         let Some(session) = self.session.as_mut() else {
             return;
@@ -794,6 +907,7 @@ impl EventLoop {
             network_id: self.network_id,
             frontier,
         };
+        session.waiting = false;
         session.requests += 1;
         session.request = Some(
             self.swarm
@@ -816,23 +930,112 @@ impl EventLoop {
         self.start_sync();
     }
 
-    fn on_sync(&mut self, event: request_response::Event<SyncRequest, SyncResponse>) {
+    fn on_sync_retry(&mut self) {
+        self.sync_retry_at = None;
+        let Some(peer) = self.session.as_ref().filter(|s| s.waiting).map(|s| s.peer) else {
+            return;
+        };
+        if self.swarm.is_connected(&peer) {
+            self.send_sync_request();
+        } else {
+            self.end_session(false);
+        }
+    }
+
+    /// The peer refused our request over its rate limit: wait as told, then ask again; after
+    /// too many refusals in a row, leave it and try another peer later.
+    fn on_refused(&mut self, peer: PeerId, retry_after_ms: u32) {
+        self.stats.sync_refusals_received += 1;
+        let now = Instant::now();
+        let wait =
+            Duration::from_millis(u64::from(retry_after_ms)).clamp(MIN_RETRY_WAIT, MAX_RETRY_WAIT);
+        if self.sync_not_before.len() >= MAX_LIMITED_PEERS {
+            self.sync_not_before.retain(|_, until| *until > now);
+        }
+        self.sync_not_before.insert(peer, now + wait);
+        let give_up = match self.session.as_mut() {
+            Some(session) => {
+                session.request = None;
+                session.refused_in_a_row += 1;
+                session.refused_in_a_row > MAX_REFUSALS_IN_A_ROW
+            }
+            None => true,
+        };
+        tracing::debug!(%peer, retry_after_ms, give_up, "sync request refused");
+        if give_up {
+            self.end_session(false);
+        } else {
+            self.send_sync_request();
+        }
+    }
+
+    /// An inbound request: served by the store worker if the peer is within its rate, refused
+    /// cheaply if not, and the peer banned if it keeps asking before its retry time.
+    fn on_sync_request(
+        &mut self,
+        peer: PeerId,
+        request: SyncRequest,
+        channel: ResponseChannel<SyncAnswer>,
+    ) {
+        let now = Instant::now();
+        match self.sync_limiter.check(&peer, now) {
+            Decision::Allow => {
+                let serving = self.serving.get(&peer).copied().unwrap_or(0);
+                if serving >= MAX_SERVES_PER_PEER {
+                    tracing::debug!(%peer, serving, "refusing a pipelined sync request");
+                    self.sync_limiter.defer(&peer, now, BUSY_RETRY);
+                    self.refuse(peer, channel, BUSY_RETRY);
+                    return;
+                }
+                match self.submit(Job::Serve {
+                    peer,
+                    request,
+                    channel,
+                }) {
+                    Ok(()) => *self.serving.entry(peer).or_insert(0) += 1,
+                    Err(job) => {
+                        tracing::debug!(%peer, "store worker busy; refusing a sync request");
+                        self.sync_limiter.defer(&peer, now, BUSY_RETRY);
+                        if let Job::Serve { channel, .. } = *job {
+                            self.refuse(peer, channel, BUSY_RETRY);
+                        }
+                    }
+                }
+            }
+            Decision::Deny { retry_after } => self.refuse(peer, channel, retry_after),
+            Decision::Ban { strikes } => {
+                self.stats.sync_refused += 1;
+                self.stats.sync_bans += 1;
+                drop(channel);
+                let reason = format!("{strikes} sync requests before their retry time");
+                self.ban(peer, &reason);
+            }
+        }
+    }
+
+    fn refuse(&mut self, peer: PeerId, channel: ResponseChannel<SyncAnswer>, wait: Duration) {
+        self.stats.sync_refused += 1;
+        let retry_after_ms = u32::try_from(wait.as_micros().div_ceil(1000))
+            .unwrap_or(u32::MAX)
+            .max(1);
+        let refusal = SyncAnswer::Refused { retry_after_ms };
+        if self
+            .swarm
+            .behaviour_mut()
+            .sync
+            .send_response(channel, refusal)
+            .is_err()
+        {
+            tracing::debug!(%peer, "the sync requester went away before the refusal");
+        }
+    }
+
+    fn on_sync(&mut self, event: request_response::Event<SyncRequest, SyncAnswer>) {
         match event {
             request_response::Event::Message { peer, message, .. } => match message {
                 request_response::Message::Request {
                     request, channel, ..
-                } => {
-                    if self
-                        .submit(Job::Serve {
-                            peer,
-                            request,
-                            channel,
-                        })
-                        .is_err()
-                    {
-                        tracing::debug!(%peer, "store worker busy; dropping a sync request");
-                    }
-                }
+                } => self.on_sync_request(peer, request, channel),
                 request_response::Message::Response {
                     request_id,
                     response,
@@ -844,8 +1047,16 @@ impl EventLoop {
                     if !ours {
                         return;
                     }
+                    let response = match response {
+                        SyncAnswer::Batch(response) => response,
+                        SyncAnswer::Refused { retry_after_ms } => {
+                            self.on_refused(peer, retry_after_ms);
+                            return;
+                        }
+                    };
                     if let Some(session) = self.session.as_mut() {
                         session.request = None;
+                        session.refused_in_a_row = 0;
                     }
                     self.stats.sync_requests += 1;
                     self.stats.sync_entries_received += response.entries.len() as u64;
@@ -940,11 +1151,17 @@ impl EventLoop {
                 we_lack,
             } => {
                 self.stats.sync_served += 1;
+                if let Some(n) = self.serving.get_mut(&peer) {
+                    *n = n.saturating_sub(1);
+                    if *n == 0 {
+                        self.serving.remove(&peer);
+                    }
+                }
                 if self
                     .swarm
                     .behaviour_mut()
                     .sync
-                    .send_response(channel, response)
+                    .send_response(channel, SyncAnswer::Batch(response))
                     .is_err()
                 {
                     tracing::debug!(%peer, "the sync requester went away before the answer");
@@ -974,6 +1191,7 @@ impl EventLoop {
 
     fn on_tick(&mut self) {
         let now = Instant::now();
+        self.sync_not_before.retain(|_, until| *until > now);
         let expired: Vec<PeerId> = self
             .bans
             .iter()
@@ -1005,6 +1223,14 @@ impl EventLoop {
             }
         }
         self.queue_random_peer(None);
+    }
+}
+
+/// Sleeps until `at`, or forever when there is nothing to wait for.
+async fn sleep_until(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(tokio::time::Instant::from_std(at)).await,
+        None => std::future::pending().await,
     }
 }
 

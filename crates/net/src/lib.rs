@@ -10,19 +10,24 @@
 //! - Sync is what makes delivery certain: on connect and every `sync_interval`, a node sends its
 //!   frontier to a peer, which answers with what the node lacks in bounded batches. The decisions
 //!   are in [`coalition_record::sync`].
+//! - Rate limits bound what one peer or one author can make a node do: inbound sync requests per
+//!   peer (refused over the limit, banned for ignoring the retry time) and new gossiped entries
+//!   per author (ignored over the limit, fetched later by sync). The decisions are in [`limits`].
 
 mod codec;
 mod config;
 mod error;
 mod event_loop;
 pub mod gossip;
+pub mod limits;
 mod worker;
 
-pub use codec::{SyncRequest, SyncResponse, SYNC_PROTOCOL};
+pub use codec::{SyncAnswer, SyncCodec, SyncRequest, SyncResponse, SYNC_PROTOCOL};
 pub use config::{generate_keypair, load_or_create_keypair, NetConfig, MAX_GOSSIP_MESSAGE_BYTES};
 pub use error::NetError;
 pub use gossip::GossipMessage;
 pub use libp2p::{identity::Keypair, Multiaddr, PeerId};
+pub use limits::Rate;
 
 use coalition_record::{EntryId, PublicKey, SignedRosterChange, WireEntry};
 use coalition_store::Store;
@@ -92,14 +97,25 @@ pub struct NetStatus {
     pub sync_rounds: u64,
     /// Sync requests this node answered.
     pub sync_served: u64,
+    /// Inbound sync requests refused: over the peer's rate limit (answered without touching the
+    /// store) or while the store worker was busy.
+    pub sync_refused: u64,
+    /// Refusals this node received to its own sync requests (it waited and asked again).
+    pub sync_refusals_received: u64,
+    /// Peers banned for asking for sync again and again before their retry time.
+    pub sync_bans: u64,
     pub gossip_received: u64,
     pub gossip_accepted: u64,
     pub gossip_rejected: u64,
     pub gossip_ignored: u64,
+    /// Gossiped entries ignored over their author's rate limit (also in `gossip_ignored`); sync
+    /// fetches them later.
+    pub gossip_rate_limited: u64,
     /// Entries held back waiting for predecessors or roster changes.
     pub held_entries: usize,
     pub gaps_seen: u64,
     pub forks_seen: u64,
+    /// Peers blocked now (invalid messages or sync flooding).
     pub banned_peers: usize,
 }
 

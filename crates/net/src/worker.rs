@@ -3,7 +3,7 @@
 //! bounded queue; consecutive gossip entries are ingested as one batch (one durable write).
 //! Results go back to the swarm task, which reports validation to gossipsub.
 
-use crate::codec::{SyncRequest, SyncResponse};
+use crate::codec::{SyncAnswer, SyncRequest, SyncResponse};
 use crate::gossip::GossipMessage;
 use coalition_record::sync::{
     roster_want, wants, wire_entry_size, BatchBudget, Frontier, Head, MAX_ENTRIES_PER_RESPONSE,
@@ -47,7 +47,7 @@ pub(crate) enum Job {
     Serve {
         peer: PeerId,
         request: SyncRequest,
-        channel: ResponseChannel<SyncResponse>,
+        channel: ResponseChannel<SyncAnswer>,
     },
     Reingest(Vec<Held>),
 }
@@ -123,7 +123,7 @@ pub(crate) enum Done {
     },
     Served {
         peer: PeerId,
-        channel: ResponseChannel<SyncResponse>,
+        channel: ResponseChannel<SyncAnswer>,
         response: SyncResponse,
         /// The requester holds something we lack: sync back.
         we_lack: bool,
