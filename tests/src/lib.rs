@@ -1,7 +1,8 @@
 //! Shared fixtures for the multi-node tests: a coalition (charter, one committee key, N admitted
 //! cities), nodes with their own store in a temp dir running real swarms on loopback, a raw
-//! gossipsub peer that publishes whatever bytes it is given, and wait helpers that time out and
-//! say what they were waiting for.
+//! gossipsub peer that publishes whatever bytes it is given, a raw sync peer that sends sync
+//! requests as fast as it likes, and wait helpers that time out and say what they were waiting
+//! for.
 
 use anyhow::{anyhow, bail, Context, Result};
 use coalition_net::gossip::{self, GossipSettings};
@@ -498,6 +499,256 @@ impl RawPeer {
             .await
             .map_err(|_| anyhow!("raw peer stopped"))?;
         answer.await?.map_err(|e| anyhow!("raw publish: {e}"))
+    }
+
+    pub fn stop(self) {
+        self.task.abort();
+    }
+}
+
+/// What a [`RawSyncPeer`]'s burst of requests got back.
+#[derive(Debug, Clone, Default)]
+pub struct HammerTally {
+    pub sent: usize,
+    /// Answered with a batch (served from the store).
+    pub batches: usize,
+    /// Entries in those batches.
+    pub entries: usize,
+    /// Answered with a refusal.
+    pub refused: usize,
+    /// Failed (stream closed, connection closed, timeout).
+    pub failed: usize,
+    /// When the target closed the connection, from the first request.
+    pub disconnected_after: Option<Duration>,
+    pub elapsed: Duration,
+}
+
+enum SyncCommand {
+    Dial(
+        Multiaddr,
+        PeerId,
+        tokio::sync::oneshot::Sender<Result<(), String>>,
+    ),
+    Hammer {
+        peer: PeerId,
+        request: coalition_net::SyncRequest,
+        total: usize,
+        in_flight: usize,
+        for_at_most: Duration,
+        reply: tokio::sync::oneshot::Sender<HammerTally>,
+    },
+}
+
+struct Hammer {
+    peer: PeerId,
+    request: coalition_net::SyncRequest,
+    total: usize,
+    in_flight: usize,
+    outstanding: std::collections::HashSet<libp2p::request_response::OutboundRequestId>,
+    connected: bool,
+    started: Instant,
+    until: Instant,
+    tally: HammerTally,
+    reply: tokio::sync::oneshot::Sender<HammerTally>,
+}
+
+impl Hammer {
+    fn top_up(&mut self, sync: &mut libp2p::request_response::Behaviour<coalition_net::SyncCodec>) {
+        while self.connected
+            && self.outstanding.len() < self.in_flight
+            && self.tally.sent < self.total
+            && Instant::now() < self.until
+        {
+            let id = sync.send_request(&self.peer, self.request.clone());
+            self.outstanding.insert(id);
+            self.tally.sent += 1;
+        }
+    }
+
+    fn finished(&self) -> bool {
+        self.outstanding.is_empty()
+            && (!self.connected || self.tally.sent >= self.total || Instant::now() >= self.until)
+    }
+}
+
+/// A bare peer that speaks only `/coalition/sync/1`: it sends requests without waiting for the
+/// retry time it is given, and answers requests made to it with an empty batch. Plays the sync
+/// flooder.
+pub struct RawSyncPeer {
+    pub peer_id: PeerId,
+    commands: mpsc::Sender<SyncCommand>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl RawSyncPeer {
+    pub fn spawn() -> Result<RawSyncPeer> {
+        use libp2p::request_response::{self, Event, Message, ProtocolSupport};
+        let codec =
+            coalition_net::SyncCodec::new(1024 * 1024, coalition_record::sync::MAX_RESPONSE_BYTES);
+        let behaviour = request_response::Behaviour::with_codec(
+            codec,
+            [(coalition_net::SYNC_PROTOCOL, ProtocolSupport::Full)],
+            request_response::Config::default()
+                .with_request_timeout(Duration::from_secs(10))
+                .with_max_concurrent_streams(64),
+        );
+        let mut swarm =
+            libp2p::SwarmBuilder::with_existing_identity(coalition_net::generate_keypair()?)
+                .with_tokio()
+                .with_tcp(
+                    libp2p::tcp::Config::default().nodelay(true),
+                    libp2p::noise::Config::new,
+                    libp2p::yamux::Config::default,
+                )?
+                .with_behaviour(|_| behaviour)?
+                .with_swarm_config(|c| c.with_idle_connection_timeout(Duration::from_secs(60)))
+                .build();
+        let peer_id = *swarm.local_peer_id();
+        let (commands, mut rx) = mpsc::channel::<SyncCommand>(16);
+        let task = tokio::spawn(async move {
+            let mut dials: Vec<(PeerId, tokio::sync::oneshot::Sender<Result<(), String>>)> =
+                Vec::new();
+            let mut hammer: Option<Hammer> = None;
+            let mut tick = tokio::time::interval(Duration::from_millis(50));
+            loop {
+                tokio::select! {
+                    _ = tick.tick() => {}
+                    event = swarm.select_next_some() => {
+                        match event {
+                            SwarmEvent::ConnectionEstablished { peer_id, .. } => {
+                                for (_, reply) in dials.extract_if(.., |(p, _)| *p == peer_id) {
+                                    let _ = reply.send(Ok(()));
+                                }
+                            }
+                            SwarmEvent::OutgoingConnectionError { peer_id: Some(peer), error, .. } => {
+                                for (_, reply) in dials.extract_if(.., |(p, _)| *p == peer) {
+                                    let _ = reply.send(Err(error.to_string()));
+                                }
+                            }
+                            SwarmEvent::ConnectionClosed { peer_id, num_established: 0, .. } => {
+                                if let Some(h) = hammer.as_mut().filter(|h| h.peer == peer_id) {
+                                    h.connected = false;
+                                    h.tally.disconnected_after.get_or_insert(h.started.elapsed());
+                                }
+                            }
+                            SwarmEvent::Behaviour(Event::Message { message, .. }) => match message {
+                                Message::Request { channel, .. } => {
+                                    let empty = coalition_net::SyncAnswer::Batch(Default::default());
+                                    let _ = swarm.behaviour_mut().send_response(channel, empty);
+                                }
+                                Message::Response { request_id, response } => {
+                                    if let Some(h) = hammer.as_mut() {
+                                        if h.outstanding.remove(&request_id) {
+                                            match response {
+                                                coalition_net::SyncAnswer::Batch(batch) => {
+                                                    h.tally.batches += 1;
+                                                    h.tally.entries += batch.entries.len();
+                                                }
+                                                coalition_net::SyncAnswer::Refused { .. } => {
+                                                    h.tally.refused += 1;
+                                                }
+                                            }
+                                        }
+                                    }
+                                }
+                            },
+                            SwarmEvent::Behaviour(Event::OutboundFailure { request_id, .. }) => {
+                                if let Some(h) = hammer.as_mut() {
+                                    if h.outstanding.remove(&request_id) {
+                                        h.tally.failed += 1;
+                                    }
+                                }
+                            }
+                            _ => {}
+                        }
+                    }
+                    command = rx.recv() => match command {
+                        Some(SyncCommand::Dial(addr, peer, reply)) => match swarm.dial(addr) {
+                            Ok(()) => dials.push((peer, reply)),
+                            Err(e) => {
+                                let _ = reply.send(Err(e.to_string()));
+                            }
+                        },
+                        Some(SyncCommand::Hammer { peer, request, total, in_flight, for_at_most, reply }) => {
+                            let started = Instant::now();
+                            hammer = Some(Hammer {
+                                peer,
+                                request,
+                                total,
+                                in_flight: in_flight.max(1),
+                                outstanding: Default::default(),
+                                connected: swarm.is_connected(&peer),
+                                started,
+                                until: started + for_at_most,
+                                tally: HammerTally::default(),
+                                reply,
+                            });
+                        }
+                        None => break,
+                    },
+                }
+                if let Some(h) = hammer.as_mut() {
+                    h.top_up(swarm.behaviour_mut());
+                }
+                if hammer.as_ref().is_some_and(Hammer::finished) {
+                    if let Some(mut h) = hammer.take() {
+                        h.tally.elapsed = h.started.elapsed();
+                        let _ = h.reply.send(h.tally);
+                    }
+                }
+            }
+        });
+        Ok(RawSyncPeer {
+            peer_id,
+            commands,
+            task,
+        })
+    }
+
+    /// Dials `addr` (which must end in `/p2p/<peer id>`); Ok once connected.
+    pub async fn connect(&self, addr: &Multiaddr) -> Result<()> {
+        let peer = addr
+            .iter()
+            .find_map(|p| match p {
+                libp2p::multiaddr::Protocol::P2p(peer) => Some(peer),
+                _ => None,
+            })
+            .ok_or_else(|| anyhow!("{addr} names no peer"))?;
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        self.commands
+            .send(SyncCommand::Dial(addr.clone(), peer, reply))
+            .await
+            .map_err(|_| anyhow!("raw sync peer stopped"))?;
+        tokio::time::timeout(Duration::from_secs(10), answer)
+            .await
+            .map_err(|_| anyhow!("timed out dialling {addr}"))??
+            .map_err(|e| anyhow!("dialling {addr}: {e}"))
+    }
+
+    /// Sends up to `total` copies of `request` to `peer` for at most `for_at_most`, keeping
+    /// `in_flight` outstanding and sending the next as soon as one is answered (refusals
+    /// included); returns once all sent are answered or the peer closed the connection.
+    pub async fn hammer(
+        &self,
+        peer: PeerId,
+        request: coalition_net::SyncRequest,
+        total: usize,
+        in_flight: usize,
+        for_at_most: Duration,
+    ) -> Result<HammerTally> {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        self.commands
+            .send(SyncCommand::Hammer {
+                peer,
+                request,
+                total,
+                in_flight,
+                for_at_most,
+                reply,
+            })
+            .await
+            .map_err(|_| anyhow!("raw sync peer stopped"))?;
+        Ok(answer.await?)
     }
 
     pub fn stop(self) {

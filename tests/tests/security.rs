@@ -1,9 +1,11 @@
-//! Adversarial multi-node tests: real swarms on loopback, a raw gossipsub peer playing the rogue.
-//! Each test checks that nothing invalid is stored or forwarded and that honest entries still
-//! arrive. Run with `--nocapture` to see what they print.
+//! Adversarial multi-node tests: real swarms on loopback, a raw gossipsub peer or a raw sync peer
+//! playing the rogue. Each test checks that nothing invalid is stored or forwarded, that the rate
+//! limits hold, and that honest entries still arrive. Run with `--nocapture` to see what they
+//! print.
 
 use anyhow::{anyhow, bail, ensure, Result};
-use coalition_net::GossipMessage;
+use coalition_net::{GossipMessage, NetConfig, Rate, SyncRequest};
+use coalition_record::sync::{Frontier, Head};
 use coalition_record::{
     Hash32, RecordError, RosterAction, SecretKey, SignedEntry, VerifiedEntry, WireEntry,
 };
@@ -472,6 +474,213 @@ async fn flood_of_invalid_messages_does_not_stop_honest_delivery() -> Result<()>
         ));
         if let Ok(rogue) = Arc::try_unwrap(rogue) {
             rogue.stop();
+        }
+        for node in nodes {
+            node.stop().await?;
+        }
+        Ok(())
+    })
+    .await
+}
+
+/// `count` entries of city `city` in one chain; payloads of `payload_bytes` (0: a small practice).
+fn chain(
+    coalition: &Coalition,
+    city: usize,
+    count: usize,
+    payload_bytes: usize,
+) -> Result<Vec<WireEntry>> {
+    let mut out = Vec::with_capacity(count);
+    let mut prev = None;
+    for n in 0..count {
+        let payload = if payload_bytes == 0 {
+            practice(city, n)
+        } else {
+            big_practice(city, n, payload_bytes)?
+        };
+        let wire = coalition.sign_entry(city, n as u64 + 1, prev, &payload)?;
+        prev = Some(id_of(&wire));
+        out.push(wire);
+    }
+    Ok(out)
+}
+
+/// A node whose store already holds `entries`.
+async fn node_holding(
+    coalition: &Coalition,
+    name: &str,
+    dir: &tempfile::TempDir,
+    entries: Vec<WireEntry>,
+    config: NetConfig,
+) -> Result<Node> {
+    let store = coalition.create_store(dir.path())?;
+    ensure!(
+        store.ingest(entries)?.iter().all(|o| o.is_stored()),
+        "{name} stores its entries"
+    );
+    Node::start(name, dir.path(), store, config).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sync_request_flood_is_refused_and_banned_while_an_honest_peer_catches_up() -> Result<()> {
+    bounded("sync flood", Duration::from_secs(40), async {
+        const ENTRIES: usize = 60;
+        let coalition = Coalition::new(1)?;
+        let dirs = temp_dirs(2)?;
+        // A holds 60 entries of 100 KB; B holds none. Default limits.
+        let a = node_holding(&coalition, "A", &dirs[0], chain(&coalition, 0, ENTRIES, 100_000)?, test_config(Duration::from_secs(1))?).await?;
+        let b = node_holding(&coalition, "B", &dirs[1], Vec::new(), test_config(Duration::from_secs(1))?).await?;
+        let (rate, strikes) = (a.config.sync_request_rate, a.config.max_sync_strikes);
+        let flooder = RawSyncPeer::spawn()?;
+        flooder.connect(&a.addr).await?;
+
+        // 1. For 3 s the flooder asks for everything from scratch (1 MiB answers) back to back,
+        //    one request at a time, while B catches up from A.
+        const COSTLY: Duration = Duration::from_secs(3);
+        let everything = SyncRequest { network_id: coalition.network_id(), frontier: Frontier::default() };
+        let honest = async {
+            connect(&b, &a).await?;
+            wait_for_count(&[&b], ENTRIES as u64, Duration::from_secs(20)).await
+        };
+        let (costly, caught_up) = tokio::join!(flooder.hammer(a.peer_id(), everything, 100_000, 1, COSTLY), honest);
+        let (costly, caught_up) = (costly?, caught_up?);
+        say(format!(
+            "costly requests for {COSTLY:?} at A ({}/s, burst {}): flooder sent {} in {:?}: {} served ({} entries), {} refused, {} failed; honest B caught up {ENTRIES} entries (6 MB) meanwhile in {caught_up:?}",
+            rate.per_second, rate.burst, costly.sent, costly.elapsed, costly.batches, costly.entries, costly.refused, costly.failed
+        ));
+        let allowed = rate.burst as f64 + rate.per_second as f64 * costly.elapsed.as_secs_f64() + 1.0;
+        ensure!((costly.batches as f64) <= allowed, "served {} costly batches, more than the limit allows ({allowed:.0})", costly.batches);
+        ensure!(b.store.entry_count() == ENTRIES as u64, "B holds everything");
+
+        // 2. Then it polls "anything new?" (A's own frontier: cheap to answer) with 16 requests
+        //    in flight, sending the next as soon as one is answered and ignoring the retry times
+        //    it is given: refused (pipelined, then over the rate), it collects strikes.
+        let heads = a.store.frontier().into_iter().map(|(author, (seq, id))| Head { author, seq, id });
+        let poll = SyncRequest { network_id: coalition.network_id(), frontier: Frontier::new(a.store.roster_version(), heads) };
+        let tally = tokio::time::timeout(Duration::from_secs(15), flooder.hammer(a.peer_id(), poll, 100_000, 16, Duration::from_secs(10)))
+            .await
+            .map_err(|_| anyhow!("the poll flood did not end"))??;
+        let redial = flooder.connect(&a.addr).await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let sa = a.status().await?;
+        let sb = b.status().await?;
+        say(format!(
+            "then a polling flood ({strikes} strikes to a ban): flooder sent {} requests in {:?}: {} served, {} refused, {} failed; disconnected after {:?}; redial: {}",
+            tally.sent, tally.elapsed, tally.batches, tally.refused, tally.failed,
+            tally.disconnected_after, match &redial { Ok(()) => "dial completed, A dropped it".to_string(), Err(e) => format!("refused ({e})") }
+        ));
+        say(format!(
+            "A: sync_served {} sync_refused {} sync_bans {} banned_peers {}; B: {} request(s), refused {} time(s)",
+            sa.sync_served, sa.sync_refused, sa.sync_bans, sa.banned_peers, sb.sync_requests, sb.sync_refusals_received
+        ));
+        // Refusals sent just before the ban may die with the connection: count them at A.
+        ensure!(sa.sync_refused >= 1 && tally.refused + tally.failed >= 1, "the flooder was refused");
+        ensure!(tally.disconnected_after.is_some(), "the flooder was disconnected");
+        ensure!(sa.sync_bans == 1 && sa.banned_peers >= 1, "A banned the flooder once");
+        ensure!(!sa.connected_peers.contains(&flooder.peer_id), "the flooder is not connected any more");
+        ensure!(sa.connected_peers.contains(&b.peer_id()), "B is still connected");
+        ensure!(sa.sync_refused >= tally.refused as u64, "A counted its refusals");
+        ensure!(sb.sync_refusals_received == 0, "the honest catch-up was never refused");
+        ensure!(b.store.entry_count() == ENTRIES as u64, "B holds everything");
+        flooder.stop();
+        for node in [a, b] {
+            node.stop().await?;
+        }
+        Ok(())
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_requester_refused_over_the_limit_waits_and_still_catches_up() -> Result<()> {
+    bounded("sync back-off", Duration::from_secs(40), async {
+        const ENTRIES: usize = 40;
+        let coalition = Coalition::new(1)?;
+        let dirs = temp_dirs(2)?;
+        // A allows 2 requests a second (burst 2); B needs about 8 requests of 5 entries of 200 KB.
+        let mut config = test_config(Duration::from_secs(1))?;
+        config.sync_request_rate = Rate::new(2, 2);
+        let a = node_holding(&coalition, "A", &dirs[0], chain(&coalition, 0, ENTRIES, 200_000)?, config).await?;
+        let b = node_holding(&coalition, "B", &dirs[1], Vec::new(), test_config(Duration::from_secs(1))?).await?;
+        connect(&b, &a).await?;
+        let took = wait_for_count(&[&b], ENTRIES as u64, Duration::from_secs(25)).await?;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let sa = a.status().await?;
+        let sb = b.status().await?;
+        say(format!(
+            "A at 2 requests/s: B caught up {ENTRIES} entries (8 MB) in {took:?} with {} answered request(s), {} refusal(s) received; A served {} refused {} banned {}",
+            sb.sync_requests, sb.sync_refusals_received, sa.sync_served, sa.sync_refused, sa.banned_peers
+        ));
+        ensure!(b.store.entry_count() == ENTRIES as u64, "B holds everything");
+        ensure!(sb.sync_refusals_received >= 2, "B asked faster than 2/s and was refused");
+        ensure!(sa.sync_bans == 0 && sa.banned_peers == 0, "a requester that waits as told is not banned");
+        // It waited each time: no more than one refusal per answered request, no spinning.
+        ensure!(sa.sync_refused <= sb.sync_requests + 1, "B spun: {} refusals for {} requests", sa.sync_refused, sb.sync_requests);
+        ensure!(a.status().await?.connected_peers.contains(&b.peer_id()), "still connected");
+        for node in [a, b] {
+            node.stop().await?;
+        }
+        Ok(())
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_author_over_its_gossip_rate_is_ignored_then_synced_and_never_punished() -> Result<()> {
+    bounded("author rate", Duration::from_secs(40), async {
+        const ENTRIES: usize = 1500;
+        let coalition = Coalition::new(1)?;
+        let entries = chain(&coalition, 0, ENTRIES, 0)?;
+        let dirs = temp_dirs(3)?;
+        let nodes = start_nodes(&coalition, &dirs, |_| test_config(Duration::from_secs(2))).await?;
+        connect(&nodes[0], &nodes[1]).await?;
+        connect(&nodes[1], &nodes[2]).await?;
+        connect(&nodes[2], &nodes[0]).await?;
+        let all: Vec<&Node> = nodes.iter().collect();
+        wait_for_mesh(&all, 2, Duration::from_secs(10)).await?;
+        let rate = nodes[0].config.author_gossip_rate;
+
+        // City 1 (say, with a stolen key) publishes 1,500 entries through A as fast as A takes them.
+        let a = &nodes[0];
+        let started = Instant::now();
+        for chunk in entries.chunks(100) {
+            let store = a.store.clone();
+            let batch = chunk.to_vec();
+            let outcomes = tokio::task::spawn_blocking(move || store.ingest(batch)).await??;
+            ensure!(outcomes.iter().all(|o| o.is_stored()), "A stores its city's entries");
+            for wire in chunk {
+                a.handle.publish(wire.clone()).await?;
+            }
+        }
+        let published = started.elapsed();
+        let mut first = Vec::new();
+        for node in &nodes[1..] {
+            first.push(node.status().await?);
+        }
+        let took = wait_for_count(&all, ENTRIES as u64, Duration::from_secs(15)).await?;
+        wait_for_counters(&all[1..], ENTRIES as u64, Duration::from_secs(5)).await?;
+        say(format!(
+            "{ENTRIES} entries of one author published by gossip in {published:?} ({:.0}/s) against a limit of {}/s, burst {}; every node held all of them {took:?} after the last",
+            ENTRIES as f64 / published.as_secs_f64(), rate.per_second, rate.burst
+        ));
+        for (node, early) in nodes[1..].iter().zip(&first) {
+            let s = node.status().await?;
+            say(format!(
+                "{}: right after publishing, {} stored by gossip and {} ignored over the limit; in the end gossip {} + sync {} + held {}; received {} rejected {} rate-limited {} banned {}",
+                node.name, early.entries_via_gossip, early.gossip_rate_limited, s.entries_via_gossip, s.entries_via_sync, s.entries_via_held,
+                s.gossip_received, s.gossip_rejected, s.gossip_rate_limited, s.banned_peers
+            ));
+            ensure!(s.gossip_rate_limited >= 1, "{} ignored some entries over the limit", node.name);
+            let allowed = rate.burst as f64 + rate.per_second as f64 * (published + took).as_secs_f64() + 10.0;
+            ensure!((s.entries_via_gossip as f64) <= allowed, "{} stored {} by gossip, over the limit ({allowed:.0})", node.name, s.entries_via_gossip);
+            ensure!(s.entries_via_sync + s.entries_via_held >= 1, "{} fetched the rest by sync", node.name);
+            ensure!(s.entries_via_gossip + s.entries_via_sync + s.entries_via_held == ENTRIES as u64, "{} counted every entry once", node.name);
+        }
+        for node in &nodes {
+            let s = node.status().await?;
+            ensure!(s.gossip_rejected == 0, "{} counted an honest relay's entry as invalid", node.name);
+            ensure!(s.banned_peers == 0 && s.connected_peers.len() == 2, "{} banned or lost a peer", node.name);
+            ensure!(node.store.entry_count() == ENTRIES as u64, "{} holds everything", node.name);
         }
         for node in nodes {
             node.stop().await?;
