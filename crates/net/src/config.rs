@@ -11,6 +11,16 @@ use std::time::Duration;
 /// Largest gossip message: the largest wire entry plus the message's enum tag and slack.
 pub const MAX_GOSSIP_MESSAGE_BYTES: usize = MAX_WIRE_ENTRY_BYTES + 64;
 
+/// Inbound sync requests per peer. A catch-up asks one request at a time, as fast as it stores
+/// the answers: for 100,000 entries on 2 cores, 269 requests in 24.6 s (docs/PERFORMANCE.md), then
+/// 14.5-16.5 s once ingest got faster, about 17-19 a second; 50 leaves room for faster ingest and
+/// faster machines.
+pub const DEFAULT_SYNC_REQUEST_RATE: Rate = Rate::new(50, 100);
+
+/// New gossiped entries per author. Cities publish a few entries a day; the benchmark publishes
+/// 50 a second spread over 30 cities.
+pub const DEFAULT_AUTHOR_GOSSIP_RATE: Rate = Rate::new(50, 500);
+
 #[derive(Clone)]
 pub struct NetConfig {
     /// The node's libp2p transport key (its peer id). Not the city key.
@@ -46,8 +56,8 @@ pub struct NetConfig {
     /// stays blocked.
     pub ban_duration: Duration,
     /// Inbound sync requests one peer may make (sustained per second, burst). Over it a request
-    /// is refused with a retry time, without touching the store. An honest catch-up asks about
-    /// 11 times a second (docs/PERFORMANCE.md), one request at a time.
+    /// is refused with a retry time, without touching the store. Default
+    /// [`DEFAULT_SYNC_REQUEST_RATE`].
     pub sync_request_rate: Rate,
     /// Refused sync requests sent before the retry time the peer was given: this many within
     /// `sync_strike_window` and the peer is disconnected and blocked for `ban_duration`. A peer
@@ -56,6 +66,7 @@ pub struct NetConfig {
     pub sync_strike_window: Duration,
     /// New entries of one author (city key) accepted from gossip (sustained per second, burst).
     /// Over it an entry is ignored: not stored now, not forwarded, not punished; sync fetches it.
+    /// Default [`DEFAULT_AUTHOR_GOSSIP_RATE`].
     pub author_gossip_rate: Rate,
     /// Tests on one host: whitelist loopback in gossipsub's IP-colocation score and keep loopback
     /// addresses learnt from peers. Off in production.
@@ -82,10 +93,10 @@ impl NetConfig {
             max_sync_response: coalition_record::sync::MAX_RESPONSE_BYTES,
             max_invalid_messages: 5,
             ban_duration: Duration::from_secs(600),
-            sync_request_rate: Rate::new(20, 40),
+            sync_request_rate: DEFAULT_SYNC_REQUEST_RATE,
             max_sync_strikes: 10,
             sync_strike_window: Duration::from_secs(10),
-            author_gossip_rate: Rate::new(50, 500),
+            author_gossip_rate: DEFAULT_AUTHOR_GOSSIP_RATE,
             allow_loopback: false,
         }
     }
@@ -284,7 +295,7 @@ mod tests {
         let mut config = NetConfig::for_tests(generate_keypair()?);
         config.sync_request_rate = Rate::new(0, 40);
         assert!(matches!(config.validate(), Err(NetError::Config(_))));
-        config.sync_request_rate = Rate::new(20, 40);
+        config.sync_request_rate = DEFAULT_SYNC_REQUEST_RATE;
         config.author_gossip_rate = Rate::new(50, 0);
         assert!(matches!(config.validate(), Err(NetError::Config(_))));
         Ok(())

@@ -23,7 +23,10 @@ pub mod limits;
 mod worker;
 
 pub use codec::{SyncAnswer, SyncCodec, SyncRequest, SyncResponse, SYNC_PROTOCOL};
-pub use config::{generate_keypair, load_or_create_keypair, NetConfig, MAX_GOSSIP_MESSAGE_BYTES};
+pub use config::{
+    generate_keypair, load_or_create_keypair, NetConfig, DEFAULT_AUTHOR_GOSSIP_RATE,
+    DEFAULT_SYNC_REQUEST_RATE, MAX_GOSSIP_MESSAGE_BYTES,
+};
 pub use error::NetError;
 pub use gossip::GossipMessage;
 pub use libp2p::{identity::Keypair, Multiaddr, PeerId};

@@ -340,13 +340,15 @@ mod tests {
         assert_eq!(bucket.take(rate, t0, 50), Err(ms(300)));
     }
 
-    /// The measured honest catch-up (docs/PERFORMANCE.md): ~270 requests in ~25 s, one at a
-    /// time. Even at twice that pace it is never refused.
+    /// Measured honest catch-ups: 269 requests, one at a time, in 24.6 s (11/s,
+    /// docs/PERFORMANCE.md) and, after faster ingest, in 14.5-16.5 s (~17-19/s). At the default
+    /// rate they are never refused, nor at about twice the faster pace.
     #[test]
-    fn honest_catch_up_pace_is_never_refused() {
+    fn honest_catch_up_pace_is_never_refused_at_the_default_rate() {
         let t0 = Instant::now();
-        let mut limiter = KeyedLimiter::with_strikes(SYNC, 16, POLICY);
-        for pace in [ms(91), ms(45)] {
+        let rate = crate::config::DEFAULT_SYNC_REQUEST_RATE;
+        let mut limiter = KeyedLimiter::with_strikes(rate, 16, POLICY);
+        for pace in [ms(91), ms(58), ms(29)] {
             let mut now = t0;
             for _ in 0..270 {
                 assert_eq!(limiter.check(&"honest", now), Decision::Allow);
