@@ -221,7 +221,7 @@ mod tests {
     fn one_flipped_bit_fails_the_single_check_and_the_whole_batch() {
         let mut v = signed(32);
         for bit in [0usize, 100, 255, 256, 300, 511] {
-            let mut bad = v[7].2.clone();
+            let mut bad = v[7].2;
             bad.0[bit / 8] ^= 1 << (bit % 8);
             assert!(!verify(&v[7].0, &v[7].1, &bad), "bit {bit}");
         }
@@ -236,7 +236,7 @@ mod tests {
         // A small-order key (the identity) and a small-order R.
         let identity = CompressedEdwardsY::identity().to_bytes();
         assert!(!verify(&PublicKey(identity), &message, &sig));
-        let mut small_r = sig.clone();
+        let mut small_r = sig;
         small_r.0[..32].copy_from_slice(&identity);
         assert!(!verify(&key, &message, &small_r));
         // s + ℓ: the same scalar, not canonical.
@@ -253,7 +253,7 @@ mod tests {
             sum[i] = t as u8;
             carry = t >> 8;
         }
-        let mut big_s = sig.clone();
+        let mut big_s = sig;
         big_s.0[32..].copy_from_slice(&sum);
         assert!(!verify(&key, &message, &big_s));
         // y = p (non-canonical zero) and the all-ones encoding.
