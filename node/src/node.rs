@@ -119,6 +119,48 @@ impl CachedStatus {
             s.sync_served,
         );
         metric(
+            "sync_refused_total",
+            "counter",
+            "Inbound sync requests refused (over the peer's rate limit or while the store was busy).",
+            s.sync_refused,
+        );
+        metric(
+            "sync_refusals_received_total",
+            "counter",
+            "Refusals received to this node's own sync requests.",
+            s.sync_refusals_received,
+        );
+        metric(
+            "sync_bans_total",
+            "counter",
+            "Peers banned for repeating sync requests before their retry time.",
+            s.sync_bans,
+        );
+        metric(
+            "sync_request_bytes_sent_total",
+            "counter",
+            "Bytes of sync request frames sent.",
+            s.sync_request_bytes_sent,
+        );
+        metric(
+            "sync_response_bytes_received_total",
+            "counter",
+            "Bytes of sync response frames received.",
+            s.sync_response_bytes_received,
+        );
+        metric(
+            "sync_response_bytes_sent_total",
+            "counter",
+            "Bytes of sync response frames sent.",
+            s.sync_response_bytes_sent,
+        );
+        metric(
+            "gossip_rate_limited_total",
+            "counter",
+            "Gossiped entries ignored over their author's rate limit (fetched later by sync).",
+            s.gossip_rate_limited,
+        );
+        metric(
             "gaps_seen_total",
             "counter",
             "Entries that arrived before their predecessors.",

@@ -13,6 +13,8 @@ use futures::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use libp2p::StreamProtocol;
 use serde::{Deserialize, Serialize};
 use std::io;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 pub const SYNC_PROTOCOL: StreamProtocol = StreamProtocol::new("/coalition/sync/1");
 
@@ -43,10 +45,25 @@ pub enum SyncAnswer {
     },
 }
 
+/// Bytes of sync frames (length prefixes included) this node sent and received, shared by every
+/// connection's copy of the codec. Transport framing (Noise, Yamux) is not counted.
+#[derive(Debug, Default)]
+pub struct SyncTraffic {
+    pub request_bytes_sent: AtomicU64,
+    pub request_bytes_received: AtomicU64,
+    pub response_bytes_sent: AtomicU64,
+    pub response_bytes_received: AtomicU64,
+}
+
+fn add(counter: &AtomicU64, bytes: usize) {
+    counter.fetch_add(bytes as u64, Ordering::Relaxed);
+}
+
 #[derive(Debug, Clone)]
 pub struct SyncCodec {
     pub max_request: usize,
     pub max_response: usize,
+    pub traffic: Arc<SyncTraffic>,
 }
 
 impl SyncCodec {
@@ -54,6 +71,7 @@ impl SyncCodec {
         SyncCodec {
             max_request,
             max_response,
+            traffic: Arc::default(),
         }
     }
 }
@@ -111,7 +129,9 @@ impl libp2p::request_response::Codec for SyncCodec {
     where
         T: AsyncRead + Unpin + Send,
     {
-        decode(&read_frame(io, self.max_request).await?)
+        let bytes = read_frame(io, self.max_request).await?;
+        add(&self.traffic.request_bytes_received, 4 + bytes.len());
+        decode(&bytes)
     }
 
     async fn read_response<T>(&mut self, _: &StreamProtocol, io: &mut T) -> io::Result<SyncAnswer>
@@ -119,9 +139,11 @@ impl libp2p::request_response::Codec for SyncCodec {
         T: AsyncRead + Unpin + Send,
     {
         let bytes = read_frame(io, self.max_response).await?;
+        add(&self.traffic.response_bytes_received, 4 + bytes.len());
         if bytes.is_empty() {
             let mut retry = [0u8; 4];
             io.read_exact(&mut retry).await?;
+            add(&self.traffic.response_bytes_received, 4);
             return Ok(SyncAnswer::Refused {
                 retry_after_ms: u32::from_be_bytes(retry),
             });
@@ -138,7 +160,10 @@ impl libp2p::request_response::Codec for SyncCodec {
     where
         T: AsyncWrite + Unpin + Send,
     {
-        write_frame(io, &encode(&request)?, self.max_request).await
+        let bytes = encode(&request)?;
+        write_frame(io, &bytes, self.max_request).await?;
+        add(&self.traffic.request_bytes_sent, 4 + bytes.len());
+        Ok(())
     }
 
     async fn write_response<T>(
@@ -152,11 +177,15 @@ impl libp2p::request_response::Codec for SyncCodec {
     {
         match answer {
             SyncAnswer::Batch(response) => {
-                write_frame(io, &encode(&response)?, self.max_response).await
+                let bytes = encode(&response)?;
+                write_frame(io, &bytes, self.max_response).await?;
+                add(&self.traffic.response_bytes_sent, 4 + bytes.len());
+                Ok(())
             }
             SyncAnswer::Refused { retry_after_ms } => {
                 io.write_all(&0u32.to_be_bytes()).await?;
                 io.write_all(&retry_after_ms.to_be_bytes()).await?;
+                add(&self.traffic.response_bytes_sent, 8);
                 io.flush().await
             }
         }
@@ -173,6 +202,7 @@ mod tests {
 
     fn codec() -> SyncCodec {
         SyncCodec {
+            traffic: Arc::default(),
             max_request: 4096,
             max_response: 1 << 20,
         }

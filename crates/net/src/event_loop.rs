@@ -1,13 +1,14 @@
 //! The network task: owns the swarm, turns handle commands into swarm calls, hands store work to
 //! the worker thread and acts on its results (the rust-libp2p file-sharing example's pattern).
 
-use crate::codec::{SyncAnswer, SyncCodec, SyncRequest, SYNC_PROTOCOL};
+use crate::codec::{SyncAnswer, SyncCodec, SyncRequest, SyncTraffic, SYNC_PROTOCOL};
 use crate::config::NetConfig;
 use crate::error::NetError;
 use crate::gossip::{self, GossipMessage, GossipSettings};
 use crate::limits::{Decision, KeyedLimiter, StrikePolicy};
 use crate::worker::{self, Done, GossipJob, GossipVerdict, Held, Job, StoredInfo};
 use crate::{Command, Delivery, NetEvent, NetHandle, NetStatus, Via};
+use coalition_record::sync::{Frontier, Head};
 use coalition_record::{Hash32, NetworkId, PublicKey, SignedEntry, WireEntry};
 use coalition_store::{ForkProof, Store};
 use futures::StreamExt;
@@ -21,6 +22,7 @@ use libp2p::{
     PeerId, StreamProtocol, Swarm,
 };
 use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 use tokio::sync::{broadcast, mpsc, oneshot};
@@ -74,6 +76,7 @@ impl Behaviour {
         key: &libp2p::identity::Keypair,
         config: &NetConfig,
         network_id: &NetworkId,
+        traffic: Arc<SyncTraffic>,
     ) -> Result<Self, NetError> {
         let peer_id = key.public().to_peer_id();
         let limits = connection_limits::ConnectionLimits::default()
@@ -91,6 +94,7 @@ impl Behaviour {
             SyncCodec {
                 max_request: config.max_sync_request,
                 max_response: config.max_sync_response,
+                traffic,
             },
             [(SYNC_PROTOCOL, ProtocolSupport::Full)],
             request_response::Config::default()
@@ -135,7 +139,11 @@ impl Behaviour {
     }
 }
 
-fn build_swarm(config: &NetConfig, network_id: NetworkId) -> Result<Swarm<Behaviour>, NetError> {
+fn build_swarm(
+    config: &NetConfig,
+    network_id: NetworkId,
+    traffic: Arc<SyncTraffic>,
+) -> Result<Swarm<Behaviour>, NetError> {
     let transport_error = |e: &dyn std::fmt::Display| NetError::Transport(e.to_string());
     let swarm = libp2p::SwarmBuilder::with_existing_identity(config.keypair.clone())
         .with_tokio()
@@ -149,7 +157,7 @@ fn build_swarm(config: &NetConfig, network_id: NetworkId) -> Result<Swarm<Behavi
         .with_dns()
         .map_err(|e| transport_error(&e))?
         .with_behaviour(|key| {
-            Behaviour::new(key, config, &network_id)
+            Behaviour::new(key, config, &network_id, traffic)
                 .map_err(|e| Box::new(e) as Box<dyn std::error::Error + Send + Sync>)
         })
         .map_err(|e| transport_error(&e))?
@@ -205,7 +213,8 @@ pub(crate) async fn spawn(
         ));
     }
     let network_id = store.network_id();
-    let mut swarm = build_swarm(&config, network_id)?;
+    let traffic = Arc::new(SyncTraffic::default());
+    let mut swarm = build_swarm(&config, network_id, traffic.clone())?;
     for addr in &config.listen {
         swarm
             .listen_on(addr.clone())
@@ -238,6 +247,7 @@ pub(crate) async fn spawn(
         worker: Some(worker),
         events: event_tx.clone(),
         stats: Stats::default(),
+        traffic,
         session: None,
         sync_queue: VecDeque::new(),
         no_sync: HashSet::new(),
@@ -336,6 +346,11 @@ struct SyncSession {
     /// Refused, and waiting for the peer's retry time before asking again.
     waiting: bool,
     refused_in_a_row: u32,
+    /// Heads of the responses handed to the store worker and not yet reported back, oldest
+    /// first: what a pipelined request claims as held.
+    in_worker: VecDeque<Vec<Head>>,
+    /// Whether the latest response said the peer holds more.
+    more: bool,
 }
 
 struct EventLoop {
@@ -350,6 +365,7 @@ struct EventLoop {
     worker: Option<tokio::task::JoinHandle<()>>,
     events: broadcast::Sender<NetEvent>,
     stats: Stats,
+    traffic: Arc<SyncTraffic>,
     /// At most one sync session at a time: a node coming back from downtime fetches what it
     /// lacks once, not once per peer.
     session: Option<SyncSession>,
@@ -524,6 +540,16 @@ impl EventLoop {
             sync_refused: s.sync_refused,
             sync_refusals_received: s.sync_refusals_received,
             sync_bans: s.sync_bans,
+            sync_request_bytes_sent: self.traffic.request_bytes_sent.load(Ordering::Relaxed),
+            sync_request_bytes_received: self
+                .traffic
+                .request_bytes_received
+                .load(Ordering::Relaxed),
+            sync_response_bytes_sent: self.traffic.response_bytes_sent.load(Ordering::Relaxed),
+            sync_response_bytes_received: self
+                .traffic
+                .response_bytes_received
+                .load(Ordering::Relaxed),
             gossip_received: s.gossip_received,
             gossip_accepted: s.gossip_accepted,
             gossip_rejected: s.gossip_rejected,
@@ -876,6 +902,8 @@ impl EventLoop {
                     requests: 0,
                     waiting: false,
                     refused_in_a_row: 0,
+                    in_worker: VecDeque::new(),
+                    more: false,
                 });
                 self.send_sync_request();
                 return;
@@ -885,6 +913,12 @@ impl EventLoop {
 
     /// Sends the session's next request, or waits until the peer's retry time if it refused us.
     fn send_sync_request(&mut self) {
+        self.send_sync_request_ahead(Vec::new(), 0);
+    }
+
+    /// As [`Self::send_sync_request`], claiming `ahead` (entries received and not yet stored) as
+    /// held, so the peer prepares the next batch while this one is being stored.
+    fn send_sync_request_ahead(&mut self, ahead: Vec<Head>, roster_ahead: u64) {
         let Some(peer) = self.session.as_ref().map(|s| s.peer) else {
             return;
         };
@@ -899,7 +933,15 @@ impl EventLoop {
             }
             self.sync_not_before.remove(&peer);
         }
-        let frontier = worker::local_frontier(&self.store);
+        let local = worker::local_frontier(&self.store);
+        let frontier = if ahead.is_empty() {
+            local
+        } else {
+            Frontier::new(
+                local.roster_version.max(roster_ahead),
+                local.heads.into_iter().chain(ahead),
+            )
+        };
         let Some(session) = self.session.as_mut() else {
             return;
         };
@@ -1054,15 +1096,43 @@ impl EventLoop {
                             return;
                         }
                     };
+                    let heads: Vec<Head> = response
+                        .entries
+                        .iter()
+                        .filter_map(|w| SignedEntry::decode(&w.entry).ok())
+                        .map(|e| Head {
+                            author: e.header.author,
+                            seq: e.header.seq,
+                            id: e.id(),
+                        })
+                        .collect();
+                    let roster_ahead = response.roster.last().map_or(0, |c| c.change.seq);
+                    // Ask for the next batch now, as if the batches handed to the worker were
+                    // stored: the peer reads it while our worker verifies and writes. At most
+                    // one batch waits in the worker, so the pipeline cannot run ahead of it.
+                    let mut ahead = None;
                     if let Some(session) = self.session.as_mut() {
                         session.request = None;
                         session.refused_in_a_row = 0;
+                        session.more = response.more;
+                        let pipeline = response.more
+                            && !heads.is_empty()
+                            && session.in_worker.is_empty()
+                            && session.requests < MAX_REQUESTS_PER_SESSION;
+                        if pipeline {
+                            ahead = Some(heads.clone());
+                        }
+                        session.in_worker.push_back(heads);
                     }
                     self.stats.sync_requests += 1;
                     self.stats.sync_entries_received += response.entries.len() as u64;
                     if self.submit(Job::SyncBatch { peer, response }).is_err() {
                         tracing::debug!(%peer, "store worker busy; dropping a sync response");
                         self.end_session(false);
+                        return;
+                    }
+                    if let Some(ahead) = ahead {
+                        self.send_sync_request_ahead(ahead, roster_ahead);
                     }
                 }
             },
@@ -1109,15 +1179,29 @@ impl EventLoop {
         for proof in report.forks {
             self.fork_found(proof);
         }
-        let again = report.more
+        let Some(session) = self.session.as_mut() else {
+            self.end_session(true);
+            return;
+        };
+        if session.peer != peer {
+            // A batch from an earlier session with another peer; the current one goes on.
+            return;
+        }
+        session.in_worker.pop_front();
+        if progressed && (session.request.is_some() || session.waiting) {
+            // A pipelined request is under way; its answer continues the session.
+            return;
+        }
+        let again = session.more
             && progressed
             && self.swarm.is_connected(&peer)
-            && self
-                .session
-                .as_ref()
-                .is_some_and(|s| s.peer == peer && s.requests < MAX_REQUESTS_PER_SESSION);
+            && session.requests < MAX_REQUESTS_PER_SESSION;
         if again {
-            self.send_sync_request();
+            // Claim what still waits in the worker, so the peer does not send it twice.
+            let ahead: Vec<Head> = session.in_worker.iter().flatten().copied().collect();
+            self.send_sync_request_ahead(ahead, 0);
+        } else if progressed && !session.in_worker.is_empty() {
+            // The last batch is still being stored; its report ends the session.
         } else {
             self.end_session(true);
         }

@@ -107,6 +107,11 @@ pub struct NetStatus {
     pub sync_refusals_received: u64,
     /// Peers banned for asking for sync again and again before their retry time.
     pub sync_bans: u64,
+    /// Bytes of sync frames (length prefix included; Noise and Yamux framing not counted).
+    pub sync_request_bytes_sent: u64,
+    pub sync_request_bytes_received: u64,
+    pub sync_response_bytes_sent: u64,
+    pub sync_response_bytes_received: u64,
     pub gossip_received: u64,
     pub gossip_accepted: u64,
     pub gossip_rejected: u64,

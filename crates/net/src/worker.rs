@@ -98,7 +98,6 @@ pub(crate) struct SyncReport {
     pub rejected: usize,
     pub forks: Vec<ForkProof>,
     pub roster_applied: Vec<u64>,
-    pub more: bool,
     pub error: Option<String>,
 }
 
@@ -499,10 +498,7 @@ pub(crate) fn apply_sync(
     known: &mut KnownForks,
     response: SyncResponse,
 ) -> SyncReport {
-    let mut report = SyncReport {
-        more: response.more,
-        ..SyncReport::default()
-    };
+    let mut report = SyncReport::default();
     for change in &response.roster {
         match store.apply_roster_change(change) {
             Ok(RosterOutcome::Applied { version }) => report.roster_applied.push(version),
@@ -699,9 +695,10 @@ mod tests {
             };
             let response = serve(from, &request, max_response)?;
             sizes.push(postcard::to_stdvec(&response)?.len());
+            let more = response.more;
             let report = apply_sync(to, &mut known, response);
             assert!(report.error.is_none(), "{:?}", report.error);
-            if !(report.more && report.progressed()) {
+            if !(more && report.progressed()) {
                 return Ok(sizes);
             }
         }
