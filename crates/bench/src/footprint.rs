@@ -3,7 +3,7 @@
 
 use crate::data;
 use crate::ingest::ingest_all;
-use crate::report::Row;
+use crate::report::{Row, Target};
 use crate::Sizes;
 use anyhow::{Context, Result};
 use coalition_store::{Query, Store};
@@ -103,6 +103,7 @@ pub fn run(sizes: &Sizes) -> Result<Vec<Row>> {
             "ms",
             f("first_query_ms"),
         )
+        .target(Target::ValueAtMost(1000.0))
         .note("open + query_ids(commitment, limit 20) + entry"),
         Row::new(
             "footprint",
@@ -116,7 +117,11 @@ pub fn run(sizes: &Sizes) -> Result<Vec<Row>> {
             "MiB",
             f("rss_kb_idle") / 1024.0,
         )
-        .note(format!("peak {:.0} MiB", f("hwm_kb") / 1024.0)),
+        .target(Target::ValueAtMost(143.0))
+        .note(format!(
+            "target 150 MB = 143 MiB; peak {:.0} MiB",
+            f("hwm_kb") / 1024.0
+        )),
     ];
     rows.push(crate::net::idle_cpu(sizes)?);
     Ok(rows)
