@@ -31,6 +31,8 @@ pub struct NodeOptions {
 pub struct CachedStatus(
     Arc<Mutex<Option<NetworkStatus>>>,
     Arc<Mutex<Option<coalition_net::NetStatus>>>,
+    /// libp2p's own metrics text, refreshed with the status.
+    Arc<Mutex<String>>,
 );
 
 impl CachedStatus {
@@ -172,6 +174,7 @@ impl CachedStatus {
             "Equivocations detected.",
             s.forks_seen,
         );
+        out.push_str(&self.2.lock().unwrap_or_else(|p| p.into_inner()));
         out
     }
 }
@@ -354,6 +357,9 @@ async fn poll_status(net: NetHandle, cache: CachedStatus) {
         };
         *cache.0.lock().unwrap_or_else(|p| p.into_inner()) = Some(network_status);
         *cache.1.lock().unwrap_or_else(|p| p.into_inner()) = Some(s);
+        if let Ok(text) = net.libp2p_metrics().await {
+            *cache.2.lock().unwrap_or_else(|p| p.into_inner()) = text;
+        }
     }
 }
 

@@ -427,7 +427,7 @@ impl RawPeer {
             max_transmit_size: coalition_net::MAX_GOSSIP_MESSAGE_BYTES * 2,
             allow_loopback: true,
         };
-        let behaviour = gossip::behaviour(&settings)?;
+        let behaviour = gossip::behaviour(&settings, &mut libp2p::metrics::Registry::default())?;
         let mut swarm =
             libp2p::SwarmBuilder::with_existing_identity(coalition_net::generate_keypair()?)
                 .with_tokio()

@@ -238,10 +238,13 @@ pub fn propagation(sizes: &Sizes) -> Result<Vec<Row>> {
         let complete = latencies.len();
         let mut gossip_received = 0u64;
         let mut via_sync = 0u64;
+        let mut wire_messages = 0.0;
         for node in &nodes {
             let s = node.status().await?;
             gossip_received += s.gossip_received;
             via_sync += s.entries_via_sync + s.entries_via_held;
+            let text = node.handle.libp2p_metrics().await?;
+            wire_messages += metric_sum(&text, "libp2p_topic_msg_recv_counts_unfiltered_total");
         }
         for c in collectors {
             c.abort();
@@ -256,12 +259,26 @@ pub fn propagation(sizes: &Sizes) -> Result<Vec<Row>> {
                 .note(format!("{complete} of {m} entries reached all {} other nodes; {arrivals}/{expected} deliveries", k - 1)),
             Row::new("propagation", "gossip messages handed to the app per entry per node", "msgs", gossip_received as f64 / expected.max(1) as f64)
                 .note(format!("gossipsub drops duplicates by message id before the app; {via_sync} arrived via sync/held")),
+            Row::new("propagation", "gossip copies received per entry per node (duplicates included)", "msgs", wire_messages / expected.max(1) as f64)
+                .target(Target::ValueAtMost(3.0))
+                .note("gossipsub's own count before its duplicate filter (libp2p_topic_msg_recv_counts_unfiltered)"),
             Row::new("propagation", "signature verifications per entry per receiving node", "checks", checks as f64 / arrivals.max(1) as f64)
                 .target(Target::ValueEquals(1.0))
                 .note(format!("{checks} checks for {arrivals} deliveries (all nodes share one process and one counter)")),
         ])
     })
     .context("propagation")
+}
+
+/// The sum of every sample of one metric in Prometheus text (all label sets).
+fn metric_sum(text: &str, name: &str) -> f64 {
+    text.lines()
+        .filter(|line| {
+            line.strip_prefix(name)
+                .is_some_and(|rest| rest.starts_with('{') || rest.starts_with(' '))
+        })
+        .filter_map(|line| line.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum()
 }
 
 /// utime + stime of this process, in seconds (assumes the usual 100 Hz clock tick).

@@ -77,6 +77,7 @@ impl Behaviour {
         config: &NetConfig,
         network_id: &NetworkId,
         traffic: Arc<SyncTraffic>,
+        registry: &mut libp2p::metrics::Registry,
     ) -> Result<Self, NetError> {
         let peer_id = key.public().to_peer_id();
         let limits = connection_limits::ConnectionLimits::default()
@@ -84,12 +85,15 @@ impl Behaviour {
             .with_max_established_per_peer(Some(config.max_connections_per_peer))
             .with_max_pending_incoming(Some(config.max_pending_connections))
             .with_max_pending_outgoing(Some(config.max_pending_connections));
-        let gossipsub = gossip::behaviour(&GossipSettings {
-            network_id: *network_id,
-            heartbeat: config.gossip_heartbeat,
-            max_transmit_size: config.max_transmit_size(),
-            allow_loopback: config.allow_loopback,
-        })?;
+        let gossipsub = gossip::behaviour(
+            &GossipSettings {
+                network_id: *network_id,
+                heartbeat: config.gossip_heartbeat,
+                max_transmit_size: config.max_transmit_size(),
+                allow_loopback: config.allow_loopback,
+            },
+            registry,
+        )?;
         let sync = request_response::Behaviour::with_codec(
             SyncCodec {
                 max_request: config.max_sync_request,
@@ -143,6 +147,7 @@ fn build_swarm(
     config: &NetConfig,
     network_id: NetworkId,
     traffic: Arc<SyncTraffic>,
+    registry: &mut libp2p::metrics::Registry,
 ) -> Result<Swarm<Behaviour>, NetError> {
     let transport_error = |e: &dyn std::fmt::Display| NetError::Transport(e.to_string());
     let swarm = libp2p::SwarmBuilder::with_existing_identity(config.keypair.clone())
@@ -157,7 +162,7 @@ fn build_swarm(
         .with_dns()
         .map_err(|e| transport_error(&e))?
         .with_behaviour(|key| {
-            Behaviour::new(key, config, &network_id, traffic)
+            Behaviour::new(key, config, &network_id, traffic, registry)
                 .map_err(|e| Box::new(e) as Box<dyn std::error::Error + Send + Sync>)
         })
         .map_err(|e| transport_error(&e))?
@@ -214,7 +219,13 @@ pub(crate) async fn spawn(
     }
     let network_id = store.network_id();
     let traffic = Arc::new(SyncTraffic::default());
-    let mut swarm = build_swarm(&config, network_id, traffic.clone())?;
+    let mut registry = libp2p::metrics::Registry::default();
+    let mut swarm = build_swarm(
+        &config,
+        network_id,
+        traffic.clone(),
+        registry.sub_registry_with_prefix("libp2p"),
+    )?;
     for addr in &config.listen {
         swarm
             .listen_on(addr.clone())
@@ -248,6 +259,7 @@ pub(crate) async fn spawn(
         events: event_tx.clone(),
         stats: Stats::default(),
         traffic,
+        registry,
         session: None,
         sync_queue: VecDeque::new(),
         no_sync: HashSet::new(),
@@ -366,6 +378,8 @@ struct EventLoop {
     events: broadcast::Sender<NetEvent>,
     stats: Stats,
     traffic: Arc<SyncTraffic>,
+    /// libp2p's own metrics (gossipsub), encoded on request for /metrics.
+    registry: libp2p::metrics::Registry,
     /// At most one sync session at a time: a node coming back from downtime fetches what it
     /// lacks once, not once per peer.
     session: Option<SyncSession>,
@@ -470,6 +484,19 @@ impl EventLoop {
             }
             Command::Status { reply } => {
                 let _ = reply.send(self.status());
+            }
+            Command::Metrics { reply } => {
+                let mut text = String::new();
+                if let Err(error) =
+                    prometheus_client::encoding::text::encode(&mut text, &self.registry)
+                {
+                    tracing::warn!(%error, "could not encode libp2p metrics");
+                }
+                // The node appends these to its own metrics: the end marker belongs at the end.
+                if let Some(body) = text.strip_suffix("# EOF\n") {
+                    text.truncate(body.len());
+                }
+                let _ = reply.send(text);
             }
             Command::Dial { addr, reply } => {
                 let result = self.swarm.dial(addr.clone()).map_err(|e| NetError::Dial {

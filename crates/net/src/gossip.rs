@@ -142,7 +142,10 @@ pub fn score_params(settings: &GossipSettings) -> (PeerScoreParams, PeerScoreThr
 /// The gossipsub behaviour, subscribed to the coalition's topic: anonymous (strict no-sign: the
 /// records carry their own signatures), message id = entry id, nothing forwarded before the
 /// node's own validation.
-pub fn behaviour(settings: &GossipSettings) -> Result<gossipsub::Behaviour, NetError> {
+pub fn behaviour(
+    settings: &GossipSettings,
+    registry: &mut libp2p::metrics::Registry,
+) -> Result<gossipsub::Behaviour, NetError> {
     let config = gossipsub::ConfigBuilder::default()
         .validation_mode(ValidationMode::Anonymous)
         .validate_messages()
@@ -154,7 +157,8 @@ pub fn behaviour(settings: &GossipSettings) -> Result<gossipsub::Behaviour, NetE
         .build()
         .map_err(|e| NetError::Config(format!("gossipsub: {e}")))?;
     let mut gossip = gossipsub::Behaviour::new(MessageAuthenticity::Anonymous, config)
-        .map_err(|e| NetError::Config(format!("gossipsub: {e}")))?;
+        .map_err(|e| NetError::Config(format!("gossipsub: {e}")))?
+        .with_metrics(registry, gossipsub::MetricsConfig::default());
     let (params, thresholds) = score_params(settings);
     gossip
         .with_peer_score(params, thresholds)

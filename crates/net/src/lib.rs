@@ -135,6 +135,9 @@ pub(crate) enum Command {
     Status {
         reply: oneshot::Sender<NetStatus>,
     },
+    Metrics {
+        reply: oneshot::Sender<String>,
+    },
     Dial {
         addr: Multiaddr,
         reply: oneshot::Sender<Result<(), NetError>>,
@@ -190,6 +193,12 @@ impl NetHandle {
 
     pub async fn status(&self) -> Result<NetStatus, NetError> {
         self.request(|reply| Command::Status { reply }).await
+    }
+
+    /// libp2p's own metrics (gossipsub: mesh, messages with and without duplicates, scores) in
+    /// the Prometheus text format, names prefixed `libp2p_`, without the closing `# EOF`.
+    pub async fn libp2p_metrics(&self) -> Result<String, NetError> {
+        self.request(|reply| Command::Metrics { reply }).await
     }
 
     /// Dials `addr` (a `/p2p/<peer id>` suffix is optional).
