@@ -194,6 +194,7 @@ impl SignedEntry {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PayloadBlob {
     pub salt: [u8; SALT_LEN],
+    #[serde(with = "crate::codec::byte_vec")]
     pub bytes: Vec<u8>,
 }
 
@@ -240,6 +241,7 @@ impl PayloadBlob {
 /// erased, its salted payload.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WireEntry {
+    #[serde(with = "crate::codec::byte_vec")]
     pub entry: Vec<u8>,
     pub payload: Option<PayloadBlob>,
 }

@@ -35,7 +35,9 @@ pub type Frontier = HashMap<PublicKey, (u64, EntryId)>;
 /// Two validly signed entries by one city at one seq: proof that the city equivocated.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ForkProof {
+    #[serde(with = "coalition_record::codec::byte_vec")]
     pub first: Vec<u8>,
+    #[serde(with = "coalition_record::codec::byte_vec")]
     pub second: Vec<u8>,
 }
 
