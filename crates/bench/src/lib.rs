@@ -45,7 +45,7 @@ impl Sizes {
         Sizes {
             ingest: 50_000,
             batch: 128,
-            storage: 100_000,
+            storage: 200_000,
             catchup: 100_000,
             prop_nodes: 30,
             prop_messages: 1_000,
