@@ -59,6 +59,14 @@ pub fn catchup(sizes: &Sizes) -> Result<Vec<Row>> {
         })
         .await?;
         let secs = started.elapsed().as_secs_f64();
+        // The store holds everything before the worker's last report reaches the network task;
+        // wait for the counters to catch up too.
+        wait_until("the last sync report", Duration::from_secs(10), || async {
+            let s = fresh.status().await?;
+            let counted = s.entries_via_sync + s.entries_via_held + s.entries_via_gossip;
+            Ok((counted >= n as u64, format!("{counted} of {n} counted")))
+        })
+        .await?;
         let status = fresh.status().await?;
 
         // One entry missing out of n: the full node appends one without gossiping it, then the

@@ -43,4 +43,24 @@ fn smoke_mode_runs_every_scenario_and_writes_json() {
     for r in rows {
         assert!(r["value"].is_number(), "row without a value: {r}");
     }
+    // Counts, not timings: these hold at any size and on any machine.
+    let value = |figure: &str| {
+        rows.iter()
+            .find(|r| r["figure"].as_str().is_some_and(|f| f.starts_with(figure)))
+            .and_then(|r| r["value"].as_f64())
+            .unwrap_or_else(|| panic!("no row {figure}"))
+    };
+    assert_eq!(
+        value("signature verifications per entry per receiving node"),
+        1.0
+    );
+    assert!(value("one missing of n: round trips") <= 3.0);
+    let bytes = rows
+        .iter()
+        .find(|r| r["figure"] == "sync bytes (requests sent + responses received)")
+        .expect("sync bytes row");
+    assert!(
+        bytes["ratio"].as_f64().is_some_and(|r| r <= 1.10),
+        "{bytes}"
+    );
 }
