@@ -180,8 +180,8 @@ impl<K: Hash + Eq + Clone> KeyedLimiter<K> {
         }
     }
 
-    /// Charges one unit to `key` at `now`.
-    pub fn check(&mut self, key: &K, now: Instant) -> Decision {
+    /// `key`'s slot, made (with a full bucket) if it has none, seen at `now`.
+    fn slot(&mut self, key: &K, now: Instant) -> &mut Slot {
         if !self.slots.contains_key(key) && self.slots.len() >= self.capacity {
             self.make_room(now);
         }
@@ -193,9 +193,16 @@ impl<K: Hash + Eq + Clone> KeyedLimiter<K> {
             strikes: Strikes::default(),
         });
         slot.last_seen = slot.last_seen.max(now);
+        slot
+    }
+
+    /// Charges one unit to `key` at `now`.
+    pub fn check(&mut self, key: &K, now: Instant) -> Decision {
+        let (rate, policy) = (self.rate, self.strikes);
+        let slot = self.slot(key, now);
         if let Some(until) = slot.wait_until.filter(|until| now < *until) {
             // Asked again before the retry time it was given: refused, and a strike.
-            if let Some(policy) = self.strikes {
+            if let Some(policy) = policy {
                 if slot.strikes.strike(policy, now) {
                     let strikes = slot.strikes.count();
                     self.slots.remove(key);
@@ -218,17 +225,7 @@ impl<K: Hash + Eq + Clone> KeyedLimiter<K> {
     /// Tells `key` to wait `wait` from `now` although it was within its rate (the node is busy):
     /// asking again before then counts like asking before any other retry time.
     pub fn defer(&mut self, key: &K, now: Instant, wait: Duration) {
-        if !self.slots.contains_key(key) && self.slots.len() >= self.capacity {
-            self.make_room(now);
-        }
-        let rate = self.rate;
-        let slot = self.slots.entry(key.clone()).or_insert(Slot {
-            bucket: TokenBucket::full(rate, now),
-            last_seen: now,
-            wait_until: None,
-            strikes: Strikes::default(),
-        });
-        slot.last_seen = slot.last_seen.max(now);
+        let slot = self.slot(key, now);
         let until = now.checked_add(wait).unwrap_or(now);
         slot.wait_until = Some(slot.wait_until.map_or(until, |old| old.max(until)));
     }
