@@ -32,6 +32,17 @@ pub struct NetworkConfig {
     pub sync_interval_secs: u64,
     #[serde(default = "default_max_peers")]
     pub max_peers: u32,
+    /// Sync requests one peer may make per second, and in a burst, before it is refused.
+    #[serde(default = "default_sync_requests_per_second")]
+    pub sync_requests_per_second: u32,
+    #[serde(default = "default_sync_request_burst")]
+    pub sync_request_burst: u32,
+    /// New entries of one city's log accepted by gossip per second, and in a burst; the rest
+    /// wait for sync.
+    #[serde(default = "default_author_entries_per_second")]
+    pub author_entries_per_second: u32,
+    #[serde(default = "default_author_entry_burst")]
+    pub author_entry_burst: u32,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -61,6 +72,18 @@ fn default_sync_interval() -> u64 {
 fn default_max_peers() -> u32 {
     64
 }
+fn default_sync_requests_per_second() -> u32 {
+    coalition_net::DEFAULT_SYNC_REQUEST_RATE.per_second
+}
+fn default_sync_request_burst() -> u32 {
+    coalition_net::DEFAULT_SYNC_REQUEST_RATE.burst
+}
+fn default_author_entries_per_second() -> u32 {
+    coalition_net::DEFAULT_AUTHOR_GOSSIP_RATE.per_second
+}
+fn default_author_entry_burst() -> u32 {
+    coalition_net::DEFAULT_AUTHOR_GOSSIP_RATE.burst
+}
 fn default_api() -> String {
     "127.0.0.1:7700".into()
 }
@@ -76,6 +99,10 @@ impl Default for NetworkConfig {
             mdns: false,
             sync_interval_secs: default_sync_interval(),
             max_peers: default_max_peers(),
+            sync_requests_per_second: default_sync_requests_per_second(),
+            sync_request_burst: default_sync_request_burst(),
+            author_entries_per_second: default_author_entries_per_second(),
+            author_entry_burst: default_author_entry_burst(),
         }
     }
 }
@@ -114,7 +141,53 @@ impl Config {
                 config.log.format
             );
         }
+        let network = &config.network;
+        for (key, value, default) in [
+            (
+                "sync_requests_per_second",
+                network.sync_requests_per_second,
+                default_sync_requests_per_second(),
+            ),
+            (
+                "sync_request_burst",
+                network.sync_request_burst,
+                default_sync_request_burst(),
+            ),
+            (
+                "author_entries_per_second",
+                network.author_entries_per_second,
+                default_author_entries_per_second(),
+            ),
+            (
+                "author_entry_burst",
+                network.author_entry_burst,
+                default_author_entry_burst(),
+            ),
+        ] {
+            if value == 0 {
+                anyhow::bail!(
+                    "{}: network.{key} is 0, which would refuse everything; use 1 or more (default {default})",
+                    path.display()
+                );
+            }
+        }
         Ok(config)
+    }
+
+    /// The per-peer sync request limit.
+    pub fn sync_request_rate(&self) -> coalition_net::Rate {
+        coalition_net::Rate::new(
+            self.network.sync_requests_per_second,
+            self.network.sync_request_burst,
+        )
+    }
+
+    /// The per-city limit on new entries arriving by gossip.
+    pub fn author_gossip_rate(&self) -> coalition_net::Rate {
+        coalition_net::Rate::new(
+            self.network.author_entries_per_second,
+            self.network.author_entry_burst,
+        )
     }
 
     /// The commented file `init` writes.
@@ -146,6 +219,14 @@ mdns = {mdns}
 sync_interval_secs = {sync}
 # Most peers to keep connected.
 max_peers = {max_peers}
+# Sync requests one peer may make per second (and in a burst) before it is told to wait; a peer
+# that keeps asking before its time is disconnected for 10 minutes.
+sync_requests_per_second = {sync_rate}
+sync_request_burst = {sync_burst}
+# New entries of one city accepted by gossip per second (and in a burst). More are not lost: they
+# wait for the next sync. This bounds how fast a stolen city key can flood the network.
+author_entries_per_second = {author_rate}
+author_entry_burst = {author_burst}
 
 [api]
 # The local web page and JSON API. Keep it on 127.0.0.1 unless a reverse proxy guards it.
@@ -162,6 +243,10 @@ format = "{format}"
             mdns = self.network.mdns,
             sync = self.network.sync_interval_secs,
             max_peers = self.network.max_peers,
+            sync_rate = self.network.sync_requests_per_second,
+            sync_burst = self.network.sync_request_burst,
+            author_rate = self.network.author_entries_per_second,
+            author_burst = self.network.author_entry_burst,
             api = self.api.listen,
             format = self.log.format,
         )

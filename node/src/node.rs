@@ -21,6 +21,8 @@ pub struct NodeOptions {
     pub mdns: bool,
     pub sync_interval: Duration,
     pub max_peers: u32,
+    pub sync_request_rate: coalition_net::Rate,
+    pub author_gossip_rate: coalition_net::Rate,
     /// Several nodes on one host (the demo, tests): loopback peers are normal.
     pub allow_loopback: bool,
 }
@@ -245,6 +247,8 @@ impl RunningNode {
         config.mdns = options.mdns;
         config.sync_interval = options.sync_interval;
         config.max_connections = options.max_peers.max(1);
+        config.sync_request_rate = options.sync_request_rate;
+        config.author_gossip_rate = options.author_gossip_rate;
         config.allow_loopback = options.allow_loopback;
         if options.allow_loopback {
             config.gossip_heartbeat = Duration::from_millis(300);

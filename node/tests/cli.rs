@@ -458,3 +458,28 @@ fn full_text_search_finds_french_plural() {
     let none: Value = serde_json::from_str(&none).expect("json");
     assert_eq!(none["hits"].as_array().map(Vec::len), Some(0));
 }
+
+#[test]
+fn rate_limits_are_in_the_config_and_a_zero_is_refused() {
+    let c = Coalition::new();
+    let path = c.root.join("node/config.toml");
+    let text = std::fs::read_to_string(&path).expect("config.toml written by init");
+    for line in [
+        "sync_requests_per_second = 50",
+        "sync_request_burst = 100",
+        "author_entries_per_second = 50",
+        "author_entry_burst = 500",
+    ] {
+        assert!(text.contains(line), "config.toml lacks {line:?}:\n{text}");
+    }
+    std::fs::write(
+        &path,
+        text.replace("sync_request_burst = 100", "sync_request_burst = 0"),
+    )
+    .expect("edit config.toml");
+    let e = fails(&["run", "--data-dir", &c.p("node"), "--local"]);
+    assert!(
+        e.contains("network.sync_request_burst is 0") && e.contains("default 100"),
+        "{e}"
+    );
+}

@@ -159,6 +159,8 @@ async fn demo(args: DemoArgs) -> Result<()> {
             mdns: false,
             sync_interval: Duration::from_secs(5),
             max_peers: 32,
+            sync_request_rate: coalition_net::DEFAULT_SYNC_REQUEST_RATE,
+            author_gossip_rate: coalition_net::DEFAULT_AUTHOR_GOSSIP_RATE,
             allow_loopback: true,
         })
         .await?;

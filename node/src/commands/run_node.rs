@@ -86,6 +86,8 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
         mdns: args.mdns || config.network.mdns,
         sync_interval: Duration::from_secs(config.network.sync_interval_secs.max(1)),
         max_peers: config.network.max_peers,
+        sync_request_rate: config.sync_request_rate(),
+        author_gossip_rate: config.author_gossip_rate(),
         allow_loopback: args.local,
     };
     let runtime = tokio::runtime::Runtime::new()?;
