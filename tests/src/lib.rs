@@ -419,6 +419,22 @@ enum RawCommand {
     Publish(Vec<u8>, tokio::sync::oneshot::Sender<Result<(), String>>),
 }
 
+/// A bare swarm over TCP (Noise, Yamux) with a fresh identity, for the hand-driven peers below.
+fn raw_swarm<B: libp2p::swarm::NetworkBehaviour>(behaviour: B) -> Result<libp2p::Swarm<B>> {
+    Ok(
+        libp2p::SwarmBuilder::with_existing_identity(coalition_net::generate_keypair()?)
+            .with_tokio()
+            .with_tcp(
+                libp2p::tcp::Config::default().nodelay(true),
+                libp2p::noise::Config::new,
+                libp2p::yamux::Config::default,
+            )?
+            .with_behaviour(|_| behaviour)?
+            .with_swarm_config(|c| c.with_idle_connection_timeout(Duration::from_secs(60)))
+            .build(),
+    )
+}
+
 impl RawPeer {
     pub fn spawn(network_id: NetworkId) -> Result<RawPeer> {
         let settings = GossipSettings {
@@ -428,17 +444,7 @@ impl RawPeer {
             allow_loopback: true,
         };
         let behaviour = gossip::behaviour(&settings, &mut libp2p::metrics::Registry::default())?;
-        let mut swarm =
-            libp2p::SwarmBuilder::with_existing_identity(coalition_net::generate_keypair()?)
-                .with_tokio()
-                .with_tcp(
-                    libp2p::tcp::Config::default(),
-                    libp2p::noise::Config::new,
-                    libp2p::yamux::Config::default,
-                )?
-                .with_behaviour(|_| behaviour)?
-                .with_swarm_config(|c| c.with_idle_connection_timeout(Duration::from_secs(60)))
-                .build();
+        let mut swarm = raw_swarm(behaviour)?;
         let peer_id = *swarm.local_peer_id();
         let topic = gossip::topic(&network_id);
         let (commands, mut rx) = mpsc::channel::<RawCommand>(16);
@@ -592,17 +598,7 @@ impl RawSyncPeer {
                 .with_request_timeout(Duration::from_secs(10))
                 .with_max_concurrent_streams(64),
         );
-        let mut swarm =
-            libp2p::SwarmBuilder::with_existing_identity(coalition_net::generate_keypair()?)
-                .with_tokio()
-                .with_tcp(
-                    libp2p::tcp::Config::default().nodelay(true),
-                    libp2p::noise::Config::new,
-                    libp2p::yamux::Config::default,
-                )?
-                .with_behaviour(|_| behaviour)?
-                .with_swarm_config(|c| c.with_idle_connection_timeout(Duration::from_secs(60)))
-                .build();
+        let mut swarm = raw_swarm(behaviour)?;
         let peer_id = *swarm.local_peer_id();
         let (commands, mut rx) = mpsc::channel::<SyncCommand>(16);
         let task = tokio::spawn(async move {
