@@ -148,15 +148,51 @@ async fn shot(c: &Client, name: &str, width: u32) -> PathBuf {
     path
 }
 
+/// The text of the first element matching `css`, waiting up to 10 s for it. An element the page
+/// replaced between finding and reading it ("stale") is looked up again.
 async fn text_of(c: &Client, css: &str) -> String {
-    c.wait()
-        .at_most(Duration::from_secs(10))
-        .for_element(Locator::Css(css))
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let element = c
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("no element {css}: {e}"));
+        match element.text().await {
+            Ok(text) => return text,
+            Err(e) if e.to_string().contains("stale") && Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            Err(e) => panic!("no text in {css}: {e}"),
+        }
+    }
+}
+
+/// Clicks something that loads a new page and waits until the new page has loaded, so what is
+/// read next comes from it and not from the page being left.
+async fn click_to_load(c: &Client, css: &str) {
+    c.execute("document.documentElement.dataset.leaving = '1';", vec![])
         .await
-        .unwrap_or_else(|e| panic!("no element {css}: {e}"))
-        .text()
-        .await
-        .unwrap_or_else(|e| panic!("no text in {css}: {e}"))
+        .expect("mark the page being left");
+    click(c, css).await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let loaded = c
+            .execute(
+                "return document.readyState === 'complete' && !document.documentElement.dataset.leaving;",
+                vec![],
+            )
+            .await;
+        if matches!(loaded, Ok(Value::Bool(true))) {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "clicking {css} did not load a new page within 10 s"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 async fn type_into(c: &Client, css: &str, text: &str) {
@@ -190,7 +226,7 @@ async fn scenario(c: &Client, s: &Server) {
 
     // Words, then a commitment filter.
     type_into(c, "#q", "housing").await;
-    click(c, ".searchbox button[type=submit]").await;
+    click_to_load(c, ".searchbox button[type=submit]").await;
     let first = text_of(c, "li.hit h3 a").await;
     assert!(first.starts_with("Fair Rent"), "first hit: {first}");
     assert!(
@@ -201,7 +237,7 @@ async fn scenario(c: &Client, s: &Server) {
         "matched words are marked in the snippet"
     );
     click(c, "label[for=c7]").await;
-    click(c, ".filters .actions button").await;
+    click_to_load(c, ".filters .actions button").await;
     c.wait()
         .at_most(Duration::from_secs(10))
         .for_element(Locator::Css("#c7:checked"))
@@ -213,7 +249,7 @@ async fn scenario(c: &Client, s: &Server) {
     shot(c, "02-search-results", w).await;
 
     // A practice.
-    click(c, "li.hit h3 a").await;
+    click_to_load(c, "li.hit h3 a").await;
     let badge = text_of(c, ".badge.ok").await;
     assert!(badge.contains("Signature verified"), "{badge}");
     let sig = text_of(c, "dl.sig").await;
@@ -233,7 +269,7 @@ async fn scenario(c: &Client, s: &Server) {
     shot(c, "03-practice", w).await;
 
     // The interface in French.
-    click(c, "ul.langs a[lang=fr]").await;
+    click_to_load(c, "ul.langs a[lang=fr]").await;
     let h1 = text_of(c, "h1").await;
     assert!(
         h1.starts_with("Louer sans discriminer"),
@@ -265,7 +301,7 @@ async fn scenario(c: &Client, s: &Server) {
     click(c, "label[for=f-c4]").await;
     type_into(c, "#f-period_start", "2025-01").await;
     type_into(c, "#f-partners", "Valmeuse Youth Council").await;
-    click(c, "form.publish .actions button").await;
+    click_to_load(c, "form.publish .actions button").await;
     let error = text_of(c, "#f-title-error").await;
     assert!(error.contains("required"), "title error: {error}");
     let invalid = c
@@ -298,7 +334,7 @@ async fn scenario(c: &Client, s: &Server) {
 
     // Add the title and publish.
     type_into(c, "#f-title", "Neighbourhood anti-racism ambassadors").await;
-    click(c, "form.publish .actions button").await;
+    click_to_load(c, "form.publish .actions button").await;
     let notice = text_of(c, ".notice.ok").await;
     assert!(notice.starts_with("Published."), "{notice}");
     assert_eq!(
