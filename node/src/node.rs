@@ -30,17 +30,19 @@ pub struct NodeOptions {
 /// The network view the API reads: refreshed every second from the network task, so that an HTTP
 /// request never waits on the swarm.
 #[derive(Clone, Default)]
-pub struct CachedStatus(
-    Arc<Mutex<Option<NetworkStatus>>>,
-    Arc<Mutex<Option<coalition_net::NetStatus>>>,
-    /// libp2p's own metrics text, refreshed with the status.
-    Arc<Mutex<String>>,
-);
+pub struct CachedStatus {
+    /// What the API's /healthz and pages show.
+    view: Arc<Mutex<Option<NetworkStatus>>>,
+    /// The network task's counters, for /metrics.
+    counters: Arc<Mutex<Option<coalition_net::NetStatus>>>,
+    /// libp2p's own metrics text, for /metrics.
+    libp2p_metrics: Arc<Mutex<String>>,
+}
 
 impl CachedStatus {
     /// The network task's counters as Prometheus text, appended to the API's /metrics.
     fn prometheus(&self) -> String {
-        let guard = self.1.lock().unwrap_or_else(|p| p.into_inner());
+        let guard = self.counters.lock().unwrap_or_else(|p| p.into_inner());
         let Some(s) = guard.as_ref() else {
             return String::new();
         };
@@ -176,14 +178,19 @@ impl CachedStatus {
             "Equivocations detected.",
             s.forks_seen,
         );
-        out.push_str(&self.2.lock().unwrap_or_else(|p| p.into_inner()));
+        out.push_str(
+            &self
+                .libp2p_metrics
+                .lock()
+                .unwrap_or_else(|p| p.into_inner()),
+        );
         out
     }
 }
 
 impl NetworkView for CachedStatus {
     fn status(&self) -> NetworkStatus {
-        self.0
+        self.view
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .clone()
@@ -359,10 +366,13 @@ async fn poll_status(net: NetHandle, cache: CachedStatus) {
             last_arrival_ms: s.last_arrival.map(millis),
             sync_state: state.to_string(),
         };
-        *cache.0.lock().unwrap_or_else(|p| p.into_inner()) = Some(network_status);
-        *cache.1.lock().unwrap_or_else(|p| p.into_inner()) = Some(s);
+        *cache.view.lock().unwrap_or_else(|p| p.into_inner()) = Some(network_status);
+        *cache.counters.lock().unwrap_or_else(|p| p.into_inner()) = Some(s);
         if let Ok(text) = net.libp2p_metrics().await {
-            *cache.2.lock().unwrap_or_else(|p| p.into_inner()) = text;
+            *cache
+                .libp2p_metrics
+                .lock()
+                .unwrap_or_else(|p| p.into_inner()) = text;
         }
     }
 }

@@ -1227,9 +1227,8 @@ impl EventLoop {
             // Claim what still waits in the worker, so the peer does not send it twice.
             let ahead: Vec<Head> = session.in_worker.iter().flatten().copied().collect();
             self.send_sync_request_ahead(ahead, 0);
-        } else if progressed && !session.in_worker.is_empty() {
-            // The last batch is still being stored; its report ends the session.
-        } else {
+        } else if !progressed || session.in_worker.is_empty() {
+            // Otherwise the last batch is still being stored, and its report ends the session.
             self.end_session(true);
         }
     }
