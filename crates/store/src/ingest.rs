@@ -28,6 +28,12 @@ pub enum IngestOutcome {
         seq: u64,
         have: u64,
     },
+    /// It came without its payload and no erasure of it is known here: not stored. A payload is
+    /// absent only when its author erased it; a copy stripped of it is fetched again in full.
+    PayloadMissing { id: EntryId },
+    /// Already held without its payload (stored by an older version from a stripped copy); this
+    /// copy's payload matched the entry's commitment and is now stored.
+    PayloadRestored { id: EntryId },
     /// It broke a rule and was not stored.
     Rejected {
         id: Option<EntryId>,
@@ -56,13 +62,13 @@ pub enum RosterOutcome {
 }
 
 /// The state a batch sees: the stored frontier plus what the batch itself appended.
-struct BatchView<'a> {
+pub(crate) struct BatchView<'a> {
     store: &'a Store,
     frontier: HashMap<PublicKey, (u64, EntryId)>,
     appended: HashMap<(PublicKey, u64), EntryId>,
     ids: HashSet<EntryId>,
     /// Entries appended by this batch, not yet readable from the database.
-    held: HashMap<EntryId, SignedEntry>,
+    pub(crate) held: HashMap<EntryId, SignedEntry>,
     /// Statuses the batch sets (retraction, revision), merged with stored ones.
     status: HashMap<EntryId, EntryStatus>,
     /// Entries whose signature the batch check already verified.
@@ -275,6 +281,9 @@ impl Store {
             return rejected(Some(id), error);
         }
         if view.contains(&id)? {
+            if let Some(blob) = payload {
+                return self.restore_payload(view, write, &entry, blob);
+            }
             return Ok(IngestOutcome::Duplicate { id });
         }
         let author = entry.header.author;
@@ -312,6 +321,9 @@ impl Store {
                 return Ok(IngestOutcome::Fork { id, existing });
             }
             ChainPosition::Next => {}
+        }
+        if payload.is_none() && !self.erasure_known(&id)? {
+            return Ok(IngestOutcome::PayloadMissing { id });
         }
         let verified = if signature_ok {
             VerifiedEntry::with_verified_signature(entry, payload)
@@ -412,16 +424,7 @@ impl Store {
             frontier_value(header.seq, &id),
         );
         if let Some((blob, payload)) = &verified.payload {
-            write.put_cf(self.cf(CF_PAYLOADS)?, id.0, codec::encode(blob));
-            for (target, change) in status_changes(id, payload) {
-                let mut status = match view.status.get(&target) {
-                    Some(s) => s.clone(),
-                    None => self.status(&target)?,
-                };
-                change(&mut status);
-                write.put_cf(self.cf(CF_STATUS)?, target.0, codec::encode(&status));
-                view.status.insert(target, status);
-            }
+            self.put_payload(write, view, id, blob, payload)?;
         }
         let summary = summarize(&verified.entry, verified.payload.as_ref().map(|(_, p)| p));
         for key in summary.index_keys(&id) {
@@ -432,6 +435,32 @@ impl Store {
         view.appended.insert((header.author, header.seq), id);
         view.ids.insert(id);
         view.held.insert(id, verified.entry.clone());
+        Ok(())
+    }
+
+    /// A payload's own records: the payload bytes, the statuses it changes (retraction,
+    /// revision) and, for an erasure, the mark that its target's payload may be absent.
+    pub(crate) fn put_payload(
+        &self,
+        write: &mut WriteBatch,
+        view: &mut BatchView<'_>,
+        id: EntryId,
+        blob: &PayloadBlob,
+        payload: &Payload,
+    ) -> Result<(), StoreError> {
+        write.put_cf(self.cf(CF_PAYLOADS)?, id.0, codec::encode(blob));
+        for (target, change) in status_changes(id, payload) {
+            let mut status = match view.status.get(&target) {
+                Some(s) => s.clone(),
+                None => self.status(&target)?,
+            };
+            change(&mut status);
+            write.put_cf(self.cf(CF_STATUS)?, target.0, codec::encode(&status));
+            view.status.insert(target, status);
+        }
+        if let Payload::Erasure(erasure) = payload {
+            write.put_cf(self.cf(CF_INDEX)?, erased_key(&erasure.target), []);
+        }
         Ok(())
     }
 

@@ -43,6 +43,15 @@ pub const ALL_CFS: [&str; 10] = [
 pub const META_SCHEMA: &[u8] = b"schema_version";
 pub const META_CHARTER: &[u8] = b"charter";
 
+/// In [`CF_INDEX`]: `e` ‖ target entry id → empty, written with an erasure of that entry's
+/// payload. Index keys of other tags are longer than 33 bytes, so the two cannot collide.
+pub fn erased_key(target: &EntryId) -> [u8; 33] {
+    let mut key = [0u8; 33];
+    key[0] = b'e';
+    key[1..].copy_from_slice(&target.0);
+    key
+}
+
 pub fn entry_key(author: &PublicKey, seq: u64) -> [u8; 40] {
     let mut key = [0u8; 40];
     key[..32].copy_from_slice(&author.0);

@@ -9,6 +9,7 @@
 mod error;
 mod ingest;
 pub mod layout;
+mod payloads;
 mod query;
 mod verify;
 
@@ -239,6 +240,7 @@ impl Store {
         store.load_roster()?;
         store.load_frontier()?;
         store.load_inactive()?;
+        store.check_missing_payloads_once()?;
         Ok(store)
     }
 

@@ -1,0 +1,173 @@
+//! Payload absence is never taken from a peer. An entry may lack its payload only when an erasure
+//! of it is held; a copy stripped of its payload is refused ([`IngestOutcome::PayloadMissing`]),
+//! and an entry an older version stored without its payload gets it back from the first full copy
+//! that matches its commitment ([`IngestOutcome::PayloadRestored`]).
+
+use crate::ingest::{BatchView, IngestOutcome};
+use crate::layout::*;
+use crate::query::summarize;
+use crate::{Store, StoreError};
+use coalition_record::{codec, EntryId, PayloadBlob, PublicKey, SignedEntry};
+use rocksdb::WriteBatch;
+use std::collections::HashMap;
+
+impl Store {
+    /// Whether an erasure of `id`'s payload is held.
+    pub fn erasure_known(&self, id: &EntryId) -> Result<bool, StoreError> {
+        Ok(self
+            .db()
+            .get_pinned_cf(self.cf(CF_INDEX)?, erased_key(id))?
+            .is_some())
+    }
+
+    /// Whether `id` is held with its payload absent although no erasure covers it.
+    pub fn payload_missing(&self, id: &EntryId) -> Result<bool, StoreError> {
+        Ok(self.contains(id)?
+            && self
+                .db()
+                .get_pinned_cf(self.cf(CF_PAYLOADS)?, id.0)?
+                .is_none()
+            && !self.erasure_known(id)?)
+    }
+
+    /// A held entry arrived again with a payload: a duplicate, unless the held copy lacks its
+    /// payload without an erasure, in which case the payload is checked against the entry's
+    /// commitment and stored.
+    pub(crate) fn restore_payload(
+        &self,
+        view: &mut BatchView<'_>,
+        write: &mut WriteBatch,
+        entry: &SignedEntry,
+        blob: PayloadBlob,
+    ) -> Result<IngestOutcome, StoreError> {
+        let id = entry.id();
+        if view.held.contains_key(&id) || !self.payload_missing(&id)? {
+            return Ok(IngestOutcome::Duplicate { id });
+        }
+        let payload = match blob.check_against(&entry.header) {
+            Ok(payload) => payload,
+            Err(error) => {
+                return Ok(IngestOutcome::Rejected {
+                    id: Some(id),
+                    error,
+                })
+            }
+        };
+        self.put_payload(write, view, id, &blob, &payload)?;
+        write.delete_cf(
+            self.cf(CF_INDEX)?,
+            missing_key(&entry.header.author, entry.header.seq),
+        );
+        let summary = summarize(entry, Some(&payload));
+        for key in summary.index_keys(&id) {
+            write.put_cf(self.cf(CF_INDEX)?, key, []);
+        }
+        write.put_cf(self.cf(CF_SUMMARY)?, id.0, codec::encode(&summary));
+        Ok(IngestOutcome::PayloadRestored { id })
+    }
+}
+
+/// In [`CF_META`]: set once the store was checked for entries an older version kept without their
+/// payload.
+const META_PAYLOADS_CHECKED: &[u8] = b"payloads_checked";
+
+/// In [`CF_INDEX`]: `m` ‖ author ‖ seq → empty, for an entry held without its payload and without
+/// an erasure (stored from a stripped copy by a version before this check). Sync asks for it again.
+fn missing_key(author: &PublicKey, seq: u64) -> Vec<u8> {
+    let mut key = Vec::with_capacity(41);
+    key.push(b'm');
+    key.extend_from_slice(&entry_key(author, seq));
+    key
+}
+
+impl Store {
+    /// Once per store: finds the entries held without their payload and without an erasure, and
+    /// marks them so sync fetches them again. One pass over two sorted key ranges.
+    pub(crate) fn check_missing_payloads_once(&self) -> Result<(), StoreError> {
+        if self.read_only
+            || self
+                .db()
+                .get_pinned_cf(self.cf(CF_META)?, META_PAYLOADS_CHECKED)?
+                .is_some()
+        {
+            return Ok(());
+        }
+        let mut payload_ids = self
+            .db()
+            .iterator_cf(self.cf(CF_PAYLOADS)?, rocksdb::IteratorMode::Start)
+            .peekable();
+        let mut write = WriteBatch::default();
+        let mut found = 0usize;
+        for item in self
+            .db()
+            .iterator_cf(self.cf(CF_IDS)?, rocksdb::IteratorMode::Start)
+        {
+            let (id, at) = item?;
+            // Skip the payloads of smaller ids; stop at the first one not smaller.
+            let mut has_payload = false;
+            while let Some(next) = payload_ids.peek() {
+                match next {
+                    Ok((pid, _)) if pid.as_ref() < id.as_ref() => {
+                        payload_ids.next();
+                    }
+                    Ok((pid, _)) => {
+                        has_payload = pid.as_ref() == id.as_ref();
+                        break;
+                    }
+                    Err(_) => {
+                        if let Some(Err(e)) = payload_ids.next() {
+                            return Err(e.into());
+                        }
+                    }
+                }
+            }
+            if has_payload {
+                continue;
+            }
+            let raw: [u8; 32] = id
+                .as_ref()
+                .try_into()
+                .map_err(|_| StoreError::Corrupt("an ids key is not 32 bytes".into()))?;
+            if self.erasure_known(&EntryId::from_raw(raw))? {
+                continue;
+            }
+            if let Some((author, seq)) = split_entry_key(&at) {
+                write.put_cf(self.cf(CF_INDEX)?, missing_key(&author, seq), []);
+                found += 1;
+            }
+        }
+        write.put_cf(self.cf(CF_META)?, META_PAYLOADS_CHECKED, [1]);
+        self.sync_write(write)?;
+        if found > 0 {
+            tracing::warn!(
+                entries = found,
+                "entries held without their payload and without an erasure (stored from stripped copies by an older version); sync fetches them again"
+            );
+        }
+        Ok(())
+    }
+
+    /// Per author, the lowest seq held without its payload (see [`Self::payload_missing`]).
+    pub fn missing_payloads(&self) -> Result<HashMap<PublicKey, u64>, StoreError> {
+        let mut lowest = HashMap::new();
+        let prefix = [b'm'];
+        for item in self.db().prefix_iterator_cf(self.cf(CF_INDEX)?, prefix) {
+            let (key, _) = item?;
+            if key.first() != Some(&b'm') {
+                break;
+            }
+            if let Some((author, seq)) = key.get(1..).and_then(split_entry_key) {
+                lowest.entry(author).or_insert(seq);
+            }
+        }
+        Ok(lowest)
+    }
+
+    /// The id of `author`'s entry at `seq`, if held.
+    pub fn id_at(&self, author: &PublicKey, seq: u64) -> Result<Option<EntryId>, StoreError> {
+        Ok(self
+            .db()
+            .get_pinned_cf(self.cf(CF_ENTRIES)?, entry_key(author, seq))?
+            .map(|bytes| coalition_record::Hash32::of(&bytes)))
+    }
+}
