@@ -43,6 +43,10 @@ pub struct NetConfig {
     pub max_connections: u32,
     pub max_connections_per_peer: u32,
     pub max_pending_connections: u32,
+    /// Inbound connections from one address still in their handshake, and established: a few
+    /// sockets from one address cannot take every pending slot.
+    pub max_pending_per_ip: u32,
+    pub max_connections_per_ip: u32,
     /// Largest gossip message accepted or published; gossipsub's `max_transmit_size` is set to
     /// twice this (gossipsub compares whole read buffers with it).
     pub max_gossip_message: usize,
@@ -52,6 +56,10 @@ pub struct NetConfig {
     pub max_sync_response: usize,
     /// Invalid gossip messages from one peer before it is disconnected and blocked for a while.
     pub max_invalid_messages: u32,
+    /// Invalid gossip messages from all peer ids of one address within
+    /// `invalid_per_ip_window` before the address is banned: fresh peer ids cost nothing.
+    pub max_invalid_per_ip: u32,
+    pub invalid_per_ip_window: Duration,
     /// How long a peer that sent too many invalid messages, or kept asking for sync too fast,
     /// stays blocked.
     pub ban_duration: Duration,
@@ -88,10 +96,14 @@ impl NetConfig {
             max_connections: 64,
             max_connections_per_peer: 2,
             max_pending_connections: 32,
+            max_pending_per_ip: 4,
+            max_connections_per_ip: 8,
             max_gossip_message: MAX_GOSSIP_MESSAGE_BYTES,
             max_sync_request: 1024 * 1024,
             max_sync_response: coalition_record::sync::MAX_RESPONSE_BYTES,
             max_invalid_messages: 5,
+            max_invalid_per_ip: 10,
+            invalid_per_ip_window: Duration::from_secs(600),
             ban_duration: Duration::from_secs(600),
             sync_request_rate: DEFAULT_SYNC_REQUEST_RATE,
             max_sync_strikes: 10,
