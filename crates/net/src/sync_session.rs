@@ -1,0 +1,501 @@
+//! Outbound sync sessions: which peer this node asks next, when it asks again, and when a session
+//! is over. At most one session runs at a time, so a node back from downtime fetches what it lacks
+//! once, not once per peer. A session asks one peer again and again while the peer says it holds
+//! more and each batch brings something new, and pipelines: the next request goes out, claiming
+//! the batch that is still being stored, while the store worker writes it.
+//!
+//! A plain state machine: the network task feeds it events with the time and carries out the
+//! [`SyncAction`]s it returns (send a request, note that a session ended). Generic over the
+//! request id so the tests need no swarm.
+
+use coalition_record::sync::Head;
+use libp2p::PeerId;
+use std::collections::{HashMap, VecDeque};
+use std::time::{Duration, Instant};
+
+/// Most requests in one session with one peer.
+pub(crate) const MAX_REQUESTS_PER_SESSION: u32 = 10_000;
+/// A refused requester waits at least this, and at most the longer bound, whatever it is told.
+pub(crate) const MIN_RETRY_WAIT: Duration = Duration::from_millis(5);
+pub(crate) const MAX_RETRY_WAIT: Duration = Duration::from_secs(10);
+/// Refusals in a row (no batch between them) before a session gives up on its peer.
+pub(crate) const MAX_REFUSALS_IN_A_ROW: u32 = 8;
+/// Peers remembered with a retry time.
+const MAX_RETRY_TIMES: usize = 1024;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum SyncAction {
+    /// Send `peer` a request stating this node's frontier with `ahead` (entries received and not
+    /// yet stored) counted as held, and the roster as of at least `roster_ahead`; then report the
+    /// request id with [`SyncScheduler::sent`].
+    Send {
+        peer: PeerId,
+        ahead: Vec<Head>,
+        roster_ahead: u64,
+    },
+    /// The session with `peer` is over. `completed`: it ended because the peer had nothing more
+    /// (retry held entries now); otherwise it failed (ask another peer for what is held).
+    Ended {
+        peer: Option<PeerId>,
+        completed: bool,
+    },
+}
+
+#[derive(Debug)]
+struct Session<R> {
+    peer: PeerId,
+    /// The request in flight; `None` while its response is being stored or while waiting.
+    request: Option<R>,
+    requests: u32,
+    /// Refused, and waiting for the peer's retry time before asking again.
+    waiting: bool,
+    refused_in_a_row: u32,
+    /// Heads of the responses handed to the store worker and not yet reported back, oldest
+    /// first: what a pipelined request claims as held.
+    in_worker: VecDeque<Vec<Head>>,
+    /// Whether the latest response said the peer holds more.
+    more: bool,
+}
+
+#[derive(Debug)]
+pub(crate) struct SyncScheduler<R> {
+    session: Option<Session<R>>,
+    queue: VecDeque<PeerId>,
+    /// Peers that refused us: not asked again before then.
+    not_before: HashMap<PeerId, Instant>,
+    /// When the waiting session asks again.
+    retry_at: Option<Instant>,
+}
+
+impl<R: Copy + Eq> SyncScheduler<R> {
+    pub fn new() -> Self {
+        SyncScheduler {
+            session: None,
+            queue: VecDeque::new(),
+            not_before: HashMap::new(),
+            retry_at: None,
+        }
+    }
+
+    pub fn session_peer(&self) -> Option<PeerId> {
+        self.session.as_ref().map(|s| s.peer)
+    }
+
+    /// When [`Self::on_retry_time`] should be called.
+    pub fn retry_at(&self) -> Option<Instant> {
+        self.retry_at
+    }
+
+    /// Whether `request` is the current session's request in flight.
+    pub fn is_ours(&self, request: R) -> bool {
+        self.session
+            .as_ref()
+            .is_some_and(|s| s.request == Some(request))
+    }
+
+    /// Asks `peer` after the peers already queued.
+    pub fn queue(&mut self, peer: PeerId) {
+        if self.session_peer() != Some(peer) && !self.queue.contains(&peer) {
+            self.queue.push_back(peer);
+        }
+    }
+
+    /// Asks `peer` before the peers already queued.
+    pub fn queue_first(&mut self, peer: PeerId) {
+        self.queue.retain(|p| *p != peer);
+        if self.session_peer() != Some(peer) {
+            self.queue.push_front(peer);
+        }
+    }
+
+    /// With no session running, starts one with the first queued peer `can_sync` allows.
+    pub fn start_next(
+        &mut self,
+        now: Instant,
+        can_sync: impl Fn(&PeerId) -> bool,
+    ) -> Vec<SyncAction> {
+        if self.session.is_some() {
+            return Vec::new();
+        }
+        while let Some(peer) = self.queue.pop_front() {
+            if can_sync(&peer) {
+                self.session = Some(Session {
+                    peer,
+                    request: None,
+                    requests: 0,
+                    waiting: false,
+                    refused_in_a_row: 0,
+                    in_worker: VecDeque::new(),
+                    more: false,
+                });
+                return self.request(Vec::new(), 0, now);
+            }
+        }
+        Vec::new()
+    }
+
+    /// The session's next request, or a wait until the peer's retry time if it refused us.
+    fn request(&mut self, ahead: Vec<Head>, roster_ahead: u64, now: Instant) -> Vec<SyncAction> {
+        let Some(session) = self.session.as_mut() else {
+            return Vec::new();
+        };
+        if let Some(until) = self.not_before.get(&session.peer).copied() {
+            if until > now {
+                session.waiting = true;
+                session.request = None;
+                self.retry_at = Some(until);
+                return Vec::new();
+            }
+            self.not_before.remove(&session.peer);
+        }
+        vec![SyncAction::Send {
+            peer: session.peer,
+            ahead,
+            roster_ahead,
+        }]
+    }
+
+    /// The request of a [`SyncAction::Send`] went out as `request`.
+    pub fn sent(&mut self, request: R) {
+        if let Some(session) = self.session.as_mut() {
+            session.waiting = false;
+            session.requests += 1;
+            session.request = Some(request);
+        }
+    }
+
+    /// A batch answered our request: returns what to claim in a pipelined request sent right
+    /// away (call [`Self::pipeline`] once the batch is with the store worker), if one should go.
+    /// At most one batch waits in the worker, so the pipeline cannot run ahead of it.
+    pub fn on_batch(&mut self, heads: Vec<Head>, more: bool) -> Option<Vec<Head>> {
+        let session = self.session.as_mut()?;
+        session.request = None;
+        session.refused_in_a_row = 0;
+        session.more = more;
+        let pipeline = more
+            && !heads.is_empty()
+            && session.in_worker.is_empty()
+            && session.requests < MAX_REQUESTS_PER_SESSION;
+        let ahead = pipeline.then(|| heads.clone());
+        session.in_worker.push_back(heads);
+        ahead
+    }
+
+    /// Sends the pipelined request [`Self::on_batch`] asked for.
+    pub fn pipeline(
+        &mut self,
+        ahead: Vec<Head>,
+        roster_ahead: u64,
+        now: Instant,
+    ) -> Vec<SyncAction> {
+        self.request(ahead, roster_ahead, now)
+    }
+
+    /// The store worker reported a batch from `peer` stored (`progressed`: something new).
+    pub fn on_stored(
+        &mut self,
+        peer: PeerId,
+        progressed: bool,
+        connected: bool,
+        now: Instant,
+    ) -> Vec<SyncAction> {
+        let Some(session) = self.session.as_mut() else {
+            return self.end(true);
+        };
+        if session.peer != peer {
+            // A batch from an earlier session with another peer; the current one goes on.
+            return Vec::new();
+        }
+        session.in_worker.pop_front();
+        if progressed && (session.request.is_some() || session.waiting) {
+            // A pipelined request is under way; its answer continues the session.
+            return Vec::new();
+        }
+        let again =
+            session.more && progressed && connected && session.requests < MAX_REQUESTS_PER_SESSION;
+        if again {
+            // Claim what still waits in the worker, so the peer does not send it twice.
+            let ahead: Vec<Head> = session.in_worker.iter().flatten().copied().collect();
+            self.request(ahead, 0, now)
+        } else if !progressed || session.in_worker.is_empty() {
+            self.end(true)
+        } else {
+            // The last batch is still being stored, and its report ends the session.
+            Vec::new()
+        }
+    }
+
+    /// The peer refused our request (over its rate, or busy): wait as told, then ask again;
+    /// after too many refusals in a row, leave it and try another peer later.
+    pub fn on_refused(
+        &mut self,
+        peer: PeerId,
+        retry_after_ms: u32,
+        now: Instant,
+    ) -> Vec<SyncAction> {
+        let wait =
+            Duration::from_millis(u64::from(retry_after_ms)).clamp(MIN_RETRY_WAIT, MAX_RETRY_WAIT);
+        if self.not_before.len() >= MAX_RETRY_TIMES {
+            self.not_before.retain(|_, until| *until > now);
+        }
+        self.not_before.insert(peer, now + wait);
+        let give_up = match self.session.as_mut() {
+            Some(session) => {
+                session.request = None;
+                session.refused_in_a_row += 1;
+                session.refused_in_a_row > MAX_REFUSALS_IN_A_ROW
+            }
+            None => true,
+        };
+        if give_up {
+            self.end(false)
+        } else {
+            self.request(Vec::new(), 0, now)
+        }
+    }
+
+    /// Our request failed (no answer, protocol unsupported, another coalition), or the batch
+    /// could not be stored: the session is over.
+    pub fn fail(&mut self) -> Vec<SyncAction> {
+        self.end(false)
+    }
+
+    /// The retry time of a waiting session came.
+    pub fn on_retry_time(
+        &mut self,
+        connected: impl Fn(&PeerId) -> bool,
+        now: Instant,
+    ) -> Vec<SyncAction> {
+        self.retry_at = None;
+        let Some(peer) = self.session.as_ref().filter(|s| s.waiting).map(|s| s.peer) else {
+            return Vec::new();
+        };
+        if connected(&peer) {
+            self.request(Vec::new(), 0, now)
+        } else {
+            self.end(false)
+        }
+    }
+
+    /// `peer`'s last connection closed.
+    pub fn on_disconnected(&mut self, peer: PeerId) -> Vec<SyncAction> {
+        self.queue.retain(|p| *p != peer);
+        let waiting_on_it = self
+            .session
+            .as_ref()
+            .is_some_and(|s| s.peer == peer && s.waiting);
+        if waiting_on_it {
+            self.end(false)
+        } else {
+            Vec::new()
+        }
+    }
+
+    /// Forgets retry times that have passed.
+    pub fn expire(&mut self, now: Instant) {
+        self.not_before.retain(|_, until| *until > now);
+    }
+
+    fn end(&mut self, completed: bool) -> Vec<SyncAction> {
+        let peer = self.session.take().map(|s| s.peer);
+        vec![SyncAction::Ended { peer, completed }]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use coalition_record::{Hash32, PublicKey};
+
+    fn head(n: u8) -> Head {
+        Head {
+            author: PublicKey([n; 32]),
+            seq: u64::from(n),
+            id: Hash32([n; 32]),
+        }
+    }
+
+    fn send_to(actions: &[SyncAction]) -> Option<PeerId> {
+        match actions {
+            [SyncAction::Send { peer, .. }] => Some(*peer),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn one_session_at_a_time_in_queue_order_skipping_peers_that_cannot_sync() {
+        let (a, b, c) = (PeerId::random(), PeerId::random(), PeerId::random());
+        let mut s = SyncScheduler::<u32>::new();
+        let now = Instant::now();
+        s.queue(a);
+        s.queue(b);
+        s.queue_first(c);
+        let actions = s.start_next(now, |p| *p != c);
+        assert_eq!(send_to(&actions), Some(a), "c cannot sync, a is next");
+        s.sent(1);
+        assert!(s.start_next(now, |_| true).is_empty(), "a session runs");
+        assert!(s.is_ours(1) && !s.is_ours(2));
+        // a has nothing more: one batch, stored, ends the session.
+        assert_eq!(s.on_batch(vec![head(1)], false), None);
+        assert_eq!(
+            s.on_stored(a, true, true, now),
+            vec![SyncAction::Ended {
+                peer: Some(a),
+                completed: true
+            }]
+        );
+        assert_eq!(send_to(&s.start_next(now, |_| true)), Some(b));
+    }
+
+    #[test]
+    fn a_peer_with_more_is_asked_again_with_the_batch_in_the_worker_claimed() {
+        let a = PeerId::random();
+        let mut s = SyncScheduler::<u32>::new();
+        let now = Instant::now();
+        s.queue(a);
+        s.start_next(now, |_| true);
+        s.sent(1);
+        // The first batch pipelines: ask for the next one right away, claiming it.
+        let ahead = s.on_batch(vec![head(1)], true);
+        assert_eq!(ahead, Some(vec![head(1)]));
+        let actions = s.pipeline(vec![head(1)], 0, now);
+        assert!(
+            matches!(&actions[..], [SyncAction::Send { ahead, .. }] if ahead == &vec![head(1)])
+        );
+        s.sent(2);
+        // Its report comes while the pipelined request is out: nothing to do.
+        assert!(s.on_stored(a, true, true, now).is_empty());
+        // The second batch does not pipeline while another waits in the worker... none waits now.
+        assert_eq!(s.on_batch(vec![head(2)], true), Some(vec![head(2)]));
+        s.pipeline(vec![head(2)], 0, now);
+        s.sent(3);
+        assert_eq!(s.on_batch(vec![head(3)], false), None, "no more");
+        // Two batches in the worker; the first report leaves the session open, the last ends it.
+        assert!(s.on_stored(a, true, true, now).is_empty());
+        assert_eq!(
+            s.on_stored(a, true, true, now),
+            vec![SyncAction::Ended {
+                peer: Some(a),
+                completed: true
+            }]
+        );
+    }
+
+    #[test]
+    fn a_batch_that_brought_nothing_new_ends_the_session() {
+        let a = PeerId::random();
+        let mut s = SyncScheduler::<u32>::new();
+        let now = Instant::now();
+        s.queue(a);
+        s.start_next(now, |_| true);
+        s.sent(1);
+        s.on_batch(Vec::new(), true);
+        assert_eq!(
+            s.on_stored(a, false, true, now),
+            vec![SyncAction::Ended {
+                peer: Some(a),
+                completed: true
+            }]
+        );
+    }
+
+    #[test]
+    fn refusals_wait_the_retry_time_and_too_many_give_up() {
+        let a = PeerId::random();
+        let mut s = SyncScheduler::<u32>::new();
+        let now = Instant::now();
+        s.queue(a);
+        s.start_next(now, |_| true);
+        s.sent(1);
+        // Told to wait 300 ms: nothing is sent now; the retry time is set.
+        assert!(s.on_refused(a, 300, now).is_empty());
+        assert_eq!(s.retry_at(), Some(now + Duration::from_millis(300)));
+        let later = now + Duration::from_millis(300);
+        assert_eq!(send_to(&s.on_retry_time(|_| true, later)), Some(a));
+        // A tiny or huge retry time is clamped.
+        s.sent(2);
+        s.on_refused(a, 0, later);
+        assert_eq!(s.retry_at(), Some(later + MIN_RETRY_WAIT));
+        let mut t = later + MIN_RETRY_WAIT;
+        s.on_retry_time(|_| true, t);
+        s.sent(3);
+        s.on_refused(a, u32::MAX - 1, t);
+        assert_eq!(s.retry_at(), Some(t + MAX_RETRY_WAIT));
+        t += MAX_RETRY_WAIT;
+        s.on_retry_time(|_| true, t);
+        // 8 refusals in a row are waited out, the ninth ends the session.
+        let mut ended = None;
+        for i in 0..MAX_REFUSALS_IN_A_ROW {
+            s.sent(10 + i);
+            let actions = s.on_refused(a, 1, t);
+            if let [SyncAction::Ended { completed, .. }] = actions.as_slice() {
+                ended = Some((i, *completed));
+                break;
+            }
+            t += MIN_RETRY_WAIT;
+            s.on_retry_time(|_| true, t);
+        }
+        assert_eq!(
+            ended,
+            Some((MAX_REFUSALS_IN_A_ROW - 3, false)),
+            "3 refusals came before"
+        );
+    }
+
+    #[test]
+    fn a_waiting_session_ends_when_its_peer_leaves() {
+        let (a, b) = (PeerId::random(), PeerId::random());
+        let mut s = SyncScheduler::<u32>::new();
+        let now = Instant::now();
+        s.queue(a);
+        s.queue(b);
+        s.start_next(now, |_| true);
+        s.sent(1);
+        s.on_refused(a, 1000, now);
+        assert_eq!(
+            s.on_disconnected(a),
+            vec![SyncAction::Ended {
+                peer: Some(a),
+                completed: false
+            }]
+        );
+        // A queued peer that leaves is dropped from the queue.
+        s.on_disconnected(b);
+        assert!(s.start_next(now, |_| true).is_empty());
+        // And a retry time that comes for a peer that left ends the session too.
+        s.queue(b);
+        s.start_next(now, |_| true);
+        s.sent(2);
+        s.on_refused(b, 10, now);
+        assert_eq!(
+            s.on_retry_time(|_| false, now + Duration::from_millis(10)),
+            vec![SyncAction::Ended {
+                peer: Some(b),
+                completed: false
+            }]
+        );
+    }
+
+    #[test]
+    fn a_report_from_an_earlier_session_does_not_touch_the_current_one() {
+        let (a, b) = (PeerId::random(), PeerId::random());
+        let mut s = SyncScheduler::<u32>::new();
+        let now = Instant::now();
+        s.queue(a);
+        s.start_next(now, |_| true);
+        s.sent(1);
+        s.on_batch(vec![head(1)], false);
+        assert_eq!(
+            s.fail(),
+            vec![SyncAction::Ended {
+                peer: Some(a),
+                completed: false
+            }]
+        );
+        s.queue(b);
+        s.start_next(now, |_| true);
+        s.sent(2);
+        assert!(s.on_stored(a, true, true, now).is_empty());
+        assert_eq!(s.session_peer(), Some(b));
+    }
+}
