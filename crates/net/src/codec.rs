@@ -5,7 +5,11 @@
 //! An answer is either a batch (a frame holding a [`SyncResponse`], unchanged since the protocol
 //! began) or a refusal: a zero-length frame, which no `SyncResponse` encodes to (it takes at least
 //! 3 bytes), followed by a 4-byte big-endian retry time in milliseconds. A node that predates
-//! refusals fails to decode one and treats it as a failed request.
+//! refusals fails to decode one and treats it as a failed request. A retry time of `0xffffffff`
+//! means "never": the request named another coalition, and the responder's network id follows
+//! (32 bytes). A node that predates that refusal reads it as a very long retry time.
+//!
+//! Requests decode exactly: trailing bytes or a non-canonical encoding are refused.
 
 use coalition_record::sync::Frontier;
 use coalition_record::{NetworkId, SignedRosterChange, WireEntry};
@@ -43,7 +47,15 @@ pub enum SyncAnswer {
     Refused {
         retry_after_ms: u32,
     },
+    /// The request named another coalition: this node never serves it. Carries this node's own
+    /// network id.
+    WrongNetwork {
+        ours: NetworkId,
+    },
 }
+
+/// The retry time that marks [`SyncAnswer::WrongNetwork`].
+const NEVER: u32 = u32::MAX;
 
 /// Bytes of sync frames (length prefixes included) this node sent and received, shared by every
 /// connection's copy of the codec. Transport framing (Noise, Yamux) is not counted.
@@ -116,6 +128,24 @@ fn decode<T: for<'de> Deserialize<'de>>(bytes: &[u8]) -> io::Result<T> {
     postcard::from_bytes(bytes).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
 }
 
+/// Decodes all of `bytes` as exactly one canonical value: trailing bytes, overlong varints and
+/// unsorted maps are refused, so a request has one byte form.
+fn decode_exact<T: for<'de> Deserialize<'de> + Serialize>(bytes: &[u8]) -> io::Result<T> {
+    let invalid = |detail: String| io::Error::new(io::ErrorKind::InvalidData, detail);
+    let (value, rest): (T, &[u8]) =
+        postcard::take_from_bytes(bytes).map_err(|e| invalid(e.to_string()))?;
+    if !rest.is_empty() {
+        return Err(invalid(format!(
+            "sync request has {} trailing bytes",
+            rest.len()
+        )));
+    }
+    if encode(&value)? != bytes {
+        return Err(invalid("sync request is not canonically encoded".into()));
+    }
+    Ok(value)
+}
+
 fn encode<T: Serialize>(value: &T) -> io::Result<Vec<u8>> {
     postcard::to_stdvec(value).map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))
 }
@@ -131,7 +161,7 @@ impl libp2p::request_response::Codec for SyncCodec {
     {
         let bytes = read_frame(io, self.max_request).await?;
         add(&self.traffic.request_bytes_received, 4 + bytes.len());
-        decode(&bytes)
+        decode_exact(&bytes)
     }
 
     async fn read_response<T>(&mut self, _: &StreamProtocol, io: &mut T) -> io::Result<SyncAnswer>
@@ -144,9 +174,16 @@ impl libp2p::request_response::Codec for SyncCodec {
             let mut retry = [0u8; 4];
             io.read_exact(&mut retry).await?;
             add(&self.traffic.response_bytes_received, 4);
-            return Ok(SyncAnswer::Refused {
-                retry_after_ms: u32::from_be_bytes(retry),
-            });
+            let retry_after_ms = u32::from_be_bytes(retry);
+            if retry_after_ms == NEVER {
+                let mut ours = [0u8; 32];
+                io.read_exact(&mut ours).await?;
+                add(&self.traffic.response_bytes_received, 32);
+                return Ok(SyncAnswer::WrongNetwork {
+                    ours: coalition_record::Hash32(ours),
+                });
+            }
+            return Ok(SyncAnswer::Refused { retry_after_ms });
         }
         Ok(SyncAnswer::Batch(decode(&bytes)?))
     }
@@ -183,9 +220,18 @@ impl libp2p::request_response::Codec for SyncCodec {
                 Ok(())
             }
             SyncAnswer::Refused { retry_after_ms } => {
+                // NEVER is reserved for the wrong-network refusal.
+                let retry_after_ms = retry_after_ms.min(NEVER - 1);
                 io.write_all(&0u32.to_be_bytes()).await?;
                 io.write_all(&retry_after_ms.to_be_bytes()).await?;
                 add(&self.traffic.response_bytes_sent, 8);
+                io.flush().await
+            }
+            SyncAnswer::WrongNetwork { ours } => {
+                io.write_all(&0u32.to_be_bytes()).await?;
+                io.write_all(&NEVER.to_be_bytes()).await?;
+                io.write_all(&ours.0).await?;
+                add(&self.traffic.response_bytes_sent, 40);
                 io.flush().await
             }
         }
@@ -286,6 +332,59 @@ mod tests {
         assert!(postcard::from_bytes::<SyncResponse>(&old).is_err());
         // A refusal cut short is an error.
         assert!(block_on(codec().read_response(&SYNC_PROTOCOL, &mut &buf[..6])).is_err());
+        Ok(())
+    }
+
+    #[test]
+    fn a_wrong_network_refusal_carries_the_responders_network_id() -> io::Result<()> {
+        let mut buf = Vec::new();
+        let ours = Hash32([7; 32]);
+        block_on(codec().write_response(
+            &SYNC_PROTOCOL,
+            &mut buf,
+            SyncAnswer::WrongNetwork { ours },
+        ))?;
+        let mut expected = vec![0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff];
+        expected.extend_from_slice(&[7; 32]);
+        assert_eq!(buf, expected);
+        let back = block_on(codec().read_response(&SYNC_PROTOCOL, &mut buf.as_slice()))?;
+        assert_eq!(back, SyncAnswer::WrongNetwork { ours });
+        // A node from before this refusal reads the first 8 bytes as a refusal to wait out.
+        let mut old = [0u8; 4];
+        old.copy_from_slice(&buf[4..8]);
+        assert_eq!(u32::from_be_bytes(old), u32::MAX);
+        Ok(())
+    }
+
+    #[test]
+    fn requests_with_trailing_or_non_canonical_bytes_are_refused() -> io::Result<()> {
+        let request = SyncRequest {
+            network_id: Hash32([1; 32]),
+            frontier: Frontier::new(3, []),
+        };
+        let body = postcard::to_stdvec(&request).map_err(io::Error::other)?;
+        let frame = |body: &[u8]| {
+            let mut f = (body.len() as u32).to_be_bytes().to_vec();
+            f.extend_from_slice(body);
+            f
+        };
+        let ok = frame(&body);
+        assert_eq!(
+            block_on(codec().read_request(&SYNC_PROTOCOL, &mut ok.as_slice()))?,
+            request
+        );
+        let mut trailing = body.clone();
+        trailing.push(0);
+        let trailing = frame(&trailing);
+        let error = block_on(codec().read_request(&SYNC_PROTOCOL, &mut trailing.as_slice()))
+            .expect_err("trailing byte");
+        assert!(error.to_string().contains("trailing"), "{error}");
+        // The roster version 3 as an overlong varint: 0x83 0x00.
+        let mut overlong = body[..32].to_vec();
+        overlong.extend_from_slice(&[0x83, 0x00]);
+        overlong.extend_from_slice(&body[33..]);
+        let overlong = frame(&overlong);
+        assert!(block_on(codec().read_request(&SYNC_PROTOCOL, &mut overlong.as_slice())).is_err());
         Ok(())
     }
 

@@ -46,13 +46,19 @@ pub fn topic(network_id: &NetworkId) -> IdentTopic {
     IdentTopic::new(format!("/coalition/{}/entries/1", network_id.to_hex()))
 }
 
-/// The message id: for an entry, its entry id (BLAKE3 of the entry bytes), read straight from the
-/// encoded message without decoding the payload, so the same entry from two peers is one message;
-/// for anything else (roster change, fork proof, garbage), BLAKE3 of the message bytes.
+/// The message id: BLAKE3 of the whole message, payload included. Two honest copies of one entry
+/// are byte-identical (canonical encoding), so they are one message; a copy with a changed,
+/// added or stripped payload is another message, and rejecting it cannot make gossipsub treat the
+/// genuine copy, or the honest peers relaying it, as invalid. (Before protocol 1.1 the id was the
+/// entry id, which does not cover the payload: PROTOCOL.md §9.2.)
 pub fn message_id_of(data: &[u8]) -> Hash32 {
-    entry_bytes_of(data)
-        .map(Hash32::of)
-        .unwrap_or_else(|| Hash32::of(data))
+    Hash32::of(data)
+}
+
+/// The entry id inside an encoded `GossipMessage::Entry`, read without decoding the payload: the
+/// node's own duplicate and rejection checks are by entry.
+pub fn entry_id_of(data: &[u8]) -> Option<Hash32> {
+    entry_bytes_of(data).map(Hash32::of)
 }
 
 /// The entry bytes inside an encoded `GossipMessage::Entry`: tag 0, varint length, bytes.
@@ -140,7 +146,7 @@ pub fn score_params(settings: &GossipSettings) -> (PeerScoreParams, PeerScoreThr
 }
 
 /// The gossipsub behaviour, subscribed to the coalition's topic: anonymous (strict no-sign: the
-/// records carry their own signatures), message id = entry id, nothing forwarded before the
+/// records carry their own signatures), message id = BLAKE3 of the message, nothing forwarded before the
 /// node's own validation.
 pub fn behaviour(
     settings: &GossipSettings,
@@ -175,7 +181,7 @@ mod tests {
     use coalition_record::PayloadBlob;
 
     #[test]
-    fn entry_message_id_is_the_entry_id() {
+    fn the_message_id_covers_the_payload_and_the_entry_id_is_read_without_decoding() {
         for len in [0usize, 5, 127, 128, 300, 20_000] {
             let wire = WireEntry {
                 entry: (0..len).map(|i| i as u8).collect(),
@@ -185,19 +191,34 @@ mod tests {
                 }),
             };
             let data = GossipMessage::Entry(wire.clone()).to_bytes();
-            assert_eq!(message_id_of(&data), Hash32::of(&wire.entry));
+            assert_eq!(message_id_of(&data), Hash32::of(&data));
+            assert_eq!(entry_id_of(&data), Some(Hash32::of(&wire.entry)));
+            let mut tampered = wire.clone();
+            if let Some(p) = tampered.payload.as_mut() {
+                p.bytes[0] ^= 1;
+            }
+            let stripped = WireEntry {
+                payload: None,
+                ..wire.clone()
+            };
+            for other in [tampered, stripped] {
+                let other = GossipMessage::Entry(other).to_bytes();
+                assert_ne!(message_id_of(&other), message_id_of(&data));
+                assert_eq!(entry_id_of(&other), entry_id_of(&data));
+            }
         }
     }
 
     #[test]
-    fn other_messages_and_garbage_hash_their_bytes() {
+    fn other_messages_and_garbage_have_no_entry_id() {
         let proof = GossipMessage::Fork(ForkProof {
             first: vec![1, 2],
             second: vec![3],
         })
         .to_bytes();
-        assert_eq!(message_id_of(&proof), Hash32::of(&proof));
+        assert_eq!(entry_id_of(&proof), None);
         for garbage in [&[][..], &[0][..], &[0, 0xff][..], &[0, 5, 1][..]] {
+            assert_eq!(entry_id_of(garbage), None);
             assert_eq!(message_id_of(garbage), Hash32::of(garbage));
         }
     }

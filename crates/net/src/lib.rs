@@ -14,12 +14,18 @@
 //!   peer (refused over the limit, banned for ignoring the retry time) and new gossiped entries
 //!   per author (ignored over the limit, fetched later by sync). The decisions are in [`limits`].
 
+mod admission;
+mod behaviour;
 mod codec;
 mod config;
 mod error;
 mod event_loop;
 pub mod gossip;
+mod held;
 pub mod limits;
+mod offences;
+mod sync_session;
+mod verdict;
 mod worker;
 
 pub use codec::{SyncAnswer, SyncCodec, SyncRequest, SyncResponse, SYNC_PROTOCOL};
@@ -125,6 +131,8 @@ pub struct NetStatus {
     pub forks_seen: u64,
     /// Peers blocked now (invalid messages or sync flooding).
     pub banned_peers: usize,
+    /// Addresses refused now (their peer ids together sent too many invalid messages).
+    pub banned_addresses: usize,
 }
 
 pub(crate) enum Command {

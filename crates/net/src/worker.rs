@@ -11,12 +11,14 @@ use coalition_record::sync::{
 };
 use coalition_record::{EntryId, Hash32, PublicKey, RecordError, SignedEntry, WireEntry};
 use coalition_store::{ForkProof, IngestOutcome, RosterOutcome, Store, StoreError};
-use libp2p::gossipsub::{MessageAcceptance, MessageId};
+use libp2p::gossipsub::MessageId;
 use libp2p::request_response::ResponseChannel;
 use libp2p::PeerId;
 use std::sync::Arc;
 use std::time::Instant;
 use tokio::sync::mpsc;
+
+pub(crate) use crate::verdict::{self, GossipOutcome, GossipVerdict};
 
 /// Most gossip entries ingested in one durable write.
 const MAX_GOSSIP_BATCH: usize = 64;
@@ -49,7 +51,13 @@ pub(crate) enum Job {
         request: SyncRequest,
         channel: ResponseChannel<SyncAnswer>,
     },
-    Reingest(Vec<Held>),
+    /// Held entries to try again, after a sync session or a roster change. An entry whose author
+    /// is still unknown is judged only if it came from one of `judge` (the peer whose roster was
+    /// just synced, and peers that cannot sync); from others it stays held until their turn.
+    Reingest {
+        held: Vec<Held>,
+        judge: Vec<PeerId>,
+    },
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -57,39 +65,6 @@ pub(crate) struct StoredInfo {
     pub id: EntryId,
     pub author: PublicKey,
     pub seq: u64,
-}
-
-pub(crate) struct GossipVerdict {
-    pub msg_id: MessageId,
-    pub source: PeerId,
-    pub acceptance: MessageAcceptance,
-    /// Remember this key as rejected (entry id for rules on the entry bytes, message hash for
-    /// rules on the payload).
-    pub reject_key: Option<Hash32>,
-    pub rule: Option<&'static str>,
-    pub stored: Option<StoredInfo>,
-    pub hold: Option<Held>,
-    /// The sender holds something we lack (a roster change ahead of ours).
-    pub want_sync: bool,
-    pub fork: Option<ForkProof>,
-    pub roster_applied: Option<u64>,
-}
-
-impl GossipVerdict {
-    fn new(job: &GossipJob, acceptance: MessageAcceptance) -> Self {
-        GossipVerdict {
-            msg_id: job.msg_id.clone(),
-            source: job.source,
-            acceptance,
-            reject_key: None,
-            rule: None,
-            stored: None,
-            hold: None,
-            want_sync: false,
-            fork: None,
-            roster_applied: None,
-        }
-    }
 }
 
 #[derive(Debug, Default)]
@@ -108,6 +83,9 @@ impl SyncReport {
 }
 
 pub(crate) struct ReingestReport {
+    /// Peers that relayed an entry whose author is not a member even by the roster they just
+    /// synced to us: they sent a non-member's entry.
+    pub non_member_relays: Vec<PeerId>,
     pub stored: Vec<StoredInfo>,
     pub still_held: Vec<Held>,
     pub dropped: usize,
@@ -141,6 +119,39 @@ pub(crate) fn local_frontier(store: &Store) -> Frontier {
     )
 }
 
+/// The frontier this node states in its own sync requests: [`local_frontier`], except that an
+/// author with an entry held without its payload (see `Store::missing_payloads`) is stated as of
+/// just before that entry, so the peer sends it again in full.
+pub(crate) fn request_frontier(store: &Store) -> Frontier {
+    let missing = match store.missing_payloads() {
+        Ok(missing) => missing,
+        Err(e) => {
+            tracing::warn!(error = %e, "reading the entries that lack their payload");
+            Default::default()
+        }
+    };
+    if missing.is_empty() {
+        return local_frontier(store);
+    }
+    let heads = store
+        .frontier()
+        .into_iter()
+        .filter_map(|(author, (seq, id))| match missing.get(&author) {
+            None => Some(Head { author, seq, id }),
+            Some(&lowest) if lowest <= 1 => None,
+            Some(&lowest) => {
+                let before = lowest - 1;
+                let id = store.id_at(&author, before).ok().flatten()?;
+                Some(Head {
+                    author,
+                    seq: before,
+                    id,
+                })
+            }
+        });
+    Frontier::new(store.roster_version(), heads)
+}
+
 /// Ids of entries already recorded as the second half of a fork proof. A peer whose head differs
 /// from ours at the same seq sends that entry on every sync round; this keeps its signature from
 /// being verified again each time.
@@ -151,7 +162,7 @@ const MAX_KNOWN_FORKS: usize = 10_000;
 
 /// [`Store::ingest`] with entries known to be fork halves answered as duplicates without a store
 /// call. Outcomes stay aligned with `wires`.
-fn ingest(
+pub(crate) fn ingest(
     store: &Store,
     known: &mut KnownForks,
     wires: Vec<WireEntry>,
@@ -218,9 +229,9 @@ pub(crate) fn run(
                         Err(_) => break,
                     }
                 }
-                Done::Gossip(gossip_entries(&store, &mut known, batch))
+                Done::Gossip(verdict::gossip_entries(&store, &mut known, batch))
             }
-            Job::Gossip(job) => Done::Gossip(vec![gossip_other(&store, job)]),
+            Job::Gossip(job) => Done::Gossip(vec![verdict::gossip_other(&store, job)]),
             Job::SyncBatch { peer, response } => Done::Synced {
                 peer,
                 report: apply_sync(&store, &mut known, response),
@@ -246,7 +257,9 @@ pub(crate) fn run(
                     we_lack,
                 }
             }
-            Job::Reingest(held) => Done::Reingested(reingest(&store, &mut known, held)),
+            Job::Reingest { held, judge } => {
+                Done::Reingested(reingest(&store, &mut known, held, &judge))
+            }
         };
         if done.blocking_send(result).is_err() {
             return;
@@ -254,37 +267,7 @@ pub(crate) fn run(
     }
 }
 
-/// Rules that judge the entry bytes alone: a replay of the same entry id fails them again.
-fn rule_on_entry_bytes(error: &RecordError) -> bool {
-    matches!(
-        error,
-        RecordError::TooLarge { .. }
-            | RecordError::Malformed { .. }
-            | RecordError::NonCanonical { .. }
-            | RecordError::UnsupportedVersion { .. }
-            | RecordError::WrongNetwork { .. }
-            | RecordError::ZeroSeq
-            | RecordError::PrevShape { .. }
-            | RecordError::UnknownKind { .. }
-            | RecordError::BadSignature { .. }
-    )
-}
-
-/// Rules whose verdict depends on this node's state (roster, chain): an honest peer with other
-/// state may relay such an entry, so it is ignored, not punished.
-fn rule_on_local_state(error: &RecordError) -> bool {
-    matches!(
-        error,
-        RecordError::UnknownAuthor { .. }
-            | RecordError::AuthorSuspended { .. }
-            | RecordError::AuthorRevoked { .. }
-            | RecordError::PrevMismatch { .. }
-            | RecordError::Gap { .. }
-            | RecordError::Inconsistent { .. }
-    )
-}
-
-fn stored_info(wire: &WireEntry) -> Option<StoredInfo> {
+pub(crate) fn stored_info(wire: &WireEntry) -> Option<StoredInfo> {
     let entry = SignedEntry::decode(&wire.entry).ok()?;
     Some(StoredInfo {
         id: entry.id(),
@@ -293,7 +276,7 @@ fn stored_info(wire: &WireEntry) -> Option<StoredInfo> {
     })
 }
 
-fn fork_proof(store: &Store, existing: &EntryId, new_entry: &[u8]) -> Option<ForkProof> {
+pub(crate) fn fork_proof(store: &Store, existing: &EntryId, new_entry: &[u8]) -> Option<ForkProof> {
     match store.entry(existing) {
         Ok(Some(held)) => Some(ForkProof {
             first: held.entry.bytes().to_vec(),
@@ -304,138 +287,6 @@ fn fork_proof(store: &Store, existing: &EntryId, new_entry: &[u8]) -> Option<For
             tracing::warn!(error = %e, "reading the entry of a fork");
             None
         }
-    }
-}
-
-fn gossip_entries(
-    store: &Store,
-    known: &mut KnownForks,
-    jobs: Vec<GossipJob>,
-) -> Vec<GossipVerdict> {
-    let wires: Vec<WireEntry> = jobs
-        .iter()
-        .filter_map(|j| match &j.message {
-            GossipMessage::Entry(w) => Some(w.clone()),
-            _ => None,
-        })
-        .collect();
-    let outcomes = match ingest(store, known, wires) {
-        Ok(outcomes) => outcomes,
-        Err(e) => {
-            tracing::warn!(error = %e, "storing gossip entries failed");
-            return jobs
-                .iter()
-                .map(|j| GossipVerdict::new(j, MessageAcceptance::Ignore))
-                .collect();
-        }
-    };
-    jobs.into_iter()
-        .zip(outcomes)
-        .map(|(job, outcome)| {
-            let GossipMessage::Entry(wire) = &job.message else {
-                return GossipVerdict::new(&job, MessageAcceptance::Ignore);
-            };
-            entry_verdict(store, &job, wire, outcome)
-        })
-        .collect()
-}
-
-fn entry_verdict(
-    store: &Store,
-    job: &GossipJob,
-    wire: &WireEntry,
-    outcome: IngestOutcome,
-) -> GossipVerdict {
-    let hold = |id: EntryId| Held {
-        wire: wire.clone(),
-        id,
-        source: job.source,
-        since: Instant::now(),
-    };
-    match outcome {
-        IngestOutcome::Stored { .. } => GossipVerdict {
-            stored: stored_info(wire),
-            ..GossipVerdict::new(job, MessageAcceptance::Accept)
-        },
-        IngestOutcome::Duplicate { .. } => GossipVerdict::new(job, MessageAcceptance::Ignore),
-        IngestOutcome::Fork { existing, .. } => GossipVerdict {
-            fork: fork_proof(store, &existing, &wire.entry),
-            ..GossipVerdict::new(job, MessageAcceptance::Ignore)
-        },
-        IngestOutcome::Gap { id, .. } => GossipVerdict {
-            hold: Some(hold(id)),
-            rule: Some("gap"),
-            ..GossipVerdict::new(job, MessageAcceptance::Ignore)
-        },
-        IngestOutcome::Rejected { id, error } => {
-            let rule = Some(error.rule());
-            if let (Some(id), RecordError::UnknownAuthor { .. }) = (id, &error) {
-                // The roster may not have reached us yet: hold it and sync with the sender.
-                return GossipVerdict {
-                    hold: Some(hold(id)),
-                    rule,
-                    ..GossipVerdict::new(job, MessageAcceptance::Ignore)
-                };
-            }
-            if rule_on_local_state(&error) {
-                return GossipVerdict {
-                    rule,
-                    ..GossipVerdict::new(job, MessageAcceptance::Ignore)
-                };
-            }
-            let reject_key = match id {
-                Some(id) if rule_on_entry_bytes(&error) => id,
-                _ => job.data_hash,
-            };
-            GossipVerdict {
-                reject_key: Some(reject_key),
-                rule,
-                ..GossipVerdict::new(job, MessageAcceptance::Reject)
-            }
-        }
-    }
-}
-
-fn gossip_other(store: &Store, job: GossipJob) -> GossipVerdict {
-    match &job.message {
-        GossipMessage::Entry(_) => GossipVerdict::new(&job, MessageAcceptance::Ignore),
-        GossipMessage::Roster(change) => match store.apply_roster_change(change) {
-            Ok(RosterOutcome::Applied { version }) => GossipVerdict {
-                roster_applied: Some(version),
-                ..GossipVerdict::new(&job, MessageAcceptance::Accept)
-            },
-            Ok(RosterOutcome::Duplicate) => GossipVerdict::new(&job, MessageAcceptance::Ignore),
-            Ok(RosterOutcome::Ahead { .. }) => GossipVerdict {
-                want_sync: true,
-                ..GossipVerdict::new(&job, MessageAcceptance::Ignore)
-            },
-            Err(StoreError::Record(error)) => GossipVerdict {
-                reject_key: Some(job.data_hash),
-                rule: Some(error.rule()),
-                ..GossipVerdict::new(&job, MessageAcceptance::Reject)
-            },
-            Err(e) => {
-                tracing::warn!(error = %e, "applying a gossiped roster change failed");
-                GossipVerdict::new(&job, MessageAcceptance::Ignore)
-            }
-        },
-        GossipMessage::Fork(proof) => match store.add_fork_proof(proof) {
-            Ok(true) => GossipVerdict::new(&job, MessageAcceptance::Accept),
-            Ok(false) => GossipVerdict::new(&job, MessageAcceptance::Ignore),
-            Err(StoreError::Record(error)) if rule_on_local_state(&error) => GossipVerdict {
-                rule: Some(error.rule()),
-                ..GossipVerdict::new(&job, MessageAcceptance::Ignore)
-            },
-            Err(StoreError::Record(error)) => GossipVerdict {
-                reject_key: Some(job.data_hash),
-                rule: Some(error.rule()),
-                ..GossipVerdict::new(&job, MessageAcceptance::Reject)
-            },
-            Err(e) => {
-                tracing::warn!(error = %e, "storing a gossiped fork proof failed");
-                GossipVerdict::new(&job, MessageAcceptance::Ignore)
-            }
-        },
     }
 }
 
@@ -529,12 +380,18 @@ pub(crate) fn apply_sync(
     };
     for (wire, outcome) in wires.iter().zip(outcomes) {
         match outcome {
-            IngestOutcome::Stored { .. } => report.stored.extend(stored_info(wire)),
+            IngestOutcome::Stored { .. } | IngestOutcome::PayloadRestored { .. } => {
+                report.stored.extend(stored_info(wire))
+            }
             IngestOutcome::Duplicate { .. } => {}
             IngestOutcome::Fork { existing, .. } => {
                 report
                     .forks
                     .extend(fork_proof(store, &existing, &wire.entry))
+            }
+            IngestOutcome::PayloadMissing { id } => {
+                report.rejected += 1;
+                report.error = Some(format!("the peer sent {id} without its payload"));
             }
             IngestOutcome::Gap { seq, have, .. } => {
                 report.rejected += 1;
@@ -553,7 +410,12 @@ pub(crate) fn apply_sync(
 
 /// Retries held entries after a sync or a roster change. Entries still missing predecessors stay
 /// held; entries whose author is still unknown, or that fail otherwise, are dropped.
-fn reingest(store: &Store, known: &mut KnownForks, mut held: Vec<Held>) -> ReingestReport {
+fn reingest(
+    store: &Store,
+    known: &mut KnownForks,
+    mut held: Vec<Held>,
+    judge: &[PeerId],
+) -> ReingestReport {
     // Predecessors first, so a run of held entries of one author goes in together.
     held.sort_by_key(|h| {
         SignedEntry::decode(&h.wire.entry)
@@ -561,6 +423,7 @@ fn reingest(store: &Store, known: &mut KnownForks, mut held: Vec<Held>) -> Reing
             .ok()
     });
     let mut report = ReingestReport {
+        non_member_relays: Vec::new(),
         stored: Vec::new(),
         still_held: Vec::new(),
         dropped: 0,
@@ -577,15 +440,27 @@ fn reingest(store: &Store, known: &mut KnownForks, mut held: Vec<Held>) -> Reing
     };
     for (h, outcome) in held.into_iter().zip(outcomes) {
         match outcome {
-            IngestOutcome::Stored { .. } => report.stored.extend(stored_info(&h.wire)),
+            IngestOutcome::Stored { .. } | IngestOutcome::PayloadRestored { .. } => {
+                report.stored.extend(stored_info(&h.wire))
+            }
             IngestOutcome::Duplicate { .. } => {}
             IngestOutcome::Gap { .. } => report.still_held.push(h),
+            IngestOutcome::PayloadMissing { .. } => report.dropped += 1,
             IngestOutcome::Fork { existing, .. } => {
                 report
                     .forks
                     .extend(fork_proof(store, &existing, &h.wire.entry))
             }
-            IngestOutcome::Rejected { .. } => report.dropped += 1,
+            IngestOutcome::Rejected {
+                error: RecordError::UnknownAuthor { .. },
+                ..
+            } if !judge.contains(&h.source) => report.still_held.push(h),
+            IngestOutcome::Rejected { error, .. } => {
+                report.dropped += 1;
+                if matches!(error, RecordError::UnknownAuthor { .. }) {
+                    report.non_member_relays.push(h.source);
+                }
+            }
         }
     }
     report

@@ -1,0 +1,172 @@
+//! Connections and misbehaviour: swarm events about peers, dialling, penalties and bans (by peer
+//! id and by address).
+
+use super::*;
+
+impl EventLoop {
+    // ----- swarm events -----
+
+    pub(super) fn on_swarm_event(&mut self, event: SwarmEvent<BehaviourEvent>) {
+        match event {
+            SwarmEvent::Behaviour(BehaviourEvent::Gossipsub(event)) => self.on_gossip(event),
+            SwarmEvent::Behaviour(BehaviourEvent::Sync(event)) => self.on_sync(event),
+            SwarmEvent::Behaviour(BehaviourEvent::Identify(identify::Event::Received {
+                peer_id,
+                info,
+                ..
+            })) => {
+                if !info.protocols.contains(&SYNC_PROTOCOL) {
+                    self.no_sync.insert(peer_id);
+                }
+                if self.config.kademlia {
+                    let allow_loopback = self.config.allow_loopback;
+                    if let Some(kad) = self.swarm.behaviour_mut().kad.as_mut() {
+                        for addr in info.listen_addrs {
+                            if allow_loopback || !is_loopback(&addr) {
+                                kad.add_address(&peer_id, addr);
+                            }
+                        }
+                    }
+                }
+            }
+            SwarmEvent::Behaviour(BehaviourEvent::Kad(kad::Event::RoutingUpdated {
+                peer, ..
+            })) => self.maybe_dial(peer),
+            SwarmEvent::Behaviour(BehaviourEvent::Mdns(mdns::Event::Discovered(found))) => {
+                for (peer, addr) in found {
+                    if let Some(kad) = self.swarm.behaviour_mut().kad.as_mut() {
+                        kad.add_address(&peer, addr.clone());
+                    }
+                    if !self.swarm.is_connected(&peer) && self.wants_more_peers() {
+                        let _ = self.swarm.dial(addr);
+                    }
+                }
+            }
+            SwarmEvent::ConnectionEstablished {
+                peer_id,
+                num_established,
+                endpoint,
+                ..
+            } => {
+                tracing::debug!(peer = %peer_id, addr = %endpoint.get_remote_address(), "connected");
+                // Only inbound connections count against an address: this node chose whom it
+                // dialled.
+                if endpoint.is_listener() {
+                    if let Some(ip) = ip_of(endpoint.get_remote_address()) {
+                        self.peer_ips.entry(peer_id).or_insert(ip);
+                    }
+                }
+                if num_established.get() == 1 {
+                    self.queue_sync(peer_id);
+                }
+            }
+            SwarmEvent::ConnectionClosed {
+                peer_id,
+                num_established: 0,
+                ..
+            } => {
+                self.no_sync.remove(&peer_id);
+                self.peer_ips.remove(&peer_id);
+                let actions = self.sync.on_disconnected(peer_id);
+                self.run_sync(actions);
+            }
+            SwarmEvent::NewListenAddr { address, .. } => {
+                tracing::info!(%address, "listening");
+            }
+            SwarmEvent::OutgoingConnectionError { peer_id, error, .. } => {
+                tracing::debug!(peer = ?peer_id, %error, "dial failed");
+            }
+            _ => {}
+        }
+    }
+
+    pub(super) fn wants_more_peers(&self) -> bool {
+        self.swarm.connected_peers().count() < self.config.target_peers
+    }
+
+    pub(super) fn maybe_dial(&mut self, peer: PeerId) {
+        if !self.swarm.is_connected(&peer)
+            && !self.offences.is_banned(&peer)
+            && self.wants_more_peers()
+        {
+            let _ = self.swarm.dial(peer);
+        }
+    }
+
+    pub(super) fn penalise(&mut self, peer: PeerId) {
+        let graylisted = self
+            .swarm
+            .behaviour()
+            .gossipsub
+            .peer_score(&peer)
+            .is_some_and(|score| score < gossip::GRAYLIST_THRESHOLD);
+        let ip = self.counted_ip(&peer);
+        for action in self.offences.invalid(peer, ip, graylisted, Instant::now()) {
+            match action {
+                Action::BanPeer { peer, reason } => self.ban(peer, &reason),
+                Action::BanAddress { ip, reason } => self.ban_address(ip, &reason),
+            }
+        }
+    }
+
+    /// Gossipsub graylists a peer whose score fell low (invalid messages, control-message abuse
+    /// such as grafting during a backoff or unkept IHAVE promises) and then ignores it, but keeps
+    /// the connection: end it, and block the peer for a while.
+    pub(super) fn disconnect_graylisted(&mut self) {
+        let graylisted: Vec<PeerId> = self
+            .swarm
+            .connected_peers()
+            .filter(|peer| {
+                self.swarm
+                    .behaviour()
+                    .gossipsub
+                    .peer_score(peer)
+                    .is_some_and(|score| score < gossip::GRAYLIST_THRESHOLD)
+            })
+            .copied()
+            .collect();
+        for peer in graylisted {
+            if !self.offences.is_banned(&peer) {
+                self.ban(peer, "gossipsub score below the graylist threshold");
+            }
+        }
+    }
+
+    /// The address `peer` connects from, unless it is exempt from address limits.
+    pub(super) fn counted_ip(&self, peer: &PeerId) -> Option<IpAddr> {
+        let ip = self.peer_ips.get(peer)?;
+        let admission = &self.swarm.behaviour().admission.state;
+        (!admission.is_exempt(ip)).then_some(*ip)
+    }
+
+    /// Disconnects `peer` and blocks it for the ban duration.
+    pub(super) fn ban(&mut self, peer: PeerId, reason: &str) {
+        tracing::warn!(%peer, reason, ban = ?self.offences.ban_duration(), "blocking a peer");
+        self.sync_limiter.forget(&peer);
+        self.offences.ban_peer(peer, Instant::now());
+        self.swarm.behaviour_mut().blocked.block_peer(peer);
+    }
+
+    /// Refuses connections from `ip` for the ban duration and blocks every peer connected from
+    /// it.
+    pub(super) fn ban_address(&mut self, ip: IpAddr, reason: &str) {
+        let duration = self.offences.ban_duration();
+        tracing::warn!(%ip, reason, ban = ?duration, "banning an address");
+        self.swarm
+            .behaviour_mut()
+            .admission
+            .state
+            .ban(ip, Instant::now(), duration);
+        let peers: Vec<PeerId> = self
+            .peer_ips
+            .iter()
+            .filter(|(_, peer_ip)| **peer_ip == ip)
+            .map(|(peer, _)| *peer)
+            .collect();
+        for peer in peers {
+            if !self.offences.is_banned(&peer) {
+                self.ban(peer, "its address is banned");
+            }
+        }
+    }
+}
