@@ -527,6 +527,8 @@ pub struct HammerTally {
     /// When the target closed the connection, from the first request.
     pub disconnected_after: Option<Duration>,
     pub elapsed: Duration,
+    /// Refused as a request for another coalition.
+    pub wrong_network: usize,
 }
 
 enum SyncCommand {
@@ -642,6 +644,9 @@ impl RawSyncPeer {
                                                 }
                                                 coalition_net::SyncAnswer::Refused { .. } => {
                                                     h.tally.refused += 1;
+                                                }
+                                                coalition_net::SyncAnswer::WrongNetwork { .. } => {
+                                                    h.tally.wrong_network += 1;
                                                 }
                                             }
                                         }

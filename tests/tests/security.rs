@@ -14,6 +14,9 @@ use coalition_tests::*;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+#[path = "security/hostile.rs"]
+mod hostile;
+
 fn id_of(wire: &WireEntry) -> Hash32 {
     Hash32::of(&wire.entry)
 }

@@ -9,8 +9,8 @@
 mod common;
 
 use coalition_record::{
-    chain_position, ChainPosition, Payload, PayloadBlob, Roster, SignedEntry, SignedRosterChange,
-    VerifiedEntry, WireEntry,
+    chain_position, ChainPosition, Hash32, Payload, PayloadBlob, Roster, SignedEntry,
+    SignedRosterChange, VerifiedEntry, WireEntry,
 };
 use common::{admit_change, charter, city_key, committee_key, vector_practice, CREATED_MS, SALT};
 use std::collections::BTreeMap;
@@ -40,6 +40,8 @@ const LABELS: &[&str] = &[
     "entry bytes",
     "entry id",
     "wire entry bytes",
+    "gossip message bytes",
+    "gossip message id",
 ];
 
 /// The `- label: hex` lines of the "Test vectors" section.
@@ -81,6 +83,8 @@ fn computed() -> Vec<(&'static str, Vec<u8>)> {
     let (entry, blob) =
         SignedEntry::create_with_salt(&city_key(), network_id, 1, None, CREATED_MS, &payload, SALT);
     let wire = WireEntry::new(&entry, Some(blob.clone()));
+    // PROTOCOL.md §14.2: the gossip message is the tag byte 0 (an entry) and the wire entry.
+    let gossip: Vec<u8> = [0u8].into_iter().chain(wire.to_bytes()).collect();
     let v = vec![
         ("committee seed", vec![1u8; 32]),
         ("committee public key", committee_key().public().0.to_vec()),
@@ -106,6 +110,8 @@ fn computed() -> Vec<(&'static str, Vec<u8>)> {
         ("entry bytes", entry.bytes().to_vec()),
         ("entry id", entry.id().0.to_vec()),
         ("wire entry bytes", wire.to_bytes()),
+        ("gossip message bytes", gossip.clone()),
+        ("gossip message id", Hash32::of(&gossip).0.to_vec()),
     ];
     assert_eq!(
         v.iter().map(|(l, _)| *l).collect::<Vec<_>>(),
