@@ -271,9 +271,27 @@ impl Planner<'_> {
                         let stop = is_stop_word(&folded[i], None);
                         match self.thesaurus.longest_match(&folded, &stems, i, prefer) {
                             Some(m) if !(stop && m.len == 1) => {
+                                // A term of several words also brings the concepts of its words
+                                // ("Vergabe von Wohnungen": allocation, and housing), so a text
+                                // in another language that says only part of it still counts.
+                                let mut concepts = m.concepts;
+                                if m.len > 1 {
+                                    for j in i..i + m.len {
+                                        let word = std::slice::from_ref(&folded[j]);
+                                        let stems: Vec<Vec<String>> =
+                                            stems.iter().map(|s| s[j..=j].to_vec()).collect();
+                                        if let Some(part) =
+                                            self.thesaurus.longest_match(word, &stems, 0, prefer)
+                                        {
+                                            concepts.extend(part.concepts);
+                                        }
+                                    }
+                                    concepts.sort_unstable();
+                                    concepts.dedup();
+                                }
                                 groups.push(Group::Concepts {
                                     words: folded[i..i + m.len].to_vec(),
-                                    concepts: m.concepts,
+                                    concepts,
                                 });
                                 i += m.len;
                             }
