@@ -151,6 +151,9 @@ pub struct Facets {
     pub kind: Vec<(String, u64)>,
 }
 
+/// One page of ranked (score, document) pairs, the total matching, and the facet counts.
+type Page = (Vec<(f32, DocAddress)>, usize, Facets);
+
 /// The full-text index. Searches run concurrently; updates take the writer lock in turn.
 pub struct SearchIndex {
     index: Index,
@@ -502,7 +505,7 @@ impl SearchIndex {
         query: &dyn Query,
         q: &SearchQuery,
         scored: bool,
-    ) -> Result<(Vec<(f32, DocAddress)>, usize, Facets), SearchError> {
+    ) -> Result<Page, SearchError> {
         let limit = match q.limit {
             0 => DEFAULT_LIMIT,
             n => n.min(MAX_LIMIT),
