@@ -384,14 +384,21 @@ pub struct SearchArgs {
     /// ISO 3166-1 alpha-2 country code.
     #[arg(long)]
     pub country: Option<String>,
-    /// Language the entry is written in (BCP 47, e.g. fr).
+    /// Your language (BCP 47, e.g. fr): its texts rank first and titles are shown in it.
     #[arg(long)]
     pub lang: Option<String>,
+    /// Only entries written (at least partly) in this language (BCP 47, e.g. fr).
+    #[arg(long)]
+    pub language: Option<String>,
     #[arg(long, value_enum)]
     pub kind: Option<KindArg>,
-    /// Year the practice started, the update's date or the report's period.
+    /// Practices active in this year (their period overlaps it; no end date means ongoing),
+    /// updates and reports of that year.
     #[arg(long)]
     pub year: Option<i32>,
+    /// Year the practice started, the update's date or the report's period.
+    #[arg(long)]
+    pub started: Option<i32>,
     /// Published on or after this date (YYYY-MM-DD).
     #[arg(long)]
     pub since: Option<String>,

@@ -19,6 +19,7 @@ mod openapi;
 mod params;
 mod publish;
 mod routes;
+mod search_extras;
 mod templates;
 mod time;
 mod views;

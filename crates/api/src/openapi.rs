@@ -65,14 +65,15 @@ fn publish_op(summary: &str, tag: &str, body: Value, location: &str) -> Value {
 pub fn document() -> Value {
     let [offset, limit] = pagination();
     let practice_filters = vec![
-        query("q", "Words to search for (all must match; `\"a phrase\"`, `-word`, `a OR b`).", json!({"type": "string"})),
-        query("commitment", "Ten-Point-Plan commitment (1-10) the practice must serve; repeat for several (all must match).", json!({"type": "integer", "minimum": 1, "maximum": 10})),
-        query("country", "ISO 3166-1 alpha-2 country code.", json!({"type": "string"})),
-        query("city", "City name (any case).", json!({"type": "string"})),
+        query("q", "The question, in any of the coalition's languages; its words are also looked up in the thesaurus and matched in the other languages. Results match a minimum of the words that grows with their number; when none matches all of them, `relaxed` is true. `\"a phrase\"` must match as written, `-word` excludes.", json!({"type": "string"})),
+        query("commitment", "Ten-Point-Plan commitment (1-10); repeat for several (any may match).", json!({"type": "integer", "minimum": 1, "maximum": 10})),
+        query("country", "ISO 3166-1 alpha-2 country code; repeat for several (any may match).", json!({"type": "string"})),
+        query("city", "City name (any case); repeat for several (any may match).", json!({"type": "string"})),
         query("lang", "The reader's language (BCP 47): ranks its texts higher and shows titles and snippets in it.", json!({"type": "string"})),
-        query("language", "Only entries written (at least partly) in this language (BCP 47, primary subtag matched).", json!({"type": "string"})),
-        query("year", "Year the practice started.", json!({"type": "integer"})),
-        query("kind", "practice (default), report, update, or any.", json!({"type": "string", "enum": ["practice", "report", "update", "any"]})),
+        query("language", "Only entries written (at least partly) in this language (BCP 47, primary subtag matched); repeat for several (any may match).", json!({"type": "string"})),
+        query("year", "Practices active in this year: their period overlaps it (no end date means ongoing); updates and reports of that year. Repeat for several (any may match).", json!({"type": "integer"})),
+        query("started", "Practices that started in this year (updates and reports of that year); repeat for several (any may match).", json!({"type": "integer"})),
+        query("kind", "practice (default), report, update, or any; repeat for several (any may match).", json!({"type": "string", "enum": ["practice", "report", "update", "any"]})),
         offset.clone(),
         limit.clone(),
     ];
@@ -110,6 +111,25 @@ pub fn document() -> Value {
                     "responses": {
                         "200": json_response("The practice.", r("PracticeView")),
                         "400": error("The id is not hex or has the wrong length."),
+                        "404": error("No such entry, or it is not a practice, or its payload was erased.")
+                    }
+                }
+            },
+            "/api/v1/practices/{id}/related": {
+                "get": {
+                    "tags": ["practices"],
+                    "summary": "The practices most similar to this one in commitments, themes and text, across languages",
+                    "parameters": [
+                        path("id", "Entry id (64 hex) or a unique prefix of at least 8 hex characters."),
+                        query("lang", "The reader's language (BCP 47): titles and snippets in it when the practice has it.", json!({"type": "string"})),
+                        query("limit", "How many (1-50, default 5).", json!({"type": "integer", "minimum": 1, "maximum": 50}))
+                    ],
+                    "responses": {
+                        "200": json_response("The related practices, most similar first (`items`, hits as in the search results).", json!({
+                            "type": "object",
+                            "properties": {"id": {"type": "string"}, "items": {"type": "array", "items": {"type": "object"}}}
+                        })),
+                        "400": error("The id or a parameter is invalid; `error.field` names it."),
                         "404": error("No such entry, or it is not a practice, or its payload was erased.")
                     }
                 }
@@ -416,12 +436,14 @@ fn schemas() -> Value {
             "properties": {
                 "total": {"type": "integer"}, "offset": {"type": "integer"}, "limit": {"type": "integer"},
                 "took_ms": {"type": "number"},
+                "relaxed": {"type": "boolean", "description": "True when no practice matches all of the question's words and these match some of them."},
                 "items": {"type": "array", "items": {
                     "type": "object",
                     "properties": {
                         "id": {"type": "string"}, "score": {"type": "number"}, "title": {"type": "string"},
                         "snippet_html": {"type": "string", "description": "Escaped text with <mark> around matches."},
                         "lang": {"type": "string"}, "city": {"type": "string"}, "country": {"type": "string"},
+                        "matched_lang": {"type": ["string", "null"], "description": "Language of the text the question matched in (it may differ from the question's: the thesaurus carries words across languages)."},
                         "commitments": {"type": "array", "items": {"type": "integer"}},
                         "year": {"type": ["integer", "null"]}, "kind": {"type": "string"}, "author": {"type": "string"},
                         "url": {"type": "string"}

@@ -7,6 +7,7 @@
 //! from the binary (`/assets/app.css`, `/assets/app.js`); nothing is loaded from elsewhere.
 
 use crate::i18n::{Strings, Ui};
+use crate::search_extras;
 use crate::time::date_of_ms;
 use crate::views::{CityDetail, CityView, PracticeView, ReportItem};
 use coalition_record::{LangText, ReportStatus};
@@ -346,11 +347,11 @@ pub fn search_page(
         button = esc(t.search_button),
         filters = esc(t.filters),
         active = q.commitments.len()
-            + [&q.country, &q.city, &q.language]
-                .iter()
-                .filter(|v| v.is_some())
-                .count()
-            + usize::from(q.year.is_some()),
+            + q.country.len()
+            + q.city.len()
+            + q.language.len()
+            + q.year.len()
+            + q.started.len(),
     );
     let facets = results.map(|r| &r.facets);
     let _ = write!(
@@ -381,7 +382,7 @@ pub fn search_page(
         t.country,
         t.any,
         &counted(facets.map_or(&empty, |f| &f.country), |v| v.clone()),
-        q.country.as_deref(),
+        q.country.first().map(String::as_str),
     ));
     body.push_str(&select(
         "f-city",
@@ -389,7 +390,7 @@ pub fn search_page(
         t.city,
         t.any,
         &counted(facets.map_or(&empty, |f| &f.city), |v| v.clone()),
-        q.city.as_deref(),
+        q.city.first().map(String::as_str),
     ));
     body.push_str(&select(
         "f-language",
@@ -397,10 +398,10 @@ pub fn search_page(
         t.language,
         t.any,
         &counted(facets.map_or(&empty, |f| &f.language), |v| language_name(v)),
-        q.language.as_deref(),
+        q.language.first().map(String::as_str),
     ));
     let years = facets.map(|f| f.year.clone()).unwrap_or_default();
-    let year = q.year.map(|y| y.to_string());
+    let year = q.year.first().map(|y| y.to_string());
     body.push_str(&select(
         "f-year",
         "year",
@@ -413,7 +414,7 @@ pub fn search_page(
         .iter()
         .map(|k| (k.to_string(), kind_label(t, k).to_string()))
         .collect();
-    let kind = q.kind.as_deref().unwrap_or("any");
+    let kind = q.kind.first().map(String::as_str).unwrap_or("any");
     let _ = write!(
         body,
         "<div class=\"field\"><label for=\"f-kind\">{}</label><select id=\"f-kind\" name=\"kind\"><option value=\"any\"{}>{}</option>",
@@ -458,6 +459,9 @@ pub fn search_page(
         if r.hits.is_empty() {
             let _ = write!(body, "<p>{}</p>", esc(t.no_results));
         }
+        if r.relaxed {
+            body.push_str(&search_extras::relaxed_notice(ui));
+        }
         body.push_str("<ol class=\"hits\">");
         for h in &r.hits {
             let url = if h.kind == "practice" {
@@ -474,6 +478,7 @@ pub fn search_page(
                 meta.push(y.to_string());
             }
             meta.push(esc(kind_label(t, &h.kind)));
+            meta.extend(search_extras::matched_language(ui, h));
             let _ = write!(
                 body,
                 "<li class=\"hit\"><article><h3><a href=\"{url}\" lang=\"{lang}\">{title}</a></h3><p class=\"meta\">{meta}</p><p class=\"snippet\" lang=\"{lang}\">{snippet}</p>{badges}</article></li>",
@@ -500,19 +505,27 @@ fn query_pairs(q: &SearchQuery) -> Vec<(&'static str, String)> {
     for c in &q.commitments {
         pairs.push(("commitment", c.to_string()));
     }
-    for (key, value) in [
+    for (key, values) in [
         ("country", &q.country),
         ("city", &q.city),
         ("language", &q.language),
     ] {
-        if let Some(v) = value {
+        for v in values {
             pairs.push((key, v.clone()));
         }
     }
-    if let Some(y) = q.year {
+    for y in &q.year {
         pairs.push(("year", y.to_string()));
     }
-    pairs.push(("kind", q.kind.clone().unwrap_or_else(|| "any".into())));
+    for y in &q.started {
+        pairs.push(("started", y.to_string()));
+    }
+    if q.kind.is_empty() {
+        pairs.push(("kind", "any".into()));
+    }
+    for k in &q.kind {
+        pairs.push(("kind", k.clone()));
+    }
     pairs
 }
 
@@ -591,7 +604,12 @@ fn copyable(text: &str) -> String {
 }
 
 /// The practice page: every language it has, its facts, the signature badge and its history.
-pub fn practice_page(ctx: &PageCtx, v: &PracticeView, just_published: bool) -> String {
+pub fn practice_page(
+    ctx: &PageCtx,
+    v: &PracticeView,
+    just_published: bool,
+    related: &[coalition_search::Hit],
+) -> String {
     let t = ctx.t();
     let ui = ctx.ui;
     let p = &v.practice;
@@ -811,6 +829,7 @@ pub fn practice_page(ctx: &PageCtx, v: &PracticeView, just_published: bool) -> S
         }
         body.push_str("</ol></section>");
     }
+    body.push_str(&search_extras::related_section(ctx, related));
     body.push_str("</article>");
     layout(ctx, &title, &body)
 }

@@ -266,6 +266,13 @@ async fn scenario(c: &Client, s: &Server) {
             .await
             .unwrap_or_else(|e| panic!("no {lang} section: {e}"));
     }
+    assert!(
+        !c.find_all(Locator::Css("section.related li"))
+            .await
+            .expect("related")
+            .is_empty(),
+        "related practices are listed on the practice page"
+    );
     shot(c, "03-practice", w).await;
 
     // The interface in French.
@@ -285,6 +292,18 @@ async fn scenario(c: &Client, s: &Server) {
     );
     shot(c, "04-search-fr", w).await;
     c.goto(&s.url("/?ui=en")).await.expect("back to English");
+
+    // A question in English finds a practice written only in French, and says so.
+    type_into(c, "#q", "history of the neighbourhood").await;
+    click_to_load(c, ".searchbox button[type=submit]").await;
+    let first = text_of(c, "li.hit h3 a").await;
+    assert!(
+        first.starts_with("Festival des mémoires"),
+        "first hit: {first}"
+    );
+    let matched = text_of(c, "li.hit .matched-lang").await;
+    assert_eq!(matched, "Matched in Français");
+    shot(c, "04b-cross-language", w).await;
 
     // The publish form: no title, then a field error next to the title.
     c.goto(&s.url("/publish"))

@@ -170,14 +170,20 @@ async fn practices_search_with_filters_facets_and_pagination() {
         "Aplicación para denunciar delitos de odio"
     );
 
-    // Commitments: repeated, all must match.
+    // Commitments: repeated values are alternatives (any may match).
     let (_, c3) = get_json(&s, "/api/v1/practices?commitment=3").await;
     assert_eq!(
         ids(&c3),
         BTreeSet::from([d.fair_rent.to_hex(), d.hate_crime_app.to_hex()])
     );
-    let (_, c3_10) = get_json(&s, "/api/v1/practices?commitment=3&commitment=10").await;
-    assert_eq!(ids(&c3_10), BTreeSet::from([d.hate_crime_app.to_hex()]));
+    let (_, c7_9) = get_json(&s, "/api/v1/practices?commitment=7&commitment=9").await;
+    assert_eq!(
+        ids(&c7_9),
+        BTreeSet::from([d.fair_rent.to_hex(), d.festival.to_hex()])
+    );
+    // Different filters must all match.
+    let (_, c3_es) = get_json(&s, "/api/v1/practices?commitment=3&country=ES").await;
+    assert_eq!(ids(&c3_es), BTreeSet::from([d.hate_crime_app.to_hex()]));
 
     // Country, city, language, year.
     let (_, de) = get_json(&s, "/api/v1/practices?country=de").await;
@@ -189,8 +195,22 @@ async fn practices_search_with_filters_facets_and_pagination() {
         ids(&lang),
         BTreeSet::from([d.fair_rent.to_hex(), d.festival.to_hex()])
     );
+    // year: active in that year (Fair Rent ran 2023-03 to 2025-12; the school mediators,
+    // started 2022, and the festival, 2021, are ongoing). started: the start year.
     let (_, year) = get_json(&s, "/api/v1/practices?year=2024").await;
-    assert_eq!(ids(&year), BTreeSet::from([d.hate_crime_app.to_hex()]));
+    assert_eq!(ids(&year), expected);
+    let (_, y2022) = get_json(&s, "/api/v1/practices?year=2022").await;
+    assert_eq!(
+        ids(&y2022),
+        BTreeSet::from([d.school_v2.to_hex(), d.festival.to_hex()])
+    );
+    let (_, started) = get_json(&s, "/api/v1/practices?started=2024").await;
+    assert_eq!(ids(&started), BTreeSet::from([d.hate_crime_app.to_hex()]));
+    let (_, either) = get_json(&s, "/api/v1/practices?started=2024&started=2021").await;
+    assert_eq!(
+        ids(&either),
+        BTreeSet::from([d.hate_crime_app.to_hex(), d.festival.to_hex()])
+    );
 
     // Kind: reports through the same index, or everything.
     let (_, reports) = get_json(&s, "/api/v1/practices?kind=report").await;
@@ -224,6 +244,8 @@ async fn bad_filters_are_400_naming_the_parameter() {
         ("commitment=11", "commitment"),
         ("commitment=3&commitment=x", "commitment"),
         ("year=twenty", "year"),
+        ("year=2024&year=twenty", "year"),
+        ("started=1800", "started"),
         ("limit=500", "limit"),
         ("limit=0", "limit"),
         ("offset=-1", "offset"),

@@ -5,6 +5,7 @@ pub mod data;
 pub mod footprint;
 pub mod ingest;
 pub mod net;
+pub mod quality;
 pub mod query;
 pub mod report;
 pub mod storage;
@@ -14,12 +15,13 @@ use report::Row;
 use serde::Serialize;
 use std::time::Instant;
 
-pub const SCENARIOS: [&str; 6] = [
+pub const SCENARIOS: [&str; 7] = [
     "ingest",
     "storage",
     "catchup",
     "propagation",
     "query",
+    "search-quality",
     "footprint",
 ];
 
@@ -122,6 +124,7 @@ pub fn run_scenario(name: &str, sizes: &Sizes) -> Result<Vec<Row>> {
         "catchup" => net::catchup(sizes),
         "propagation" => net::propagation(sizes),
         "query" => query::run(sizes),
+        "search-quality" => quality::run(),
         "footprint" => footprint::run(sizes),
         other => anyhow::bail!("unknown scenario {other}; known: {}", SCENARIOS.join(", ")),
     }

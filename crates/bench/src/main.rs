@@ -10,7 +10,8 @@ struct Args {
     /// Tiny sizes: the whole harness runs in seconds (CI keeps it from rotting).
     #[arg(long)]
     smoke: bool,
-    /// Run only this scenario (repeatable): ingest, storage, catchup, propagation, query, footprint.
+    /// Run only this scenario (repeatable): ingest, storage, catchup, propagation, query,
+    /// search-quality, footprint.
     #[arg(long = "scenario")]
     scenarios: Vec<String>,
     /// Write the report as JSON here.

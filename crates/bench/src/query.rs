@@ -20,18 +20,18 @@ fn q(f: impl FnOnce(&mut SearchQuery)) -> SearchQuery {
 fn filtered_queries() -> Vec<SearchQuery> {
     vec![
         q(|q| q.commitments = vec![3]),
-        q(|q| q.country = Some("DE".into())),
-        q(|q| q.year = Some(2020)),
+        q(|q| q.country = vec!["DE".into()]),
+        q(|q| q.year = vec![2020]),
         q(|q| {
             q.commitments = vec![2, 5];
-            q.country = Some("FR".into());
+            q.country = vec!["FR".into()];
         }),
         q(|q| {
-            q.kind = Some("practice".into());
-            q.year = Some(2018);
-            q.language = Some("fr".into());
+            q.kind = vec!["practice".into()];
+            q.started = vec![2018];
+            q.language = vec!["fr".into()];
         }),
-        q(|q| q.city = Some("City 3".into())),
+        q(|q| q.city = vec!["City 3".into()]),
     ]
 }
 
@@ -76,32 +76,37 @@ fn scan_matches(payload: &Payload, q: &SearchQuery) -> bool {
     let Some(p) = payload.practice() else {
         return false;
     };
-    if !q.commitments.iter().all(|c| p.commitments.contains(c)) {
+    // Values of one filter are alternatives; filters must all match.
+    if !q.commitments.is_empty() && !q.commitments.iter().any(|c| p.commitments.contains(c)) {
         return false;
     }
-    if q.country
-        .as_ref()
-        .is_some_and(|c| !p.country.eq_ignore_ascii_case(c))
+    if !q.country.is_empty() && !q.country.iter().any(|c| p.country.eq_ignore_ascii_case(c)) {
+        return false;
+    }
+    if !q.city.is_empty() && !q.city.iter().any(|c| p.city.eq_ignore_ascii_case(c)) {
+        return false;
+    }
+    let start = payload.year();
+    if !q.started.is_empty() && !q.started.iter().any(|y| Some(*y) == start) {
+        return false;
+    }
+    let end: Option<i32> = p
+        .period
+        .end
+        .as_deref()
+        .and_then(|e| e.get(..4)?.parse().ok());
+    let active = |y: i32| start.is_some_and(|s| s <= y) && end.is_none_or(|e| e >= y);
+    if !q.year.is_empty() && !q.year.iter().any(|y| active(*y)) {
+        return false;
+    }
+    if !q.language.is_empty()
+        && !payload.languages().iter().any(|x| {
+            q.language
+                .iter()
+                .any(|l| x.split('-').next() == Some(l.as_str()))
+        })
     {
         return false;
-    }
-    if q.city
-        .as_ref()
-        .is_some_and(|c| !p.city.eq_ignore_ascii_case(c))
-    {
-        return false;
-    }
-    if q.year.is_some() && payload.year() != q.year {
-        return false;
-    }
-    if let Some(l) = &q.language {
-        if !payload
-            .languages()
-            .iter()
-            .any(|x| x.split('-').next() == Some(l))
-        {
-            return false;
-        }
     }
     if let Some(text) = &q.text {
         let hay = all_text(p);

@@ -11,6 +11,8 @@ pub enum Target {
     RatioAtMost(f64),
     /// The value itself must be at most this.
     ValueAtMost(f64),
+    /// The value itself must be at least this.
+    ValueAtLeast(f64),
     /// The value itself must equal this (to two decimals).
     ValueEquals(f64),
     /// Informational.
@@ -60,6 +62,7 @@ impl Row {
             Target::RatioAtLeast(t) => self.ratio.map(|r| r >= t),
             Target::RatioAtMost(t) => self.ratio.map(|r| r <= t),
             Target::ValueAtMost(t) => Some(self.value <= t),
+            Target::ValueAtLeast(t) => Some(self.value >= t),
             Target::ValueEquals(t) => Some((self.value - t).abs() < 0.005),
             Target::None => None,
         };
@@ -90,6 +93,7 @@ fn target_text(t: Target) -> String {
         Target::RatioAtLeast(x) => format!(">= {x}x"),
         Target::RatioAtMost(x) => format!("<= {x}x"),
         Target::ValueAtMost(x) => format!("<= {x}"),
+        Target::ValueAtLeast(x) => format!(">= {x}"),
         Target::ValueEquals(x) => format!("= {x:.2}"),
         Target::None => "-".into(),
     }

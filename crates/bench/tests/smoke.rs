@@ -22,7 +22,7 @@ fn smoke_mode_runs_every_scenario_and_writes_json() {
     let text = std::fs::read_to_string(&json).expect("json written");
     let report: serde_json::Value = serde_json::from_str(&text).expect("valid json");
     let scenarios = report["scenarios"].as_array().expect("scenarios");
-    assert_eq!(scenarios.len(), 6);
+    assert_eq!(scenarios.len(), 7);
     for s in scenarios {
         assert!(s["error"].is_null(), "scenario failed: {s}");
     }
@@ -33,6 +33,7 @@ fn smoke_mode_runs_every_scenario_and_writes_json() {
         "catchup",
         "propagation",
         "query",
+        "search-quality",
         "footprint",
     ] {
         assert!(

@@ -5,7 +5,7 @@
 //! activity updates and reports, while they are neither retracted nor superseded and their
 //! payload is held (an erased payload leaves nothing to search).
 
-use crate::schema::{bucket_of, primary, Fields, BUCKETS, TAG_SEPARATOR};
+use crate::schema::{bucket_of, primary, Fields, BUCKETS, OPEN_END, TAG_SEPARATOR};
 use coalition_record::{LangText, Payload, Roster};
 use coalition_store::StoredEntry;
 use std::collections::BTreeMap;
@@ -26,10 +26,11 @@ pub fn kind_filter(kind: &str) -> String {
     }
 }
 
-/// Per language tag: title and body text of one entry.
+/// Per language tag: title, summary and the other sections of one entry.
 #[derive(Default)]
 struct Texts {
     titles: BTreeMap<String, String>,
+    summaries: BTreeMap<String, String>,
     bodies: BTreeMap<String, Vec<String>>,
 }
 
@@ -38,6 +39,14 @@ impl Texts {
         for (tag, t) in text {
             if !t.trim().is_empty() {
                 self.titles.insert(tag.clone(), t.clone());
+            }
+        }
+    }
+
+    fn summary(&mut self, text: &LangText) {
+        for (tag, t) in text {
+            if !t.trim().is_empty() {
+                self.summaries.insert(tag.clone(), t.clone());
             }
         }
     }
@@ -75,8 +84,8 @@ pub fn build(fields: &Fields, roster: &Roster, stored: &StoredEntry) -> Option<T
         Payload::Practice(_) | Payload::PracticeRevision(_) => {
             let p = payload.practice()?;
             texts.title(&p.title);
+            texts.summary(&p.summary);
             for section in [
-                &p.summary,
                 &p.body,
                 &p.rationale,
                 &p.approach,
@@ -137,20 +146,50 @@ pub fn build(fields: &Fields, roster: &Roster, stored: &StoredEntry) -> Option<T
     }
     if let Some(year) = payload.year() {
         doc.add_i64(fields.year, i64::from(year));
+        doc.add_i64(
+            fields.year_end,
+            end_year(payload).unwrap_or(i64::from(year)),
+        );
     }
     doc.add_i64(fields.timestamp, header.timestamp_ms);
     for (tag, title) in &texts.titles {
         doc.add_text(fields.titles, format!("{tag}{TAG_SEPARATOR}{title}"));
         doc.add_text(fields.title_by_bucket[bucket_of(tag)], title);
     }
-    for (tag, parts) in &texts.bodies {
-        let text = parts.join("\n\n");
-        doc.add_text(fields.text_by_bucket[bucket_of(tag)], &text);
-        doc.add_text(fields.texts, format!("{tag}{TAG_SEPARATOR}{text}"));
+    for (tag, summary) in &texts.summaries {
+        doc.add_text(fields.summary_by_bucket[bucket_of(tag)], summary);
+    }
+    let mut tags_with_text: Vec<&String> = texts.summaries.keys().collect();
+    tags_with_text.extend(texts.bodies.keys());
+    tags_with_text.sort();
+    tags_with_text.dedup();
+    for tag in tags_with_text {
+        let body = texts.bodies.get(tag).map(|parts| parts.join("\n\n"));
+        if let Some(body) = &body {
+            doc.add_text(fields.text_by_bucket[bucket_of(tag)], body);
+        }
+        // Stored for snippets: the summary first, then the other sections.
+        let stored = match (texts.summaries.get(tag), body) {
+            (Some(summary), Some(body)) => format!("{summary}\n\n{body}"),
+            (Some(summary), None) => summary.clone(),
+            (None, Some(body)) => body,
+            (None, None) => continue,
+        };
+        doc.add_text(fields.texts, format!("{tag}{TAG_SEPARATOR}{stored}"));
     }
     for tag in tags.iter().filter(|t| !t.trim().is_empty()) {
         doc.add_text(fields.tags, tag);
     }
     debug_assert_eq!(fields.text_by_bucket.len(), BUCKETS.len());
     Some(doc)
+}
+
+/// The last year a practice is active: its period's end year, [`OPEN_END`] when it has none.
+/// Updates and reports are active in their own year only (None: the start year).
+fn end_year(payload: &Payload) -> Option<i64> {
+    let p = payload.practice()?;
+    match p.period.end.as_deref().map(str::trim) {
+        None | Some("") => Some(OPEN_END),
+        Some(end) => end.get(..4).and_then(|y| y.parse().ok()),
+    }
 }

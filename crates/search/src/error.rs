@@ -11,6 +11,9 @@ pub enum SearchError {
     /// The index directory could not be created, opened or cleared.
     #[error("search index directory {dir}: {detail}")]
     Directory { dir: PathBuf, detail: String },
+    /// A data file (the judged set, a thesaurus) could not be read or broke a rule.
+    #[error("{file}: {detail}")]
+    Data { file: String, detail: String },
     /// Reading entries from the store failed.
     #[error("reading the store for the search index: {0}")]
     Store(#[from] coalition_store::StoreError),

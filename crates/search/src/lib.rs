@@ -15,25 +15,29 @@
 mod document;
 mod error;
 mod facets;
+mod filters;
+mod hits;
+pub mod quality;
+pub mod query;
+mod related;
 pub mod schema;
+mod stopwords;
+pub mod thesaurus;
 
 pub use error::SearchError;
+pub use thesaurus::Thesaurus;
 
-use coalition_record::payload::pick_lang;
-use coalition_record::{EntryId, LangText, Payload};
+use coalition_record::{EntryId, Payload};
 use coalition_store::Store;
-use schema::{bucket_of, names, primary, Fields, TAG_SEPARATOR};
+use schema::{bucket_of, names, Fields};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use std::path::Path;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 use tantivy::collector::{Count, TopDocs};
 use tantivy::directory::MmapDirectory;
-use tantivy::query::{
-    AllQuery, BooleanQuery, ConstScoreQuery, Occur, Query, QueryParser, TermQuery,
-};
-use tantivy::schema::{IndexRecordOption, Value};
+use tantivy::query::{AllQuery, BooleanQuery, Occur, Query};
 use tantivy::snippet::SnippetGenerator;
 use tantivy::tokenizer::TokenizerManager;
 use tantivy::{
@@ -46,40 +50,57 @@ pub const DEFAULT_LIMIT: usize = 20;
 /// Most hits one query returns.
 pub const MAX_LIMIT: usize = 1000;
 /// Longest snippet, in characters.
-const SNIPPET_CHARS: usize = 200;
+pub(crate) const SNIPPET_CHARS: usize = 200;
 /// The index writer's memory budget (tantivy splits it between its indexing threads).
 const WRITER_MEMORY: usize = 64 * 1024 * 1024;
 /// Entries read from the store per batch during a rebuild.
 const REBUILD_BATCH: usize = 512;
-/// How much a title counts against the body text.
-const TITLE_BOOST: f32 = 2.0;
-/// How much the reader's own language counts against the others.
-const READER_LANGUAGE_BOOST: f32 = 1.5;
 
-/// What to look for. Every field that is set must match; `commitments` must all be served.
+/// What to look for. Several values of one filter are alternatives (any may match); different
+/// filters must all match. An empty filter does not filter.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
 pub struct SearchQuery {
-    /// Words to search for (tantivy query syntax: `"a phrase"`, `-excluded`, `a OR b`); all
-    /// words must match by default. None or blank: list newest first.
+    /// The question, in any language (`"a phrase"` must match as written, `-word` excludes).
+    /// Results match a minimum of its words that grows with its length, see
+    /// [`SearchIndex::search`]. None or blank: list newest first.
     pub text: Option<String>,
     /// The reader's language (BCP 47): its texts rank higher, and titles and snippets are shown
     /// in it when the entry has it.
     pub lang: Option<String>,
-    /// Ten-Point-Plan commitments the entry must all serve.
+    /// Ten-Point-Plan commitments, any of which the entry serves.
     pub commitments: Vec<u8>,
     /// ISO 3166-1 alpha-2, any case.
-    pub country: Option<String>,
-    /// City name, any case.
-    pub city: Option<String>,
-    /// Only entries written (at least partly) in this language; matched on the primary subtag.
-    pub language: Option<String>,
-    pub year: Option<i32>,
+    pub country: Vec<String>,
+    /// City names, any case.
+    pub city: Vec<String>,
+    /// Entries written (at least partly) in one of these languages; matched on the primary subtag.
+    pub language: Vec<String>,
+    /// Entries active in one of these years: a practice's period overlaps it (a practice without
+    /// an end is ongoing); an update's date or a report's period is in it.
+    pub year: Vec<i32>,
+    /// Entries that started in one of these years (a practice's period start, an update's date,
+    /// a report's period).
+    pub started: Vec<i32>,
     /// "practice", "update" or "report" ("revision" counts as "practice").
-    pub kind: Option<String>,
+    pub kind: Vec<String>,
     pub offset: usize,
     /// 0 means [`DEFAULT_LIMIT`]; at most [`MAX_LIMIT`].
     pub limit: usize,
+    /// How words are matched; not a request parameter (the benchmark compares the modes).
+    #[serde(skip)]
+    pub mode: SearchMode,
+}
+
+/// How a query's words are matched.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum SearchMode {
+    /// Ranked retrieval: BM25 with a minimum-should-match, thesaurus expansion, typo tolerance.
+    #[default]
+    Ranked,
+    /// Every word must match, no expansion: the behaviour before ranked retrieval, kept as the
+    /// search-quality benchmark's baseline.
+    AllWords,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -89,6 +110,8 @@ pub struct SearchResults {
     pub hits: Vec<Hit>,
     pub facets: Facets,
     pub took_ms: f64,
+    /// True when no entry matches all of the query's words and the hits match only some.
+    pub relaxed: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -103,6 +126,9 @@ pub struct Hit {
     pub snippet_html: String,
     /// Language tag of the title and snippet shown.
     pub lang: String,
+    /// Language tag of the text the query matched in (its words are marked in the snippet);
+    /// None when only the title or tags matched, or the query had no words.
+    pub matched_lang: Option<String>,
     pub city: String,
     pub country: String,
     pub commitments: Vec<u8>,
@@ -125,6 +151,9 @@ pub struct Facets {
     pub kind: Vec<(String, u64)>,
 }
 
+/// One page of ranked (score, document) pairs, the total matching, and the facet counts.
+type Page = (Vec<(f32, DocAddress)>, usize, Facets);
+
 /// The full-text index. Searches run concurrently; updates take the writer lock in turn.
 pub struct SearchIndex {
     index: Index,
@@ -132,6 +161,7 @@ pub struct SearchIndex {
     writer: Mutex<IndexWriter>,
     fields: Fields,
     created: bool,
+    thesaurus: Arc<Thesaurus>,
 }
 
 fn analysers() -> TokenizerManager {
@@ -163,7 +193,22 @@ impl SearchIndex {
     /// Opens the index in `dir`, creating the directory and an empty index when there is none.
     /// An index written with another schema is dropped and recreated empty (the directory
     /// belongs to the index); [`SearchIndex::created`] then says a rebuild is due.
+    ///
+    /// The thesaurus is the built-in one extended by `thesaurus.toml` in the data directory
+    /// (the parent of `dir`) when that file exists.
     pub fn open_or_create(dir: &Path) -> Result<SearchIndex, SearchError> {
+        let thesaurus = match dir.parent() {
+            Some(data_dir) => Thesaurus::with_extension(data_dir)?,
+            None => Thesaurus::builtin()?,
+        };
+        Self::open_with_thesaurus(dir, Arc::new(thesaurus))
+    }
+
+    /// [`SearchIndex::open_or_create`] with a given thesaurus.
+    pub fn open_with_thesaurus(
+        dir: &Path,
+        thesaurus: Arc<Thesaurus>,
+    ) -> Result<SearchIndex, SearchError> {
         std::fs::create_dir_all(dir).map_err(|e| directory_error(dir, e))?;
         let (schema, fields) = schema::build();
         let open = || -> Result<(Index, bool), SearchError> {
@@ -194,7 +239,7 @@ impl SearchIndex {
             }
             Err(e) => return Err(e),
         };
-        Self::with_index(index, fields, created)
+        Self::with_index(index, fields, created, thesaurus)
     }
 
     /// An index in memory, for tests and benchmarks.
@@ -204,10 +249,15 @@ impl SearchIndex {
             .schema(schema)
             .tokenizers(analysers())
             .create_in_ram()?;
-        Self::with_index(index, fields, true)
+        Self::with_index(index, fields, true, Arc::new(Thesaurus::builtin()?))
     }
 
-    fn with_index(index: Index, fields: Fields, created: bool) -> Result<SearchIndex, SearchError> {
+    fn with_index(
+        index: Index,
+        fields: Fields,
+        created: bool,
+        thesaurus: Arc<Thesaurus>,
+    ) -> Result<SearchIndex, SearchError> {
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
@@ -219,6 +269,7 @@ impl SearchIndex {
             writer: Mutex::new(writer),
             fields,
             created,
+            thesaurus,
         })
     }
 
@@ -367,119 +418,66 @@ impl SearchIndex {
         result
     }
 
-    fn text_query(&self, text: &str, reader_bucket: Option<usize>) -> Box<dyn Query> {
-        let f = &self.fields;
-        let mut fields: Vec<_> = f.title_by_bucket.clone();
-        fields.extend(f.text_by_bucket.iter().copied());
-        fields.push(f.tags);
-        let mut parser = QueryParser::for_index(&self.index, fields);
-        parser.set_conjunction_by_default();
-        for (i, (title, text)) in f.title_by_bucket.iter().zip(&f.text_by_bucket).enumerate() {
-            let language = if Some(i) == reader_bucket {
-                READER_LANGUAGE_BOOST
-            } else {
-                1.0
-            };
-            parser.set_field_boost(*title, TITLE_BOOST * language);
-            if language != 1.0 {
-                parser.set_field_boost(*text, language);
-            }
-        }
-        let (query, errors) = parser.parse_query_lenient(text);
-        if !errors.is_empty() {
-            tracing::debug!(?errors, text, "parts of a search query were ignored");
-        }
-        query
-    }
-
-    fn filters(&self, q: &SearchQuery) -> Vec<Box<dyn Query>> {
-        let f = &self.fields;
-        let mut terms = Vec::new();
-        for c in &q.commitments {
-            terms.push(Term::from_field_u64(f.commitment, u64::from(*c)));
-        }
-        let text = |value: &Option<String>| {
-            value
-                .as_deref()
-                .map(str::trim)
-                .filter(|v| !v.is_empty())
-                .map(str::to_string)
-        };
-        if let Some(country) = text(&q.country) {
-            terms.push(Term::from_field_text(
-                f.country,
-                &country.to_ascii_uppercase(),
-            ));
-        }
-        if let Some(city) = text(&q.city) {
-            terms.push(Term::from_field_text(f.city_key, &city.to_lowercase()));
-        }
-        if let Some(language) = text(&q.language) {
-            terms.push(Term::from_field_text(f.language, &primary(&language)));
-        }
-        if let Some(year) = q.year {
-            terms.push(Term::from_field_i64(f.year, i64::from(year)));
-        }
-        if let Some(kind) = text(&q.kind) {
-            terms.push(Term::from_field_text(f.kind, &document::kind_filter(&kind)));
-        }
-        terms
-            .into_iter()
-            .map(|term| -> Box<dyn Query> {
-                Box::new(ConstScoreQuery::new(
-                    Box::new(TermQuery::new(term, IndexRecordOption::Basic)),
-                    0.0,
-                ))
-            })
-            .collect()
-    }
-
     /// Runs a query: ranked by BM25 when it has words, newest first otherwise.
+    ///
+    /// A result must match a minimum of the question's word groups that grows with its length
+    /// ([`query::minimum_should_match`]). When no entry matches all of them, the results are
+    /// those matching some (at least one when the minimum finds nothing) and say `relaxed`.
     pub fn search(&self, q: &SearchQuery) -> Result<SearchResults, SearchError> {
         let started = Instant::now();
         let searcher = self.reader.searcher();
         let text = q.text.as_deref().map(str::trim).filter(|t| !t.is_empty());
         let reader_lang = q.lang.as_deref().map(str::trim).filter(|l| !l.is_empty());
         let reader_bucket = reader_lang.map(bucket_of);
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        if let Some(text) = text {
-            clauses.push((Occur::Must, self.text_query(text, reader_bucket)));
-        }
-        clauses.extend(self.filters(q).into_iter().map(|f| (Occur::Must, f)));
-        let query: Box<dyn Query> = if clauses.is_empty() {
-            Box::new(AllQuery)
-        } else {
-            Box::new(BooleanQuery::new(clauses))
+        let filters = self.filters(q);
+        let only_filters = |filters: &[Box<dyn Query>]| -> Box<dyn Query> {
+            if filters.is_empty() {
+                Box::new(AllQuery)
+            } else {
+                Box::new(BooleanQuery::new(
+                    filters
+                        .iter()
+                        .map(|f| (Occur::Must, f.box_clone()))
+                        .collect(),
+                ))
+            }
         };
-        let limit = match q.limit {
-            0 => DEFAULT_LIMIT,
-            n => n.min(MAX_LIMIT),
-        };
-        // tantivy keeps offset + limit candidates: past the last document there is nothing to
-        // keep, and a huge offset must not become a huge allocation.
-        let offset = q
-            .offset
-            .min(usize::try_from(searcher.num_docs()).unwrap_or(usize::MAX));
-        let top = TopDocs::with_limit(limit).and_offset(offset);
-        let (ranked, total, facets): (Vec<(f32, DocAddress)>, usize, Facets) = if text.is_some() {
-            searcher.search(
-                &*query,
-                &(top.order_by_score(), Count, facets::FacetCollector),
-            )?
-        } else {
-            let (docs, total, facets) = searcher.search(
-                &*query,
-                &(
-                    top.order_by_fast_field::<i64>(names::TIMESTAMP, Order::Desc),
-                    Count,
-                    facets::FacetCollector,
-                ),
-            )?;
-            let docs = docs
-                .into_iter()
-                .map(|(_, address)| (0.0, address))
-                .collect();
-            (docs, total, facets)
+        let collect = |query: &dyn Query| self.collect(&searcher, query, q, text.is_some());
+        let (query, (ranked, total, facets), relaxed) = match (text, q.mode) {
+            (None, _) => {
+                let query = only_filters(&filters);
+                let found = collect(&*query)?;
+                (query, found, false)
+            }
+            (Some(text), SearchMode::AllWords) => {
+                let mut clauses = vec![(Occur::Must, self.all_words_query(text, reader_bucket))];
+                clauses.extend(filters.iter().map(|f| (Occur::Must, f.box_clone())));
+                let query: Box<dyn Query> = Box::new(BooleanQuery::new(clauses));
+                let found = collect(&*query)?;
+                (query, found, false)
+            }
+            (Some(text), SearchMode::Ranked) => {
+                let plan = self.planner(&searcher, reader_bucket).plan(text);
+                let n = plan.groups.len();
+                let required = query::minimum_should_match(n);
+                let query = Self::ranked_query(&plan, required, &filters);
+                let found = collect(&*query)?;
+                let all_match = if required == n {
+                    found.1 > 0
+                } else {
+                    searcher.search(&*Self::ranked_query(&plan, n, &filters), &Count)? > 0
+                };
+                if all_match || n <= 1 {
+                    (query, found, false)
+                } else if found.1 > 0 {
+                    (query, found, true)
+                } else {
+                    let query = Self::ranked_query(&plan, 1, &filters);
+                    let found = collect(&*query)?;
+                    let relaxed = found.1 > 0;
+                    (query, found, relaxed)
+                }
+            }
         };
         let generators = match text {
             Some(_) => Some(self.snippet_generators(&searcher, &*query)?),
@@ -495,159 +493,71 @@ impl SearchIndex {
             hits,
             facets,
             took_ms: started.elapsed().as_secs_f64() * 1000.0,
+            relaxed,
         })
+    }
+
+    /// One page of `query`'s results (by score when `scored`, else newest first), their total and
+    /// facet counts.
+    fn collect(
+        &self,
+        searcher: &tantivy::Searcher,
+        query: &dyn Query,
+        q: &SearchQuery,
+        scored: bool,
+    ) -> Result<Page, SearchError> {
+        let limit = match q.limit {
+            0 => DEFAULT_LIMIT,
+            n => n.min(MAX_LIMIT),
+        };
+        // tantivy keeps offset + limit candidates: past the last document there is nothing to
+        // keep, and a huge offset must not become a huge allocation.
+        let offset = q
+            .offset
+            .min(usize::try_from(searcher.num_docs()).unwrap_or(usize::MAX));
+        let top = TopDocs::with_limit(limit).and_offset(offset);
+        if scored {
+            return Ok(searcher.search(
+                query,
+                &(top.order_by_score(), Count, facets::FacetCollector),
+            )?);
+        }
+        let (docs, total, facets) = searcher.search(
+            query,
+            &(
+                top.order_by_fast_field::<i64>(names::TIMESTAMP, Order::Desc),
+                Count,
+                facets::FacetCollector,
+            ),
+        )?;
+        let docs = docs
+            .into_iter()
+            .map(|(_, address)| (0.0, address))
+            .collect();
+        Ok((docs, total, facets))
     }
 
     fn snippet_generators(
         &self,
         searcher: &tantivy::Searcher,
         query: &dyn Query,
-    ) -> Result<Vec<SnippetGenerator>, SearchError> {
-        self.fields
-            .text_by_bucket
+    ) -> Result<Vec<Vec<SnippetGenerator>>, SearchError> {
+        let f = &self.fields;
+        f.summary_by_bucket
             .iter()
-            .map(|field| {
-                let mut generator = SnippetGenerator::create(searcher, query, *field)?;
-                generator.set_max_num_chars(SNIPPET_CHARS);
-                Ok(generator)
+            .zip(&f.text_by_bucket)
+            .map(|(summary, text)| {
+                [*summary, *text]
+                    .into_iter()
+                    .map(|field| {
+                        let mut generator = SnippetGenerator::create(searcher, query, field)?;
+                        generator.set_max_num_chars(SNIPPET_CHARS);
+                        Ok(generator)
+                    })
+                    .collect()
             })
             .collect()
     }
-
-    fn hit(
-        &self,
-        doc: &TantivyDocument,
-        score: f32,
-        reader_lang: Option<&str>,
-        generators: Option<&[SnippetGenerator]>,
-    ) -> Hit {
-        let f = &self.fields;
-        let text_of = |field| {
-            doc.get_first(field)
-                .and_then(|v| v.as_str().map(str::to_string))
-                .unwrap_or_default()
-        };
-        let tagged = |field| -> Vec<(String, String)> {
-            doc.get_all(field)
-                .filter_map(|v| v.as_str())
-                .filter_map(|v| v.split_once(TAG_SEPARATOR))
-                .map(|(tag, text)| (tag.to_string(), text.to_string()))
-                .collect()
-        };
-        let titles: LangText = tagged(f.titles).into_iter().collect();
-        let mut texts = tagged(f.texts);
-        let reader_primary = reader_lang.map(primary);
-        let is_reader = |tag: &str| Some(primary(tag)) == reader_primary;
-        // The reader's language first, then the others in tag order.
-        texts.sort_by_key(|(tag, _)| !is_reader(tag));
-        let snippet = generators.and_then(|generators| {
-            texts.iter().find_map(|(tag, text)| {
-                let mut snippet = generators.get(bucket_of(tag))?.snippet(text);
-                if snippet.highlighted().is_empty() {
-                    return None;
-                }
-                snippet.set_snippet_prefix_postfix("<mark>", "</mark>");
-                let range = snippet.fragment_range();
-                let mut html = snippet.to_html();
-                if range.start > 0 {
-                    html.insert(0, '…');
-                }
-                if range.end < text.len() {
-                    html.push('…');
-                }
-                Some((tag.clone(), html))
-            })
-        });
-        let reader_tag = titles
-            .keys()
-            .chain(texts.iter().map(|(tag, _)| tag))
-            .find(|tag| is_reader(tag))
-            .cloned();
-        let lang = match (&snippet, reader_tag) {
-            (Some((tag, _)), _) => tag.clone(),
-            (None, Some(tag)) => tag,
-            (None, None) => default_tag(&titles, &texts),
-        };
-        let title = pick_lang(&titles, Some(&lang)).unwrap_or_default();
-        let snippet_html = match snippet {
-            Some((_, html)) => html,
-            None => {
-                let text = texts
-                    .iter()
-                    .find(|(tag, _)| *tag == lang)
-                    .or_else(|| texts.first())
-                    .map(|(_, text)| text.as_str())
-                    .unwrap_or_default();
-                excerpt_html(text, SNIPPET_CHARS)
-            }
-        };
-        Hit {
-            id: text_of(f.id),
-            score,
-            title,
-            snippet_html,
-            lang,
-            city: text_of(f.city),
-            country: text_of(f.country),
-            commitments: doc
-                .get_all(f.commitment)
-                .filter_map(|v| v.as_u64())
-                .filter_map(|c| u8::try_from(c).ok())
-                .collect(),
-            year: doc
-                .get_first(f.year)
-                .and_then(|v| v.as_i64())
-                .and_then(|y| i32::try_from(y).ok()),
-            kind: text_of(f.kind),
-            author: text_of(f.author),
-        }
-    }
-}
-
-/// English when the entry has it, else its first language.
-fn default_tag(titles: &LangText, texts: &[(String, String)]) -> String {
-    let mut tags: BTreeSet<&String> = titles.keys().collect();
-    tags.extend(texts.iter().map(|(tag, _)| tag));
-    tags.iter()
-        .find(|tag| primary(tag) == "en")
-        .or_else(|| tags.iter().next())
-        .map(|tag| tag.to_string())
-        .unwrap_or_default()
-}
-
-/// The start of `text`, cut at a word boundary within `max_chars`, HTML-escaped.
-fn excerpt_html(text: &str, max_chars: usize) -> String {
-    let text = text.trim();
-    let cut = match text.char_indices().nth(max_chars) {
-        None => text,
-        Some((end, _)) => {
-            let head = &text[..end];
-            match head.rfind(char::is_whitespace) {
-                Some(space) if space > end / 2 => &head[..space],
-                _ => head,
-            }
-        }
-    };
-    let mut html = escape_html(cut);
-    if cut.len() < text.len() {
-        html.push('…');
-    }
-    html
-}
-
-fn escape_html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 #[cfg(test)]
@@ -659,13 +569,6 @@ mod tests {
     fn index_is_send_and_sync() {
         fn check<T: Send + Sync>() {}
         check::<SearchIndex>();
-    }
-
-    #[test]
-    fn excerpts_cut_at_words_and_escape() {
-        assert_eq!(excerpt_html("a <b> & c", 100), "a &lt;b&gt; &amp; c");
-        assert_eq!(excerpt_html("one two three four", 10), "one two…");
-        assert_eq!(excerpt_html("", 10), "");
     }
 
     #[test]

@@ -17,7 +17,7 @@ use tantivy::tokenizer::{
 };
 
 /// Bumped whenever fields or analysers change; an index of another version is rebuilt.
-pub const SCHEMA_VERSION: u64 = 1;
+pub const SCHEMA_VERSION: u64 = 2;
 
 /// A language bucket: the primary subtags it covers and its stemmer (none for `other`).
 pub struct Bucket {
@@ -74,14 +74,14 @@ pub fn bucket_of(tag: &str) -> usize {
         .unwrap_or(BUCKETS.len() - 1)
 }
 
-fn analyser_name(bucket: &Bucket) -> String {
+pub(crate) fn analyser_name(bucket: &Bucket) -> String {
     format!("coalition_{}", bucket.code)
 }
 
 /// Tokens longer than this (in bytes) are dropped: URLs glued together, base64, noise.
 const MAX_TOKEN_BYTES: usize = 60;
 
-fn analyser(stemmer: Option<Language>) -> TextAnalyzer {
+pub(crate) fn analyser(stemmer: Option<Language>) -> TextAnalyzer {
     let base = TextAnalyzer::builder(SimpleTokenizer::default())
         .filter(RemoveLongFilter::limit(MAX_TOKEN_BYTES))
         .filter(LowerCaser);
@@ -120,19 +120,27 @@ pub struct Fields {
     pub city_key: Field,
     /// Primary subtags of the languages the texts are written in, multi-valued.
     pub language: Field,
+    /// Start year (a practice's period start, an update's date, a report's period).
     pub year: Field,
+    /// Last year active: a practice's period end, [`OPEN_END`] when it has none.
+    pub year_end: Field,
     /// Entry timestamp, ms: "newest first".
     pub timestamp: Field,
     /// Stored only: `tag \u{1f} title`, one per language.
     pub titles: Field,
     /// Stored only: `tag \u{1f} text` (summary then the other sections), one per language.
     pub texts: Field,
-    /// Indexed only: themes, target groups, partners, city and country names.
+    /// Themes, target groups, partners, city and country names (stored for related practices).
     pub tags: Field,
-    /// Indexed only, per bucket (same order as [`BUCKETS`]).
+    /// Indexed only, per bucket (same order as [`BUCKETS`]): titles, summaries, and the other
+    /// sections, weighted in that order by queries.
     pub title_by_bucket: Vec<Field>,
+    pub summary_by_bucket: Vec<Field>,
     pub text_by_bucket: Vec<Field>,
 }
+
+/// The `year_end` of an open-ended (ongoing) practice.
+pub const OPEN_END: i64 = 9999;
 
 /// Field names of the facet columns, for the facet collector.
 pub mod names {
@@ -170,17 +178,21 @@ pub fn build() -> (Schema, Fields) {
     let city_key = b.add_text_field("city_key", STRING);
     let language = b.add_text_field(names::LANGUAGE, STRING | FAST | STORED);
     let year = b.add_i64_field(names::YEAR, numeric());
+    let year_end = b.add_i64_field("year_end", NumericOptions::from(INDEXED | FAST));
     let timestamp = b.add_i64_field(names::TIMESTAMP, FAST | STORED);
     let titles = b.add_text_field("titles", STORED);
     let texts = b.add_text_field("texts", STORED);
     let other = analyser_name(&BUCKETS[BUCKETS.len() - 1]);
-    let tags = b.add_text_field("tags", analysed(&other, false));
+    let tags = b.add_text_field("tags", analysed(&other, true));
     let mut title_by_bucket = Vec::with_capacity(BUCKETS.len());
+    let mut summary_by_bucket = Vec::with_capacity(BUCKETS.len());
     let mut text_by_bucket = Vec::with_capacity(BUCKETS.len());
     for bucket in BUCKETS {
         let name = analyser_name(bucket);
         title_by_bucket
             .push(b.add_text_field(&format!("title_{}", bucket.code), analysed(&name, false)));
+        summary_by_bucket
+            .push(b.add_text_field(&format!("summary_{}", bucket.code), analysed(&name, false)));
         text_by_bucket
             .push(b.add_text_field(&format!("text_{}", bucket.code), analysed(&name, false)));
     }
@@ -199,11 +211,13 @@ pub fn build() -> (Schema, Fields) {
         city_key,
         language,
         year,
+        year_end,
         timestamp,
         titles,
         texts,
         tags,
         title_by_bucket,
+        summary_by_bucket,
         text_by_bucket,
     };
     (b.build(), fields)

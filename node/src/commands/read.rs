@@ -76,9 +76,11 @@ pub fn search(args: SearchArgs) -> Result<ExitCode> {
         coalition_record::schema::commitment("--commitment", c)
             .map_err(|e| anyhow::anyhow!("{e}"))?;
     }
-    if let Some(lang) = &args.lang {
-        coalition_record::schema::language_tag("--lang", lang)
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
+    for (flag, tag) in [("--lang", &args.lang), ("--language", &args.language)] {
+        if let Some(tag) = tag {
+            coalition_record::schema::language_tag(flag, tag)
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+        }
     }
     let parse_date = |flag: &str, value: &Option<String>| -> Result<Option<i64>> {
         match value {
@@ -111,10 +113,11 @@ pub fn search(args: SearchArgs) -> Result<ExitCode> {
         }
         .code()]
     });
-    if !args.words.is_empty() {
+    // "Active in a year" needs the search index (period overlap), so --year goes there too.
+    if !args.words.is_empty() || args.year.is_some() {
         if args.since.is_some() || args.until.is_some() || args.all {
             bail!(
-                "--since, --until and --all filter listings; with search words use --year instead"
+                "--since, --until and --all filter listings; with search words or --year use --year or --started instead"
             );
         }
         return full_text(&dir, &store, &args);
@@ -124,8 +127,8 @@ pub fn search(args: SearchArgs) -> Result<ExitCode> {
         commitment: args.commitment,
         author,
         country: args.country.clone().map(|c| c.to_ascii_uppercase()),
-        language: args.lang.clone(),
-        year: args.year,
+        language: args.language.clone(),
+        year: args.started,
         since_ms: parse_date("--since", &args.since)?,
         until_ms: parse_date("--until", &args.until)?,
         include_inactive: args.all,
@@ -165,14 +168,21 @@ fn full_text(dir: &DataDir, store: &coalition_store::Store, args: &SearchArgs) -
         text: Some(args.words.join(" ")),
         lang: args.lang.clone(),
         commitments: args.commitment.into_iter().collect(),
-        country: args.country.clone(),
-        city: args.city.clone(),
-        language: args.lang.clone(),
-        year: args.year,
-        kind: args.kind.map(|k| kind_name(k).to_string()),
+        country: args.country.iter().cloned().collect(),
+        city: args.city.iter().cloned().collect(),
+        language: args.language.iter().cloned().collect(),
+        year: args.year.into_iter().collect(),
+        started: args.started.into_iter().collect(),
+        kind: args
+            .kind
+            .map(|k| kind_name(k).to_string())
+            .into_iter()
+            .collect(),
         offset: 0,
         limit: args.limit,
+        ..SearchQuery::default()
     };
+    let relaxed;
     let hits: Vec<serde_json::Value> = match SearchIndex::open_or_create(&dir.search_path()) {
         Ok(index) => {
             if index.created() && store.entry_count() > 0 {
@@ -187,6 +197,7 @@ fn full_text(dir: &DataDir, store: &coalition_store::Store, args: &SearchArgs) -
                 print_json(&serde_json::to_value(&results)?);
                 return Ok(ExitCode::SUCCESS);
             }
+            relaxed = results.relaxed;
             results
                 .hits
                 .iter()
@@ -206,7 +217,9 @@ fn full_text(dir: &DataDir, store: &coalition_store::Store, args: &SearchArgs) -
                 ("country", args.country.clone()),
                 ("city", args.city.clone()),
                 ("lang", args.lang.clone()),
+                ("language", args.language.clone()),
                 ("year", args.year.map(|y| y.to_string())),
+                ("started", args.started.map(|y| y.to_string())),
                 ("kind", args.kind.map(|k| kind_name(k).to_string())),
             ] {
                 if let Some(v) = value {
@@ -218,6 +231,10 @@ fn full_text(dir: &DataDir, store: &coalition_store::Store, args: &SearchArgs) -
                 print_json(&answer);
                 return Ok(ExitCode::SUCCESS);
             }
+            relaxed = answer
+                .get("relaxed")
+                .and_then(|r| r.as_bool())
+                .unwrap_or(false);
             answer
                 .get("items")
                 .and_then(|i| i.as_array())
@@ -227,6 +244,8 @@ fn full_text(dir: &DataDir, store: &coalition_store::Store, args: &SearchArgs) -
     };
     if hits.is_empty() {
         println!("no practices match");
+    } else if relaxed {
+        println!("No practice matches all of your words; these match some of them.");
     }
     for hit in hits {
         let field = |k: &str| {
@@ -251,6 +270,9 @@ fn full_text(dir: &DataDir, store: &coalition_store::Store, args: &SearchArgs) -
             field("title")
         );
         println!("    {}", snippet.trim());
+        if let Some(lang) = hit.get("matched_lang").and_then(|l| l.as_str()) {
+            println!("    (matched in {lang})");
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -36,30 +36,53 @@ pub(crate) const PRACTICE_FILTERS: &[&str] = &[
     "lang",
     "language",
     "year",
+    "started",
     "kind",
     "offset",
     "limit",
 ];
 
-/// The search kinds a listing may ask for; `any` lifts the filter.
-fn search_kind(p: &Params, default: Option<&str>) -> Result<Option<String>, ApiError> {
-    match p.get("kind") {
-        None => Ok(default.map(str::to_string)),
-        Some(k) => match k.to_ascii_lowercase().as_str() {
-            "practice" | "revision" | "practice_revision" => Ok(Some("practice".into())),
-            "update" => Ok(Some("update".into())),
-            "report" => Ok(Some("report".into())),
-            "any" | "all" => Ok(None),
-            _ => Err(ApiError::bad(
-                "kind",
-                "payload_kind",
-                format!("'{k}' is not a kind; use practice, report, update or any"),
-            )),
-        },
+/// The search kinds a listing may ask for (several are alternatives); `any` lifts the filter.
+fn search_kinds(p: &Params, default: Option<&str>) -> Result<Vec<String>, ApiError> {
+    let mut kinds = Vec::new();
+    for k in p.all("kind") {
+        match k.to_ascii_lowercase().as_str() {
+            "practice" | "revision" | "practice_revision" => kinds.push("practice".to_string()),
+            "update" => kinds.push("update".into()),
+            "report" => kinds.push("report".into()),
+            "any" | "all" => return Ok(Vec::new()),
+            _ => {
+                return Err(ApiError::bad(
+                    "kind",
+                    "payload_kind",
+                    format!("'{k}' is not a kind; use practice, report, update or any"),
+                ))
+            }
+        }
     }
+    if kinds.is_empty() {
+        kinds.extend(default.map(str::to_string));
+    }
+    Ok(kinds)
 }
 
-/// Builds a search query from listing parameters, checking each.
+/// Every value of `key` (repeated keys are alternatives), each checked by the single-value rule
+/// `one` of that parameter.
+fn each<T>(
+    p: &Params,
+    key: &str,
+    one: impl Fn(&Params, &str) -> Result<Option<T>, ApiError>,
+) -> Result<Vec<T>, ApiError> {
+    let mut out = Vec::new();
+    for value in p.all(key) {
+        let single = Params::from_pairs(vec![(key.to_string(), value.to_string())], &[key], true)?;
+        out.extend(one(&single, key)?);
+    }
+    Ok(out)
+}
+
+/// Builds a search query from listing parameters, checking each. Repeated values of one
+/// parameter are alternatives; different parameters must all match.
 pub(crate) fn search_query(
     p: &Params,
     default_kind: Option<&str>,
@@ -68,13 +91,15 @@ pub(crate) fn search_query(
         text: p.text("q"),
         lang: p.language("lang")?,
         commitments: p.commitments("commitment")?,
-        country: p.country("country")?,
-        city: p.text("city"),
-        language: p.language("language")?,
-        year: p.year("year")?,
-        kind: search_kind(p, default_kind)?,
+        country: each(p, "country", Params::country)?,
+        city: p.all("city").map(str::to_string).collect(),
+        language: each(p, "language", Params::language)?,
+        year: each(p, "year", Params::year)?,
+        started: each(p, "started", Params::year)?,
+        kind: search_kinds(p, default_kind)?,
         offset: p.offset()?,
         limit: p.limit()?,
+        ..SearchQuery::default()
     })
 }
 
@@ -126,6 +151,7 @@ pub(crate) fn results_json(q: &SearchQuery, r: &SearchResults) -> Value {
         "offset": q.offset,
         "limit": q.limit,
         "took_ms": r.took_ms,
+        "relaxed": r.relaxed,
         "items": items,
         "facets": {
             "commitment": commitments,
@@ -155,6 +181,45 @@ pub async fn get_practice(
     let id = entry_id("id", &id)?;
     let store = s.api.store.clone();
     Ok(Json(blocking(move || views::practice(&store, &id)).await?))
+}
+
+/// Most related practices per page unless `limit` says otherwise, and at most.
+const RELATED_DEFAULT: usize = 5;
+const RELATED_MAX: usize = 50;
+
+pub async fn related_practices(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<Value>, ApiError> {
+    let p = Params::parse(raw.as_deref(), &["lang", "limit"], true)?;
+    let lang = p.language("lang")?;
+    let limit = p.usize_or("limit", RELATED_DEFAULT, RELATED_MAX)?.max(1);
+    let id = entry_id("id", &id)?;
+    let store = s.api.store.clone();
+    let search = s.api.search.clone();
+    let (view_id, hits) = blocking(move || {
+        let view = views::practice(&store, &id)?;
+        let hits = search
+            .related(&view.current_id, lang.as_deref(), limit)?
+            .unwrap_or_default();
+        Ok((view.current_id, hits))
+    })
+    .await?;
+    let items: Vec<Value> = hits
+        .iter()
+        .map(|h| {
+            let mut v = serde_json::to_value(h).unwrap_or(Value::Null);
+            if let Value::Object(map) = &mut v {
+                map.insert(
+                    "url".into(),
+                    Value::String(format!("/api/v1/practices/{}", h.id)),
+                );
+            }
+            v
+        })
+        .collect();
+    Ok(Json(json!({ "id": view_id.to_hex(), "items": items })))
 }
 
 pub async fn list_reports(

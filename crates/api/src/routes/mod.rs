@@ -59,6 +59,7 @@ fn table() -> Table {
     .get("/api/v1/practices", json::list_practices)
     .post("/api/v1/practices", json::publish_practice)
     .get("/api/v1/practices/{id}", json::get_practice)
+    .get("/api/v1/practices/{id}/related", json::related_practices)
     .get("/api/v1/reports", json::list_reports)
     .post("/api/v1/reports", json::publish_report)
     .get("/api/v1/cities", json::list_cities)

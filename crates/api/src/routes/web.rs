@@ -191,6 +191,9 @@ pub async fn search_page(
     }
 }
 
+/// Related practices listed on a practice's page.
+const RELATED_ON_PAGE: usize = 5;
+
 pub async fn practice_page(
     State(s): State<AppState>,
     headers: HeaderMap,
@@ -202,16 +205,29 @@ pub async fn practice_page(
     let path = format!("/practice/{}", templates::url_enc(&id));
     let ctx = page_ctx(&s, ui, &path, &p, &[], Nav::None);
     let store = s.api.store.clone();
+    let search = s.api.search.clone();
+    let lang = ui.code();
     let view = match entry_id("id", &id) {
-        Ok(id) => tokio::task::spawn_blocking(move || views::practice(&store, &id))
-            .await
-            .unwrap_or_else(|e| Err(ApiError::Internal(e.to_string()))),
+        Ok(id) => tokio::task::spawn_blocking(move || {
+            let view = views::practice(&store, &id)?;
+            // Related practices are a help, not the page: a search failure leaves them out.
+            let related = search
+                .related(&view.current_id, Some(lang), RELATED_ON_PAGE)
+                .unwrap_or_else(|e| {
+                    tracing::warn!(error = %e, "related practices");
+                    None
+                })
+                .unwrap_or_default();
+            Ok::<_, ApiError>((view, related))
+        })
+        .await
+        .unwrap_or_else(|e| Err(ApiError::Internal(e.to_string()))),
         Err(e) => Err(e),
     };
     match view {
-        Ok(v) => html(
+        Ok((v, related)) => html(
             StatusCode::OK,
-            templates::practice_page(&ctx, &v, p.get("published").is_some()),
+            templates::practice_page(&ctx, &v, p.get("published").is_some(), &related),
             cookie,
         ),
         Err(e) => error_response(&ctx, cookie, &e),

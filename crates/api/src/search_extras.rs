@@ -1,0 +1,68 @@
+//! Page parts of ranked search: the line that says results were relaxed, the language a result
+//! matched in, and the related-practices section of a practice page.
+
+use crate::i18n::Ui;
+use crate::templates::{esc, language_name, PageCtx};
+use coalition_search::Hit;
+use std::fmt::Write as _;
+
+/// Said when no practice matches all of the question's words.
+pub fn relaxed_text(ui: Ui) -> &'static str {
+    match ui {
+        Ui::En => "No practice matches all of your words; these match some of them.",
+        Ui::Fr => {
+            "Aucune pratique ne contient tous vos mots ; celles-ci en contiennent une partie."
+        }
+    }
+}
+
+pub fn relaxed_notice(ui: Ui) -> String {
+    format!(
+        "<p class=\"notice relaxed\" role=\"status\">{}</p>",
+        esc(relaxed_text(ui))
+    )
+}
+
+/// "Matched in Nederlands", for the meta line of a hit whose text matched.
+pub fn matched_language(ui: Ui, hit: &Hit) -> Option<String> {
+    let tag = hit.matched_lang.as_deref()?;
+    let label = match ui {
+        Ui::En => "Matched in",
+        Ui::Fr => "Trouvé en",
+    };
+    Some(format!(
+        "<span class=\"matched-lang\">{} <span lang=\"{}\">{}</span></span>",
+        esc(label),
+        esc(tag),
+        esc(&language_name(tag))
+    ))
+}
+
+/// The practices most like this one, linked; nothing when there are none.
+pub fn related_section(ctx: &PageCtx, related: &[Hit]) -> String {
+    if related.is_empty() {
+        return String::new();
+    }
+    let heading = match ctx.ui {
+        Ui::En => "Related practices",
+        Ui::Fr => "Pratiques proches",
+    };
+    let mut out = format!(
+        "<section class=\"related\" aria-labelledby=\"related-h\"><h2 id=\"related-h\">{}</h2><ul>",
+        esc(heading)
+    );
+    for h in related {
+        let _ = write!(
+            out,
+            "<li><a href=\"{url}\" lang=\"{lang}\">{title}</a> <span class=\"meta\">{city}, {country} · <span lang=\"{lang}\">{language}</span></span></li>",
+            url = esc(&ctx.link(&format!("/practice/{}", h.id), &[])),
+            lang = esc(&h.lang),
+            title = esc(&h.title),
+            city = esc(&h.city),
+            country = esc(&h.country),
+            language = esc(&language_name(&h.lang)),
+        );
+    }
+    out.push_str("</ul></section>");
+    out
+}

@@ -1,0 +1,100 @@
+//! Ranked search over real HTTP: the relaxed flag and the language a result matched in, in the
+//! JSON API and on the page, and related practices (route and page section).
+
+mod common;
+
+use common::*;
+use reqwest::StatusCode;
+use serde_json::Value;
+
+async fn get(s: &Server, path: &str) -> (StatusCode, String) {
+    let response = reqwest::get(s.url(path)).await.expect("request sent");
+    let status = response.status();
+    (status, response.text().await.expect("a body"))
+}
+
+async fn get_json(s: &Server, path: &str) -> (StatusCode, Value) {
+    let (status, text) = get(s, path).await;
+    (status, serde_json::from_str(&text).expect("a JSON body"))
+}
+
+#[tokio::test]
+async fn relaxed_results_say_so_in_json_and_on_the_page() {
+    let s = Server::start().await;
+    let (status, all) = get_json(&s, "/api/v1/practices?q=rental+housing+tests").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(all["relaxed"], false);
+    assert_eq!(all["items"][0]["id"], s.demo.fair_rent.to_hex());
+
+    let (_, some) = get_json(&s, "/api/v1/practices?q=rental+housing+zeppelin").await;
+    assert_eq!(some["relaxed"], true, "no practice mentions a zeppelin");
+    assert_eq!(some["items"][0]["id"], s.demo.fair_rent.to_hex());
+
+    let (_, page) = get(&s, "/?q=rental+housing+zeppelin").await;
+    assert!(
+        page.contains("No practice matches all of your words; these match some of them."),
+        "the page says the results are relaxed"
+    );
+    let (_, page) = get(&s, "/?q=rental+housing").await;
+    assert!(!page.contains("No practice matches all of your words"));
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn an_english_question_finds_the_french_only_practice_and_says_where_it_matched() {
+    let s = Server::start().await;
+    let (_, r) = get_json(
+        &s,
+        "/api/v1/practices?q=history+of+the+neighbourhood&lang=en",
+    )
+    .await;
+    assert_eq!(r["items"][0]["id"], s.demo.festival.to_hex());
+    assert_eq!(r["items"][0]["matched_lang"], "fr");
+    let (_, page) = get(&s, "/?q=history+of+the+neighbourhood").await;
+    assert!(
+        page.contains("Matched in <span lang=\"fr\">Français</span>"),
+        "{page}"
+    );
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn related_practices_route_and_page_section() {
+    let s = Server::start().await;
+    let d = &s.demo;
+    let (status, r) = get_json(
+        &s,
+        &format!("/api/v1/practices/{}/related?limit=3", d.fair_rent),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{r}");
+    let items = r["items"].as_array().expect("items");
+    assert!(!items.is_empty() && items.len() <= 3);
+    assert!(items.iter().all(|h| h["id"] != d.fair_rent.to_hex()));
+    assert!(items.iter().all(|h| h["kind"] == "practice"));
+
+    let (status, r) = get_json(&s, "/api/v1/practices/zz/related").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{r}");
+    let (status, _) = get_json(
+        &s,
+        &format!("/api/v1/practices/{}/related", "ab".repeat(32)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, r) = get_json(
+        &s,
+        &format!("/api/v1/practices/{}/related?limit=500", d.fair_rent),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(r["error"]["field"], "limit");
+
+    let (_, page) = get(&s, &format!("/practice/{}", d.fair_rent)).await;
+    assert!(
+        page.contains("<section class=\"related\""),
+        "related section on the page"
+    );
+    let first = items[0]["id"].as_str().expect("id");
+    assert!(page.contains(&format!("/practice/{first}")));
+    s.stop().await;
+}

@@ -1,0 +1,171 @@
+//! Query parts besides the words: filters (several values of one filter are alternatives,
+//! different filters must all match), the ranked query around a plan, and the all-words query
+//! kept as the quality benchmark's baseline.
+
+use crate::document;
+use crate::query::{Plan, Planner};
+use crate::schema::primary;
+use crate::{SearchIndex, SearchQuery};
+use std::ops::Bound;
+use tantivy::query::{
+    BooleanQuery, ConstScoreQuery, Occur, Query, QueryParser, RangeQuery, TermQuery,
+};
+use tantivy::schema::IndexRecordOption;
+use tantivy::Term;
+
+/// How much a title counts against the body text (all-words baseline).
+const TITLE_BOOST: f32 = 2.0;
+/// How much the reader's own language counts against the others (all-words baseline).
+const READER_LANGUAGE_BOOST: f32 = 1.5;
+
+impl SearchIndex {
+    /// Every word must match, no expansion: the search before ranked retrieval, kept as the
+    /// quality benchmark's baseline ([`SearchMode::AllWords`]).
+    pub(crate) fn all_words_query(
+        &self,
+        text: &str,
+        reader_bucket: Option<usize>,
+    ) -> Box<dyn Query> {
+        let f = &self.fields;
+        let mut fields: Vec<_> = f.title_by_bucket.clone();
+        fields.extend(f.summary_by_bucket.iter().copied());
+        fields.extend(f.text_by_bucket.iter().copied());
+        fields.push(f.tags);
+        let mut parser = QueryParser::for_index(&self.index, fields);
+        parser.set_conjunction_by_default();
+        for (i, ((title, summary), text)) in f
+            .title_by_bucket
+            .iter()
+            .zip(&f.summary_by_bucket)
+            .zip(&f.text_by_bucket)
+            .enumerate()
+        {
+            let language = if Some(i) == reader_bucket {
+                READER_LANGUAGE_BOOST
+            } else {
+                1.0
+            };
+            parser.set_field_boost(*title, TITLE_BOOST * language);
+            if language != 1.0 {
+                parser.set_field_boost(*summary, language);
+                parser.set_field_boost(*text, language);
+            }
+        }
+        let (query, errors) = parser.parse_query_lenient(text);
+        if !errors.is_empty() {
+            tracing::debug!(?errors, text, "parts of a search query were ignored");
+        }
+        query
+    }
+
+    /// Ranked retrieval: the plan's groups with a minimum-should-match, proximity boosts,
+    /// exclusions and filters. `required` groups must match.
+    pub(crate) fn ranked_query(
+        plan: &Plan,
+        required: usize,
+        filters: &[Box<dyn Query>],
+    ) -> Box<dyn Query> {
+        let groups: Vec<(Occur, Box<dyn Query>)> = plan
+            .groups
+            .iter()
+            .map(|g| (Occur::Should, g.box_clone()))
+            .collect();
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(
+            Occur::Must,
+            Box::new(BooleanQuery::with_minimum_required_clauses(
+                groups, required,
+            )),
+        )];
+        clauses.extend(plan.boosts.iter().map(|b| (Occur::Should, b.box_clone())));
+        clauses.extend(
+            plan.excluded
+                .iter()
+                .map(|b| (Occur::MustNot, b.box_clone())),
+        );
+        clauses.extend(filters.iter().map(|f| (Occur::Must, f.box_clone())));
+        Box::new(BooleanQuery::new(clauses))
+    }
+
+    pub(crate) fn planner<'a>(
+        &'a self,
+        searcher: &'a tantivy::Searcher,
+        reader_bucket: Option<usize>,
+    ) -> Planner<'a> {
+        Planner {
+            fields: &self.fields,
+            thesaurus: &self.thesaurus,
+            tokenizers: self.index.tokenizers(),
+            searcher,
+            reader_bucket,
+        }
+    }
+
+    /// One query per filter that has values, each the union of its values, scoring nothing.
+    pub(crate) fn filters(&self, q: &SearchQuery) -> Vec<Box<dyn Query>> {
+        let f = &self.fields;
+        let values = |list: &[String]| -> Vec<String> {
+            list.iter()
+                .map(|v| v.trim())
+                .filter(|v| !v.is_empty())
+                .map(str::to_string)
+                .collect()
+        };
+        let term =
+            |t: Term| -> Box<dyn Query> { Box::new(TermQuery::new(t, IndexRecordOption::Basic)) };
+        let mut filters: Vec<Vec<Box<dyn Query>>> = vec![
+            q.commitments
+                .iter()
+                .map(|c| term(Term::from_field_u64(f.commitment, u64::from(*c))))
+                .collect(),
+            values(&q.country)
+                .iter()
+                .map(|c| term(Term::from_field_text(f.country, &c.to_ascii_uppercase())))
+                .collect(),
+            values(&q.city)
+                .iter()
+                .map(|c| term(Term::from_field_text(f.city_key, &c.to_lowercase())))
+                .collect(),
+            values(&q.language)
+                .iter()
+                .map(|l| term(Term::from_field_text(f.language, &primary(l))))
+                .collect(),
+            values(&q.kind)
+                .iter()
+                .map(|k| term(Term::from_field_text(f.kind, &document::kind_filter(k))))
+                .collect(),
+            q.started
+                .iter()
+                .map(|y| term(Term::from_field_i64(f.year, i64::from(*y))))
+                .collect(),
+        ];
+        // Active in year y: started in or before y, and ended in or after y (or not ended).
+        let active = q
+            .year
+            .iter()
+            .map(|y| -> Box<dyn Query> {
+                let y = i64::from(*y);
+                Box::new(BooleanQuery::intersection(vec![
+                    Box::new(RangeQuery::new(
+                        Bound::Unbounded,
+                        Bound::Included(Term::from_field_i64(f.year, y)),
+                    )),
+                    Box::new(RangeQuery::new(
+                        Bound::Included(Term::from_field_i64(f.year_end, y)),
+                        Bound::Unbounded,
+                    )),
+                ]))
+            })
+            .collect();
+        filters.push(active);
+        filters
+            .into_iter()
+            .filter(|alternatives| !alternatives.is_empty())
+            .map(|alternatives| -> Box<dyn Query> {
+                Box::new(ConstScoreQuery::new(
+                    Box::new(BooleanQuery::union(alternatives)),
+                    0.0,
+                ))
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,445 @@
+//! From a question to a tantivy query.
+//!
+//! The question is split into word groups: a run of words that names a thesaurus concept
+//! ("hate crimes", "Vergabe von Wohnungen"), a quoted phrase, or a single word; stop words
+//! outside concepts are dropped and `-word` excludes. Each group matches in every language
+//! bucket's title, summary and other sections (weighted in that order) and in the tags; a
+//! concept group also matches the concept's terms in all eight languages, with a lower weight
+//! than the words typed. A word found nowhere in the index is corrected to a thesaurus term one
+//! edit away, or else matched with edit distance 1. Adjacent words close together in a text
+//! boost it. [`crate::SearchIndex::search`] then asks for a minimum of the groups to match.
+
+use crate::schema::{analyser_name, bucket_of, Fields, BUCKETS};
+use crate::stopwords::is_stop_word;
+use crate::thesaurus::{tokens, Analysers, Thesaurus, LANGS, MIN_TYPO_CHARS};
+use std::collections::HashSet;
+use tantivy::query::{
+    BooleanQuery, BoostQuery, DisjunctionMaxQuery, EmptyQuery, FuzzyTermQuery, PhraseQuery, Query,
+    TermQuery,
+};
+use tantivy::schema::{Field, IndexRecordOption};
+use tantivy::tokenizer::{TextAnalyzer, TokenizerManager};
+use tantivy::{Searcher, Term};
+
+/// Field weights: title > summary > other sections > themes, target groups, partners.
+const TITLE_WEIGHT: f32 = 3.0;
+const SUMMARY_WEIGHT: f32 = 2.0;
+const TEXT_WEIGHT: f32 = 1.0;
+const TAGS_WEIGHT: f32 = 0.5;
+/// A concept's terms count this much against the words typed.
+const EXPANSION_WEIGHT: f32 = 0.3;
+/// Among a concept's terms, each further one matching adds this share of its score.
+const EXPANSION_TIE: f32 = 0.2;
+/// A word matched within edit distance 1 counts this much.
+const FUZZY_WEIGHT: f32 = 0.5;
+/// Two adjacent words of the question found close together.
+const PROXIMITY_WEIGHT: f32 = 1.0;
+/// Words between two adjacent question words that still count as close.
+const PROXIMITY_SLOP: u32 = 3;
+/// The reader's own language counts this much more.
+const READER_LANGUAGE_BOOST: f32 = 1.2;
+
+/// One unit of the question that the minimum-should-match counts.
+enum Group {
+    /// Folded words, and whether they must be adjacent (a quoted phrase).
+    Words { words: Vec<String>, exact: bool },
+    /// Folded words naming thesaurus concepts.
+    Concepts {
+        words: Vec<String>,
+        concepts: Vec<usize>,
+    },
+}
+
+/// The planned query.
+pub struct Plan {
+    /// One query per group; a result must match a minimum of them.
+    pub groups: Vec<Box<dyn Query>>,
+    /// Proximity boosts, optional.
+    pub boosts: Vec<Box<dyn Query>>,
+    /// `-word` exclusions.
+    pub excluded: Vec<Box<dyn Query>>,
+}
+
+/// Builds plans against one searcher (to skip terms the index does not hold).
+pub struct Planner<'a> {
+    pub fields: &'a Fields,
+    pub thesaurus: &'a Thesaurus,
+    pub tokenizers: &'a TokenizerManager,
+    pub searcher: &'a Searcher,
+    /// Bucket of the reader's language.
+    pub reader_bucket: Option<usize>,
+}
+
+/// A part of the raw question.
+enum Part {
+    Free(String),
+    Phrase(String),
+    Exclude(String),
+}
+
+fn split_parts(text: &str) -> Vec<Part> {
+    let mut parts = Vec::new();
+    let mut free = String::new();
+    let push_words = |segment: &str, parts: &mut Vec<Part>, free: &mut String| {
+        for word in segment.split_whitespace() {
+            match word.strip_prefix('-') {
+                Some(rest) if !rest.is_empty() => parts.push(Part::Exclude(rest.to_string())),
+                _ => {
+                    free.push(' ');
+                    free.push_str(word);
+                }
+            }
+        }
+    };
+    let mut rest = text;
+    while let Some(open) = rest.find('"') {
+        push_words(&rest[..open], &mut parts, &mut free);
+        let after = &rest[open + 1..];
+        match after.find('"') {
+            Some(close) => {
+                if !free.trim().is_empty() {
+                    parts.push(Part::Free(std::mem::take(&mut free)));
+                }
+                parts.push(Part::Phrase(after[..close].to_string()));
+                rest = &after[close + 1..];
+            }
+            None => {
+                rest = after;
+                break;
+            }
+        }
+    }
+    push_words(rest, &mut parts, &mut free);
+    if !free.trim().is_empty() {
+        parts.push(Part::Free(free));
+    }
+    parts
+}
+
+impl Planner<'_> {
+    fn analyser(&self, bucket: usize) -> Option<TextAnalyzer> {
+        self.tokenizers.get(&analyser_name(BUCKETS.get(bucket)?))
+    }
+
+    fn language_boost(&self, bucket: usize) -> f32 {
+        if Some(bucket) == self.reader_bucket {
+            READER_LANGUAGE_BOOST
+        } else {
+            1.0
+        }
+    }
+
+    fn exists(&self, term: &Term) -> bool {
+        self.searcher.doc_freq(term).map(|n| n > 0).unwrap_or(false)
+    }
+
+    /// `words` (already folded) as a term or phrase query on `field`, analysed by `analyser`;
+    /// None when a word of it is not in the index.
+    fn on_field(
+        &self,
+        field: Field,
+        analysed: &[String],
+        slop: u32,
+        weight: f32,
+    ) -> Option<Box<dyn Query>> {
+        let terms: Vec<Term> = analysed
+            .iter()
+            .map(|t| Term::from_field_text(field, t))
+            .collect();
+        if terms.is_empty() || !terms.iter().all(|t| self.exists(t)) {
+            return None;
+        }
+        let query: Box<dyn Query> = if terms.len() == 1 {
+            let term = terms.into_iter().next()?;
+            Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs))
+        } else {
+            let mut phrase = PhraseQuery::new(terms);
+            phrase.set_slop(slop);
+            Box::new(phrase)
+        };
+        Some(Box::new(BoostQuery::new(query, weight)))
+    }
+
+    /// `text` in a bucket's title, summary and other sections.
+    fn in_bucket(&self, bucket: usize, text: &str, slop: u32, weight: f32) -> Vec<Box<dyn Query>> {
+        let Some(mut analyser) = self.analyser(bucket) else {
+            return Vec::new();
+        };
+        let analysed = tokens(&mut analyser, text);
+        let f = self.fields;
+        let boost = weight * self.language_boost(bucket);
+        [
+            (f.title_by_bucket[bucket], TITLE_WEIGHT),
+            (f.summary_by_bucket[bucket], SUMMARY_WEIGHT),
+            (f.text_by_bucket[bucket], TEXT_WEIGHT),
+        ]
+        .into_iter()
+        .filter_map(|(field, w)| self.on_field(field, &analysed, slop, w * boost))
+        .collect()
+    }
+
+    /// The words as typed, in every bucket and the tags.
+    fn typed(&self, words: &[String], slop: u32) -> Vec<Box<dyn Query>> {
+        let text = words.join(" ");
+        let mut clauses: Vec<Box<dyn Query>> = (0..BUCKETS.len())
+            .flat_map(|b| self.in_bucket(b, &text, slop, 1.0))
+            .collect();
+        if let Some(tags) = self.on_field(self.fields.tags, words, slop, TAGS_WEIGHT) {
+            clauses.push(tags);
+        }
+        clauses
+    }
+
+    /// Every term of the concepts, each in its language's bucket, except the words typed.
+    fn expansions(&self, words: &[String], concepts: &[usize]) -> Vec<Box<dyn Query>> {
+        let typed = words.join(" ");
+        let mut seen = HashSet::new();
+        let mut clauses: Vec<Box<dyn Query>> = Vec::new();
+        for concept in concepts.iter().filter_map(|c| self.thesaurus.concept(*c)) {
+            for term in &concept.terms {
+                let bucket = bucket_of(LANGS[term.lang]);
+                let Some(mut analyser) = self.analyser(bucket) else {
+                    continue;
+                };
+                let analysed = tokens(&mut analyser, &term.text);
+                if analysed.is_empty()
+                    || tokens(&mut analyser, &typed) == analysed
+                    || !seen.insert((bucket, analysed))
+                {
+                    continue;
+                }
+                let fields = self.in_bucket(bucket, &term.text, 1, 1.0);
+                if !fields.is_empty() {
+                    clauses.push(Box::new(BooleanQuery::union(fields)));
+                }
+            }
+        }
+        clauses
+    }
+
+    /// A word found nowhere, matched within one edit in every language's fields.
+    fn fuzzy(&self, word: &str) -> Vec<Box<dyn Query>> {
+        let f = self.fields;
+        let mut clauses: Vec<Box<dyn Query>> = Vec::new();
+        for bucket in 0..BUCKETS.len() {
+            let Some(mut analyser) = self.analyser(bucket) else {
+                continue;
+            };
+            let [stem] = tokens(&mut analyser, word).try_into().unwrap_or_default();
+            if stem.is_empty() {
+                continue;
+            }
+            for (field, w) in [
+                (f.title_by_bucket[bucket], TITLE_WEIGHT),
+                (f.summary_by_bucket[bucket], SUMMARY_WEIGHT),
+                (f.text_by_bucket[bucket], TEXT_WEIGHT),
+            ] {
+                let term = Term::from_field_text(field, &stem);
+                clauses.push(Box::new(BoostQuery::new(
+                    Box::new(FuzzyTermQuery::new(term, 1, true)),
+                    w * FUZZY_WEIGHT,
+                )));
+            }
+        }
+        clauses
+    }
+
+    fn groups(&self, text: &str, analysers: &mut Analysers) -> (Vec<Group>, Vec<String>) {
+        let prefer = self
+            .reader_bucket
+            .and_then(|b| LANGS.iter().position(|l| *l == BUCKETS[b].code));
+        let mut groups = Vec::new();
+        let mut excluded = Vec::new();
+        for part in split_parts(text) {
+            match part {
+                Part::Exclude(word) => excluded.extend(tokens(&mut analysers.fold, &word)),
+                Part::Phrase(phrase) => {
+                    let words = tokens(&mut analysers.fold, &phrase);
+                    if !words.is_empty() {
+                        groups.push(Group::Words { words, exact: true });
+                    }
+                }
+                Part::Free(free) => {
+                    let folded = tokens(&mut analysers.fold, &free);
+                    let stems: Vec<Vec<String>> = analysers
+                        .stem
+                        .iter_mut()
+                        .map(|s| folded.iter().map(|w| tokens(s, w).join(" ")).collect())
+                        .collect();
+                    let mut i = 0;
+                    while i < folded.len() {
+                        let stop = is_stop_word(&folded[i], None);
+                        match self.thesaurus.longest_match(&folded, &stems, i, prefer) {
+                            Some(m) if !(stop && m.len == 1) => {
+                                // A term of several words also brings the concepts of its words
+                                // ("Vergabe von Wohnungen": allocation, and housing), so a text
+                                // in another language that says only part of it still counts.
+                                let mut concepts = m.concepts;
+                                if m.len > 1 {
+                                    for j in i..i + m.len {
+                                        let word = std::slice::from_ref(&folded[j]);
+                                        let stems: Vec<Vec<String>> =
+                                            stems.iter().map(|s| s[j..=j].to_vec()).collect();
+                                        if let Some(part) =
+                                            self.thesaurus.longest_match(word, &stems, 0, prefer)
+                                        {
+                                            concepts.extend(part.concepts);
+                                        }
+                                    }
+                                    concepts.sort_unstable();
+                                    concepts.dedup();
+                                }
+                                groups.push(Group::Concepts {
+                                    words: folded[i..i + m.len].to_vec(),
+                                    concepts,
+                                });
+                                i += m.len;
+                            }
+                            _ => {
+                                if !stop {
+                                    groups.push(Group::Words {
+                                        words: vec![folded[i].clone()],
+                                        exact: false,
+                                    });
+                                }
+                                i += 1;
+                            }
+                        }
+                    }
+                    // A question of stop words only still searches for them.
+                    if groups.is_empty() {
+                        for word in folded {
+                            groups.push(Group::Words {
+                                words: vec![word],
+                                exact: false,
+                            });
+                        }
+                    }
+                }
+            }
+        }
+        (groups, excluded)
+    }
+
+    /// Plans `text`.
+    pub fn plan(&self, text: &str) -> Plan {
+        let mut analysers = Analysers::new();
+        let (groups, excluded) = self.groups(text, &mut analysers);
+        let mut plan = Plan {
+            groups: Vec::with_capacity(groups.len()),
+            boosts: Vec::new(),
+            excluded: Vec::new(),
+        };
+        let mut singles: Vec<Option<String>> = Vec::new();
+        for group in &groups {
+            let mut clauses = match group {
+                Group::Words { words, exact } => self.typed(words, if *exact { 0 } else { 1 }),
+                Group::Concepts { words, .. } => self.typed(words, 1),
+            };
+            let expansions = match group {
+                Group::Concepts { words, concepts } => self.expansions(words, concepts),
+                Group::Words {
+                    words,
+                    exact: false,
+                } if clauses.is_empty() => match words.as_slice() {
+                    [word] if word.chars().count() >= MIN_TYPO_CHARS => {
+                        match self.thesaurus.correct(word) {
+                            Some((concept, _, term)) => {
+                                let term = term.to_string();
+                                clauses.extend(self.typed(std::slice::from_ref(&term), 1));
+                                self.expansions(&[term], &[concept])
+                            }
+                            None => {
+                                clauses.extend(self.fuzzy(word));
+                                Vec::new()
+                            }
+                        }
+                    }
+                    _ => Vec::new(),
+                },
+                Group::Words { .. } => Vec::new(),
+            };
+            if !expansions.is_empty() {
+                clauses.push(Box::new(BoostQuery::new(
+                    Box::new(DisjunctionMaxQuery::with_tie_breaker(
+                        expansions,
+                        EXPANSION_TIE,
+                    )),
+                    EXPANSION_WEIGHT,
+                )));
+            }
+            plan.groups.push(if clauses.is_empty() {
+                Box::new(EmptyQuery)
+            } else {
+                Box::new(BooleanQuery::union(clauses))
+            });
+            singles.push(match group {
+                Group::Words { words, .. } | Group::Concepts { words, .. } if words.len() == 1 => {
+                    words.first().cloned()
+                }
+                _ => None,
+            });
+        }
+        for pair in singles.windows(2) {
+            if let [Some(a), Some(b)] = pair {
+                let near = self.typed(&[a.clone(), b.clone()], PROXIMITY_SLOP);
+                if !near.is_empty() {
+                    plan.boosts.push(Box::new(BoostQuery::new(
+                        Box::new(BooleanQuery::union(near)),
+                        PROXIMITY_WEIGHT,
+                    )));
+                }
+            }
+        }
+        for word in excluded {
+            let clauses = self.typed(&[word], 0);
+            if !clauses.is_empty() {
+                plan.excluded.push(Box::new(BooleanQuery::union(clauses)));
+            }
+        }
+        plan
+    }
+}
+
+/// How many of `n` groups a result must match: all of one or two, then a share that grows with
+/// the question (3 → 2, 4 → 3, 5 → 3, 6 → 4, 8 → 5).
+pub fn minimum_should_match(n: usize) -> usize {
+    if n <= 2 {
+        n
+    } else {
+        n - (n - 1) / 2
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn minimum_should_match_grows_with_the_question() {
+        let m: Vec<usize> = (0..=8).map(minimum_should_match).collect();
+        assert_eq!(m, vec![0, 1, 2, 2, 3, 3, 4, 4, 5]);
+    }
+
+    #[test]
+    fn quotes_and_minus_split_the_question() {
+        let parts = split_parts("roma \"hate crime\" -football housing");
+        let kinds: Vec<String> = parts
+            .iter()
+            .map(|p| match p {
+                Part::Free(t) => format!("free:{}", t.trim()),
+                Part::Phrase(t) => format!("phrase:{t}"),
+                Part::Exclude(t) => format!("not:{t}"),
+            })
+            .collect();
+        assert_eq!(
+            kinds,
+            vec![
+                "free:roma",
+                "phrase:hate crime",
+                "not:football",
+                "free:housing"
+            ]
+        );
+    }
+}
