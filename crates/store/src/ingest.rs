@@ -2,12 +2,12 @@
 //! `WriteBatch` per call, WAL synced before anything is reported stored.
 
 use crate::layout::*;
+use crate::publish::document_key;
 use crate::query::{summarize, EntryStatus};
 use crate::{ForkProof, Store, StoreError};
 use coalition_record::{
     chain_position, codec, signature, ChainPosition, EntryHeader, EntryId, Payload, PayloadBlob,
-    PayloadKind, PublicKey, RecordError, SecretKey, SignedEntry, SignedRosterChange, VerifiedEntry,
-    WireEntry,
+    PayloadKind, PublicKey, RecordError, SignedEntry, SignedRosterChange, VerifiedEntry, WireEntry,
 };
 use rocksdb::WriteBatch;
 use std::collections::{HashMap, HashSet};
@@ -56,15 +56,15 @@ pub enum RosterOutcome {
 }
 
 /// The state a batch sees: the stored frontier plus what the batch itself appended.
-struct BatchView<'a> {
+pub(crate) struct BatchView<'a> {
     store: &'a Store,
-    frontier: HashMap<PublicKey, (u64, EntryId)>,
+    pub(crate) frontier: HashMap<PublicKey, (u64, EntryId)>,
     appended: HashMap<(PublicKey, u64), EntryId>,
     ids: HashSet<EntryId>,
     /// Entries appended by this batch, not yet readable from the database.
     held: HashMap<EntryId, SignedEntry>,
     /// Statuses the batch sets (retraction, revision), merged with stored ones.
-    status: HashMap<EntryId, EntryStatus>,
+    pub(crate) status: HashMap<EntryId, EntryStatus>,
     /// Entries whose signature the batch check already verified.
     signature_ok: HashSet<EntryId>,
     /// Ids the batch check already looked up and found not stored.
@@ -72,7 +72,7 @@ struct BatchView<'a> {
 }
 
 impl<'a> BatchView<'a> {
-    fn new(store: &'a Store) -> Self {
+    pub(crate) fn new(store: &'a Store) -> Self {
         BatchView {
             store,
             frontier: HashMap::new(),
@@ -85,7 +85,7 @@ impl<'a> BatchView<'a> {
         }
     }
 
-    fn head(&self, author: &PublicKey) -> Option<(u64, EntryId)> {
+    pub(crate) fn head(&self, author: &PublicKey) -> Option<(u64, EntryId)> {
         self.frontier
             .get(author)
             .copied()
@@ -120,7 +120,10 @@ impl<'a> BatchView<'a> {
     }
 
     /// The author and kind of an entry held in the store or this batch.
-    fn author_and_kind(&self, id: &EntryId) -> Result<Option<(PublicKey, u16)>, StoreError> {
+    pub(crate) fn author_and_kind(
+        &self,
+        id: &EntryId,
+    ) -> Result<Option<(PublicKey, u16)>, StoreError> {
         if let Some(entry) = self.held.get(id) {
             return Ok(Some((entry.header.author, entry.header.kind)));
         }
@@ -148,7 +151,7 @@ impl<'a> BatchView<'a> {
 }
 
 impl Store {
-    fn writable(&self) -> Result<(), StoreError> {
+    pub(crate) fn writable(&self) -> Result<(), StoreError> {
         if self.read_only {
             Err(StoreError::ReadOnly)
         } else {
@@ -170,6 +173,14 @@ impl Store {
     pub fn ingest(&self, batch: Vec<WireEntry>) -> Result<Vec<IngestOutcome>, StoreError> {
         self.writable()?;
         let _guard = self.write_lock.lock().unwrap_or_else(|p| p.into_inner());
+        self.ingest_locked(batch)
+    }
+
+    /// [`Store::ingest`] for a caller holding the write lock.
+    pub(crate) fn ingest_locked(
+        &self,
+        batch: Vec<WireEntry>,
+    ) -> Result<Vec<IngestOutcome>, StoreError> {
         let roster = self.roster();
         let network_id = self.network_id();
         let decoded: Vec<(Result<SignedEntry, RecordError>, Option<PayloadBlob>)> = batch
@@ -388,7 +399,7 @@ impl Store {
         Ok(true)
     }
 
-    fn put_entry(
+    pub(crate) fn put_entry(
         &self,
         write: &mut WriteBatch,
         view: &mut BatchView<'_>,
@@ -427,45 +438,25 @@ impl Store {
         for key in summary.index_keys(&id) {
             write.put_cf(self.cf(CF_INDEX)?, key, []);
         }
+        if let Some((blob, _)) = &verified.payload {
+            write.put_cf(
+                self.cf(CF_INDEX)?,
+                document_key(
+                    &header.author,
+                    header.kind,
+                    &blob.bytes,
+                    header.timestamp_ms,
+                    &id,
+                ),
+                [],
+            );
+        }
         write.put_cf(self.cf(CF_SUMMARY)?, id.0, codec::encode(&summary));
         view.frontier.insert(header.author, (header.seq, id));
         view.appended.insert((header.author, header.seq), id);
         view.ids.insert(id);
         view.held.insert(id, verified.entry.clone());
         Ok(())
-    }
-
-    /// Signs `payload` as the next entry of `key`'s log and appends it durably. The caller's city
-    /// must be an active member.
-    pub fn append_local(
-        &self,
-        key: &SecretKey,
-        payload: &Payload,
-        timestamp_ms: i64,
-    ) -> Result<VerifiedEntry, StoreError> {
-        self.writable()?;
-        payload.validate()?;
-        let _guard = self.write_lock.lock().unwrap_or_else(|p| p.into_inner());
-        let author = key.public();
-        let (seq, prev) = match self.head(&author) {
-            Some((seq, id)) => (seq + 1, Some(id)),
-            None => (1, None),
-        };
-        self.roster().check_author(&author, seq)?;
-        let (entry, blob) =
-            SignedEntry::create(key, self.network_id(), seq, prev, timestamp_ms, payload);
-        let verified = VerifiedEntry::with_verified_signature(entry, Some(blob))?;
-        let mut view = BatchView::new(self);
-        check_references(&view, &verified)?;
-        let mut write = WriteBatch::default();
-        self.put_entry(&mut write, &mut view, &verified)?;
-        self.sync_write(write)?;
-        self.mark_inactive(view.status.keys().copied());
-        self.frontier
-            .write()
-            .unwrap_or_else(|p| p.into_inner())
-            .extend(view.frontier);
-        Ok(verified)
     }
 
     /// Verifies and durably applies the next roster change.
@@ -521,7 +512,10 @@ fn status_changes(id: EntryId, payload: &Payload) -> Vec<StatusChange> {
 }
 
 /// A retraction, revision or erasure may only name an entry its own author already published.
-fn check_references(view: &BatchView<'_>, verified: &VerifiedEntry) -> Result<(), RecordError> {
+pub(crate) fn check_references(
+    view: &BatchView<'_>,
+    verified: &VerifiedEntry,
+) -> Result<(), RecordError> {
     let Some((_, payload)) = &verified.payload else {
         return Ok(());
     };
