@@ -56,8 +56,10 @@ pub enum Command {
     Verify(VerifyArgs),
     /// Rebuild the search index from the store (stop the node first).
     Reindex(VerifyArgs),
-    /// Write a consistent backup of the store (RocksDB checkpoint).
+    /// Write a consistent backup of the store (RocksDB checkpoint) with the high-water mark.
     Backup(BackupArgs),
+    /// Replace the store with a backup (stop the node first); keeps what this city has signed.
+    Restore(RestoreArgs),
     /// Run the node: gossip, sync, the web page and the local API. Stop with Ctrl-C or SIGTERM.
     Run(crate::commands::run_node::RunArgs),
     /// Start a local demo coalition of fictional cities with sample data and the web page.
@@ -422,6 +424,15 @@ pub struct VerifyArgs {
     pub data_dir: DataDirArg,
     #[command(flatten)]
     pub json: JsonArg,
+}
+
+#[derive(Args, Debug)]
+pub struct RestoreArgs {
+    #[command(flatten)]
+    pub data_dir: DataDirArg,
+    /// Backup directory written by `coalition backup`.
+    #[arg(long)]
+    pub from: PathBuf,
 }
 
 #[derive(Args, Debug)]

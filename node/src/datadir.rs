@@ -48,6 +48,11 @@ impl DataDir {
             .unwrap_or_else(|| config.api.listen.clone())
     }
 
+    /// What this city has signed, kept apart from the store (see `coalition_store::high_water`).
+    pub fn high_water_path(&self) -> PathBuf {
+        self.root.join(coalition_store::HIGH_WATER_FILE)
+    }
+
     pub fn store_path(&self) -> PathBuf {
         self.root.join("store")
     }
@@ -86,10 +91,46 @@ impl DataDir {
     pub fn open_store_for_write(&self) -> Result<Option<Store>> {
         self.require_initialised()?;
         match Store::open(&self.store_path()) {
-            Ok(store) => Ok(Some(store)),
+            Ok(store) => {
+                self.attach_high_water(&store)?;
+                Ok(Some(store))
+            }
             Err(StoreError::Locked { .. }) => Ok(None),
             Err(e) => Err(e.into()),
         }
+    }
+
+    /// Attaches the high-water mark of this node's city to a store opened for writing, so it
+    /// never signs at a seq it already used. A node without a city key has nothing to attach.
+    fn attach_high_water(&self, store: &Store) -> Result<()> {
+        let Ok(key) = self.city_key() else {
+            return Ok(());
+        };
+        let status = store.attach_high_water(&self.high_water_path(), &key.public())?;
+        if status.recovered > 0 {
+            tracing::warn!(
+                recovered = status.recovered,
+                "took this city's last signed entries from {} into the store (the last run stopped between the two writes)",
+                self.high_water_path().display()
+            );
+        }
+        if !status.can_publish() {
+            tracing::warn!(
+                signed = status.signed,
+                stored = status.stored,
+                "this store is behind what this city has already signed; publishing is held until the node has synced the city's own entries back from a peer (see docs/OPERATIONS.md)"
+            );
+        }
+        Ok(())
+    }
+
+    /// The high-water mark as the file says, for read-only checks (`verify`, `restore`).
+    pub fn read_high_water(&self) -> Result<Option<coalition_store::high_water::SignedHead>> {
+        let key = self.city_key()?;
+        Ok(coalition_store::high_water::read_file(
+            &self.high_water_path(),
+            &key.public(),
+        )?)
     }
 
     pub fn open_store_read_only(&self) -> Result<Store> {

@@ -206,6 +206,7 @@ pub struct RunningNode {
     pub search: Arc<SearchIndex>,
     data_dir: PathBuf,
     stop_api: watch::Sender<bool>,
+    api_task: JoinHandle<()>,
     tasks: Vec<JoinHandle<()>>,
     net_task: JoinHandle<()>,
 }
@@ -215,6 +216,9 @@ fn millis(t: SystemTime) -> i64 {
         .map(|d| d.as_millis() as i64)
         .unwrap_or(0)
 }
+
+/// How long a stopping node waits for API requests in flight (publishes) to be answered.
+const API_DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
 
 impl RunningNode {
     pub async fn start(options: NodeOptions) -> Result<RunningNode> {
@@ -310,14 +314,14 @@ impl RunningNode {
         // Tells local CLI commands where this node's API is, whatever --api said.
         std::fs::write(dir.api_addr_path(), format!("{api_addr}\n"))?;
         let (stop_api, mut stop_rx) = watch::channel(false);
-        tasks.push(tokio::spawn(async move {
+        let api_task = tokio::spawn(async move {
             let shutdown = async move {
                 let _ = stop_rx.wait_for(|stop| *stop).await;
             };
             if let Err(e) = coalition_api::serve(listener, state, shutdown).await {
                 tracing::error!(error = %e, "the API server stopped");
             }
-        }));
+        });
         Ok(RunningNode {
             store,
             net,
@@ -326,6 +330,7 @@ impl RunningNode {
             search,
             data_dir: dir.root.clone(),
             stop_api,
+            api_task,
             tasks,
             net_task,
         })
@@ -334,7 +339,15 @@ impl RunningNode {
     /// Stops the API (finishing requests in flight), then the network (finishing its writes),
     /// then closes the store.
     pub async fn stop(self) -> Result<()> {
+        // The API first, and wait for it: a publish in flight is stored and answered before the
+        // network and the store close (its entry is then gossiped or left to the next sync).
         let _ = self.stop_api.send(true);
+        if tokio::time::timeout(API_DRAIN_TIMEOUT, self.api_task)
+            .await
+            .is_err()
+        {
+            tracing::warn!("requests still open after {API_DRAIN_TIMEOUT:?}; closing them");
+        }
         let _ = self.net.shutdown().await;
         let _ = tokio::time::timeout(Duration::from_secs(10), self.net_task).await;
         for task in self.tasks {

@@ -344,8 +344,11 @@ fn store_from_a_newer_version_is_refused() {
 #[test]
 fn verify_names_the_city_and_seq_of_a_flipped_byte() {
     let c = Coalition::new();
-    let practice = examples().join("practice.toml").display().to_string();
-    for _ in 0..3 {
+    let base = std::fs::read_to_string(examples().join("practice.toml")).expect("example");
+    for i in 0..3 {
+        // Three different documents: the same one published again would be the same entry.
+        let text = base.replacen("[title]\n", &format!("[title]\nes = \"Práctica {i}\"\n"), 1);
+        let practice = c.write(&format!("practice-{i}.toml"), &text);
         ok(&["publish", "practice", &practice, "--data-dir", &c.p("node")]);
     }
     {

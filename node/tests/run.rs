@@ -101,8 +101,17 @@ fn wait_for_entry(dir: &str, id: &str, what: &str) {
     panic!("waited 30 s for entry {id} to reach {dir} ({what})");
 }
 
-fn publish(dir: &str) -> String {
-    let practice = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/examples/practice.toml");
+/// Publishes the example practice under `title`, for the city the node at `dir` belongs to (city
+/// and country come from the roster; the same document twice would be one entry).
+fn publish(dir: &str, title: &str) -> String {
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/examples/practice.toml");
+    let text = std::fs::read_to_string(example).expect("example practice");
+    let text = text
+        .replace("city = \"Valmeuse\"\n", "")
+        .replace("country = \"BE\"\n", "")
+        .replacen("[title]\n", &format!("[title]\nes = \"{title}\"\n"), 1);
+    let practice = Path::new(dir).with_extension(format!("{}.toml", title.replace(' ', "-")));
+    std::fs::write(&practice, text).expect("write the practice");
     let out = ok(&[
         "publish",
         "practice",
@@ -175,16 +184,16 @@ fn two_run_processes_replicate_both_ways() {
         ]);
     }
     // Published before any node runs: goes to A's store and is synced when the nodes meet.
-    let early = publish(&p("a"));
+    let early = publish(&p("a"), "Early");
 
     let a = start(&p("a"), free_port(), None);
     let b = start(&p("b"), free_port(), Some(&a.listen));
     wait_for_entry(&p("b"), &early, "published offline at A, synced to B");
 
     // Published while the nodes run: handed to the node and gossiped.
-    let from_b = publish(&p("b"));
+    let from_b = publish(&p("b"), "From B");
     wait_for_entry(&p("a"), &from_b, "published at B, gossiped to A");
-    let from_a = publish(&p("a"));
+    let from_a = publish(&p("a"), "From A");
     wait_for_entry(&p("b"), &from_a, "published at A, gossiped to B");
 
     // Updates and revisions are handed to the running node too.

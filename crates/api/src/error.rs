@@ -26,6 +26,9 @@ pub enum ApiError {
     NotFound(String),
     #[error("{0}")]
     Unavailable(String),
+    /// Publishing is held: the store is behind what this city already signed.
+    #[error("{0}")]
+    Held(String),
     #[error(transparent)]
     Store(StoreError),
     #[error(transparent)]
@@ -62,7 +65,7 @@ impl ApiError {
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden { .. } => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
-            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Unavailable(_) | ApiError::Held(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Store(_) | ApiError::Search(_) | ApiError::Internal(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
@@ -84,6 +87,7 @@ impl ApiError {
             ApiError::Unauthorized(_) => "bearer_token",
             ApiError::NotFound(_) => "not_found",
             ApiError::Unavailable(_) => "unavailable",
+            ApiError::Held(_) => "store_behind_signed",
             ApiError::Store(_) => "store",
             ApiError::Search(_) => "search",
             ApiError::Internal(_) => "internal",
@@ -145,6 +149,12 @@ impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> Self {
         match error {
             StoreError::Record(record) => record.into(),
+            StoreError::PublishRule {
+                field,
+                rule,
+                message,
+            } => ApiError::bad(field, rule, message),
+            StoreError::BehindSigned { .. } => ApiError::Held(error.to_string()),
             StoreError::ReadOnly => ApiError::Forbidden {
                 rule: "read_only".into(),
                 message: error.to_string(),

@@ -55,8 +55,68 @@ fn publish_op(summary: &str, tag: &str, body: Value, location: &str) -> Value {
                 "content": {"application/json": {"schema": r("Published")}}
             },
             "400": error("A field is invalid; `error.field` names it (e.g. `title`, `period.start`, `commitments`)."),
+            "200": {
+                "description": "The city had already published this exact document: nothing was signed; the body names the existing entry (`existing: true`). Publishing is idempotent.",
+                "content": {"application/json": {"schema": r("Published")}}
+            },
             "401": error("No or wrong `Authorization: Bearer <token>`, or no token configured."),
-            "403": error("This node holds no city key, or the city is not active on the roster.")
+            "403": error("This node holds no city key, or the city is not active on the roster."),
+            "503": error("`store_behind_signed`: the store is behind what this city already signed (a restored backup); publishing resumes once sync has brought the city's own entries back.")
+        }
+    })
+}
+
+/// `POST /api/v1/batch` (kept apart: one `json!` for the whole document hits the macro's
+/// recursion limit).
+fn batch_path() -> Value {
+    json!({
+        "post": {
+            "tags": ["entries"],
+            "summary": "Publish several practices, reports or updates in one durable write: all are stored, or none",
+            "security": [{"bearer": []}],
+            "requestBody": {"required": true, "content": {"application/json": {"schema": {
+                "type": "object",
+                "required": ["documents"],
+                "additionalProperties": false,
+                "properties": {"documents": {"type": "array", "maxItems": 100, "items": {
+                    "type": "object",
+                    "required": ["kind", "document"],
+                    "properties": {
+                        "kind": {"type": "string", "enum": ["practice", "report", "update"]},
+                        "document": {"type": "object", "description": "The body the single-document route takes."}
+                    }
+                }}}
+            }}}},
+            "responses": {
+                "201": json_response("Stored durably (documents already published are answered with their existing entry, `existing: true`).", json!({"type": "object", "properties": {"entries": {"type": "array", "items": r("Published")}}})),
+                "200": json_response("Every document was already published; nothing was signed.", json!({"type": "object", "properties": {"entries": {"type": "array", "items": r("Published")}}})),
+                "400": error("A document is invalid (`error.field` names it, e.g. `documents[1].title`); nothing was stored."),
+                "401": error("No or wrong `Authorization: Bearer <token>`, or no token configured."),
+                "403": error("This node holds no city key, or the city is not active on the roster."),
+                "503": error("`store_behind_signed`: the store is behind what this city already signed.")
+            }
+        }
+    })
+}
+
+/// `POST /api/v1/admin/backup`.
+fn backup_path() -> Value {
+    json!({
+        "post": {
+            "tags": ["operations"],
+            "summary": "Write a backup (RocksDB checkpoint of the running store, with the high-water mark) into a new directory",
+            "security": [{"bearer": []}],
+            "requestBody": {"required": true, "content": {"application/json": {"schema": {
+                "type": "object",
+                "required": ["out"],
+                "additionalProperties": false,
+                "properties": {"out": {"type": "string", "description": "Absolute path of a directory that does not exist yet, on the node's machine."}}
+            }}}},
+            "responses": {
+                "201": json_response("Written.", json!({"type": "object", "properties": {"out": {"type": "string"}, "entries": {"type": "integer"}}})),
+                "400": error("`out` is not absolute, or exists."),
+                "401": error("No or wrong `Authorization: Bearer <token>`, or no token configured.")
+            }
         }
     })
 }
@@ -77,7 +137,7 @@ pub fn document() -> Value {
         offset.clone(),
         limit.clone(),
     ];
-    json!({
+    let mut doc = json!({
         "openapi": "3.1.0",
         "info": {
             "title": "Coalition node API",
@@ -347,7 +407,10 @@ pub fn document() -> Value {
             },
             "schemas": schemas()
         }
-    })
+    });
+    doc["paths"]["/api/v1/batch"] = batch_path();
+    doc["paths"]["/api/v1/admin/backup"] = backup_path();
+    doc
 }
 
 fn schemas() -> Value {
@@ -428,7 +491,8 @@ fn schemas() -> Value {
                 "id": {"type": "string"}, "author": {"type": "string"}, "seq": {"type": "integer"},
                 "kind": {"type": "string"},
                 "gossiped": {"type": "boolean", "description": "Handed to the gossip channel (sync delivers it otherwise)."},
-                "indexed": {"type": "boolean"}
+                "indexed": {"type": "boolean"},
+                "existing": {"type": "boolean", "description": "The document was already published; this is that entry (nothing was signed)."}
             }
         },
         "SearchResults": {

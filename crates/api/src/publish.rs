@@ -22,24 +22,8 @@ pub struct Published {
     pub gossiped: bool,
     /// Applied to the full-text index (false: the index failed; a rebuild repairs it).
     pub indexed: bool,
-}
-
-/// Fills a practice's or report's empty city and country from the local city's roster entry.
-pub fn fill_from_roster(payload: &mut Payload, name: &str, country: &str) {
-    let fill = |city: &mut String, c: &mut String| {
-        if city.trim().is_empty() {
-            *city = name.to_string();
-        }
-        if c.trim().is_empty() {
-            *c = country.to_string();
-        }
-    };
-    match payload {
-        Payload::Practice(p) => fill(&mut p.city, &mut p.country),
-        Payload::PracticeRevision(r) => fill(&mut r.practice.city, &mut r.practice.country),
-        Payload::ActivityReport(r) => fill(&mut r.city, &mut r.country),
-        _ => {}
-    }
+    /// The city had already published this document; this is that entry (HTTP 200, not 201).
+    pub existing: bool,
 }
 
 /// The local city's name and country, or why this node cannot publish.
@@ -76,78 +60,117 @@ pub fn local_member(state: &AppState) -> Result<(String, String), ApiError> {
     Ok((member.name.clone(), member.country.clone()))
 }
 
-/// Validates and publishes `payload` for the local city.
-pub async fn publish(state: &AppState, mut payload: Payload) -> Result<Published, ApiError> {
-    let kind = payload.kind().name();
-    let result = publish_inner(state, &mut payload).await;
-    state
-        .metrics
-        .count_publish(kind, if result.is_ok() { "stored" } else { "rejected" });
+/// Validates and publishes `payload` for the local city. A document the city already published
+/// is not signed again: the answer names the existing entry (`existing: true`).
+pub async fn publish(state: &AppState, payload: Payload) -> Result<Published, ApiError> {
+    publish_many(state, vec![payload])
+        .await?
+        .pop()
+        .ok_or_else(|| ApiError::Internal("a publish returned no entry".into()))
+}
+
+/// Publishes several documents in one durable write: all are stored, or none.
+pub async fn publish_many(
+    state: &AppState,
+    payloads: Vec<Payload>,
+) -> Result<Vec<Published>, ApiError> {
+    let kinds: Vec<&'static str> = payloads.iter().map(|p| p.kind().name()).collect();
+    let result = publish_inner(state, payloads).await;
+    for kind in kinds {
+        state
+            .metrics
+            .count_publish(kind, if result.is_ok() { "stored" } else { "rejected" });
+    }
     result
 }
 
-async fn publish_inner(state: &AppState, payload: &mut Payload) -> Result<Published, ApiError> {
-    let (name, country) = local_member(state)?;
+async fn publish_inner(
+    state: &AppState,
+    payloads: Vec<Payload>,
+) -> Result<Vec<Published>, ApiError> {
+    local_member(state)?;
     let key = state
         .api
         .city_key
         .clone()
         .ok_or_else(|| ApiError::Internal("city key vanished".into()))?;
-    fill_from_roster(payload, &name, &country);
-    payload.validate()?;
-
     let store = state.api.store.clone();
-    let to_append = payload.clone();
-    let verified = tokio::task::spawn_blocking(move || {
-        store.append_local(&key, &to_append, crate::time::now_ms())
+    // City and country are filled from (and checked against) the roster by the store.
+    let appended = tokio::task::spawn_blocking(move || {
+        store.publish_local(&key, &payloads, crate::time::now_ms())
     })
     .await
     .map_err(|e| ApiError::Internal(format!("append task failed: {e}")))??;
-    let id = verified.id();
-    let header = &verified.entry.header;
-    tracing::info!(%id, seq = header.seq, kind = payload.kind().name(), "published");
 
-    let gossiped = match &state.api.published {
-        Some(tx) => {
-            match tokio::time::timeout(GOSSIP_HANDOFF_TIMEOUT, tx.send(verified.to_wire())).await {
-                Ok(Ok(())) => true,
-                Ok(Err(_)) | Err(_) => {
-                    tracing::warn!(%id, "gossip channel closed or full; sync will deliver the entry");
-                    state.metrics.count_gossip_handoff_failed();
-                    false
-                }
+    let mut out = Vec::with_capacity(appended.len());
+    let mut to_index = Vec::new();
+    for a in &appended {
+        let id = a.entry.id();
+        let header = &a.entry.entry.header;
+        let kind = a
+            .entry
+            .payload
+            .as_ref()
+            .map_or("entry", |(_, p)| p.kind().name());
+        let mut gossiped = false;
+        if a.existing {
+            tracing::info!(%id, seq = header.seq, kind, "already published; answering with the existing entry");
+        } else {
+            tracing::info!(%id, seq = header.seq, kind, "published");
+            gossiped = gossip(state, a.entry.to_wire(), id).await;
+            to_index.push(id);
+            if let Some((_, Payload::Retraction(r))) = &a.entry.payload {
+                to_index.push(r.target);
+            }
+            if let Some((_, Payload::PracticeRevision(r))) = &a.entry.payload {
+                to_index.push(r.supersedes);
             }
         }
-        None => false,
-    };
+        out.push(Published {
+            id,
+            author: header.author,
+            seq: header.seq,
+            kind,
+            gossiped,
+            indexed: true,
+            existing: a.existing,
+        });
+    }
+    if !to_index.is_empty() {
+        let indexed = index(state, to_index).await;
+        for p in out.iter_mut().filter(|p| !p.existing) {
+            p.indexed = indexed;
+        }
+    }
+    Ok(out)
+}
 
-    let mut ids = vec![id];
-    if let Payload::Retraction(r) = &*payload {
-        ids.push(r.target);
+async fn gossip(state: &AppState, wire: coalition_record::WireEntry, id: EntryId) -> bool {
+    let Some(tx) = &state.api.published else {
+        return false;
+    };
+    match tokio::time::timeout(GOSSIP_HANDOFF_TIMEOUT, tx.send(wire)).await {
+        Ok(Ok(())) => true,
+        Ok(Err(_)) | Err(_) => {
+            tracing::warn!(%id, "gossip channel closed or full; sync will deliver the entry");
+            state.metrics.count_gossip_handoff_failed();
+            false
+        }
     }
-    if let Payload::PracticeRevision(r) = &*payload {
-        ids.push(r.supersedes);
-    }
+}
+
+async fn index(state: &AppState, ids: Vec<EntryId>) -> bool {
     let search = state.api.search.clone();
     let store = state.api.store.clone();
-    let indexed = match tokio::task::spawn_blocking(move || search.apply(&store, &ids)).await {
+    match tokio::task::spawn_blocking(move || search.apply(&store, &ids)).await {
         Ok(Ok(())) => true,
         Ok(Err(e)) => {
-            tracing::warn!(%id, error = %e, "search index not updated; rebuild it to repair");
+            tracing::warn!(error = %e, "search index not updated; rebuild it to repair");
             false
         }
         Err(e) => {
-            tracing::warn!(%id, error = %e, "search index task failed");
+            tracing::warn!(error = %e, "search index task failed");
             false
         }
-    };
-
-    Ok(Published {
-        id,
-        author: header.author,
-        seq: header.seq,
-        kind: payload.kind().name(),
-        gossiped,
-        indexed,
-    })
+    }
 }

@@ -182,13 +182,20 @@ pub fn practice(store: &Store, id: &IdRef) -> Result<PracticeView, ApiError> {
         .map(|e| version_info(e, e.id() == current_id))
         .collect();
     let author = entry.entry.header.author;
+    let member = store.roster().cities.get(&author).cloned();
+    let mut practice = practice;
+    // The roster names the author; a payload's own city or country is not trusted for display.
+    if let Some(m) = &member {
+        practice.city = m.name.clone();
+        practice.country = m.country.clone();
+    }
     Ok(PracticeView {
         id: this_id,
         current_id,
         is_current: current_id == this_id,
         kind: kind_name(entry.entry.header.kind),
         author,
-        member: store.roster().cities.get(&author).map(|m| m.name.clone()),
+        member: member.map(|m| m.name),
         seq: entry.entry.header.seq,
         timestamp_ms: entry.entry.header.timestamp_ms,
         languages: payload.languages(),
@@ -358,14 +365,23 @@ pub struct UpdateItem {
     pub timestamp_ms: i64,
 }
 
-pub fn practice_item(e: &StoredEntry, lang: Option<&str>) -> Option<PracticeItem> {
+/// The author's name and country from the roster, else the payload's.
+fn place(roster: &Roster, e: &StoredEntry, city: &str, country: &str) -> (String, String) {
+    match roster.cities.get(&e.entry.header.author) {
+        Some(m) => (m.name.clone(), m.country.clone()),
+        None => (city.to_string(), country.to_string()),
+    }
+}
+
+pub fn practice_item(e: &StoredEntry, lang: Option<&str>, roster: &Roster) -> Option<PracticeItem> {
     let payload = e.payload.as_ref()?;
     let p = payload.practice()?;
+    let (city, country) = place(roster, e, &p.city, &p.country);
     Some(PracticeItem {
         id: e.id(),
         title: payload.title(lang),
-        city: p.city.clone(),
-        country: p.country.clone(),
+        city,
+        country,
         period_start: p.period.start.clone(),
         period_end: p.period.end.clone(),
         year: payload.year(),
@@ -375,15 +391,16 @@ pub fn practice_item(e: &StoredEntry, lang: Option<&str>) -> Option<PracticeItem
     })
 }
 
-pub fn report_item(e: &StoredEntry) -> Option<ReportItem> {
+pub fn report_item(e: &StoredEntry, roster: &Roster) -> Option<ReportItem> {
     let Some(Payload::ActivityReport(r)) = &e.payload else {
         return None;
     };
+    let (city, country) = place(roster, e, &r.city, &r.country);
     Some(ReportItem {
         id: e.id(),
         author: e.entry.header.author,
-        city: r.city.clone(),
-        country: r.country.clone(),
+        city,
+        country,
         period: r.period.clone(),
         commitments: r.commitments.iter().map(|c| c.commitment).collect(),
         timestamp_ms: e.entry.header.timestamp_ms,
@@ -432,16 +449,20 @@ pub fn city_detail(
         author: Some(key),
         ..Query::default()
     })?;
+    let roster = store.roster();
     let mut practices: Vec<PracticeItem> = entries
         .iter()
-        .filter_map(|e| practice_item(e, lang))
+        .filter_map(|e| practice_item(e, lang, &roster))
         .collect();
     practices.sort_by(|a, b| {
         b.period_start
             .cmp(&a.period_start)
             .then(b.timestamp_ms.cmp(&a.timestamp_ms))
     });
-    let mut reports: Vec<ReportItem> = entries.iter().filter_map(report_item).collect();
+    let mut reports: Vec<ReportItem> = entries
+        .iter()
+        .filter_map(|e| report_item(e, &roster))
+        .collect();
     reports.sort_by(|a, b| {
         b.period
             .cmp(&a.period)
@@ -472,9 +493,10 @@ pub fn reports(
         commitment,
         ..Query::default()
     })?;
+    let roster = store.roster();
     let mut out: Vec<ReportItem> = entries
         .iter()
-        .filter_map(report_item)
+        .filter_map(|e| report_item(e, &roster))
         .filter(|r| period.is_none_or(|p| r.period == p))
         .collect();
     out.sort_by(|a, b| {

@@ -34,6 +34,35 @@ pub struct Contact {
     pub phone: Option<String>,
 }
 
+/// Reads `contact` as a table (TOML) or object (JSON) only: serde's derived form would also take a
+/// list of the fields in order, which no person means. The binary encoding (not human-readable)
+/// is read as before, so stored and wire bytes are unchanged.
+fn contact_table<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Contact>, D::Error> {
+    if !d.is_human_readable() {
+        return Option::<Contact>::deserialize(d);
+    }
+    struct Table;
+    impl<'de> serde::de::Visitor<'de> for Table {
+        type Value = Option<Contact>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a table with name and optionally role, email and phone")
+        }
+        fn visit_none<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_some<D2: serde::Deserializer<'de>>(self, d: D2) -> Result<Self::Value, D2::Error> {
+            d.deserialize_any(Table)
+        }
+        fn visit_map<M: serde::de::MapAccess<'de>>(self, map: M) -> Result<Self::Value, M::Error> {
+            Contact::deserialize(serde::de::value::MapAccessDeserializer::new(map)).map(Some)
+        }
+    }
+    d.deserialize_option(Table)
+}
+
 /// A good-practice record.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -72,7 +101,7 @@ pub struct Practice {
     #[serde(default)]
     pub links: Vec<String>,
     /// Personal data: erasable.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "contact_table")]
     pub contact: Option<Contact>,
     /// Sample data, not a real city's practice.
     #[serde(default)]

@@ -71,9 +71,11 @@ pub fn build(fields: &Fields, roster: &Roster, stored: &StoredEntry) -> Option<T
     let member = roster.cities.get(&header.author);
     let roster_city = member.map(|m| m.name.clone()).unwrap_or_default();
     let roster_country = member.map(|m| m.country.clone()).unwrap_or_default();
-    let or_roster = |value: &str, fallback: &str| {
-        if value.trim().is_empty() {
-            fallback.to_string()
+    // The roster names the author: a payload's own city or country is shown only for an author
+    // the roster does not know (a signed entry may carry another member's name).
+    let or_roster = |value: &str, roster_value: &str| {
+        if member.is_some() || value.trim().is_empty() {
+            roster_value.to_string()
         } else {
             value.trim().to_string()
         }

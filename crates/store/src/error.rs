@@ -17,12 +17,35 @@ pub enum StoreError {
         found: u32,
         supported: u32,
     },
+    #[error("the store in {dir} is damaged: {part} is corrupt or missing ({detail}). Stop the node and restore a backup with `coalition restore --from BACKUP`, or move {dir} aside and start from an empty store so sync fetches every log back from peers (docs/OPERATIONS.md, \"Damaged store\")")]
+    Damaged {
+        dir: PathBuf,
+        part: &'static str,
+        detail: String,
+    },
     #[error("the store is damaged: {0}; run `coalition verify` for details, or restore a backup")]
     Corrupt(String),
     #[error(
         "the store is open read-only; this command needs the node stopped or must go through it"
     )]
     ReadOnly,
+    #[error("this store is behind what this city has already signed (seq {signed}, store has {stored}); publishing resumes once the node has synced the city's own entries back from a peer; see docs/OPERATIONS.md")]
+    BehindSigned { signed: u64, stored: u64 },
+    #[error(
+        "the high-water file {path} (what this city has signed): {detail}; see docs/OPERATIONS.md"
+    )]
+    HighWater { path: PathBuf, detail: String },
+    /// A local publish broke a rule this node checks before signing (not a record rule).
+    #[error("{field}: {message}")]
+    PublishRule {
+        field: &'static str,
+        rule: &'static str,
+        message: String,
+    },
+    /// The store write of a signed local publish failed; the entries are kept in the
+    /// high-water mark and stored by the next publish, so they may yet appear.
+    #[error("the store could not write ({0}); the document may or may not be stored: fix the cause (a full disk?) and publish again: publishing is idempotent")]
+    WriteUncertain(String),
     #[error(transparent)]
     Record(#[from] RecordError),
     #[error("RocksDB: {0}")]

@@ -2,12 +2,12 @@
 //! `WriteBatch` per call, WAL synced before anything is reported stored.
 
 use crate::layout::*;
+use crate::publish::document_key;
 use crate::query::{summarize, EntryStatus};
 use crate::{ForkProof, Store, StoreError};
 use coalition_record::{
     chain_position, codec, signature, ChainPosition, EntryHeader, EntryId, Payload, PayloadBlob,
-    PayloadKind, PublicKey, RecordError, SecretKey, SignedEntry, SignedRosterChange, VerifiedEntry,
-    WireEntry,
+    PayloadKind, PublicKey, RecordError, SignedEntry, SignedRosterChange, VerifiedEntry, WireEntry,
 };
 use rocksdb::WriteBatch;
 use std::collections::{HashMap, HashSet};
@@ -64,13 +64,13 @@ pub enum RosterOutcome {
 /// The state a batch sees: the stored frontier plus what the batch itself appended.
 pub(crate) struct BatchView<'a> {
     store: &'a Store,
-    frontier: HashMap<PublicKey, (u64, EntryId)>,
+    pub(crate) frontier: HashMap<PublicKey, (u64, EntryId)>,
     appended: HashMap<(PublicKey, u64), EntryId>,
     ids: HashSet<EntryId>,
     /// Entries appended by this batch, not yet readable from the database.
     pub(crate) held: HashMap<EntryId, SignedEntry>,
     /// Statuses the batch sets (retraction, revision), merged with stored ones.
-    status: HashMap<EntryId, EntryStatus>,
+    pub(crate) status: HashMap<EntryId, EntryStatus>,
     /// Entries whose signature the batch check already verified.
     signature_ok: HashSet<EntryId>,
     /// Ids the batch check already looked up and found not stored.
@@ -78,7 +78,7 @@ pub(crate) struct BatchView<'a> {
 }
 
 impl<'a> BatchView<'a> {
-    fn new(store: &'a Store) -> Self {
+    pub(crate) fn new(store: &'a Store) -> Self {
         BatchView {
             store,
             frontier: HashMap::new(),
@@ -91,7 +91,7 @@ impl<'a> BatchView<'a> {
         }
     }
 
-    fn head(&self, author: &PublicKey) -> Option<(u64, EntryId)> {
+    pub(crate) fn head(&self, author: &PublicKey) -> Option<(u64, EntryId)> {
         self.frontier
             .get(author)
             .copied()
@@ -126,7 +126,10 @@ impl<'a> BatchView<'a> {
     }
 
     /// The author and kind of an entry held in the store or this batch.
-    fn author_and_kind(&self, id: &EntryId) -> Result<Option<(PublicKey, u16)>, StoreError> {
+    pub(crate) fn author_and_kind(
+        &self,
+        id: &EntryId,
+    ) -> Result<Option<(PublicKey, u16)>, StoreError> {
         if let Some(entry) = self.held.get(id) {
             return Ok(Some((entry.header.author, entry.header.kind)));
         }
@@ -154,7 +157,7 @@ impl<'a> BatchView<'a> {
 }
 
 impl Store {
-    fn writable(&self) -> Result<(), StoreError> {
+    pub(crate) fn writable(&self) -> Result<(), StoreError> {
         if self.read_only {
             Err(StoreError::ReadOnly)
         } else {
@@ -176,6 +179,14 @@ impl Store {
     pub fn ingest(&self, batch: Vec<WireEntry>) -> Result<Vec<IngestOutcome>, StoreError> {
         self.writable()?;
         let _guard = self.write_lock.lock().unwrap_or_else(|p| p.into_inner());
+        self.ingest_locked(batch)
+    }
+
+    /// [`Store::ingest`] for a caller holding the write lock.
+    pub(crate) fn ingest_locked(
+        &self,
+        batch: Vec<WireEntry>,
+    ) -> Result<Vec<IngestOutcome>, StoreError> {
         let roster = self.roster();
         let network_id = self.network_id();
         let decoded: Vec<(Result<SignedEntry, RecordError>, Option<PayloadBlob>)> = batch
@@ -400,7 +411,7 @@ impl Store {
         Ok(true)
     }
 
-    fn put_entry(
+    pub(crate) fn put_entry(
         &self,
         write: &mut WriteBatch,
         view: &mut BatchView<'_>,
@@ -429,6 +440,19 @@ impl Store {
         let summary = summarize(&verified.entry, verified.payload.as_ref().map(|(_, p)| p));
         for key in summary.index_keys(&id) {
             write.put_cf(self.cf(CF_INDEX)?, key, []);
+        }
+        if let Some((blob, _)) = &verified.payload {
+            write.put_cf(
+                self.cf(CF_INDEX)?,
+                document_key(
+                    &header.author,
+                    header.kind,
+                    &blob.bytes,
+                    header.timestamp_ms,
+                    &id,
+                ),
+                [],
+            );
         }
         write.put_cf(self.cf(CF_SUMMARY)?, id.0, codec::encode(&summary));
         view.frontier.insert(header.author, (header.seq, id));
@@ -462,39 +486,6 @@ impl Store {
             write.put_cf(self.cf(CF_INDEX)?, erased_key(&erasure.target), []);
         }
         Ok(())
-    }
-
-    /// Signs `payload` as the next entry of `key`'s log and appends it durably. The caller's city
-    /// must be an active member.
-    pub fn append_local(
-        &self,
-        key: &SecretKey,
-        payload: &Payload,
-        timestamp_ms: i64,
-    ) -> Result<VerifiedEntry, StoreError> {
-        self.writable()?;
-        payload.validate()?;
-        let _guard = self.write_lock.lock().unwrap_or_else(|p| p.into_inner());
-        let author = key.public();
-        let (seq, prev) = match self.head(&author) {
-            Some((seq, id)) => (seq + 1, Some(id)),
-            None => (1, None),
-        };
-        self.roster().check_author(&author, seq)?;
-        let (entry, blob) =
-            SignedEntry::create(key, self.network_id(), seq, prev, timestamp_ms, payload);
-        let verified = VerifiedEntry::with_verified_signature(entry, Some(blob))?;
-        let mut view = BatchView::new(self);
-        check_references(&view, &verified)?;
-        let mut write = WriteBatch::default();
-        self.put_entry(&mut write, &mut view, &verified)?;
-        self.sync_write(write)?;
-        self.mark_inactive(view.status.keys().copied());
-        self.frontier
-            .write()
-            .unwrap_or_else(|p| p.into_inner())
-            .extend(view.frontier);
-        Ok(verified)
     }
 
     /// Verifies and durably applies the next roster change.
@@ -550,7 +541,10 @@ fn status_changes(id: EntryId, payload: &Payload) -> Vec<StatusChange> {
 }
 
 /// A retraction, revision or erasure may only name an entry its own author already published.
-fn check_references(view: &BatchView<'_>, verified: &VerifiedEntry) -> Result<(), RecordError> {
+pub(crate) fn check_references(
+    view: &BatchView<'_>,
+    verified: &VerifiedEntry,
+) -> Result<(), RecordError> {
     let Some((_, payload)) = &verified.payload else {
         return Ok(());
     };

@@ -88,6 +88,8 @@ pub enum IndexTag {
     Language = b'l' as isize,
     Year = b'y' as isize,
     Author = b'a' as isize,
+    /// author ‖ BLAKE3 of kind and payload bytes: finds a document already published.
+    Document = b'd' as isize,
 }
 
 pub fn index_prefix(tag: IndexTag, value: &[u8]) -> Vec<u8> {

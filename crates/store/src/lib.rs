@@ -7,14 +7,20 @@
 //! read-only opens work beside it.
 
 mod error;
+mod files;
+pub mod high_water;
 mod ingest;
 pub mod layout;
 mod payloads;
+mod publish;
 mod query;
 mod verify;
 
 pub use error::StoreError;
+pub use files::FileProblem;
+pub use high_water::{HighWaterStatus, HIGH_WATER_FILE};
 pub use ingest::{IngestOutcome, RosterOutcome};
+pub use publish::{place_from_roster, Appended};
 pub use query::{EntryStatus, EntrySummary, Query};
 pub use verify::IntegrityProblem;
 
@@ -93,6 +99,8 @@ pub struct Store {
     inactive: RwLock<HashSet<EntryId>>,
     /// Whether [`Store::ingest`] checks a batch's signatures together (the default).
     batch_verification: AtomicBool,
+    /// What the local city has signed, when a high-water file is attached.
+    high_water: Mutex<Option<high_water::HighWater>>,
 }
 
 impl Drop for Store {
@@ -107,6 +115,8 @@ impl Drop for Store {
 
 fn db_options() -> Options {
     let mut opts = Options::default();
+    // Check every file RocksDB opens.
+    opts.set_paranoid_checks(true);
     opts.create_if_missing(false);
     opts.create_missing_column_families(true);
     opts.set_compression_type(rocksdb::DBCompressionType::Lz4);
@@ -148,10 +158,13 @@ fn map_open_error(dir: &Path, error: rocksdb::Error) -> StoreError {
         StoreError::Locked {
             dir: dir.to_path_buf(),
         }
-    } else if text.contains("does not exist") || text.contains("No such file") {
+    } else if !dir.join("CURRENT").exists() {
         StoreError::Missing {
             dir: dir.to_path_buf(),
         }
+    } else if files::is_damage(&text) {
+        // CURRENT is there, so this is a store: a file it needs is corrupt or gone.
+        files::damaged(dir, &text)
     } else {
         StoreError::Db(error)
     }
@@ -194,13 +207,25 @@ impl Store {
         Self::open_mode(dir, true)
     }
 
+    /// Opens a store read-only for `coalition verify`: as [`Store::open_read_only`], but a WAL
+    /// damaged before its last record is an error ([`StoreError::Damaged`]) rather than replayed
+    /// up to the damage (what a node does, so that it starts; sync refills what it dropped).
+    pub fn open_for_check(dir: &Path) -> Result<Store, StoreError> {
+        let mut opts = db_options();
+        opts.set_wal_recovery_mode(rocksdb::DBRecoveryMode::TolerateCorruptedTailRecords);
+        Self::open_with(dir, true, opts)
+    }
+
     fn open_mode(dir: &Path, read_only: bool) -> Result<Store, StoreError> {
+        Self::open_with(dir, read_only, db_options())
+    }
+
+    fn open_with(dir: &Path, read_only: bool, opts: Options) -> Result<Store, StoreError> {
         if !dir.join("CURRENT").exists() {
             return Err(StoreError::Missing {
                 dir: dir.to_path_buf(),
             });
         }
-        let opts = db_options();
         let db = if read_only {
             DB::open_cf_descriptors_read_only(&opts, dir, cf_descriptors(), false)
         } else {
@@ -236,6 +261,7 @@ impl Store {
             write_lock: Mutex::new(()),
             batch_verification: AtomicBool::new(true),
             inactive: RwLock::new(HashSet::new()),
+            high_water: Mutex::new(None),
         };
         store.load_roster()?;
         store.load_frontier()?;
@@ -433,6 +459,28 @@ impl Store {
     pub fn checkpoint(&self, target: &Path) -> Result<(), StoreError> {
         self.db.flush_wal(true)?;
         rocksdb::checkpoint::Checkpoint::new(&self.db)?.create_checkpoint(target)?;
+        Ok(())
+    }
+
+    /// A backup: a checkpoint (see [`Store::checkpoint`]) with a copy of the attached high-water
+    /// file, so a restore knows what the city had signed. Works on the store a node runs with.
+    pub fn backup(&self, target: &Path) -> Result<(), StoreError> {
+        self.checkpoint(target)?;
+        let mark = self
+            .high_water
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+            .map(|m| m.path.clone());
+        if let Some(path) = mark.filter(|p| p.exists()) {
+            let copy = target.join(HIGH_WATER_FILE);
+            std::fs::copy(&path, &copy)
+                .and_then(|_| std::fs::File::open(&copy)?.sync_all())
+                .map_err(|e| StoreError::HighWater {
+                    path: copy.clone(),
+                    detail: format!("cannot copy it into the backup: {e}"),
+                })?;
+        }
         Ok(())
     }
 }

@@ -1,11 +1,41 @@
 //! Handing work to a running node through its local API, when the node holds the store lock.
 //! A small blocking HTTP/1.1 client over loopback: the API listens on 127.0.0.1.
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use serde_json::Value;
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
+
+/// A definite answer that nothing was done: the node was not reached, or it refused the request.
+/// Any other failure (the connection cut after the request was sent) leaves the outcome unknown.
+#[derive(Debug)]
+pub enum NotDone {
+    NotReached {
+        addr: String,
+        source: std::io::Error,
+    },
+    Refused {
+        status: u16,
+        message: String,
+    },
+}
+
+impl std::fmt::Display for NotDone {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            NotDone::NotReached { addr, source } => write!(
+                f,
+                "the store is locked by a running node, but its API at {addr} does not answer (check [api] listen in config.toml): {source}"
+            ),
+            NotDone::Refused { status, message } => {
+                write!(f, "the running node refused it ({status}): {message}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for NotDone {}
 
 /// POSTs `body` to the node's API and returns the JSON answer of a 2xx response.
 pub fn post_json(api_addr: &str, path: &str, token: &str, body: &Value) -> Result<Value> {
@@ -24,8 +54,9 @@ fn request_json(
     token: Option<&str>,
     body: Option<&Value>,
 ) -> Result<Value> {
-    let mut stream = TcpStream::connect(api_addr).with_context(|| {
-        format!("the store is locked by a running node, but its API at {api_addr} does not answer (check [api] listen in config.toml)")
+    let mut stream = TcpStream::connect(api_addr).map_err(|source| NotDone::NotReached {
+        addr: api_addr.to_string(),
+        source,
     })?;
     stream.set_read_timeout(Some(Duration::from_secs(30)))?;
     let payload = match body {
@@ -60,7 +91,7 @@ fn request_json(
             .and_then(Value::as_str)
             .map(str::to_string)
             .unwrap_or_else(|| body.trim().to_string());
-        bail!("the running node refused it ({status}): {message}");
+        return Err(NotDone::Refused { status, message }.into());
     }
     Ok(value)
 }

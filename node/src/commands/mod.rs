@@ -7,6 +7,7 @@ mod handoff;
 pub mod init;
 mod publish;
 mod read;
+mod restore;
 mod roster;
 pub mod roster_file;
 pub mod run_node;
@@ -30,6 +31,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Verify(a) => verify::verify(a),
         Command::Reindex(a) => read::reindex(a),
         Command::Backup(a) => verify::backup(a),
+        Command::Restore(a) => restore::restore(a),
         Command::Run(a) => run_node::run(a),
         Command::Demo(a) => demo::run(a),
         Command::Audit(a) => audit::audit(a),

@@ -2,7 +2,7 @@
 //! running they go straight to the store (and are gossiped at the next start); with a node running
 //! they are handed to it, so it gossips them at once.
 
-use super::handoff::post_json;
+use super::handoff::{post_json, NotDone};
 use super::{now_ms, print_json};
 use crate::cli::{PublishCommand, RetractArgs, ReviseArgs};
 use crate::config::Config;
@@ -33,18 +33,59 @@ pub fn publish(command: PublishCommand) -> Result<ExitCode> {
         payloads.push((file.clone(), payload));
     }
     let sink = Sink::open(&dir, &config)?;
-    for (file, payload) in payloads {
-        let id = sink
-            .append(&payload)
-            .with_context(|| format!("{} was not published", file.display()))?;
-        report(&args.json, &file.display().to_string(), &id, &sink);
+    let names: Vec<String> = payloads
+        .iter()
+        .map(|(f, _)| f.display().to_string())
+        .collect();
+    let what = if names.len() == 1 {
+        names[0].clone()
+    } else {
+        format!("the {} files", names.len())
+    };
+    let payloads: Vec<Payload> = payloads.into_iter().map(|(_, p)| p).collect();
+    // All files in one write: every one is stored, or none.
+    let answers = sink.append_all(&payloads).map_err(|e| explain(e, &what))?;
+    for (name, answer) in names.iter().zip(&answers) {
+        report(&args.json, name, answer, &sink);
     }
     Ok(ExitCode::SUCCESS)
 }
 
-fn report(json_arg: &crate::cli::JsonArg, what: &str, id: &str, sink: &Sink) {
+/// Says honestly what a failed publish means: refused (nothing stored) or no answer (unknown).
+fn explain(error: anyhow::Error, what: &str) -> anyhow::Error {
+    let store_error = error.downcast_ref::<coalition_store::StoreError>();
+    let uncertain = matches!(
+        store_error,
+        Some(coalition_store::StoreError::WriteUncertain(_))
+    );
+    let definite = error.downcast_ref::<NotDone>().is_some() || store_error.is_some();
+    if uncertain {
+        // The error itself says it may be stored and to publish again.
+        error.context(what.to_string())
+    } else if definite {
+        error.context(format!("{what}: nothing was published"))
+    } else {
+        error.context(format!(
+            "the running node did not answer for {what}: it may or may not have been stored; publish again: publishing is idempotent (a document already stored is answered with its existing entry)"
+        ))
+    }
+}
+
+/// One document's answer: its entry id, and whether it was already published.
+struct Answer {
+    id: String,
+    existing: bool,
+}
+
+fn report(json_arg: &crate::cli::JsonArg, what: &str, answer: &Answer, sink: &Sink) {
+    let id = &answer.id;
     if json_arg.json {
-        println!("{}", json!({ "id": id, "source": what, "via": sink.via() }));
+        println!(
+            "{}",
+            json!({ "id": id, "source": what, "via": sink.via(), "existing": answer.existing })
+        );
+    } else if answer.existing {
+        println!("{id}  already published as {id} ({what}); nothing new was signed");
     } else {
         println!("{id}  stored ({what}, {})", sink.via());
     }
@@ -101,14 +142,53 @@ impl Sink {
         }
     }
 
-    /// Appends durably and returns the entry id (hex).
+    /// Publishes durably (idempotent) and returns the entry id (hex).
     fn append(&self, payload: &Payload) -> Result<String> {
+        let mut answers = self.append_all(std::slice::from_ref(payload))?;
+        let answer = answers.pop().context("the publish returned no entry")?;
+        Ok(answer.id)
+    }
+
+    /// Publishes all `payloads` in one durable write (all or nothing), idempotently.
+    fn append_all(&self, payloads: &[Payload]) -> Result<Vec<Answer>> {
         match self {
-            Sink::Store(store, key) => {
-                let entry = store.append_local(key, payload, now_ms())?;
-                Ok(entry.id().to_hex())
+            Sink::Store(store, key) => Ok(store
+                .publish_local(key, payloads, now_ms())?
+                .into_iter()
+                .map(|a| Answer {
+                    id: a.entry.id().to_hex(),
+                    existing: a.existing,
+                })
+                .collect()),
+            Sink::Node { api, token } if payloads.len() > 1 => {
+                let documents = payloads
+                    .iter()
+                    .map(|p| {
+                        let (kind, document) = match p {
+                            Payload::Practice(p) => ("practice", serde_json::to_value(p)?),
+                            Payload::ActivityReport(r) => ("report", serde_json::to_value(r)?),
+                            Payload::ActivityUpdate(u) => ("update", serde_json::to_value(u)?),
+                            _ => {
+                                bail!("only practices, reports and updates are published together")
+                            }
+                        };
+                        Ok(json!({ "kind": kind, "document": document }))
+                    })
+                    .collect::<Result<Vec<_>>>()?;
+                let answer = post_json(
+                    api,
+                    "/api/v1/batch",
+                    token,
+                    &json!({ "documents": documents }),
+                )?;
+                let entries = answer
+                    .get("entries")
+                    .and_then(|v| v.as_array())
+                    .context("the running node did not return the entries")?;
+                entries.iter().map(answer_of).collect()
             }
             Sink::Node { api, token } => {
+                let payload = payloads.first().context("nothing to publish")?;
                 let (path, body) = match payload {
                     Payload::Practice(p) => ("/api/v1/practices", serde_json::to_value(p)?),
                     Payload::ActivityReport(r) => ("/api/v1/reports", serde_json::to_value(r)?),
@@ -118,14 +198,24 @@ impl Sink {
                     Payload::Erasure(_) => bail!("erasure is not published from the CLI"),
                 };
                 let answer = post_json(api, path, token, &body)?;
-                answer
-                    .get("id")
-                    .and_then(|v| v.as_str())
-                    .map(str::to_string)
-                    .context("the running node did not return the entry id")
+                Ok(vec![answer_of(&answer)?])
             }
         }
     }
+}
+
+fn answer_of(value: &serde_json::Value) -> Result<Answer> {
+    Ok(Answer {
+        id: value
+            .get("id")
+            .and_then(|v| v.as_str())
+            .map(str::to_string)
+            .context("the running node did not return the entry id")?,
+        existing: value
+            .get("existing")
+            .and_then(|v| v.as_bool())
+            .unwrap_or(false),
+    })
 }
 
 /// Resolves an id or unique prefix to one of this city's entries.

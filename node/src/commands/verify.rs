@@ -4,26 +4,50 @@ use super::print_json;
 use crate::cli::{BackupArgs, VerifyArgs};
 use crate::datadir::DataDir;
 use anyhow::{bail, Result};
+use coalition_store::Store;
 use serde_json::json;
 use std::process::ExitCode;
 
 pub fn verify(args: VerifyArgs) -> Result<ExitCode> {
     let dir = DataDir::new(&args.data_dir.data_dir);
-    let store = dir.open_store_read_only()?;
+    dir.config()?;
+    // Damage RocksDB finds at open (MANIFEST, a missing SST, a WAL damaged before its tail) is an
+    // error naming the part and what to do.
+    let store = Store::open_for_check(&dir.store_path())?;
+    let files = store.check_files()?;
     let total = store.entry_count();
     let started = std::time::Instant::now();
     let (problems, checked) = store.verify_all(|done| {
         eprintln!("verify: {done} of about {total} entries checked…");
     })?;
     let seconds = started.elapsed().as_secs_f64();
+    let mark = high_water_problem(&dir, &store);
+    let all_ok = problems.is_empty() && mark.is_none() && files.is_empty();
     if args.json.json {
         print_json(&json!({
             "checked": checked,
             "problems": problems,
-            "ok": problems.is_empty(),
+            "files": files,
+            "high_water": mark,
+            "ok": all_ok,
             "seconds": seconds,
         }));
     } else {
+        if let Some(text) = &mark {
+            println!("PROBLEM  {text}");
+        }
+        for f in &files {
+            println!(
+                "PROBLEM  {} is damaged (column family {}): {}",
+                f.part, f.column_family, f.detail
+            );
+        }
+        if !files.is_empty() {
+            println!(
+                "the store's files are damaged: reads of the affected entries fail. Stop the node and restore a backup with `coalition restore --from BACKUP`, or move {} aside and start from an empty store so sync fetches every log back from peers (docs/OPERATIONS.md)",
+                dir.store_path().display()
+            );
+        }
         for p in &problems {
             println!(
                 "PROBLEM  city {} ({}) seq {}: [{}] {}",
@@ -34,23 +58,52 @@ pub fn verify(args: VerifyArgs) -> Result<ExitCode> {
                 p.detail
             );
         }
-        if problems.is_empty() {
+        if all_ok {
             println!(
-                "ok: {checked} entries from {} cities verified (signatures, chains, payload commitments) in {seconds:.2} s",
+                "ok: {checked} entries from {} cities verified (signatures, chains, payload commitments, file checksums) in {seconds:.2} s",
                 store.frontier().len()
             );
-        } else {
+        } else if !problems.is_empty() {
             println!(
                 "{} problem(s) in {checked} entries; restore the affected city's log from a backup or let sync fetch it again",
                 problems.len()
             );
         }
     }
-    Ok(if problems.is_empty() {
+    Ok(if all_ok {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
     })
+}
+
+/// Compares the store with the high-water mark of what this city signed; says what is missing.
+fn high_water_problem(dir: &DataDir, store: &Store) -> Option<String> {
+    let key = dir.city_key().ok()?;
+    let head = match dir.read_high_water() {
+        Ok(Some(head)) => head,
+        Ok(None) => return None,
+        Err(e) => return Some(format!("{e}; move the file away: the node writes it again from the store at its next start, and its peers' copies of this city's log hold publishing until the store has caught up")),
+    };
+    let stored = store.head(&key.public()).map_or(0, |(s, _)| s);
+    if stored < head.seq {
+        return Some(format!(
+            "this city ({}) has signed up to seq {}, but the store holds only up to seq {stored}: seqs {}..{} went missing (a restored backup, or writes the disk lost). Run the node: publishing is held until sync has brought them back from a peer (docs/OPERATIONS.md)",
+            key.public().short(),
+            head.seq,
+            stored + 1,
+            head.seq
+        ));
+    }
+    let last = head.entries.last()?;
+    let held = store.entry_at(&key.public(), head.seq).ok().flatten()?;
+    if held.entry.bytes() != last.entry.as_slice() {
+        return Some(format!(
+            "the store holds a different entry at seq {} than the one this city signed last (high-water file): the city has signed two entries at one seq; see docs/OPERATIONS.md",
+            head.seq
+        ));
+    }
+    None
 }
 
 pub fn backup(args: BackupArgs) -> Result<ExitCode> {
@@ -61,16 +114,31 @@ pub fn backup(args: BackupArgs) -> Result<ExitCode> {
             args.out.display()
         );
     }
-    let store = match dir.open_store_for_write()? {
-        Some(store) => store,
-        None => dir.open_store_read_only()?,
+    let entries = match dir.open_store_for_write()? {
+        Some(store) => {
+            store.backup(&args.out)?;
+            store.entry_count()
+        }
+        None => {
+            // A running node holds the store: it takes the checkpoint itself.
+            let config = dir.config()?;
+            let out = std::path::absolute(&args.out)?;
+            let answer = super::handoff::post_json(
+                &dir.running_api_addr(&config),
+                "/api/v1/admin/backup",
+                &dir.api_token()?,
+                &json!({ "out": out }),
+            )?;
+            answer
+                .get("entries")
+                .and_then(serde_json::Value::as_u64)
+                .unwrap_or(0)
+        }
     };
-    store.checkpoint(&args.out)?;
     println!(
-        "backup of {} entries written to {} (restore: stop the node, replace {} with it)",
-        store.entry_count(),
+        "backup of {entries} entries written to {} (restore: stop the node, then `coalition restore --from {}`)",
         args.out.display(),
-        dir.store_path().display()
+        args.out.display()
     );
     Ok(ExitCode::SUCCESS)
 }

@@ -332,7 +332,11 @@ fn same_secret(a: &[u8], b: &[u8]) -> bool {
 }
 
 /// `Authorization: Bearer <token>` must match the configured token.
-fn check_bearer(s: &AppState, headers: &HeaderMap, kind: &'static str) -> Result<(), ApiError> {
+pub(super) fn check_bearer(
+    s: &AppState,
+    headers: &HeaderMap,
+    kind: &'static str,
+) -> Result<(), ApiError> {
     let result = match &s.api.token {
         None => Err(ApiError::Unauthorized(
             "publishing through the JSON API is disabled on this node: no API token is configured"
@@ -364,7 +368,7 @@ fn check_bearer(s: &AppState, headers: &HeaderMap, kind: &'static str) -> Result
 
 /// Parses a JSON body, naming the field that failed ("period.start", "commitments[2]", or the
 /// missing or unknown field itself).
-fn parse_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+pub(super) fn parse_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(ApiError::bad(
             "body",
@@ -408,8 +412,14 @@ fn parse_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     Ok(value)
 }
 
+/// 201 with the new entry, or 200 when the document was already published (same entry).
 fn created(published: Published, location: String) -> Response {
-    let mut response = (StatusCode::CREATED, Json(published)).into_response();
+    let status = if published.existing {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
+    let mut response = (status, Json(published)).into_response();
     if let Ok(value) = HeaderValue::from_str(&location) {
         response.headers_mut().insert(header::LOCATION, value);
     }

@@ -1,6 +1,8 @@
 //! The route table: every route is declared once, here, with its method, so the OpenAPI test can
 //! compare the router with the document both ways ([`route_list`]).
 
+mod admin;
+mod batch;
 mod json;
 mod web;
 
@@ -68,6 +70,8 @@ fn table() -> Table {
     .post("/api/v1/retractions", json::publish_retraction)
     .post("/api/v1/updates", json::publish_update)
     .post("/api/v1/revisions", json::publish_revision)
+    .post("/api/v1/batch", batch::publish_batch)
+    .post("/api/v1/admin/backup", admin::backup)
     .get("/api/v1/openapi.json", json::openapi)
     // Operations
     .get("/healthz", json::healthz)

@@ -1,0 +1,282 @@
+//! Local publishing: signing this city's own documents into its log. A publish of several
+//! documents is one `WriteBatch` (all or nothing); publishing a document already in the city's
+//! log gives the existing entry back instead of signing it again (idempotent, so a publish whose
+//! answer was lost can simply be repeated); and the high-water mark is written before the store.
+
+use crate::ingest::{check_references, BatchView};
+use crate::layout::*;
+use crate::{Store, StoreError};
+use coalition_record::{
+    EntryId, Hash32, Payload, PayloadKind, PublicKey, SecretKey, SignedEntry, VerifiedEntry,
+    WireEntry,
+};
+use rocksdb::WriteBatch;
+use std::collections::HashMap;
+
+/// Domain tag of the document hash, so it can never equal another hash in the store.
+const DOCUMENT_TAG: &[u8] = b"coalition/document/v1";
+
+fn document_hash(kind: u16, bytes: &[u8]) -> Hash32 {
+    let mut data = Vec::with_capacity(DOCUMENT_TAG.len() + 2 + bytes.len());
+    data.extend_from_slice(DOCUMENT_TAG);
+    data.extend_from_slice(&kind.to_be_bytes());
+    data.extend_from_slice(bytes);
+    Hash32::of(&data)
+}
+
+fn document_prefix(author: &PublicKey, kind: u16, bytes: &[u8]) -> Vec<u8> {
+    let mut value = author.0.to_vec();
+    value.extend_from_slice(&document_hash(kind, bytes).0);
+    index_prefix(IndexTag::Document, &value)
+}
+
+/// Index key that finds an entry by its author and exact payload.
+pub(crate) fn document_key(
+    author: &PublicKey,
+    kind: u16,
+    bytes: &[u8],
+    timestamp_ms: i64,
+    id: &EntryId,
+) -> Vec<u8> {
+    let mut value = author.0.to_vec();
+    value.extend_from_slice(&document_hash(kind, bytes).0);
+    index_key(IndexTag::Document, &value, timestamp_ms, id)
+}
+
+/// Fills a practice's, revision's or report's empty city and country from the author's roster
+/// entry, and refuses them when they differ from it: a city publishes under its own name only.
+pub fn place_from_roster(
+    payload: &mut Payload,
+    name: &str,
+    country: &str,
+) -> Result<(), StoreError> {
+    let (field, city, c) = match payload {
+        Payload::Practice(p) => ("practice", &mut p.city, &mut p.country),
+        Payload::PracticeRevision(r) => ("revision", &mut r.practice.city, &mut r.practice.country),
+        Payload::ActivityReport(r) => ("report", &mut r.city, &mut r.country),
+        _ => return Ok(()),
+    };
+    for (value, roster_value, what, rule) in [
+        (city, name, "city", "city_not_author"),
+        (c, country, "country", "country_not_author"),
+    ] {
+        if value.trim().is_empty() || value.trim().eq_ignore_ascii_case(roster_value) {
+            *value = roster_value.to_string();
+        } else {
+            return Err(StoreError::PublishRule {
+                field: what,
+                rule,
+                message: format!(
+                    "the {field} names {what} \"{}\", but this city is \"{roster_value}\" on the roster; leave {what} empty or give the roster's value",
+                    value.trim()
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// One document of a local publish.
+#[derive(Debug, Clone)]
+pub struct Appended {
+    pub entry: VerifiedEntry,
+    /// The city had already published this document: `entry` is the one stored then.
+    pub existing: bool,
+}
+
+impl Store {
+    /// Signs `payload` as the next entry of `key`'s log and appends it durably. The caller's city
+    /// must be an active member. Always signs a new entry; see [`Store::publish_local`] for the
+    /// idempotent form.
+    pub fn append_local(
+        &self,
+        key: &SecretKey,
+        payload: &Payload,
+        timestamp_ms: i64,
+    ) -> Result<VerifiedEntry, StoreError> {
+        let mut appended =
+            self.append_many(key, std::slice::from_ref(payload), timestamp_ms, false)?;
+        appended
+            .pop()
+            .map(|a| a.entry)
+            .ok_or_else(|| StoreError::Corrupt("an append returned no entry".into()))
+    }
+
+    /// Publishes `payloads` for `key`'s city in one durable write: all are stored or none. A
+    /// document the city already published (same kind and bytes, not retracted) is not signed
+    /// again: its existing entry is returned with `existing: true`. Refuses retracting an entry
+    /// twice, retracting a retraction and revising a retracted practice.
+    pub fn publish_local(
+        &self,
+        key: &SecretKey,
+        payloads: &[Payload],
+        timestamp_ms: i64,
+    ) -> Result<Vec<Appended>, StoreError> {
+        self.append_many(key, payloads, timestamp_ms, true)
+    }
+
+    fn append_many(
+        &self,
+        key: &SecretKey,
+        payloads: &[Payload],
+        timestamp_ms: i64,
+        publishing: bool,
+    ) -> Result<Vec<Appended>, StoreError> {
+        self.writable()?;
+        let author = key.public();
+        let roster = self.roster();
+        let mut payloads = payloads.to_vec();
+        for payload in &mut payloads {
+            if publishing {
+                if let Some(member) = roster.cities.get(&author) {
+                    place_from_roster(payload, &member.name, &member.country)?;
+                }
+            }
+            payload.validate()?;
+        }
+        let _guard = self.write_lock.lock().unwrap_or_else(|p| p.into_inner());
+        self.check_high_water(&author)?;
+        let roster = self.roster();
+        let mut view = BatchView::new(self);
+        let mut write = WriteBatch::default();
+        let mut out: Vec<Appended> = Vec::with_capacity(payloads.len());
+        let mut in_batch: HashMap<Hash32, usize> = HashMap::new();
+        let mut new_entries: Vec<WireEntry> = Vec::new();
+        for payload in &payloads {
+            let bytes = payload.to_bytes();
+            let kind = payload.kind().code();
+            if publishing {
+                let hash = document_hash(kind, &bytes);
+                if let Some(&at) = in_batch.get(&hash) {
+                    let entry = out[at].entry.clone();
+                    out.push(Appended {
+                        entry,
+                        existing: out[at].existing,
+                    });
+                    continue;
+                }
+                if let Some(entry) = self.find_document(&author, kind, &bytes)? {
+                    in_batch.insert(hash, out.len());
+                    out.push(Appended {
+                        entry,
+                        existing: true,
+                    });
+                    continue;
+                }
+                in_batch.insert(hash, out.len());
+            }
+            let (seq, prev) = match view.head(&author) {
+                Some((seq, id)) => (seq + 1, Some(id)),
+                None => (1, None),
+            };
+            roster.check_author(&author, seq)?;
+            let (entry, blob) =
+                SignedEntry::create(key, self.network_id(), seq, prev, timestamp_ms, payload);
+            let verified = VerifiedEntry::with_verified_signature(entry, Some(blob))?;
+            check_references(&view, &verified)?;
+            if publishing {
+                self.check_status_rules(&view, payload)?;
+            }
+            self.put_entry(&mut write, &mut view, &verified)?;
+            new_entries.push(verified.to_wire());
+            out.push(Appended {
+                entry: verified,
+                existing: false,
+            });
+        }
+        if !new_entries.is_empty() {
+            // The mark first: a crash between the two writes leaves the store one append behind
+            // the file, which the next open repairs from the file.
+            self.record_high_water(&author, &new_entries)?;
+            // The entries are signed and in the mark: from here they are never signed again
+            // differently. Should the store write fail, the next publish takes them from the
+            // mark, so the caller must not be told they were not stored.
+            self.sync_write(write)
+                .map_err(|e| StoreError::WriteUncertain(e.to_string()))?;
+            self.mark_inactive(view.status.keys().copied());
+            self.frontier
+                .write()
+                .unwrap_or_else(|p| p.into_inner())
+                .extend(view.frontier.clone());
+        }
+        Ok(out)
+    }
+
+    /// The city's own entry holding exactly this document, unless it was retracted.
+    fn find_document(
+        &self,
+        author: &PublicKey,
+        kind: u16,
+        bytes: &[u8],
+    ) -> Result<Option<VerifiedEntry>, StoreError> {
+        let prefix = document_prefix(author, kind, bytes);
+        for item in self.db().prefix_iterator_cf(self.cf(CF_INDEX)?, &prefix) {
+            let (key, _) = item?;
+            if !key.starts_with(&prefix) {
+                break;
+            }
+            let Some(id) = id_from_index_key(&key) else {
+                continue;
+            };
+            if self.status(&id)?.retracted_by.is_some() {
+                continue;
+            }
+            let Some(stored) = self.entry(&id)? else {
+                continue;
+            };
+            if stored.blob.as_ref().map(|b| b.bytes.as_slice()) != Some(bytes) {
+                continue;
+            }
+            let verified = VerifiedEntry::with_verified_signature(stored.entry, stored.blob)
+                .map_err(|e| StoreError::Corrupt(format!("stored entry {id}: {e}")))?;
+            return Ok(Some(verified));
+        }
+        Ok(None)
+    }
+
+    /// Publish-time rules on retractions and revisions. Not record rules: peers still accept such
+    /// entries from nodes that did not check them (PROTOCOL.md), so old and new nodes agree.
+    fn check_status_rules(
+        &self,
+        view: &BatchView<'_>,
+        payload: &Payload,
+    ) -> Result<(), StoreError> {
+        let (field, target) = match payload {
+            Payload::Retraction(r) => ("retraction.target", r.target),
+            Payload::PracticeRevision(r) => ("revision.supersedes", r.supersedes),
+            _ => return Ok(()),
+        };
+        let status = match view.status.get(&target) {
+            Some(s) => s.clone(),
+            None => self.status(&target)?,
+        };
+        let refuse = |rule: &'static str, message: String| -> Result<(), StoreError> {
+            Err(StoreError::PublishRule {
+                field,
+                rule,
+                message,
+            })
+        };
+        if let Some(by) = status.retracted_by {
+            let rule = match payload {
+                Payload::Retraction(_) => "already_retracted",
+                _ => "revise_retracted",
+            };
+            return refuse(rule, format!(
+                "{target} is already retracted (by {by}); a retracted entry cannot be retracted or revised again"
+            ));
+        }
+        if let Payload::Retraction(_) = payload {
+            let kind = view
+                .author_and_kind(&target)?
+                .and_then(|(_, k)| PayloadKind::from_code(k));
+            if kind == Some(PayloadKind::Retraction) {
+                return refuse(
+                    "retract_retraction",
+                    format!("{target} is itself a retraction; a retraction cannot be retracted"),
+                );
+            }
+        }
+        Ok(())
+    }
+}

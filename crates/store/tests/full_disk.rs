@@ -1,0 +1,134 @@
+//! After a full disk, publishing recovers without a restart once space is freed (issue 11,
+//! defect 6), and a publish that failed on the full disk is never lost half-way: it is stored
+//! from the high-water mark by the next publish, or not at all, and never signed twice.
+//! Needs root to mount a small tmpfs; skipped with a printed reason otherwise.
+
+mod common;
+
+use coalition_store::{Store, HIGH_WATER_FILE};
+use common::*;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+struct Mount(PathBuf);
+
+impl Drop for Mount {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(&self.0).status();
+    }
+}
+
+fn mount_tmpfs(at: &Path, size: &str) -> Result<Mount, String> {
+    let uid = Command::new("id")
+        .arg("-u")
+        .output()
+        .map_err(|e| format!("cannot run id: {e}"))?;
+    if String::from_utf8_lossy(&uid.stdout).trim() != "0" {
+        return Err("not root: cannot mount a small tmpfs to fill".into());
+    }
+    std::fs::create_dir_all(at).map_err(|e| e.to_string())?;
+    let status = Command::new("mount")
+        .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+        .arg(at)
+        .status()
+        .map_err(|e| format!("cannot run mount: {e}"))?;
+    if !status.success() {
+        return Err(format!("mount -t tmpfs failed ({status})"));
+    }
+    Ok(Mount(at.to_path_buf()))
+}
+
+fn fill(path: &Path) {
+    let mut file = std::fs::File::create(path).expect("filler");
+    let block = vec![0x5Au8; 64 * 1024];
+    while file.write_all(&block).is_ok() {}
+    let _ = file.sync_all();
+}
+
+#[test]
+#[ignore = "defect 6 not fixed yet: after a WAL write fails on a full disk, RocksDB keeps its background error once space is freed (fails on the current code)"]
+fn publishing_recovers_after_a_full_disk_without_a_restart() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let at = tmp.path().join("disk");
+    let _mount = match mount_tmpfs(&at, "24m") {
+        Ok(m) => m,
+        Err(reason) => {
+            println!("skipped: {reason}");
+            return;
+        }
+    };
+    let store = create_store(&at.join("store"), &charter());
+    // The mark on another disk, so that the store itself (its WAL) meets the full disk.
+    let mark = tmp.path().join(HIGH_WATER_FILE);
+    store
+        .attach_high_water(&mark, &city_a().public())
+        .expect("attach");
+    let publish = |n: usize| {
+        store.publish_local(
+            &city_a(),
+            &[update(&format!("Update {n}"), "2024-05-01", &[1])],
+            T0,
+        )
+    };
+    let mut answered = Vec::new();
+    for n in 0..5 {
+        answered.push((n, publish(n).expect("publish on a disk with room")));
+    }
+
+    fill(&at.join("filler"));
+    let mut failed = Vec::new();
+    for n in 5..10 {
+        match publish(n) {
+            Ok(a) => answered.push((n, a)),
+            Err(e) => {
+                println!("publish {n} on the full disk: {e}");
+                failed.push(n);
+            }
+        }
+    }
+    assert!(!failed.is_empty(), "the full disk made publishing fail");
+
+    std::fs::remove_file(at.join("filler")).expect("free the space");
+    let started = Instant::now();
+    let recovered = loop {
+        match publish(100) {
+            Ok(a) => break a,
+            Err(e) if started.elapsed() < Duration::from_secs(60) => {
+                println!("after freeing space: {e}");
+                std::thread::sleep(Duration::from_millis(500));
+            }
+            Err(e) => panic!("publishing did not recover within 60 s of freeing space: {e}"),
+        }
+    };
+    println!(
+        "publishing recovered {:.1} s after space was freed, at seq {}",
+        started.elapsed().as_secs_f64(),
+        recovered[0].entry.entry.header.seq
+    );
+    // Every answered publish is stored; a failed one is stored at most once (taken from the
+    // mark) and answered as already published when repeated; nothing is signed twice.
+    for (n, a) in &answered {
+        let stored = store.entry(&a[0].entry.id()).expect("read");
+        assert!(stored.is_some(), "answered publish {n} is stored");
+    }
+    for n in failed {
+        let again = publish(n).expect("publish again");
+        println!(
+            "failed publish {n} repeated: existing = {}",
+            again[0].existing
+        );
+    }
+    let (problems, checked) = store.verify_all(|_| {}).expect("verify");
+    assert!(problems.is_empty(), "{problems:?}");
+    assert_eq!(checked, store.entry_count());
+    assert!(store.forks().expect("forks").is_empty());
+    drop(store);
+    let reopened = Store::open(&at.join("store")).expect("reopen");
+    assert_eq!(
+        reopened.entry_count(),
+        checked,
+        "nothing acknowledged was lost"
+    );
+}

@@ -1,0 +1,300 @@
+//! Acceptance 2 of issue 11: back up, publish 3 more, restore the backup, try to publish: refused
+//! until the node has synced its own 3 entries back from a peer (two real `coalition run`
+//! processes), then publishing continues at the right seq, and no node holds a fork proof.
+
+mod common;
+use common::*;
+
+use serde_json::Value;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+struct Node {
+    child: Child,
+    listen: String,
+    api: String,
+}
+
+fn start(dir: &str, bootstrap: Option<&str>) -> Node {
+    let api = format!("127.0.0.1:{}", free_port());
+    let mut args = vec![
+        "run",
+        "--data-dir",
+        dir,
+        "--listen",
+        "/ip4/127.0.0.1/tcp/0",
+        "--api",
+        &api,
+        "--local",
+    ];
+    if let Some(b) = bootstrap {
+        args.extend(["--bootstrap", b]);
+    }
+    let mut child = Command::new(BIN)
+        .args(&args)
+        .env_remove("COALITION_DATA_DIR")
+        .env("RUST_LOG", "info,libp2p=warn")
+        .stdout(Stdio::piped())
+        .stderr(
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(format!("{dir}.log"))
+                .expect("log file"),
+        )
+        .spawn()
+        .expect("spawn coalition run");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let mut listen = None;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline {
+        let Some(Ok(line)) = lines.next() else { break };
+        if let Some(addr) = line.strip_prefix("listening") {
+            listen.get_or_insert_with(|| addr.trim().to_string());
+        }
+        if line.starts_with("web page") {
+            break;
+        }
+    }
+    std::thread::spawn(move || lines.for_each(drop));
+    let listen = listen.unwrap_or_else(|| panic!("coalition run on {dir} printed no address"));
+    Node { child, listen, api }
+}
+
+fn stop(mut node: Node) {
+    let pid = node.child.id().to_string();
+    let _ = Command::new("kill").args(["-TERM", &pid]).status();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline {
+        if let Some(status) = node.child.try_wait().expect("wait") {
+            assert!(
+                status.success(),
+                "the node exits 0 on SIGTERM, got {status}"
+            );
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("the node did not stop within 30 s of SIGTERM");
+}
+
+fn http_get(addr: &str, path: &str) -> String {
+    let mut stream = std::net::TcpStream::connect(addr).expect("connect");
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .expect("request");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).expect("response");
+    response
+}
+
+/// Writes an activity update whose title is `title`, so each document is distinct.
+fn update_file(dir: &Path, title: &str) -> String {
+    let path = dir.join(format!("{}.toml", title.replace(' ', "-")));
+    std::fs::write(
+        &path,
+        format!(
+            "date = \"2025-03-21\"\ncategory = \"event\"\ncommitments = [1]\nillustrative = true\n[title]\nen = \"{title}\"\n[text]\nen = \"What happened at {title}.\"\n"
+        ),
+    )
+    .expect("write the update");
+    path.display().to_string()
+}
+
+fn publish(data_dir: &str, file: &str) -> std::process::Output {
+    run(&["publish", "update", file, "--data-dir", data_dir, "--json"])
+}
+
+fn seq_of(data_dir: &str, id: &str) -> u64 {
+    let out = ok(&["show", id, "--data-dir", data_dir, "--json"]);
+    let v: Value = serde_json::from_str(&out).expect("show json");
+    v["seq"].as_u64().expect("seq")
+}
+
+fn head_of(data_dir: &str, city: &str) -> u64 {
+    let out = ok(&[
+        "log",
+        city,
+        "--data-dir",
+        data_dir,
+        "--json",
+        "--limit",
+        "1000",
+    ]);
+    let v: Value = serde_json::from_str(&out).expect("log json");
+    v.as_array().map_or(0, |a| a.len() as u64)
+}
+
+fn wait_until(what: &str, secs: u64, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    while Instant::now() < deadline {
+        if done() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    panic!("waited {secs} s for {what}");
+}
+
+fn two_cities(root: &Path) -> (String, String) {
+    let p = |rel: &str| -> String { root.join(rel).display().to_string() };
+    ok(&[
+        "charter",
+        "new",
+        "--name",
+        "Two Cities",
+        "--out",
+        &p("coalition"),
+    ]);
+    let mut keys = Vec::new();
+    for (dir, city, country) in [("a", "Valmeuse", "BE"), ("b", "Lindenfeld", "DE")] {
+        let out = ok(&[
+            "init",
+            "--data-dir",
+            &p(dir),
+            "--charter",
+            &p("coalition/charter.toml"),
+            "--city",
+            city,
+            "--country",
+            country,
+            "--json",
+        ]);
+        let v: Value = serde_json::from_str(&out).expect("json");
+        keys.push((
+            city,
+            country,
+            v["city_key"].as_str().expect("key").to_string(),
+        ));
+    }
+    for (city, country, key) in &keys {
+        ok(&[
+            "roster",
+            "admit",
+            "--charter",
+            &p("coalition/charter.toml"),
+            "--committee-key",
+            &p("coalition/committee-1.key"),
+            "--city-key",
+            key,
+            "--city",
+            city,
+            "--country",
+            country,
+        ]);
+    }
+    for dir in ["a", "b"] {
+        ok(&[
+            "roster",
+            "apply",
+            "--data-dir",
+            &p(dir),
+            "--roster",
+            &p("coalition/roster.txt"),
+        ]);
+    }
+    (p("a"), p("b"))
+}
+
+#[test]
+fn a_restored_backup_is_held_until_sync_brings_the_citys_entries_back_then_goes_on() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (a_dir, b_dir) = two_cities(tmp.path());
+    let docs = tmp.path();
+
+    let a = start(&a_dir, None);
+    let b = start(&b_dir, Some(&a.listen));
+    for i in 1..=2 {
+        let out = publish(&a_dir, &update_file(docs, &format!("Early {i}")));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let backup = docs.join("backup").display().to_string();
+    // Beside the running node: the node takes the checkpoint itself.
+    let said = ok(&["backup", "--data-dir", &a_dir, "--out", &backup]);
+    assert!(said.contains("backup of 2 entries"), "{said}");
+
+    let mut later = Vec::new();
+    for i in 1..=3 {
+        let out = publish(&a_dir, &update_file(docs, &format!("Later {i}")));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        later.push(entry_id_of(&String::from_utf8_lossy(&out.stdout)));
+    }
+    wait_until("B to hold Valmeuse's 5 entries", 60, || {
+        head_of(&b_dir, "Valmeuse") == 5
+    });
+    stop(a);
+
+    let said = ok(&["restore", "--data-dir", &a_dir, "--from", &backup]);
+    assert!(said.contains("signed up to seq 5"), "{said}");
+    assert!(said.contains("publishing is held"), "{said}");
+    let verify = run(&["verify", "--data-dir", &a_dir]);
+    let text = String::from_utf8_lossy(&verify.stdout);
+    assert!(
+        !verify.status.success(),
+        "verify reports the missing seqs: {text}"
+    );
+    assert!(text.contains("seqs 3..5 went missing"), "{text}");
+
+    // With no node running the CLI writes to the store: refused, nothing signed.
+    let next = update_file(docs, "After the restore");
+    let refused = publish(&a_dir, &next);
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert!(!refused.status.success(), "publishing is refused: {err}");
+    assert!(
+        err.contains("this store is behind what this city has already signed (seq 5, store has 2)"),
+        "{err}"
+    );
+    assert_eq!(head_of(&a_dir, "Valmeuse"), 2);
+
+    // The node syncs its own entries back from B; until then the API holds publishing (503).
+    let a = start(&a_dir, Some(&b.listen));
+    let mut held = 0;
+    let mut published = None;
+    wait_until("publishing at A to resume", 90, || {
+        let out = publish(&a_dir, &next);
+        if out.status.success() {
+            published = Some(entry_id_of(&String::from_utf8_lossy(&out.stdout)));
+            return true;
+        }
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("(503)") && err.contains("store is behind"),
+            "{err}"
+        );
+        held += 1;
+        false
+    });
+    println!("publishing was held for {held} attempt(s) until sync caught up");
+    let id = published.expect("published");
+    assert_eq!(seq_of(&a_dir, &id), 6, "publishing continues at seq 6");
+    for (i, later_id) in later.iter().enumerate() {
+        assert_eq!(seq_of(&a_dir, later_id), i as u64 + 3);
+    }
+    wait_until("B to hold seq 6", 60, || head_of(&b_dir, "Valmeuse") == 6);
+    for node in [&a, &b] {
+        let metrics = http_get(&node.api, "/metrics");
+        assert!(
+            metrics.contains("\ncoalition_forks 0"),
+            "no fork proof: {metrics}"
+        );
+    }
+    stop(b);
+    stop(a);
+    for dir in [&a_dir, &b_dir] {
+        let verified = ok(&["verify", "--data-dir", dir]);
+        assert!(verified.starts_with("ok: 6 entries"), "{verified}");
+    }
+}
