@@ -26,6 +26,12 @@ pub enum ApiError {
     NotFound(String),
     #[error("{0}")]
     Unavailable(String),
+    /// A request body over the limit; names the limit.
+    #[error("{0}")]
+    TooLarge(String),
+    /// A client too slow to send its request body.
+    #[error("{0}")]
+    Timeout(String),
     #[error(transparent)]
     Store(StoreError),
     #[error(transparent)]
@@ -63,6 +69,8 @@ impl ApiError {
             ApiError::Forbidden { .. } => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::Timeout(_) => StatusCode::REQUEST_TIMEOUT,
             ApiError::Store(_) | ApiError::Search(_) | ApiError::Internal(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
@@ -84,6 +92,8 @@ impl ApiError {
             ApiError::Unauthorized(_) => "bearer_token",
             ApiError::NotFound(_) => "not_found",
             ApiError::Unavailable(_) => "unavailable",
+            ApiError::TooLarge(_) => "body_too_large",
+            ApiError::Timeout(_) => "body_timeout",
             ApiError::Store(_) => "store",
             ApiError::Search(_) => "search",
             ApiError::Internal(_) => "internal",

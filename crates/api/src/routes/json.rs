@@ -267,7 +267,11 @@ fn same_secret(a: &[u8], b: &[u8]) -> bool {
 }
 
 /// `Authorization: Bearer <token>` must match the configured token.
-fn check_bearer(s: &AppState, headers: &HeaderMap, kind: &'static str) -> Result<(), ApiError> {
+pub(crate) fn check_bearer(
+    s: &AppState,
+    headers: &HeaderMap,
+    kind: &'static str,
+) -> Result<(), ApiError> {
     let result = match &s.api.token {
         None => Err(ApiError::Unauthorized(
             "publishing through the JSON API is disabled on this node: no API token is configured"
