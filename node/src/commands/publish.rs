@@ -44,9 +44,11 @@ pub fn publish(command: PublishCommand) -> Result<ExitCode> {
 
 fn report(json_arg: &crate::cli::JsonArg, what: &str, id: &str, sink: &Sink) {
     if json_arg.json {
-        println!("{}", json!({ "id": id, "source": what, "via": sink.via() }));
+        // Best effort: the record is stored whether or not anyone still reads the answer, and the
+        // remaining files must still be published.
+        sayln!("{}", json!({ "id": id, "source": what, "via": sink.via() }));
     } else {
-        println!("{id}  stored ({what}, {})", sink.via());
+        sayln!("{id}  stored ({what}, {})", sink.via());
     }
 }
 
@@ -155,9 +157,9 @@ pub fn retract(args: RetractArgs) -> Result<ExitCode> {
     let sink = Sink::open(&dir, &config)?;
     let id = sink.append(&payload)?;
     if args.json.json {
-        print_json(&json!({ "id": id, "retracts": target.id().to_hex() }));
+        print_json(&json!({ "id": id, "retracts": target.id().to_hex() }))?;
     } else {
-        println!(
+        outln!(
             "{id}  stored (retraction of {}, {})",
             target.id().short(),
             sink.via()
@@ -189,9 +191,9 @@ pub fn revise(args: ReviseArgs) -> Result<ExitCode> {
     let sink = Sink::open(&dir, &config)?;
     let id = sink.append(&payload)?;
     if args.json.json {
-        print_json(&json!({ "id": id, "supersedes": target.id().to_hex() }));
+        print_json(&json!({ "id": id, "supersedes": target.id().to_hex() }))?;
     } else {
-        println!(
+        outln!(
             "{id}  stored (revision of {}, {})",
             target.id().short(),
             sink.via()

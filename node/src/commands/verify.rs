@@ -22,10 +22,10 @@ pub fn verify(args: VerifyArgs) -> Result<ExitCode> {
             "problems": problems,
             "ok": problems.is_empty(),
             "seconds": seconds,
-        }));
+        }))?;
     } else {
         for p in &problems {
-            println!(
+            outln!(
                 "PROBLEM  city {} ({}) seq {}: [{}] {}",
                 p.city,
                 p.author.short(),
@@ -35,12 +35,12 @@ pub fn verify(args: VerifyArgs) -> Result<ExitCode> {
             );
         }
         if problems.is_empty() {
-            println!(
+            outln!(
                 "ok: {checked} entries from {} cities verified (signatures, chains, payload commitments) in {seconds:.2} s",
                 store.frontier().len()
             );
         } else {
-            println!(
+            outln!(
                 "{} problem(s) in {checked} entries; restore the affected city's log from a backup or let sync fetch it again",
                 problems.len()
             );
@@ -66,7 +66,7 @@ pub fn backup(args: BackupArgs) -> Result<ExitCode> {
         None => dir.open_store_read_only()?,
     };
     store.checkpoint(&args.out)?;
-    println!(
+    outln!(
         "backup of {} entries written to {} (restore: stop the node, replace {} with it)",
         store.entry_count(),
         args.out.display(),
