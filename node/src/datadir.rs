@@ -87,12 +87,17 @@ impl DataDir {
             .to_string())
     }
 
-    /// Opens the store for writing; `Ok(None)` when a running node holds it (hand work to the node).
+    /// Opens the store for writing; `Ok(None)` when another process holds it (a running node:
+    /// hand work to it). Notes who holds the lock in `store.owner`, for [`DataDir::lock_owner`].
     pub fn open_store_for_write(&self) -> Result<Option<Store>> {
         self.require_initialised()?;
         match Store::open(&self.store_path()) {
             Ok(store) => {
                 self.attach_high_water(&store)?;
+                let args: Vec<String> = std::env::args().skip(1).collect();
+                let note = format!("{}\ncoalition {}\n", std::process::id(), args.join(" "));
+                // Best effort: only used to word the message of whoever finds the store locked.
+                let _ = std::fs::write(self.owner_path(), note);
                 Ok(Some(store))
             }
             Err(StoreError::Locked { .. }) => Ok(None),
@@ -131,6 +136,37 @@ impl DataDir {
             &self.high_water_path(),
             &key.public(),
         )?)
+    }
+
+    /// Written by whoever opens the store for writing: its process id and command line.
+    pub fn owner_path(&self) -> PathBuf {
+        self.root.join("store.owner")
+    }
+
+    /// Who holds the store lock, in words, with what to do; from `store.owner` when the process
+    /// it names is still alive.
+    pub fn lock_owner(&self) -> String {
+        let note = std::fs::read_to_string(self.owner_path()).unwrap_or_default();
+        let mut lines = note.lines();
+        let pid = lines.next().and_then(|p| p.trim().parse::<u32>().ok());
+        let command = lines.next().unwrap_or_default().trim().to_string();
+        let alive = pid.is_some_and(|p| Path::new(&format!("/proc/{p}")).exists());
+        match pid {
+            Some(pid) if alive && command.starts_with("coalition run") => format!(
+                "a coalition node (pid {pid}, `{command}`) is running on this data directory; stop it first (SIGTERM), or use its web page and API"
+            ),
+            Some(pid) if alive && command.starts_with("coalition demo") => format!(
+                "the coalition demo (pid {pid}) uses this data directory; stop it first"
+            ),
+            Some(pid) if alive => format!(
+                "a coalition command (pid {pid}, `{command}`) is using the store; let it finish, then try again"
+            ),
+            _ => format!(
+                "another process holds the store's lock ({}); if no coalition process is running, find it with `fuser {}`",
+                self.store_path().join("LOCK").display(),
+                self.store_path().join("LOCK").display()
+            ),
+        }
     }
 
     pub fn open_store_read_only(&self) -> Result<Store> {
@@ -178,8 +214,7 @@ pub fn parse_public_key(text: &str) -> Result<PublicKey> {
 }
 
 pub fn load_charter(path: &Path) -> Result<Charter> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read charter {}", path.display()))?;
+    let text = crate::input::read_text(path, "charter")?;
     let charter: Charter = toml::from_str(&text).map_err(|e| {
         anyhow::anyhow!(
             "{}: {}",

@@ -1,6 +1,9 @@
 //! `coalition`: the node binary. One binary for city IT (init, run, backup), coordinators
 //! (publish, search, show) and the Steering Committee (charter, roster, verify).
 
+// First, so that its macros (`outln!`, `out!`) are in scope in every module below.
+#[macro_use]
+mod out;
 mod cli;
 mod commands;
 mod config;
@@ -9,6 +12,7 @@ mod demo_data;
 mod input;
 mod node;
 mod output;
+mod search_index;
 
 use clap::Parser;
 use std::process::ExitCode;
@@ -17,6 +21,8 @@ fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     match commands::run(cli) {
         Ok(code) => code,
+        // The reader of our output went away (`coalition log | head -1`): a normal end.
+        Err(error) if out::is_stdout_closed(&error) => ExitCode::SUCCESS,
         Err(error) => {
             // One clear line: the error and its causes, outermost first.
             let mut line = format!("error: {error}");

@@ -223,29 +223,12 @@ const API_DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
 impl RunningNode {
     pub async fn start(options: NodeOptions) -> Result<RunningNode> {
         let dir = crate::datadir::DataDir::new(&options.data_dir);
-        let store = match dir.open_store_for_write()? {
-            Some(store) => Arc::new(store),
-            None => anyhow::bail!(
-                "another coalition node is already running on {} (the store is locked); stop it first",
-                dir.root.display()
-            ),
-        };
+        let store = Arc::new(open_store_waiting(&dir).await?);
         let search = {
             let store = store.clone();
             let path = dir.search_path();
             tokio::task::spawn_blocking(move || -> Result<SearchIndex> {
-                let index = SearchIndex::open_or_create(&path).with_context(|| {
-                    format!("cannot open the search index in {}", path.display())
-                })?;
-                if index.created() && store.entry_count() > 0 {
-                    tracing::info!(entries = store.entry_count(), "building the search index");
-                    index.rebuild(&store, |done, total| {
-                        if done % 5000 == 0 {
-                            tracing::info!(done, total, "indexing");
-                        }
-                    })?;
-                }
-                Ok(index)
+                Ok(crate::search_index::open(&path, &store, false)?.index)
             })
             .await??
         };
@@ -357,6 +340,34 @@ impl RunningNode {
         drop(self.search);
         drop(self.store);
         Ok(())
+    }
+}
+
+/// How long `run` waits for the store lock: a short CLI command (publish, retract…) holds it
+/// for a moment and must not make the node refuse to start.
+const LOCK_WAIT: Duration = Duration::from_secs(10);
+
+/// Opens the store for writing, waiting up to [`LOCK_WAIT`] for another process to let go of it.
+async fn open_store_waiting(dir: &crate::datadir::DataDir) -> Result<Store> {
+    let started = std::time::Instant::now();
+    let mut told = false;
+    loop {
+        if let Some(store) = dir.open_store_for_write()? {
+            return Ok(store);
+        }
+        if started.elapsed() >= LOCK_WAIT {
+            anyhow::bail!(
+                "the store in {} stayed locked for {} s: {}",
+                dir.store_path().display(),
+                LOCK_WAIT.as_secs(),
+                dir.lock_owner()
+            );
+        }
+        if !told {
+            tracing::info!(holder = %dir.lock_owner(), "the store is locked; waiting up to {} s", LOCK_WAIT.as_secs());
+            told = true;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
 

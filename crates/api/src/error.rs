@@ -29,6 +29,12 @@ pub enum ApiError {
     /// Publishing is held: the store is behind what this city already signed.
     #[error("{0}")]
     Held(String),
+    /// A request body over the limit; names the limit.
+    #[error("{0}")]
+    TooLarge(String),
+    /// A client too slow to send its request body.
+    #[error("{0}")]
+    Timeout(String),
     #[error(transparent)]
     Store(StoreError),
     #[error(transparent)]
@@ -66,6 +72,8 @@ impl ApiError {
             ApiError::Forbidden { .. } => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Unavailable(_) | ApiError::Held(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::Timeout(_) => StatusCode::REQUEST_TIMEOUT,
             ApiError::Store(_) | ApiError::Search(_) | ApiError::Internal(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
@@ -88,6 +96,8 @@ impl ApiError {
             ApiError::NotFound(_) => "not_found",
             ApiError::Unavailable(_) => "unavailable",
             ApiError::Held(_) => "store_behind_signed",
+            ApiError::TooLarge(_) => "body_too_large",
+            ApiError::Timeout(_) => "body_timeout",
             ApiError::Store(_) => "store",
             ApiError::Search(_) => "search",
             ApiError::Internal(_) => "internal",

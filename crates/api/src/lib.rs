@@ -9,10 +9,15 @@
 //!
 //! The node builds an [`ApiState`] from its store, search index, city key and network handle and
 //! hands it to [`serve`] (or mounts [`router`] itself). Publishing through the JSON API needs the
-//! bearer token; publishing through the web form is accepted only from the node's own machine, with
-//! a same-origin CSRF token (see `docs/API.md`).
+//! bearer token; publishing through the web form needs a browser session opened with that token
+//! (sign-in), from the node's own machine, with the session's CSRF token (see `docs/API.md` and
+//! `docs/SECURITY.md`). Request bodies are limited and slow clients timed out ([`Timeouts`]).
+
+// The OpenAPI document is one large `json!` literal.
+#![recursion_limit = "256"]
 
 mod error;
+mod guard;
 mod i18n;
 mod metrics;
 mod openapi;
@@ -20,20 +25,23 @@ mod params;
 mod publish;
 mod routes;
 mod search_extras;
+mod serve;
+mod session;
 mod templates;
 mod time;
 mod views;
 
 pub use error::ApiError;
+pub use guard::MAX_BODY_BYTES;
 pub use openapi::document as openapi_document;
 pub use routes::route_list;
+pub use serve::{serve_with, Timeouts};
 
 use coalition_record::{SecretKey, WireEntry};
 use coalition_search::SearchIndex;
 use coalition_store::Store;
 use serde::Serialize;
 use std::future::Future;
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 /// What the node's network task reports about itself, for `/healthz`, `/metrics` and the page
@@ -108,27 +116,22 @@ impl ApiState {
     }
 }
 
-/// The whole HTTP application: JSON API, web page, health and metrics.
+/// The whole HTTP application: JSON API, web page, health and metrics, with the default
+/// [`Timeouts`].
 ///
 /// The web publish form needs the peer address: serve this router with
 /// `into_make_service_with_connect_info::<SocketAddr>()` (as [`serve`] does); without it the
 /// form refuses every submission.
 pub fn router(state: ApiState) -> axum::Router {
-    routes::build(state)
+    routes::build(state, Timeouts::default())
 }
 
-/// Serves [`router`] on `listener` until `shutdown` completes, then finishes the requests in
-/// flight.
+/// Serves the application on `listener` with the default [`Timeouts`] until `shutdown`
+/// completes, then finishes the requests in flight.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: ApiState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let app = router(state);
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
+    serve_with(listener, state, Timeouts::default(), shutdown).await
 }

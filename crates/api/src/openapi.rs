@@ -61,6 +61,8 @@ fn publish_op(summary: &str, tag: &str, body: Value, location: &str) -> Value {
             },
             "401": error("No or wrong `Authorization: Bearer <token>`, or no token configured."),
             "403": error("This node holds no city key, or the city is not active on the roster."),
+            "408": error("The body did not arrive within the body read timeout (30 s); rule `body_timeout`."),
+            "413": error("The body is over 2 MiB; rule `body_too_large`. Checked after the token, before the body is read."),
             "503": error("`store_behind_signed`: the store is behind what this city already signed (a restored backup); publishing resumes once sync has brought the city's own entries back.")
         }
     })
@@ -371,18 +373,55 @@ pub fn document() -> Value {
             "/publish": {
                 "get": {
                     "tags": ["web"],
-                    "summary": "Publish form for the local city (only from the node's own machine)",
+                    "summary": "Publish form for the local city (signed-in session, node's own machine only)",
                     "parameters": [query("ui", "Interface language.", json!({"type": "string"}))],
-                    "responses": {"200": html_response("The form."), "403": html_response("Not on loopback, or the node has no city key.")}
+                    "responses": {
+                        "200": html_response("The form, with the session's CSRF token and a sign-out button."),
+                        "303": {"description": "No session: redirects to /signin."},
+                        "403": html_response("Not on loopback, or the node has no city key.")
+                    }
                 },
                 "post": {
                     "tags": ["web"],
-                    "summary": "Submit the publish form (loopback only, same-origin CSRF token)",
+                    "summary": "Submit the publish form (signed-in session, its CSRF token, same origin, loopback only)",
                     "requestBody": {"required": true, "content": {"application/x-www-form-urlencoded": {"schema": {"type": "object"}}}},
                     "responses": {
-                        "303": {"description": "Published; redirects to the practice page."},
+                        "303": {"description": "Published: redirects to the practice page. No session: redirects to /signin, nothing stored."},
                         "400": html_response("The form again, with an error next to each invalid field."),
-                        "403": html_response("Not on loopback, wrong CSRF token or origin, or no city key.")
+                        "403": html_response("Not on loopback, wrong CSRF token or origin, or no city key."),
+                        "408": error("The body did not arrive in time."),
+                        "413": error("The body is over 2 MiB.")
+                    }
+                }
+            },
+            "/signin": {
+                "get": {
+                    "tags": ["web"],
+                    "summary": "Sign-in page: publishing from the web page needs the node's API token (api.token)",
+                    "parameters": [query("ui", "Interface language.", json!({"type": "string"}))],
+                    "responses": {"200": html_response("The sign-in form."), "403": html_response("Not on loopback, or the node has no API token.")}
+                },
+                "post": {
+                    "tags": ["web"],
+                    "summary": "Sign in with the API token; opens a session (cookie coalition_session: HttpOnly, SameSite=Strict, Path=/, 8 hours)",
+                    "requestBody": {"required": true, "content": {"application/x-www-form-urlencoded": {"schema": {"type": "object", "properties": {"token": {"type": "string"}, "ui": {"type": "string"}}}}}},
+                    "responses": {
+                        "303": {"description": "Signed in: sets the session cookie and redirects to /publish."},
+                        "401": html_response("Wrong token; no session."),
+                        "403": html_response("Not on loopback, another origin, or the node has no API token."),
+                        "408": error("The body did not arrive in time."),
+                        "413": error("The body is over 2 MiB.")
+                    }
+                }
+            },
+            "/signout": {
+                "post": {
+                    "tags": ["web"],
+                    "summary": "Sign out: ends the session (form field csrf: the session's CSRF token)",
+                    "requestBody": {"required": true, "content": {"application/x-www-form-urlencoded": {"schema": {"type": "object", "properties": {"csrf": {"type": "string"}}}}}},
+                    "responses": {
+                        "303": {"description": "Signed out (the cookie is cleared; redirects to /), or there was no session (redirects to /signin)."},
+                        "403": html_response("Wrong CSRF token or origin; the session stays.")
                     }
                 }
             },

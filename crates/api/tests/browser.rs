@@ -1,8 +1,8 @@
 //! The web page in a real browser: Debian's headless Chromium driven through chromedriver with
 //! fantoccini, against a running API server over the demo store. It searches, filters, opens a
-//! practice, switches the interface to French, sees a field error for a practice without a title,
-//! publishes one through the form, and saves screenshots (desktop and phone widths) to
-//! `$CARGO_TARGET_TMPDIR/screenshots/`.
+//! practice, switches the interface to French, signs in with the API token (a wrong one first),
+//! sees a field error for a practice without a title, publishes one through the form, signs out,
+//! and saves screenshots (desktop and phone widths) to `$CARGO_TARGET_TMPDIR/screenshots/`.
 //!
 //! Needs the Debian packages `chromium` and `chromium-driver`. When they are missing the test
 //! fails with one line saying so (it does not skip). `COALITION_CHROMEDRIVER` and
@@ -305,10 +305,25 @@ async fn scenario(c: &Client, s: &Server) {
     assert_eq!(matched, "Matched in Français");
     shot(c, "04b-cross-language", w).await;
 
-    // The publish form: no title, then a field error next to the title.
+    // The publish form needs a sign-in with the node's API token first.
     c.goto(&s.url("/publish"))
         .await
-        .expect("publish form loads");
+        .expect("publish page loads");
+    assert_eq!(text_of(c, "h1").await, "Sign in to publish");
+    let url = c.current_url().await.expect("url");
+    assert_eq!(url.path(), "/signin", "no session: sent to sign in");
+    type_into(c, "#token", "not the token").await;
+    click_to_load(c, "form.signin .actions button").await;
+    assert!(
+        text_of(c, "#error-summary")
+            .await
+            .contains("not this node's token"),
+        "a wrong token is refused"
+    );
+    type_into(c, "#token", common::TOKEN).await;
+    click_to_load(c, "form.signin .actions button").await;
+
+    // The publish form: no title, then a field error next to the title.
     assert_eq!(text_of(c, "h1").await, "Publish a good practice");
     type_into(
         c,
@@ -433,6 +448,16 @@ async fn scenario(c: &Client, s: &Server) {
     c.set_window_size(pw, ph).await.expect("phone size");
     c.goto(&s.url("/publish")).await.expect("form on a phone");
     shot(c, "10-phone-publish", pw).await;
+
+    // Sign out: the form is gone until the next sign-in.
+    c.set_window_size(DESKTOP.0, DESKTOP.1)
+        .await
+        .expect("desktop size");
+    click_to_load(c, "form.signout button").await;
+    c.goto(&s.url("/publish"))
+        .await
+        .expect("publish page loads");
+    assert_eq!(text_of(c, "h1").await, "Sign in to publish");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

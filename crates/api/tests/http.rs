@@ -840,7 +840,15 @@ fn csrf_of(page: &str) -> String {
 #[tokio::test]
 async fn the_publish_form_works_only_from_loopback_with_its_token() {
     let s = Server::start().await;
-    let (status, page) = get_text(&s, "/publish").await;
+    let session = s.sign_in(TOKEN).await.expect("signed in with the token");
+    let response = client()
+        .get(s.url("/publish"))
+        .header("cookie", &session)
+        .send()
+        .await
+        .expect("sent");
+    let status = response.status();
+    let page = response.text().await.unwrap_or_default();
     assert_eq!(status, StatusCode::OK);
     let csrf = csrf_of(&page);
     assert_eq!(csrf.len(), 64, "a CSRF token in the form");
@@ -853,6 +861,7 @@ async fn the_publish_form_works_only_from_loopback_with_its_token() {
         let mut request = client()
             .post(s.url("/publish"))
             .header("content-type", "application/x-www-form-urlencoded")
+            .header("cookie", &session)
             .body(body);
         for (k, v) in extra {
             request = request.header(k, v);

@@ -128,7 +128,7 @@ pub fn audit(args: AuditArgs) -> Result<ExitCode> {
             std::fs::write(path, &text)
                 .with_context(|| format!("cannot write {}", path.display()))?;
             let s = &report.summary;
-            println!(
+            outln!(
                 "audit of {} cities written to {} (period {}, compliance {}, {} with problems{})",
                 s.cities,
                 path.display(),
@@ -139,7 +139,7 @@ pub fn audit(args: AuditArgs) -> Result<ExitCode> {
                 if signed.is_some() { ", signed" } else { "" }
             );
         }
-        None => print!("{text}"),
+        None => out!("{text}"),
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -168,9 +168,9 @@ pub fn export(args: ExportArgs) -> Result<ExitCode> {
             "roster_changes": bundle.roster.len(),
             "entries": bundle.entries.len(),
             "fork_proofs": bundle.forks.len(),
-        }));
+        }))?;
     } else {
-        println!(
+        outln!(
             "bundle written to {}: {} roster changes, {} entries, {} fork proofs, {} bytes",
             args.out.display(),
             bundle.roster.len(),
@@ -187,13 +187,13 @@ pub fn verify_bundle(args: VerifyBundleArgs) -> Result<ExitCode> {
         .with_context(|| format!("cannot read {}", args.file.display()))?;
     let verdict = coalition_audit::verify_bundle(&bytes);
     if args.json.json {
-        print_json(&serde_json::to_value(&verdict)?);
+        print_json(&serde_json::to_value(&verdict)?)?;
     } else {
         for f in &verdict.failures {
-            println!("FAIL  {f}");
+            outln!("FAIL  {f}");
         }
         if verdict.ok {
-            println!(
+            outln!(
                 "ok: bundle of {} ({}) verified: {} roster changes, {} entries from {} cities, {} fork proofs",
                 verdict.coalition.as_deref().unwrap_or("?"),
                 verdict.network_id.map(|n| n.short()).unwrap_or_default(),
@@ -203,7 +203,7 @@ pub fn verify_bundle(args: VerifyBundleArgs) -> Result<ExitCode> {
                 verdict.fork_proofs
             );
         } else {
-            println!(
+            outln!(
                 "{} failure(s): the bundle does not verify",
                 verdict.failures.len()
             );

@@ -42,15 +42,15 @@ pub fn run(command: CharterCommand) -> Result<ExitCode> {
                 )?;
             }
             std::fs::write(out.join("charter.toml"), charter_toml(&charter)?)?;
-            println!("charter     {}", out.join("charter.toml").display());
-            println!("network id  {}", charter.network_id());
+            outln!("charter     {}", out.join("charter.toml").display());
+            outln!("network id  {}", charter.network_id());
             for i in 0..keys.len() {
-                println!(
+                outln!(
                     "committee   {} (secret: keep it offline)",
                     out.join(format!("committee-{}.key", i + 1)).display()
                 );
             }
-            println!("threshold   {threshold} of {committee}");
+            outln!("threshold   {threshold} of {committee}");
             Ok(ExitCode::SUCCESS)
         }
         CharterCommand::Show { charter, json } => {
@@ -63,14 +63,14 @@ pub fn run(command: CharterCommand) -> Result<ExitCode> {
                     "threshold": c.threshold,
                     "protocol_version": c.protocol_version,
                     "created_ms": c.created_ms,
-                }));
+                }))?;
             } else {
-                println!("name        {}", c.name);
-                println!("network id  {}", c.network_id());
+                outln!("name        {}", c.name);
+                outln!("network id  {}", c.network_id());
                 for k in &c.committee {
-                    println!("committee   {k}");
+                    outln!("committee   {k}");
                 }
-                println!("threshold   {} of {}", c.threshold, c.committee.len());
+                outln!("threshold   {} of {}", c.threshold, c.committee.len());
             }
             Ok(ExitCode::SUCCESS)
         }

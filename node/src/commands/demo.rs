@@ -82,7 +82,7 @@ async fn demo(args: DemoArgs) -> Result<()> {
     let n = args.cities;
     let root = args.data_dir.clone();
     prepare_dir(&root)?;
-    println!(
+    sayln!(
         "Coalition demo: {n} illustrative cities on this machine, data in {}",
         root.display()
     );
@@ -171,13 +171,15 @@ async fn demo(args: DemoArgs) -> Result<()> {
             .context("the node reports no listen address")?;
         let addr: coalition_net::Multiaddr = format!("{listen}/p2p/{}", status.peer_id).parse()?;
         addrs.push(addr);
-        println!(
+        sayln!(
             "  {:<18} {}  web page http://{}/",
-            CITIES[i].name, CITIES[i].country, node.api_addr
+            CITIES[i].name,
+            CITIES[i].country,
+            node.api_addr
         );
         nodes.push(node);
     }
-    println!(
+    sayln!(
         "Open http://{}/ for the first city's page. Publishing sample practices…",
         nodes[0].api_addr
     );
@@ -222,18 +224,18 @@ async fn demo(args: DemoArgs) -> Result<()> {
                     all_delivered_at = Some(started.elapsed());
                 }
                 if tty && printed_lines > 0 {
-                    print!("\x1b[{printed_lines}A");
+                    say!("\x1b[{printed_lines}A");
                 }
                 for line in &lines {
-                    if tty { print!("\x1b[2K"); }
-                    println!("{line}");
+                    if tty { say!("\x1b[2K"); }
+                    sayln!("{line}");
                 }
                 let summary = match all_delivered_at {
                     Some(t) => format!("  all {total} records on all {n} nodes ({:.1} s after the first publish). Ctrl-C stops the demo.", t.as_secs_f64()),
                     None => "  publishing… Ctrl-C stops the demo.".to_string(),
                 };
-                if tty { print!("\x1b[2K"); }
-                println!("{summary}");
+                if tty { say!("\x1b[2K"); }
+                sayln!("{summary}");
                 printed_lines = lines.len() + 1;
                 let _ = std::io::stdout().flush();
                 if deadline.is_some_and(|d| Instant::now() >= d) {
@@ -242,11 +244,11 @@ async fn demo(args: DemoArgs) -> Result<()> {
             }
         }
     }
-    println!("Stopping the demo: finishing writes and closing the stores…");
+    sayln!("Stopping the demo: finishing writes and closing the stores…");
     for node in nodes {
         node.stop().await?;
     }
-    println!(
+    sayln!(
         "Stopped cleanly. The data stays in {} until the next demo.",
         root.display()
     );

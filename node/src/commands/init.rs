@@ -42,24 +42,24 @@ pub fn run(args: InitArgs) -> Result<ExitCode> {
             "network_id": charter.network_id().to_hex(),
             "roster_version": store.roster_version(),
             "admitted": admitted,
-        }));
+        }))?;
     } else {
-        println!("city key    {public}");
-        println!("data dir    {}", dir.root.display());
-        println!("network id  {}", charter.network_id());
-        println!(
+        outln!("city key    {public}");
+        outln!("data dir    {}", dir.root.display());
+        outln!("network id  {}", charter.network_id());
+        outln!(
             "roster      version {} ({applied} change(s) imported)",
             store.roster_version()
         );
         if !admitted && charter.threshold <= 1 {
-            println!(
+            outln!(
                 "next        ask the Steering Committee to admit this city:\n            coalition roster admit --charter {} --committee-key KEY --city-key {public} --city \"{}\" --country {}",
                 args.charter.display(),
                 args.city,
                 args.country
             );
         } else if !admitted {
-            println!(
+            outln!(
                 "next        ask the Steering Committee to admit this city ({} of {} members must sign):\n            coalition roster propose admit --charter {} --city-key {public} --city \"{}\" --country {} --out admit.txt\n            then each signer: coalition roster sign admit.txt --committee-key KEY; then: coalition roster publish admit.txt",
                 charter.threshold,
                 charter.committee.len(),

@@ -48,9 +48,10 @@ pub fn now_ms() -> i64 {
         .unwrap_or(0)
 }
 
-pub fn print_json(value: &serde_json::Value) {
-    println!(
+pub fn print_json(value: &serde_json::Value) -> Result<()> {
+    outln!(
         "{}",
         serde_json::to_string_pretty(value).unwrap_or_else(|_| value.to_string())
     );
+    Ok(())
 }

@@ -80,14 +80,16 @@ struct Answer {
 fn report(json_arg: &crate::cli::JsonArg, what: &str, answer: &Answer, sink: &Sink) {
     let id = &answer.id;
     if json_arg.json {
-        println!(
+        // Best effort: the record is stored whether or not anyone still reads the answer, and the
+        // remaining files must still be published.
+        sayln!(
             "{}",
             json!({ "id": id, "source": what, "via": sink.via(), "existing": answer.existing })
         );
     } else if answer.existing {
-        println!("{id}  already published as {id} ({what}); nothing new was signed");
+        sayln!("{id}  already published as {id} ({what}); nothing new was signed");
     } else {
-        println!("{id}  stored ({what}, {})", sink.via());
+        sayln!("{id}  stored ({what}, {})", sink.via());
     }
 }
 
@@ -245,9 +247,9 @@ pub fn retract(args: RetractArgs) -> Result<ExitCode> {
     let sink = Sink::open(&dir, &config)?;
     let id = sink.append(&payload)?;
     if args.json.json {
-        print_json(&json!({ "id": id, "retracts": target.id().to_hex() }));
+        print_json(&json!({ "id": id, "retracts": target.id().to_hex() }))?;
     } else {
-        println!(
+        outln!(
             "{id}  stored (retraction of {}, {})",
             target.id().short(),
             sink.via()
@@ -279,9 +281,9 @@ pub fn revise(args: ReviseArgs) -> Result<ExitCode> {
     let sink = Sink::open(&dir, &config)?;
     let id = sink.append(&payload)?;
     if args.json.json {
-        print_json(&json!({ "id": id, "supersedes": target.id().to_hex() }));
+        print_json(&json!({ "id": id, "supersedes": target.id().to_hex() }))?;
     } else {
-        println!(
+        outln!(
             "{id}  stored (revision of {}, {})",
             target.id().short(),
             sink.via()

@@ -23,9 +23,9 @@ pub fn show(args: ShowArgs) -> Result<ExitCode> {
     })?;
     let roster = store.roster();
     if args.json.json {
-        print_json(&entry_json(&roster, &entry));
+        print_json(&entry_json(&roster, &entry))?;
     } else {
-        print!("{}", entry_text(&roster, &entry, args.lang.as_deref()));
+        out!("{}", entry_text(&roster, &entry, args.lang.as_deref()));
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -50,10 +50,10 @@ pub fn log(args: LogArgs) -> Result<ExitCode> {
         print_json(&json!(entries
             .iter()
             .map(|e| entry_json(&roster, e))
-            .collect::<Vec<_>>()));
+            .collect::<Vec<_>>()))?;
     } else {
         let head = store.head(&author);
-        println!(
+        outln!(
             "{} — {} entries",
             roster
                 .cities
@@ -62,7 +62,7 @@ pub fn log(args: LogArgs) -> Result<ExitCode> {
             head.map_or(0, |(seq, _)| seq)
         );
         for e in &entries {
-            println!("{}", entry_line(&roster, e, None));
+            outln!("{}", entry_line(&roster, e, None));
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -140,13 +140,13 @@ pub fn search(args: SearchArgs) -> Result<ExitCode> {
         print_json(&json!(results
             .iter()
             .map(|e| entry_json(&roster, e))
-            .collect::<Vec<_>>()));
+            .collect::<Vec<_>>()))?;
     } else {
         if results.is_empty() {
-            println!("no entries match");
+            outln!("no entries match");
         }
         for e in &results {
-            println!("{}", entry_line(&roster, e, args.lang.as_deref()));
+            outln!("{}", entry_line(&roster, e, args.lang.as_deref()));
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -194,7 +194,7 @@ fn full_text(dir: &DataDir, store: &coalition_store::Store, args: &SearchArgs) -
             }
             let results = index.search(&query)?;
             if args.json.json {
-                print_json(&serde_json::to_value(&results)?);
+                print_json(&serde_json::to_value(&results)?)?;
                 return Ok(ExitCode::SUCCESS);
             }
             relaxed = results.relaxed;
@@ -228,7 +228,7 @@ fn full_text(dir: &DataDir, store: &coalition_store::Store, args: &SearchArgs) -
             }
             let answer = super::handoff::get_json(&dir.running_api_addr(&config), &url)?;
             if args.json.json {
-                print_json(&answer);
+                print_json(&answer)?;
                 return Ok(ExitCode::SUCCESS);
             }
             relaxed = answer
@@ -243,9 +243,9 @@ fn full_text(dir: &DataDir, store: &coalition_store::Store, args: &SearchArgs) -
         }
     };
     if hits.is_empty() {
-        println!("no practices match");
+        outln!("no practices match");
     } else if relaxed {
-        println!("No practice matches all of your words; these match some of them.");
+        outln!("No practice matches all of your words; these match some of them.");
     }
     for hit in hits {
         let field = |k: &str| {
@@ -262,16 +262,16 @@ fn full_text(dir: &DataDir, store: &coalition_store::Store, args: &SearchArgs) -
             .replace("&gt;", ">")
             .replace("&quot;", "\"")
             .replace("&#39;", "'");
-        println!(
+        outln!(
             "{}  {:<16} {}  {}",
             &field("id")[..16.min(field("id").len())],
             field("city"),
             field("kind"),
             field("title")
         );
-        println!("    {}", snippet.trim());
+        outln!("    {}", snippet.trim());
         if let Some(lang) = hit.get("matched_lang").and_then(|l| l.as_str()) {
-            println!("    (matched in {lang})");
+            outln!("    (matched in {lang})");
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -294,17 +294,13 @@ fn encode(value: &str) -> String {
 pub fn reindex(args: crate::cli::VerifyArgs) -> Result<ExitCode> {
     let dir = DataDir::new(&args.data_dir.data_dir);
     let store = dir.open_store_read_only()?;
-    let index = SearchIndex::open_or_create(&dir.search_path()).map_err(|e| {
-        anyhow::anyhow!(
-            "cannot open the search index ({e}); stop the node first, reindex, then start it"
-        )
-    })?;
+    crate::commands::run_node::init_tracing("text", "info");
     let total = store.entry_count();
-    let count = index.rebuild(&store, |done, all| {
-        if done % 5000 == 0 && done > 0 {
-            eprintln!("reindex: {done} of {all} entries…");
-        }
-    })?;
-    println!("search index rebuilt: {count} documents from {total} entries");
+    let opened = crate::search_index::open(&dir.search_path(), &store, true)?;
+    if opened.repaired {
+        outln!("the search index was damaged: moved it aside and rebuilt it");
+    }
+    let count = opened.rebuilt.unwrap_or_default();
+    outln!("search index rebuilt: {count} documents from {total} entries");
     Ok(ExitCode::SUCCESS)
 }

@@ -79,24 +79,24 @@ pub fn restore(args: RestoreArgs) -> Result<ExitCode> {
     let signed = store
         .high_water_status()
         .map_or(stored, |status| status.signed);
-    println!(
+    outln!(
         "restored {backup_entries} entries from {} into {}",
         args.from.display(),
         store_path.display()
     );
     if let Some(aside) = aside {
-        println!(
+        outln!(
             "the previous store is kept in {}; delete it once the node runs well",
             aside.display()
         );
     }
     if stored < signed {
-        println!(
+        outln!(
             "this city has signed up to seq {signed}, the restored store holds up to {stored}: publishing is held until `coalition run` has synced seqs {}..{signed} back from a peer",
             stored + 1
         );
     } else {
-        println!("this city's log is complete up to seq {stored}; publishing can go on");
+        outln!("this city's log is complete up to seq {stored}; publishing can go on");
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -88,7 +88,7 @@ pub fn run(command: RosterCommand) -> Result<ExitCode> {
                     bail!("give --data-dir DIR (a node) or --charter FILE (and --roster FILE)")
                 }
             };
-            show(&roster, json.json);
+            show(&roster, json.json)?;
             Ok(ExitCode::SUCCESS)
         }
         RosterCommand::Apply { data_dir, roster } => {
@@ -107,7 +107,7 @@ pub fn run(command: RosterCommand) -> Result<ExitCode> {
                     }
                 }
             }
-            println!(
+            outln!(
                 "applied {applied} roster change(s); roster version {}",
                 store.roster_version()
             );
@@ -161,10 +161,10 @@ fn sign_and_append(
         .apply(&charter, &signed)
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     roster_file::append(&path, &signed, comment)?;
-    println!("roster version {}: {comment}", signed.change.seq);
-    println!("change id      {}", signed.id());
-    println!("written to     {}", path.display());
-    println!("next: nodes pick it up with `coalition roster apply --roster {}` (or from peers once running)", path.display());
+    outln!("roster version {}: {comment}", signed.change.seq);
+    outln!("change id      {}", signed.id());
+    outln!("written to     {}", path.display());
+    outln!("next: nodes pick it up with `coalition roster apply --roster {}` (or from peers once running)", path.display());
     Ok(ExitCode::SUCCESS)
 }
 
@@ -277,15 +277,15 @@ fn propose(command: ProposeCommand) -> Result<ExitCode> {
         path.display()
     );
     roster_file::write_proposal(&args.out, &proposal, &header, true)?;
-    println!("proposed roster version {}: {comment}", proposal.change.seq);
-    println!("change id      {}", proposal.id());
-    println!("written to     {}", args.out.display());
-    println!(
+    outln!("proposed roster version {}: {comment}", proposal.change.seq);
+    outln!("change id      {}", proposal.id());
+    outln!("written to     {}", args.out.display());
+    outln!(
         "needs          {} of {} committee signatures",
         charter.threshold,
         charter.committee.len()
     );
-    println!(
+    outln!(
         "next: each signer runs `coalition roster sign {} --committee-key KEY`",
         args.out.display()
     );
@@ -351,13 +351,13 @@ fn sign(proposal_path: &Path, committee_key: &Path, charter: Option<PathBuf>) ->
         .collect();
     roster_file::write_proposal(proposal_path, &proposal, &comment.join("\n"), false)?;
     if already {
-        println!("{} had already signed; signature replaced", key.public());
+        outln!("{} had already signed; signature replaced", key.public());
     } else {
-        println!("signed by      {}", key.public());
+        outln!("signed by      {}", key.public());
     }
-    println!("signatures     {}", signature_count(&charter, &proposal));
+    outln!("signatures     {}", signature_count(&charter, &proposal));
     if proposal.valid_committee_signers(&charter) >= usize::from(charter.threshold) {
-        println!(
+        outln!(
             "next: `coalition roster publish {} --roster FILE` (and/or --data-dir DIR)",
             proposal_path.display()
         );
@@ -400,19 +400,19 @@ fn publish(
         let mut current = Roster::from_history(&charter, &history)
             .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
         if history.iter().any(|c| c.id() == proposal.id()) {
-            println!("{} already holds this change", path.display());
+            outln!("{} already holds this change", path.display());
         } else {
             current
                 .apply(&charter, &proposal)
                 .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
             let comment = describe(&proposal.change.action, &current);
             roster_file::append(path, &proposal, &comment)?;
-            println!(
+            outln!(
                 "roster version {}: {comment} ({})",
                 proposal.change.seq,
                 signature_count(&charter, &proposal)
             );
-            println!("written to     {}", path.display());
+            outln!("written to     {}", path.display());
         }
     }
     if let Some(dir) = &store_dir {
@@ -424,10 +424,10 @@ fn publish(
         };
         match store.apply_roster_change(&proposal)? {
             RosterOutcome::Applied { version } => {
-                println!("applied to     {} (roster version {version})", dir.root.display())
+                outln!("applied to     {} (roster version {version})", dir.root.display())
             }
             RosterOutcome::Duplicate => {
-                println!("{} already holds this change", dir.root.display())
+                outln!("{} already holds this change", dir.root.display())
             }
             RosterOutcome::Ahead { have, got } => bail!(
                 "the store is at roster version {have} and this change is version {got}: apply the roster file first (`coalition roster apply`)"
@@ -483,7 +483,7 @@ fn status_text(status: &CityStatus) -> String {
     }
 }
 
-pub fn show(roster: &Roster, as_json: bool) {
+pub fn show(roster: &Roster, as_json: bool) -> Result<()> {
     if as_json {
         print_json(&json!({
             "network_id": roster.network_id.to_hex(),
@@ -495,16 +495,16 @@ pub fn show(roster: &Roster, as_json: bool) {
                 "status": m.status,
                 "admitted_in": m.admitted_in,
             })).collect::<Vec<_>>(),
-        }));
-        return;
+        }))?;
+        return Ok(());
     }
-    println!(
+    outln!(
         "roster version {} — {} member cities",
         roster.version,
         roster.cities.len()
     );
     for m in roster.cities.values() {
-        println!(
+        outln!(
             "{:<24} {}  {}  {}",
             m.name,
             m.country,
@@ -512,4 +512,5 @@ pub fn show(roster: &Roster, as_json: bool) {
             status_text(&m.status)
         );
     }
+    Ok(())
 }

@@ -17,8 +17,8 @@ pub fn read(path: &Path) -> Result<Vec<SignedRosterChange>> {
     if !path.exists() {
         return Ok(Vec::new());
     }
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read roster file {}", path.display()))?;
+    // The roster history grows with every change; its limit is wider than a single document's.
+    let text = crate::input::read_text_limited(path, "roster", 16 * crate::input::MAX_INPUT_BYTES)?;
     let mut out = Vec::new();
     for (n, line) in text.lines().enumerate() {
         let line = line.trim();
@@ -66,8 +66,7 @@ pub fn append(path: &Path, change: &SignedRosterChange, comment: &str) -> Result
 /// Reads a proposal file: `#` comment lines and one hex-encoded signed change (possibly with no
 /// signatures yet).
 pub fn read_proposal(path: &Path) -> Result<SignedRosterChange> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read proposal {}", path.display()))?;
+    let text = crate::input::read_text(path, "proposal")?;
     let mut found = None;
     for (n, line) in text.lines().enumerate() {
         let line = line.trim();

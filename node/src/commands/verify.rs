@@ -31,25 +31,27 @@ pub fn verify(args: VerifyArgs) -> Result<ExitCode> {
             "high_water": mark,
             "ok": all_ok,
             "seconds": seconds,
-        }));
+        }))?;
     } else {
         if let Some(text) = &mark {
-            println!("PROBLEM  {text}");
+            outln!("PROBLEM  {text}");
         }
         for f in &files {
-            println!(
+            outln!(
                 "PROBLEM  {} is damaged (column family {}): {}",
-                f.part, f.column_family, f.detail
+                f.part,
+                f.column_family,
+                f.detail
             );
         }
         if !files.is_empty() {
-            println!(
+            outln!(
                 "the store's files are damaged: reads of the affected entries fail. Stop the node and restore a backup with `coalition restore --from BACKUP`, or move {} aside and start from an empty store so sync fetches every log back from peers (docs/OPERATIONS.md)",
                 dir.store_path().display()
             );
         }
         for p in &problems {
-            println!(
+            outln!(
                 "PROBLEM  city {} ({}) seq {}: [{}] {}",
                 p.city,
                 p.author.short(),
@@ -59,12 +61,12 @@ pub fn verify(args: VerifyArgs) -> Result<ExitCode> {
             );
         }
         if all_ok {
-            println!(
+            outln!(
                 "ok: {checked} entries from {} cities verified (signatures, chains, payload commitments, file checksums) in {seconds:.2} s",
                 store.frontier().len()
             );
         } else if !problems.is_empty() {
-            println!(
+            outln!(
                 "{} problem(s) in {checked} entries; restore the affected city's log from a backup or let sync fetch it again",
                 problems.len()
             );
@@ -135,7 +137,7 @@ pub fn backup(args: BackupArgs) -> Result<ExitCode> {
                 .unwrap_or(0)
         }
     };
-    println!(
+    outln!(
         "backup of {entries} entries written to {} (restore: stop the node, then `coalition restore --from {}`)",
         args.out.display(),
         args.out.display()

@@ -332,7 +332,7 @@ fn same_secret(a: &[u8], b: &[u8]) -> bool {
 }
 
 /// `Authorization: Bearer <token>` must match the configured token.
-pub(super) fn check_bearer(
+pub(crate) fn check_bearer(
     s: &AppState,
     headers: &HeaderMap,
     kind: &'static str,

@@ -4,7 +4,11 @@
 mod admin;
 mod batch;
 mod json;
+mod publish_form;
+mod signin;
 mod web;
+
+pub(crate) use json::check_bearer;
 
 use crate::error::ApiError;
 use crate::metrics::Metrics;
@@ -21,8 +25,10 @@ use std::sync::Arc;
 pub struct AppState {
     pub api: ApiState,
     pub metrics: Arc<Metrics>,
-    /// The web form's CSRF token: random per process, embedded in the publish page.
-    pub csrf: Arc<str>,
+    /// Signed-in browser sessions (each with its CSRF token).
+    pub sessions: Arc<crate::session::Sessions>,
+    /// How long a POST body may take to arrive.
+    pub body_read_timeout: std::time::Duration,
 }
 
 struct Table {
@@ -82,8 +88,11 @@ fn table() -> Table {
     .get("/cities", web::cities_page)
     .get("/city/{city}", web::city_page)
     .get("/audit", web::audit_page)
-    .get("/publish", web::publish_page)
-    .post("/publish", web::publish_submit)
+    .get("/publish", publish_form::publish_page)
+    .post("/publish", publish_form::publish_submit)
+    .get("/signin", signin::signin_page_get)
+    .post("/signin", signin::signin_submit)
+    .post("/signout", signin::signout_submit)
     .get("/assets/app.css", web::stylesheet)
     .get("/assets/app.js", web::script)
 }
@@ -93,16 +102,21 @@ pub fn route_list() -> Vec<(&'static str, &'static str)> {
     table().routes
 }
 
-pub fn build(api: ApiState) -> Router {
+pub fn build(api: ApiState, timeouts: crate::Timeouts) -> Router {
     let state = AppState {
         api,
         metrics: Arc::new(Metrics::default()),
-        csrf: Arc::from(hex::encode(rand::random::<[u8; 32]>())),
+        sessions: Arc::new(crate::session::Sessions::default()),
+        body_read_timeout: timeouts.body_read,
     };
     table()
         .router
         .fallback(fallback)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::guard::guard,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             crate::metrics::track,

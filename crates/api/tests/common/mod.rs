@@ -409,6 +409,7 @@ pub struct Options {
     pub token: Option<&'static str>,
     pub network: Arc<dyn NetworkView>,
     pub extra_metrics: bool,
+    pub timeouts: coalition_api::Timeouts,
 }
 
 impl Default for Options {
@@ -418,6 +419,7 @@ impl Default for Options {
             token: Some(TOKEN),
             network: Arc::new(coalition_api::Offline),
             extra_metrics: false,
+            timeouts: coalition_api::Timeouts::default(),
         }
     }
 }
@@ -453,9 +455,14 @@ impl Server {
             .expect("bind 127.0.0.1:0");
         let addr = listener.local_addr().expect("local addr");
         let (shutdown, rx) = oneshot::channel::<()>();
-        let task = tokio::spawn(coalition_api::serve(listener, state, async move {
-            let _ = rx.await;
-        }));
+        let task = tokio::spawn(coalition_api::serve_with(
+            listener,
+            state,
+            options.timeouts,
+            async move {
+                let _ = rx.await;
+            },
+        ));
         Server {
             addr,
             base: format!("http://{addr}"),
@@ -471,6 +478,32 @@ impl Server {
 
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
+    }
+
+    /// Signs in to the web page with `token` as a browser would; returns the `Cookie` header
+    /// value of the session (`None`: refused).
+    pub async fn sign_in(&self, token: &str) -> Option<String> {
+        let response = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("http client")
+            .post(self.url("/signin"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(serde_urlencoded::to_string([("token", token)]).expect("form encodes"))
+            .send()
+            .await
+            .expect("sign-in sent");
+        if response.status() != reqwest::StatusCode::SEE_OTHER {
+            return None;
+        }
+        response
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|v| v.starts_with("coalition_session="))
+            .and_then(|v| v.split(';').next())
+            .map(str::to_string)
     }
 
     /// Stops the server and waits for it to finish.

@@ -1,0 +1,197 @@
+//! Sign-in and sign-out for the web page (`/signin`, `/signout`).
+//!
+//! Signing in takes the node's API token (the contents of `api.token` in the data directory, mode
+//! 0600), so only the node's operator can publish from the page; see `crate::session` and
+//! docs/SECURITY.md. Sign-in works only from the node's own machine, like the form.
+
+use super::publish_form::{is_local, peer_addr, same_origin, see_other, to_signin, Peer};
+use super::web::{html, page_ctx, pick_ui, web_params};
+use super::AppState;
+use crate::i18n::Ui;
+use crate::params::Params;
+use crate::session::{clear_cookie, same_secret, set_cookie};
+use crate::templates::{self, esc, Nav, PageCtx};
+use axum::body::Bytes;
+use axum::extract::{RawQuery, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::Response;
+
+/// The sign-in page's words.
+struct Words {
+    heading: &'static str,
+    intro: &'static str,
+    label: &'static str,
+    button: &'static str,
+    wrong: &'static str,
+    no_token: &'static str,
+    not_local: &'static str,
+    stale: &'static str,
+}
+
+fn words(ui: Ui) -> Words {
+    match ui {
+        Ui::Fr => Words {
+            heading: "Se connecter pour publier",
+            intro: "Publier depuis cette page demande le jeton d'API du nœud : le contenu du fichier api.token dans le répertoire de données du nœud, lisible par son seul exploitant (par exemple : cat /var/lib/coalition/api.token).",
+            label: "Jeton d'API",
+            button: "Se connecter",
+            wrong: "Ce jeton n'est pas celui du nœud. Copiez le contenu exact de api.token et réessayez.",
+            no_token: "Ce nœud n'a pas de jeton d'API (api.token manque ou est illisible) : la publication depuis la page est désactivée. Publiez avec la ligne de commande.",
+            not_local: "La connexion ne fonctionne que sur la machine du nœud : ouvrez la page à l'adresse http://127.0.0.1 (ou localhost) sur le port du nœud.",
+            stale: "La demande ne venait pas de cette page ; rechargez-la et réessayez.",
+        },
+        _ => Words {
+            heading: "Sign in to publish",
+            intro: "Publishing from this page needs the node's API token: the contents of the file api.token in the node's data directory, which only the node's operator can read (for example: cat /var/lib/coalition/api.token).",
+            label: "API token",
+            button: "Sign in",
+            wrong: "That is not this node's token. Copy the exact contents of api.token and try again.",
+            no_token: "This node has no API token (api.token is missing or unreadable), so publishing from the page is off. Publish with the command line instead.",
+            not_local: "Signing in only works on the node's own machine: open the page at http://127.0.0.1 (or localhost) on the node's port.",
+            stale: "The request did not come from this page; reload it and try again.",
+        },
+    }
+}
+
+fn signin_page(ctx: &PageCtx, problem: Option<&str>, show_form: bool) -> String {
+    let w = words(ctx.ui);
+    let mut body = format!("<h1>{}</h1><p>{}</p>", esc(w.heading), esc(w.intro));
+    if let Some(problem) = problem {
+        body.push_str(&format!(
+            "<div class=\"error-summary\" role=\"alert\" tabindex=\"-1\" id=\"error-summary\"><p>{}</p></div>",
+            esc(problem)
+        ));
+    }
+    if show_form {
+        body.push_str(&format!(
+            "<form class=\"signin\" method=\"post\" action=\"/signin\"><input type=\"hidden\" name=\"ui\" value=\"{}\"><div class=\"field\"><label for=\"token\">{}</label><input id=\"token\" name=\"token\" type=\"password\" autocomplete=\"current-password\" required></div><div class=\"actions\"><button type=\"submit\">{}</button></div></form>",
+            ctx.ui.code(),
+            esc(w.label),
+            esc(w.button)
+        ));
+    }
+    templates::layout(ctx, w.heading, &body)
+}
+
+pub async fn signin_page_get(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    peer: Peer,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let p = web_params(raw.as_deref(), &[]);
+    let (ui, cookie) = pick_ui(p.get("ui"), &headers);
+    let ctx = page_ctx(&s, ui, "/signin", &p, &[], Nav::Publish);
+    let w = words(ui);
+    if !is_local(&headers, peer_addr(&peer)) {
+        return html(
+            StatusCode::FORBIDDEN,
+            signin_page(&ctx, Some(w.not_local), false),
+            cookie,
+        );
+    }
+    if s.api.token.is_none() {
+        return html(
+            StatusCode::FORBIDDEN,
+            signin_page(&ctx, Some(w.no_token), false),
+            cookie,
+        );
+    }
+    html(StatusCode::OK, signin_page(&ctx, None, true), cookie)
+}
+
+fn form_pairs(body: &[u8]) -> Vec<(String, String)> {
+    serde_urlencoded::from_bytes(body).unwrap_or_default()
+}
+
+fn form_value<'a>(pairs: &'a [(String, String)], name: &str) -> &'a str {
+    pairs
+        .iter()
+        .rev()
+        .find(|(k, _)| k == name)
+        .map_or("", |(_, v)| v.as_str())
+}
+
+pub async fn signin_submit(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    peer: Peer,
+    body: Bytes,
+) -> Response {
+    let pairs = form_pairs(&body);
+    let (ui, cookie) = pick_ui(Some(form_value(&pairs, "ui")), &headers);
+    let ctx = page_ctx(&s, ui, "/signin", &Params::default(), &[], Nav::Publish);
+    let w = words(ui);
+    if !is_local(&headers, peer_addr(&peer)) {
+        return html(
+            StatusCode::FORBIDDEN,
+            signin_page(&ctx, Some(w.not_local), false),
+            cookie,
+        );
+    }
+    if !same_origin(&headers) {
+        return html(
+            StatusCode::FORBIDDEN,
+            signin_page(&ctx, Some(w.stale), true),
+            cookie,
+        );
+    }
+    let Some(token) = &s.api.token else {
+        return html(
+            StatusCode::FORBIDDEN,
+            signin_page(&ctx, Some(w.no_token), false),
+            cookie,
+        );
+    };
+    let given = form_value(&pairs, "token").trim();
+    if !same_secret(given.as_bytes(), token.as_bytes()) {
+        tracing::warn!("web sign-in refused: wrong token");
+        return html(
+            StatusCode::UNAUTHORIZED,
+            signin_page(&ctx, Some(w.wrong), true),
+            cookie,
+        );
+    }
+    let id = s.sessions.start();
+    tracing::info!("web sign-in");
+    let mut pairs = Vec::new();
+    if ui != Ui::En {
+        pairs.push(("ui", ui.code().to_string()));
+    }
+    let mut response = see_other(&templates::href("/publish", &pairs));
+    if let Ok(v) = HeaderValue::from_str(&set_cookie(&id)) {
+        response.headers_mut().append(header::SET_COOKIE, v);
+    }
+    response
+}
+
+pub async fn signout_submit(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let pairs = form_pairs(&body);
+    let ui = pick_ui(Some(form_value(&pairs, "ui")), &headers).0;
+    let Some((id, session)) = s.sessions.find(&headers) else {
+        return to_signin(ui);
+    };
+    if !same_secret(
+        form_value(&pairs, "csrf").as_bytes(),
+        session.csrf.as_bytes(),
+    ) || !same_origin(&headers)
+    {
+        let ctx = page_ctx(&s, ui, "/signin", &Params::default(), &[], Nav::Publish);
+        return html(
+            StatusCode::FORBIDDEN,
+            signin_page(&ctx, Some(words(ui).stale), false),
+            None,
+        );
+    }
+    s.sessions.end(&id);
+    tracing::info!("web sign-out");
+    let mut response = see_other("/");
+    if let Ok(v) = HeaderValue::from_str(&clear_cookie()) {
+        response.headers_mut().append(header::SET_COOKIE, v);
+    }
+    response
+}
