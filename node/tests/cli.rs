@@ -273,7 +273,7 @@ fn bad_input_changes_nothing_and_names_the_rule() {
         "{}\n",
         base.replacen(
             "[body]\nen = \"\"\"",
-            &format!("[body]\nen = \"\"\"{}", "x".repeat(10 * 1024 * 1024)),
+            &format!("[body]\nen = \"\"\"{}", "x".repeat(100 * 1024)),
             1
         )
     );
