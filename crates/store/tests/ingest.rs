@@ -252,16 +252,25 @@ fn a_tampered_or_missing_payload_is_handled() {
     assert_eq!(*rejected(&outcomes[0]), RecordError::CommitmentMismatch);
     assert_eq!(b.store.entry_count(), 0);
 
-    // An erased payload (none shipped) is stored as an entry without payload.
-    let mut erased = wires[0].clone();
-    erased.payload = None;
-    stored_ids(&b.store.ingest(vec![erased]).expect("ingest"));
+    // A copy without its payload is not stored while no erasure of it is held (a peer may have
+    // stripped it); the full copy is stored afterwards.
+    let mut stripped = wires[0].clone();
+    stripped.payload = None;
+    let outcomes = b.store.ingest(vec![stripped]).expect("ingest");
+    assert_eq!(
+        outcomes[0],
+        IngestOutcome::PayloadMissing {
+            id: id_of(&wires[0])
+        }
+    );
+    assert_eq!(b.store.entry_count(), 0);
+    stored_ids(&b.store.ingest(vec![wires[0].clone()]).expect("ingest"));
     let held = b
         .store
         .entry(&id_of(&wires[0]))
         .expect("read")
         .expect("held");
-    assert!(held.blob.is_none() && held.payload.is_none());
+    assert!(held.blob.is_some() && held.payload.is_some());
 }
 
 #[test]
