@@ -484,6 +484,7 @@ impl Store {
         }
         if let Payload::Erasure(erasure) = payload {
             write.put_cf(self.cf(CF_INDEX)?, erased_key(&erasure.target), []);
+            self.clear_missing_mark(write, &erasure.target)?;
         }
         Ok(())
     }

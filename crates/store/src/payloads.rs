@@ -41,7 +41,16 @@ impl Store {
         blob: PayloadBlob,
     ) -> Result<IngestOutcome, StoreError> {
         let id = entry.id();
-        if view.held.contains_key(&id) || !self.payload_missing(&id)? {
+        // One read: only entries an older version kept without their payload are marked, and an
+        // erasure or a restore clears the mark.
+        let marked = self
+            .db()
+            .get_pinned_cf(
+                self.cf(CF_INDEX)?,
+                missing_key(&entry.header.author, entry.header.seq),
+            )?
+            .is_some();
+        if view.held.contains_key(&id) || !marked {
             return Ok(IngestOutcome::Duplicate { id });
         }
         let payload = match blob.check_against(&entry.header) {
@@ -73,7 +82,7 @@ const META_PAYLOADS_CHECKED: &[u8] = b"payloads_checked";
 
 /// In [`CF_INDEX`]: `m` ‖ author ‖ seq → empty, for an entry held without its payload and without
 /// an erasure (stored from a stripped copy by a version before this check). Sync asks for it again.
-fn missing_key(author: &PublicKey, seq: u64) -> Vec<u8> {
+pub(crate) fn missing_key(author: &PublicKey, seq: u64) -> Vec<u8> {
     let mut key = Vec::with_capacity(41);
     key.push(b'm');
     key.extend_from_slice(&entry_key(author, seq));
@@ -161,6 +170,21 @@ impl Store {
             }
         }
         Ok(lowest)
+    }
+
+    /// An erasure of `target` makes its absent payload rightful: clears the mark that would have
+    /// sync ask for it again.
+    pub(crate) fn clear_missing_mark(
+        &self,
+        write: &mut WriteBatch,
+        target: &EntryId,
+    ) -> Result<(), StoreError> {
+        if let Some(at) = self.db().get_pinned_cf(self.cf(CF_IDS)?, target.0)? {
+            if let Some((author, seq)) = split_entry_key(&at) {
+                write.delete_cf(self.cf(CF_INDEX)?, missing_key(&author, seq));
+            }
+        }
+        Ok(())
     }
 
     /// The id of `author`'s entry at `seq`, if held.
