@@ -4,17 +4,17 @@
 //! every hash and signature. Editing the document or the encoding wrongly fails here.
 //!
 //! To regenerate after a deliberate format change: `COALITION_PRINT_VECTORS=1 cargo test -p
-//! coalition-record --test vectors -- --nocapture` prints every vector line.
+//! coalition-record --test record vectors -- --nocapture` prints every vector line.
 
-mod common;
-#[path = "vectors/refusals.rs"]
 mod refusals;
 
+use crate::common::{
+    admit_change, charter, city_key, committee_key, vector_practice, CREATED_MS, SALT,
+};
 use coalition_record::{
     chain_position, ChainPosition, Hash32, Payload, PayloadBlob, Roster, SignedEntry,
     SignedRosterChange, VerifiedEntry, WireEntry,
 };
-use common::{admit_change, charter, city_key, committee_key, vector_practice, CREATED_MS, SALT};
 use std::collections::BTreeMap;
 
 const PROTOCOL_MD: &str = include_str!(concat!(
