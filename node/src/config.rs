@@ -43,6 +43,12 @@ pub struct NetworkConfig {
     pub author_entries_per_second: u32,
     #[serde(default = "default_author_entry_burst")]
     pub author_entry_burst: u32,
+    /// Serve as a relay and AutoNAT server for nodes behind NAT (a node with a public address).
+    #[serde(default)]
+    pub relay_server: bool,
+    /// Relays to be reachable through when this node is behind NAT.
+    #[serde(default)]
+    pub relays: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -103,6 +109,8 @@ impl Default for NetworkConfig {
             sync_request_burst: default_sync_request_burst(),
             author_entries_per_second: default_author_entries_per_second(),
             author_entry_burst: default_author_entry_burst(),
+            relay_server: false,
+            relays: Vec::new(),
         }
     }
 }
@@ -227,6 +235,13 @@ sync_request_burst = {sync_burst}
 # wait for the next sync. This bounds how fast a stolen city key can flood the network.
 author_entries_per_second = {author_rate}
 author_entry_burst = {author_burst}
+# Behind NAT: relays to be reachable through, e.g. "/ip4/198.51.100.7/tcp/7701/p2p/12D3Koo...".
+# Peers then reach this node through the relay, and hole punching upgrades to a direct connection
+# where both NATs allow it. A WebSocket listener ("/ip4/0.0.0.0/tcp/443/ws" in listen) serves
+# networks that only let web ports out.
+relays = [{relays}]
+# With a public address: serve as a relay (and AutoNAT server) for member nodes behind NAT.
+relay_server = {relay_server}
 
 [api]
 # The local web page and JSON API. Keep it on 127.0.0.1 unless a reverse proxy guards it.
@@ -247,6 +262,8 @@ format = "{format}"
             sync_burst = self.network.sync_request_burst,
             author_rate = self.network.author_entries_per_second,
             author_burst = self.network.author_entry_burst,
+            relays = list(&self.network.relays),
+            relay_server = self.network.relay_server,
             api = self.api.listen,
             format = self.log.format,
         )

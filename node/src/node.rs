@@ -25,6 +25,10 @@ pub struct NodeOptions {
     pub author_gossip_rate: coalition_net::Rate,
     /// Several nodes on one host (the demo, tests): loopback peers are normal.
     pub allow_loopback: bool,
+    /// Serve as a relay and AutoNAT server.
+    pub relay_server: bool,
+    /// Relays to be reachable through.
+    pub relays: Vec<coalition_net::Multiaddr>,
 }
 
 /// The network view the API reads: refreshed every second from the network task, so that an HTTP
@@ -244,6 +248,8 @@ impl RunningNode {
         config.sync_request_rate = options.sync_request_rate;
         config.author_gossip_rate = options.author_gossip_rate;
         config.allow_loopback = options.allow_loopback;
+        config.relay_server = options.relay_server;
+        config.relays = options.relays.clone();
         if options.allow_loopback {
             config.gossip_heartbeat = Duration::from_millis(300);
         }

@@ -215,8 +215,13 @@ fn decrement(counts: &mut HashMap<IpAddr, u32>, ip: &IpAddr) {
     }
 }
 
-/// The IP address of a multiaddr (`/ip4/…` or `/ip6/…` first), if it has one.
+/// The IP address of a multiaddr (`/ip4/…` or `/ip6/…` first), if it has one and the connection
+/// is direct. A relayed connection's address starts with the relay's IP, which many honest peers
+/// share: it is neither counted nor banned here (the relay limits its own clients by address).
 pub(crate) fn ip_of(addr: &Multiaddr) -> Option<IpAddr> {
+    if addr.iter().any(|p| matches!(p, Protocol::P2pCircuit)) {
+        return None;
+    }
     addr.iter().find_map(|p| match p {
         Protocol::Ip4(ip) => Some(IpAddr::V4(ip)),
         Protocol::Ip6(ip) => Some(IpAddr::V6(ip)),

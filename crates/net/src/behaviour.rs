@@ -1,6 +1,8 @@
 //! The libp2p behaviour every node runs, and the swarm built around it: TCP (Noise, Yamux, with a
-//! handshake timeout) and QUIC, connection admission by address, connection limits, gossipsub,
-//! the sync protocol, Kademlia, identify, ping and mDNS.
+//! handshake timeout), QUIC, WebSocket and relayed circuits; connection admission by address,
+//! connection limits, gossipsub, the sync protocol, Kademlia, identify, ping, mDNS, and the NAT
+//! parts: Circuit Relay v2 (client always, server when configured), DCUtR hole punching and
+//! AutoNAT v2 (client always, server beside the relay server).
 
 use crate::admission::{Admission, AdmissionPolicy};
 use crate::codec::{SyncCodec, SyncTraffic, SYNC_PROTOCOL};
@@ -16,8 +18,8 @@ use libp2p::request_response::{self, ProtocolSupport};
 use libp2p::swarm::behaviour::toggle::Toggle;
 use libp2p::swarm::{NetworkBehaviour, SwarmEvent};
 use libp2p::{
-    allow_block_list, connection_limits, identify, kad, mdns, noise, ping, tcp, yamux,
-    StreamProtocol, Swarm,
+    allow_block_list, autonat, connection_limits, dcutr, identify, kad, mdns, noise, ping, relay,
+    tcp, yamux, StreamProtocol, Swarm,
 };
 use std::sync::Arc;
 use std::time::Duration;
@@ -40,11 +42,17 @@ pub(crate) struct Behaviour {
     pub identify: identify::Behaviour,
     pub ping: ping::Behaviour,
     pub mdns: Toggle<mdns::tokio::Behaviour>,
+    pub relay_client: relay::client::Behaviour,
+    pub relay_server: Toggle<relay::Behaviour>,
+    pub dcutr: dcutr::Behaviour,
+    pub autonat_client: autonat::v2::client::Behaviour,
+    pub autonat_server: Toggle<autonat::v2::server::Behaviour>,
 }
 
 impl Behaviour {
     fn new(
         key: &libp2p::identity::Keypair,
+        relay_client: relay::client::Behaviour,
         config: &NetConfig,
         network_id: &NetworkId,
         traffic: Arc<SyncTraffic>,
@@ -107,15 +115,42 @@ impl Behaviour {
             kad: Toggle::from(kad),
             identify: identify::Behaviour::new(
                 identify::Config::new("/coalition/1.0.0".into(), key.public())
-                    .with_agent_version(format!("coalition-net/{}", env!("CARGO_PKG_VERSION"))),
+                    .with_agent_version(format!("coalition-net/{}", env!("CARGO_PKG_VERSION")))
+                    // A relayed address appears after the connection that carries identify: push
+                    // it, so peers (and their Kademlia) learn how to reach a node behind NAT.
+                    .with_push_listen_addr_updates(true),
             ),
             ping: ping::Behaviour::default(),
             mdns: Toggle::from(mdns),
+            relay_client,
+            relay_server: Toggle::from(config.relay_server.then(|| {
+                let l = &crate::config::RELAY_LIMITS;
+                relay::Behaviour::new(
+                    peer_id,
+                    relay::Config {
+                        max_reservations: l.max_reservations,
+                        max_reservations_per_peer: l.max_reservations_per_peer,
+                        reservation_duration: l.reservation_duration,
+                        max_circuits: l.max_circuits,
+                        max_circuits_per_peer: l.max_circuits_per_peer,
+                        max_circuit_duration: l.max_circuit_duration,
+                        max_circuit_bytes: l.max_circuit_bytes,
+                        ..relay::Config::default()
+                    },
+                )
+            })),
+            dcutr: dcutr::Behaviour::new(peer_id),
+            autonat_client: autonat::v2::client::Behaviour::default(),
+            autonat_server: Toggle::from(
+                config
+                    .relay_server
+                    .then(autonat::v2::server::Behaviour::default),
+            ),
         })
     }
 }
 
-pub(crate) fn build_swarm(
+pub(crate) async fn build_swarm(
     config: &NetConfig,
     network_id: NetworkId,
     traffic: Arc<SyncTraffic>,
@@ -141,8 +176,14 @@ pub(crate) fn build_swarm(
         .map_err(|e| transport_error(&e))?
         .with_dns()
         .map_err(|e| transport_error(&e))?
-        .with_behaviour(|key| {
-            Behaviour::new(key, config, &network_id, traffic, registry)
+        // `/tcp/443/ws` for networks that let only web ports out.
+        .with_websocket(noise::Config::new, yamux::Config::default)
+        .await
+        .map_err(|e| transport_error(&e))?
+        .with_relay_client(noise::Config::new, yamux::Config::default)
+        .map_err(|e| transport_error(&e))?
+        .with_behaviour(|key, relay_client| {
+            Behaviour::new(key, relay_client, config, &network_id, traffic, registry)
                 .map_err(|e| Box::new(e) as Box<dyn std::error::Error + Send + Sync>)
         })
         .map_err(|e| transport_error(&e))?
@@ -151,12 +192,14 @@ pub(crate) fn build_swarm(
     Ok(swarm)
 }
 
-/// Polls the swarm until each listen address has reported where it is bound.
+/// Polls the swarm until each listen address has reported where it is bound; returns the
+/// addresses reported meanwhile.
 pub(crate) async fn wait_for_listeners(
     swarm: &mut Swarm<Behaviour>,
     count: usize,
-) -> Result<(), NetError> {
+) -> Result<Vec<libp2p::Multiaddr>, NetError> {
     let mut bound = 0;
+    let mut addresses = Vec::new();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     while bound < count {
         let event = tokio::time::timeout_at(deadline, swarm.select_next_some())
@@ -168,6 +211,7 @@ pub(crate) async fn wait_for_listeners(
         match event {
             SwarmEvent::NewListenAddr { address, .. } => {
                 tracing::info!(%address, "listening");
+                addresses.push(address);
                 bound += 1;
             }
             SwarmEvent::ListenerError { error, .. } => {
@@ -187,5 +231,5 @@ pub(crate) async fn wait_for_listeners(
             _ => {}
         }
     }
-    Ok(())
+    Ok(addresses)
 }

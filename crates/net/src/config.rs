@@ -79,7 +79,36 @@ pub struct NetConfig {
     /// Tests on one host: whitelist loopback in gossipsub's IP-colocation score and keep loopback
     /// addresses learnt from peers. Off in production.
     pub allow_loopback: bool,
+    /// Serve as a relay (Circuit Relay v2) and an AutoNAT server for nodes behind NAT. For a node
+    /// with a public address; limits in [`RELAY_LIMITS`].
+    pub relay_server: bool,
+    /// Relays to reserve a slot on, each `/…/p2p/RELAY_PEER_ID`: the node listens through them
+    /// (`…/p2p-circuit`) so that peers can reach it behind NAT, and hole punching (DCUtR) then
+    /// upgrades such connections to direct ones where the NATs allow.
+    pub relays: Vec<Multiaddr>,
 }
+
+/// What a relay serves to others: enough for peers to meet and sync until hole punching gives
+/// them a direct connection, bounded so a relay cannot be used as free bandwidth.
+pub struct RelayLimits {
+    pub max_reservations: usize,
+    pub max_reservations_per_peer: usize,
+    pub reservation_duration: Duration,
+    pub max_circuits: usize,
+    pub max_circuits_per_peer: usize,
+    pub max_circuit_duration: Duration,
+    pub max_circuit_bytes: u64,
+}
+
+pub const RELAY_LIMITS: RelayLimits = RelayLimits {
+    max_reservations: 256,
+    max_reservations_per_peer: 2,
+    reservation_duration: Duration::from_secs(3600),
+    max_circuits: 128,
+    max_circuits_per_peer: 8,
+    max_circuit_duration: Duration::from_secs(30 * 60),
+    max_circuit_bytes: 256 * 1024 * 1024,
+};
 
 impl NetConfig {
     /// Production-leaning defaults: listen on nothing (set `listen`), mDNS off, Kademlia on.
@@ -110,6 +139,8 @@ impl NetConfig {
             sync_strike_window: Duration::from_secs(10),
             author_gossip_rate: DEFAULT_AUTHOR_GOSSIP_RATE,
             allow_loopback: false,
+            relay_server: false,
+            relays: Vec::new(),
         }
     }
 
@@ -170,6 +201,14 @@ impl NetConfig {
                 "max_sync_strikes must be at least 1".into(),
             ));
         }
+        if let Some(bad) = self.relays.iter().find(|a| {
+            !a.iter()
+                .any(|p| matches!(p, libp2p::multiaddr::Protocol::P2p(_)))
+        }) {
+            return Err(NetError::Config(format!(
+                "relay address {bad} must end with /p2p/<the relay's peer id>"
+            )));
+        }
         if self.max_connections == 0 || self.max_connections_per_peer == 0 {
             return Err(NetError::Config(
                 "connection limits must be at least 1".into(),
@@ -192,6 +231,8 @@ impl std::fmt::Debug for NetConfig {
             .field("sync_request_rate", &self.sync_request_rate)
             .field("author_gossip_rate", &self.author_gossip_rate)
             .field("allow_loopback", &self.allow_loopback)
+            .field("relay_server", &self.relay_server)
+            .field("relays", &self.relays)
             .finish_non_exhaustive()
     }
 }

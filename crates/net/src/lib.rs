@@ -136,6 +136,15 @@ pub struct NetStatus {
     pub banned_peers: usize,
     /// Addresses refused now (their peer ids together sent too many invalid messages).
     pub banned_addresses: usize,
+    /// Addresses AutoNAT confirmed peers can reach this node at (none: not reachable directly,
+    /// or not confirmed yet).
+    pub external_addrs: Vec<Multiaddr>,
+    /// Connected peers whose every connection goes through a relay.
+    pub relayed_peers: usize,
+    /// Relay reservations accepted (this node is reachable through a relay).
+    pub relay_reservations: u64,
+    /// Relayed connections upgraded to direct ones by hole punching.
+    pub hole_punches: u64,
 }
 
 pub(crate) enum Command {

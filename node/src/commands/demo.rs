@@ -162,6 +162,8 @@ async fn demo(args: DemoArgs) -> Result<()> {
             sync_request_rate: coalition_net::DEFAULT_SYNC_REQUEST_RATE,
             author_gossip_rate: coalition_net::DEFAULT_AUTHOR_GOSSIP_RATE,
             allow_loopback: true,
+            relay_server: false,
+            relays: Vec::new(),
         })
         .await?;
         let status = node.net.status().await?;

@@ -32,6 +32,12 @@ pub struct RunArgs {
     /// Allow peers on loopback and private addresses (several nodes on one machine).
     #[arg(long)]
     pub local: bool,
+    /// A relay to be reachable through behind NAT (repeatable), added to config.toml's relays.
+    #[arg(long)]
+    pub relay: Vec<String>,
+    /// Serve as a relay and AutoNAT server for nodes behind NAT.
+    #[arg(long)]
+    pub relay_server: bool,
 }
 
 pub fn parse_addrs(flag: &str, items: &[String]) -> Result<Vec<coalition_net::Multiaddr>> {
@@ -74,6 +80,8 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
     };
     let mut bootstrap = parse_addrs("network.bootstrap", &config.network.bootstrap)?;
     bootstrap.extend(parse_addrs("--bootstrap", &args.bootstrap)?);
+    let mut relays = parse_addrs("network.relays", &config.network.relays)?;
+    relays.extend(parse_addrs("--relay", &args.relay)?);
     let api_text = args.api.clone().unwrap_or(config.api.listen.clone());
     let api = api_text
         .parse()
@@ -89,6 +97,8 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
         sync_request_rate: config.sync_request_rate(),
         author_gossip_rate: config.author_gossip_rate(),
         allow_loopback: args.local,
+        relay_server: args.relay_server || config.network.relay_server,
+        relays,
     };
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async move {

@@ -23,7 +23,7 @@ use libp2p::gossipsub::{self, IdentTopic, MessageAcceptance, PublishError};
 use libp2p::multiaddr::Protocol;
 use libp2p::request_response::{self, OutboundRequestId, ResponseChannel};
 use libp2p::swarm::SwarmEvent;
-use libp2p::{identify, kad, mdns, Multiaddr, PeerId, Swarm};
+use libp2p::{dcutr, identify, kad, mdns, relay, Multiaddr, PeerId, Swarm};
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::net::IpAddr;
 use std::sync::atomic::Ordering;
@@ -74,7 +74,8 @@ pub(crate) async fn spawn(
         network_id,
         traffic.clone(),
         registry.sub_registry_with_prefix("libp2p"),
-    )?;
+    )
+    .await?;
     for addr in &config.listen {
         swarm
             .listen_on(addr.clone())
@@ -83,8 +84,14 @@ pub(crate) async fn spawn(
                 detail: e.to_string(),
             })?;
     }
-    wait_for_listeners(&mut swarm, config.listen.len()).await?;
-
+    let bound = wait_for_listeners(&mut swarm, config.listen.len()).await?;
+    if config.relay_server {
+        // A relay is configured as public: its own addresses are what it tells the nodes it
+        // relays for (a relay serves reservations only once it has external addresses).
+        for address in bound.into_iter().filter(|a| !is_loopback(a)) {
+            swarm.add_external_address(address);
+        }
+    }
     let peer_id = *swarm.local_peer_id();
     let (command_tx, command_rx) = mpsc::channel(COMMAND_QUEUE);
     let (job_tx, job_rx) = mpsc::channel(JOB_QUEUE);
@@ -121,6 +128,8 @@ pub(crate) async fn spawn(
             ban_duration: config.ban_duration,
         }),
         peer_ips: HashMap::new(),
+        paths: HashMap::new(),
+        relay_listeners: HashMap::new(),
         sync_limiter: KeyedLimiter::with_strikes(
             config.sync_request_rate,
             MAX_LIMITED_PEERS,
@@ -165,6 +174,8 @@ struct Stats {
     gossip_rate_limited: u64,
     gaps_seen: u64,
     forks_seen: u64,
+    relay_reservations: u64,
+    hole_punches: u64,
 }
 
 /// A bounded set that forgets its oldest members.
@@ -225,6 +236,10 @@ struct EventLoop {
     offences: Offences,
     /// Where each peer that connected to this node connects from (inbound connections only).
     peer_ips: HashMap<PeerId, IpAddr>,
+    /// Open connections per peer: (direct, relayed).
+    paths: HashMap<PeerId, (u32, u32)>,
+    /// Relays this node listens through (a reservation each), by relay peer id.
+    relay_listeners: HashMap<PeerId, libp2p::core::transport::ListenerId>,
     /// Inbound sync requests per peer.
     sync_limiter: KeyedLimiter<PeerId>,
     /// New gossiped entries per author.
@@ -282,7 +297,14 @@ impl EventLoop {
     }
 
     fn dial_bootstrap(&mut self) {
-        for addr in self.config.bootstrap.clone() {
+        let relays = self
+            .config
+            .relays
+            .iter()
+            .filter(|r| !self.config.bootstrap.contains(r))
+            .cloned()
+            .collect::<Vec<_>>();
+        for addr in self.config.bootstrap.clone().into_iter().chain(relays) {
             if let (Some(peer), true) = (peer_of(&addr), self.config.kademlia) {
                 if let Some(kad) = self.swarm.behaviour_mut().kad.as_mut() {
                     kad.add_address(&peer, addr.clone());
@@ -428,6 +450,14 @@ impl EventLoop {
                 .admission
                 .state
                 .banned_count(Instant::now()),
+            external_addrs: self.swarm.external_addresses().cloned().collect(),
+            relayed_peers: self
+                .paths
+                .values()
+                .filter(|(direct, relayed)| *direct == 0 && *relayed > 0)
+                .count(),
+            relay_reservations: s.relay_reservations,
+            hole_punches: s.hole_punches,
         }
     }
 
@@ -541,4 +571,32 @@ fn is_loopback(addr: &Multiaddr) -> bool {
         Protocol::Ip6(ip) => ip.is_loopback(),
         _ => false,
     })
+}
+
+impl EventLoop {
+    /// Once connected to a configured relay, listens through it (a reservation): peers then
+    /// reach this node behind NAT at `RELAY/p2p-circuit/p2p/SELF`. Done on connection rather than
+    /// at start, so the reservation rides on the connection already open instead of a second dial
+    /// (which libp2p refuses while the first is pending).
+    fn listen_through_relay(&mut self, peer: PeerId) {
+        if self.relay_listeners.contains_key(&peer) {
+            return;
+        }
+        let Some(relay) = self
+            .config
+            .relays
+            .iter()
+            .find(|addr| peer_of(addr) == Some(peer))
+            .cloned()
+        else {
+            return;
+        };
+        let circuit = relay.with(Protocol::P2pCircuit);
+        match self.swarm.listen_on(circuit.clone()) {
+            Ok(id) => {
+                self.relay_listeners.insert(peer, id);
+            }
+            Err(e) => tracing::warn!(%circuit, error = %e, "cannot listen through the relay"),
+        }
+    }
 }

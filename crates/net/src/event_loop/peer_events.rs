@@ -42,13 +42,49 @@ impl EventLoop {
                     }
                 }
             }
+            SwarmEvent::Behaviour(BehaviourEvent::RelayClient(
+                relay::client::Event::ReservationReqAccepted { relay_peer_id, .. },
+            )) => {
+                tracing::info!(relay = %relay_peer_id, "relay reservation accepted: reachable through the relay");
+                self.stats.relay_reservations += 1;
+            }
+            SwarmEvent::Behaviour(BehaviourEvent::Dcutr(dcutr::Event {
+                remote_peer_id,
+                result,
+            })) => match result {
+                Ok(_) => {
+                    tracing::info!(peer = %remote_peer_id, "hole punched: direct connection replaces the relayed one");
+                    self.stats.hole_punches += 1;
+                }
+                Err(error) => {
+                    tracing::info!(peer = %remote_peer_id, %error, "hole punching failed: staying relayed");
+                }
+            },
+            SwarmEvent::ExternalAddrConfirmed { address } => {
+                tracing::info!(%address, "reachable from outside at this address (AutoNAT)");
+            }
             SwarmEvent::ConnectionEstablished {
                 peer_id,
                 num_established,
                 endpoint,
                 ..
             } => {
-                tracing::debug!(peer = %peer_id, addr = %endpoint.get_remote_address(), "connected");
+                let relayed = endpoint.is_relayed();
+                if !relayed {
+                    self.listen_through_relay(peer_id);
+                }
+                let path = self.paths.entry(peer_id).or_default();
+                if relayed {
+                    path.1 += 1;
+                } else {
+                    path.0 += 1;
+                }
+                tracing::info!(
+                    peer = %peer_id,
+                    addr = %endpoint.get_remote_address(),
+                    path = if relayed { "relayed" } else { "direct" },
+                    "connected"
+                );
                 // Only inbound connections count against an address: this node chose whom it
                 // dialled.
                 if endpoint.is_listener() {
@@ -62,9 +98,21 @@ impl EventLoop {
             }
             SwarmEvent::ConnectionClosed {
                 peer_id,
-                num_established: 0,
+                num_established,
+                endpoint,
                 ..
             } => {
+                if let Some(path) = self.paths.get_mut(&peer_id) {
+                    if endpoint.is_relayed() {
+                        path.1 = path.1.saturating_sub(1);
+                    } else {
+                        path.0 = path.0.saturating_sub(1);
+                    }
+                }
+                if num_established > 0 {
+                    return;
+                }
+                self.paths.remove(&peer_id);
                 self.no_sync.remove(&peer_id);
                 self.peer_ips.remove(&peer_id);
                 let actions = self.sync.on_disconnected(peer_id);
@@ -72,6 +120,24 @@ impl EventLoop {
             }
             SwarmEvent::NewListenAddr { address, .. } => {
                 tracing::info!(%address, "listening");
+                // A relay is configured as public: its own addresses are what it tells the
+                // nodes it relays for (a relay advertises itself only with external addresses).
+                let relayed = address.iter().any(|p| matches!(p, Protocol::P2pCircuit));
+                if self.config.relay_server && !is_loopback(&address) && !relayed {
+                    self.swarm.add_external_address(address);
+                }
+            }
+            SwarmEvent::ListenerClosed {
+                listener_id,
+                addresses,
+                reason,
+            } => {
+                // A relay listener closes when its relay goes away: listen again on reconnection.
+                self.relay_listeners.retain(|_, id| *id != listener_id);
+                tracing::warn!(?addresses, ?reason, "a listener closed");
+            }
+            SwarmEvent::ListenerError { error, .. } => {
+                tracing::warn!(%error, "a listener failed");
             }
             SwarmEvent::OutgoingConnectionError { peer_id, error, .. } => {
                 tracing::debug!(peer = ?peer_id, %error, "dial failed");
