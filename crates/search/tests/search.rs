@@ -597,6 +597,69 @@ fn on_disk_index_persists_and_reopens() {
     assert!(reopened.hits.iter().any(|h| h.lang == "de"));
 }
 
+#[test]
+fn catch_up_applies_exactly_what_the_index_lacks_and_agrees_with_a_rebuild() {
+    let (mut f, [fr, de, _housing, schools, _]) = multilingual();
+    let dir = f.dir.path().join("search");
+    let never = || false;
+    {
+        // A new index records no position: the first catch-up fills it from scratch.
+        let index = SearchIndex::open_or_create(&dir).expect("create");
+        assert_eq!(index.applied(), None);
+        let done = index.catch_up(&f.store, &never).expect("catch up");
+        assert!(done.rebuilt.is_some(), "{done:?}");
+        assert_eq!(done.entries, 5);
+        assert_eq!(index.doc_count(), 5);
+        assert_eq!(index.applied().expect("a position").entries(), 5);
+    }
+    // Written while no index was open (a node killed, an offline publish): a revision, two
+    // retractions, an erasure and new documents.
+    let mut revised = f.practice(
+        0,
+        &[("en", "Access to housing: review")],
+        &[("en", "Review of housing refusals.")],
+        &[7],
+        2024,
+    );
+    revised.body = text(&[("en", "Longer body about tenants.")]);
+    f.revise(0, fr, revised);
+    f.retract(1, de);
+    f.update(2, "Housing fair", "Landlords met tenants.", &[7]);
+    f.report(3, "A year of meeting places for newcomers.");
+    f.publish(
+        2,
+        Payload::Erasure(coalition_record::payload::Erasure { target: schools }),
+    );
+    let index = SearchIndex::open_or_create(&dir).expect("reopen");
+    let before = index.applied().expect("the position survives a reopen");
+    assert_eq!(before.entries(), 5);
+    let done = index.catch_up(&f.store, &never).expect("catch up");
+    assert_eq!((done.entries, done.rebuilt.clone()), (5, None), "{done:?}");
+    assert_eq!(index.applied().expect("position").entries(), 10);
+    assert_eq!(
+        index.catch_up(&f.store, &never).expect("again").entries,
+        0,
+        "nothing left to apply"
+    );
+    let rebuilt = indexed(&f);
+    assert_eq!(index.doc_count(), rebuilt.doc_count());
+    for q in [
+        SearchQuery::default(),
+        query("housing"),
+        query("logement"),
+        query("newcomers"),
+        query("tenants"),
+        SearchQuery {
+            commitments: vec![7],
+            ..SearchQuery::default()
+        },
+    ] {
+        let a = index.search(&q).expect("search");
+        let b = rebuilt.search(&q).expect("search");
+        assert_eq!(view(&a), view(&b), "{q:?}");
+    }
+}
+
 /// Words per language for the large fixture: (language, title words, body words).
 const VOCABULARY: &[(&str, &[&str], &[&str])] = &[
     (
