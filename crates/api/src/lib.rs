@@ -153,3 +153,42 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     serve_with(listener, state, Timeouts::default(), shutdown).await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use coalition_search::IndexerStatus;
+
+    fn net(state: &str) -> NetworkStatus {
+        NetworkStatus {
+            sync_state: state.into(),
+            ..Offline.status()
+        }
+    }
+
+    fn index(behind: u64, roster_behind: bool, error: Option<&str>) -> IndexerStatus {
+        IndexerStatus {
+            applied: 10,
+            behind,
+            roster_behind,
+            error: error.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn synced_needs_the_search_index_caught_up_too() {
+        let caught_up = index(0, false, None);
+        assert_eq!(sync_state(&net("synced"), Some(&caught_up)), "synced");
+        assert_eq!(sync_state(&net("synced"), None), "synced");
+        for lagging in [
+            index(3, false, None),
+            index(0, true, None),
+            index(0, false, Some("disk full")),
+        ] {
+            assert_eq!(sync_state(&net("synced"), Some(&lagging)), "syncing");
+            // A worse network state is not hidden.
+            assert_eq!(sync_state(&net("degraded"), Some(&lagging)), "degraded");
+            assert_eq!(sync_state(&net("offline"), Some(&lagging)), "offline");
+        }
+    }
+}

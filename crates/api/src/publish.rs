@@ -108,7 +108,9 @@ async fn publish_inner(
     .map_err(|e| ApiError::Internal(format!("append task failed: {e}")))??;
 
     let mut out = Vec::with_capacity(appended.len());
-    // The highest new seq: the indexer applies a log in order, so covering it covers them all.
+    // The highest seq answered (new or already published: an entry stored before a crash may
+    // still be on its way into the index): the indexer applies a log in order, so covering it
+    // covers them all.
     let mut to_index = None;
     for a in &appended {
         let id = a.entry.id();
@@ -124,8 +126,8 @@ async fn publish_inner(
         } else {
             tracing::info!(%id, seq = header.seq, kind, "published");
             gossiped = gossip(state, a.entry.to_wire(), id).await;
-            to_index = to_index.max(Some((header.author, header.seq)));
         }
+        to_index = to_index.max(Some((header.author, header.seq)));
         out.push(Published {
             id,
             author: header.author,
@@ -138,7 +140,7 @@ async fn publish_inner(
     }
     if let Some((author, seq)) = to_index {
         let indexed = indexed(state, author, seq).await;
-        for p in out.iter_mut().filter(|p| !p.existing) {
+        for p in out.iter_mut() {
             p.indexed = indexed;
         }
     }

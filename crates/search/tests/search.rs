@@ -658,6 +658,81 @@ fn catch_up_applies_exactly_what_the_index_lacks_and_agrees_with_a_rebuild() {
         let b = rebuilt.search(&q).expect("search");
         assert_eq!(view(&a), view(&b), "{q:?}");
     }
+
+    // A roster change: the city it names is applied again (not the others), and the position
+    // records the new roster version.
+    let roster = f.store.roster();
+    let mut suspend =
+        coalition_record::SignedRosterChange::unsigned(coalition_record::RosterChange {
+            version: coalition_record::FORMAT_VERSION,
+            network_id: f.store.network_id(),
+            seq: roster.version + 1,
+            prev: roster.head,
+            timestamp_ms: common::T0,
+            action: coalition_record::RosterAction::Suspend {
+                city: f.cities[3].key.public(),
+                last_seq: 10,
+                reason: "test".into(),
+            },
+        });
+    suspend.sign_with(&coalition_record::SecretKey::from_seed([1u8; 32]));
+    f.store.apply_roster_change(&suspend).expect("suspend");
+    let done = index.catch_up(&f.store, &never).expect("roster catch-up");
+    assert_eq!((done.roster_cities, done.entries), (1, 2), "{done:?}");
+    assert_eq!(
+        index.applied().expect("position").roster_version,
+        f.store.roster_version()
+    );
+    assert_eq!(index.catch_up(&f.store, &never).expect("again").entries, 0);
+}
+
+#[test]
+fn a_catch_up_stopped_halfway_resumes_from_its_last_committed_chunk() {
+    let mut f = Fixture::new(&[("Lyon", "FR"), ("Leipzig", "DE")]);
+    let updates = |n: usize| -> Vec<Payload> {
+        (0..n)
+            .map(|i| {
+                Payload::ActivityUpdate(coalition_record::ActivityUpdate {
+                    date: "2025-03-21".into(),
+                    category: coalition_record::UpdateCategory::Event,
+                    title: text(&[("en", &format!("Meeting number {i}"))]),
+                    text: text(&[("en", "Neighbours met.")]),
+                    commitments: vec![1],
+                    links: Vec::new(),
+                    illustrative: true,
+                })
+            })
+            .collect()
+    };
+    f.ingest_bulk(0, &updates(1100));
+    f.ingest_bulk(1, &updates(1100));
+    let dir = f.dir.path().join("search");
+    {
+        let index = SearchIndex::open_or_create(&dir).expect("create");
+        // Stopped (as a node is, or killed) after its first chunk: that chunk is durable.
+        let done = index.catch_up(&f.store, &|| true).expect("catch up");
+        assert!(done.interrupted, "{done:?}");
+        let applied = index.applied().expect("position");
+        assert!(
+            applied.entries() >= 2048 && applied.entries() < 2200,
+            "{applied:?}"
+        );
+    }
+    let index = SearchIndex::open_or_create(&dir).expect("reopen");
+    let resumed = index.applied().expect("position").entries();
+    let done = index.catch_up(&f.store, &|| false).expect("resume");
+    assert_eq!((done.entries, done.rebuilt), (2200 - resumed, None));
+    assert_eq!(index.doc_count(), 2200);
+    assert_eq!(index.applied().expect("position").entries(), 2200);
+    // The same documents as a rebuild (both cities' "1099", ties in either order).
+    let sorted_ids = |index: &SearchIndex| {
+        let mut found = ids(&index.search(&query("meeting 1099")).expect("search"));
+        found.sort();
+        found
+    };
+    let resumed_ids = sorted_ids(&index);
+    assert_eq!(resumed_ids.len(), 2);
+    assert_eq!(resumed_ids, sorted_ids(&indexed(&f)));
 }
 
 /// Words per language for the large fixture: (language, title words, body words).
