@@ -55,13 +55,16 @@ impl SearchIndex {
             Plan::UpToDate => return Ok(done),
             Plan::Rebuild { reason } => {
                 tracing::warn!(%reason, entries = store.entry_count(), "rebuilding the search index from the store");
-                let mut writer = self.lock_writer();
-                writer.delete_all_documents()?;
                 let empty = Applied {
                     roster_version: version,
                     heads: Default::default(),
                 };
-                self.finish(&mut writer, Some(empty.clone()))?;
+                // Committed at once with an empty position: a rebuild killed halfway resumes
+                // from its last chunk instead of starting again.
+                self.write_and_commit(&empty, |writer| {
+                    writer.delete_all_documents()?;
+                    Ok(())
+                })?;
                 done.rebuilt = Some(reason);
                 let logs = applied::plan(Some(&empty), &frontier, version, |_, _| None);
                 match logs {
@@ -144,17 +147,29 @@ impl SearchIndex {
         entries: &[StoredEntry],
         position: &Applied,
     ) -> Result<(), SearchError> {
+        self.write_and_commit(position, |writer| {
+            self.write_chunk(writer, store, roster, entries)
+        })
+    }
+
+    /// Runs `write` on the writer and commits with `position`; on any failure, rolls back so
+    /// nothing half-written rides along with the next commit.
+    fn write_and_commit(
+        &self,
+        position: &Applied,
+        write: impl FnOnce(&mut IndexWriter) -> Result<(), SearchError>,
+    ) -> Result<(), SearchError> {
         let mut writer = self.lock_writer();
-        let result = self.write_chunk(&mut writer, store, roster, entries);
-        match result {
-            Ok(()) => self.finish(&mut writer, Some(position.clone())),
-            Err(e) => {
-                if let Err(rollback) = writer.rollback() {
-                    tracing::warn!(error = %rollback, "rolling back a failed search index catch-up");
-                }
-                Err(e)
+        let result =
+            write(&mut writer).and_then(|()| self.commit(&mut writer, Some(position.clone())));
+        if result.is_err() {
+            if let Err(rollback) = writer.rollback() {
+                tracing::warn!(error = %rollback, "rolling back a failed search index catch-up");
             }
         }
+        drop(writer);
+        self.reader.reload()?;
+        result
     }
 
     fn write_chunk(
@@ -202,17 +217,6 @@ impl SearchIndex {
         for id in &erased {
             writer.delete_term(self.id_term(id));
         }
-        Ok(())
-    }
-
-    /// Commits with `position` and makes the change visible to searches.
-    fn finish(
-        &self,
-        writer: &mut IndexWriter,
-        position: Option<Applied>,
-    ) -> Result<(), SearchError> {
-        self.commit(writer, position)?;
-        self.reader.reload()?;
         Ok(())
     }
 }
