@@ -1,7 +1,8 @@
 //! Acceptance 2 of issue 14: derived state always catches up. A real `coalition run` process
 //! (Valmeuse, bootstrapped to a second node, Lindenfeld, that keeps running) is killed with
 //! SIGKILL at varying points 50 times while documents are published through its API and through
-//! the CLI, and a few more are published with the CLI while it is down (straight to the store).
+//! the CLI, and a few more are published with the CLI while it is down (straight to the store);
+//! every fourth restart is also killed once while starting (opening, catching up, or serving).
 //! After each restart: `/healthz` is `synced` within seconds, every document acknowledged so far
 //! is found by search by the unique word of its title, and the index holds one document per
 //! stored entry. At the end `coalition verify` is clean.
@@ -143,7 +144,19 @@ fn a_node_killed_while_publishing_catches_search_up_after_every_restart() {
     let mut checked = 0;
     let mut synced_after = Vec::new();
     let started = Instant::now();
+    let mut early_kills = 0;
     for round in 0..=KILLS {
+        if round % 4 == 3 {
+            // Killed while starting: opening the store, catching the index up, or just after.
+            let api = format!("127.0.0.1:{}", free_port());
+            let mut child = spawn_node(&a_dir, Some(&peer.listen), &api);
+            std::thread::sleep(Duration::from_millis((round as u64 * 53) % 400));
+            let _ = Command::new("kill")
+                .args(["-KILL", &child.id().to_string()])
+                .status();
+            let _ = child.wait();
+            early_kills += 1;
+        }
         let mut node = start_node(&a_dir, Some(&peer.listen));
         match wait_synced(&node.api) {
             Ok(t) => synced_after.push(t),
@@ -240,7 +253,7 @@ fn a_node_killed_while_publishing_catches_search_up_after_every_restart() {
     let slowest = synced_after.iter().max().copied().unwrap_or_default();
     let mean = synced_after.iter().sum::<Duration>() / synced_after.len().max(1) as u32;
     println!(
-        "{KILLS} SIGKILLs: {} acknowledged publishes, all stored and found by search after every restart; /healthz synced after {mean:?} on average, {slowest:?} at worst; {:?} in all",
+        "{KILLS} SIGKILLs while publishing and {early_kills} while starting: {} acknowledged publishes, all stored and found by search after every restart; /healthz synced after {mean:?} on average, {slowest:?} at worst; {:?} in all",
         acked.len(),
         started.elapsed()
     );

@@ -20,33 +20,7 @@ pub struct Node {
 /// page.
 pub fn start_node(dir: &str, bootstrap: Option<&str>) -> Node {
     let api = format!("127.0.0.1:{}", free_port());
-    let mut args = vec![
-        "run",
-        "--data-dir",
-        dir,
-        "--listen",
-        "/ip4/127.0.0.1/tcp/0",
-        "--api",
-        &api,
-        "--local",
-    ];
-    if let Some(b) = bootstrap {
-        args.extend(["--bootstrap", b]);
-    }
-    let mut child = Command::new(BIN)
-        .args(&args)
-        .env_remove("COALITION_DATA_DIR")
-        .env("RUST_LOG", "info,libp2p=warn")
-        .stdout(Stdio::piped())
-        .stderr(
-            std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(format!("{dir}.log"))
-                .expect("log file"),
-        )
-        .spawn()
-        .expect("spawn coalition run");
+    let mut child = spawn_node(dir, bootstrap, &api);
     let stdout = child.stdout.take().expect("stdout");
     let mut lines = BufReader::new(stdout).lines();
     let mut listen = None;
@@ -70,6 +44,37 @@ pub fn start_node(dir: &str, bootstrap: Option<&str>) -> Node {
     std::thread::spawn(move || lines.for_each(drop));
     let listen = listen.unwrap_or_else(|| panic!("coalition run on {dir} printed no address"));
     Node { child, listen, api }
+}
+
+/// Spawns `coalition run` on `dir` with its API on `api` and stdout piped, without waiting.
+pub fn spawn_node(dir: &str, bootstrap: Option<&str>, api: &str) -> Child {
+    let mut args = vec![
+        "run",
+        "--data-dir",
+        dir,
+        "--listen",
+        "/ip4/127.0.0.1/tcp/0",
+        "--api",
+        api,
+        "--local",
+    ];
+    if let Some(b) = bootstrap {
+        args.extend(["--bootstrap", b]);
+    }
+    Command::new(BIN)
+        .args(&args)
+        .env_remove("COALITION_DATA_DIR")
+        .env("RUST_LOG", "info,libp2p=warn")
+        .stdout(Stdio::piped())
+        .stderr(
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(format!("{dir}.log"))
+                .expect("log file"),
+        )
+        .spawn()
+        .expect("spawn coalition run")
 }
 
 /// One GET; (status code, body). `None` when the node does not answer.
