@@ -54,6 +54,9 @@ pub enum Command {
     Search(SearchArgs),
     /// Re-verify every entry and chain in the store.
     Verify(VerifyArgs),
+    /// One screen for the operator: city, node, peers, reachability, sizes, disk and warnings
+    /// with what to do (exit 1 when there is a warning).
+    Status(StatusArgs),
     /// Rebuild the search index from the store (stop the node first).
     Reindex(VerifyArgs),
     /// Write a consistent backup of the store (RocksDB checkpoint) with the high-water mark.
@@ -420,6 +423,14 @@ pub struct SearchArgs {
 
 #[derive(Args, Debug)]
 pub struct VerifyArgs {
+    #[command(flatten)]
+    pub data_dir: DataDirArg,
+    #[command(flatten)]
+    pub json: JsonArg,
+}
+
+#[derive(Args, Debug)]
+pub struct StatusArgs {
     #[command(flatten)]
     pub data_dir: DataDirArg,
     #[command(flatten)]

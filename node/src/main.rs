@@ -13,6 +13,7 @@ mod input;
 mod node;
 mod output;
 mod search_index;
+mod status_report;
 
 use clap::Parser;
 use std::process::ExitCode;

@@ -313,6 +313,15 @@ pub fn document() -> Value {
                     }
                 }
             },
+            "/api/v1/status": {
+                "get": {
+                    "tags": ["operations"],
+                    "summary": "Node status for `coalition status`: version, peers, listen addresses, sync state, counts",
+                    "responses": {
+                        "200": json_response("Always, whatever the sync state.", r("Status"))
+                    }
+                }
+            },
             "/metrics": {
                 "get": {
                     "tags": ["operations"],
@@ -630,6 +639,19 @@ fn schemas() -> Value {
                 "entry_hex": {"type": "string"},
                 "payload_salt_hex": {"type": ["string", "null"]},
                 "payload_hex": {"type": ["string", "null"]}
+            }
+        },
+        "Status": {
+            "type": "object",
+            "properties": {
+                "version": {"type": "string"},
+                "peer_id": {"type": ["string", "null"]},
+                "peers": {"type": "integer"},
+                "listen": {"type": "array", "items": {"type": "string"}},
+                "last_arrival_ms": {"type": ["integer", "null"]},
+                "sync_state": {"type": "string", "enum": ["synced", "syncing", "degraded", "offline"]},
+                "entries": {"type": "integer"}, "roster_version": {"type": "integer"},
+                "search_documents": {"type": "integer"}
             }
         },
         "Health": {

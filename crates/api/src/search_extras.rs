@@ -8,12 +8,7 @@ use std::fmt::Write as _;
 
 /// Said when no practice matches all of the question's words.
 pub fn relaxed_text(ui: Ui) -> &'static str {
-    match ui {
-        Ui::En => "No practice matches all of your words; these match some of them.",
-        Ui::Fr => {
-            "Aucune pratique ne contient tous vos mots ; celles-ci en contiennent une partie."
-        }
-    }
+    ui.t().relaxed_notice
 }
 
 pub fn relaxed_notice(ui: Ui) -> String {
@@ -26,10 +21,7 @@ pub fn relaxed_notice(ui: Ui) -> String {
 /// "Matched in Nederlands", for the meta line of a hit whose text matched.
 pub fn matched_language(ui: Ui, hit: &Hit) -> Option<String> {
     let tag = hit.matched_lang.as_deref()?;
-    let label = match ui {
-        Ui::En => "Matched in",
-        Ui::Fr => "Trouvé en",
-    };
+    let label = ui.t().matched_in;
     Some(format!(
         "<span class=\"matched-lang\">{} <span lang=\"{}\">{}</span></span>",
         esc(label),
@@ -43,10 +35,7 @@ pub fn related_section(ctx: &PageCtx, related: &[Hit]) -> String {
     if related.is_empty() {
         return String::new();
     }
-    let heading = match ctx.ui {
-        Ui::En => "Related practices",
-        Ui::Fr => "Pratiques proches",
-    };
+    let heading = ctx.ui.t().related_practices;
     let mut out = format!(
         "<section class=\"related\" aria-labelledby=\"related-h\"><h2 id=\"related-h\">{}</h2><ul>",
         esc(heading)

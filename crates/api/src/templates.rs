@@ -56,6 +56,16 @@ pub fn href(path: &str, pairs: &[(&str, String)]) -> String {
 }
 
 /// The name of a language in itself, for the common tags; the tag otherwise.
+/// A date (`YYYY`, `YYYY-MM` or `YYYY-MM-DD`) as the reader's language writes it, machine-readable
+/// in `datetime`.
+pub fn when(ui: Ui, iso: &str) -> String {
+    format!(
+        "<time datetime=\"{}\">{}</time>",
+        esc(iso),
+        esc(&ui.date(iso))
+    )
+}
+
 pub fn language_name(tag: &str) -> String {
     let primary = tag.split('-').next().unwrap_or(tag);
     let name = match primary {
@@ -449,7 +459,7 @@ pub fn search_page(
         let _ = write!(
             body,
             "<p class=\"total\" role=\"status\">{} {}</p>",
-            r.total,
+            ctx.ui.number(r.total as u64),
             esc(if r.total == 1 {
                 t.results_count_one
             } else {
@@ -696,11 +706,11 @@ pub fn practice_page(
     fact(
         t.period,
         match &p.period.end {
-            Some(end) => format!("{} – {}", esc(&p.period.start), esc(end)),
-            None => format!("{} –", esc(&p.period.start)),
+            Some(end) => format!("{} – {}", when(ctx.ui, &p.period.start), when(ctx.ui, end)),
+            None => format!("{} –", when(ctx.ui, &p.period.start)),
         },
     );
-    fact(t.published, esc(&date_of_ms(v.timestamp_ms)));
+    fact(t.published, when(ctx.ui, &date_of_ms(v.timestamp_ms)));
     fact(t.commitments, commitment_badges(ui, &p.commitments));
     if !p.themes.is_empty() {
         fact(t.themes, list(&p.themes));
@@ -823,7 +833,7 @@ pub fn practice_page(
                 "<li><a href=\"{}\"{this}><code>{}</code></a> · {} · {}</li>",
                 esc(&ctx.link(&format!("/practice/{}", version.id), &[])),
                 esc(&version.id.short()),
-                esc(&date_of_ms(version.timestamp_ms)),
+                when(ctx.ui, &date_of_ms(version.timestamp_ms)),
                 esc(&marks.join(", "))
             );
         }
@@ -906,7 +916,7 @@ fn report_html(ctx: &PageCtx, r: &ReportItem) -> String {
         esc(t.report_for),
         esc(&r.period),
         esc(t.published),
-        esc(&date_of_ms(r.timestamp_ms)),
+        when(ui, &date_of_ms(r.timestamp_ms)),
         esc(t.entry_id),
         esc(&r.id.short()),
         id = r.id,
@@ -966,7 +976,7 @@ pub fn city_page(ctx: &PageCtx, d: &CityDetail) -> String {
         esc(t.key),
         copyable(&c.key.to_hex()),
         esc(t.entries),
-        c.entries,
+        ctx.ui.number(c.entries),
         esc(t.last_activity),
         c.last_activity_ms.map(date_of_ms).unwrap_or_else(|| "–".into()),
     );
@@ -1004,8 +1014,8 @@ pub fn city_page(ctx: &PageCtx, d: &CityDetail) -> String {
         body.push_str("<ol class=\"timeline\">");
         for p in &d.practices {
             let period = match &p.period_end {
-                Some(end) => format!("{} – {}", p.period_start, end),
-                None => format!("{} –", p.period_start),
+                Some(end) => format!("{} – {}", when(ctx.ui, &p.period_start), when(ctx.ui, end)),
+                None => format!("{} –", when(ctx.ui, &p.period_start)),
             };
             let _ = write!(
                 body,
@@ -1043,7 +1053,7 @@ pub fn city_page(ctx: &PageCtx, d: &CityDetail) -> String {
                 body,
                 "<li id=\"entry-{}\"><span class=\"when\">{}</span> {}</li>",
                 u.id,
-                esc(&u.date),
+                when(ctx.ui, &u.date),
                 esc(&u.title)
             );
         }

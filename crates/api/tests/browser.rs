@@ -305,6 +305,29 @@ async fn scenario(c: &Client, s: &Server) {
     assert_eq!(matched, "Matched in Français");
     shot(c, "04b-cross-language", w).await;
 
+    // The search page in each interface language, chosen with the page's own switch.
+    for (code, heading) in [
+        ("de", "Gute Praxis finden"),
+        ("es", "Encontrar buenas prácticas"),
+        ("it", "Trova buone pratiche"),
+        ("nl", "Goede praktijken vinden"),
+        ("sv", "Hitta goda exempel"),
+        ("pt", "Encontrar boas práticas"),
+        ("en", "Find good practices"),
+    ] {
+        click_to_load(c, &format!("ul.langs a[lang={code}]")).await;
+        assert_eq!(text_of(c, "h1").await, heading, "{code}");
+        let lang = c
+            .find(Locator::Css("html"))
+            .await
+            .expect("html")
+            .attr("lang")
+            .await
+            .expect("lang attribute");
+        assert_eq!(lang.as_deref(), Some(code));
+        shot(c, &format!("04c-search-{code}"), w).await;
+    }
+
     // The publish form needs a sign-in with the node's API token first.
     c.goto(&s.url("/publish"))
         .await

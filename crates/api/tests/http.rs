@@ -801,7 +801,8 @@ async fn web_pages_render_in_english_and_french() {
         "lang=\"de\"",
         "Fair mieten",
         "Valmeuse Tenants&#39; Union",
-        "2023-03 – 2025-12",
+        // The period in the reader's words, machine-readable in `datetime`.
+        "<time datetime=\"2023-03\">March 2023</time> – <time datetime=\"2025-12\">December 2025</time>",
         "https://www.valmeuse.example/en/fair-housing",
     ] {
         assert!(page.contains(needle), "practice page lacks {needle:?}");
@@ -826,6 +827,74 @@ async fn web_pages_render_in_english_and_french() {
     let (status, css) = get_text(&s, "/assets/app.css").await;
     assert_eq!(status, StatusCode::OK);
     assert!(css.contains("@media"));
+    s.stop().await;
+}
+
+/// Issue #21: the page in each of its eight languages, by `?ui=` and by `Accept-Language`.
+#[tokio::test]
+async fn web_pages_render_in_all_eight_languages() {
+    let s = Server::start().await;
+    let cases = [
+        (
+            "de",
+            "Gute Praxis finden",
+            "Fairer Zugang zum Wohnungsmarkt",
+            "März 2023",
+        ),
+        (
+            "es",
+            "Encontrar buenas prácticas",
+            "Acceso justo a la vivienda",
+            "marzo de 2023",
+        ),
+        (
+            "it",
+            "Trova buone pratiche",
+            "Equo accesso all'abitazione",
+            "marzo 2023",
+        ),
+        (
+            "nl",
+            "Goede praktijken vinden",
+            "Eerlijke toegang tot huisvesting",
+            "maart 2023",
+        ),
+        (
+            "sv",
+            "Hitta goda exempel",
+            "Rättvis tillgång till bostäder",
+            "mars 2023",
+        ),
+        (
+            "pt",
+            "Encontrar boas práticas",
+            "Acesso justo à habitação",
+            "março de 2023",
+        ),
+    ];
+    for (code, heading, commitment, period) in cases {
+        let (status, page) = get_text(&s, &format!("/?q=housing&ui={code}")).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(page.contains(&format!("<html lang=\"{code}\">")), "{code}");
+        assert!(page.contains(heading), "{code}: {heading}");
+        let commitment = commitment.replace('\'', "&#39;");
+        assert!(page.contains(&commitment), "{code}: {commitment}");
+        let (_, page) = get_text(&s, &format!("/practice/{}?ui={code}", s.demo.fair_rent)).await;
+        assert!(page.contains(period), "{code}: the period as {period}");
+
+        // No `?ui=` and no cookie: the browser's first language the page speaks.
+        let response = client()
+            .get(s.url("/"))
+            .header("accept-language", format!("ru-RU, {code};q=0.8, en;q=0.5"))
+            .send()
+            .await
+            .expect("sent");
+        let page = response.text().await.expect("text");
+        assert!(
+            page.contains(&format!("<html lang=\"{code}\">")),
+            "Accept-Language {code}"
+        );
+    }
     s.stop().await;
 }
 

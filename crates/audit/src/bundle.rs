@@ -4,8 +4,9 @@
 //! of [`Bundle`] (canonical: re-encoding gives the same bytes, no trailing bytes).
 
 use crate::AuditError;
+use coalition_record::limits::MAX_ENTRY_BYTES;
 use coalition_record::{
-    codec, Charter, EntryId, Hash32, PublicKey, RecordError, Roster, SignedEntry,
+    codec, Charter, EntryHeader, EntryId, Hash32, PublicKey, RecordError, Roster, SignedEntry,
     SignedRosterChange, WireEntry,
 };
 use coalition_store::{ForkProof, Store};
@@ -166,6 +167,18 @@ pub struct BundleVerdict {
     pub failures: Vec<BundleFailure>,
 }
 
+/// The header of entry bytes that failed to decode as an entry, when the header part itself
+/// decodes canonically: enough to place it in its author's chain.
+fn readable_header(bytes: &[u8]) -> Option<EntryHeader> {
+    // The last 64 bytes are the signature (§5).
+    let header = bytes
+        .len()
+        .checked_sub(64)
+        .filter(|&n| n > 0)
+        .map(|n| &bytes[..n])?;
+    codec::decode_canonical("entry header", header, MAX_ENTRY_BYTES).ok()
+}
+
 fn fail(item: &str, rule: &str, detail: impl Into<String>) -> BundleFailure {
     BundleFailure {
         item: item.into(),
@@ -296,6 +309,24 @@ pub fn verify_bundle(bytes: &[u8]) -> BundleVerdict {
                 let mut f = from_record("entry", &e);
                 f.index = Some(i);
                 f.id = Some(id);
+                // A header that decodes but is refused (format version, unknown kind) still
+                // holds its place in the author's chain, so the entry after it is not blamed
+                // for a gap that is this one's fault (PROTOCOL.md §13, point 4).
+                if let Some(header) = readable_header(&wire.entry) {
+                    f.city = Some(name_of(&header.author));
+                    f.city_key = Some(header.author);
+                    f.seq = Some(header.seq);
+                    if last.get(&header.author).is_none_or(|p| header.seq > p.seq) {
+                        last.insert(
+                            header.author,
+                            Last {
+                                seq: header.seq,
+                                id,
+                                damaged: true,
+                            },
+                        );
+                    }
+                }
                 verdict.failures.push(f);
                 continue;
             }

@@ -572,6 +572,39 @@ fn dropped_middle_entry_and_missing_threshold_are_named() {
     assert!(fail.detail.contains("1 valid"), "{fail}");
 }
 
+/// PROTOCOL.md §13, point 4: an entry whose header decodes but names an unknown kind is
+/// reported once, with its city and seq, and the entry after it is not blamed for a gap.
+#[test]
+fn an_entry_of_unknown_kind_is_named_once_and_its_successor_is_not_blamed() {
+    let f = fixture();
+    let mut bundle = Bundle::decode(&full_bundle(&f)).expect("decode");
+    let lyon_2 = f
+        .store
+        .entry_at(&lyon().public(), 2)
+        .expect("read")
+        .expect("held");
+    let pos = bundle
+        .entries
+        .iter()
+        .position(|w| Hash32::of(&w.entry) == lyon_2.id())
+        .expect("Lyon seq 2 is exported");
+    let mut header = lyon_2.entry.header.clone();
+    header.kind = 7;
+    let mut bytes = coalition_record::codec::encode(&header);
+    bytes.extend_from_slice(&lyon_2.entry.signature.0);
+    bundle.entries[pos].entry = bytes;
+    let v = verify_bundle(&bundle.to_bytes());
+    assert!(!v.ok);
+    assert_eq!(v.failures.len(), 1, "{:?}", v.failures);
+    let fail = &v.failures[0];
+    assert_eq!(
+        (fail.item.as_str(), fail.rule.as_str(), fail.seq),
+        ("entry", "payload_kind", Some(2)),
+        "{fail}"
+    );
+    assert_eq!(fail.city.as_deref(), Some("Lyon"));
+}
+
 #[test]
 fn not_a_bundle_is_a_decode_failure() {
     let v = verify_bundle(b"hello");

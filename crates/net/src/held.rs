@@ -2,7 +2,7 @@
 //! a bounded queue (count and bytes; the oldest go first) whose entries expire. Plain data with
 //! the clock passed in.
 
-use crate::worker::Held;
+use crate::jobs::Held;
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 

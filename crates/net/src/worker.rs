@@ -9,36 +9,20 @@ use coalition_record::sync::{
     roster_want, wants, wire_entry_size, BatchBudget, Frontier, Head, MAX_ENTRIES_PER_RESPONSE,
     MAX_ROSTER_CHANGES_PER_RESPONSE, RESPONSE_ENVELOPE_BYTES,
 };
-use coalition_record::{EntryId, Hash32, PublicKey, RecordError, SignedEntry, WireEntry};
+use coalition_record::{RecordError, SignedEntry, WireEntry};
 use coalition_store::{ForkProof, IngestOutcome, RosterOutcome, Store, StoreError};
-use libp2p::gossipsub::MessageId;
 use libp2p::request_response::ResponseChannel;
 use libp2p::PeerId;
 use std::sync::Arc;
-use std::time::Instant;
 use tokio::sync::mpsc;
 
-pub(crate) use crate::verdict::{self, GossipOutcome, GossipVerdict};
+use crate::gossip_jobs;
+use crate::ingest::{fork_proof, ingest, KnownForks};
+use crate::jobs::{stored_info, GossipJob, Held, StoredInfo};
+use crate::verdict::GossipVerdict;
 
 /// Most gossip entries ingested in one durable write.
 const MAX_GOSSIP_BATCH: usize = 64;
-
-pub(crate) struct GossipJob {
-    pub msg_id: MessageId,
-    pub source: PeerId,
-    /// BLAKE3 of the whole message: the rejection key for rules that depend on the payload.
-    pub data_hash: Hash32,
-    pub message: GossipMessage,
-}
-
-/// An entry held back because its predecessors or its author's admission are not known yet.
-#[derive(Debug, Clone)]
-pub(crate) struct Held {
-    pub wire: WireEntry,
-    pub id: EntryId,
-    pub source: PeerId,
-    pub since: Instant,
-}
 
 pub(crate) enum Job {
     Gossip(GossipJob),
@@ -58,13 +42,6 @@ pub(crate) enum Job {
         held: Vec<Held>,
         judge: Vec<PeerId>,
     },
-}
-
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct StoredInfo {
-    pub id: EntryId,
-    pub author: PublicKey,
-    pub seq: u64,
 }
 
 #[derive(Debug, Default)]
@@ -152,49 +129,6 @@ pub(crate) fn request_frontier(store: &Store) -> Frontier {
     Frontier::new(store.roster_version(), heads)
 }
 
-/// Ids of entries already recorded as the second half of a fork proof. A peer whose head differs
-/// from ours at the same seq sends that entry on every sync round; this keeps its signature from
-/// being verified again each time.
-#[derive(Default)]
-pub(crate) struct KnownForks(std::collections::HashSet<EntryId>);
-
-const MAX_KNOWN_FORKS: usize = 10_000;
-
-/// [`Store::ingest`] with entries known to be fork halves answered as duplicates without a store
-/// call. Outcomes stay aligned with `wires`.
-pub(crate) fn ingest(
-    store: &Store,
-    known: &mut KnownForks,
-    wires: Vec<WireEntry>,
-) -> Result<Vec<IngestOutcome>, StoreError> {
-    let ids: Vec<EntryId> = wires.iter().map(|w| Hash32::of(&w.entry)).collect();
-    let fresh: Vec<WireEntry> = wires
-        .into_iter()
-        .zip(&ids)
-        .filter(|(_, id)| !known.0.contains(*id))
-        .map(|(w, _)| w)
-        .collect();
-    let mut outcomes = store.ingest(fresh)?.into_iter();
-    let mut aligned = Vec::with_capacity(ids.len());
-    for id in ids {
-        if known.0.contains(&id) {
-            aligned.push(IngestOutcome::Duplicate { id });
-            continue;
-        }
-        let outcome = outcomes.next().ok_or_else(|| {
-            StoreError::Corrupt("ingest returned fewer outcomes than entries".into())
-        })?;
-        if let IngestOutcome::Fork { id, .. } = &outcome {
-            if known.0.len() >= MAX_KNOWN_FORKS {
-                known.0.clear();
-            }
-            known.0.insert(*id);
-        }
-        aligned.push(outcome);
-    }
-    Ok(aligned)
-}
-
 /// Runs until the job queue closes or the swarm task stops listening.
 pub(crate) fn run(
     store: Arc<Store>,
@@ -229,9 +163,9 @@ pub(crate) fn run(
                         Err(_) => break,
                     }
                 }
-                Done::Gossip(verdict::gossip_entries(&store, &mut known, batch))
+                Done::Gossip(gossip_jobs::gossip_entries(&store, &mut known, batch))
             }
-            Job::Gossip(job) => Done::Gossip(vec![verdict::gossip_other(&store, job)]),
+            Job::Gossip(job) => Done::Gossip(vec![gossip_jobs::gossip_other(&store, job)]),
             Job::SyncBatch { peer, response } => Done::Synced {
                 peer,
                 report: apply_sync(&store, &mut known, response),
@@ -263,29 +197,6 @@ pub(crate) fn run(
         };
         if done.blocking_send(result).is_err() {
             return;
-        }
-    }
-}
-
-pub(crate) fn stored_info(wire: &WireEntry) -> Option<StoredInfo> {
-    let entry = SignedEntry::decode(&wire.entry).ok()?;
-    Some(StoredInfo {
-        id: entry.id(),
-        author: entry.header.author,
-        seq: entry.header.seq,
-    })
-}
-
-pub(crate) fn fork_proof(store: &Store, existing: &EntryId, new_entry: &[u8]) -> Option<ForkProof> {
-    match store.entry(existing) {
-        Ok(Some(held)) => Some(ForkProof {
-            first: held.entry.bytes().to_vec(),
-            second: new_entry.to_vec(),
-        }),
-        Ok(None) => None,
-        Err(e) => {
-            tracing::warn!(error = %e, "reading the entry of a fork");
-            None
         }
     }
 }
@@ -470,8 +381,8 @@ fn reingest(
 mod tests {
     use super::*;
     use coalition_record::{
-        Charter, LangText, Payload, Period, Practice, RosterAction, RosterChange, SecretKey,
-        SignedRosterChange, FORMAT_VERSION,
+        Charter, Hash32, LangText, Payload, Period, Practice, RosterAction, RosterChange,
+        SecretKey, SignedRosterChange, FORMAT_VERSION,
     };
 
     type TestResult = Result<(), Box<dyn std::error::Error>>;

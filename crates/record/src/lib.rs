@@ -19,6 +19,7 @@ pub mod schema;
 pub mod signature;
 pub mod sync;
 pub mod taxonomy;
+mod validate;
 
 pub use bytes::{Hash32, PublicKey, SignatureBytes};
 pub use chain::{chain_position, ChainPosition};

@@ -5,13 +5,10 @@ use crate::bytes::Hash32;
 use crate::codec;
 use crate::error::RecordError;
 use crate::limits::MAX_PAYLOAD_BYTES;
-use crate::schema;
 use crate::FORMAT_VERSION;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 
-/// Text in several languages: BCP 47 tag → text, sorted by tag.
-pub type LangText = BTreeMap<String, String>;
+pub use crate::schema::LangText;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -316,18 +313,6 @@ impl Payload {
     pub fn decode_stored(bytes: &[u8]) -> Result<Self, RecordError> {
         let envelope: Envelope = codec::decode_stored("payload", bytes)?;
         Ok(envelope.payload)
-    }
-
-    /// The rule "payload schema": required fields, value ranges, tags and lengths.
-    pub fn validate(&self) -> Result<(), RecordError> {
-        match self {
-            Payload::Practice(p) => schema::practice("practice", p),
-            Payload::PracticeRevision(r) => schema::practice("practice", &r.practice),
-            Payload::ActivityUpdate(u) => schema::update(u),
-            Payload::ActivityReport(r) => schema::report(r),
-            Payload::Retraction(r) => schema::short_text("reason", &r.reason, true),
-            Payload::Erasure(_) => Ok(()),
-        }
     }
 
     /// The practice this payload describes, for practices and revisions.

@@ -2,130 +2,13 @@
 //! can act on ("practice.commitments: 11 is not a Ten-Point-Plan commitment (1 to 10)").
 
 use crate::error::RecordError;
-use crate::limits::{MAX_LANGUAGES, MAX_LIST_ITEMS, MAX_SHORT_TEXT_BYTES, MAX_TEXT_BYTES};
-use crate::payload::{ActivityReport, ActivityUpdate, LangText, Practice};
+use crate::limits::{MAX_LANGUAGES, MAX_LIST_ITEMS, MAX_SHORT_TEXT_BYTES};
 use crate::taxonomy;
 
 type Result<T = ()> = std::result::Result<T, RecordError>;
 
-pub fn practice(prefix: &str, p: &Practice) -> Result {
-    let f = |name: &str| format!("{prefix}.{name}");
-    lang_text(&f("title"), &p.title, true, MAX_SHORT_TEXT_BYTES)?;
-    lang_text(&f("summary"), &p.summary, true, MAX_TEXT_BYTES)?;
-    for (name, text) in [
-        ("body", &p.body),
-        ("rationale", &p.rationale),
-        ("approach", &p.approach),
-        ("results", &p.results),
-        ("transferability", &p.transferability),
-    ] {
-        lang_text(&f(name), text, false, MAX_TEXT_BYTES)?;
-    }
-    commitments(&f("commitments"), &p.commitments, true)?;
-    for (name, list) in [
-        ("themes", &p.themes),
-        ("target_groups", &p.target_groups),
-        ("partners", &p.partners),
-    ] {
-        short_list(&f(name), list)?;
-    }
-    short_text(&f("city"), &p.city, true)?;
-    country(&f("country"), &p.country)?;
-    date(&f("period.start"), &p.period.start)?;
-    if let Some(end) = &p.period.end {
-        date(&f("period.end"), end)?;
-        if end.get(..4) < p.period.start.get(..4)
-            || (end.len() == p.period.start.len() && end.as_str() < p.period.start.as_str())
-        {
-            return Err(RecordError::schema(
-                f("period.end"),
-                format!("{end} is before the start {}", p.period.start),
-            ));
-        }
-    }
-    links(&f("links"), &p.links)?;
-    if let Some(contact) = &p.contact {
-        short_text(&f("contact.name"), &contact.name, true)?;
-        for (name, value) in [
-            ("contact.role", &contact.role),
-            ("contact.email", &contact.email),
-            ("contact.phone", &contact.phone),
-        ] {
-            if let Some(v) = value {
-                short_text(&f(name), v, false)?;
-            }
-        }
-        if let Some(email) = &contact.email {
-            if !email.contains('@') {
-                return Err(RecordError::schema(
-                    f("contact.email"),
-                    format!("'{email}' is not an e-mail address"),
-                ));
-            }
-        }
-    }
-    Ok(())
-}
-
-pub fn update(u: &ActivityUpdate) -> Result {
-    date("update.date", &u.date)?;
-    lang_text("update.title", &u.title, true, MAX_SHORT_TEXT_BYTES)?;
-    lang_text("update.text", &u.text, true, MAX_TEXT_BYTES)?;
-    commitments("update.commitments", &u.commitments, false)?;
-    links("update.links", &u.links)
-}
-
-pub fn report(r: &ActivityReport) -> Result {
-    short_text("report.city", &r.city, true)?;
-    country("report.country", &r.country)?;
-    report_period("report.period", &r.period)?;
-    lang_text("report.narrative", &r.narrative, false, MAX_TEXT_BYTES)?;
-    if r.commitments.is_empty() {
-        return Err(RecordError::schema(
-            "report.commitments",
-            "a report covers at least one commitment",
-        ));
-    }
-    if r.commitments.len() > taxonomy::COMMITMENTS.len() {
-        return Err(RecordError::schema(
-            "report.commitments",
-            "at most one entry per commitment",
-        ));
-    }
-    let mut seen = Vec::new();
-    for (i, item) in r.commitments.iter().enumerate() {
-        let field = format!("report.commitments[{i}]");
-        commitment(&format!("{field}.commitment"), item.commitment)?;
-        if seen.contains(&item.commitment) {
-            return Err(RecordError::schema(
-                format!("{field}.commitment"),
-                format!("commitment {} is reported twice", item.commitment),
-            ));
-        }
-        seen.push(item.commitment);
-        lang_text(
-            &format!("{field}.narrative"),
-            &item.narrative,
-            false,
-            MAX_TEXT_BYTES,
-        )?;
-        if item.indicators.len() > MAX_LIST_ITEMS {
-            return Err(too_many(&format!("{field}.indicators")));
-        }
-        for (j, ind) in item.indicators.iter().enumerate() {
-            let f = format!("{field}.indicators[{j}]");
-            short_text(&format!("{f}.name"), &ind.name, true)?;
-            short_text(&format!("{f}.unit"), &ind.unit, false)?;
-            if !ind.value.is_finite() {
-                return Err(RecordError::schema(
-                    format!("{f}.value"),
-                    "must be a finite number",
-                ));
-            }
-        }
-    }
-    Ok(())
-}
+/// A text in several languages: BCP 47 language tag → text, sorted by tag.
+pub type LangText = std::collections::BTreeMap<String, String>;
 
 pub fn commitment(field: &str, id: u8) -> Result {
     if taxonomy::commitment(id).is_none() {
@@ -200,11 +83,11 @@ pub fn short_text(field: &str, value: &str, required: bool) -> Result {
     Ok(())
 }
 
-fn too_many(field: &str) -> RecordError {
+pub(crate) fn too_many(field: &str) -> RecordError {
     RecordError::schema(field, format!("at most {MAX_LIST_ITEMS} items"))
 }
 
-fn short_list(field: &str, items: &[String]) -> Result {
+pub(crate) fn short_list(field: &str, items: &[String]) -> Result {
     if items.len() > MAX_LIST_ITEMS {
         return Err(too_many(field));
     }
@@ -214,7 +97,7 @@ fn short_list(field: &str, items: &[String]) -> Result {
     Ok(())
 }
 
-fn links(field: &str, items: &[String]) -> Result {
+pub(crate) fn links(field: &str, items: &[String]) -> Result {
     short_list(field, items)?;
     for (i, link) in items.iter().enumerate() {
         if !(link.starts_with("https://") || link.starts_with("http://")) {

@@ -1,10 +1,8 @@
 //! `contact` is read from JSON and TOML as a table only (defect 13: a list of its fields in order
 //! was accepted), while its binary encoding, and so every stored and signed byte, is unchanged.
 
-mod common;
-
+use crate::common::*;
 use coalition_record::{codec, Payload, Practice};
-use common::*;
 
 fn as_json_with_contact(contact: serde_json::Value) -> String {
     let mut value = serde_json::to_value(practice()).expect("to json");

@@ -1,7 +1,7 @@
 //! The example input files in docs/examples/ read into their payload types, pass the schema, and
 //! sign into entries that verify; docs/ten-point-plan.toml matches the crate's taxonomy.
 
-mod common;
+use crate::common;
 
 use coalition_record::taxonomy::COMMITMENTS;
 use coalition_record::{

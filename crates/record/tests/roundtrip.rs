@@ -2,7 +2,7 @@
 //! roster changes; and a single flipped bit anywhere in a signed entry, its payload bytes or its
 //! salt is always caught by the full check, never silently accepted.
 
-mod common;
+use crate::common;
 
 use coalition_record::codec;
 use coalition_record::payload::{Erasure, PracticeRevision, Retraction};

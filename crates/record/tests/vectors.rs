@@ -4,15 +4,17 @@
 //! every hash and signature. Editing the document or the encoding wrongly fails here.
 //!
 //! To regenerate after a deliberate format change: `COALITION_PRINT_VECTORS=1 cargo test -p
-//! coalition-record --test vectors -- --nocapture` prints every vector line.
+//! coalition-record --test record vectors -- --nocapture` prints every vector line.
 
-mod common;
+mod refusals;
 
+use crate::common::{
+    admit_change, charter, city_key, committee_key, vector_practice, CREATED_MS, SALT,
+};
 use coalition_record::{
     chain_position, ChainPosition, Hash32, Payload, PayloadBlob, Roster, SignedEntry,
     SignedRosterChange, VerifiedEntry, WireEntry,
 };
-use common::{admit_change, charter, city_key, committee_key, vector_practice, CREATED_MS, SALT};
 use std::collections::BTreeMap;
 
 const PROTOCOL_MD: &str = include_str!(concat!(
@@ -49,8 +51,9 @@ fn doc_vectors() -> BTreeMap<String, Vec<u8>> {
     let mut in_section = false;
     let mut out = BTreeMap::new();
     for line in PROTOCOL_MD.lines() {
-        if line.starts_with("## ") {
-            in_section = line.contains("Test vectors");
+        if line.starts_with("## ") || line.starts_with("### ") {
+            // §12's own list ends where its subsections (refusal vectors) begin.
+            in_section = line.starts_with("## ") && line.contains("Test vectors");
             continue;
         }
         if !in_section {
@@ -408,4 +411,148 @@ fn every_varint_width_matches_the_doc_rules() {
     assert_eq!(encode(&None::<u8>), vec![0]);
     assert_eq!(encode(&[9u8; 3]), vec![9, 9, 9]);
     assert_eq!(encode(&"é".to_string()), vec![2, 0xc3, 0xa9]);
+}
+
+/// The lines of §12.1 and §12.2: `- label → verdict: hex` (a refusal or signature vector) and
+/// `- label: hex` (a context the vectors are checked against).
+/// A refusal line: label, verdict, bytes.
+type DocRefusal = (String, String, Vec<u8>);
+
+fn doc_refusal_lines() -> (Vec<DocRefusal>, BTreeMap<String, Vec<u8>>) {
+    let mut in_section = false;
+    let (mut vectors, mut contexts) = (Vec::new(), BTreeMap::new());
+    for line in PROTOCOL_MD.lines() {
+        if line.starts_with("## ") || line.starts_with("### ") {
+            in_section = line.starts_with("### 12.1") || line.starts_with("### 12.2");
+            continue;
+        }
+        let Some(rest) = line.strip_prefix("- ").filter(|_| in_section) else {
+            continue;
+        };
+        let Some((label, value)) = rest.rsplit_once(": ") else {
+            continue;
+        };
+        let value = value.trim();
+        // Prose bullets between the vectors have words after the colon, not hex.
+        if value.len() < 2 || !value.bytes().all(|b| b.is_ascii_hexdigit()) {
+            continue;
+        }
+        let bytes = hex::decode(value).unwrap_or_else(|e| panic!("'{label}' is not hex: {e}"));
+        match label.split_once(" → ") {
+            Some((label, verdict)) => vectors.push((
+                label.to_string(),
+                verdict.trim_matches('`').to_string(),
+                bytes,
+            )),
+            None => {
+                contexts.insert(label.to_string(), bytes);
+            }
+        }
+    }
+    (vectors, contexts)
+}
+
+fn print_refusals() {
+    for (label, bytes) in refusals::contexts() {
+        println!("- {label}: {}", hex::encode(bytes));
+    }
+    for v in refusals::refusal_vectors() {
+        println!("- {} → `{}`: {}", v.label, v.verdict, hex::encode(&v.bytes));
+    }
+}
+
+#[test]
+fn doc_refusal_vectors_match_the_crate() {
+    if std::env::var_os("COALITION_PRINT_VECTORS").is_some() {
+        print_refusals();
+    }
+    let (doc, doc_contexts) = doc_refusal_lines();
+    let computed = refusals::refusal_vectors();
+    let mut problems = Vec::new();
+    let found: Vec<(String, String)> = doc.iter().map(|(l, v, _)| (l.clone(), v.clone())).collect();
+    let wanted: Vec<(String, String)> = computed
+        .iter()
+        .map(|v| (v.label.to_string(), v.verdict.to_string()))
+        .collect();
+    if found != wanted {
+        problems.push(format!(
+            "§12.1/§12.2 list {found:?}, the crate computes {wanted:?}"
+        ));
+    }
+    for ((label, _, bytes), v) in doc.iter().zip(&computed) {
+        if *bytes != v.bytes {
+            problems.push(format!(
+                "'{label}': the document's bytes differ from the crate's"
+            ));
+        }
+    }
+    for (label, bytes) in refusals::contexts() {
+        if doc_contexts.get(label) != Some(&bytes) {
+            problems.push(format!("context '{label}' is missing or differs"));
+        }
+    }
+    if !problems.is_empty() {
+        print_refusals();
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn each_refusal_vector_breaks_exactly_its_rule() {
+    let (doc, _) = doc_refusal_lines();
+    let rules: Vec<&str> = doc.iter().map(|(_, verdict, _)| verdict.as_str()).collect();
+    // Every §10 rule that one record can break has a vector (`gap` is a position, not a refusal).
+    for rule in [
+        "size_limit",
+        "decode",
+        "canonical_encoding",
+        "format_version",
+        "network_id",
+        "unknown_author",
+        "author_suspended",
+        "author_revoked",
+        "chain_shape",
+        "prev_mismatch",
+        "signature",
+        "payload_commitment",
+        "payload_length",
+        "payload_kind",
+        "payload_schema",
+        "charter",
+        "roster_change",
+        "committee_threshold",
+        "accepted",
+    ] {
+        assert!(rules.contains(&rule), "no vector for rule {rule}");
+    }
+    for v in refusals::refusal_vectors() {
+        assert_eq!(
+            refusals::verdict_of(&v),
+            v.verdict,
+            "vector '{}' gets the wrong verdict",
+            v.label
+        );
+    }
+}
+
+/// §12.2: the protocol's rule and ed25519-dalek's `verify_strict` agree on honest signatures
+/// and on the refused ones, and differ exactly on a torsion component, which the cofactored
+/// rule accepts (so that single and batch verification agree).
+#[test]
+fn signature_vectors_against_verify_strict() {
+    let vectors = refusals::refusal_vectors();
+    let signatures: Vec<_> = vectors
+        .iter()
+        .filter(|v| v.input == refusals::Input::Signature)
+        .collect();
+    assert_eq!(signatures.len(), 6);
+    for v in signatures {
+        let strict = refusals::verify_strict_accepts(&v.bytes);
+        let torsion = v.label.contains("torsion");
+        match (v.verdict, torsion) {
+            ("accepted", true) => assert!(!strict, "'{}': verify_strict refuses torsion", v.label),
+            ("accepted", false) => assert!(strict, "'{}'", v.label),
+            _ => assert!(!strict, "'{}': verify_strict refuses it too", v.label),
+        }
+    }
 }

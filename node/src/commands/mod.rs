@@ -11,6 +11,7 @@ mod restore;
 mod roster;
 pub mod roster_file;
 pub mod run_node;
+mod status;
 mod verify;
 
 use crate::cli::{Cli, Command};
@@ -29,6 +30,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Log(a) => read::log(a),
         Command::Search(a) => read::search(a),
         Command::Verify(a) => verify::verify(a),
+        Command::Status(a) => status::status(a),
         Command::Reindex(a) => read::reindex(a),
         Command::Backup(a) => verify::backup(a),
         Command::Restore(a) => restore::restore(a),

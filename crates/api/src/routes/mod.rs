@@ -6,6 +6,7 @@ mod batch;
 mod json;
 mod publish_form;
 mod signin;
+mod status;
 mod web;
 
 pub(crate) use json::check_bearer;
@@ -81,6 +82,7 @@ fn table() -> Table {
     .get("/api/v1/openapi.json", json::openapi)
     // Operations
     .get("/healthz", json::healthz)
+    .get("/api/v1/status", status::status)
     .get("/metrics", json::metrics)
     // Web page
     .get("/", web::search_page)

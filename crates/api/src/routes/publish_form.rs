@@ -46,10 +46,7 @@ pub(super) fn to_signin(ui: Ui) -> Response {
 
 /// Adds the sign-out button at the top of a page rendered for a signed-in browser.
 fn with_signout(page: String, ui: Ui, session: &Session) -> String {
-    let label = match ui {
-        Ui::Fr => "Se déconnecter",
-        _ => "Sign out",
-    };
+    let label = ui.t().sign_out;
     let form = format!(
         "<form class=\"signout\" method=\"post\" action=\"/signout\"><input type=\"hidden\" name=\"csrf\" value=\"{}\"><button type=\"submit\">{}</button></form>\n",
         templates::esc(&session.csrf),

@@ -17,45 +17,13 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::Response;
 
 /// The sign-in page's words.
-struct Words {
-    heading: &'static str,
-    intro: &'static str,
-    label: &'static str,
-    button: &'static str,
-    wrong: &'static str,
-    no_token: &'static str,
-    not_local: &'static str,
-    stale: &'static str,
-}
-
-fn words(ui: Ui) -> Words {
-    match ui {
-        Ui::Fr => Words {
-            heading: "Se connecter pour publier",
-            intro: "Publier depuis cette page demande le jeton d'API du nœud : le contenu du fichier api.token dans le répertoire de données du nœud, lisible par son seul exploitant (par exemple : cat /var/lib/coalition/api.token).",
-            label: "Jeton d'API",
-            button: "Se connecter",
-            wrong: "Ce jeton n'est pas celui du nœud. Copiez le contenu exact de api.token et réessayez.",
-            no_token: "Ce nœud n'a pas de jeton d'API (api.token manque ou est illisible) : la publication depuis la page est désactivée. Publiez avec la ligne de commande.",
-            not_local: "La connexion ne fonctionne que sur la machine du nœud : ouvrez la page à l'adresse http://127.0.0.1 (ou localhost) sur le port du nœud.",
-            stale: "La demande ne venait pas de cette page ; rechargez-la et réessayez.",
-        },
-        _ => Words {
-            heading: "Sign in to publish",
-            intro: "Publishing from this page needs the node's API token: the contents of the file api.token in the node's data directory, which only the node's operator can read (for example: cat /var/lib/coalition/api.token).",
-            label: "API token",
-            button: "Sign in",
-            wrong: "That is not this node's token. Copy the exact contents of api.token and try again.",
-            no_token: "This node has no API token (api.token is missing or unreadable), so publishing from the page is off. Publish with the command line instead.",
-            not_local: "Signing in only works on the node's own machine: open the page at http://127.0.0.1 (or localhost) on the node's port.",
-            stale: "The request did not come from this page; reload it and try again.",
-        },
-    }
-}
-
 fn signin_page(ctx: &PageCtx, problem: Option<&str>, show_form: bool) -> String {
-    let w = words(ctx.ui);
-    let mut body = format!("<h1>{}</h1><p>{}</p>", esc(w.heading), esc(w.intro));
+    let t = ctx.ui.t();
+    let mut body = format!(
+        "<h1>{}</h1><p>{}</p>",
+        esc(t.signin_heading),
+        esc(t.signin_intro)
+    );
     if let Some(problem) = problem {
         body.push_str(&format!(
             "<div class=\"error-summary\" role=\"alert\" tabindex=\"-1\" id=\"error-summary\"><p>{}</p></div>",
@@ -66,11 +34,11 @@ fn signin_page(ctx: &PageCtx, problem: Option<&str>, show_form: bool) -> String 
         body.push_str(&format!(
             "<form class=\"signin\" method=\"post\" action=\"/signin\"><input type=\"hidden\" name=\"ui\" value=\"{}\"><div class=\"field\"><label for=\"token\">{}</label><input id=\"token\" name=\"token\" type=\"password\" autocomplete=\"current-password\" required></div><div class=\"actions\"><button type=\"submit\">{}</button></div></form>",
             ctx.ui.code(),
-            esc(w.label),
-            esc(w.button)
+            esc(t.signin_label),
+            esc(t.signin_button)
         ));
     }
-    templates::layout(ctx, w.heading, &body)
+    templates::layout(ctx, t.signin_heading, &body)
 }
 
 pub async fn signin_page_get(
@@ -82,18 +50,18 @@ pub async fn signin_page_get(
     let p = web_params(raw.as_deref(), &[]);
     let (ui, cookie) = pick_ui(p.get("ui"), &headers);
     let ctx = page_ctx(&s, ui, "/signin", &p, &[], Nav::Publish);
-    let w = words(ui);
+    let t = ui.t();
     if !is_local(&headers, peer_addr(&peer)) {
         return html(
             StatusCode::FORBIDDEN,
-            signin_page(&ctx, Some(w.not_local), false),
+            signin_page(&ctx, Some(t.signin_not_local), false),
             cookie,
         );
     }
     if s.api.token.is_none() {
         return html(
             StatusCode::FORBIDDEN,
-            signin_page(&ctx, Some(w.no_token), false),
+            signin_page(&ctx, Some(t.signin_no_token), false),
             cookie,
         );
     }
@@ -121,25 +89,25 @@ pub async fn signin_submit(
     let pairs = form_pairs(&body);
     let (ui, cookie) = pick_ui(Some(form_value(&pairs, "ui")), &headers);
     let ctx = page_ctx(&s, ui, "/signin", &Params::default(), &[], Nav::Publish);
-    let w = words(ui);
+    let t = ui.t();
     if !is_local(&headers, peer_addr(&peer)) {
         return html(
             StatusCode::FORBIDDEN,
-            signin_page(&ctx, Some(w.not_local), false),
+            signin_page(&ctx, Some(t.signin_not_local), false),
             cookie,
         );
     }
     if !same_origin(&headers) {
         return html(
             StatusCode::FORBIDDEN,
-            signin_page(&ctx, Some(w.stale), true),
+            signin_page(&ctx, Some(t.signin_stale), true),
             cookie,
         );
     }
     let Some(token) = &s.api.token else {
         return html(
             StatusCode::FORBIDDEN,
-            signin_page(&ctx, Some(w.no_token), false),
+            signin_page(&ctx, Some(t.signin_no_token), false),
             cookie,
         );
     };
@@ -148,7 +116,7 @@ pub async fn signin_submit(
         tracing::warn!("web sign-in refused: wrong token");
         return html(
             StatusCode::UNAUTHORIZED,
-            signin_page(&ctx, Some(w.wrong), true),
+            signin_page(&ctx, Some(t.signin_wrong), true),
             cookie,
         );
     }
@@ -183,7 +151,7 @@ pub async fn signout_submit(
         let ctx = page_ctx(&s, ui, "/signin", &Params::default(), &[], Nav::Publish);
         return html(
             StatusCode::FORBIDDEN,
-            signin_page(&ctx, Some(words(ui).stale), false),
+            signin_page(&ctx, Some(ui.t().signin_stale), false),
             None,
         );
     }

@@ -1,0 +1,418 @@
+//! Interface languages of the web page: every string the page shows that is not content, the
+//! Ten-Point-Plan commitment titles and dates, in English, French, German, Spanish, Italian, Dutch,
+//! Swedish and Portuguese (the project's own translations, one file per language).
+//!
+//! The language comes from `?ui=`, else the `ui` cookie (set when `?ui=` is used), else the
+//! browser's `Accept-Language`, else English. A language's table is a [`Strings`] value: a string
+//! missing in any language does not compile, and the tests refuse empty ones.
+
+mod de;
+mod en;
+mod es;
+mod fr;
+mod it;
+mod nl;
+mod pt;
+mod sv;
+
+/// An interface language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ui {
+    En,
+    Fr,
+    De,
+    Es,
+    It,
+    Nl,
+    Sv,
+    Pt,
+}
+
+impl Ui {
+    pub const ALL: [Ui; 8] = [
+        Ui::En,
+        Ui::Fr,
+        Ui::De,
+        Ui::Es,
+        Ui::It,
+        Ui::Nl,
+        Ui::Sv,
+        Ui::Pt,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Ui::En => "en",
+            Ui::Fr => "fr",
+            Ui::De => "de",
+            Ui::Es => "es",
+            Ui::It => "it",
+            Ui::Nl => "nl",
+            Ui::Sv => "sv",
+            Ui::Pt => "pt",
+        }
+    }
+
+    /// The language's name in itself, for the switch.
+    pub fn native_name(self) -> &'static str {
+        match self {
+            Ui::En => "English",
+            Ui::Fr => "Français",
+            Ui::De => "Deutsch",
+            Ui::Es => "Español",
+            Ui::It => "Italiano",
+            Ui::Nl => "Nederlands",
+            Ui::Sv => "Svenska",
+            Ui::Pt => "Português",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Ui> {
+        let code = code.trim().to_ascii_lowercase();
+        Ui::ALL.into_iter().find(|ui| ui.code() == code)
+    }
+
+    /// Picks the first supported language of an `Accept-Language` header.
+    pub fn from_accept_language(header: &str) -> Option<Ui> {
+        let mut langs: Vec<(f32, &str)> = header
+            .split(',')
+            .filter_map(|part| {
+                let mut pieces = part.trim().split(';');
+                let tag = pieces.next()?.trim();
+                let q = pieces
+                    .find_map(|p| p.trim().strip_prefix("q="))
+                    .and_then(|q| q.parse::<f32>().ok())
+                    .unwrap_or(1.0);
+                Some((q, tag))
+            })
+            .filter(|(q, _)| *q > 0.0)
+            .collect();
+        // A stable sort keeps the header's order among equal weights.
+        langs.sort_by(|a, b| b.0.total_cmp(&a.0));
+        langs
+            .into_iter()
+            .find_map(|(_, tag)| Ui::from_code(tag.split('-').next().unwrap_or(tag)))
+    }
+
+    pub fn t(self) -> &'static Strings {
+        match self {
+            Ui::En => &en::STRINGS,
+            Ui::Fr => &fr::STRINGS,
+            Ui::De => &de::STRINGS,
+            Ui::Es => &es::STRINGS,
+            Ui::It => &it::STRINGS,
+            Ui::Nl => &nl::STRINGS,
+            Ui::Sv => &sv::STRINGS,
+            Ui::Pt => &pt::STRINGS,
+        }
+    }
+
+    /// A commitment's title in this language.
+    pub fn commitment(self, id: u8) -> &'static str {
+        let titles = match self {
+            Ui::En => {
+                return coalition_record::taxonomy::commitment(id)
+                    .map(|c| c.title)
+                    .unwrap_or("?")
+            }
+            Ui::Fr => &fr::COMMITMENTS,
+            Ui::De => &de::COMMITMENTS,
+            Ui::Es => &es::COMMITMENTS,
+            Ui::It => &it::COMMITMENTS,
+            Ui::Nl => &nl::COMMITMENTS,
+            Ui::Sv => &sv::COMMITMENTS,
+            Ui::Pt => &pt::COMMITMENTS,
+        };
+        usize::from(id)
+            .checked_sub(1)
+            .and_then(|i| titles.get(i))
+            .copied()
+            .unwrap_or("?")
+    }
+
+    /// A date as this language writes it: `2025-03-21` → "21 March 2025", "21 mars 2025",
+    /// "21. März 2025"…; `2025-03` → "March 2025"; a year stays as it is. Anything that is not
+    /// such a date is returned unchanged.
+    pub fn date(self, iso: &str) -> String {
+        let parts: Vec<&str> = iso.split('-').collect();
+        let number = |s: &str| s.parse::<u32>().ok();
+        let month_name = |m: u32| {
+            self.t()
+                .months
+                .split(',')
+                .nth(m.wrapping_sub(1) as usize)
+                .map(str::trim)
+        };
+        match parts.as_slice() {
+            [year, month] if year.len() == 4 && month.len() == 2 => {
+                match (number(year), number(month).and_then(month_name)) {
+                    (Some(_), Some(name)) => self
+                        .t()
+                        .month_pattern
+                        .replace("{m}", name)
+                        .replace("{y}", year),
+                    _ => iso.to_string(),
+                }
+            }
+            [year, month, day] if year.len() == 4 && month.len() == 2 && day.len() == 2 => {
+                match (
+                    number(year),
+                    number(month).and_then(month_name),
+                    number(day),
+                ) {
+                    (Some(_), Some(name), Some(day)) => self
+                        .t()
+                        .date_pattern
+                        .replace("{d}", &day.to_string())
+                        .replace("{m}", name)
+                        .replace("{y}", year),
+                    _ => iso.to_string(),
+                }
+            }
+            _ => iso.to_string(),
+        }
+    }
+
+    /// A whole number with this language's digit grouping: 12345 → "12,345", "12 345",
+    /// "12.345".
+    pub fn number(self, n: u64) -> String {
+        let digits = n.to_string();
+        let separator = self.t().thousands_separator;
+        let mut out = String::new();
+        for (i, c) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i).is_multiple_of(3) {
+                out.push_str(separator);
+            }
+            out.push(c);
+        }
+        out
+    }
+}
+
+macro_rules! strings {
+    ($($field:ident),* $(,)?) => {
+        /// The interface strings of one language.
+        pub struct Strings {
+            $(pub $field: &'static str,)*
+        }
+
+        #[cfg(test)]
+        impl Strings {
+            /// Every string with its field name, for the completeness tests.
+            pub fn entries(&self) -> Vec<(&'static str, &'static str)> {
+                vec![$((stringify!($field), self.$field),)*]
+            }
+        }
+    };
+}
+
+strings! {
+    skip_to_content,
+    site_tagline,
+    nav_search,
+    nav_cities,
+    nav_publish,
+    nav_label,
+    language_label,
+    search_heading,
+    search_label,
+    search_placeholder,
+    search_button,
+    filters,
+    apply_filters,
+    clear_filters,
+    commitments,
+    commitment,
+    country,
+    city,
+    language,
+    year,
+    kind,
+    any,
+    results,
+    results_count,
+    results_count_one,
+    no_results,
+    previous,
+    next,
+    page,
+    signature_verified,
+    signature_failed,
+    author_key,
+    entry_id,
+    published,
+    period,
+    partners,
+    links,
+    themes,
+    target_groups,
+    contact,
+    summary,
+    body,
+    rationale,
+    approach,
+    results_section,
+    transferability,
+    languages,
+    history,
+    current,
+    superseded,
+    retracted,
+    retracted_notice,
+    superseded_notice,
+    illustrative_notice,
+    published_notice,
+    cities_heading,
+    status,
+    practices,
+    reports,
+    updates,
+    last_activity,
+    key,
+    no_practices,
+    no_reports,
+    report_for,
+    narrative,
+    indicators,
+    publish_heading,
+    publish_intro,
+    publish_for,
+    publish_unavailable,
+    publish_loopback_only,
+    publish_no_key,
+    text_language,
+    title,
+    required,
+    optional,
+    more_sections,
+    period_start,
+    period_end,
+    date_hint,
+    list_hint,
+    comma_hint,
+    contact_name,
+    contact_email,
+    publish_button,
+    form_has_errors,
+    not_found,
+    not_found_text,
+    error_heading,
+    back_to_search,
+    footer_node,
+    entries,
+    peers,
+    network,
+    sync_synced,
+    sync_syncing,
+    sync_degraded,
+    sync_offline,
+    state_active,
+    state_suspended,
+    state_revoked,
+    state_rotated,
+    report_status_not_started,
+    report_status_planned,
+    report_status_in_progress,
+    report_status_done,
+    kind_practice,
+    kind_report,
+    kind_update,
+    relaxed_notice,
+    matched_in,
+    related_practices,
+    sign_out,
+    signin_heading,
+    signin_intro,
+    signin_label,
+    signin_button,
+    signin_wrong,
+    signin_no_token,
+    signin_not_local,
+    signin_stale,
+    months,
+    month_pattern,
+    date_pattern,
+    thousands_separator,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accept_language_picks_the_best_supported() {
+        assert_eq!(
+            Ui::from_accept_language("ru-RU,fr;q=0.8,en;q=0.5"),
+            Some(Ui::Fr)
+        );
+        assert_eq!(Ui::from_accept_language("en-GB"), Some(Ui::En));
+        assert_eq!(Ui::from_accept_language("de-AT,de;q=0.9"), Some(Ui::De));
+        assert_eq!(Ui::from_accept_language("sv-SE"), Some(Ui::Sv));
+        assert_eq!(
+            Ui::from_accept_language("pt-BR,pt;q=0.9,en;q=0.1"),
+            Some(Ui::Pt)
+        );
+        assert_eq!(Ui::from_accept_language("nl;q=0.2,it;q=0.7"), Some(Ui::It));
+        assert_eq!(Ui::from_accept_language("es;q=0,nl"), Some(Ui::Nl));
+        assert_eq!(Ui::from_accept_language("ru, pl"), None);
+    }
+
+    #[test]
+    fn every_commitment_has_a_title_in_every_language() {
+        for ui in Ui::ALL {
+            for id in 1..=10 {
+                assert_ne!(ui.commitment(id), "?", "{ui:?} commitment {id}");
+            }
+            assert_eq!(ui.commitment(0), "?");
+            assert_eq!(ui.commitment(11), "?");
+        }
+    }
+
+    /// A missing string does not compile; an empty or untranslated one fails here.
+    #[test]
+    fn every_string_is_translated_in_every_language() {
+        let english = Ui::En.t().entries();
+        // Words that are the same in some languages (Contact, Page, Description…) may equal
+        // English; a table that mostly does is a copy, not a translation.
+        for ui in Ui::ALL {
+            let entries = ui.t().entries();
+            assert_eq!(entries.len(), english.len());
+            let mut same = 0;
+            for ((field, text), (_, en)) in entries.iter().zip(&english) {
+                assert!(
+                    !text.trim().is_empty() || *field == "thousands_separator",
+                    "{ui:?}: '{field}' is empty"
+                );
+                if ui != Ui::En && text == en && text.len() > 1 {
+                    same += 1;
+                }
+            }
+            assert!(
+                same * 10 < english.len(),
+                "{ui:?}: {same} strings are the English ones"
+            );
+            assert_eq!(ui.t().months.split(',').count(), 12, "{ui:?} months");
+            for part in ["{d}", "{m}", "{y}"] {
+                assert!(ui.t().date_pattern.contains(part), "{ui:?} date_pattern");
+            }
+            for part in ["{m}", "{y}"] {
+                assert!(ui.t().month_pattern.contains(part), "{ui:?} month_pattern");
+            }
+        }
+    }
+
+    #[test]
+    fn dates_and_numbers_follow_the_language() {
+        assert_eq!(Ui::En.date("2025-03-21"), "21 March 2025");
+        assert_eq!(Ui::Fr.date("2025-03-01"), "1 mars 2025");
+        assert_eq!(Ui::De.date("2025-03-21"), "21. März 2025");
+        assert_eq!(Ui::Sv.date("2025-12"), "december 2025");
+        assert_eq!(Ui::Es.date("2025"), "2025");
+        assert_eq!(Ui::It.date("2025-13-01"), "2025-13-01");
+        assert_eq!(Ui::Nl.date("not a date"), "not a date");
+        assert_eq!(Ui::En.number(1234567), "1,234,567");
+        assert_eq!(Ui::De.number(12345), "12.345");
+        assert_eq!(Ui::Fr.number(999), "999");
+        assert_eq!(Ui::Fr.number(12345), "12\u{a0}345");
+    }
+}

@@ -1,0 +1,24 @@
+//! `GET /api/v1/status`: what `coalition status` asks a running node — its version, network
+//! view and counts — always answered with 200 (health verdicts are /healthz's job).
+
+use super::AppState;
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::json;
+
+pub async fn status(State(s): State<AppState>) -> Response {
+    let net = s.api.network.status();
+    Json(json!({
+        "version": env!("CARGO_PKG_VERSION"),
+        "peer_id": net.peer_id,
+        "peers": net.peers,
+        "listen": net.listen,
+        "last_arrival_ms": net.last_arrival_ms,
+        "sync_state": net.sync_state,
+        "entries": s.api.store.entry_count(),
+        "roster_version": s.api.store.roster_version(),
+        "search_documents": s.api.search.doc_count(),
+    }))
+    .into_response()
+}

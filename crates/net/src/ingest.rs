@@ -1,0 +1,63 @@
+//! The store calls gossip and sync share: ingest with a memory of fork halves (so a peer that
+//! keeps sending the other half of a fork does not cost a signature check each time), and building
+//! a fork proof from the entry already held.
+
+use coalition_record::{EntryId, Hash32, WireEntry};
+use coalition_store::{ForkProof, IngestOutcome, Store, StoreError};
+
+/// Ids of entries already recorded as the second half of a fork proof. A peer whose head differs
+/// from ours at the same seq sends that entry on every sync round; this keeps its signature from
+/// being verified again each time.
+#[derive(Default)]
+pub(crate) struct KnownForks(std::collections::HashSet<EntryId>);
+
+const MAX_KNOWN_FORKS: usize = 10_000;
+
+/// [`Store::ingest`] with entries known to be fork halves answered as duplicates without a store
+/// call. Outcomes stay aligned with `wires`.
+pub(crate) fn ingest(
+    store: &Store,
+    known: &mut KnownForks,
+    wires: Vec<WireEntry>,
+) -> Result<Vec<IngestOutcome>, StoreError> {
+    let ids: Vec<EntryId> = wires.iter().map(|w| Hash32::of(&w.entry)).collect();
+    let fresh: Vec<WireEntry> = wires
+        .into_iter()
+        .zip(&ids)
+        .filter(|(_, id)| !known.0.contains(*id))
+        .map(|(w, _)| w)
+        .collect();
+    let mut outcomes = store.ingest(fresh)?.into_iter();
+    let mut aligned = Vec::with_capacity(ids.len());
+    for id in ids {
+        if known.0.contains(&id) {
+            aligned.push(IngestOutcome::Duplicate { id });
+            continue;
+        }
+        let outcome = outcomes.next().ok_or_else(|| {
+            StoreError::Corrupt("ingest returned fewer outcomes than entries".into())
+        })?;
+        if let IngestOutcome::Fork { id, .. } = &outcome {
+            if known.0.len() >= MAX_KNOWN_FORKS {
+                known.0.clear();
+            }
+            known.0.insert(*id);
+        }
+        aligned.push(outcome);
+    }
+    Ok(aligned)
+}
+
+pub(crate) fn fork_proof(store: &Store, existing: &EntryId, new_entry: &[u8]) -> Option<ForkProof> {
+    match store.entry(existing) {
+        Ok(Some(held)) => Some(ForkProof {
+            first: held.entry.bytes().to_vec(),
+            second: new_entry.to_vec(),
+        }),
+        Ok(None) => None,
+        Err(e) => {
+            tracing::warn!(error = %e, "reading the entry of a fork");
+            None
+        }
+    }
+}

@@ -1,0 +1,563 @@
+//! The refusal vectors of docs/PROTOCOL.md §12.1 and the signature vectors of §12.2: each input
+//! breaks exactly one rule, and a checker that applies §10's order names exactly that rule. The
+//! document's hex must equal what this file computes; the verdicts are checked with the crate's
+//! own pieces in §10's order, and the signature vectors also with ed25519-dalek's
+//! `verify_strict`, which differs from the protocol's rule on exactly the vectors that say so.
+
+use crate::common::{
+    admit_action, admit_change, change, charter, city_key, committee_key, stranger_key,
+    vector_practice, CREATED_MS, SALT,
+};
+use coalition_record::{
+    chain_position, codec, signature, Charter, EntryHeader, Hash32, Payload, PayloadBlob,
+    PublicKey, RecordError, Roster, RosterAction, SecretKey, SignatureBytes, SignedEntry,
+    SignedRosterChange, WireEntry,
+};
+use curve25519_dalek::constants::{ED25519_BASEPOINT_POINT, EIGHT_TORSION};
+use curve25519_dalek::edwards::CompressedEdwardsY;
+use curve25519_dalek::scalar::Scalar;
+use curve25519_dalek::traits::Identity;
+use sha2::{Digest, Sha512};
+
+/// What a vector is checked as, and against which state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Input {
+    /// Wire entry bytes, against the §12 charter and roster, no entry held.
+    Entry,
+    /// Wire entry bytes, with the §12 entry held (the author's frontier is seq 1).
+    EntryAfterVector,
+    /// Wire entry bytes, against the roster after the context change `suspend change`.
+    EntryAfterSuspend,
+    /// Wire entry bytes, against the roster after the context change `revoke change`.
+    EntryAfterRevoke,
+    /// Signed roster change bytes, as the first change of the §12 charter's roster.
+    FirstRosterChange,
+    /// Signed roster change bytes, as the change after the §12 admit change.
+    SecondRosterChange,
+    /// Charter bytes.
+    Charter,
+    /// 32-byte key ‖ 64-byte signature ‖ message, checked by the rule of §1.
+    Signature,
+}
+
+pub struct Refusal {
+    pub label: &'static str,
+    /// The §10 rule name, or `accepted`.
+    pub verdict: &'static str,
+    pub input: Input,
+    pub bytes: Vec<u8>,
+}
+
+/// The header of the §12 entry, decoded, to derive variants from.
+fn vector_header() -> (EntryHeader, PayloadBlob) {
+    let charter = charter();
+    let payload = Payload::Practice(vector_practice());
+    let (entry, blob) = SignedEntry::create_with_salt(
+        &city_key(),
+        charter.network_id(),
+        1,
+        None,
+        CREATED_MS,
+        &payload,
+        SALT,
+    );
+    (entry.header, blob)
+}
+
+/// Signs raw header bytes with `key` and wraps them with `blob` as a wire entry.
+fn signed_wire(key: &SecretKey, header_bytes: &[u8], blob: Option<PayloadBlob>) -> Vec<u8> {
+    let signature = key.sign(&EntryHeader::signing_message(header_bytes));
+    let mut entry = header_bytes.to_vec();
+    entry.extend_from_slice(&signature.0);
+    codec::encode(&WireEntry {
+        entry,
+        payload: blob,
+    })
+}
+
+fn header_wire(key: &SecretKey, header: &EntryHeader, blob: PayloadBlob) -> Vec<u8> {
+    signed_wire(key, &codec::encode(header), Some(blob))
+}
+
+/// A header committing to `bytes` as the payload, with the §12 salt.
+fn with_payload_bytes(mut header: EntryHeader, bytes: Vec<u8>) -> (EntryHeader, PayloadBlob) {
+    let blob = PayloadBlob { salt: SALT, bytes };
+    header.payload_commitment = blob.commitment();
+    header.payload_len = blob.bytes.len() as u32;
+    (header, blob)
+}
+
+fn vector_wire() -> Vec<u8> {
+    let (header, blob) = vector_header();
+    header_wire(&city_key(), &header, blob)
+}
+
+/// The context change at roster version 2: `action`, signed by the committee.
+pub fn second_change(action: RosterAction) -> SignedRosterChange {
+    let charter = charter();
+    let admit = admit_change(&charter);
+    let mut signed =
+        SignedRosterChange::unsigned(change(charter.network_id(), 2, Some(admit.id()), action));
+    signed.sign_with(&committee_key());
+    signed
+}
+
+pub fn suspend_change() -> SignedRosterChange {
+    second_change(RosterAction::Suspend {
+        city: city_key().public(),
+        last_seq: 0,
+        reason: "Did not report".into(),
+    })
+}
+
+pub fn revoke_change() -> SignedRosterChange {
+    second_change(RosterAction::Revoke {
+        city: city_key().public(),
+        cutoff_seq: 0,
+        reason: "Left the coalition".into(),
+    })
+}
+
+/// The context vectors: inputs some refusal vectors are checked against.
+pub fn contexts() -> Vec<(&'static str, Vec<u8>)> {
+    vec![
+        ("suspend change", suspend_change().to_bytes()),
+        ("revoke change", revoke_change().to_bytes()),
+    ]
+}
+
+fn entry_refusals() -> Vec<Refusal> {
+    let city = city_key();
+    let (base, blob) = vector_header();
+    let base_bytes = codec::encode(&base);
+    let mut v = Vec::new();
+    let mut push = |label, verdict, input, bytes| {
+        v.push(Refusal {
+            label,
+            verdict,
+            input,
+            bytes,
+        })
+    };
+
+    push(
+        "entry of 513 bytes",
+        "size_limit",
+        Input::Entry,
+        codec::encode(&WireEntry {
+            entry: vec![0u8; 513],
+            payload: None,
+        }),
+    );
+    push(
+        "entry of 64 bytes",
+        "decode",
+        Input::Entry,
+        codec::encode(&WireEntry {
+            entry: vec![0u8; 64],
+            payload: None,
+        }),
+    );
+    // The wire entry's payload option tag (right after the entry bytes) set to 2.
+    let mut bad_tag = vector_wire();
+    let tag_at = 2 + base_bytes.len() + 64;
+    assert_eq!(bad_tag[tag_at], 1, "the payload option tag");
+    bad_tag[tag_at] = 2;
+    push("payload option tag 2", "decode", Input::Entry, bad_tag);
+    // seq 1 written as the overlong varint 81 00, then signed.
+    let mut overlong = base_bytes[..65].to_vec();
+    overlong.extend_from_slice(&[0x81, 0x00]);
+    overlong.extend_from_slice(&base_bytes[66..]);
+    push(
+        "seq as an overlong varint",
+        "canonical_encoding",
+        Input::Entry,
+        signed_wire(&city, &overlong, Some(blob.clone())),
+    );
+    let mut version = base.clone();
+    version.version = 2;
+    push(
+        "header version 2",
+        "format_version",
+        Input::Entry,
+        header_wire(&city, &version, blob.clone()),
+    );
+    let mut kind = base.clone();
+    kind.kind = 7;
+    push(
+        "header kind 7",
+        "payload_kind",
+        Input::Entry,
+        header_wire(&city, &kind, blob.clone()),
+    );
+    let mut network = base.clone();
+    network.network_id = Hash32([0u8; 32]);
+    push(
+        "network id of zeros",
+        "network_id",
+        Input::Entry,
+        header_wire(&city, &network, blob.clone()),
+    );
+    let mut stranger = base.clone();
+    stranger.author = stranger_key().public();
+    push(
+        "author not on the roster",
+        "unknown_author",
+        Input::Entry,
+        header_wire(&stranger_key(), &stranger, blob.clone()),
+    );
+    push(
+        "author suspended",
+        "author_suspended",
+        Input::EntryAfterSuspend,
+        vector_wire(),
+    );
+    push(
+        "author revoked",
+        "author_revoked",
+        Input::EntryAfterRevoke,
+        vector_wire(),
+    );
+    let mut zero = base.clone();
+    zero.seq = 0;
+    push(
+        "seq 0",
+        "chain_shape",
+        Input::Entry,
+        header_wire(&city, &zero, blob.clone()),
+    );
+    let mut prev_at_one = base.clone();
+    prev_at_one.prev = Some(Hash32([0u8; 32]));
+    push(
+        "seq 1 with a prev",
+        "chain_shape",
+        Input::Entry,
+        header_wire(&city, &prev_at_one, blob.clone()),
+    );
+    let mut wrong_prev = base.clone();
+    wrong_prev.seq = 2;
+    wrong_prev.prev = Some(Hash32([0u8; 32]));
+    push(
+        "seq 2 naming another prev",
+        "prev_mismatch",
+        Input::EntryAfterVector,
+        header_wire(&city, &wrong_prev, blob.clone()),
+    );
+    // The last byte of the signature (the top of s) flipped.
+    let mut flipped = vector_wire();
+    flipped[2 + base_bytes.len() + 63] ^= 0x01;
+    push("signature bit flipped", "signature", Input::Entry, flipped);
+    let other_salt = PayloadBlob {
+        salt: [4u8; 16],
+        bytes: blob.bytes.clone(),
+    };
+    push(
+        "payload with another salt",
+        "payload_commitment",
+        Input::Entry,
+        codec::encode(&WireEntry {
+            entry: {
+                let mut e = base_bytes.clone();
+                e.extend_from_slice(&city.sign(&EntryHeader::signing_message(&base_bytes)).0);
+                e
+            },
+            payload: Some(other_salt),
+        }),
+    );
+    let mut length = base.clone();
+    length.payload_len = blob.bytes.len() as u32 + 1;
+    push(
+        "payload_len one too many",
+        "payload_length",
+        Input::Entry,
+        header_wire(&city, &length, blob.clone()),
+    );
+    let mut trailing = blob.bytes.clone();
+    trailing.push(0);
+    let (header, trailing) = with_payload_bytes(base.clone(), trailing);
+    push(
+        "payload with a trailing byte",
+        "canonical_encoding",
+        Input::Entry,
+        header_wire(&city, &header, trailing),
+    );
+    let mut version_two = blob.bytes.clone();
+    version_two[0] = 2;
+    let (header, version_two) = with_payload_bytes(base.clone(), version_two);
+    push(
+        "payload version 2",
+        "format_version",
+        Input::Entry,
+        header_wire(&city, &header, version_two),
+    );
+    let mut update_kind = base.clone();
+    update_kind.kind = 3;
+    push(
+        "practice under kind 3",
+        "payload_kind",
+        Input::Entry,
+        header_wire(&city, &update_kind, blob.clone()),
+    );
+    for (label, verdict, end) in [
+        (
+            "period end a month before the start",
+            "payload_schema",
+            "2024-04",
+        ),
+        (
+            "period end a day in the year, start a month",
+            "accepted",
+            "2024-04-30",
+        ),
+        (
+            "period end a year before the start",
+            "payload_schema",
+            "2023-12-31",
+        ),
+    ] {
+        let mut practice = vector_practice();
+        practice.period.start = "2024-05".into();
+        practice.period.end = Some(end.into());
+        let (header, blob) =
+            with_payload_bytes(base.clone(), Payload::Practice(practice).to_bytes());
+        push(
+            label,
+            verdict,
+            Input::Entry,
+            header_wire(&city, &header, blob),
+        );
+    }
+    v
+}
+
+fn roster_refusals() -> Vec<Refusal> {
+    let charter = charter();
+    let first = |action| change(charter.network_id(), 1, None, action);
+    let mut by_city = SignedRosterChange::unsigned(first(admit_action(city_key().public())));
+    by_city.sign_with(&city_key());
+    let mut at_two = SignedRosterChange::unsigned(change(
+        charter.network_id(),
+        2,
+        None,
+        admit_action(city_key().public()),
+    ));
+    at_two.sign_with(&committee_key());
+    let blank_reason = second_change(RosterAction::Suspend {
+        city: city_key().public(),
+        last_seq: 0,
+        reason: " ".into(),
+    });
+    let admit_again = second_change(admit_action(city_key().public()));
+    let mut zero_threshold = charter.clone();
+    zero_threshold.threshold = 0;
+    vec![
+        Refusal {
+            label: "admit signed by the city key",
+            verdict: "committee_threshold",
+            input: Input::FirstRosterChange,
+            bytes: by_city.to_bytes(),
+        },
+        Refusal {
+            label: "first change at seq 2",
+            verdict: "roster_change",
+            input: Input::FirstRosterChange,
+            bytes: at_two.to_bytes(),
+        },
+        Refusal {
+            label: "admit of a city already admitted",
+            verdict: "roster_change",
+            input: Input::SecondRosterChange,
+            bytes: admit_again.to_bytes(),
+        },
+        Refusal {
+            label: "suspension with a blank reason",
+            verdict: "payload_schema",
+            input: Input::SecondRosterChange,
+            bytes: blank_reason.to_bytes(),
+        },
+        Refusal {
+            label: "charter with threshold 0",
+            verdict: "charter",
+            input: Input::Charter,
+            bytes: zero_threshold.canonical_bytes(),
+        },
+    ]
+}
+
+/// A signature by the raw scalar key `a`, made with nonce `r`, `R = [r]B + torsion_r`,
+/// `A = [a]B + torsion_a`, over `message`: key ‖ signature ‖ message.
+fn raw_signature(
+    a: Scalar,
+    torsion_a: usize,
+    r: Scalar,
+    torsion_r: usize,
+    message: &[u8],
+) -> Vec<u8> {
+    let big_a = ED25519_BASEPOINT_POINT * a + EIGHT_TORSION[torsion_a];
+    let big_r = ED25519_BASEPOINT_POINT * r + EIGHT_TORSION[torsion_r];
+    let (a_bytes, r_bytes) = (big_a.compress().to_bytes(), big_r.compress().to_bytes());
+    let k = challenge(&r_bytes, &a_bytes, message);
+    let s = r + k * a;
+    [&a_bytes[..], &r_bytes, s.as_bytes(), message].concat()
+}
+
+fn challenge(r: &[u8; 32], a: &[u8; 32], message: &[u8]) -> Scalar {
+    let mut hash = Sha512::new();
+    hash.update(r);
+    hash.update(a);
+    hash.update(message);
+    Scalar::from_bytes_mod_order_wide(&hash.finalize().into())
+}
+
+/// ℓ, the order of the base point, little-endian.
+const ELL: [u8; 32] = [
+    0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde, 0x14,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10,
+];
+
+fn signature_vectors() -> Vec<Refusal> {
+    let message = b"coalition signature vector".to_vec();
+    let a = Scalar::from(0x1234_5678_9abc_u64) * Scalar::from(0xfeed_u64);
+    let r = Scalar::from(987_654_321_u64);
+    let honest = raw_signature(a, 0, r, 0, &message);
+
+    // s + ℓ: the same scalar, not canonical.
+    let mut big_s = honest.clone();
+    let mut carry = 0u16;
+    for (i, l) in ELL.iter().enumerate() {
+        let t = u16::from(big_s[64 + i]) + u16::from(*l) + carry;
+        big_s[64 + i] = t as u8;
+        carry = t >> 8;
+    }
+    // The identity as the key, with s = r: [s]B − [k]A − R = 0 holds for any k.
+    let identity = CompressedEdwardsY::identity().to_bytes();
+    let r_bytes = (ED25519_BASEPOINT_POINT * r).compress().to_bytes();
+    let small_key = [&identity[..], &r_bytes, r.as_bytes(), &message].concat();
+    // The identity as R, with s = k·a: [s]B − [k]A − R = 0 holds.
+    let a_bytes = (ED25519_BASEPOINT_POINT * a).compress().to_bytes();
+    let k = challenge(&identity, &a_bytes, &message);
+    let small_r = [&a_bytes[..], &identity, (k * a).as_bytes(), &message].concat();
+
+    let vector = |label, verdict, bytes| Refusal {
+        label,
+        verdict,
+        input: Input::Signature,
+        bytes,
+    };
+    vec![
+        vector("honest signature", "accepted", honest),
+        vector(
+            "torsion component of order 8 in R",
+            "accepted",
+            raw_signature(a, 0, r, 1, &message),
+        ),
+        vector(
+            "torsion component of order 8 in the key",
+            "accepted",
+            raw_signature(a, 1, r, 0, &message),
+        ),
+        vector("s + ℓ instead of s", "signature", big_s),
+        vector("small-order key (the identity)", "signature", small_key),
+        vector("small-order R (the identity)", "signature", small_r),
+    ]
+}
+
+/// Every refusal and signature vector, in the document's order.
+pub fn refusal_vectors() -> Vec<Refusal> {
+    let mut v = entry_refusals();
+    v.extend(roster_refusals());
+    v.extend(signature_vectors());
+    v
+}
+
+fn base_roster(charter: &Charter) -> Roster {
+    let mut roster = Roster::empty(charter.network_id());
+    roster
+        .apply(charter, &admit_change(charter))
+        .expect("the §12 admit applies");
+    roster
+}
+
+/// §10's order for an entry: size and decode, network, author, chain position, signature,
+/// payload. `held` is the one entry held of the author, if any.
+fn check_entry(
+    bytes: &[u8],
+    roster: &Roster,
+    network_id: Hash32,
+    held: Option<&SignedEntry>,
+) -> Result<(), RecordError> {
+    let wire = WireEntry::decode(bytes)?;
+    let entry = SignedEntry::decode(&wire.entry)?;
+    entry.check_network(&network_id)?;
+    roster.check_author(&entry.header.author, entry.header.seq)?;
+    let frontier = held.map(|h| (h.header.seq, h.id()));
+    let at_seq = held
+        .filter(|h| h.header.seq == entry.header.seq)
+        .map(|h| h.id());
+    chain_position(frontier, at_seq, &entry.header, entry.id())?;
+    entry.verify_signature()?;
+    if let Some(blob) = &wire.payload {
+        blob.check_against(&entry.header)?;
+    }
+    Ok(())
+}
+
+/// The verdict the protocol gives a vector: `accepted` or the rule name.
+pub fn verdict_of(vector: &Refusal) -> String {
+    let charter = charter();
+    let network_id = charter.network_id();
+    let mut roster = base_roster(&charter);
+    let result = match vector.input {
+        Input::Entry => check_entry(&vector.bytes, &roster, network_id, None),
+        Input::EntryAfterVector => {
+            let wire = WireEntry::decode(&vector_wire()).expect("the §12 wire entry");
+            let held = SignedEntry::decode(&wire.entry).expect("the §12 entry");
+            check_entry(&vector.bytes, &roster, network_id, Some(&held))
+        }
+        Input::EntryAfterSuspend | Input::EntryAfterRevoke => {
+            let context = if vector.input == Input::EntryAfterSuspend {
+                suspend_change()
+            } else {
+                revoke_change()
+            };
+            roster
+                .apply(&charter, &context)
+                .expect("the context change applies");
+            check_entry(&vector.bytes, &roster, network_id, None)
+        }
+        Input::FirstRosterChange => SignedRosterChange::decode(&vector.bytes)
+            .and_then(|c| Roster::empty(network_id).apply(&charter, &c)),
+        Input::SecondRosterChange => {
+            SignedRosterChange::decode(&vector.bytes).and_then(|c| roster.apply(&charter, &c))
+        }
+        Input::Charter => codec::decode_canonical::<Charter>("charter", &vector.bytes, 64 * 1024)
+            .and_then(|c| c.validate()),
+        Input::Signature => {
+            let (key, rest) = vector.bytes.split_at(32);
+            let (sig, message) = rest.split_at(64);
+            let key = PublicKey(key.try_into().expect("32 bytes"));
+            let sig = SignatureBytes(sig.try_into().expect("64 bytes"));
+            if signature::verify(&key, message, &sig) {
+                Ok(())
+            } else {
+                Err(RecordError::BadSignature { author: key })
+            }
+        }
+    };
+    match result {
+        Ok(()) => "accepted".into(),
+        Err(e) => e.rule().into(),
+    }
+}
+
+/// What ed25519-dalek's `verify_strict` (cofactorless, refuses small-order keys and R) says
+/// of a signature vector.
+pub fn verify_strict_accepts(bytes: &[u8]) -> bool {
+    let (key, rest) = bytes.split_at(32);
+    let (sig, message) = rest.split_at(64);
+    let Ok(key) = ed25519_dalek::VerifyingKey::from_bytes(key.try_into().expect("32 bytes")) else {
+        return false;
+    };
+    let sig = ed25519_dalek::Signature::from_bytes(sig.try_into().expect("64 bytes"));
+    key.verify_strict(message, &sig).is_ok()
+}

@@ -1,0 +1,139 @@
+//! `coalition status` on a real data directory: each warning it can raise here is provoked —
+//! the node not running, a readable key file, no peers, an unreadable search index — and the
+//! running node's addresses and reachability are shown.
+
+mod common;
+use common::*;
+
+use serde_json::Value;
+use std::io::{BufRead, BufReader};
+use std::os::unix::fs::PermissionsExt;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn status(dir: &str) -> (i32, Value) {
+    let out = run(&["status", "--data-dir", dir, "--json"]);
+    let code = out.status.code().unwrap_or(-1);
+    let value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "status --json prints JSON ({e}): {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (code, value)
+}
+
+fn codes(v: &Value) -> Vec<String> {
+    v["warnings"]
+        .as_array()
+        .map(|w| {
+            w.iter()
+                .filter_map(|w| w["code"].as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn status_names_each_problem_and_what_to_do() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let root = tmp.path();
+    let p = |rel: &str| root.join(rel).display().to_string();
+    ok(&[
+        "charter",
+        "new",
+        "--name",
+        "Status Test",
+        "--out",
+        &p("coalition"),
+    ]);
+    ok(&[
+        "init",
+        "--data-dir",
+        &p("node"),
+        "--charter",
+        &p("coalition/charter.toml"),
+        "--city",
+        "Testville",
+        "--country",
+        "FR",
+    ]);
+    let dir = p("node");
+
+    // Stopped: the only warning is that no node answers; exit 1 says there is a warning.
+    let (code, v) = status(&dir);
+    assert_eq!(code, 1);
+    assert_eq!(codes(&v), ["node_not_running"], "{v}");
+    assert_eq!(v["reachability"], "unknown");
+    assert!(v["disk_total_bytes"].as_u64().unwrap_or(0) > 0, "{v}");
+    let text = String::from_utf8_lossy(&run(&["status", "--data-dir", &dir]).stdout).into_owned();
+    assert!(text.contains("node          not running"), "{text}");
+    assert!(text.contains("[node_not_running]"), "{text}");
+
+    // A key file others can read.
+    let key = format!("{dir}/city.key");
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    let (_, v) = status(&dir);
+    assert!(
+        codes(&v).contains(&"secret_file_readable".to_string()),
+        "{v}"
+    );
+    assert!(v.to_string().contains("chmod 600"), "{v}");
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+
+    // Running alone on loopback: no peers, private addresses only.
+    let port = free_port();
+    let api = format!("127.0.0.1:{port}");
+    let mut child = Command::new(BIN)
+        .args([
+            "run",
+            "--data-dir",
+            &dir,
+            "--listen",
+            "/ip4/127.0.0.1/tcp/0",
+            "--api",
+            &api,
+            "--local",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("run");
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline {
+        match lines.next() {
+            Some(Ok(line)) if line.starts_with("web page") => break,
+            Some(Ok(_)) => {}
+            _ => panic!("the node stopped before serving"),
+        }
+    }
+    std::thread::spawn(move || lines.for_each(drop));
+    let (code, v) = status(&dir);
+    assert_eq!(code, 1);
+    assert_eq!(codes(&v), ["no_peers"], "{v}");
+    assert_eq!(v["reachability"], "private_only");
+    assert_eq!(v["node"]["api"], api.as_str());
+    assert!(
+        v["node"]["listen"]
+            .to_string()
+            .contains("/ip4/127.0.0.1/tcp/"),
+        "{v}"
+    );
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    assert!(child.wait().expect("exit").success());
+
+    // Stopped again, with a garbled search index.
+    let search = format!("{dir}/search");
+    for entry in std::fs::read_dir(&search).expect("index files") {
+        let path = entry.expect("entry").path();
+        if path.extension().is_some_and(|e| e == "json") {
+            std::fs::write(&path, b"{ not json").expect("garble");
+        }
+    }
+    let (_, v) = status(&dir);
+    assert!(codes(&v).contains(&"index_unreadable".to_string()), "{v}");
+}
