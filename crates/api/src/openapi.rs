@@ -651,7 +651,8 @@ fn schemas() -> Value {
                 "last_arrival_ms": {"type": ["integer", "null"]},
                 "sync_state": {"type": "string", "enum": ["synced", "syncing", "degraded", "offline"]},
                 "entries": {"type": "integer"}, "roster_version": {"type": "integer"},
-                "search_documents": {"type": "integer"}
+                "search_documents": {"type": "integer"},
+                "search_behind": {"type": ["integer", "null"], "description": "Entries stored but not yet applied to the search index (null: no indexer)."}
             }
         },
         "Health": {
