@@ -735,6 +735,39 @@ fn a_catch_up_stopped_halfway_resumes_from_its_last_committed_chunk() {
     assert_eq!(resumed_ids, sorted_ids(&indexed(&f)));
 }
 
+#[test]
+fn at_500_cities_an_idle_catch_up_reads_no_log_and_one_new_entry_costs_one_scan() {
+    let names: Vec<(String, String)> = (0..500)
+        .map(|i| (format!("City {i}"), "FR".into()))
+        .collect();
+    let refs: Vec<(&str, &str)> = names
+        .iter()
+        .map(|(n, c)| (n.as_str(), c.as_str()))
+        .collect();
+    let mut f = Fixture::new(&refs);
+    for i in 0..500 {
+        f.update(i, &format!("Opening day {i}"), "Neighbours met.", &[1]);
+    }
+    let index = SearchIndex::in_memory().expect("index");
+    assert_eq!(
+        index.catch_up(&f.store, &|| false).expect("first").entries,
+        500
+    );
+    let started = Instant::now();
+    let idle = index.catch_up(&f.store, &|| false).expect("idle");
+    let idle_time = started.elapsed();
+    assert_eq!(idle.entries, 0);
+    f.update(250, "Second meeting", "Again.", &[1]);
+    let started = Instant::now();
+    let one = index.catch_up(&f.store, &|| false).expect("one");
+    let one_time = started.elapsed();
+    assert_eq!((one.entries, one.rebuilt), (1, None));
+    assert_eq!(index.doc_count(), 501);
+    println!("500 cities: idle catch-up {idle_time:?}, one new entry {one_time:?}");
+    // Generous for a debug build on a busy machine: the idle check is a frontier comparison.
+    assert!(idle_time.as_millis() < 500, "{idle_time:?}");
+}
+
 /// Words per language for the large fixture: (language, title words, body words).
 const VOCABULARY: &[(&str, &[&str], &[&str])] = &[
     (
