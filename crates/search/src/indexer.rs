@@ -41,6 +41,8 @@ impl IndexerStatus {
 struct Progress {
     applied: Option<Arc<Applied>>,
     error: Option<String>,
+    /// Catch-up rounds finished.
+    rounds: u64,
 }
 
 struct Shared {
@@ -73,6 +75,7 @@ impl Indexer {
             progress: Mutex::new(Progress {
                 applied: index.applied().map(Arc::new),
                 error: None,
+                rounds: 0,
             }),
             store,
             index,
@@ -105,11 +108,14 @@ impl Indexer {
     }
 
     /// Waits until the index has applied `author`'s log up to `seq`, at most `timeout`; true
-    /// when it has. Blocking: call it from a blocking task.
+    /// when it has. False as soon as a round that started after this call has failed (a broken
+    /// index must not make every publish wait). Blocking: call it from a blocking task.
     pub fn wait_applied(&self, author: &PublicKey, seq: u64, timeout: Duration) -> bool {
-        self.wake();
         let deadline = Instant::now() + timeout;
         let mut progress = self.shared.progress();
+        // A round running now may have read the store before this entry: judge by the next one.
+        let judged_by = progress.rounds + 2;
+        self.wake();
         loop {
             if progress
                 .applied
@@ -117,6 +123,9 @@ impl Indexer {
                 .is_some_and(|a| a.seq(author) >= seq)
             {
                 return true;
+            }
+            if progress.rounds >= judged_by && progress.error.is_some() {
+                return false;
             }
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() || self.shared.stop.load(Ordering::Relaxed) {
@@ -197,6 +206,7 @@ fn run(shared: &Shared, woken: &mpsc::Receiver<()>) {
             }
             progress.error = error;
             progress.applied = shared.index.applied().map(Arc::new);
+            progress.rounds += 1;
         }
         shared.changed.notify_all();
         match woken.recv_timeout(TICK) {
