@@ -33,15 +33,17 @@ impl Applied {
 
     /// Entries applied, over all cities (logs are contiguous).
     pub fn entries(&self) -> u64 {
-        self.heads.values().map(|(seq, _)| *seq).sum()
+        // Saturating: the seqs come from disk, and a garbled one must not overflow.
+        self.heads
+            .values()
+            .fold(0u64, |sum, (seq, _)| sum.saturating_add(*seq))
     }
 
     /// Entries the store holds beyond this position (0 when the view is not behind).
     pub fn behind(&self, frontier: &Frontier) -> u64 {
-        frontier
-            .iter()
-            .map(|(author, (seq, _))| seq.saturating_sub(self.seq(author)))
-            .sum()
+        frontier.iter().fold(0u64, |sum, (author, (seq, _))| {
+            sum.saturating_add(seq.saturating_sub(self.seq(author)))
+        })
     }
 
     /// Text for a commit payload: a header line, the roster version, one line per city.
@@ -305,6 +307,26 @@ mod tests {
         ] {
             assert!(Applied::decode(bad).is_err(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn huge_seqs_from_a_garbled_payload_do_not_overflow() {
+        let text = format!(
+            "coalition-applied 1\nroster {max}\n{} {max} {}\n{} {max} {}\n",
+            key(1).to_hex(),
+            id(1, 1).to_hex(),
+            key(2).to_hex(),
+            id(2, 1).to_hex(),
+            max = u64::MAX
+        );
+        let a = Applied::decode(&text).expect("decodes");
+        assert_eq!(a.entries(), u64::MAX);
+        assert_eq!(a.behind(&store(&[3, 5])), 0);
+        // The store holds fewer entries than that: rebuilt, not trusted.
+        assert!(matches!(
+            plan(Some(&a), &store(&[3, 5]), 1, same_logs),
+            Plan::Rebuild { .. }
+        ));
     }
 
     #[test]
