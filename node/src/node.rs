@@ -1,10 +1,14 @@
 //! A running node: the store, the network task, the search index and the local API wired
 //! together. `coalition run` starts one; `coalition demo` starts several in one process.
+//!
+//! The search index is a derived view with one owner, the node's [`Indexer`]: it catches up with
+//! the store at start (whatever a crash or offline CLI writes left behind) and then applies what
+//! the network stores and what the API publishes. Network arrivals only wake it.
 
 use anyhow::{Context, Result};
 use coalition_api::{ApiState, NetworkStatus, NetworkView};
 use coalition_net::{NetConfig, NetEvent, NetHandle};
-use coalition_search::SearchIndex;
+use coalition_search::{Indexer, SearchIndex};
 use coalition_store::Store;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -208,6 +212,8 @@ pub struct RunningNode {
     pub api_addr: SocketAddr,
     pub status: CachedStatus,
     pub search: Arc<SearchIndex>,
+    /// The search index's one writer.
+    pub indexer: Arc<Indexer>,
     data_dir: PathBuf,
     stop_api: watch::Sender<bool>,
     api_task: JoinHandle<()>,
@@ -228,15 +234,12 @@ impl RunningNode {
     pub async fn start(options: NodeOptions) -> Result<RunningNode> {
         let dir = crate::datadir::DataDir::new(&options.data_dir);
         let store = Arc::new(open_store_waiting(&dir).await?);
-        let search = {
-            let store = store.clone();
-            let path = dir.search_path();
-            tokio::task::spawn_blocking(move || -> Result<SearchIndex> {
-                Ok(crate::search_index::open(&path, &store, false)?.index)
-            })
-            .await??
-        };
-        let search = Arc::new(search);
+        let search = Arc::new(open_search_waiting(&dir, &store).await?);
+        catch_up_before_serving(&store, &search).await;
+        let indexer = Arc::new(
+            Indexer::start(store.clone(), search.clone())
+                .context("cannot start the search indexer")?,
+        );
 
         let keypair = coalition_net::load_or_create_keypair(&dir.node_key_path())?;
         let mut config = NetConfig::new(keypair);
@@ -260,11 +263,7 @@ impl RunningNode {
         let status = CachedStatus::default();
         let mut tasks = Vec::new();
         tasks.push(tokio::spawn(poll_status(net.clone(), status.clone())));
-        tasks.push(tokio::spawn(index_arrivals(
-            net.clone(),
-            store.clone(),
-            search.clone(),
-        )));
+        tasks.push(tokio::spawn(wake_on_arrivals(net.clone(), indexer.clone())));
 
         // Entries published through the API are stored by the API, then gossiped from here.
         let (published_tx, mut published_rx) = mpsc::channel(256);
@@ -285,6 +284,7 @@ impl RunningNode {
         let state = ApiState {
             store: store.clone(),
             search: search.clone(),
+            indexer: Some(indexer.clone()),
             city_key,
             token,
             network: Arc::new(status.clone()),
@@ -317,6 +317,7 @@ impl RunningNode {
             api_addr,
             status,
             search,
+            indexer,
             data_dir: dir.root.clone(),
             stop_api,
             api_task,
@@ -343,6 +344,13 @@ impl RunningNode {
             task.abort();
         }
         let _ = std::fs::remove_file(crate::datadir::DataDir::new(&self.data_dir).api_addr_path());
+        // After the chunk it is applying; what is left is applied at the next start.
+        let indexer = self.indexer;
+        let _ = tokio::task::spawn_blocking(move || {
+            indexer.stop();
+            drop(indexer);
+        })
+        .await;
         drop(self.search);
         drop(self.store);
         Ok(())
@@ -377,6 +385,56 @@ async fn open_store_waiting(dir: &crate::datadir::DataDir) -> Result<Store> {
     }
 }
 
+/// Up to this many entries, the index catches up before the API serves (after a crash, a few
+/// seconds of work at most), so searches right after a restart see everything; more (a rebuild
+/// of a large store) is left to the indexer, and `/healthz` says `syncing` meanwhile.
+const CATCH_UP_BEFORE_SERVING: u64 = 20_000;
+
+async fn catch_up_before_serving(store: &Arc<Store>, search: &Arc<SearchIndex>) {
+    let lacking = search
+        .applied()
+        .map_or(store.entry_count(), |a| a.behind(&store.frontier()));
+    if lacking > CATCH_UP_BEFORE_SERVING {
+        tracing::info!(
+            lacking,
+            "the search index lacks many entries; catching up in the background (/healthz says syncing until done)"
+        );
+        return;
+    }
+    let (store, search) = (store.clone(), search.clone());
+    match tokio::task::spawn_blocking(move || search.catch_up(&store, &|| false)).await {
+        Ok(Ok(_)) => {}
+        // The indexer retries, and says so.
+        Ok(Err(e)) => tracing::warn!(error = %e, "the search index could not catch up at start"),
+        Err(e) => tracing::warn!(error = %e, "the search index catch-up task failed"),
+    }
+}
+
+/// Opens the search index (repairing it if damaged), waiting up to [`LOCK_WAIT`] while a CLI
+/// command (an offline `search`) holds it.
+async fn open_search_waiting(
+    dir: &crate::datadir::DataDir,
+    store: &Arc<Store>,
+) -> Result<SearchIndex> {
+    let started = std::time::Instant::now();
+    loop {
+        let (path, store) = (dir.search_path(), store.clone());
+        let opened = tokio::task::spawn_blocking(move || {
+            crate::search_index::open(&path, &store, false).map(|o| o.index)
+        })
+        .await?;
+        match opened {
+            Err(e)
+                if e.downcast_ref::<crate::search_index::Busy>().is_some()
+                    && started.elapsed() < LOCK_WAIT =>
+            {
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+            other => return other,
+        }
+    }
+}
+
 async fn poll_status(net: NetHandle, cache: CachedStatus) {
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     loop {
@@ -407,32 +465,16 @@ async fn poll_status(net: NetHandle, cache: CachedStatus) {
     }
 }
 
-/// Keeps the search index up to date with what arrives from the network, in small batches.
-async fn index_arrivals(net: NetHandle, store: Arc<Store>, search: Arc<SearchIndex>) {
+/// Wakes the indexer when the network stores entries; missed events (a lagging receiver) wake
+/// it too, and its tick catches anything else.
+async fn wake_on_arrivals(net: NetHandle, indexer: Arc<Indexer>) {
     let mut events = net.subscribe();
     loop {
-        let mut ids = Vec::new();
         match events.recv().await {
-            Ok(NetEvent::EntryStored { id, .. }) => ids.push(id),
-            Ok(_) => continue,
-            Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
-                // Missed events: rebuild rather than guess.
-                let (store, search) = (store.clone(), search.clone());
-                let _ =
-                    tokio::task::spawn_blocking(move || search.rebuild(&store, |_, _| {})).await;
-                continue;
-            }
+            Ok(NetEvent::EntryStored { .. })
+            | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => indexer.wake(),
+            Ok(_) => {}
             Err(_) => return,
-        }
-        while let Ok(event) = events.try_recv() {
-            if let NetEvent::EntryStored { id, .. } = event {
-                ids.push(id);
-            }
-        }
-        let (store, search) = (store.clone(), search.clone());
-        let result = tokio::task::spawn_blocking(move || search.apply(&store, &ids)).await;
-        if let Ok(Err(e)) = result {
-            tracing::warn!(error = %e, "search index update failed; `coalition reindex` rebuilds it");
         }
     }
 }

@@ -1,12 +1,33 @@
 //! Opening the search index, which is derived from the store: a damaged or unreadable index is
 //! moved aside (to `search.damaged/`, replacing an older one) and rebuilt from the store with a
 //! warning, so that it never stops the node or `reindex`. A busy index (another process holds
-//! it) is not damage and is reported as such.
+//! it) is not damage and is reported as such ([`Busy`]).
+//!
+//! Opening does not fill the index: the index records the store position it has applied, and
+//! [`SearchIndex::catch_up`] applies what it lacks (everything, for a new or repaired index). The
+//! running node leaves that to its [`coalition_search::Indexer`]; the CLI catches up itself
+//! ([`open_caught_up`]).
 
 use anyhow::{Context, Result};
 use coalition_search::{SearchIndex, SearchQuery};
 use coalition_store::Store;
 use std::path::{Path, PathBuf};
+
+/// Another process (a running node, another command) holds the search index.
+#[derive(Debug)]
+pub struct Busy(pub PathBuf);
+
+impl std::fmt::Display for Busy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "the search index in {} is in use by another process (a running node?); stop it first, or let the running node keep its index up to date",
+            self.0.display()
+        )
+    }
+}
+
+impl std::error::Error for Busy {}
 
 /// tantivy's words for a lock another process holds.
 fn is_busy(error: &coalition_search::SearchError) -> bool {
@@ -56,24 +77,19 @@ pub struct Opened {
     pub index: SearchIndex,
     /// The index was damaged and has been replaced.
     pub repaired: bool,
-    /// Documents written, when the index was (re)built from the store.
+    /// Documents written, when `always_rebuild` rebuilt it.
     pub rebuilt: Option<u64>,
 }
 
-/// Opens the index in `path`, repairing it if it is damaged; fills it from `store` when it was
-/// created or repaired, or when `always_rebuild`.
+/// Opens the index in `path`, repairing it if it is damaged (empty: a catch-up fills it); when
+/// `always_rebuild`, rebuilds it from `store` at once.
 pub fn open(path: &Path, store: &Store, always_rebuild: bool) -> Result<Opened> {
     let damage = match SearchIndex::open_or_create(path) {
         Ok(index) => match probe(&index) {
             Ok(()) => Ok(index),
             Err(why) => Err(why),
         },
-        Err(e) if is_busy(&e) => {
-            anyhow::bail!(
-                "the search index in {} is in use by another process (a running node?); stop it first, or let the running node keep its index up to date",
-                path.display()
-            )
-        }
+        Err(e) if is_busy(&e) => return Err(Busy(path.to_path_buf()).into()),
         Err(e) => Err(e.to_string()),
     };
     let (index, repaired) = match damage {
@@ -93,7 +109,7 @@ pub fn open(path: &Path, store: &Store, always_rebuild: bool) -> Result<Opened> 
         }
     };
     let mut rebuilt = None;
-    if index.created() || repaired || always_rebuild {
+    if always_rebuild {
         tracing::info!(entries = store.entry_count(), "building the search index");
         rebuilt = Some(index.rebuild(store, |done, total| {
             if done % 5000 == 0 && done > 0 {
@@ -106,4 +122,22 @@ pub fn open(path: &Path, store: &Store, always_rebuild: bool) -> Result<Opened> 
         repaired,
         rebuilt,
     })
+}
+
+/// Opens the index (with repair) and applies what it lacks against `store`, for a command that
+/// runs without a node. [`Busy`] when a node holds it.
+pub fn open_caught_up(path: &Path, store: &Store) -> Result<SearchIndex> {
+    let opened = open(path, store, false)?;
+    let lacking = opened
+        .index
+        .applied()
+        .map_or(store.entry_count(), |a| a.behind(&store.frontier()));
+    if lacking > 1000 {
+        eprintln!("bringing the search index up to date ({lacking} entries)…");
+    }
+    opened
+        .index
+        .catch_up(store, &|| false)
+        .context("cannot bring the search index up to date with the store")?;
+    Ok(opened.index)
 }

@@ -307,6 +307,65 @@ fn a_garbled_search_index_is_rebuilt_by_reindex_and_by_run() {
     );
 }
 
+/// `coalition search --json` with no node running: (exit ok, ids found, stderr).
+fn search_offline(node: &str, word: &str) -> (bool, Vec<String>, String) {
+    let out = run(&["search", word, "--data-dir", node, "--json"]);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let ids = serde_json::from_slice::<serde_json::Value>(&out.stdout)
+        .ok()
+        .and_then(|v| v["hits"].as_array().cloned())
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|h| h["id"].as_str().map(str::to_string))
+        .collect();
+    (out.status.success(), ids, stderr)
+}
+
+#[test]
+fn search_without_a_node_finds_offline_publishes_and_repairs_a_garbled_index() {
+    let s = Setup::new();
+    let node = s.node();
+    let search = Path::new(&node).join("search");
+    let (ok_first, housing, _) = search_offline(&node, "housing");
+    assert!(ok_first && housing.len() == 1, "{housing:?}");
+
+    // Published with no node running: in the store only, until the next open catches up.
+    let update = s.root.join("update.json");
+    std::fs::write(
+        &update,
+        r#"{"date": "2025-03-21", "category": "event", "commitments": [1], "illustrative": true,
+            "title": {"en": "Zebrafinch assembly"}, "text": {"en": "A neighbourhood assembly."}}"#,
+    )
+    .expect("write the update");
+    let id = entry_id_of(&ok(&[
+        "publish",
+        "update",
+        &update.display().to_string(),
+        "--data-dir",
+        &node,
+        "--json",
+    ]));
+    let (ok_offline, found, stderr) = search_offline(&node, "zebrafinch");
+    assert!(ok_offline, "{stderr}");
+    assert_eq!(
+        found,
+        vec![id.clone()],
+        "an offline publish is found by the next search"
+    );
+
+    // A garbled index: moved aside and rebuilt, with a warning; both entries found again.
+    assert!(garble(&search) > 0);
+    let (ok_garbled, found, stderr) = search_offline(&node, "zebrafinch");
+    assert!(ok_garbled, "search with a garbled index: {stderr}");
+    assert_eq!(found, vec![id]);
+    assert!(
+        stderr.contains("search index is damaged"),
+        "a warning: {stderr}"
+    );
+    assert!(Path::new(&node).join("search.damaged").exists());
+    assert_eq!(search_offline(&node, "housing").1, housing);
+}
+
 #[test]
 fn run_waits_for_a_short_lock_and_names_a_long_holder() {
     let s = Setup::new();

@@ -4,16 +4,17 @@
 //! already stored when published again (publishing is idempotent); no document is stored twice.
 
 mod common;
+use common::procs::start_node;
 use common::*;
 
 use serde_json::Value;
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 #[derive(Debug, Clone)]
 enum Outcome {
@@ -105,44 +106,6 @@ fn update_file(docs: &Path, title: &str) -> String {
     path.display().to_string()
 }
 
-fn start(dir: &str, api: &str) -> Child {
-    let mut child = Command::new(BIN)
-        .args([
-            "run",
-            "--data-dir",
-            dir,
-            "--listen",
-            "/ip4/127.0.0.1/tcp/0",
-            "--api",
-            api,
-            "--local",
-        ])
-        .env_remove("COALITION_DATA_DIR")
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(
-            std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(format!("{dir}.log"))
-                .expect("log file"),
-        )
-        .spawn()
-        .expect("spawn coalition run");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut lines = BufReader::new(stdout).lines();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while Instant::now() < deadline {
-        match lines.next() {
-            Some(Ok(line)) if line.starts_with("web page") => break,
-            Some(Ok(_)) => {}
-            _ => panic!("coalition run stopped before serving; see {dir}.log"),
-        }
-    }
-    std::thread::spawn(move || lines.for_each(drop));
-    child
-}
-
 /// One publish through the JSON API over a raw socket.
 fn api_publish(api: &str, token: &str, title: &str) -> Outcome {
     let Ok(mut stream) = std::net::TcpStream::connect(api) else {
@@ -204,8 +167,8 @@ fn rounds(s: &Setup, rounds: usize, signal: &str, tag: &str) -> Vec<(String, Out
         .trim()
         .to_string();
     for round in 0..rounds {
-        let api = format!("127.0.0.1:{}", free_port());
-        let mut node = start(&s.dir, &api);
+        let started = start_node(&s.dir, None);
+        let (api, mut node) = (started.api, started.child);
         let stop = Arc::new(AtomicBool::new(false));
         let mut publishers = Vec::new();
         {

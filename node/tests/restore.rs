@@ -3,66 +3,14 @@
 //! processes), then publishing continues at the right seq, and no node holds a fork proof.
 
 mod common;
+use common::procs::{start_node as start, two_cities, Node};
 use common::*;
 
 use serde_json::Value;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
-
-struct Node {
-    child: Child,
-    listen: String,
-    api: String,
-}
-
-fn start(dir: &str, bootstrap: Option<&str>) -> Node {
-    let api = format!("127.0.0.1:{}", free_port());
-    let mut args = vec![
-        "run",
-        "--data-dir",
-        dir,
-        "--listen",
-        "/ip4/127.0.0.1/tcp/0",
-        "--api",
-        &api,
-        "--local",
-    ];
-    if let Some(b) = bootstrap {
-        args.extend(["--bootstrap", b]);
-    }
-    let mut child = Command::new(BIN)
-        .args(&args)
-        .env_remove("COALITION_DATA_DIR")
-        .env("RUST_LOG", "info,libp2p=warn")
-        .stdout(Stdio::piped())
-        .stderr(
-            std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(format!("{dir}.log"))
-                .expect("log file"),
-        )
-        .spawn()
-        .expect("spawn coalition run");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut lines = BufReader::new(stdout).lines();
-    let mut listen = None;
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while Instant::now() < deadline {
-        let Some(Ok(line)) = lines.next() else { break };
-        if let Some(addr) = line.strip_prefix("listening") {
-            listen.get_or_insert_with(|| addr.trim().to_string());
-        }
-        if line.starts_with("web page") {
-            break;
-        }
-    }
-    std::thread::spawn(move || lines.for_each(drop));
-    let listen = listen.unwrap_or_else(|| panic!("coalition run on {dir} printed no address"));
-    Node { child, listen, api }
-}
 
 fn stop(mut node: Node) {
     let pid = node.child.id().to_string();
@@ -139,66 +87,6 @@ fn wait_until(what: &str, secs: u64, mut done: impl FnMut() -> bool) {
         std::thread::sleep(Duration::from_millis(300));
     }
     panic!("waited {secs} s for {what}");
-}
-
-fn two_cities(root: &Path) -> (String, String) {
-    let p = |rel: &str| -> String { root.join(rel).display().to_string() };
-    ok(&[
-        "charter",
-        "new",
-        "--name",
-        "Two Cities",
-        "--out",
-        &p("coalition"),
-    ]);
-    let mut keys = Vec::new();
-    for (dir, city, country) in [("a", "Valmeuse", "BE"), ("b", "Lindenfeld", "DE")] {
-        let out = ok(&[
-            "init",
-            "--data-dir",
-            &p(dir),
-            "--charter",
-            &p("coalition/charter.toml"),
-            "--city",
-            city,
-            "--country",
-            country,
-            "--json",
-        ]);
-        let v: Value = serde_json::from_str(&out).expect("json");
-        keys.push((
-            city,
-            country,
-            v["city_key"].as_str().expect("key").to_string(),
-        ));
-    }
-    for (city, country, key) in &keys {
-        ok(&[
-            "roster",
-            "admit",
-            "--charter",
-            &p("coalition/charter.toml"),
-            "--committee-key",
-            &p("coalition/committee-1.key"),
-            "--city-key",
-            key,
-            "--city",
-            city,
-            "--country",
-            country,
-        ]);
-    }
-    for dir in ["a", "b"] {
-        ok(&[
-            "roster",
-            "apply",
-            "--data-dir",
-            &p(dir),
-            "--roster",
-            &p("coalition/roster.txt"),
-        ]);
-    }
-    (p("a"), p("b"))
 }
 
 #[test]

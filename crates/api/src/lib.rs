@@ -38,7 +38,7 @@ pub use routes::route_list;
 pub use serve::{serve_with, Timeouts};
 
 use coalition_record::{SecretKey, WireEntry};
-use coalition_search::SearchIndex;
+use coalition_search::{Indexer, SearchIndex};
 use coalition_store::Store;
 use serde::Serialize;
 use std::future::Future;
@@ -90,6 +90,10 @@ pub type ExtraMetrics = Arc<dyn Fn() -> String + Send + Sync>;
 pub struct ApiState {
     pub store: Arc<Store>,
     pub search: Arc<SearchIndex>,
+    /// The search index's one writer: publishes wake it and wait (bounded) until it has applied
+    /// them; `/healthz` reports `syncing` while it is behind the store. `None`: nothing here
+    /// updates the index (a read-only viewer).
+    pub indexer: Option<Arc<Indexer>>,
     /// The local city's key; publishing needs it. `None`: the node only serves.
     pub city_key: Option<Arc<SecretKey>>,
     /// Bearer token for publishing through the JSON API. `None`: JSON publishing is refused.
@@ -102,17 +106,31 @@ pub struct ApiState {
 }
 
 impl ApiState {
-    /// A state with no city key, no token, no network and no gossip channel: read-only serving.
+    /// A state with no city key, no token, no network, no gossip channel and no indexer:
+    /// read-only serving.
     pub fn new(store: Arc<Store>, search: Arc<SearchIndex>) -> Self {
         ApiState {
             store,
             search,
+            indexer: None,
             city_key: None,
             token: None,
             network: Arc::new(Offline),
             published: None,
             extra_metrics: None,
         }
+    }
+}
+
+/// The node's sync state for `/healthz` and `/metrics`: the network's, except `syncing` while
+/// the search index has not applied everything the store holds.
+pub(crate) fn sync_state(
+    net: &NetworkStatus,
+    index: Option<&coalition_search::IndexerStatus>,
+) -> String {
+    match index {
+        Some(i) if net.sync_state == "synced" && !i.caught_up() => "syncing".to_string(),
+        _ => net.sync_state.clone(),
     }
 }
 
@@ -134,4 +152,43 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     serve_with(listener, state, Timeouts::default(), shutdown).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use coalition_search::IndexerStatus;
+
+    fn net(state: &str) -> NetworkStatus {
+        NetworkStatus {
+            sync_state: state.into(),
+            ..Offline.status()
+        }
+    }
+
+    fn index(behind: u64, roster_behind: bool, error: Option<&str>) -> IndexerStatus {
+        IndexerStatus {
+            applied: 10,
+            behind,
+            roster_behind,
+            error: error.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn synced_needs_the_search_index_caught_up_too() {
+        let caught_up = index(0, false, None);
+        assert_eq!(sync_state(&net("synced"), Some(&caught_up)), "synced");
+        assert_eq!(sync_state(&net("synced"), None), "synced");
+        for lagging in [
+            index(3, false, None),
+            index(0, true, None),
+            index(0, false, Some("disk full")),
+        ] {
+            assert_eq!(sync_state(&net("synced"), Some(&lagging)), "syncing");
+            // A worse network state is not hidden.
+            assert_eq!(sync_state(&net("degraded"), Some(&lagging)), "degraded");
+            assert_eq!(sync_state(&net("offline"), Some(&lagging)), "offline");
+        }
+    }
 }

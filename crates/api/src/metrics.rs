@@ -129,8 +129,19 @@ pub fn render(state: &AppState) -> String {
         "Documents in the full-text index.",
     );
     let _ = writeln!(out, "coalition_search_documents {}", api.search.doc_count());
+    let index = api.indexer.as_ref().map(|i| i.status());
+    if let Some(i) = &index {
+        header(
+            &mut out,
+            "coalition_search_behind",
+            "gauge",
+            "Entries in the store the full-text index has not applied yet.",
+        );
+        let _ = writeln!(out, "coalition_search_behind {}", i.behind);
+    }
 
     let net = api.network.status();
+    let sync_state = crate::sync_state(&net, index.as_ref());
     header(&mut out, "coalition_peers", "gauge", "Connected peers.");
     let _ = writeln!(out, "coalition_peers {}", net.peers);
     header(
@@ -143,7 +154,7 @@ pub fn render(state: &AppState) -> String {
         let _ = writeln!(
             out,
             "coalition_sync_state{{state=\"{s}\"}} {}",
-            u8::from(net.sync_state == s)
+            u8::from(sync_state == s)
         );
     }
     if let Some(ms) = net.last_arrival_ms {

@@ -539,7 +539,7 @@ fn schemas() -> Value {
                 "id": {"type": "string"}, "author": {"type": "string"}, "seq": {"type": "integer"},
                 "kind": {"type": "string"},
                 "gossiped": {"type": "boolean", "description": "Handed to the gossip channel (sync delivers it otherwise)."},
-                "indexed": {"type": "boolean"},
+                "indexed": {"type": "boolean", "description": "The search index had applied the entry when answered (false: not within 5 s; it is applied as soon as the indexer can)."},
                 "existing": {"type": "boolean", "description": "The document was already published; this is that entry (nothing was signed)."}
             }
         },
@@ -651,7 +651,8 @@ fn schemas() -> Value {
                 "last_arrival_ms": {"type": ["integer", "null"]},
                 "sync_state": {"type": "string", "enum": ["synced", "syncing", "degraded", "offline"]},
                 "entries": {"type": "integer"}, "roster_version": {"type": "integer"},
-                "search_documents": {"type": "integer"}
+                "search_documents": {"type": "integer"},
+                "search_behind": {"type": ["integer", "null"], "description": "Entries stored but not yet applied to the search index (null: no indexer)."}
             }
         },
         "Health": {
@@ -659,7 +660,9 @@ fn schemas() -> Value {
             "properties": {
                 "status": {"type": "string", "enum": ["synced", "syncing", "degraded", "offline"]},
                 "entries": {"type": "integer"}, "peers": {"type": "integer"},
-                "roster_version": {"type": "integer"}, "search_documents": {"type": "integer"}
+                "roster_version": {"type": "integer"}, "search_documents": {"type": "integer"},
+                "search_behind": {"type": ["integer", "null"], "description": "Entries stored but not yet applied to the search index (null: this node keeps no indexer). Above 0, a synced network reads `syncing`."},
+                "search_error": {"type": ["string", "null"], "description": "Why the search index's last catch-up failed (retried every second)."}
             }
         }
     })

@@ -1,5 +1,6 @@
 //! Publishing for the local city, shared by the JSON routes and the web form: fill city and
-//! country from the roster, validate, sign and append durably, hand the entry to gossip, index it.
+//! country from the roster, validate, sign and append durably, hand the entry to gossip, and wait
+//! (bounded) until the node's indexer has applied it, so it is searchable when answered.
 
 use crate::error::ApiError;
 use crate::routes::AppState;
@@ -9,6 +10,9 @@ use std::time::Duration;
 
 /// How long a publish waits for room in the gossip channel before leaving delivery to sync.
 const GOSSIP_HANDOFF_TIMEOUT: Duration = Duration::from_secs(2);
+/// How long a publish waits for the indexer to apply it before answering anyway (`indexed`
+/// false: the entry is stored, and the indexer applies it as soon as it can).
+const INDEX_WAIT: Duration = Duration::from_secs(5);
 
 /// What a successful publish returns.
 #[derive(Debug, Clone, Serialize)]
@@ -20,7 +24,8 @@ pub struct Published {
     /// Handed to the node's gossip channel (false: no channel, or it stayed full; periodic sync
     /// delivers the entry anyway).
     pub gossiped: bool,
-    /// Applied to the full-text index (false: the index failed; a rebuild repairs it).
+    /// Applied to the full-text index when answered (false: not within a few seconds, or this
+    /// node keeps no index; the node's indexer applies it as soon as it can).
     pub indexed: bool,
     /// The city had already published this document; this is that entry (HTTP 200, not 201).
     pub existing: bool,
@@ -103,7 +108,10 @@ async fn publish_inner(
     .map_err(|e| ApiError::Internal(format!("append task failed: {e}")))??;
 
     let mut out = Vec::with_capacity(appended.len());
-    let mut to_index = Vec::new();
+    // The highest seq answered (new or already published: an entry stored before a crash may
+    // still be on its way into the index): the indexer applies a log in order, so covering it
+    // covers them all.
+    let mut to_index = None;
     for a in &appended {
         let id = a.entry.id();
         let header = &a.entry.entry.header;
@@ -118,14 +126,8 @@ async fn publish_inner(
         } else {
             tracing::info!(%id, seq = header.seq, kind, "published");
             gossiped = gossip(state, a.entry.to_wire(), id).await;
-            to_index.push(id);
-            if let Some((_, Payload::Retraction(r))) = &a.entry.payload {
-                to_index.push(r.target);
-            }
-            if let Some((_, Payload::PracticeRevision(r))) = &a.entry.payload {
-                to_index.push(r.supersedes);
-            }
         }
+        to_index = to_index.max(Some((header.author, header.seq)));
         out.push(Published {
             id,
             author: header.author,
@@ -136,9 +138,9 @@ async fn publish_inner(
             existing: a.existing,
         });
     }
-    if !to_index.is_empty() {
-        let indexed = index(state, to_index).await;
-        for p in out.iter_mut().filter(|p| !p.existing) {
+    if let Some((author, seq)) = to_index {
+        let indexed = indexed(state, author, seq).await;
+        for p in out.iter_mut() {
             p.indexed = indexed;
         }
     }
@@ -159,17 +161,21 @@ async fn gossip(state: &AppState, wire: coalition_record::WireEntry, id: EntryId
     }
 }
 
-async fn index(state: &AppState, ids: Vec<EntryId>) -> bool {
-    let search = state.api.search.clone();
-    let store = state.api.store.clone();
-    match tokio::task::spawn_blocking(move || search.apply(&store, &ids)).await {
-        Ok(Ok(())) => true,
-        Ok(Err(e)) => {
-            tracing::warn!(error = %e, "search index not updated; rebuild it to repair");
+/// Wakes the indexer and waits until it has applied `author`'s log up to `seq`, at most
+/// [`INDEX_WAIT`].
+async fn indexed(state: &AppState, author: PublicKey, seq: u64) -> bool {
+    let Some(indexer) = state.api.indexer.clone() else {
+        return false;
+    };
+    match tokio::task::spawn_blocking(move || indexer.wait_applied(&author, seq, INDEX_WAIT)).await
+    {
+        Ok(true) => true,
+        Ok(false) => {
+            tracing::warn!(seq, "the search index has not applied a publish yet; the indexer applies it as soon as it can");
             false
         }
         Err(e) => {
-            tracing::warn!(error = %e, "search index task failed");
+            tracing::warn!(error = %e, "waiting for the search indexer failed");
             false
         }
     }

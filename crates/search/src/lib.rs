@@ -4,7 +4,9 @@
 //! practice, or its latest revision), and each activity update and report, while not retracted.
 //! It is derived data: [`SearchIndex::rebuild`] recreates it from the store at any time, and
 //! [`SearchIndex::apply`] keeps it up to date entry by entry as the store grows; both give the
-//! same index.
+//! same index. Every commit records the store position it has applied ([`Applied`]), so
+//! [`SearchIndex::catch_up`] applies exactly what the index lacks after a crash or offline writes;
+//! [`Indexer`] is the one owner that does so in a running node.
 //!
 //! Text is analysed per language (Snowball stemming for the languages tantivy knows, lowercasing
 //! and ASCII folding for all), see [`schema`]. Queries rank with BM25 over every language at once,
@@ -12,11 +14,14 @@
 //! Filters (commitments, country, city, language, year, kind) narrow the result set, facet counts
 //! are taken over the whole filtered set, and a query without words lists newest first.
 
+pub mod applied;
+mod catch_up;
 mod document;
 mod error;
 mod facets;
 mod filters;
 mod hits;
+mod indexer;
 pub mod quality;
 pub mod query;
 mod related;
@@ -24,7 +29,10 @@ pub mod schema;
 mod stopwords;
 pub mod thesaurus;
 
+pub use applied::Applied;
+pub use catch_up::CaughtUp;
 pub use error::SearchError;
+pub use indexer::{Indexer, IndexerStatus};
 pub use thesaurus::Thesaurus;
 
 use coalition_record::{EntryId, Payload};
@@ -162,6 +170,8 @@ pub struct SearchIndex {
     fields: Fields,
     created: bool,
     thesaurus: Arc<Thesaurus>,
+    /// The store position of the last commit (None: unknown, a rebuild is due).
+    applied: Mutex<Option<Applied>>,
 }
 
 fn analysers() -> TokenizerManager {
@@ -263,6 +273,13 @@ impl SearchIndex {
             .reload_policy(ReloadPolicy::Manual)
             .try_into()?;
         let writer = index.writer(WRITER_MEMORY)?;
+        // An index from before positions were recorded, or an unreadable one: rebuilt on catch-up.
+        let applied = match index.load_metas()?.payload {
+            Some(text) => Applied::decode(&text)
+                .map_err(|e| tracing::warn!(error = %e, "the search index's position is unreadable; it will be rebuilt"))
+                .ok(),
+            None => None,
+        };
         Ok(SearchIndex {
             index,
             reader,
@@ -270,7 +287,35 @@ impl SearchIndex {
             fields,
             created,
             thesaurus,
+            applied: Mutex::new(applied),
         })
+    }
+
+    /// The store position the index has applied (None: unknown, [`SearchIndex::catch_up`]
+    /// rebuilds it).
+    pub fn applied(&self) -> Option<Applied> {
+        self.applied
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Commits the writer's changes with `position` as the commit's payload (the current one when
+    /// None), so documents and position are durable together.
+    fn commit(
+        &self,
+        writer: &mut IndexWriter,
+        position: Option<Applied>,
+    ) -> Result<(), SearchError> {
+        let mut applied = self.applied.lock().unwrap_or_else(|p| p.into_inner());
+        let position = position.or_else(|| applied.clone());
+        let mut prepared = writer.prepare_commit()?;
+        if let Some(p) = &position {
+            prepared.set_payload(&p.encode());
+        }
+        prepared.commit()?;
+        *applied = position;
+        Ok(())
     }
 
     /// True when opening made this index (there was none, or one of another schema was dropped):
@@ -327,8 +372,15 @@ impl SearchIndex {
     ) -> Result<u64, SearchError> {
         writer.delete_all_documents()?;
         let roster = store.roster();
-        let total = store.entry_count();
-        let mut authors: Vec<_> = store.frontier().into_iter().collect();
+        let frontier = store.frontier();
+        let total = frontier.values().map(|(seq, _)| *seq).sum();
+        // At least this frontier is applied (entries stored meanwhile may be too: applying one
+        // again on catch-up gives the same documents).
+        let position = Applied {
+            roster_version: roster.version,
+            heads: frontier.clone().into_iter().collect(),
+        };
+        let mut authors: Vec<_> = frontier.into_iter().collect();
         authors.sort_by_key(|(author, _)| *author);
         let (mut done, mut indexed) = (0u64, 0u64);
         progress(0, total);
@@ -354,7 +406,7 @@ impl SearchIndex {
                 }
             }
         }
-        writer.commit()?;
+        self.commit(writer, Some(position))?;
         progress(done, total.max(done));
         Ok(indexed)
     }
@@ -405,7 +457,9 @@ impl SearchIndex {
             for id in &erased {
                 writer.delete_term(self.id_term(id));
             }
-            writer.commit()?;
+            // These ids are applied, but not necessarily everything before them: the recorded
+            // position stays as it was.
+            self.commit(&mut writer, None)?;
             Ok(())
         })();
         if result.is_err() {

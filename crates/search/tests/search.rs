@@ -1,5 +1,6 @@
 //! End-to-end tests: a real store, a real index, the public API only.
 
+mod catch_up;
 mod common;
 
 use coalition_record::{EntryId, Payload, Practice};

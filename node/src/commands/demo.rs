@@ -213,7 +213,7 @@ async fn demo(args: DemoArgs) -> Result<()> {
                 let (i, payload) = queue.remove(0);
                 let node = &nodes[i];
                 let entry = node.store.append_local(&city_keys[i], &payload, now_ms())?;
-                let _ = node.search.apply(&node.store, &[entry.id()]);
+                node.indexer.wake();
                 let _ = node.net.publish(entry.to_wire()).await;
             }
             _ = show_tick.tick() => {

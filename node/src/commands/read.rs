@@ -7,7 +7,7 @@ use crate::datadir::DataDir;
 use crate::output::{date_to_ms, entry_json, entry_line, entry_text};
 use anyhow::{bail, Context, Result};
 use coalition_record::PayloadKind;
-use coalition_search::{SearchIndex, SearchQuery};
+use coalition_search::SearchQuery;
 use coalition_store::Query;
 use serde_json::json;
 use std::process::ExitCode;
@@ -183,15 +183,17 @@ fn full_text(dir: &DataDir, store: &coalition_store::Store, args: &SearchArgs) -
         ..SearchQuery::default()
     };
     let relaxed;
-    let hits: Vec<serde_json::Value> = match SearchIndex::open_or_create(&dir.search_path()) {
+    // Without a node, the index is opened as the node opens it (a damaged one is moved aside and
+    // rebuilt) and brought up to date with the store (entries published offline included).
+    // Its warnings (a damaged index moved aside, a rebuild) go to stderr.
+    crate::commands::run_node::init_tracing("text", "warn");
+    let opened = match crate::search_index::open_caught_up(&dir.search_path(), store) {
+        Ok(index) => Ok(index),
+        Err(e) if e.downcast_ref::<crate::search_index::Busy>().is_some() => Err(e),
+        Err(e) => return Err(e),
+    };
+    let hits: Vec<serde_json::Value> = match opened {
         Ok(index) => {
-            if index.created() && store.entry_count() > 0 {
-                eprintln!(
-                    "building the search index from {} entries…",
-                    store.entry_count()
-                );
-                index.rebuild(store, |_, _| {})?;
-            }
             let results = index.search(&query)?;
             if args.json.json {
                 print_json(&serde_json::to_value(&results)?)?;

@@ -47,3 +47,5 @@ pub fn entry_id_of(json_out: &str) -> String {
         .expect("the answer names the entry id")
         .to_string()
 }
+
+pub mod procs;

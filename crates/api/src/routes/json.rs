@@ -301,12 +301,17 @@ pub async fn healthz(State(s): State<AppState>) -> Response {
     } else {
         StatusCode::OK
     };
+    let index = s.api.indexer.as_ref().map(|i| i.status());
+    // Synced means the derived views too: a node whose index lags its store is still syncing.
+    let status = crate::sync_state(&net, index.as_ref());
     let body = json!({
-        "status": net.sync_state,
+        "status": status,
         "entries": s.api.store.entry_count(),
         "peers": net.peers,
         "roster_version": s.api.store.roster_version(),
         "search_documents": s.api.search.doc_count(),
+        "search_behind": index.as_ref().map(|i| i.behind),
+        "search_error": index.and_then(|i| i.error),
     });
     (code, Json(body)).into_response()
 }

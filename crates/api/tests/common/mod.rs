@@ -437,10 +437,14 @@ impl Server {
         search
             .rebuild(&store, |_, _| {})
             .expect("search index rebuilt");
+        let indexer = Arc::new(
+            coalition_search::Indexer::start(store.clone(), search.clone()).expect("indexer"),
+        );
         let (tx, gossip) = mpsc::channel(16);
         let state = ApiState {
             store: store.clone(),
             search: search.clone(),
+            indexer: Some(indexer),
             city_key: options.city_key.then(|| Arc::new(valmeuse())),
             token: options.token.map(str::to_string),
             network: options.network,

@@ -47,6 +47,7 @@ impl Fixture {
             let mut seed = [0u8; 32];
             seed[0] = 100;
             seed[1] = i as u8;
+            seed[2] = (i >> 8) as u8;
             let key = SecretKey::from_seed(seed);
             let roster = store.roster();
             let mut signed = SignedRosterChange::unsigned(RosterChange {

@@ -1,0 +1,161 @@
+//! Real `coalition run` processes for the tests that start nodes: a two-city coalition on disk,
+//! starting a node (optionally bootstrapped to another), plain HTTP against its API.
+
+use super::*;
+use serde_json::Value;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub struct Node {
+    pub child: Child,
+    /// The first p2p address it printed, with its peer id.
+    pub listen: String,
+    /// host:port of its API.
+    pub api: String,
+}
+
+/// Starts `coalition run` on `dir` (log appended to `<dir>.log`) and waits until it serves its
+/// page.
+pub fn start_node(dir: &str, bootstrap: Option<&str>) -> Node {
+    let api = format!("127.0.0.1:{}", free_port());
+    let mut child = spawn_node(dir, bootstrap, &api);
+    let stdout = child.stdout.take().expect("stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let mut listen = None;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut serving = false;
+    while Instant::now() < deadline {
+        let Some(Ok(line)) = lines.next() else { break };
+        if let Some(addr) = line.strip_prefix("listening") {
+            listen.get_or_insert_with(|| addr.trim().to_string());
+        }
+        if line.starts_with("web page") {
+            serving = true;
+            break;
+        }
+    }
+    assert!(
+        serving,
+        "coalition run on {dir} stopped before serving; see {dir}.log"
+    );
+    // Keep draining stdout so the node never writes into a closed pipe.
+    std::thread::spawn(move || lines.for_each(drop));
+    let listen = listen.unwrap_or_else(|| panic!("coalition run on {dir} printed no address"));
+    Node { child, listen, api }
+}
+
+/// Spawns `coalition run` on `dir` with its API on `api` and stdout piped, without waiting.
+pub fn spawn_node(dir: &str, bootstrap: Option<&str>, api: &str) -> Child {
+    let mut args = vec![
+        "run",
+        "--data-dir",
+        dir,
+        "--listen",
+        "/ip4/127.0.0.1/tcp/0",
+        "--api",
+        api,
+        "--local",
+    ];
+    if let Some(b) = bootstrap {
+        args.extend(["--bootstrap", b]);
+    }
+    Command::new(BIN)
+        .args(&args)
+        .env_remove("COALITION_DATA_DIR")
+        .env("RUST_LOG", "info,libp2p=warn")
+        .stdout(Stdio::piped())
+        .stderr(
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(format!("{dir}.log"))
+                .expect("log file"),
+        )
+        .spawn()
+        .expect("spawn coalition run")
+}
+
+/// One GET; (status code, body). `None` when the node does not answer.
+pub fn http_get(addr: &str, path: &str) -> Option<(u16, String)> {
+    let mut stream = std::net::TcpStream::connect(addr).ok()?;
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(20)));
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).ok()?;
+    let status = response.split_whitespace().nth(1)?.parse().ok()?;
+    let body = response.split_once("\r\n\r\n").map_or("", |(_, b)| b);
+    Some((status, body.to_string()))
+}
+
+/// GET of a JSON document; `None` when the node does not answer or the body is not JSON.
+pub fn http_json(addr: &str, path: &str) -> Option<(u16, Value)> {
+    let (status, body) = http_get(addr, path)?;
+    Some((status, serde_json::from_str(body.trim()).ok()?))
+}
+
+/// A charter and two admitted cities, Valmeuse at `<root>/a` and Lindenfeld at `<root>/b`.
+pub fn two_cities(root: &Path) -> (String, String) {
+    let p = |rel: &str| -> String { root.join(rel).display().to_string() };
+    ok(&[
+        "charter",
+        "new",
+        "--name",
+        "Two Cities",
+        "--out",
+        &p("coalition"),
+    ]);
+    let mut keys = Vec::new();
+    for (dir, city, country) in [("a", "Valmeuse", "BE"), ("b", "Lindenfeld", "DE")] {
+        let out = ok(&[
+            "init",
+            "--data-dir",
+            &p(dir),
+            "--charter",
+            &p("coalition/charter.toml"),
+            "--city",
+            city,
+            "--country",
+            country,
+            "--json",
+        ]);
+        let v: Value = serde_json::from_str(&out).expect("json");
+        keys.push((
+            city,
+            country,
+            v["city_key"].as_str().expect("key").to_string(),
+        ));
+    }
+    for (city, country, key) in &keys {
+        ok(&[
+            "roster",
+            "admit",
+            "--charter",
+            &p("coalition/charter.toml"),
+            "--committee-key",
+            &p("coalition/committee-1.key"),
+            "--city-key",
+            key,
+            "--city",
+            city,
+            "--country",
+            country,
+        ]);
+    }
+    for dir in ["a", "b"] {
+        ok(&[
+            "roster",
+            "apply",
+            "--data-dir",
+            &p(dir),
+            "--roster",
+            &p("coalition/roster.txt"),
+        ]);
+    }
+    (p("a"), p("b"))
+}
