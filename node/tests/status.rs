@@ -3,13 +3,12 @@
 //! running node's addresses and reachability are shown.
 
 mod common;
+use common::procs::*;
 use common::*;
 
 use serde_json::Value;
-use std::io::{BufRead, BufReader};
 use std::os::unix::fs::PermissionsExt;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
 
 fn status(dir: &str) -> (i32, Value) {
     let out = run(&["status", "--data-dir", dir, "--json"]);
@@ -83,33 +82,8 @@ fn status_names_each_problem_and_what_to_do() {
     std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).expect("chmod");
 
     // Running alone on loopback: no peers, private addresses only.
-    let port = free_port();
-    let api = format!("127.0.0.1:{port}");
-    let mut child = Command::new(BIN)
-        .args([
-            "run",
-            "--data-dir",
-            &dir,
-            "--listen",
-            "/ip4/127.0.0.1/tcp/0",
-            "--api",
-            &api,
-            "--local",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("run");
-    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while Instant::now() < deadline {
-        match lines.next() {
-            Some(Ok(line)) if line.starts_with("web page") => break,
-            Some(Ok(_)) => {}
-            _ => panic!("the node stopped before serving"),
-        }
-    }
-    std::thread::spawn(move || lines.for_each(drop));
+    let mut node = start_node(&dir, None);
+    let api = node.api.clone();
     let (code, v) = status(&dir);
     assert_eq!(code, 1);
     assert_eq!(codes(&v), ["no_peers"], "{v}");
@@ -122,9 +96,9 @@ fn status_names_each_problem_and_what_to_do() {
         "{v}"
     );
     let _ = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
+        .args(["-TERM", &node.child.id().to_string()])
         .status();
-    assert!(child.wait().expect("exit").success());
+    assert!(node.child.wait().expect("exit").success());
 
     // Stopped again, with a garbled search index.
     let search = format!("{dir}/search");
