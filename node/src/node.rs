@@ -453,6 +453,9 @@ async fn poll_status(net: NetHandle, cache: CachedStatus) {
             listen: s.listen_addrs.iter().map(|a| a.to_string()).collect(),
             last_arrival_ms: s.last_arrival.map(millis),
             sync_state: state.to_string(),
+            external: s.external_addrs.iter().map(|a| a.to_string()).collect(),
+            relayed_peers: s.relayed_peers,
+            relay_reservations: s.relay_reservations,
         };
         *cache.view.lock().unwrap_or_else(|p| p.into_inner()) = Some(network_status);
         *cache.counters.lock().unwrap_or_else(|p| p.into_inner()) = Some(s);

@@ -80,14 +80,23 @@ pub struct NodeFacts {
     pub sync_state: String,
     pub last_arrival_ms: Option<i64>,
     pub search_documents: u64,
+    /// Addresses AutoNAT confirmed reachable from outside.
+    pub external: Vec<String>,
+    /// Peers reached only through a relay.
+    pub relayed_peers: u64,
+    /// Relay reservations accepted.
+    pub relay_reservations: u64,
 }
 
-/// Whether peers outside this network can dial the node, judged from its addresses (the node
-/// does not run AutoNAT yet, so a public address is not confirmed reachable through a firewall).
+/// Whether peers outside this network can reach the node.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Reachability {
-    /// At least one listen address is a public IP.
+    /// AutoNAT confirmed an address peers can dial.
+    Public,
+    /// Reachable through a relay (a reservation was accepted), not directly.
+    Relayed,
+    /// At least one listen address is a public IP, not confirmed from outside yet.
     PublicAddress,
     /// Only private or loopback addresses: behind NAT unless a port is forwarded to it.
     PrivateOnly,
@@ -107,6 +116,14 @@ pub fn reachability(node: Option<&NodeFacts>) -> Reachability {
     let Some(node) = node else {
         return Reachability::Unknown;
     };
+    // A relay reservation shows up as an external address too (`…/p2p-circuit/…`): only a
+    // direct one means peers can dial this node itself.
+    if node.external.iter().any(|a| !a.contains("/p2p-circuit")) {
+        return Reachability::Public;
+    }
+    if node.relay_reservations > 0 {
+        return Reachability::Relayed;
+    }
     let ips: Vec<std::net::IpAddr> = node
         .listen
         .iter()
@@ -246,6 +263,9 @@ mod tests {
             sync_state: sync_state.into(),
             last_arrival_ms: None,
             search_documents: 0,
+            external: Vec::new(),
+            relayed_peers: 0,
+            relay_reservations: 0,
         }
     }
 
@@ -347,6 +367,17 @@ mod tests {
         assert_eq!(
             reachability(Some(&node(&["/ip6/fe80::1/tcp/4001"]))),
             Reachability::PrivateOnly
+        );
+        let mut relayed = node(&["/ip4/10.0.0.5/tcp/4001"]);
+        relayed.relay_reservations = 1;
+        assert_eq!(reachability(Some(&relayed)), Reachability::Relayed);
+        relayed.external = vec!["/ip4/198.51.100.1/tcp/7701/p2p/12D3KooWA/p2p-circuit".into()];
+        assert_eq!(reachability(Some(&relayed)), Reachability::Relayed);
+        relayed.external = vec!["/ip4/203.0.113.7/udp/4001/quic-v1".into()];
+        assert_eq!(
+            reachability(Some(&relayed)),
+            Reachability::Public,
+            "confirmed wins"
         );
     }
 

@@ -324,6 +324,25 @@ fn entries_cross_two_nats_relayed_then_direct() {
         60,
     );
 
+    // `coalition status` behind NAT B says the node is reachable through the relay (the node
+    // refreshes the view it serves every second).
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let out = Command::new("ip")
+            .args(["netns", "exec", &net.ns("b"), BIN, "status", "--json"])
+            .args(["--data-dir", &p("b")])
+            .env_remove("COALITION_DATA_DIR")
+            .output()
+            .expect("status runs");
+        let v: Value = serde_json::from_slice(&out.stdout).expect("status --json");
+        if v["reachability"] == "relayed" {
+            println!("status behind NAT B: reachability relayed");
+            break;
+        }
+        assert!(Instant::now() < deadline, "status behind NAT B: {v}");
+        std::thread::sleep(Duration::from_millis(500));
+    }
+
     // A and B meet: first through the relay, then directly once hole punching succeeds.
     let relayed = a.wait_for(
         "a relayed connection between A and B",

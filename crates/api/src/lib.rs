@@ -46,7 +46,7 @@ use std::sync::Arc;
 
 /// What the node's network task reports about itself, for `/healthz`, `/metrics` and the page
 /// footer.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct NetworkStatus {
     /// The libp2p peer id, when the network runs.
     pub peer_id: Option<String>,
@@ -58,6 +58,12 @@ pub struct NetworkStatus {
     pub last_arrival_ms: Option<i64>,
     /// `synced`, `syncing`, `degraded` or `offline`.
     pub sync_state: String,
+    /// Addresses AutoNAT confirmed this node is reachable at from outside.
+    pub external: Vec<String>,
+    /// Connected peers reached only through a relay.
+    pub relayed_peers: usize,
+    /// Relay reservations accepted (this node is reachable through a relay).
+    pub relay_reservations: u64,
 }
 
 /// A live view of the network, implemented by the node's network handle.
@@ -78,6 +84,7 @@ impl NetworkView for Offline {
             listen: Vec::new(),
             last_arrival_ms: None,
             sync_state: "offline".into(),
+            ..Default::default()
         }
     }
 }

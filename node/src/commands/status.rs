@@ -126,18 +126,24 @@ fn node_facts(api: &str, v: &Value) -> NodeFacts {
         api: api.to_string(),
         peer_id: v["peer_id"].as_str().map(str::to_string),
         peers: v["peers"].as_u64().unwrap_or(0),
-        listen: v["listen"]
-            .as_array()
-            .map(|a| {
-                a.iter()
-                    .filter_map(|s| s.as_str().map(str::to_string))
-                    .collect()
-            })
-            .unwrap_or_default(),
+        listen: strings(&v["listen"]),
         sync_state: v["sync_state"].as_str().unwrap_or("unknown").to_string(),
         last_arrival_ms: v["last_arrival_ms"].as_i64(),
         search_documents: v["search_documents"].as_u64().unwrap_or(0),
+        external: strings(&v["external"]),
+        relayed_peers: v["relayed_peers"].as_u64().unwrap_or(0),
+        relay_reservations: v["relay_reservations"].as_u64().unwrap_or(0),
     }
+}
+
+fn strings(v: &Value) -> Vec<String> {
+    v.as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|s| s.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 fn state_name(status: &CityStatus) -> &'static str {
@@ -222,7 +228,11 @@ fn print_text(
                 n.peer_id.as_deref().unwrap_or("?")
             );
             let reach_text = match reach {
-                Reachability::PublicAddress => "a public address (not confirmed from outside)",
+                Reachability::Public => "public: peers reach it directly (confirmed by AutoNAT)",
+                Reachability::Relayed => {
+                    "through a relay (behind NAT; hole punching upgrades connections where it can)"
+                }
+                Reachability::PublicAddress => "a public address (not confirmed from outside yet)",
                 Reachability::PrivateOnly => {
                     "private addresses only: behind NAT unless a port is forwarded to it"
                 }
@@ -232,9 +242,13 @@ fn print_text(
             for addr in &n.listen {
                 outln!("listen        {addr}");
             }
+            for addr in &n.external {
+                outln!("external      {addr}");
+            }
             outln!(
-                "peers         {} · sync {} · last arrival {}",
+                "peers         {} ({} through a relay) · sync {} · last arrival {}",
                 n.peers,
+                n.relayed_peers,
                 n.sync_state,
                 n.last_arrival_ms
                     .map(|t| ago(f.now_ms, t))

@@ -15,6 +15,9 @@ pub async fn status(State(s): State<AppState>) -> Response {
         "peer_id": net.peer_id,
         "peers": net.peers,
         "listen": net.listen,
+        "external": net.external,
+        "relayed_peers": net.relayed_peers,
+        "relay_reservations": net.relay_reservations,
         "last_arrival_ms": net.last_arrival_ms,
         // As /healthz says it: `syncing` while the search index lags the store.
         "sync_state": crate::sync_state(&net, index.as_ref()),

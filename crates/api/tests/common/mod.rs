@@ -387,6 +387,7 @@ impl NetworkView for FixedNetwork {
             listen: vec!["/ip4/127.0.0.1/tcp/4001".into()],
             last_arrival_ms: Some(T0),
             sync_state: self.0.into(),
+            ..Default::default()
         }
     }
 }
