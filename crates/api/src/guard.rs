@@ -3,9 +3,11 @@
 //! on the body. A stranger's or a slow client's body is never buffered.
 
 use crate::error::ApiError;
-use crate::routes::AppState;
+use crate::session::same_secret;
+use crate::state::AppState;
 use axum::body::Body;
 use axum::extract::{Request, State};
+use axum::http::HeaderMap;
 use axum::http::{header, Method};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -41,7 +43,7 @@ pub async fn guard(State(s): State<AppState>, request: Request, next: Next) -> R
     }
     let path = request.uri().path().to_string();
     if let Some(kind) = publish_kind(&path) {
-        if let Err(e) = crate::routes::check_bearer(&s, request.headers(), kind) {
+        if let Err(e) = check_bearer(&s, request.headers(), kind) {
             return e.into_response();
         }
     }
@@ -82,4 +84,39 @@ pub async fn guard(State(s): State<AppState>, request: Request, next: Next) -> R
     };
     next.run(Request::from_parts(parts, Body::from(bytes)))
         .await
+}
+
+/// `Authorization: Bearer <token>` must match the configured token (compared in constant time).
+pub(crate) fn check_bearer(
+    s: &AppState,
+    headers: &HeaderMap,
+    kind: &'static str,
+) -> Result<(), ApiError> {
+    let result = match &s.api.token {
+        None => Err(ApiError::Unauthorized(
+            "publishing through the JSON API is disabled on this node: no API token is configured"
+                .into(),
+        )),
+        Some(token) => {
+            let given = headers
+                .get(header::AUTHORIZATION)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| {
+                    v.strip_prefix("Bearer ")
+                        .or_else(|| v.strip_prefix("bearer "))
+                })
+                .map(str::trim);
+            match given {
+                None => Err(ApiError::Unauthorized(
+                    "publishing needs the header 'Authorization: Bearer <token>'".into(),
+                )),
+                Some(given) if same_secret(given.as_bytes(), token.as_bytes()) => Ok(()),
+                Some(_) => Err(ApiError::Unauthorized("the bearer token is wrong".into())),
+            }
+        }
+    };
+    if result.is_err() {
+        s.metrics.count_publish(kind, "refused");
+    }
+    result
 }

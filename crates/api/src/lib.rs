@@ -16,6 +16,7 @@
 // The OpenAPI document is one large `json!` literal.
 #![recursion_limit = "256"]
 
+mod counters;
 mod error;
 mod guard;
 mod i18n;
@@ -27,6 +28,7 @@ mod routes;
 mod search_extras;
 mod serve;
 mod session;
+mod state;
 mod templates;
 mod time;
 mod views;

@@ -1,44 +1,12 @@
 //! `/metrics` in the Prometheus text format: store gauges read at scrape time, counters of
 //! publishing and of HTTP requests by route, then whatever the node appends (libp2p's registry).
 
-use crate::routes::AppState;
+use crate::state::AppState;
 use axum::extract::{MatchedPath, Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::sync::Mutex;
-
-/// Counters kept by the HTTP layer.
-#[derive(Default)]
-pub struct Metrics {
-    /// (method, route, status) → requests.
-    requests: Mutex<BTreeMap<(String, String, u16), u64>>,
-    /// (kind, outcome) → publish attempts. Outcomes: `stored`, `rejected`, `refused` (auth).
-    publishes: Mutex<BTreeMap<(&'static str, &'static str), u64>>,
-    /// Entries stored but not handed to gossip (channel full or closed); sync delivers them.
-    gossip_handoff_failed: Mutex<u64>,
-}
-
-impl Metrics {
-    pub fn count_publish(&self, kind: &'static str, outcome: &'static str) {
-        let mut map = self.publishes.lock().unwrap_or_else(|p| p.into_inner());
-        *map.entry((kind, outcome)).or_default() += 1;
-    }
-
-    pub fn count_gossip_handoff_failed(&self) {
-        *self
-            .gossip_handoff_failed
-            .lock()
-            .unwrap_or_else(|p| p.into_inner()) += 1;
-    }
-
-    fn count_request(&self, method: &str, route: &str, status: u16) {
-        let mut map = self.requests.lock().unwrap_or_else(|p| p.into_inner());
-        *map.entry((method.to_string(), route.to_string(), status))
-            .or_default() += 1;
-    }
-}
 
 /// Middleware: counts every request by method, matched route (not the raw path, so ids do not
 /// explode the label set) and status.

@@ -3,7 +3,7 @@
 //! (bounded) until the node's indexer has applied it, so it is searchable when answered.
 
 use crate::error::ApiError;
-use crate::routes::AppState;
+use crate::state::AppState;
 use coalition_record::{CityStatus, EntryId, Payload, PublicKey};
 use serde::Serialize;
 use std::time::Duration;

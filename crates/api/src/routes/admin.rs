@@ -2,9 +2,10 @@
 //! store it holds open, with the high-water mark) into a new directory. The CLI's `backup` uses it
 //! when a node runs, since a read-only open of a locked store cannot take a checkpoint.
 
-use super::json::{check_bearer, parse_body};
+use super::json::parse_body;
 use super::AppState;
 use crate::error::ApiError;
+use crate::guard::check_bearer;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};

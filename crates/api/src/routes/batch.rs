@@ -1,9 +1,10 @@
 //! `POST /api/v1/batch`: several documents published in one durable write, all or nothing (the
 //! CLI's `publish` with several files goes through it when a node runs).
 
-use super::json::{check_bearer, parse_body};
+use super::json::parse_body;
 use super::AppState;
 use crate::error::ApiError;
+use crate::guard::check_bearer;
 use crate::publish::publish_many;
 use axum::body::Bytes;
 use axum::extract::State;

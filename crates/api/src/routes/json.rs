@@ -2,6 +2,7 @@
 
 use super::AppState;
 use crate::error::ApiError;
+use crate::guard::check_bearer;
 use crate::params::{entry_id, full_entry_id, Params};
 use crate::publish::{publish, Published};
 use crate::views;
@@ -329,46 +330,6 @@ pub async fn metrics(State(s): State<AppState>) -> Response {
             .into_response(),
         Err(e) => e.into_response(),
     }
-}
-
-/// Constant-time comparison, so the token cannot be guessed byte by byte from timings.
-fn same_secret(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
-/// `Authorization: Bearer <token>` must match the configured token.
-pub(crate) fn check_bearer(
-    s: &AppState,
-    headers: &HeaderMap,
-    kind: &'static str,
-) -> Result<(), ApiError> {
-    let result = match &s.api.token {
-        None => Err(ApiError::Unauthorized(
-            "publishing through the JSON API is disabled on this node: no API token is configured"
-                .into(),
-        )),
-        Some(token) => {
-            let given = headers
-                .get(header::AUTHORIZATION)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| {
-                    v.strip_prefix("Bearer ")
-                        .or_else(|| v.strip_prefix("bearer "))
-                })
-                .map(str::trim);
-            match given {
-                None => Err(ApiError::Unauthorized(
-                    "publishing needs the header 'Authorization: Bearer <token>'".into(),
-                )),
-                Some(given) if same_secret(given.as_bytes(), token.as_bytes()) => Ok(()),
-                Some(_) => Err(ApiError::Unauthorized("the bearer token is wrong".into())),
-            }
-        }
-    };
-    if result.is_err() {
-        s.metrics.count_publish(kind, "refused");
-    }
-    result
 }
 
 /// Parses a JSON body, naming the field that failed ("period.start", "commitments[2]", or the

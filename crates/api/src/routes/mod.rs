@@ -9,10 +9,10 @@ mod signin;
 mod status;
 mod web;
 
-pub(crate) use json::check_bearer;
+pub use crate::state::AppState;
 
+use crate::counters::Metrics;
 use crate::error::ApiError;
-use crate::metrics::Metrics;
 use crate::ApiState;
 use axum::handler::Handler;
 use axum::http::{StatusCode, Uri};
@@ -20,17 +20,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use std::sync::Arc;
-
-/// The state every handler sees: the node's [`ApiState`] and what the HTTP layer keeps itself.
-#[derive(Clone)]
-pub struct AppState {
-    pub api: ApiState,
-    pub metrics: Arc<Metrics>,
-    /// Signed-in browser sessions (each with its CSRF token).
-    pub sessions: Arc<crate::session::Sessions>,
-    /// How long a POST body may take to arrive.
-    pub body_read_timeout: std::time::Duration,
-}
 
 struct Table {
     router: Router<AppState>,

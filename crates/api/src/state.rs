@@ -1,0 +1,17 @@
+//! The state every HTTP handler and middleware sees. Its own module, below the routes and the
+//! middleware that use it, so that dependencies point one way.
+
+use crate::counters::Metrics;
+use crate::ApiState;
+use std::sync::Arc;
+
+/// The state every handler sees: the node's [`ApiState`] and what the HTTP layer keeps itself.
+#[derive(Clone)]
+pub struct AppState {
+    pub api: ApiState,
+    pub metrics: Arc<Metrics>,
+    /// Signed-in browser sessions (each with its CSRF token).
+    pub sessions: Arc<crate::session::Sessions>,
+    /// How long a POST body may take to arrive.
+    pub body_read_timeout: std::time::Duration,
+}
