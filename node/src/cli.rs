@@ -64,15 +64,15 @@ pub enum Command {
     /// Replace the store with a backup (stop the node first); keeps what this city has signed.
     Restore(RestoreArgs),
     /// Run the node: gossip, sync, the web page and the local API. Stop with Ctrl-C or SIGTERM.
-    Run(crate::commands::run_node::RunArgs),
+    Run(RunArgs),
     /// Start a local demo coalition of fictional cities with sample data and the web page.
-    Demo(crate::commands::demo::DemoArgs),
+    Demo(DemoArgs),
     /// Audit the coalition (Steering Committee): reports filed, log integrity, forks, gaps.
-    Audit(crate::commands::audit::AuditArgs),
+    Audit(AuditArgs),
     /// Write a self-contained bundle (charter, roster, logs, fork proofs) that verifies offline.
-    Export(crate::commands::audit::ExportArgs),
+    Export(ExportArgs),
     /// Verify an exported bundle with no data directory; exit 0 only when all of it holds.
-    VerifyBundle(crate::commands::audit::VerifyBundleArgs),
+    VerifyBundle(VerifyBundleArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -453,4 +453,105 @@ pub struct BackupArgs {
     /// New directory to write the backup into.
     #[arg(long)]
     pub out: PathBuf,
+}
+
+#[derive(Args, Debug)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub data_dir: DataDirArg,
+    /// Listen address for other nodes (repeatable); default from config.toml
+    /// (/ip4/0.0.0.0/tcp/7701 and /ip4/0.0.0.0/udp/7701/quic-v1).
+    #[arg(long)]
+    pub listen: Vec<String>,
+    /// A node to connect to at start (repeatable), added to config.toml's bootstrap list.
+    #[arg(long)]
+    pub bootstrap: Vec<String>,
+    /// Address of the local web page and API; default from config.toml (127.0.0.1:7700).
+    #[arg(long)]
+    pub api: Option<String>,
+    /// Log format: text or json; default from config.toml.
+    #[arg(long)]
+    pub log_format: Option<String>,
+    /// Find peers on the local network by mDNS.
+    #[arg(long)]
+    pub mdns: bool,
+    /// Allow peers on loopback and private addresses (several nodes on one machine).
+    #[arg(long)]
+    pub local: bool,
+    /// A relay to be reachable through behind NAT (repeatable), added to config.toml's relays.
+    #[arg(long)]
+    pub relay: Vec<String>,
+    /// Serve as a relay and AutoNAT server for nodes behind NAT.
+    #[arg(long)]
+    pub relay_server: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct DemoArgs {
+    /// Number of cities (2 to 10).
+    #[arg(long, default_value_t = 5)]
+    pub cities: usize,
+    /// Where the demo's nodes keep their data; recreated at each start.
+    #[arg(long, default_value = "demo-data")]
+    pub data_dir: PathBuf,
+    /// First API port: city i serves its web page on 127.0.0.1:(port + i).
+    #[arg(long, default_value_t = 7700)]
+    pub port: u16,
+    /// Stop by itself after this many seconds (0: run until Ctrl-C).
+    #[arg(long, default_value_t = 0)]
+    pub seconds: u64,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuditFormat {
+    Md,
+    Html,
+    Json,
+}
+
+#[derive(Args, Debug)]
+pub struct AuditArgs {
+    /// Reporting period to check compliance for: YYYY, YYYY-H1 or YYYY-H2 (default: the latest
+    /// year any report names).
+    #[arg(long)]
+    pub period: Option<String>,
+    #[arg(long, value_enum, default_value = "md")]
+    pub format: AuditFormat,
+    /// Write the report to this file instead of standard output.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Sign the report with this committee secret key file.
+    #[arg(long)]
+    pub sign_with: Option<PathBuf>,
+    /// A peer-announced frontier, CITY=SEQ (city name or key); reported as a gap when this node
+    /// holds less. May be repeated.
+    #[arg(long = "peer-frontier", value_name = "CITY=SEQ")]
+    pub peer_frontiers: Vec<String>,
+    #[command(flatten)]
+    pub data_dir: DataDirArg,
+}
+
+#[derive(Args, Debug)]
+pub struct ExportArgs {
+    /// The bundle file to write.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Only this city's log (name or public key); the roster is always complete.
+    #[arg(long)]
+    pub city: Option<String>,
+    /// Only entries from this date on (YYYY-MM-DD, by entry timestamp).
+    #[arg(long)]
+    pub since: Option<String>,
+    #[command(flatten)]
+    pub data_dir: DataDirArg,
+    #[command(flatten)]
+    pub json: JsonArg,
+}
+
+#[derive(Args, Debug)]
+pub struct VerifyBundleArgs {
+    /// The bundle file written by `coalition export`.
+    pub file: PathBuf,
+    #[command(flatten)]
+    pub json: JsonArg,
 }

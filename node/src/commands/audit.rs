@@ -2,70 +2,14 @@
 //! `coalition verify-bundle`.
 
 use super::{now_ms, print_json};
-use crate::cli::{DataDirArg, JsonArg};
+use crate::cli::{AuditArgs, AuditFormat, ExportArgs, VerifyBundleArgs};
 use crate::datadir::{read_secret_key, DataDir};
 use crate::output::date_to_ms;
 use anyhow::{bail, Context, Result};
-use clap::{Args, ValueEnum};
 use coalition_audit::{render_html, render_markdown, sign_report};
 use coalition_record::{schema, PublicKey};
 use serde_json::json;
-use std::path::PathBuf;
 use std::process::ExitCode;
-
-#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AuditFormat {
-    Md,
-    Html,
-    Json,
-}
-
-#[derive(Args, Debug)]
-pub struct AuditArgs {
-    /// Reporting period to check compliance for: YYYY, YYYY-H1 or YYYY-H2 (default: the latest
-    /// year any report names).
-    #[arg(long)]
-    pub period: Option<String>,
-    #[arg(long, value_enum, default_value = "md")]
-    pub format: AuditFormat,
-    /// Write the report to this file instead of standard output.
-    #[arg(long)]
-    pub out: Option<PathBuf>,
-    /// Sign the report with this committee secret key file.
-    #[arg(long)]
-    pub sign_with: Option<PathBuf>,
-    /// A peer-announced frontier, CITY=SEQ (city name or key); reported as a gap when this node
-    /// holds less. May be repeated.
-    #[arg(long = "peer-frontier", value_name = "CITY=SEQ")]
-    pub peer_frontiers: Vec<String>,
-    #[command(flatten)]
-    pub data_dir: DataDirArg,
-}
-
-#[derive(Args, Debug)]
-pub struct ExportArgs {
-    /// The bundle file to write.
-    #[arg(long)]
-    pub out: PathBuf,
-    /// Only this city's log (name or public key); the roster is always complete.
-    #[arg(long)]
-    pub city: Option<String>,
-    /// Only entries from this date on (YYYY-MM-DD, by entry timestamp).
-    #[arg(long)]
-    pub since: Option<String>,
-    #[command(flatten)]
-    pub data_dir: DataDirArg,
-    #[command(flatten)]
-    pub json: JsonArg,
-}
-
-#[derive(Args, Debug)]
-pub struct VerifyBundleArgs {
-    /// The bundle file written by `coalition export`.
-    pub file: PathBuf,
-    #[command(flatten)]
-    pub json: JsonArg,
-}
 
 fn find_city(roster: &coalition_record::Roster, text: &str) -> Result<PublicKey> {
     roster

@@ -6,36 +6,20 @@
 use super::init::create_node_dir;
 use super::now_ms;
 use super::run_node::{init_tracing, wait_for_signal};
+use crate::cli::DemoArgs;
 use crate::datadir::{charter_toml, write_secret_file, DataDir};
 use crate::demo_data::{practices_for, report_for, update_for, CITIES};
 use crate::node::{NodeOptions, RunningNode};
 use anyhow::{bail, Context, Result};
-use clap::Args;
 use coalition_api::NetworkView;
 use coalition_record::roster::RosterChange;
 use coalition_record::{
     Charter, Payload, RosterAction, SecretKey, SignedRosterChange, FORMAT_VERSION,
 };
 use std::io::{IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
-
-#[derive(Args, Debug)]
-pub struct DemoArgs {
-    /// Number of cities (2 to 10).
-    #[arg(long, default_value_t = 5)]
-    pub cities: usize,
-    /// Where the demo's nodes keep their data; recreated at each start.
-    #[arg(long, default_value = "demo-data")]
-    pub data_dir: PathBuf,
-    /// First API port: city i serves its web page on 127.0.0.1:(port + i).
-    #[arg(long, default_value_t = 7700)]
-    pub port: u16,
-    /// Stop by itself after this many seconds (0: run until Ctrl-C).
-    #[arg(long, default_value_t = 0)]
-    pub seconds: u64,
-}
 
 const MARKER: &str = ".coalition-demo";
 

@@ -1,44 +1,12 @@
 //! `coalition run`: the node process. Logs with tracing; stops cleanly on SIGINT or SIGTERM.
 
-use crate::cli::DataDirArg;
+use crate::cli::RunArgs;
 use crate::datadir::DataDir;
 use crate::node::{NodeOptions, RunningNode};
 use anyhow::{Context, Result};
-use clap::Args;
 use std::io::Write;
 use std::process::ExitCode;
 use std::time::Duration;
-
-#[derive(Args, Debug)]
-pub struct RunArgs {
-    #[command(flatten)]
-    pub data_dir: DataDirArg,
-    /// Listen address for other nodes (repeatable); default from config.toml
-    /// (/ip4/0.0.0.0/tcp/7701 and /ip4/0.0.0.0/udp/7701/quic-v1).
-    #[arg(long)]
-    pub listen: Vec<String>,
-    /// A node to connect to at start (repeatable), added to config.toml's bootstrap list.
-    #[arg(long)]
-    pub bootstrap: Vec<String>,
-    /// Address of the local web page and API; default from config.toml (127.0.0.1:7700).
-    #[arg(long)]
-    pub api: Option<String>,
-    /// Log format: text or json; default from config.toml.
-    #[arg(long)]
-    pub log_format: Option<String>,
-    /// Find peers on the local network by mDNS.
-    #[arg(long)]
-    pub mdns: bool,
-    /// Allow peers on loopback and private addresses (several nodes on one machine).
-    #[arg(long)]
-    pub local: bool,
-    /// A relay to be reachable through behind NAT (repeatable), added to config.toml's relays.
-    #[arg(long)]
-    pub relay: Vec<String>,
-    /// Serve as a relay and AutoNAT server for nodes behind NAT.
-    #[arg(long)]
-    pub relay_server: bool,
-}
 
 pub fn parse_addrs(flag: &str, items: &[String]) -> Result<Vec<coalition_net::Multiaddr>> {
     items
