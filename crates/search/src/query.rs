@@ -28,6 +28,8 @@ const TEXT_WEIGHT: f32 = 1.0;
 const TAGS_WEIGHT: f32 = 0.5;
 /// A concept's terms count this much against the words typed.
 const EXPANSION_WEIGHT: f32 = 0.3;
+/// A concept of one word of a term of several words counts this much (each such concept apart).
+const PART_WEIGHT: f32 = 0.2;
 /// Among a concept's terms, each further one matching adds this share of its score.
 const EXPANSION_TIE: f32 = 0.2;
 /// A word matched within edit distance 1 counts this much.
@@ -43,10 +45,12 @@ const READER_LANGUAGE_BOOST: f32 = 1.2;
 enum Group {
     /// Folded words, and whether they must be adjacent (a quoted phrase).
     Words { words: Vec<String>, exact: bool },
-    /// Folded words naming thesaurus concepts.
+    /// Folded words naming thesaurus concepts; `parts` are the concepts of single words of a
+    /// term of several words that the term's own concepts do not already hold.
     Concepts {
         words: Vec<String>,
         concepts: Vec<usize>,
+        parts: Vec<usize>,
     },
 }
 
@@ -274,7 +278,7 @@ impl Planner<'_> {
                                 // A term of several words also brings the concepts of its words
                                 // ("Vergabe von Wohnungen": allocation, and housing), so a text
                                 // in another language that says only part of it still counts.
-                                let mut concepts = m.concepts;
+                                let mut parts = Vec::new();
                                 if m.len > 1 {
                                     for j in i..i + m.len {
                                         let word = std::slice::from_ref(&folded[j]);
@@ -283,15 +287,17 @@ impl Planner<'_> {
                                         if let Some(part) =
                                             self.thesaurus.longest_match(word, &stems, 0, prefer)
                                         {
-                                            concepts.extend(part.concepts);
+                                            parts.extend(part.concepts);
                                         }
                                     }
-                                    concepts.sort_unstable();
-                                    concepts.dedup();
+                                    parts.sort_unstable();
+                                    parts.dedup();
+                                    parts.retain(|c| !m.concepts.contains(c));
                                 }
                                 groups.push(Group::Concepts {
                                     words: folded[i..i + m.len].to_vec(),
-                                    concepts,
+                                    concepts: m.concepts,
+                                    parts,
                                 });
                                 i += m.len;
                             }
@@ -337,7 +343,29 @@ impl Planner<'_> {
                 Group::Concepts { words, .. } => self.typed(words, 1),
             };
             let expansions = match group {
-                Group::Concepts { words, concepts } => self.expansions(words, concepts),
+                Group::Concepts {
+                    words,
+                    concepts,
+                    parts,
+                } => {
+                    // Each concept of a word of the term counts on its own, less than the term:
+                    // a text that says "arbeidsmarktdiscriminatie" answers "discrimination à
+                    // l'embauche" better than one that says "discrimination" only, and one that
+                    // says both "discrimination" and "recrutement" better still.
+                    for part in parts {
+                        let terms = self.expansions(words, std::slice::from_ref(part));
+                        if !terms.is_empty() {
+                            clauses.push(Box::new(BoostQuery::new(
+                                Box::new(DisjunctionMaxQuery::with_tie_breaker(
+                                    terms,
+                                    EXPANSION_TIE,
+                                )),
+                                PART_WEIGHT,
+                            )));
+                        }
+                    }
+                    self.expansions(words, concepts)
+                }
                 Group::Words {
                     words,
                     exact: false,
