@@ -194,6 +194,29 @@ impl Planner<'_> {
         clauses
     }
 
+    /// Two adjacent question words close together in a title or summary, in every bucket. Not
+    /// in the other sections: position checks on long texts full of common words are what made
+    /// three-word questions slow (a phrase query per field over most documents), for little gain.
+    fn near(&self, a: &str, b: &str) -> Vec<Box<dyn Query>> {
+        let text = format!("{a} {b}");
+        let f = self.fields;
+        let mut clauses = Vec::new();
+        for bucket in 0..BUCKETS.len() {
+            let Some(mut analyser) = self.analyser(bucket) else {
+                continue;
+            };
+            let analysed = tokens(&mut analyser, &text);
+            let boost = self.language_boost(bucket);
+            for (field, w) in [
+                (f.title_by_bucket[bucket], TITLE_WEIGHT),
+                (f.summary_by_bucket[bucket], SUMMARY_WEIGHT),
+            ] {
+                clauses.extend(self.on_field(field, &analysed, PROXIMITY_SLOP, w * boost));
+            }
+        }
+        clauses
+    }
+
     /// Every term of the concepts, each in its language's bucket, except the words typed.
     fn expansions(&self, words: &[String], concepts: &[usize]) -> Vec<Box<dyn Query>> {
         let typed = words.join(" ");
@@ -410,7 +433,7 @@ impl Planner<'_> {
         }
         for pair in singles.windows(2) {
             if let [Some(a), Some(b)] = pair {
-                let near = self.typed(&[a.clone(), b.clone()], PROXIMITY_SLOP);
+                let near = self.near(a, b);
                 if !near.is_empty() {
                     plan.boosts.push(Box::new(BoostQuery::new(
                         Box::new(BooleanQuery::union(near)),
