@@ -51,6 +51,11 @@ pub enum Command {
     /// List a city's log (default: this node's city).
     Log(LogArgs),
     /// Find practices, updates and reports.
+    ///
+    /// Filters take several values by repeating the flag (`--country DE --country AT`): any
+    /// value of one filter may match, and every filter given must match. The flags are named as
+    /// the parameters of `GET /api/v1/practices` and mean the same: --lang is the reader's
+    /// language (ranking and display), --language filters by the language entries are written in.
     Search(SearchArgs),
     /// Re-verify every entry and chain in the store.
     Verify(VerifyArgs),
@@ -376,34 +381,40 @@ pub enum KindArg {
     Retraction,
 }
 
+/// Arguments of `coalition search` (the filters' meaning is in the command's help).
 #[derive(Args, Debug)]
 pub struct SearchArgs {
     /// Words to look for (full text); leave out to list by filters only.
     pub words: Vec<String>,
-    /// Ten-Point-Plan commitment, 1 to 10.
+    /// Ten-Point-Plan commitment, 1 to 10; repeat for several (any may match).
     #[arg(long)]
-    pub commitment: Option<u8>,
-    /// City name or public key.
+    pub commitment: Vec<u8>,
+    /// City name or public key; repeat for several (any may match).
     #[arg(long)]
-    pub city: Option<String>,
-    /// ISO 3166-1 alpha-2 country code.
+    pub city: Vec<String>,
+    /// ISO 3166-1 alpha-2 country code; repeat for several (any may match).
     #[arg(long)]
-    pub country: Option<String>,
-    /// Your language (BCP 47, e.g. fr): its texts rank first and titles are shown in it.
+    pub country: Vec<String>,
+    /// Your own language (BCP 47, e.g. fr), as the API's `lang`: its texts rank first and titles
+    /// are shown in it. It filters nothing: to keep only entries written in a language, use
+    /// --language.
     #[arg(long)]
     pub lang: Option<String>,
-    /// Only entries written (at least partly) in this language (BCP 47, e.g. fr).
+    /// Only entries written (at least partly) in this language (BCP 47, e.g. fr), as the API's
+    /// `language`; repeat for several (any may match).
     #[arg(long)]
-    pub language: Option<String>,
+    pub language: Vec<String>,
+    /// Kind of entry; repeat for several (any may match).
     #[arg(long, value_enum)]
-    pub kind: Option<KindArg>,
+    pub kind: Vec<KindArg>,
     /// Practices active in this year (their period overlaps it; no end date means ongoing),
-    /// updates and reports of that year.
+    /// updates and reports of that year; repeat for several (any may match).
     #[arg(long)]
-    pub year: Option<i32>,
-    /// Year the practice started, the update's date or the report's period.
+    pub year: Vec<i32>,
+    /// Year the practice started, the update's date or the report's period; repeat for several
+    /// (any may match).
     #[arg(long)]
-    pub started: Option<i32>,
+    pub started: Vec<i32>,
     /// Published on or after this date (YYYY-MM-DD).
     #[arg(long)]
     pub since: Option<String>,

@@ -563,7 +563,7 @@ fn schemas() -> Value {
                 }},
                 "facets": {
                     "type": "object",
-                    "description": "Each facet: [{value, count}] over the whole filtered set; commitments also carry their title.",
+                    "description": "Each facet: [{value, count}] over the whole filtered set; commitments also carry their title. A year counts the practices active in it (as the year filter), not only those started in it.",
                     "properties": {
                         "commitment": {"type": "array"}, "country": {"type": "array"}, "city": {"type": "array"},
                         "language": {"type": "array"}, "year": {"type": "array"}, "kind": {"type": "array"}

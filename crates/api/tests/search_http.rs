@@ -98,3 +98,33 @@ async fn related_practices_route_and_page_section() {
     assert!(page.contains(&format!("/practice/{first}")));
     s.stop().await;
 }
+
+#[tokio::test]
+async fn the_pages_year_counts_mean_active_in_that_year() {
+    let s = Server::start().await;
+    // The festival started in 2021 and is ongoing: it counts in 2024, with Fair Rent
+    // (2023-03 to 2025-12), the school mediators (2022-09 to 2026-07) and the app (2024-02).
+    let (_, all) = get_json(&s, "/api/v1/practices").await;
+    let count = |y: i64| {
+        all["facets"]["year"]
+            .as_array()
+            .and_then(|years| years.iter().find(|f| f["value"] == y))
+            .map_or(0, |f| f["count"].as_u64().unwrap_or(0))
+    };
+    assert_eq!(
+        [2020, 2021, 2022, 2023, 2024, 2025].map(count),
+        [0, 1, 2, 3, 4, 4]
+    );
+    // Each count is what choosing that year finds.
+    for y in 2021..=2025 {
+        let (_, chosen) = get_json(&s, &format!("/api/v1/practices?year={y}")).await;
+        assert_eq!(chosen["total"].as_u64(), Some(count(y)), "year {y}");
+    }
+    let (_, page) = get(&s, "/").await;
+    assert!(
+        page.contains("<option value=\"2024\">2024 (4)</option>")
+            && page.contains("<option value=\"2021\">2021 (1)</option>"),
+        "{page}"
+    );
+    s.stop().await;
+}

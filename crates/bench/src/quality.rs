@@ -24,8 +24,16 @@ pub fn run() -> Result<Vec<Row>> {
     index.rebuild(&store, |_, _| {})?;
     let ranked = evaluate(&index, &set, &ids, SearchMode::Ranked)?;
     let before = evaluate(&index, &set, &ids, SearchMode::AllWords)?;
-    for (text, ndcg) in &ranked.per_question {
-        eprintln!("  {ndcg:.2}  {text}");
+    eprintln!("  nDCG@10  recall@10  question  [missed]");
+    for q in &ranked.per_question {
+        let recall = q
+            .recall10_all
+            .map_or_else(|| "  -  ".to_string(), |r| format!("{r:.2}"));
+        let relaxed = if q.relaxed { " (relaxed)" } else { "" };
+        eprintln!(
+            "  {:.2}     {recall}      {}{relaxed}  {:?}",
+            q.ndcg10, q.text, q.missed
+        );
     }
     Ok(rows(&ranked, &before, set.practices.len()))
 }

@@ -185,6 +185,16 @@ pub fn run(sizes: &Sizes) -> Result<Vec<Row>> {
     time_index(&index, &text, 1)?;
     let (mut f, f_hits) = time_index(&index, &filtered, sizes.query_repeats)?;
     let (mut t, t_hits) = time_index(&index, &text, sizes.query_repeats)?;
+    // Per query (samples are rounds of all queries in order), to find a slow one.
+    for (i, query) in text.iter().enumerate() {
+        let mut own: Vec<f64> = t.iter().skip(i).step_by(text.len()).copied().collect();
+        eprintln!(
+            "  full-text {:?}: p50 {:.2} ms, max {:.2} ms",
+            query.text.as_deref().unwrap_or_default(),
+            percentile(&mut own, 50.0),
+            percentile(&mut own, 100.0)
+        );
+    }
     let (mut fs, fs_hits) = time_scan(&blobs, &filtered)?;
     let (mut ts, ts_hits) = time_scan(&blobs, &text)?;
 

@@ -1,7 +1,11 @@
 //! Facet counts over the whole filtered result set, read from the fast-field columns in the same
 //! pass that ranks the hits.
+//!
+//! The year facet counts what the `year` filter means: an entry counts in every year it is active
+//! (a practice from its start year to its end year; an open-ended one up to the current year, or
+//! its start year when that is later), so the count next to a year is what choosing it finds.
 
-use crate::schema::names;
+use crate::schema::{names, OPEN_END};
 use crate::Facets;
 use std::collections::{BTreeMap, HashMap};
 use tantivy::collector::{Collector, SegmentCollector};
@@ -11,10 +15,47 @@ use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader};
 /// Counts commitment, country, city, language, year and kind values of every matching document.
 pub struct FacetCollector;
 
+/// The current calendar year (UTC), from the system clock.
+fn this_year() -> i64 {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    year_of_day(i64::try_from(secs / 86_400).unwrap_or(0))
+}
+
+/// The proleptic Gregorian year of a day counted from 1970-01-01 (days-from-civil inverted).
+fn year_of_day(days: i64) -> i64 {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let year = yoe + era * 400;
+    if mp >= 10 {
+        year + 1
+    } else {
+        year
+    }
+}
+
+/// The years an entry counts in: its start year to its end year, an open end read as the current
+/// year (or the start year, when that is later); at most [`YEAR_SLOTS`] years.
+fn active_years(start: i64, end: Option<i64>, this_year: i64) -> std::ops::RangeInclusive<i64> {
+    let last = match end {
+        None => start,
+        Some(OPEN_END) => this_year.max(start),
+        Some(end) => end,
+    };
+    start..=last.min(start + YEAR_SLOTS as i64 - 1)
+}
+
 /// Per-segment counts: string columns by term ordinal, resolved to text at harvest.
 pub struct FacetSegmentCollector {
     commitment: Option<Column<u64>>,
     year: Option<Column<i64>>,
+    year_end: Option<Column<i64>>,
+    this_year: i64,
     strings: Vec<(StrColumn, Vec<u64>)>,
     /// Which facet each entry of `strings` feeds (country, city, language, kind).
     slots: Vec<usize>,
@@ -67,6 +108,8 @@ impl Collector for FacetCollector {
         Ok(FacetSegmentCollector {
             commitment: fast.column_opt(names::COMMITMENT)?,
             year: fast.column_opt(names::YEAR)?,
+            year_end: fast.column_opt(names::YEAR_END)?,
+            this_year: this_year(),
             strings,
             slots,
             commitments: [0; COMMITMENT_SLOTS],
@@ -138,14 +181,17 @@ impl SegmentCollector for FacetSegmentCollector {
                 }
             }
         }
-        if let Some(y) = self.year.as_ref().and_then(|column| column.first(doc)) {
-            let slot = y
-                .checked_sub(FIRST_YEAR)
-                .and_then(|i| usize::try_from(i).ok())
-                .and_then(|i| self.years.get_mut(i));
-            match slot {
-                Some(n) => *n += 1,
-                None => *self.other_years.entry(y).or_default() += 1,
+        if let Some(start) = self.year.as_ref().and_then(|column| column.first(doc)) {
+            let end = self.year_end.as_ref().and_then(|column| column.first(doc));
+            for y in active_years(start, end, self.this_year) {
+                let slot = y
+                    .checked_sub(FIRST_YEAR)
+                    .and_then(|i| usize::try_from(i).ok())
+                    .and_then(|i| self.years.get_mut(i));
+                match slot {
+                    Some(n) => *n += 1,
+                    None => *self.other_years.entry(y).or_default() += 1,
+                }
             }
         }
         for (column, counts) in &mut self.strings {
@@ -187,5 +233,41 @@ impl SegmentCollector for FacetSegmentCollector {
             }
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn days_map_to_their_year() {
+        assert_eq!(year_of_day(0), 1970);
+        assert_eq!(year_of_day(364), 1970);
+        assert_eq!(year_of_day(365), 1971);
+        // 2024-12-31 and 2025-01-01 (2024 is a leap year).
+        assert_eq!(year_of_day(20_088), 2024);
+        assert_eq!(year_of_day(20_089), 2025);
+        assert_eq!(year_of_day(-1), 1969);
+    }
+
+    #[test]
+    fn an_entry_counts_in_every_year_it_is_active() {
+        let years = |r: std::ops::RangeInclusive<i64>| r.collect::<Vec<_>>();
+        // Ongoing, started 2021, counted in 2026: 2021 to 2026.
+        assert_eq!(
+            years(active_years(2021, Some(OPEN_END), 2026)),
+            vec![2021, 2022, 2023, 2024, 2025, 2026]
+        );
+        // Ongoing but starting after this year: its start year.
+        assert_eq!(years(active_years(2028, Some(OPEN_END), 2026)), vec![2028]);
+        assert_eq!(
+            years(active_years(2019, Some(2020), 2026)),
+            vec![2019, 2020]
+        );
+        // No end column (an update or report): its own year.
+        assert_eq!(years(active_years(2022, None, 2026)), vec![2022]);
+        // An end before the start is active in no year, as the filter reads it.
+        assert!(years(active_years(2022, Some(2020), 2026)).is_empty());
     }
 }

@@ -86,6 +86,23 @@ impl SearchIndex {
         Box::new(BooleanQuery::new(clauses))
     }
 
+    /// Whether a document matches every group: the plan's groups, exclusions and filters, without
+    /// the proximity boosts (they change no match, and cost position checks), for counting.
+    pub(crate) fn all_match_query(plan: &Plan, filters: &[Box<dyn Query>]) -> Box<dyn Query> {
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = plan
+            .groups
+            .iter()
+            .map(|g| (Occur::Must, g.box_clone()))
+            .collect();
+        clauses.extend(
+            plan.excluded
+                .iter()
+                .map(|b| (Occur::MustNot, b.box_clone())),
+        );
+        clauses.extend(filters.iter().map(|f| (Occur::Must, f.box_clone())));
+        Box::new(BooleanQuery::new(clauses))
+    }
+
     pub(crate) fn planner<'a>(
         &'a self,
         searcher: &'a tantivy::Searcher,

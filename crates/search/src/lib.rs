@@ -519,7 +519,7 @@ impl SearchIndex {
                 let all_match = if required == n {
                     found.1 > 0
                 } else {
-                    searcher.search(&*Self::ranked_query(&plan, n, &filters), &Count)? > 0
+                    searcher.search(&*Self::all_match_query(&plan, &filters), &Count)? > 0
                 };
                 if all_match || n <= 1 {
                     (query, found, false)

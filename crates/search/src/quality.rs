@@ -190,8 +190,22 @@ pub struct Quality {
     /// No-answer questions whose first page is empty or marked relaxed, of all no-answer ones.
     pub no_answer_ok: usize,
     pub no_answer: usize,
-    /// Per question: text and its nDCG@10 (no-answer questions: 1 when handled well).
-    pub per_question: Vec<(String, f64)>,
+    /// Per question, in the set's order.
+    pub per_question: Vec<QuestionFigures>,
+}
+
+/// One question's figures, to find which questions pull the averages down and why.
+#[derive(Debug, Clone, Default)]
+pub struct QuestionFigures {
+    pub text: String,
+    /// nDCG@10; for a no-answer question 1 when it is handled well, else 0.
+    pub ndcg10: f64,
+    /// Recall@10 over all languages; None for a no-answer question.
+    pub recall10_all: Option<f64>,
+    /// Judged practices (keys) the first page missed.
+    pub missed: Vec<String>,
+    /// The first page was marked relaxed.
+    pub relaxed: bool,
 }
 
 fn dcg(gains: impl Iterator<Item = f64>) -> f64 {
@@ -237,8 +251,12 @@ pub fn evaluate(
             q.no_answer += 1;
             let ok = results.hits.is_empty() || results.relaxed;
             q.no_answer_ok += usize::from(ok);
-            q.per_question
-                .push((question.text.clone(), if ok { 1.0 } else { 0.0 }));
+            q.per_question.push(QuestionFigures {
+                text: question.text.clone(),
+                ndcg10: if ok { 1.0 } else { 0.0 },
+                relaxed: results.relaxed,
+                ..QuestionFigures::default()
+            });
             continue;
         }
         q.answerable += 1;
@@ -252,7 +270,6 @@ pub fn evaluate(
         let best = dcg(ideal.into_iter().take(PAGE).map(gain));
         let ndcg = if best > 0.0 { actual / best } else { 0.0 };
         q.ndcg10 += ndcg;
-        q.per_question.push((question.text.clone(), ndcg));
         if let Some(rank) = ranked.iter().position(|k| grade(k) > 0) {
             q.mrr += 1.0 / (rank + 1) as f64;
         }
@@ -260,8 +277,20 @@ pub fn evaluate(
             keys.iter().filter(|k| ranked.contains(&k.as_str())).count() as f64 / keys.len() as f64
         };
         let all: Vec<&String> = question.judged.keys().collect();
-        q.recall10_all += found(&all);
+        let recall_all = found(&all);
+        q.recall10_all += recall_all;
         all_n += 1;
+        q.per_question.push(QuestionFigures {
+            text: question.text.clone(),
+            ndcg10: ndcg,
+            recall10_all: Some(recall_all),
+            missed: all
+                .iter()
+                .filter(|k| !ranked.contains(&k.as_str()))
+                .map(|k| k.to_string())
+                .collect(),
+            relaxed: results.relaxed,
+        });
         let same: Vec<&String> = all
             .iter()
             .copied()

@@ -28,6 +28,8 @@ const TEXT_WEIGHT: f32 = 1.0;
 const TAGS_WEIGHT: f32 = 0.5;
 /// A concept's terms count this much against the words typed.
 const EXPANSION_WEIGHT: f32 = 0.3;
+/// A concept of one word of a term of several words counts this much (each such concept apart).
+const PART_WEIGHT: f32 = 0.2;
 /// Among a concept's terms, each further one matching adds this share of its score.
 const EXPANSION_TIE: f32 = 0.2;
 /// A word matched within edit distance 1 counts this much.
@@ -43,10 +45,12 @@ const READER_LANGUAGE_BOOST: f32 = 1.2;
 enum Group {
     /// Folded words, and whether they must be adjacent (a quoted phrase).
     Words { words: Vec<String>, exact: bool },
-    /// Folded words naming thesaurus concepts.
+    /// Folded words naming thesaurus concepts; `parts` are the concepts of single words of a
+    /// term of several words that the term's own concepts do not already hold.
     Concepts {
         words: Vec<String>,
         concepts: Vec<usize>,
+        parts: Vec<usize>,
     },
 }
 
@@ -190,6 +194,29 @@ impl Planner<'_> {
         clauses
     }
 
+    /// Two adjacent question words close together in a title or summary, in every bucket. Not
+    /// in the other sections: position checks on long texts full of common words are what made
+    /// three-word questions slow (a phrase query per field over most documents), for little gain.
+    fn near(&self, a: &str, b: &str) -> Vec<Box<dyn Query>> {
+        let text = format!("{a} {b}");
+        let f = self.fields;
+        let mut clauses = Vec::new();
+        for bucket in 0..BUCKETS.len() {
+            let Some(mut analyser) = self.analyser(bucket) else {
+                continue;
+            };
+            let analysed = tokens(&mut analyser, &text);
+            let boost = self.language_boost(bucket);
+            for (field, w) in [
+                (f.title_by_bucket[bucket], TITLE_WEIGHT),
+                (f.summary_by_bucket[bucket], SUMMARY_WEIGHT),
+            ] {
+                clauses.extend(self.on_field(field, &analysed, PROXIMITY_SLOP, w * boost));
+            }
+        }
+        clauses
+    }
+
     /// Every term of the concepts, each in its language's bucket, except the words typed.
     fn expansions(&self, words: &[String], concepts: &[usize]) -> Vec<Box<dyn Query>> {
         let typed = words.join(" ");
@@ -274,7 +301,7 @@ impl Planner<'_> {
                                 // A term of several words also brings the concepts of its words
                                 // ("Vergabe von Wohnungen": allocation, and housing), so a text
                                 // in another language that says only part of it still counts.
-                                let mut concepts = m.concepts;
+                                let mut parts = Vec::new();
                                 if m.len > 1 {
                                     for j in i..i + m.len {
                                         let word = std::slice::from_ref(&folded[j]);
@@ -283,15 +310,17 @@ impl Planner<'_> {
                                         if let Some(part) =
                                             self.thesaurus.longest_match(word, &stems, 0, prefer)
                                         {
-                                            concepts.extend(part.concepts);
+                                            parts.extend(part.concepts);
                                         }
                                     }
-                                    concepts.sort_unstable();
-                                    concepts.dedup();
+                                    parts.sort_unstable();
+                                    parts.dedup();
+                                    parts.retain(|c| !m.concepts.contains(c));
                                 }
                                 groups.push(Group::Concepts {
                                     words: folded[i..i + m.len].to_vec(),
-                                    concepts,
+                                    concepts: m.concepts,
+                                    parts,
                                 });
                                 i += m.len;
                             }
@@ -337,7 +366,29 @@ impl Planner<'_> {
                 Group::Concepts { words, .. } => self.typed(words, 1),
             };
             let expansions = match group {
-                Group::Concepts { words, concepts } => self.expansions(words, concepts),
+                Group::Concepts {
+                    words,
+                    concepts,
+                    parts,
+                } => {
+                    // Each concept of a word of the term counts on its own, less than the term:
+                    // a text that says "arbeidsmarktdiscriminatie" answers "discrimination à
+                    // l'embauche" better than one that says "discrimination" only, and one that
+                    // says both "discrimination" and "recrutement" better still.
+                    for part in parts {
+                        let terms = self.expansions(words, std::slice::from_ref(part));
+                        if !terms.is_empty() {
+                            clauses.push(Box::new(BoostQuery::new(
+                                Box::new(DisjunctionMaxQuery::with_tie_breaker(
+                                    terms,
+                                    EXPANSION_TIE,
+                                )),
+                                PART_WEIGHT,
+                            )));
+                        }
+                    }
+                    self.expansions(words, concepts)
+                }
                 Group::Words {
                     words,
                     exact: false,
@@ -382,7 +433,7 @@ impl Planner<'_> {
         }
         for pair in singles.windows(2) {
             if let [Some(a), Some(b)] = pair {
-                let near = self.typed(&[a.clone(), b.clone()], PROXIMITY_SLOP);
+                let near = self.near(a, b);
                 if !near.is_empty() {
                     plan.boosts.push(Box::new(BoostQuery::new(
                         Box::new(BooleanQuery::union(near)),

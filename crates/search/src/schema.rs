@@ -149,6 +149,7 @@ pub mod names {
     pub const CITY: &str = "city";
     pub const LANGUAGE: &str = "language";
     pub const YEAR: &str = "year";
+    pub const YEAR_END: &str = "year_end";
     pub const KIND: &str = "kind";
     pub const TIMESTAMP: &str = "timestamp";
 }
@@ -178,7 +179,7 @@ pub fn build() -> (Schema, Fields) {
     let city_key = b.add_text_field("city_key", STRING);
     let language = b.add_text_field(names::LANGUAGE, STRING | FAST | STORED);
     let year = b.add_i64_field(names::YEAR, numeric());
-    let year_end = b.add_i64_field("year_end", NumericOptions::from(INDEXED | FAST));
+    let year_end = b.add_i64_field(names::YEAR_END, NumericOptions::from(INDEXED | FAST));
     let timestamp = b.add_i64_field(names::TIMESTAMP, FAST | STORED);
     let titles = b.add_text_field("titles", STORED);
     let texts = b.add_text_field("texts", STORED);

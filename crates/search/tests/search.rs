@@ -251,10 +251,28 @@ fn filters_narrow_and_facets_count_the_filtered_set() {
         all.facets.kind,
         vec![("practice".to_string(), 5), ("update".into(), 1)]
     );
+    // Year counts mean what the year filter means: active in that year (all five practices are
+    // ongoing; the update is of 2025), so each count is what choosing the year finds.
+    let year = |y: i32| {
+        all.facets
+            .year
+            .iter()
+            .find(|(v, _)| *v == y)
+            .map(|(_, n)| *n)
+    };
     assert_eq!(
-        all.facets.year,
-        vec![(2025, 1), (2024, 1), (2023, 2), (2022, 1), (2021, 1)]
+        [2020, 2021, 2022, 2023, 2024, 2025].map(year),
+        [None, Some(1), Some(2), Some(4), Some(5), Some(6)]
     );
+    for (y, n) in &all.facets.year {
+        let chosen = index
+            .search(&SearchQuery {
+                year: vec![*y],
+                ..SearchQuery::default()
+            })
+            .expect("search");
+        assert_eq!(chosen.total as u64, *n, "year {y}");
+    }
     assert_eq!(
         all.facets.language,
         vec![

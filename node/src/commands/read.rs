@@ -68,19 +68,20 @@ pub fn log(args: LogArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Store queries one listing may run: one per combination of the filters' values.
+const MAX_FILTER_COMBINATIONS: usize = 256;
+
 pub fn search(args: SearchArgs) -> Result<ExitCode> {
     let dir = DataDir::new(&args.data_dir.data_dir);
     let store = dir.open_store_read_only()?;
     let roster = store.roster();
-    if let Some(c) = args.commitment {
-        coalition_record::schema::commitment("--commitment", c)
+    for c in &args.commitment {
+        coalition_record::schema::commitment("--commitment", *c)
             .map_err(|e| anyhow::anyhow!("{e}"))?;
     }
-    for (flag, tag) in [("--lang", &args.lang), ("--language", &args.language)] {
-        if let Some(tag) = tag {
-            coalition_record::schema::language_tag(flag, tag)
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
-        }
+    let tags = args.lang.iter().map(|t| ("--lang", t));
+    for (flag, tag) in tags.chain(args.language.iter().map(|t| ("--language", t))) {
+        coalition_record::schema::language_tag(flag, tag).map_err(|e| anyhow::anyhow!("{e}"))?;
     }
     let parse_date = |flag: &str, value: &Option<String>| -> Result<Option<i64>> {
         match value {
@@ -90,52 +91,50 @@ pub fn search(args: SearchArgs) -> Result<ExitCode> {
                 .with_context(|| format!("{flag} {v}: write a date as YYYY-MM-DD")),
         }
     };
-    let author = match &args.city {
-        Some(city) => Some(
-            roster
-                .find_by_name(city)
-                .with_context(|| {
-                    format!(
-                        "--city {city}: no such city on the roster (see `coalition roster show`)"
-                    )
-                })?
-                .key,
-        ),
-        None => None,
-    };
-    let kinds = args.kind.map(|k| {
-        vec![match k {
-            KindArg::Practice => PayloadKind::Practice,
-            KindArg::Revision => PayloadKind::PracticeRevision,
-            KindArg::Update => PayloadKind::ActivityUpdate,
-            KindArg::Report => PayloadKind::ActivityReport,
-            KindArg::Retraction => PayloadKind::Retraction,
-        }
-        .code()]
-    });
+    let cities = args
+        .city
+        .iter()
+        .map(|city| {
+            roster.find_by_name(city).cloned().with_context(|| {
+                format!("--city {city}: no such city on the roster (see `coalition roster show`)")
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
     // "Active in a year" needs the search index (period overlap), so --year goes there too.
-    if !args.words.is_empty() || args.year.is_some() {
+    if !args.words.is_empty() || !args.year.is_empty() {
         if args.since.is_some() || args.until.is_some() || args.all {
             bail!(
                 "--since, --until and --all filter listings; with search words or --year use --year or --started instead"
             );
         }
-        return full_text(&dir, &store, &args);
+        let names: Vec<String> = cities.iter().map(|m| m.name.clone()).collect();
+        return full_text(&dir, &store, &args, &names);
     }
-    let query = Query {
+    let kinds = (!args.kind.is_empty()).then(|| {
+        args.kind
+            .iter()
+            .map(|k| {
+                match k {
+                    KindArg::Practice => PayloadKind::Practice,
+                    KindArg::Revision => PayloadKind::PracticeRevision,
+                    KindArg::Update => PayloadKind::ActivityUpdate,
+                    KindArg::Report => PayloadKind::ActivityReport,
+                    KindArg::Retraction => PayloadKind::Retraction,
+                }
+                .code()
+            })
+            .collect::<Vec<_>>()
+    });
+    let base = Query {
         kinds,
-        commitment: args.commitment,
-        author,
-        country: args.country.clone().map(|c| c.to_ascii_uppercase()),
-        language: args.language.clone(),
-        year: args.started,
         since_ms: parse_date("--since", &args.since)?,
         until_ms: parse_date("--until", &args.until)?,
         include_inactive: args.all,
         offset: 0,
         limit: args.limit,
+        ..Query::default()
     };
-    let results = store.query(&query)?;
+    let results = listing(&store, &base, &args, &cities)?;
     if args.json.json {
         print_json(&json!(results
             .iter()
@@ -152,6 +151,66 @@ pub fn search(args: SearchArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Each value of a filter, or one "no filter" when it has none.
+fn alternatives<T: Clone>(values: &[T]) -> Vec<Option<T>> {
+    if values.is_empty() {
+        vec![None]
+    } else {
+        values.iter().cloned().map(Some).collect()
+    }
+}
+
+/// A listing through the store's indexes, which take one value per filter: one query per
+/// combination of the values given, merged newest first (as one query orders them).
+fn listing(
+    store: &coalition_store::Store,
+    base: &Query,
+    args: &SearchArgs,
+    cities: &[coalition_record::roster::CityMember],
+) -> Result<Vec<coalition_store::StoredEntry>> {
+    let commitments = alternatives(&args.commitment);
+    let authors = alternatives(&cities.iter().map(|m| m.key).collect::<Vec<_>>());
+    let countries = alternatives(
+        &args
+            .country
+            .iter()
+            .map(|c| c.to_ascii_uppercase())
+            .collect::<Vec<_>>(),
+    );
+    let languages = alternatives(&args.language);
+    let started = alternatives(&args.started);
+    let combinations =
+        commitments.len() * authors.len() * countries.len() * languages.len() * started.len();
+    if combinations > MAX_FILTER_COMBINATIONS {
+        bail!(
+            "{combinations} combinations of filter values; a listing takes at most {MAX_FILTER_COMBINATIONS} (give fewer values, or search words to use the search index)"
+        );
+    }
+    let mut found = std::collections::BTreeMap::new();
+    for commitment in &commitments {
+        for author in &authors {
+            for country in &countries {
+                for language in &languages {
+                    for year in &started {
+                        let q = Query {
+                            commitment: *commitment,
+                            author: *author,
+                            country: country.clone(),
+                            language: language.clone(),
+                            year: *year,
+                            ..base.clone()
+                        };
+                        for e in store.query(&q)? {
+                            found.insert((e.entry.header.timestamp_ms, e.id()), e);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    Ok(found.into_values().rev().take(base.limit).collect())
+}
+
 fn kind_name(kind: KindArg) -> &'static str {
     match kind {
         KindArg::Practice | KindArg::Revision => "practice",
@@ -163,21 +222,28 @@ fn kind_name(kind: KindArg) -> &'static str {
 
 /// Ranked full-text search through the search index; through the running node's API when the
 /// node holds the index.
-fn full_text(dir: &DataDir, store: &coalition_store::Store, args: &SearchArgs) -> Result<ExitCode> {
+/// `cities` are the roster names of the --city values (a value may be a key).
+fn full_text(
+    dir: &DataDir,
+    store: &coalition_store::Store,
+    args: &SearchArgs,
+    cities: &[String],
+) -> Result<ExitCode> {
+    let kinds: Vec<String> = args
+        .kind
+        .iter()
+        .map(|k| kind_name(*k).to_string())
+        .collect();
     let query = SearchQuery {
         text: Some(args.words.join(" ")),
         lang: args.lang.clone(),
-        commitments: args.commitment.into_iter().collect(),
-        country: args.country.iter().cloned().collect(),
-        city: args.city.iter().cloned().collect(),
-        language: args.language.iter().cloned().collect(),
-        year: args.year.into_iter().collect(),
-        started: args.started.into_iter().collect(),
-        kind: args
-            .kind
-            .map(|k| kind_name(k).to_string())
-            .into_iter()
-            .collect(),
+        commitments: args.commitment.clone(),
+        country: args.country.clone(),
+        city: cities.to_vec(),
+        language: args.language.clone(),
+        year: args.year.clone(),
+        started: args.started.clone(),
+        kind: kinds.clone(),
         offset: 0,
         limit: args.limit,
         ..SearchQuery::default()
@@ -214,17 +280,22 @@ fn full_text(dir: &DataDir, store: &coalition_store::Store, args: &SearchArgs) -
                 encode(&args.words.join(" ")),
                 args.limit
             );
-            for (name, value) in [
-                ("commitment", args.commitment.map(|c| c.to_string())),
+            let numbers = |values: &[i32]| values.iter().map(i32::to_string).collect();
+            let pairs: [(&str, Vec<String>); 8] = [
+                (
+                    "commitment",
+                    args.commitment.iter().map(u8::to_string).collect(),
+                ),
                 ("country", args.country.clone()),
-                ("city", args.city.clone()),
-                ("lang", args.lang.clone()),
+                ("city", cities.to_vec()),
+                ("lang", args.lang.iter().cloned().collect()),
                 ("language", args.language.clone()),
-                ("year", args.year.map(|y| y.to_string())),
-                ("started", args.started.map(|y| y.to_string())),
-                ("kind", args.kind.map(|k| kind_name(k).to_string())),
-            ] {
-                if let Some(v) = value {
+                ("year", numbers(&args.year)),
+                ("started", numbers(&args.started)),
+                ("kind", kinds),
+            ];
+            for (name, values) in pairs {
+                for v in values {
                     url.push_str(&format!("&{name}={}", encode(&v)));
                 }
             }
