@@ -25,7 +25,6 @@ mod openapi;
 mod params;
 mod publish;
 mod routes;
-mod search_extras;
 mod serve;
 mod session;
 mod state;

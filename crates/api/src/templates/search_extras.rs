@@ -1,8 +1,8 @@
 //! Page parts of ranked search: the line that says results were relaxed, the language a result
 //! matched in, and the related-practices section of a practice page.
 
+use super::{esc, language_name, PageCtx};
 use crate::i18n::Ui;
-use crate::templates::{esc, language_name, PageCtx};
 use coalition_search::Hit;
 use std::fmt::Write as _;
 
