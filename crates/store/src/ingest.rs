@@ -99,6 +99,7 @@ impl<'a> BatchView<'a> {
     }
 
     fn id_at(&self, author: &PublicKey, seq: u64) -> Result<Option<EntryId>, StoreError> {
+        let db = self.store.db()?;
         if let Some(id) = self.appended.get(&(*author, seq)) {
             return Ok(Some(*id));
         }
@@ -111,10 +112,7 @@ impl<'a> BatchView<'a> {
         if seq == have {
             return Ok(Some(head));
         }
-        let bytes = self
-            .store
-            .db()
-            .get_pinned_cf(self.store.cf(CF_ENTRIES)?, entry_key(author, seq))?;
+        let bytes = db.get_pinned_cf(db.cf(CF_ENTRIES)?, entry_key(author, seq))?;
         Ok(bytes.map(|b| coalition_record::Hash32::of(&b)))
     }
 
@@ -130,24 +128,17 @@ impl<'a> BatchView<'a> {
         &self,
         id: &EntryId,
     ) -> Result<Option<(PublicKey, u16)>, StoreError> {
+        let db = self.store.db()?;
         if let Some(entry) = self.held.get(id) {
             return Ok(Some((entry.header.author, entry.header.kind)));
         }
-        let Some(at) = self
-            .store
-            .db()
-            .get_pinned_cf(self.store.cf(CF_IDS)?, id.0)?
-        else {
+        let Some(at) = db.get_pinned_cf(db.cf(CF_IDS)?, id.0)? else {
             return Ok(None);
         };
         let Some((author, seq)) = split_entry_key(&at) else {
             return Ok(None);
         };
-        let Some(bytes) = self
-            .store
-            .db()
-            .get_pinned_cf(self.store.cf(CF_ENTRIES)?, entry_key(&author, seq))?
-        else {
+        let Some(bytes) = db.get_pinned_cf(db.cf(CF_ENTRIES)?, entry_key(&author, seq))? else {
             return Ok(None);
         };
         Ok(SignedEntry::decode(&bytes)
@@ -165,20 +156,12 @@ impl Store {
         }
     }
 
-    pub(crate) fn sync_write(&self, batch: WriteBatch) -> Result<(), StoreError> {
-        let mut write = rocksdb::WriteOptions::default();
-        write.set_sync(true);
-        self.db().write_opt(batch, &write)?;
-        Ok(())
-    }
-
     /// Validates and appends a batch of entries (gossip or sync) in one durable write. Entries may
     /// build on earlier ones in the same batch. Each signature is verified at most once, and never
     /// for an entry already held; the signatures of a batch's new entries are checked together
     /// (`coalition_record::signature::verify_batch`), one by one only if that fails.
     pub fn ingest(&self, batch: Vec<WireEntry>) -> Result<Vec<IngestOutcome>, StoreError> {
-        self.writable()?;
-        let _guard = self.write_lock.lock().unwrap_or_else(|p| p.into_inner());
+        let _guard = self.lock_for_write()?;
         self.ingest_locked(batch)
     }
 
@@ -361,13 +344,12 @@ impl Store {
         existing: EntryId,
         entry: &SignedEntry,
     ) -> Result<(), StoreError> {
+        let db = self.db()?;
         // The held entry may have been appended earlier in this same batch, so not be readable
         // from the database yet.
         let first = match view.held.get(&existing) {
             Some(held) => Some(held.bytes().to_vec()),
-            None => self
-                .db()
-                .get_cf(self.cf(CF_ENTRIES)?, entry_key(author, seq))?,
+            None => db.get_cf(db.cf(CF_ENTRIES)?, entry_key(author, seq))?,
         };
         let Some(first) = first else {
             return Ok(());
@@ -384,12 +366,13 @@ impl Store {
             first,
             second: entry.bytes().to_vec(),
         };
-        write.put_cf(self.cf(CF_FORKS)?, key, codec::encode(&proof));
+        write.put_cf(db.cf(CF_FORKS)?, key, codec::encode(&proof));
         Ok(())
     }
 
     /// Stores a verified fork proof received from a peer. Returns true if it was new.
     pub fn add_fork_proof(&self, proof: &ForkProof) -> Result<bool, StoreError> {
+        let db = self.db()?;
         self.writable()?;
         let (author, seq) = proof.verify()?;
         if !self.roster().cities.contains_key(&author) {
@@ -401,12 +384,12 @@ impl Store {
         let mut key = entry_key(&author, seq).to_vec();
         key.extend_from_slice(&lo.0);
         key.extend_from_slice(&hi.0);
-        let _guard = self.write_lock.lock().unwrap_or_else(|p| p.into_inner());
-        if self.db().get_pinned_cf(self.cf(CF_FORKS)?, &key)?.is_some() {
+        let _guard = self.lock_for_write()?;
+        if db.get_pinned_cf(db.cf(CF_FORKS)?, &key)?.is_some() {
             return Ok(false);
         }
         let mut write = WriteBatch::default();
-        write.put_cf(self.cf(CF_FORKS)?, key, codec::encode(proof));
+        write.put_cf(db.cf(CF_FORKS)?, key, codec::encode(proof));
         self.sync_write(write)?;
         Ok(true)
     }
@@ -417,20 +400,17 @@ impl Store {
         view: &mut BatchView<'_>,
         verified: &VerifiedEntry,
     ) -> Result<(), StoreError> {
+        let db = self.db()?;
         let header = &verified.entry.header;
         let id = verified.id();
         write.put_cf(
-            self.cf(CF_ENTRIES)?,
+            db.cf(CF_ENTRIES)?,
             entry_key(&header.author, header.seq),
             verified.entry.bytes(),
         );
+        write.put_cf(db.cf(CF_IDS)?, id.0, entry_key(&header.author, header.seq));
         write.put_cf(
-            self.cf(CF_IDS)?,
-            id.0,
-            entry_key(&header.author, header.seq),
-        );
-        write.put_cf(
-            self.cf(CF_FRONTIER)?,
+            db.cf(CF_FRONTIER)?,
             header.author.0,
             frontier_value(header.seq, &id),
         );
@@ -439,11 +419,11 @@ impl Store {
         }
         let summary = summarize(&verified.entry, verified.payload.as_ref().map(|(_, p)| p));
         for key in summary.index_keys(&id) {
-            write.put_cf(self.cf(CF_INDEX)?, key, []);
+            write.put_cf(db.cf(CF_INDEX)?, key, []);
         }
         if let Some((blob, _)) = &verified.payload {
             write.put_cf(
-                self.cf(CF_INDEX)?,
+                db.cf(CF_INDEX)?,
                 document_key(
                     &header.author,
                     header.kind,
@@ -454,7 +434,7 @@ impl Store {
                 [],
             );
         }
-        write.put_cf(self.cf(CF_SUMMARY)?, id.0, codec::encode(&summary));
+        write.put_cf(db.cf(CF_SUMMARY)?, id.0, codec::encode(&summary));
         view.frontier.insert(header.author, (header.seq, id));
         view.appended.insert((header.author, header.seq), id);
         view.ids.insert(id);
@@ -472,18 +452,19 @@ impl Store {
         blob: &PayloadBlob,
         payload: &Payload,
     ) -> Result<(), StoreError> {
-        write.put_cf(self.cf(CF_PAYLOADS)?, id.0, codec::encode(blob));
+        let db = self.db()?;
+        write.put_cf(db.cf(CF_PAYLOADS)?, id.0, codec::encode(blob));
         for (target, change) in status_changes(id, payload) {
             let mut status = match view.status.get(&target) {
                 Some(s) => s.clone(),
                 None => self.status(&target)?,
             };
             change(&mut status);
-            write.put_cf(self.cf(CF_STATUS)?, target.0, codec::encode(&status));
+            write.put_cf(db.cf(CF_STATUS)?, target.0, codec::encode(&status));
             view.status.insert(target, status);
         }
         if let Payload::Erasure(erasure) = payload {
-            write.put_cf(self.cf(CF_INDEX)?, erased_key(&erasure.target), []);
+            write.put_cf(db.cf(CF_INDEX)?, erased_key(&erasure.target), []);
             self.clear_missing_mark(write, &erasure.target)?;
         }
         Ok(())
@@ -494,8 +475,9 @@ impl Store {
         &self,
         change: &SignedRosterChange,
     ) -> Result<RosterOutcome, StoreError> {
+        let db = self.db()?;
         self.writable()?;
-        let _guard = self.write_lock.lock().unwrap_or_else(|p| p.into_inner());
+        let _guard = self.lock_for_write()?;
         let mut roster = self.roster();
         let seq = change.change.seq;
         if seq <= roster.version {
@@ -517,7 +499,7 @@ impl Store {
         }
         roster.apply(&self.charter, change)?;
         let mut write = WriteBatch::default();
-        write.put_cf(self.cf(CF_ROSTER)?, seq.to_be_bytes(), change.to_bytes());
+        write.put_cf(db.cf(CF_ROSTER)?, seq.to_be_bytes(), change.to_bytes());
         self.sync_write(write)?;
         *self.roster.write().unwrap_or_else(|p| p.into_inner()) = roster;
         Ok(RosterOutcome::Applied { version: seq })

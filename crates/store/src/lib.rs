@@ -14,6 +14,7 @@ pub mod layout;
 mod payloads;
 mod publish;
 mod query;
+mod recover;
 mod verify;
 
 pub use error::StoreError;
@@ -34,7 +35,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Mutex, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 
 /// Per city: highest seq held and its entry id.
 pub type Frontier = HashMap<PublicKey, (u64, EntryId)>;
@@ -85,8 +86,32 @@ impl StoredEntry {
     }
 }
 
+/// The open RocksDB handle. Shared, so that [`Store`] can swap it for a freshly opened one after
+/// a write left RocksDB in its sticky error state (see `recover.rs`); a clone lives for one call.
+#[derive(Clone)]
+pub(crate) struct Db(Arc<DB>);
+
+impl std::ops::Deref for Db {
+    type Target = DB;
+    fn deref(&self) -> &DB {
+        &self.0
+    }
+}
+
+impl Db {
+    pub(crate) fn cf(&self, name: &str) -> Result<&rocksdb::ColumnFamily, StoreError> {
+        self.0
+            .cf_handle(name)
+            .ok_or_else(|| StoreError::Corrupt(format!("column family {name} missing")))
+    }
+}
+
 pub struct Store {
-    db: DB,
+    /// `None` only while a reopen after a failed write could not open the database again.
+    db: RwLock<Option<Db>>,
+    /// Set when a write failed in a way RocksDB does not clear by itself (a full disk): the next
+    /// write reopens the database first.
+    needs_reopen: AtomicBool,
     dir: PathBuf,
     charter: Charter,
     read_only: bool,
@@ -170,6 +195,16 @@ fn map_open_error(dir: &Path, error: rocksdb::Error) -> StoreError {
     }
 }
 
+/// Opens the RocksDB database of a store with every column family.
+pub(crate) fn open_db(dir: &Path, read_only: bool, opts: &Options) -> Result<DB, StoreError> {
+    if read_only {
+        DB::open_cf_descriptors_read_only(opts, dir, cf_descriptors(), false)
+    } else {
+        DB::open_cf_descriptors(opts, dir, cf_descriptors())
+    }
+    .map_err(|e| map_open_error(dir, e))
+}
+
 impl Store {
     /// Creates a new store for `charter` in `dir`, which must not hold one yet.
     pub fn create(dir: &Path, charter: &Charter) -> Result<Store, StoreError> {
@@ -226,12 +261,7 @@ impl Store {
                 dir: dir.to_path_buf(),
             });
         }
-        let db = if read_only {
-            DB::open_cf_descriptors_read_only(&opts, dir, cf_descriptors(), false)
-        } else {
-            DB::open_cf_descriptors(&opts, dir, cf_descriptors())
-        }
-        .map_err(|e| map_open_error(dir, e))?;
+        let db = open_db(dir, read_only, &opts)?;
         let meta = db
             .cf_handle(CF_META)
             .ok_or_else(|| StoreError::Corrupt("column family meta missing".into()))?;
@@ -251,8 +281,9 @@ impl Store {
             .ok_or_else(|| StoreError::Corrupt("no charter recorded".into()))?;
         let charter: Charter = codec::decode_canonical("charter", &charter_bytes, 64 * 1024)
             .map_err(|e| StoreError::Corrupt(format!("stored charter: {e}")))?;
-        let mut store = Store {
-            db,
+        let store = Store {
+            db: RwLock::new(Some(Db(Arc::new(db)))),
+            needs_reopen: AtomicBool::new(false),
             dir: dir.to_path_buf(),
             roster: RwLock::new(Roster::empty(charter.network_id())),
             charter,
@@ -263,27 +294,30 @@ impl Store {
             inactive: RwLock::new(HashSet::new()),
             high_water: Mutex::new(None),
         };
-        store.load_roster()?;
-        store.load_frontier()?;
-        store.load_inactive()?;
+        store.load_state()?;
         store.check_missing_payloads_once()?;
         Ok(store)
     }
 
-    fn load_roster(&mut self) -> Result<(), StoreError> {
+    /// Loads what the store keeps in memory (roster, frontier, inactive ids) from the database.
+    pub(crate) fn load_state(&self) -> Result<(), StoreError> {
+        self.load_roster()?;
+        self.load_frontier()?;
+        self.load_inactive()
+    }
+
+    fn load_roster(&self) -> Result<(), StoreError> {
         let history = self.roster_history()?;
         let roster = Roster::from_history(&self.charter, &history)
             .map_err(|e| StoreError::Corrupt(format!("stored roster history: {e}")))?;
-        *self.roster.get_mut().unwrap_or_else(|p| p.into_inner()) = roster;
+        *self.roster.write().unwrap_or_else(|p| p.into_inner()) = roster;
         Ok(())
     }
 
-    fn load_frontier(&mut self) -> Result<(), StoreError> {
+    fn load_frontier(&self) -> Result<(), StoreError> {
         let mut frontier = HashMap::new();
-        for item in self
-            .db
-            .iterator_cf(self.cf(CF_FRONTIER)?, rocksdb::IteratorMode::Start)
-        {
+        let db = self.db()?;
+        for item in db.iterator_cf(db.cf(CF_FRONTIER)?, rocksdb::IteratorMode::Start) {
             let (key, value) = item?;
             let author: [u8; 32] = key
                 .as_ref()
@@ -293,16 +327,14 @@ impl Store {
                 .ok_or_else(|| StoreError::Corrupt("frontier value is not 40 bytes".into()))?;
             frontier.insert(PublicKey(author), head);
         }
-        *self.frontier.get_mut().unwrap_or_else(|p| p.into_inner()) = frontier;
+        *self.frontier.write().unwrap_or_else(|p| p.into_inner()) = frontier;
         Ok(())
     }
 
-    fn load_inactive(&mut self) -> Result<(), StoreError> {
+    fn load_inactive(&self) -> Result<(), StoreError> {
         let mut inactive = HashSet::new();
-        for item in self
-            .db
-            .iterator_cf(self.cf(CF_STATUS)?, rocksdb::IteratorMode::Start)
-        {
+        let db = self.db()?;
+        for item in db.iterator_cf(db.cf(CF_STATUS)?, rocksdb::IteratorMode::Start) {
             let (key, _) = item?;
             let id: [u8; 32] = key
                 .as_ref()
@@ -310,7 +342,7 @@ impl Store {
                 .map_err(|_| StoreError::Corrupt("status key is not 32 bytes".into()))?;
             inactive.insert(EntryId::from_raw(id));
         }
-        *self.inactive.get_mut().unwrap_or_else(|p| p.into_inner()) = inactive;
+        *self.inactive.write().unwrap_or_else(|p| p.into_inner()) = inactive;
         Ok(())
     }
 
@@ -322,14 +354,15 @@ impl Store {
             .extend(ids);
     }
 
-    pub(crate) fn cf(&self, name: &str) -> Result<&rocksdb::ColumnFamily, StoreError> {
+    /// The database handle for one call (see [`Db`]).
+    pub(crate) fn db(&self) -> Result<Db, StoreError> {
         self.db
-            .cf_handle(name)
-            .ok_or_else(|| StoreError::Corrupt(format!("column family {name} missing")))
-    }
-
-    pub(crate) fn db(&self) -> &DB {
-        &self.db
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+            .ok_or_else(|| StoreError::Reopening {
+                dir: self.dir.clone(),
+            })
     }
 
     pub fn dir(&self) -> &Path {
@@ -383,8 +416,9 @@ impl Store {
     pub fn roster_history_from(&self, from: u64) -> Result<Vec<SignedRosterChange>, StoreError> {
         let mut out = Vec::new();
         let start = from.to_be_bytes();
-        for item in self.db.iterator_cf(
-            self.cf(CF_ROSTER)?,
+        let db = self.db()?;
+        for item in db.iterator_cf(
+            db.cf(CF_ROSTER)?,
             rocksdb::IteratorMode::From(&start, rocksdb::Direction::Forward),
         ) {
             let (_, value) = item?;
@@ -423,16 +457,16 @@ impl Store {
     }
 
     pub fn contains(&self, id: &EntryId) -> Result<bool, StoreError> {
-        Ok(self.db.get_pinned_cf(self.cf(CF_IDS)?, id.0)?.is_some())
+        let db = self.db()?;
+        let found = db.get_pinned_cf(db.cf(CF_IDS)?, id.0)?.is_some();
+        Ok(found)
     }
 
     /// Every fork proof held.
     pub fn forks(&self) -> Result<Vec<ForkProof>, StoreError> {
         let mut out = Vec::new();
-        for item in self
-            .db
-            .iterator_cf(self.cf(CF_FORKS)?, rocksdb::IteratorMode::Start)
-        {
+        let db = self.db()?;
+        for item in db.iterator_cf(db.cf(CF_FORKS)?, rocksdb::IteratorMode::Start) {
             let (_, value) = item?;
             out.push(
                 codec::decode_canonical("fork proof", &value, 4096)
@@ -445,11 +479,12 @@ impl Store {
     /// Writes every memtable to disk, so that the next open need not replay the write-ahead log.
     /// Called when the store is dropped; safe to call at any time.
     pub fn flush(&self) -> Result<(), StoreError> {
-        if self.read_only {
+        if self.read_only || self.needs_reopen.load(Ordering::Acquire) {
             return Ok(());
         }
+        let db = self.db()?;
         for name in ALL_CFS {
-            self.db.flush_cf(self.cf(name)?)?;
+            db.flush_cf(db.cf(name)?)?;
         }
         Ok(())
     }
@@ -457,8 +492,9 @@ impl Store {
     /// Writes a consistent copy of the store to `target` (a RocksDB checkpoint: hard links where
     /// possible), usable as a backup and openable as a store.
     pub fn checkpoint(&self, target: &Path) -> Result<(), StoreError> {
-        self.db.flush_wal(true)?;
-        rocksdb::checkpoint::Checkpoint::new(&self.db)?.create_checkpoint(target)?;
+        let db = self.db()?;
+        db.flush_wal(true)?;
+        rocksdb::checkpoint::Checkpoint::new(&db)?.create_checkpoint(target)?;
         Ok(())
     }
 

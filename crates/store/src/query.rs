@@ -107,10 +107,8 @@ pub struct Query {
 
 impl Store {
     fn read_entry(&self, author: &PublicKey, seq: u64) -> Result<Option<StoredEntry>, StoreError> {
-        let Some(bytes) = self
-            .db()
-            .get_pinned_cf(self.cf(CF_ENTRIES)?, entry_key(author, seq))?
-        else {
+        let db = self.db()?;
+        let Some(bytes) = db.get_pinned_cf(db.cf(CF_ENTRIES)?, entry_key(author, seq))? else {
             return Ok(None);
         };
         let entry = SignedEntry::decode(&bytes)
@@ -119,15 +117,15 @@ impl Store {
     }
 
     fn complete(&self, entry: SignedEntry) -> Result<StoredEntry, StoreError> {
+        let db = self.db()?;
         let id = entry.id();
-        let blob: Option<PayloadBlob> =
-            match self.db().get_pinned_cf(self.cf(CF_PAYLOADS)?, id.0)? {
-                Some(bytes) => Some(
-                    codec::decode_stored("payload blob", &bytes)
-                        .map_err(|e| StoreError::Corrupt(format!("payload of {id}: {e}")))?,
-                ),
-                None => None,
-            };
+        let blob: Option<PayloadBlob> = match db.get_pinned_cf(db.cf(CF_PAYLOADS)?, id.0)? {
+            Some(bytes) => Some(
+                codec::decode_stored("payload blob", &bytes)
+                    .map_err(|e| StoreError::Corrupt(format!("payload of {id}: {e}")))?,
+            ),
+            None => None,
+        };
         let payload = blob
             .as_ref()
             .and_then(|b| Payload::decode_stored(&b.bytes).ok());
@@ -140,6 +138,7 @@ impl Store {
     }
 
     pub fn status(&self, id: &EntryId) -> Result<EntryStatus, StoreError> {
+        let db = self.db()?;
         // Most entries were never retracted or revised: answer those from memory.
         if !self
             .inactive
@@ -149,16 +148,18 @@ impl Store {
         {
             return Ok(EntryStatus::default());
         }
-        match self.db().get_pinned_cf(self.cf(CF_STATUS)?, id.0)? {
+        let status = match db.get_pinned_cf(db.cf(CF_STATUS)?, id.0)? {
             Some(bytes) => codec::decode_canonical("entry status", &bytes, 1024)
-                .map_err(|e| StoreError::Corrupt(format!("status of {id}: {e}"))),
-            None => Ok(EntryStatus::default()),
-        }
+                .map_err(|e| StoreError::Corrupt(format!("status of {id}: {e}")))?,
+            None => EntryStatus::default(),
+        };
+        Ok(status)
     }
 
     /// The entry with this id, if held.
     pub fn entry(&self, id: &EntryId) -> Result<Option<StoredEntry>, StoreError> {
-        let Some(at) = self.db().get_pinned_cf(self.cf(CF_IDS)?, id.0)? else {
+        let db = self.db()?;
+        let Some(at) = db.get_pinned_cf(db.cf(CF_IDS)?, id.0)? else {
             return Ok(None);
         };
         let (author, seq) = split_entry_key(&at)
@@ -168,6 +169,7 @@ impl Store {
 
     /// Finds an entry by a unique hex prefix of its id (at least 8 characters), as people type them.
     pub fn entry_by_prefix(&self, prefix: &str) -> Result<Option<StoredEntry>, StoreError> {
+        let db = self.db()?;
         let prefix = prefix.trim().to_ascii_lowercase();
         // Checked before slicing below, which would panic inside a multi-byte character.
         if prefix.len() < 8 || !prefix.bytes().all(|b| b.is_ascii_hexdigit()) {
@@ -180,7 +182,7 @@ impl Store {
             return Ok(None);
         };
         let mut found = None;
-        for item in self.db().prefix_iterator_cf(self.cf(CF_IDS)?, &raw) {
+        for item in db.prefix_iterator_cf(db.cf(CF_IDS)?, &raw) {
             let (key, _) = item?;
             if !key.starts_with(&raw) {
                 break;
@@ -217,10 +219,11 @@ impl Store {
         from: u64,
         limit: usize,
     ) -> Result<Vec<StoredEntry>, StoreError> {
+        let db = self.db()?;
         let mut out = Vec::new();
         let start = entry_key(author, from.max(1));
-        for item in self.db().iterator_cf(
-            self.cf(CF_ENTRIES)?,
+        for item in db.iterator_cf(
+            db.cf(CF_ENTRIES)?,
             rocksdb::IteratorMode::From(&start, rocksdb::Direction::Forward),
         ) {
             let (key, bytes) = item?;
@@ -244,11 +247,12 @@ impl Store {
         max_entries: usize,
         max_bytes: usize,
     ) -> Result<Vec<coalition_record::WireEntry>, StoreError> {
+        let db = self.db()?;
         let mut out = Vec::new();
         let mut bytes_total = 0;
         let start = entry_key(author, from.max(1));
-        for item in self.db().iterator_cf(
-            self.cf(CF_ENTRIES)?,
+        for item in db.iterator_cf(
+            db.cf(CF_ENTRIES)?,
             rocksdb::IteratorMode::From(&start, rocksdb::Direction::Forward),
         ) {
             let (key, entry) = item?;
@@ -256,9 +260,8 @@ impl Store {
                 break;
             }
             let id = coalition_record::Hash32::of(&entry);
-            let blob: Option<PayloadBlob> = self
-                .db()
-                .get_pinned_cf(self.cf(CF_PAYLOADS)?, id.0)?
+            let blob: Option<PayloadBlob> = db
+                .get_pinned_cf(db.cf(CF_PAYLOADS)?, id.0)?
                 .and_then(|b| codec::decode_canonical("payload blob", &b, usize::MAX).ok());
             let size = entry.len() + blob.as_ref().map_or(0, |b| b.bytes.len() + 24);
             if !out.is_empty() && bytes_total + size > max_bytes {
@@ -287,6 +290,7 @@ impl Store {
 
     /// Ids of entries matching `q`, newest first, after offset and limit.
     pub fn query_ids(&self, q: &Query) -> Result<Vec<EntryId>, StoreError> {
+        let db = self.db()?;
         // The most selective dimension set picks the index prefix; the summary is read only when
         // another dimension must also be checked.
         let mut rest = q.clone();
@@ -315,7 +319,7 @@ impl Store {
             || rest.year.is_some();
         let inactive = self.inactive.read().unwrap_or_else(|p| p.into_inner());
         let mut matched = Vec::new();
-        for item in self.db().prefix_iterator_cf(self.cf(CF_INDEX)?, &prefix) {
+        for item in db.prefix_iterator_cf(db.cf(CF_INDEX)?, &prefix) {
             let (key, _) = item?;
             if !key.starts_with(&prefix) {
                 break;
@@ -358,11 +362,14 @@ impl Store {
 
     /// The indexed summary of an entry.
     pub fn summary(&self, id: &EntryId) -> Result<Option<EntrySummary>, StoreError> {
-        match self.db().get_pinned_cf(self.cf(CF_SUMMARY)?, id.0)? {
-            Some(bytes) => codec::decode_canonical("entry summary", &bytes, 64 * 1024)
-                .map(Some)
-                .map_err(|e| StoreError::Corrupt(format!("summary of {id}: {e}"))),
-            None => Ok(None),
-        }
+        let db = self.db()?;
+        let summary = match db.get_pinned_cf(db.cf(CF_SUMMARY)?, id.0)? {
+            Some(bytes) => Some(
+                codec::decode_canonical("entry summary", &bytes, 64 * 1024)
+                    .map_err(|e| StoreError::Corrupt(format!("summary of {id}: {e}")))?,
+            ),
+            None => None,
+        };
+        Ok(summary)
     }
 }

@@ -23,6 +23,7 @@ impl Store {
         &self,
         mut progress: impl FnMut(u64),
     ) -> Result<(Vec<IntegrityProblem>, u64), StoreError> {
+        let db = self.db()?;
         let roster = self.roster();
         let network_id = self.network_id();
         let city = |a: &PublicKey| {
@@ -51,10 +52,7 @@ impl Store {
         // A damaged entry's id no longer matches its successor's prev: that is one problem, not two.
         let mut previous_damaged = false;
         let frontier = self.frontier();
-        for item in self
-            .db()
-            .iterator_cf(self.cf(CF_ENTRIES)?, rocksdb::IteratorMode::Start)
-        {
+        for item in db.iterator_cf(db.cf(CF_ENTRIES)?, rocksdb::IteratorMode::Start) {
             let (key, bytes) = item?;
             checked += 1;
             if checked.is_multiple_of(10_000) {
@@ -120,7 +118,7 @@ impl Store {
                                 .into(),
                         );
                     }
-                    if let Some(blob) = self.db().get_pinned_cf(self.cf(CF_PAYLOADS)?, id.0)? {
+                    if let Some(blob) = db.get_pinned_cf(db.cf(CF_PAYLOADS)?, id.0)? {
                         match codec::decode_canonical::<PayloadBlob>(
                             "payload blob",
                             &blob,

@@ -260,7 +260,7 @@ pub fn dump(store: &Store) -> String {
             .expect("wire");
         let bytes: Vec<u8> = wire
             .iter()
-            .flat_map(|e| coalition_record::codec::encode(e))
+            .flat_map(coalition_record::codec::encode)
             .collect();
         let _ = writeln!(
             w,
