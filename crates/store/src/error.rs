@@ -17,6 +17,14 @@ pub enum StoreError {
         found: u32,
         supported: u32,
     },
+    #[error("{dir} holds a store of schema {found}; this build uses schema {supported}. Stop the node and run `coalition migrate` (it takes a backup first, can be resumed if stopped, and verifies the result; docs/OPERATIONS.md, \"Upgrading the store\")")]
+    NeedsMigration {
+        dir: PathBuf,
+        found: u32,
+        supported: u32,
+    },
+    #[error("{path} exists: a migration writes its backup of the old store there and never over another; move it away or give another backup directory")]
+    MigrateBackupExists { path: PathBuf },
     #[error("the store in {dir} is damaged: {part} is corrupt or missing ({detail}). Stop the node and restore a backup with `coalition restore --from BACKUP`, or move {dir} aside and start from an empty store so sync fetches every log back from peers (docs/OPERATIONS.md, \"Damaged store\")")]
     Damaged {
         dir: PathBuf,

@@ -99,7 +99,6 @@ impl<'a> BatchView<'a> {
     }
 
     fn id_at(&self, author: &PublicKey, seq: u64) -> Result<Option<EntryId>, StoreError> {
-        let db = self.store.db()?;
         if let Some(id) = self.appended.get(&(*author, seq)) {
             return Ok(Some(*id));
         }
@@ -112,8 +111,7 @@ impl<'a> BatchView<'a> {
         if seq == have {
             return Ok(Some(head));
         }
-        let bytes = db.get_pinned_cf(db.cf(CF_ENTRIES)?, entry_key(author, seq))?;
-        Ok(bytes.map(|b| coalition_record::Hash32::of(&b)))
+        self.store.id_at(author, seq)
     }
 
     fn contains(&self, id: &EntryId) -> Result<bool, StoreError> {
@@ -128,17 +126,13 @@ impl<'a> BatchView<'a> {
         &self,
         id: &EntryId,
     ) -> Result<Option<(PublicKey, u16)>, StoreError> {
-        let db = self.store.db()?;
         if let Some(entry) = self.held.get(id) {
             return Ok(Some((entry.header.author, entry.header.kind)));
         }
-        let Some(at) = db.get_pinned_cf(db.cf(CF_IDS)?, id.0)? else {
+        let Some((author, seq)) = self.store.position(id)? else {
             return Ok(None);
         };
-        let Some((author, seq)) = split_entry_key(&at) else {
-            return Ok(None);
-        };
-        let Some(bytes) = db.get_pinned_cf(db.cf(CF_ENTRIES)?, entry_key(&author, seq))? else {
+        let Some(bytes) = self.store.entry_bytes_at(&author, seq)? else {
             return Ok(None);
         };
         Ok(SignedEntry::decode(&bytes)
@@ -188,6 +182,7 @@ impl Store {
             outcomes.push(outcome);
         }
         if !write.is_empty() {
+            self.put_frontier(&mut write, &view)?;
             self.sync_write(write)?;
             self.mark_inactive(view.status.keys().copied());
             let mut frontier = self.frontier.write().unwrap_or_else(|p| p.into_inner());
@@ -349,7 +344,7 @@ impl Store {
         // from the database yet.
         let first = match view.held.get(&existing) {
             Some(held) => Some(held.bytes().to_vec()),
-            None => db.get_cf(db.cf(CF_ENTRIES)?, entry_key(author, seq))?,
+            None => self.entry_bytes_at(author, seq)?,
         };
         let Some(first) = first else {
             return Ok(());
@@ -403,25 +398,16 @@ impl Store {
         let db = self.db()?;
         let header = &verified.entry.header;
         let id = verified.id();
+        let at = entry_key(&header.author, header.seq);
+        let blob = verified.payload.as_ref().map(|(b, _)| b);
         write.put_cf(
             db.cf(CF_ENTRIES)?,
-            entry_key(&header.author, header.seq),
-            verified.entry.bytes(),
+            at,
+            log_record(verified.entry.bytes(), blob),
         );
-        write.put_cf(db.cf(CF_IDS)?, id.0, entry_key(&header.author, header.seq));
-        write.put_cf(
-            db.cf(CF_FRONTIER)?,
-            header.author.0,
-            frontier_value(header.seq, &id),
-        );
+        write.put_cf(db.cf(CF_IDS)?, id.0, at);
         if let Some((blob, payload)) = &verified.payload {
-            self.put_payload(write, view, id, blob, payload)?;
-        }
-        let summary = summarize(&verified.entry, verified.payload.as_ref().map(|(_, p)| p));
-        for key in summary.index_keys(&id) {
-            write.put_cf(db.cf(CF_INDEX)?, key, []);
-        }
-        if let Some((blob, _)) = &verified.payload {
+            self.put_payload_effects(write, view, id, payload)?;
             write.put_cf(
                 db.cf(CF_INDEX)?,
                 document_key(
@@ -434,7 +420,15 @@ impl Store {
                 [],
             );
         }
-        write.put_cf(db.cf(CF_SUMMARY)?, id.0, codec::encode(&summary));
+        let summary = summarize(&verified.entry, verified.payload.as_ref().map(|(_, p)| p));
+        for key in summary.index_keys(&id) {
+            write.put_cf(db.cf(CF_INDEX)?, key, []);
+        }
+        write.put_cf(
+            db.cf(CF_FACETS)?,
+            at,
+            facet_record(&id, &codec::encode(&summary)),
+        );
         view.frontier.insert(header.author, (header.seq, id));
         view.appended.insert((header.author, header.seq), id);
         view.ids.insert(id);
@@ -442,18 +436,29 @@ impl Store {
         Ok(())
     }
 
-    /// A payload's own records: the payload bytes, the statuses it changes (retraction,
+    /// The new heads of the cities a batch appended to: one frontier key per city and batch.
+    pub(crate) fn put_frontier(
+        &self,
+        write: &mut WriteBatch,
+        view: &BatchView<'_>,
+    ) -> Result<(), StoreError> {
+        let db = self.db()?;
+        for (author, (seq, id)) in &view.frontier {
+            write.put_cf(db.cf(CF_FRONTIER)?, author.0, frontier_value(*seq, id));
+        }
+        Ok(())
+    }
+
+    /// What a payload changes besides its own record: the statuses of its target (retraction,
     /// revision) and, for an erasure, the mark that its target's payload may be absent.
-    pub(crate) fn put_payload(
+    pub(crate) fn put_payload_effects(
         &self,
         write: &mut WriteBatch,
         view: &mut BatchView<'_>,
         id: EntryId,
-        blob: &PayloadBlob,
         payload: &Payload,
     ) -> Result<(), StoreError> {
         let db = self.db()?;
-        write.put_cf(db.cf(CF_PAYLOADS)?, id.0, codec::encode(blob));
         for (target, change) in status_changes(id, payload) {
             let mut status = match view.status.get(&target) {
                 Some(s) => s.clone(),

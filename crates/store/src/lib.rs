@@ -11,9 +11,11 @@ mod files;
 pub mod high_water;
 mod ingest;
 pub mod layout;
+mod migrate;
 mod payloads;
 mod publish;
 mod query;
+mod read;
 mod recover;
 mod verify;
 
@@ -21,6 +23,7 @@ pub use error::StoreError;
 pub use files::FileProblem;
 pub use high_water::{HighWaterStatus, HIGH_WATER_FILE};
 pub use ingest::{IngestOutcome, RosterOutcome};
+pub use migrate::{MigrateOptions, MigrateReport};
 pub use publish::{place_from_roster, Appended};
 pub use query::{EntryStatus, EntrySummary, Query};
 pub use verify::IntegrityProblem;
@@ -154,23 +157,26 @@ fn db_options() -> Options {
 /// column family, i.e. more memory and less reuse).
 const BLOCK_CACHE_BYTES: usize = 64 * 1024 * 1024;
 
+/// The options of every column family, sharing `cache`.
+fn cf_options(cache: &rocksdb::Cache) -> Options {
+    let mut table = rocksdb::BlockBasedOptions::default();
+    table.set_block_cache(cache);
+    // Most point reads are misses (dedupe before verification, the status of an entry that was
+    // never retracted): a bloom filter answers them without touching a block.
+    table.set_bloom_filter(10.0, false);
+    table.set_cache_index_and_filter_blocks(true);
+    table.set_pin_l0_filter_and_index_blocks_in_cache(true);
+    let mut opts = Options::default();
+    opts.set_compression_type(rocksdb::DBCompressionType::Lz4);
+    opts.set_block_based_table_factory(&table);
+    opts
+}
+
 fn cf_descriptors() -> Vec<ColumnFamilyDescriptor> {
     let cache = rocksdb::Cache::new_lru_cache(BLOCK_CACHE_BYTES);
     ALL_CFS
         .iter()
-        .map(|name| {
-            let mut table = rocksdb::BlockBasedOptions::default();
-            table.set_block_cache(&cache);
-            // Most point reads are misses (dedupe before verification, the status of an entry
-            // that was never retracted): a bloom filter answers them without touching a block.
-            table.set_bloom_filter(10.0, false);
-            table.set_cache_index_and_filter_blocks(true);
-            table.set_pin_l0_filter_and_index_blocks_in_cache(true);
-            let mut opts = Options::default();
-            opts.set_compression_type(rocksdb::DBCompressionType::Lz4);
-            opts.set_block_based_table_factory(&table);
-            ColumnFamilyDescriptor::new(*name, opts)
-        })
+        .map(|name| ColumnFamilyDescriptor::new(*name, cf_options(&cache)))
         .collect()
 }
 
@@ -196,13 +202,38 @@ fn map_open_error(dir: &Path, error: rocksdb::Error) -> StoreError {
 }
 
 /// Opens the RocksDB database of a store with every column family.
+/// An existing store is opened with exactly the column families it holds (an older schema's
+/// too, as RocksDB requires), so that opening never changes a store it then refuses; a new one
+/// gets every column family of the current schema.
 pub(crate) fn open_db(dir: &Path, read_only: bool, opts: &Options) -> Result<DB, StoreError> {
+    let descriptors = match DB::list_cf(opts, dir) {
+        Ok(names) => {
+            let cache = rocksdb::Cache::new_lru_cache(BLOCK_CACHE_BYTES);
+            names
+                .into_iter()
+                .filter(|name| name != rocksdb::DEFAULT_COLUMN_FAMILY_NAME)
+                .map(|name| ColumnFamilyDescriptor::new(name, cf_options(&cache)))
+                .collect()
+        }
+        Err(_) => cf_descriptors(),
+    };
     if read_only {
-        DB::open_cf_descriptors_read_only(opts, dir, cf_descriptors(), false)
+        DB::open_cf_descriptors_read_only(opts, dir, descriptors, false)
     } else {
-        DB::open_cf_descriptors(opts, dir, cf_descriptors())
+        DB::open_cf_descriptors(opts, dir, descriptors)
     }
     .map_err(|e| map_open_error(dir, e))
+}
+
+/// Drops the column families no schema-2 code reads (left by a migration stopped after it
+/// recorded schema 2).
+fn drop_old_column_families(db: &mut DB, dir: &Path) -> Result<(), StoreError> {
+    for name in DB::list_cf(&Options::default(), dir).unwrap_or_default() {
+        if name != rocksdb::DEFAULT_COLUMN_FAMILY_NAME && !ALL_CFS.contains(&name.as_str()) {
+            db.drop_cf(&name)?;
+        }
+    }
+    Ok(())
 }
 
 impl Store {
@@ -261,7 +292,7 @@ impl Store {
                 dir: dir.to_path_buf(),
             });
         }
-        let db = open_db(dir, read_only, &opts)?;
+        let mut db = open_db(dir, read_only, &opts)?;
         let meta = db
             .cf_handle(CF_META)
             .ok_or_else(|| StoreError::Corrupt("column family meta missing".into()))?;
@@ -276,6 +307,19 @@ impl Store {
                 supported: SCHEMA_VERSION,
             });
         }
+        if schema < SCHEMA_VERSION {
+            return Err(StoreError::NeedsMigration {
+                dir: dir.to_path_buf(),
+                found: schema,
+                supported: SCHEMA_VERSION,
+            });
+        }
+        if !read_only {
+            drop_old_column_families(&mut db, dir)?;
+        }
+        let meta = db
+            .cf_handle(CF_META)
+            .ok_or_else(|| StoreError::Corrupt("column family meta missing".into()))?;
         let charter_bytes = db
             .get_cf(meta, META_CHARTER)?
             .ok_or_else(|| StoreError::Corrupt("no charter recorded".into()))?;

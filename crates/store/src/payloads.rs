@@ -23,10 +23,15 @@ impl Store {
 
     /// Whether `id` is held with its payload absent although no erasure covers it.
     pub fn payload_missing(&self, id: &EntryId) -> Result<bool, StoreError> {
+        let Some((author, seq)) = self.position(id)? else {
+            return Ok(false);
+        };
         let db = self.db()?;
-        Ok(self.contains(id)?
-            && db.get_pinned_cf(db.cf(CF_PAYLOADS)?, id.0)?.is_none()
-            && !self.erasure_known(id)?)
+        let absent = match db.get_pinned_cf(db.cf(CF_ENTRIES)?, entry_key(&author, seq))? {
+            Some(record) => split_log_record(&record).is_some_and(|r| r.payload.is_none()),
+            None => false,
+        };
+        Ok(absent && !self.erasure_known(id)?)
     }
 
     /// A held entry arrived again with a payload: a duplicate, unless the held copy lacks its
@@ -61,7 +66,13 @@ impl Store {
                 })
             }
         };
-        self.put_payload(write, view, id, &blob, &payload)?;
+        self.put_payload_effects(write, view, id, &payload)?;
+        let at = entry_key(&entry.header.author, entry.header.seq);
+        write.put_cf(
+            db.cf(CF_ENTRIES)?,
+            at,
+            log_record(entry.bytes(), Some(&blob)),
+        );
         write.delete_cf(
             db.cf(CF_INDEX)?,
             missing_key(&entry.header.author, entry.header.seq),
@@ -70,7 +81,11 @@ impl Store {
         for key in summary.index_keys(&id) {
             write.put_cf(db.cf(CF_INDEX)?, key, []);
         }
-        write.put_cf(db.cf(CF_SUMMARY)?, id.0, codec::encode(&summary));
+        write.put_cf(
+            db.cf(CF_FACETS)?,
+            at,
+            facet_record(&id, &codec::encode(&summary)),
+        );
         Ok(IngestOutcome::PayloadRestored { id })
     }
 }
@@ -90,7 +105,7 @@ pub(crate) fn missing_key(author: &PublicKey, seq: u64) -> Vec<u8> {
 
 impl Store {
     /// Once per store: finds the entries held without their payload and without an erasure, and
-    /// marks them so sync fetches them again. One pass over two sorted key ranges.
+    /// marks them so sync fetches them again. One pass over the log records.
     pub(crate) fn check_missing_payloads_once(&self) -> Result<(), StoreError> {
         let db = self.db()?;
         if self.read_only
@@ -100,47 +115,27 @@ impl Store {
         {
             return Ok(());
         }
-        let mut payload_ids = db
-            .iterator_cf(db.cf(CF_PAYLOADS)?, rocksdb::IteratorMode::Start)
-            .peekable();
         let mut write = WriteBatch::default();
         let mut found = 0usize;
-        for item in db.iterator_cf(db.cf(CF_IDS)?, rocksdb::IteratorMode::Start) {
-            let (id, at) = item?;
-            // Skip the payloads of smaller ids; stop at the first one not smaller.
-            let mut has_payload = false;
-            while let Some(next) = payload_ids.peek() {
-                match next {
-                    Ok((pid, _)) if pid.as_ref() < id.as_ref() => {
-                        payload_ids.next();
-                    }
-                    Ok((pid, _)) => {
-                        has_payload = pid.as_ref() == id.as_ref();
-                        break;
-                    }
-                    Err(_) => {
-                        if let Some(Err(e)) = payload_ids.next() {
-                            return Err(e.into());
-                        }
-                    }
-                }
-            }
-            if has_payload {
+        for item in db.iterator_cf(db.cf(CF_ENTRIES)?, rocksdb::IteratorMode::Start) {
+            let (key, record) = item?;
+            let Some(parts) = split_log_record(&record) else {
+                continue;
+            };
+            if parts.payload.is_some() {
                 continue;
             }
-            let raw: [u8; 32] = id
-                .as_ref()
-                .try_into()
-                .map_err(|_| StoreError::Corrupt("an ids key is not 32 bytes".into()))?;
-            if self.erasure_known(&EntryId::from_raw(raw))? {
+            let id = coalition_record::Hash32::of(parts.entry);
+            if self.erasure_known(&id)? {
                 continue;
             }
-            if let Some((author, seq)) = split_entry_key(&at) {
+            if let Some((author, seq)) = split_entry_key(&key) {
                 write.put_cf(db.cf(CF_INDEX)?, missing_key(&author, seq), []);
                 found += 1;
             }
         }
         write.put_cf(db.cf(CF_META)?, META_PAYLOADS_CHECKED, [1]);
+        drop(db);
         self.sync_write(write)?;
         if found > 0 {
             tracing::warn!(
@@ -182,14 +177,5 @@ impl Store {
             }
         }
         Ok(())
-    }
-
-    /// The id of `author`'s entry at `seq`, if held.
-    pub fn id_at(&self, author: &PublicKey, seq: u64) -> Result<Option<EntryId>, StoreError> {
-        let db = self.db()?;
-        let id = db
-            .get_pinned_cf(db.cf(CF_ENTRIES)?, entry_key(author, seq))?
-            .map(|bytes| coalition_record::Hash32::of(&bytes));
-        Ok(id)
     }
 }
