@@ -6,8 +6,8 @@ use crate::publish::document_key;
 use crate::query::{summarize, EntryStatus};
 use crate::{ForkProof, Store, StoreError};
 use coalition_record::{
-    chain_position, codec, signature, ChainPosition, EntryHeader, EntryId, Payload, PayloadBlob,
-    PayloadKind, PublicKey, RecordError, SignedEntry, SignedRosterChange, VerifiedEntry, WireEntry,
+    chain_position, codec, ChainPosition, EntryId, Payload, PayloadBlob, PayloadKind, PublicKey,
+    RecordError, SignedEntry, SignedRosterChange, VerifiedEntry, WireEntry,
 };
 use rocksdb::WriteBatch;
 use std::collections::{HashMap, HashSet};
@@ -71,10 +71,12 @@ pub(crate) struct BatchView<'a> {
     pub(crate) held: HashMap<EntryId, SignedEntry>,
     /// Statuses the batch sets (retraction, revision), merged with stored ones.
     pub(crate) status: HashMap<EntryId, EntryStatus>,
-    /// Entries whose signature the batch check already verified.
-    signature_ok: HashSet<EntryId>,
-    /// Ids the batch check already looked up and found not stored.
-    absent: HashSet<EntryId>,
+    /// Signature verdicts reached ahead (`pipeline.rs`), by id: each signature checked once.
+    pub(crate) signatures: HashMap<EntryId, Result<(), RecordError>>,
+    /// Payload checks done ahead for entries whose signature held, by position in the batch.
+    pub(crate) verified: HashMap<usize, Result<VerifiedEntry, RecordError>>,
+    /// Ids the look-ahead already looked up and found not stored.
+    pub(crate) absent: HashSet<EntryId>,
 }
 
 impl<'a> BatchView<'a> {
@@ -86,7 +88,8 @@ impl<'a> BatchView<'a> {
             ids: HashSet::new(),
             held: HashMap::new(),
             status: HashMap::new(),
-            signature_ok: HashSet::new(),
+            signatures: HashMap::new(),
+            verified: HashMap::new(),
             absent: HashSet::new(),
         }
     }
@@ -153,7 +156,8 @@ impl Store {
     /// Validates and appends a batch of entries (gossip or sync) in one durable write. Entries may
     /// build on earlier ones in the same batch. Each signature is verified at most once, and never
     /// for an entry already held; the signatures of a batch's new entries are checked together
-    /// (`coalition_record::signature::verify_batch`), one by one only if that fails.
+    /// (`coalition_record::signature::verify_batch`), one by one only if that fails. For a
+    /// stream of batches, [`Store::ingest_pipelined`] checks the next batch while one is written.
     pub fn ingest(&self, batch: Vec<WireEntry>) -> Result<Vec<IngestOutcome>, StoreError> {
         let _guard = self.lock_for_write()?;
         self.ingest_locked(batch)
@@ -164,21 +168,31 @@ impl Store {
         &self,
         batch: Vec<WireEntry>,
     ) -> Result<Vec<IngestOutcome>, StoreError> {
+        let checked = crate::pipeline::Prechecker::new(self).check(batch)?;
+        self.apply_checked(checked)
+    }
+
+    /// Applies a prechecked batch in one durable write; returns once it is synced.
+    pub(crate) fn apply_checked(
+        &self,
+        checked: crate::pipeline::Prechecked,
+    ) -> Result<Vec<IngestOutcome>, StoreError> {
         let roster = self.roster();
         let network_id = self.network_id();
-        let decoded: Vec<(Result<SignedEntry, RecordError>, Option<PayloadBlob>)> = batch
-            .into_iter()
-            .map(|wire| (SignedEntry::decode(&wire.entry), wire.payload))
-            .collect();
         let mut view = BatchView::new(self);
-        if self.batch_verification() {
-            self.verify_new_signatures(&roster, &network_id, &decoded, &mut view)?;
-        }
+        view.signatures = checked.signatures;
+        view.verified = checked.verified;
+        view.absent = checked.absent;
         let mut write = WriteBatch::default();
-        let mut outcomes = Vec::with_capacity(decoded.len());
-        for (entry, payload) in decoded {
-            let outcome =
-                self.ingest_one(&roster, &network_id, &mut view, &mut write, entry, payload)?;
+        let mut outcomes = Vec::with_capacity(checked.decoded.len());
+        for (index, (entry, payload)) in checked.decoded.into_iter().enumerate() {
+            let outcome = self.ingest_one(
+                &roster,
+                &network_id,
+                &mut view,
+                &mut write,
+                (index, entry, payload),
+            )?;
             outcomes.push(outcome);
         }
         if !write.is_empty() {
@@ -191,74 +205,13 @@ impl Store {
         Ok(outcomes)
     }
 
-    /// The cheap checks of [`Self::ingest_one`] run ahead over the whole batch, to find the entries
-    /// whose signature will be needed (new, from a member, next in their chain or a fork); their
-    /// signatures are verified in one batch. On success their ids go into `view.signature_ok`
-    /// and the ids found absent from the store into `view.absent`; on failure nothing is marked
-    /// and each entry is verified on its own.
-    fn verify_new_signatures(
-        &self,
-        roster: &coalition_record::Roster,
-        network_id: &EntryId,
-        decoded: &[(Result<SignedEntry, RecordError>, Option<PayloadBlob>)],
-        view: &mut BatchView<'_>,
-    ) -> Result<(), StoreError> {
-        let mut heads: HashMap<PublicKey, u64> = HashMap::new();
-        let mut seen: HashSet<EntryId> = HashSet::new();
-        let mut candidates: Vec<(EntryId, &SignedEntry, Vec<u8>)> = Vec::new();
-        for (entry, _) in decoded {
-            let Ok(entry) = entry else { continue };
-            let id = entry.id();
-            if entry.check_network(network_id).is_err() || !seen.insert(id) {
-                continue;
-            }
-            if self.contains(&id)? {
-                continue;
-            }
-            view.absent.insert(id);
-            let author = entry.header.author;
-            let seq = entry.header.seq;
-            if roster.check_author(&author, seq).is_err() {
-                continue;
-            }
-            let head = *heads
-                .entry(author)
-                .or_insert_with(|| self.head(&author).map_or(0, |(seq, _)| seq));
-            if seq > head + 1 {
-                continue;
-            }
-            if seq == head + 1 {
-                heads.insert(author, seq);
-            }
-            let message = EntryHeader::signing_message(entry.header_bytes());
-            candidates.push((id, entry, message));
-        }
-        if candidates.len() < signature::MIN_BATCH {
-            return Ok(());
-        }
-        let items: Vec<signature::BatchItem<'_>> = candidates
-            .iter()
-            .map(|(_, entry, message)| signature::BatchItem {
-                key: &entry.header.author,
-                message,
-                signature: &entry.signature,
-            })
-            .collect();
-        if signature::verify_batch(&items) {
-            view.signature_ok
-                .extend(candidates.iter().map(|(id, _, _)| *id));
-        }
-        Ok(())
-    }
-
     fn ingest_one(
         &self,
         roster: &coalition_record::Roster,
         network_id: &EntryId,
         view: &mut BatchView<'_>,
         write: &mut WriteBatch,
-        entry: Result<SignedEntry, RecordError>,
-        payload: Option<PayloadBlob>,
+        (index, entry, payload): (usize, Result<SignedEntry, RecordError>, Option<PayloadBlob>),
     ) -> Result<IngestOutcome, StoreError> {
         let rejected = |id, error| Ok(IngestOutcome::Rejected { id, error });
         let entry = match entry {
@@ -289,7 +242,7 @@ impl Store {
             Ok(p) => p,
             Err(error) => return rejected(Some(id), error),
         };
-        let signature_ok = view.signature_ok.contains(&id);
+        let signature = view.signatures.get(&id).cloned();
         match position {
             ChainPosition::Duplicate => return Ok(IngestOutcome::Duplicate { id }),
             ChainPosition::Gap { have } => {
@@ -301,10 +254,8 @@ impl Store {
                 })
             }
             ChainPosition::Fork { existing } => {
-                if !signature_ok {
-                    if let Err(error) = entry.verify_signature() {
-                        return rejected(Some(id), error);
-                    }
+                if let Err(error) = signature.unwrap_or_else(|| entry.verify_signature()) {
+                    return rejected(Some(id), error);
                 }
                 self.record_fork(write, view, &author, seq, existing, &entry)?;
                 return Ok(IngestOutcome::Fork { id, existing });
@@ -314,10 +265,11 @@ impl Store {
         if payload.is_none() && !self.erasure_known(&id)? {
             return Ok(IngestOutcome::PayloadMissing { id });
         }
-        let verified = if signature_ok {
-            VerifiedEntry::with_verified_signature(entry, payload)
-        } else {
-            VerifiedEntry::verify(entry, payload)
+        let verified = match (view.verified.remove(&index), signature) {
+            (Some(verified), _) => verified,
+            (None, Some(Ok(()))) => VerifiedEntry::with_verified_signature(entry, payload),
+            (None, Some(Err(error))) => Err(error),
+            (None, None) => VerifiedEntry::verify(entry, payload),
         };
         let verified = match verified {
             Ok(v) => v,

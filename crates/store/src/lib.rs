@@ -13,6 +13,7 @@ mod ingest;
 pub mod layout;
 mod migrate;
 mod payloads;
+mod pipeline;
 mod publish;
 mod query;
 mod read;
