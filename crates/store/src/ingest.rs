@@ -2,6 +2,7 @@
 //! `WriteBatch` per call, WAL synced before anything is reported stored.
 
 use crate::layout::*;
+use crate::pipeline::{Prechecked, Prechecker};
 use crate::publish::document_key;
 use crate::query::{summarize, EntryStatus};
 use crate::{ForkProof, Store, StoreError};
@@ -59,6 +60,31 @@ pub enum RosterOutcome {
         have: u64,
         got: u64,
     },
+}
+
+/// Entries per piece of a large batch looked ahead on a second thread (see
+/// [`Store::ingest_locked`]).
+const LOOKAHEAD_PIECE: usize = 64;
+
+/// A batch being applied: the rules' inputs, its view, its write and its outcomes so far.
+pub(crate) struct Applying<'a> {
+    roster: coalition_record::Roster,
+    network_id: EntryId,
+    view: BatchView<'a>,
+    write: WriteBatch,
+    outcomes: Vec<IngestOutcome>,
+}
+
+impl<'a> Applying<'a> {
+    fn new(store: &'a Store) -> Self {
+        Applying {
+            roster: store.roster(),
+            network_id: store.network_id(),
+            view: BatchView::new(store),
+            write: WriteBatch::default(),
+            outcomes: Vec::new(),
+        }
+    }
 }
 
 /// The state a batch sees: the stored frontier plus what the batch itself appended.
@@ -163,38 +189,85 @@ impl Store {
         self.ingest_locked(batch)
     }
 
-    /// [`Store::ingest`] for a caller holding the write lock.
+    /// [`Store::ingest`] for a caller holding the write lock. A large batch is looked ahead in
+    /// pieces on a second thread while the pieces before are applied (still one durable write).
     pub(crate) fn ingest_locked(
         &self,
         batch: Vec<WireEntry>,
     ) -> Result<Vec<IngestOutcome>, StoreError> {
-        let checked = crate::pipeline::Prechecker::new(self).check(batch)?;
-        self.apply_checked(checked)
+        if batch.len() < 2 * LOOKAHEAD_PIECE {
+            let checked = Prechecker::new(self).check(batch)?;
+            return self.apply_checked(checked);
+        }
+        let mut pieces: Vec<Vec<WireEntry>> = Vec::new();
+        let mut rest = batch.into_iter().peekable();
+        while rest.peek().is_some() {
+            pieces.push(rest.by_ref().take(LOOKAHEAD_PIECE).collect());
+        }
+        let mut applying = Applying::new(self);
+        std::thread::scope(|scope| {
+            let (tx, rx) = std::sync::mpsc::sync_channel(1);
+            scope.spawn(move || {
+                let mut checker = Prechecker::new(self);
+                for piece in pieces {
+                    let checked = checker.check(piece);
+                    let failed = checked.is_err();
+                    if tx.send(checked).is_err() || failed {
+                        break;
+                    }
+                }
+            });
+            for checked in rx {
+                self.apply_into(&mut applying, checked?)?;
+            }
+            Ok::<(), StoreError>(())
+        })?;
+        self.finish_write(applying)
     }
 
     /// Applies a prechecked batch in one durable write; returns once it is synced.
     pub(crate) fn apply_checked(
         &self,
-        checked: crate::pipeline::Prechecked,
+        checked: Prechecked,
     ) -> Result<Vec<IngestOutcome>, StoreError> {
-        let roster = self.roster();
-        let network_id = self.network_id();
-        let mut view = BatchView::new(self);
-        view.signatures = checked.signatures;
+        let mut applying = Applying::new(self);
+        self.apply_into(&mut applying, checked)?;
+        self.finish_write(applying)
+    }
+
+    /// Runs the rules on a prechecked piece, in order, adding its records to the write.
+    fn apply_into(
+        &'_ self,
+        applying: &mut Applying<'_>,
+        checked: Prechecked,
+    ) -> Result<(), StoreError> {
+        let Applying {
+            roster,
+            network_id,
+            view,
+            write,
+            outcomes,
+        } = applying;
+        view.signatures.extend(checked.signatures);
+        // Positions are the piece's own.
         view.verified = checked.verified;
-        view.absent = checked.absent;
-        let mut write = WriteBatch::default();
-        let mut outcomes = Vec::with_capacity(checked.decoded.len());
+        view.absent.extend(checked.absent);
         for (index, (entry, payload)) in checked.decoded.into_iter().enumerate() {
-            let outcome = self.ingest_one(
-                &roster,
-                &network_id,
-                &mut view,
-                &mut write,
-                (index, entry, payload),
-            )?;
+            let outcome =
+                self.ingest_one(roster, network_id, view, write, (index, entry, payload))?;
             outcomes.push(outcome);
         }
+        Ok(())
+    }
+
+    /// Writes and syncs what the batch produced, then updates the in-memory state.
+    fn finish_write(&self, applying: Applying<'_>) -> Result<Vec<IngestOutcome>, StoreError> {
+        let Applying {
+            view,
+            mut write,
+            outcomes,
+            ..
+        } = applying;
         if !write.is_empty() {
             self.put_frontier(&mut write, &view)?;
             self.sync_write(write)?;

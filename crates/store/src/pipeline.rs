@@ -34,6 +34,8 @@ pub(crate) struct Prechecker<'a> {
     network_id: EntryId,
     batch_mode: bool,
     heads: HashMap<PublicKey, u64>,
+    /// Ids already looked at in an earlier batch of the stream: checked once.
+    seen: HashSet<EntryId>,
 }
 
 impl<'a> Prechecker<'a> {
@@ -44,6 +46,7 @@ impl<'a> Prechecker<'a> {
             network_id: store.network_id(),
             batch_mode: store.batch_verification(),
             heads: HashMap::new(),
+            seen: HashSet::new(),
         }
     }
 
@@ -58,12 +61,11 @@ impl<'a> Prechecker<'a> {
             verified: HashMap::new(),
             absent: HashSet::new(),
         };
-        let mut seen: HashSet<EntryId> = HashSet::new();
         let mut candidates: Vec<(usize, EntryId, Vec<u8>)> = Vec::new();
         for (index, (entry, _)) in decoded.iter().enumerate() {
             let Ok(entry) = entry else { continue };
             let id = entry.id();
-            if entry.check_network(&self.network_id).is_err() || !seen.insert(id) {
+            if entry.check_network(&self.network_id).is_err() || !self.seen.insert(id) {
                 continue;
             }
             if self.store.contains(&id)? {
