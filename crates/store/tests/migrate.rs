@@ -176,3 +176,18 @@ fn a_store_of_a_newer_schema_is_refused_by_migrate() {
     );
     assert!(!backup.exists(), "no backup taken of a store it refuses");
 }
+
+#[test]
+fn old_column_families_left_by_a_stop_after_the_schema_bump_go_at_the_next_open() {
+    let (_tmp, dir, backup) = fixture_copy();
+    Store::migrate(&dir, &backup, &MigrateOptions::default(), |_, _| {}).expect("migrate");
+    // As if the migration had stopped between recording schema 2 and dropping the old parts.
+    {
+        let names = rocksdb::DB::list_cf(&rocksdb::Options::default(), &dir).expect("list");
+        let mut db = rocksdb::DB::open_cf(&rocksdb::Options::default(), &dir, names).expect("raw");
+        db.create_cf("payloads", &rocksdb::Options::default())
+            .expect("an old column family");
+    }
+    drop(Store::open(&dir).expect("open"));
+    assert_same_as_v1(&dir);
+}
