@@ -68,6 +68,8 @@ pub enum Command {
     Backup(BackupArgs),
     /// Replace the store with a backup (stop the node first); keeps what this city has signed.
     Restore(RestoreArgs),
+    /// Upgrade the store to this build's schema (stop the node first): backup, resumable, verified.
+    Migrate(MigrateArgs),
     /// Run the node: gossip, sync, the web page and the local API. Stop with Ctrl-C or SIGTERM.
     Run(RunArgs),
     /// Start a local demo coalition of fictional cities with sample data and the web page.
@@ -455,6 +457,16 @@ pub struct RestoreArgs {
     /// Backup directory written by `coalition backup`.
     #[arg(long)]
     pub from: PathBuf,
+}
+
+#[derive(Args, Debug)]
+pub struct MigrateArgs {
+    #[command(flatten)]
+    pub data_dir: DataDirArg,
+    /// Where to write the backup of the old store (default: store-v<N>-backup in the data
+    /// directory). Must not exist, unless resuming a migration that wrote it.
+    #[arg(long)]
+    pub backup: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]

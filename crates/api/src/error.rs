@@ -165,6 +165,8 @@ impl From<StoreError> for ApiError {
                 message,
             } => ApiError::bad(field, rule, message),
             StoreError::BehindSigned { .. } => ApiError::Held(error.to_string()),
+            // Names the directory to free space in; the store recovers without a restart.
+            ref full if full.is_disk_full() => ApiError::Unavailable(error.to_string()),
             StoreError::ReadOnly => ApiError::Forbidden {
                 rule: "read_only".into(),
                 message: error.to_string(),

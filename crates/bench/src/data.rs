@@ -2,7 +2,10 @@
 //! drawn from a topical vocabulary, signed into proper per-city chains.
 
 use anyhow::Result;
-use coalition_record::{EntryId, LangText, Payload, Period, Practice, SignedEntry, WireEntry};
+use coalition_record::{
+    ActivityUpdate, EntryId, LangText, Payload, Period, Practice, SignedEntry, UpdateCategory,
+    WireEntry,
+};
 use coalition_tests::{city_name, Coalition, CREATED_MS};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -192,9 +195,50 @@ pub fn practice(rng: &mut StdRng, city: usize, target: usize) -> Payload {
     Payload::Practice(p)
 }
 
+/// An activity update whose encoded payload is about `target` bytes (at least its fixed fields,
+/// about 60 bytes).
+pub fn update_of_size(rng: &mut StdRng, target: usize) -> Payload {
+    let mut update = ActivityUpdate {
+        date: format!(
+            "2024-{:02}-{:02}",
+            rng.random_range(1..=12),
+            rng.random_range(1..=28)
+        ),
+        category: UpdateCategory::Event,
+        title: text(rng, &["en"], 3),
+        text: LangText::new(),
+        commitments: vec![rng.random_range(1..=10u8)],
+        links: Vec::new(),
+        illustrative: true,
+    };
+    let size = Payload::ActivityUpdate(update.clone()).to_bytes().len();
+    let mut body = String::new();
+    while size + body.len() + 12 < target {
+        if !body.is_empty() {
+            body.push(' ');
+        }
+        body.push_str(WORDS[rng.random_range(0..WORDS.len())]);
+    }
+    if body.is_empty() {
+        body.push_str("event");
+    }
+    update.text.insert("en".into(), body);
+    Payload::ActivityUpdate(update)
+}
+
 /// `n` signed entries, round-robin over the coalition's cities (so every batch holds several
 /// cities, each in chain order). Signed on two threads.
 pub fn entries(coalition: &Coalition, n: usize, seed: u64) -> Result<Vec<WireEntry>> {
+    entries_sized(coalition, n, seed, None)
+}
+
+/// As [`entries`], with payloads of about `payload_bytes` each when given.
+pub fn entries_sized(
+    coalition: &Coalition,
+    n: usize,
+    seed: u64,
+    payload_bytes: Option<usize>,
+) -> Result<Vec<WireEntry>> {
     let cities = coalition.cities.len();
     let network_id = coalition.network_id();
     let per_city = |c: usize| n / cities + usize::from(c < n % cities);
@@ -204,8 +248,13 @@ pub fn entries(coalition: &Coalition, n: usize, seed: u64) -> Result<Vec<WireEnt
         let mut prev: Option<EntryId> = None;
         let mut out = Vec::with_capacity(per_city(c));
         for s in 0..per_city(c) {
-            let size = rng.random_range(1024..=4096);
-            let payload = practice(&mut rng, c, size);
+            let payload = match payload_bytes {
+                Some(size) => update_of_size(&mut rng, size),
+                None => {
+                    let size = rng.random_range(1024..=4096);
+                    practice(&mut rng, c, size)
+                }
+            };
             let (entry, blob) = SignedEntry::create_with_salt(
                 key,
                 network_id,

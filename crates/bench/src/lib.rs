@@ -28,6 +28,9 @@ pub const SCENARIOS: [&str; 7] = [
 /// Workload sizes; `smoke()` is tiny and runs in seconds.
 #[derive(Debug, Clone, Serialize)]
 pub struct Sizes {
+    /// Payload size of the ingest and catch-up entries (`--payload-bytes`); `None`: practices
+    /// of 1–4 KiB.
+    pub payload_bytes: Option<usize>,
     pub ingest: usize,
     pub batch: usize,
     pub storage: usize,
@@ -45,6 +48,7 @@ pub struct Sizes {
 impl Sizes {
     pub fn full() -> Sizes {
         Sizes {
+            payload_bytes: None,
             ingest: 50_000,
             batch: 128,
             storage: 200_000,
@@ -62,6 +66,7 @@ impl Sizes {
 
     pub fn smoke() -> Sizes {
         Sizes {
+            payload_bytes: None,
             ingest: 500,
             batch: 128,
             storage: 2_000,

@@ -20,6 +20,10 @@ struct Args {
     /// Override entries for the ingest scenario.
     #[arg(long)]
     ingest_n: Option<usize>,
+    /// Payload size in bytes of the ingest and catch-up entries (activity updates grown to
+    /// about N bytes), to compare with other systems' figures at their entry sizes.
+    #[arg(long)]
+    payload_bytes: Option<usize>,
     #[arg(long)]
     storage_n: Option<usize>,
     #[arg(long)]
@@ -47,6 +51,7 @@ fn main() -> Result<()> {
     } else {
         Sizes::full()
     };
+    sizes.payload_bytes = args.payload_bytes;
     if let Some(n) = args.ingest_n {
         sizes.ingest = n;
     }

@@ -159,7 +159,7 @@ pub fn run(sizes: &Sizes) -> Result<Vec<Row>> {
     Ok(vec![
         Row::new(
             "storage",
-            "writes: Store::ingest (validates, indexes)",
+            "writes: Store::ingest_pipelined (validates, indexes)",
             "entries/s",
             store_write,
         )

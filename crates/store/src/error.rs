@@ -17,6 +17,14 @@ pub enum StoreError {
         found: u32,
         supported: u32,
     },
+    #[error("{dir} holds a store of schema {found}; this build uses schema {supported}. Stop the node and run `coalition migrate` (it takes a backup first, can be resumed if stopped, and verifies the result; docs/OPERATIONS.md, \"Upgrading the store\")")]
+    NeedsMigration {
+        dir: PathBuf,
+        found: u32,
+        supported: u32,
+    },
+    #[error("{path} exists: a migration writes its backup of the old store there and never over another; move it away or give another backup directory")]
+    MigrateBackupExists { path: PathBuf },
     #[error("the store in {dir} is damaged: {part} is corrupt or missing ({detail}). Stop the node and restore a backup with `coalition restore --from BACKUP`, or move {dir} aside and start from an empty store so sync fetches every log back from peers (docs/OPERATIONS.md, \"Damaged store\")")]
     Damaged {
         dir: PathBuf,
@@ -44,10 +52,28 @@ pub enum StoreError {
     },
     /// The store write of a signed local publish failed; the entries are kept in the
     /// high-water mark and stored by the next publish, so they may yet appear.
-    #[error("the store could not write ({0}); the document may or may not be stored: fix the cause (a full disk?) and publish again: publishing is idempotent")]
-    WriteUncertain(String),
+    #[error("the store could not write ({0}); the document may or may not be stored: once the cause is fixed, publish again: publishing is idempotent")]
+    WriteUncertain(Box<StoreError>),
+    /// A write failed for lack of space. Nothing is lost; the store takes writes again (without a
+    /// restart) once space is freed.
+    #[error("the disk holding the store in {dir} is full ({detail}); free space there: the store takes writes again without a restart")]
+    DiskFull { dir: PathBuf, detail: String },
+    /// The database could not be reopened after a failed write; the next write tries again.
+    #[error("the store in {dir} is being reopened after a failed write (a full disk?); free space there and try again")]
+    Reopening { dir: PathBuf },
     #[error(transparent)]
     Record(#[from] RecordError),
     #[error("RocksDB: {0}")]
     Db(#[from] rocksdb::Error),
+}
+
+impl StoreError {
+    /// Whether the failure is a full disk (directly, or under an uncertain write).
+    pub fn is_disk_full(&self) -> bool {
+        match self {
+            StoreError::DiskFull { .. } | StoreError::Reopening { .. } => true,
+            StoreError::WriteUncertain(inner) => inner.is_disk_full(),
+            _ => false,
+        }
+    }
 }

@@ -55,15 +55,13 @@ impl Store {
     /// Reads every key and value of every column family with block checksums verified and
     /// without filling the cache, and returns what could not be read.
     pub fn check_files(&self) -> Result<Vec<FileProblem>, StoreError> {
+        let db = self.db()?;
         let mut problems = Vec::new();
         for name in ALL_CFS {
             let mut read = rocksdb::ReadOptions::default();
             read.set_verify_checksums(true);
             read.fill_cache(false);
-            for item in
-                self.db()
-                    .iterator_cf_opt(self.cf(name)?, read, rocksdb::IteratorMode::Start)
-            {
+            for item in db.iterator_cf_opt(db.cf(name)?, read, rocksdb::IteratorMode::Start) {
                 if let Err(e) = item {
                     let text = e.to_string();
                     problems.push(FileProblem {

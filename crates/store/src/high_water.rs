@@ -147,8 +147,7 @@ impl Store {
         path: &Path,
         city: &PublicKey,
     ) -> Result<HighWaterStatus, StoreError> {
-        self.writable()?;
-        let _guard = self.write_lock.lock().unwrap_or_else(|p| p.into_inner());
+        let _guard = self.lock_for_write()?;
         let head = match read_file(path, city)? {
             Some(head) => head,
             None => {

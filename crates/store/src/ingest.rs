@@ -2,12 +2,13 @@
 //! `WriteBatch` per call, WAL synced before anything is reported stored.
 
 use crate::layout::*;
+use crate::pipeline::{Prechecked, Prechecker};
 use crate::publish::document_key;
 use crate::query::{summarize, EntryStatus};
 use crate::{ForkProof, Store, StoreError};
 use coalition_record::{
-    chain_position, codec, signature, ChainPosition, EntryHeader, EntryId, Payload, PayloadBlob,
-    PayloadKind, PublicKey, RecordError, SignedEntry, SignedRosterChange, VerifiedEntry, WireEntry,
+    chain_position, codec, ChainPosition, EntryId, Payload, PayloadBlob, PayloadKind, PublicKey,
+    RecordError, SignedEntry, SignedRosterChange, VerifiedEntry, WireEntry,
 };
 use rocksdb::WriteBatch;
 use std::collections::{HashMap, HashSet};
@@ -61,6 +62,31 @@ pub enum RosterOutcome {
     },
 }
 
+/// Entries per piece of a large batch looked ahead on a second thread (see
+/// [`Store::ingest_locked`]).
+const LOOKAHEAD_PIECE: usize = 64;
+
+/// A batch being applied: the rules' inputs, its view, its write and its outcomes so far.
+pub(crate) struct Applying<'a> {
+    roster: coalition_record::Roster,
+    network_id: EntryId,
+    view: BatchView<'a>,
+    write: WriteBatch,
+    outcomes: Vec<IngestOutcome>,
+}
+
+impl<'a> Applying<'a> {
+    fn new(store: &'a Store) -> Self {
+        Applying {
+            roster: store.roster(),
+            network_id: store.network_id(),
+            view: BatchView::new(store),
+            write: WriteBatch::default(),
+            outcomes: Vec::new(),
+        }
+    }
+}
+
 /// The state a batch sees: the stored frontier plus what the batch itself appended.
 pub(crate) struct BatchView<'a> {
     store: &'a Store,
@@ -71,10 +97,12 @@ pub(crate) struct BatchView<'a> {
     pub(crate) held: HashMap<EntryId, SignedEntry>,
     /// Statuses the batch sets (retraction, revision), merged with stored ones.
     pub(crate) status: HashMap<EntryId, EntryStatus>,
-    /// Entries whose signature the batch check already verified.
-    signature_ok: HashSet<EntryId>,
-    /// Ids the batch check already looked up and found not stored.
-    absent: HashSet<EntryId>,
+    /// Signature verdicts reached ahead (`pipeline.rs`), by id: each signature checked once.
+    pub(crate) signatures: HashMap<EntryId, Result<(), RecordError>>,
+    /// Payload checks done ahead for entries whose signature held, by position in the batch.
+    pub(crate) verified: HashMap<usize, Result<VerifiedEntry, RecordError>>,
+    /// Ids the look-ahead already looked up and found not stored.
+    pub(crate) absent: HashSet<EntryId>,
 }
 
 impl<'a> BatchView<'a> {
@@ -86,7 +114,8 @@ impl<'a> BatchView<'a> {
             ids: HashSet::new(),
             held: HashMap::new(),
             status: HashMap::new(),
-            signature_ok: HashSet::new(),
+            signatures: HashMap::new(),
+            verified: HashMap::new(),
             absent: HashSet::new(),
         }
     }
@@ -111,11 +140,7 @@ impl<'a> BatchView<'a> {
         if seq == have {
             return Ok(Some(head));
         }
-        let bytes = self
-            .store
-            .db()
-            .get_pinned_cf(self.store.cf(CF_ENTRIES)?, entry_key(author, seq))?;
-        Ok(bytes.map(|b| coalition_record::Hash32::of(&b)))
+        self.store.id_at(author, seq)
     }
 
     fn contains(&self, id: &EntryId) -> Result<bool, StoreError> {
@@ -133,21 +158,10 @@ impl<'a> BatchView<'a> {
         if let Some(entry) = self.held.get(id) {
             return Ok(Some((entry.header.author, entry.header.kind)));
         }
-        let Some(at) = self
-            .store
-            .db()
-            .get_pinned_cf(self.store.cf(CF_IDS)?, id.0)?
-        else {
+        let Some((author, seq)) = self.store.position(id)? else {
             return Ok(None);
         };
-        let Some((author, seq)) = split_entry_key(&at) else {
-            return Ok(None);
-        };
-        let Some(bytes) = self
-            .store
-            .db()
-            .get_pinned_cf(self.store.cf(CF_ENTRIES)?, entry_key(&author, seq))?
-        else {
+        let Some(bytes) = self.store.entry_bytes_at(&author, seq)? else {
             return Ok(None);
         };
         Ok(SignedEntry::decode(&bytes)
@@ -165,46 +179,97 @@ impl Store {
         }
     }
 
-    pub(crate) fn sync_write(&self, batch: WriteBatch) -> Result<(), StoreError> {
-        let mut write = rocksdb::WriteOptions::default();
-        write.set_sync(true);
-        self.db().write_opt(batch, &write)?;
-        Ok(())
-    }
-
     /// Validates and appends a batch of entries (gossip or sync) in one durable write. Entries may
     /// build on earlier ones in the same batch. Each signature is verified at most once, and never
     /// for an entry already held; the signatures of a batch's new entries are checked together
-    /// (`coalition_record::signature::verify_batch`), one by one only if that fails.
+    /// (`coalition_record::signature::verify_batch`), one by one only if that fails. For a
+    /// stream of batches, [`Store::ingest_pipelined`] checks the next batch while one is written.
     pub fn ingest(&self, batch: Vec<WireEntry>) -> Result<Vec<IngestOutcome>, StoreError> {
-        self.writable()?;
-        let _guard = self.write_lock.lock().unwrap_or_else(|p| p.into_inner());
+        let _guard = self.lock_for_write()?;
         self.ingest_locked(batch)
     }
 
-    /// [`Store::ingest`] for a caller holding the write lock.
+    /// [`Store::ingest`] for a caller holding the write lock. A large batch is looked ahead in
+    /// pieces on a second thread while the pieces before are applied (still one durable write).
     pub(crate) fn ingest_locked(
         &self,
         batch: Vec<WireEntry>,
     ) -> Result<Vec<IngestOutcome>, StoreError> {
-        let roster = self.roster();
-        let network_id = self.network_id();
-        let decoded: Vec<(Result<SignedEntry, RecordError>, Option<PayloadBlob>)> = batch
-            .into_iter()
-            .map(|wire| (SignedEntry::decode(&wire.entry), wire.payload))
-            .collect();
-        let mut view = BatchView::new(self);
-        if self.batch_verification() {
-            self.verify_new_signatures(&roster, &network_id, &decoded, &mut view)?;
+        if batch.len() < 2 * LOOKAHEAD_PIECE {
+            let checked = Prechecker::new(self).check(batch)?;
+            return self.apply_checked(checked);
         }
-        let mut write = WriteBatch::default();
-        let mut outcomes = Vec::with_capacity(decoded.len());
-        for (entry, payload) in decoded {
+        let mut pieces: Vec<Vec<WireEntry>> = Vec::new();
+        let mut rest = batch.into_iter().peekable();
+        while rest.peek().is_some() {
+            pieces.push(rest.by_ref().take(LOOKAHEAD_PIECE).collect());
+        }
+        let mut applying = Applying::new(self);
+        std::thread::scope(|scope| {
+            let (tx, rx) = std::sync::mpsc::sync_channel(1);
+            scope.spawn(move || {
+                let mut checker = Prechecker::new(self);
+                for piece in pieces {
+                    let checked = checker.check(piece);
+                    let failed = checked.is_err();
+                    if tx.send(checked).is_err() || failed {
+                        break;
+                    }
+                }
+            });
+            for checked in rx {
+                self.apply_into(&mut applying, checked?)?;
+            }
+            Ok::<(), StoreError>(())
+        })?;
+        self.finish_write(applying)
+    }
+
+    /// Applies a prechecked batch in one durable write; returns once it is synced.
+    pub(crate) fn apply_checked(
+        &self,
+        checked: Prechecked,
+    ) -> Result<Vec<IngestOutcome>, StoreError> {
+        let mut applying = Applying::new(self);
+        self.apply_into(&mut applying, checked)?;
+        self.finish_write(applying)
+    }
+
+    /// Runs the rules on a prechecked piece, in order, adding its records to the write.
+    fn apply_into(
+        &'_ self,
+        applying: &mut Applying<'_>,
+        checked: Prechecked,
+    ) -> Result<(), StoreError> {
+        let Applying {
+            roster,
+            network_id,
+            view,
+            write,
+            outcomes,
+        } = applying;
+        view.signatures.extend(checked.signatures);
+        // Positions are the piece's own.
+        view.verified = checked.verified;
+        view.absent.extend(checked.absent);
+        for (index, (entry, payload)) in checked.decoded.into_iter().enumerate() {
             let outcome =
-                self.ingest_one(&roster, &network_id, &mut view, &mut write, entry, payload)?;
+                self.ingest_one(roster, network_id, view, write, (index, entry, payload))?;
             outcomes.push(outcome);
         }
+        Ok(())
+    }
+
+    /// Writes and syncs what the batch produced, then updates the in-memory state.
+    fn finish_write(&self, applying: Applying<'_>) -> Result<Vec<IngestOutcome>, StoreError> {
+        let Applying {
+            view,
+            mut write,
+            outcomes,
+            ..
+        } = applying;
         if !write.is_empty() {
+            self.put_frontier(&mut write, &view)?;
             self.sync_write(write)?;
             self.mark_inactive(view.status.keys().copied());
             let mut frontier = self.frontier.write().unwrap_or_else(|p| p.into_inner());
@@ -213,74 +278,13 @@ impl Store {
         Ok(outcomes)
     }
 
-    /// The cheap checks of [`Self::ingest_one`] run ahead over the whole batch, to find the entries
-    /// whose signature will be needed (new, from a member, next in their chain or a fork); their
-    /// signatures are verified in one batch. On success their ids go into `view.signature_ok`
-    /// and the ids found absent from the store into `view.absent`; on failure nothing is marked
-    /// and each entry is verified on its own.
-    fn verify_new_signatures(
-        &self,
-        roster: &coalition_record::Roster,
-        network_id: &EntryId,
-        decoded: &[(Result<SignedEntry, RecordError>, Option<PayloadBlob>)],
-        view: &mut BatchView<'_>,
-    ) -> Result<(), StoreError> {
-        let mut heads: HashMap<PublicKey, u64> = HashMap::new();
-        let mut seen: HashSet<EntryId> = HashSet::new();
-        let mut candidates: Vec<(EntryId, &SignedEntry, Vec<u8>)> = Vec::new();
-        for (entry, _) in decoded {
-            let Ok(entry) = entry else { continue };
-            let id = entry.id();
-            if entry.check_network(network_id).is_err() || !seen.insert(id) {
-                continue;
-            }
-            if self.contains(&id)? {
-                continue;
-            }
-            view.absent.insert(id);
-            let author = entry.header.author;
-            let seq = entry.header.seq;
-            if roster.check_author(&author, seq).is_err() {
-                continue;
-            }
-            let head = *heads
-                .entry(author)
-                .or_insert_with(|| self.head(&author).map_or(0, |(seq, _)| seq));
-            if seq > head + 1 {
-                continue;
-            }
-            if seq == head + 1 {
-                heads.insert(author, seq);
-            }
-            let message = EntryHeader::signing_message(entry.header_bytes());
-            candidates.push((id, entry, message));
-        }
-        if candidates.len() < signature::MIN_BATCH {
-            return Ok(());
-        }
-        let items: Vec<signature::BatchItem<'_>> = candidates
-            .iter()
-            .map(|(_, entry, message)| signature::BatchItem {
-                key: &entry.header.author,
-                message,
-                signature: &entry.signature,
-            })
-            .collect();
-        if signature::verify_batch(&items) {
-            view.signature_ok
-                .extend(candidates.iter().map(|(id, _, _)| *id));
-        }
-        Ok(())
-    }
-
     fn ingest_one(
         &self,
         roster: &coalition_record::Roster,
         network_id: &EntryId,
         view: &mut BatchView<'_>,
         write: &mut WriteBatch,
-        entry: Result<SignedEntry, RecordError>,
-        payload: Option<PayloadBlob>,
+        (index, entry, payload): (usize, Result<SignedEntry, RecordError>, Option<PayloadBlob>),
     ) -> Result<IngestOutcome, StoreError> {
         let rejected = |id, error| Ok(IngestOutcome::Rejected { id, error });
         let entry = match entry {
@@ -311,7 +315,7 @@ impl Store {
             Ok(p) => p,
             Err(error) => return rejected(Some(id), error),
         };
-        let signature_ok = view.signature_ok.contains(&id);
+        let signature = view.signatures.get(&id).cloned();
         match position {
             ChainPosition::Duplicate => return Ok(IngestOutcome::Duplicate { id }),
             ChainPosition::Gap { have } => {
@@ -323,10 +327,8 @@ impl Store {
                 })
             }
             ChainPosition::Fork { existing } => {
-                if !signature_ok {
-                    if let Err(error) = entry.verify_signature() {
-                        return rejected(Some(id), error);
-                    }
+                if let Err(error) = signature.unwrap_or_else(|| entry.verify_signature()) {
+                    return rejected(Some(id), error);
                 }
                 self.record_fork(write, view, &author, seq, existing, &entry)?;
                 return Ok(IngestOutcome::Fork { id, existing });
@@ -336,10 +338,11 @@ impl Store {
         if payload.is_none() && !self.erasure_known(&id)? {
             return Ok(IngestOutcome::PayloadMissing { id });
         }
-        let verified = if signature_ok {
-            VerifiedEntry::with_verified_signature(entry, payload)
-        } else {
-            VerifiedEntry::verify(entry, payload)
+        let verified = match (view.verified.remove(&index), signature) {
+            (Some(verified), _) => verified,
+            (None, Some(Ok(()))) => VerifiedEntry::with_verified_signature(entry, payload),
+            (None, Some(Err(error))) => Err(error),
+            (None, None) => VerifiedEntry::verify(entry, payload),
         };
         let verified = match verified {
             Ok(v) => v,
@@ -361,13 +364,12 @@ impl Store {
         existing: EntryId,
         entry: &SignedEntry,
     ) -> Result<(), StoreError> {
+        let db = self.db()?;
         // The held entry may have been appended earlier in this same batch, so not be readable
         // from the database yet.
         let first = match view.held.get(&existing) {
             Some(held) => Some(held.bytes().to_vec()),
-            None => self
-                .db()
-                .get_cf(self.cf(CF_ENTRIES)?, entry_key(author, seq))?,
+            None => self.entry_bytes_at(author, seq)?,
         };
         let Some(first) = first else {
             return Ok(());
@@ -384,12 +386,13 @@ impl Store {
             first,
             second: entry.bytes().to_vec(),
         };
-        write.put_cf(self.cf(CF_FORKS)?, key, codec::encode(&proof));
+        write.put_cf(db.cf(CF_FORKS)?, key, codec::encode(&proof));
         Ok(())
     }
 
     /// Stores a verified fork proof received from a peer. Returns true if it was new.
     pub fn add_fork_proof(&self, proof: &ForkProof) -> Result<bool, StoreError> {
+        let db = self.db()?;
         self.writable()?;
         let (author, seq) = proof.verify()?;
         if !self.roster().cities.contains_key(&author) {
@@ -401,12 +404,12 @@ impl Store {
         let mut key = entry_key(&author, seq).to_vec();
         key.extend_from_slice(&lo.0);
         key.extend_from_slice(&hi.0);
-        let _guard = self.write_lock.lock().unwrap_or_else(|p| p.into_inner());
-        if self.db().get_pinned_cf(self.cf(CF_FORKS)?, &key)?.is_some() {
+        let _guard = self.lock_for_write()?;
+        if db.get_pinned_cf(db.cf(CF_FORKS)?, &key)?.is_some() {
             return Ok(false);
         }
         let mut write = WriteBatch::default();
-        write.put_cf(self.cf(CF_FORKS)?, key, codec::encode(proof));
+        write.put_cf(db.cf(CF_FORKS)?, key, codec::encode(proof));
         self.sync_write(write)?;
         Ok(true)
     }
@@ -417,33 +420,21 @@ impl Store {
         view: &mut BatchView<'_>,
         verified: &VerifiedEntry,
     ) -> Result<(), StoreError> {
+        let db = self.db()?;
         let header = &verified.entry.header;
         let id = verified.id();
+        let at = entry_key(&header.author, header.seq);
+        let blob = verified.payload.as_ref().map(|(b, _)| b);
         write.put_cf(
-            self.cf(CF_ENTRIES)?,
-            entry_key(&header.author, header.seq),
-            verified.entry.bytes(),
+            db.cf(CF_ENTRIES)?,
+            at,
+            log_record(verified.entry.bytes(), blob),
         );
-        write.put_cf(
-            self.cf(CF_IDS)?,
-            id.0,
-            entry_key(&header.author, header.seq),
-        );
-        write.put_cf(
-            self.cf(CF_FRONTIER)?,
-            header.author.0,
-            frontier_value(header.seq, &id),
-        );
+        write.put_cf(db.cf(CF_IDS)?, id.0, at);
         if let Some((blob, payload)) = &verified.payload {
-            self.put_payload(write, view, id, blob, payload)?;
-        }
-        let summary = summarize(&verified.entry, verified.payload.as_ref().map(|(_, p)| p));
-        for key in summary.index_keys(&id) {
-            write.put_cf(self.cf(CF_INDEX)?, key, []);
-        }
-        if let Some((blob, _)) = &verified.payload {
+            self.put_payload_effects(write, view, id, payload)?;
             write.put_cf(
-                self.cf(CF_INDEX)?,
+                db.cf(CF_INDEX)?,
                 document_key(
                     &header.author,
                     header.kind,
@@ -454,7 +445,15 @@ impl Store {
                 [],
             );
         }
-        write.put_cf(self.cf(CF_SUMMARY)?, id.0, codec::encode(&summary));
+        let summary = summarize(&verified.entry, verified.payload.as_ref().map(|(_, p)| p));
+        for key in summary.index_keys(&id) {
+            write.put_cf(db.cf(CF_INDEX)?, key, []);
+        }
+        write.put_cf(
+            db.cf(CF_FACETS)?,
+            at,
+            facet_record(&id, &codec::encode(&summary)),
+        );
         view.frontier.insert(header.author, (header.seq, id));
         view.appended.insert((header.author, header.seq), id);
         view.ids.insert(id);
@@ -462,28 +461,40 @@ impl Store {
         Ok(())
     }
 
-    /// A payload's own records: the payload bytes, the statuses it changes (retraction,
+    /// The new heads of the cities a batch appended to: one frontier key per city and batch.
+    pub(crate) fn put_frontier(
+        &self,
+        write: &mut WriteBatch,
+        view: &BatchView<'_>,
+    ) -> Result<(), StoreError> {
+        let db = self.db()?;
+        for (author, (seq, id)) in &view.frontier {
+            write.put_cf(db.cf(CF_FRONTIER)?, author.0, frontier_value(*seq, id));
+        }
+        Ok(())
+    }
+
+    /// What a payload changes besides its own record: the statuses of its target (retraction,
     /// revision) and, for an erasure, the mark that its target's payload may be absent.
-    pub(crate) fn put_payload(
+    pub(crate) fn put_payload_effects(
         &self,
         write: &mut WriteBatch,
         view: &mut BatchView<'_>,
         id: EntryId,
-        blob: &PayloadBlob,
         payload: &Payload,
     ) -> Result<(), StoreError> {
-        write.put_cf(self.cf(CF_PAYLOADS)?, id.0, codec::encode(blob));
+        let db = self.db()?;
         for (target, change) in status_changes(id, payload) {
             let mut status = match view.status.get(&target) {
                 Some(s) => s.clone(),
                 None => self.status(&target)?,
             };
             change(&mut status);
-            write.put_cf(self.cf(CF_STATUS)?, target.0, codec::encode(&status));
+            write.put_cf(db.cf(CF_STATUS)?, target.0, codec::encode(&status));
             view.status.insert(target, status);
         }
         if let Payload::Erasure(erasure) = payload {
-            write.put_cf(self.cf(CF_INDEX)?, erased_key(&erasure.target), []);
+            write.put_cf(db.cf(CF_INDEX)?, erased_key(&erasure.target), []);
             self.clear_missing_mark(write, &erasure.target)?;
         }
         Ok(())
@@ -494,8 +505,9 @@ impl Store {
         &self,
         change: &SignedRosterChange,
     ) -> Result<RosterOutcome, StoreError> {
+        let db = self.db()?;
         self.writable()?;
-        let _guard = self.write_lock.lock().unwrap_or_else(|p| p.into_inner());
+        let _guard = self.lock_for_write()?;
         let mut roster = self.roster();
         let seq = change.change.seq;
         if seq <= roster.version {
@@ -517,7 +529,7 @@ impl Store {
         }
         roster.apply(&self.charter, change)?;
         let mut write = WriteBatch::default();
-        write.put_cf(self.cf(CF_ROSTER)?, seq.to_be_bytes(), change.to_bytes());
+        write.put_cf(db.cf(CF_ROSTER)?, seq.to_be_bytes(), change.to_bytes());
         self.sync_write(write)?;
         *self.roster.write().unwrap_or_else(|p| p.into_inner()) = roster;
         Ok(RosterOutcome::Applied { version: seq })

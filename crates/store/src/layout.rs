@@ -1,40 +1,42 @@
 //! Column families and key encodings. Integers in keys are big-endian so that RocksDB's byte order
 //! is numeric order.
 
-use coalition_record::{EntryId, PublicKey};
+use coalition_record::entry::SALT_LEN;
+use coalition_record::{EntryId, PayloadBlob, PublicKey};
 
-/// Stored schema version. Raise it when the layout changes, with a migration.
-pub const SCHEMA_VERSION: u32 = 1;
+/// Stored schema version. Raise it when the layout changes, with a migration (`migrate.rs`).
+/// Schema 2 keeps a payload beside its entry and one facet record per entry (ARCHITECTURE.md).
+pub const SCHEMA_VERSION: u32 = 2;
 
-/// author ‖ seq → entry bytes.
+/// author ‖ seq → log record: the entry bytes and its payload blob (see [`log_record`]). A city's
+/// log is one iterator; sync and export read its bytes without decoding.
 pub const CF_ENTRIES: &str = "entries";
 /// entry id → author ‖ seq.
 pub const CF_IDS: &str = "ids";
-/// entry id → postcard(PayloadBlob).
-pub const CF_PAYLOADS: &str = "payloads";
 /// author → seq ‖ entry id.
 pub const CF_FRONTIER: &str = "frontier";
 /// author ‖ seq ‖ id ‖ id → postcard(ForkProof).
 pub const CF_FORKS: &str = "forks";
 /// roster seq → postcard(SignedRosterChange).
 pub const CF_ROSTER: &str = "roster";
-/// entry id → postcard(EntrySummary).
-pub const CF_SUMMARY: &str = "summary";
-/// index key (see [`index_key`]) → empty.
+/// author ‖ seq → entry id ‖ postcard(EntrySummary): one record per entry holding every facet a
+/// query filters on.
+pub const CF_FACETS: &str = "facets";
+/// Commitment index keys (see [`index_key`]) and the marks of `payloads.rs` and `publish.rs`
+/// → empty.
 pub const CF_INDEX: &str = "index";
 /// target entry id → postcard(EntryStatus): retractions and revisions.
 pub const CF_STATUS: &str = "status";
 /// schema version, network id, charter.
 pub const CF_META: &str = "meta";
 
-pub const ALL_CFS: [&str; 10] = [
+pub const ALL_CFS: [&str; 9] = [
     CF_ENTRIES,
     CF_IDS,
-    CF_PAYLOADS,
     CF_FRONTIER,
     CF_FORKS,
     CF_ROSTER,
-    CF_SUMMARY,
+    CF_FACETS,
     CF_INDEX,
     CF_STATUS,
     CF_META,
@@ -78,16 +80,12 @@ pub fn split_frontier_value(value: &[u8]) -> Option<(u64, EntryId)> {
     Some((u64::from_be_bytes(seq), EntryId::from_raw(id)))
 }
 
-/// Secondary index dimensions. Each key is tag ‖ value ‖ timestamp ‖ entry id, so a prefix scan
-/// yields one value's entries in publication order.
+/// Index keys in [`CF_INDEX`]. Each is tag ‖ value ‖ timestamp ‖ entry id, so a prefix scan
+/// yields one value's entries in publication order. Schema 1 also kept kind, author, country,
+/// language and year keys (tags `k a n l y`); schema 2 answers those from [`CF_FACETS`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IndexTag {
-    Kind = b'k' as isize,
     Commitment = b'c' as isize,
-    Country = b'n' as isize,
-    Language = b'l' as isize,
-    Year = b'y' as isize,
-    Author = b'a' as isize,
     /// author ‖ BLAKE3 of kind and payload bytes: finds a document already published.
     Document = b'd' as isize,
 }
@@ -119,4 +117,64 @@ pub fn timestamp_from_index_key(key: &[u8]) -> Option<i64> {
     let end = key.len().checked_sub(32)?;
     let raw: [u8; 8] = key.get(end.checked_sub(8)?..end)?.try_into().ok()?;
     Some((u64::from_be_bytes(raw) ^ (1 << 63)) as i64)
+}
+
+/// A log record: entry length (u32, big-endian) ‖ entry bytes ‖ payload salt ‖ payload bytes; the
+/// payload part is absent when the payload is (erased).
+pub fn log_record(entry: &[u8], blob: Option<&PayloadBlob>) -> Vec<u8> {
+    let payload_len = blob.map_or(0, |b| b.salt.len() + b.bytes.len());
+    let mut record = Vec::with_capacity(4 + entry.len() + payload_len);
+    record.extend_from_slice(&(entry.len() as u32).to_be_bytes());
+    record.extend_from_slice(entry);
+    if let Some(blob) = blob {
+        record.extend_from_slice(&blob.salt);
+        record.extend_from_slice(&blob.bytes);
+    }
+    record
+}
+
+/// The parts of a log record, borrowed.
+pub struct LogRecord<'a> {
+    pub entry: &'a [u8],
+    /// Salt and payload bytes.
+    pub payload: Option<(&'a [u8; SALT_LEN], &'a [u8])>,
+}
+
+impl LogRecord<'_> {
+    pub fn blob(&self) -> Option<PayloadBlob> {
+        self.payload.map(|(salt, bytes)| PayloadBlob {
+            salt: *salt,
+            bytes: bytes.to_vec(),
+        })
+    }
+}
+
+/// Splits a log record; `None` when it is malformed.
+pub fn split_log_record(record: &[u8]) -> Option<LogRecord<'_>> {
+    let len: [u8; 4] = record.get(..4)?.try_into().ok()?;
+    let end = 4usize.checked_add(u32::from_be_bytes(len) as usize)?;
+    let entry = record.get(4..end)?;
+    let rest = record.get(end..)?;
+    let payload = if rest.is_empty() {
+        None
+    } else {
+        let salt: &[u8; SALT_LEN] = rest.get(..SALT_LEN)?.try_into().ok()?;
+        let bytes = rest.get(SALT_LEN..).filter(|b| !b.is_empty())?;
+        Some((salt, bytes))
+    };
+    Some(LogRecord { entry, payload })
+}
+
+/// A facet record: entry id ‖ postcard(EntrySummary).
+pub fn facet_record(id: &EntryId, summary_bytes: &[u8]) -> Vec<u8> {
+    let mut record = Vec::with_capacity(32 + summary_bytes.len());
+    record.extend_from_slice(&id.0);
+    record.extend_from_slice(summary_bytes);
+    record
+}
+
+/// The id and encoded summary of a facet record.
+pub fn split_facet_record(record: &[u8]) -> Option<(EntryId, &[u8])> {
+    let id: [u8; 32] = record.get(..32)?.try_into().ok()?;
+    Some((EntryId::from_raw(id), record.get(32..)?))
 }

@@ -11,15 +11,20 @@ mod files;
 pub mod high_water;
 mod ingest;
 pub mod layout;
+mod migrate;
 mod payloads;
+mod pipeline;
 mod publish;
 mod query;
+mod read;
+mod recover;
 mod verify;
 
 pub use error::StoreError;
 pub use files::FileProblem;
 pub use high_water::{HighWaterStatus, HIGH_WATER_FILE};
 pub use ingest::{IngestOutcome, RosterOutcome};
+pub use migrate::{MigrateOptions, MigrateReport};
 pub use publish::{place_from_roster, Appended};
 pub use query::{EntryStatus, EntrySummary, Query};
 pub use verify::IntegrityProblem;
@@ -34,7 +39,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Mutex, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 
 /// Per city: highest seq held and its entry id.
 pub type Frontier = HashMap<PublicKey, (u64, EntryId)>;
@@ -85,8 +90,32 @@ impl StoredEntry {
     }
 }
 
+/// The open RocksDB handle. Shared, so that [`Store`] can swap it for a freshly opened one after
+/// a write left RocksDB in its sticky error state (see `recover.rs`); a clone lives for one call.
+#[derive(Clone)]
+pub(crate) struct Db(Arc<DB>);
+
+impl std::ops::Deref for Db {
+    type Target = DB;
+    fn deref(&self) -> &DB {
+        &self.0
+    }
+}
+
+impl Db {
+    pub(crate) fn cf(&self, name: &str) -> Result<&rocksdb::ColumnFamily, StoreError> {
+        self.0
+            .cf_handle(name)
+            .ok_or_else(|| StoreError::Corrupt(format!("column family {name} missing")))
+    }
+}
+
 pub struct Store {
-    db: DB,
+    /// `None` only while a reopen after a failed write could not open the database again.
+    db: RwLock<Option<Db>>,
+    /// Set when a write failed in a way RocksDB does not clear by itself (a full disk): the next
+    /// write reopens the database first.
+    needs_reopen: AtomicBool,
     dir: PathBuf,
     charter: Charter,
     read_only: bool,
@@ -129,23 +158,26 @@ fn db_options() -> Options {
 /// column family, i.e. more memory and less reuse).
 const BLOCK_CACHE_BYTES: usize = 64 * 1024 * 1024;
 
+/// The options of every column family, sharing `cache`.
+fn cf_options(cache: &rocksdb::Cache) -> Options {
+    let mut table = rocksdb::BlockBasedOptions::default();
+    table.set_block_cache(cache);
+    // Most point reads are misses (dedupe before verification, the status of an entry that was
+    // never retracted): a bloom filter answers them without touching a block.
+    table.set_bloom_filter(10.0, false);
+    table.set_cache_index_and_filter_blocks(true);
+    table.set_pin_l0_filter_and_index_blocks_in_cache(true);
+    let mut opts = Options::default();
+    opts.set_compression_type(rocksdb::DBCompressionType::Lz4);
+    opts.set_block_based_table_factory(&table);
+    opts
+}
+
 fn cf_descriptors() -> Vec<ColumnFamilyDescriptor> {
     let cache = rocksdb::Cache::new_lru_cache(BLOCK_CACHE_BYTES);
     ALL_CFS
         .iter()
-        .map(|name| {
-            let mut table = rocksdb::BlockBasedOptions::default();
-            table.set_block_cache(&cache);
-            // Most point reads are misses (dedupe before verification, the status of an entry
-            // that was never retracted): a bloom filter answers them without touching a block.
-            table.set_bloom_filter(10.0, false);
-            table.set_cache_index_and_filter_blocks(true);
-            table.set_pin_l0_filter_and_index_blocks_in_cache(true);
-            let mut opts = Options::default();
-            opts.set_compression_type(rocksdb::DBCompressionType::Lz4);
-            opts.set_block_based_table_factory(&table);
-            ColumnFamilyDescriptor::new(*name, opts)
-        })
+        .map(|name| ColumnFamilyDescriptor::new(*name, cf_options(&cache)))
         .collect()
 }
 
@@ -168,6 +200,41 @@ fn map_open_error(dir: &Path, error: rocksdb::Error) -> StoreError {
     } else {
         StoreError::Db(error)
     }
+}
+
+/// Opens the RocksDB database of a store with every column family.
+/// An existing store is opened with exactly the column families it holds (an older schema's
+/// too, as RocksDB requires), so that opening never changes a store it then refuses; a new one
+/// gets every column family of the current schema.
+pub(crate) fn open_db(dir: &Path, read_only: bool, opts: &Options) -> Result<DB, StoreError> {
+    let descriptors = match DB::list_cf(opts, dir) {
+        Ok(names) => {
+            let cache = rocksdb::Cache::new_lru_cache(BLOCK_CACHE_BYTES);
+            names
+                .into_iter()
+                .filter(|name| name != rocksdb::DEFAULT_COLUMN_FAMILY_NAME)
+                .map(|name| ColumnFamilyDescriptor::new(name, cf_options(&cache)))
+                .collect()
+        }
+        Err(_) => cf_descriptors(),
+    };
+    if read_only {
+        DB::open_cf_descriptors_read_only(opts, dir, descriptors, false)
+    } else {
+        DB::open_cf_descriptors(opts, dir, descriptors)
+    }
+    .map_err(|e| map_open_error(dir, e))
+}
+
+/// Drops the column families no schema-2 code reads (left by a migration stopped after it
+/// recorded schema 2).
+fn drop_old_column_families(db: &mut DB, dir: &Path) -> Result<(), StoreError> {
+    for name in DB::list_cf(&Options::default(), dir).unwrap_or_default() {
+        if name != rocksdb::DEFAULT_COLUMN_FAMILY_NAME && !ALL_CFS.contains(&name.as_str()) {
+            db.drop_cf(&name)?;
+        }
+    }
+    Ok(())
 }
 
 impl Store {
@@ -226,12 +293,7 @@ impl Store {
                 dir: dir.to_path_buf(),
             });
         }
-        let db = if read_only {
-            DB::open_cf_descriptors_read_only(&opts, dir, cf_descriptors(), false)
-        } else {
-            DB::open_cf_descriptors(&opts, dir, cf_descriptors())
-        }
-        .map_err(|e| map_open_error(dir, e))?;
+        let mut db = open_db(dir, read_only, &opts)?;
         let meta = db
             .cf_handle(CF_META)
             .ok_or_else(|| StoreError::Corrupt("column family meta missing".into()))?;
@@ -246,13 +308,27 @@ impl Store {
                 supported: SCHEMA_VERSION,
             });
         }
+        if schema < SCHEMA_VERSION {
+            return Err(StoreError::NeedsMigration {
+                dir: dir.to_path_buf(),
+                found: schema,
+                supported: SCHEMA_VERSION,
+            });
+        }
+        if !read_only {
+            drop_old_column_families(&mut db, dir)?;
+        }
+        let meta = db
+            .cf_handle(CF_META)
+            .ok_or_else(|| StoreError::Corrupt("column family meta missing".into()))?;
         let charter_bytes = db
             .get_cf(meta, META_CHARTER)?
             .ok_or_else(|| StoreError::Corrupt("no charter recorded".into()))?;
         let charter: Charter = codec::decode_canonical("charter", &charter_bytes, 64 * 1024)
             .map_err(|e| StoreError::Corrupt(format!("stored charter: {e}")))?;
-        let mut store = Store {
-            db,
+        let store = Store {
+            db: RwLock::new(Some(Db(Arc::new(db)))),
+            needs_reopen: AtomicBool::new(false),
             dir: dir.to_path_buf(),
             roster: RwLock::new(Roster::empty(charter.network_id())),
             charter,
@@ -263,27 +339,30 @@ impl Store {
             inactive: RwLock::new(HashSet::new()),
             high_water: Mutex::new(None),
         };
-        store.load_roster()?;
-        store.load_frontier()?;
-        store.load_inactive()?;
+        store.load_state()?;
         store.check_missing_payloads_once()?;
         Ok(store)
     }
 
-    fn load_roster(&mut self) -> Result<(), StoreError> {
+    /// Loads what the store keeps in memory (roster, frontier, inactive ids) from the database.
+    pub(crate) fn load_state(&self) -> Result<(), StoreError> {
+        self.load_roster()?;
+        self.load_frontier()?;
+        self.load_inactive()
+    }
+
+    fn load_roster(&self) -> Result<(), StoreError> {
         let history = self.roster_history()?;
         let roster = Roster::from_history(&self.charter, &history)
             .map_err(|e| StoreError::Corrupt(format!("stored roster history: {e}")))?;
-        *self.roster.get_mut().unwrap_or_else(|p| p.into_inner()) = roster;
+        *self.roster.write().unwrap_or_else(|p| p.into_inner()) = roster;
         Ok(())
     }
 
-    fn load_frontier(&mut self) -> Result<(), StoreError> {
+    fn load_frontier(&self) -> Result<(), StoreError> {
         let mut frontier = HashMap::new();
-        for item in self
-            .db
-            .iterator_cf(self.cf(CF_FRONTIER)?, rocksdb::IteratorMode::Start)
-        {
+        let db = self.db()?;
+        for item in db.iterator_cf(db.cf(CF_FRONTIER)?, rocksdb::IteratorMode::Start) {
             let (key, value) = item?;
             let author: [u8; 32] = key
                 .as_ref()
@@ -293,16 +372,14 @@ impl Store {
                 .ok_or_else(|| StoreError::Corrupt("frontier value is not 40 bytes".into()))?;
             frontier.insert(PublicKey(author), head);
         }
-        *self.frontier.get_mut().unwrap_or_else(|p| p.into_inner()) = frontier;
+        *self.frontier.write().unwrap_or_else(|p| p.into_inner()) = frontier;
         Ok(())
     }
 
-    fn load_inactive(&mut self) -> Result<(), StoreError> {
+    fn load_inactive(&self) -> Result<(), StoreError> {
         let mut inactive = HashSet::new();
-        for item in self
-            .db
-            .iterator_cf(self.cf(CF_STATUS)?, rocksdb::IteratorMode::Start)
-        {
+        let db = self.db()?;
+        for item in db.iterator_cf(db.cf(CF_STATUS)?, rocksdb::IteratorMode::Start) {
             let (key, _) = item?;
             let id: [u8; 32] = key
                 .as_ref()
@@ -310,7 +387,7 @@ impl Store {
                 .map_err(|_| StoreError::Corrupt("status key is not 32 bytes".into()))?;
             inactive.insert(EntryId::from_raw(id));
         }
-        *self.inactive.get_mut().unwrap_or_else(|p| p.into_inner()) = inactive;
+        *self.inactive.write().unwrap_or_else(|p| p.into_inner()) = inactive;
         Ok(())
     }
 
@@ -322,14 +399,15 @@ impl Store {
             .extend(ids);
     }
 
-    pub(crate) fn cf(&self, name: &str) -> Result<&rocksdb::ColumnFamily, StoreError> {
+    /// The database handle for one call (see [`Db`]).
+    pub(crate) fn db(&self) -> Result<Db, StoreError> {
         self.db
-            .cf_handle(name)
-            .ok_or_else(|| StoreError::Corrupt(format!("column family {name} missing")))
-    }
-
-    pub(crate) fn db(&self) -> &DB {
-        &self.db
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+            .ok_or_else(|| StoreError::Reopening {
+                dir: self.dir.clone(),
+            })
     }
 
     pub fn dir(&self) -> &Path {
@@ -383,8 +461,9 @@ impl Store {
     pub fn roster_history_from(&self, from: u64) -> Result<Vec<SignedRosterChange>, StoreError> {
         let mut out = Vec::new();
         let start = from.to_be_bytes();
-        for item in self.db.iterator_cf(
-            self.cf(CF_ROSTER)?,
+        let db = self.db()?;
+        for item in db.iterator_cf(
+            db.cf(CF_ROSTER)?,
             rocksdb::IteratorMode::From(&start, rocksdb::Direction::Forward),
         ) {
             let (_, value) = item?;
@@ -423,16 +502,16 @@ impl Store {
     }
 
     pub fn contains(&self, id: &EntryId) -> Result<bool, StoreError> {
-        Ok(self.db.get_pinned_cf(self.cf(CF_IDS)?, id.0)?.is_some())
+        let db = self.db()?;
+        let found = db.get_pinned_cf(db.cf(CF_IDS)?, id.0)?.is_some();
+        Ok(found)
     }
 
     /// Every fork proof held.
     pub fn forks(&self) -> Result<Vec<ForkProof>, StoreError> {
         let mut out = Vec::new();
-        for item in self
-            .db
-            .iterator_cf(self.cf(CF_FORKS)?, rocksdb::IteratorMode::Start)
-        {
+        let db = self.db()?;
+        for item in db.iterator_cf(db.cf(CF_FORKS)?, rocksdb::IteratorMode::Start) {
             let (_, value) = item?;
             out.push(
                 codec::decode_canonical("fork proof", &value, 4096)
@@ -445,11 +524,12 @@ impl Store {
     /// Writes every memtable to disk, so that the next open need not replay the write-ahead log.
     /// Called when the store is dropped; safe to call at any time.
     pub fn flush(&self) -> Result<(), StoreError> {
-        if self.read_only {
+        if self.read_only || self.needs_reopen.load(Ordering::Acquire) {
             return Ok(());
         }
+        let db = self.db()?;
         for name in ALL_CFS {
-            self.db.flush_cf(self.cf(name)?)?;
+            db.flush_cf(db.cf(name)?)?;
         }
         Ok(())
     }
@@ -457,8 +537,9 @@ impl Store {
     /// Writes a consistent copy of the store to `target` (a RocksDB checkpoint: hard links where
     /// possible), usable as a backup and openable as a store.
     pub fn checkpoint(&self, target: &Path) -> Result<(), StoreError> {
-        self.db.flush_wal(true)?;
-        rocksdb::checkpoint::Checkpoint::new(&self.db)?.create_checkpoint(target)?;
+        let db = self.db()?;
+        db.flush_wal(true)?;
+        rocksdb::checkpoint::Checkpoint::new(&db)?.create_checkpoint(target)?;
         Ok(())
     }
 

@@ -14,20 +14,24 @@ use std::collections::HashMap;
 impl Store {
     /// Whether an erasure of `id`'s payload is held.
     pub fn erasure_known(&self, id: &EntryId) -> Result<bool, StoreError> {
-        Ok(self
-            .db()
-            .get_pinned_cf(self.cf(CF_INDEX)?, erased_key(id))?
-            .is_some())
+        let db = self.db()?;
+        let found = db
+            .get_pinned_cf(db.cf(CF_INDEX)?, erased_key(id))?
+            .is_some();
+        Ok(found)
     }
 
     /// Whether `id` is held with its payload absent although no erasure covers it.
     pub fn payload_missing(&self, id: &EntryId) -> Result<bool, StoreError> {
-        Ok(self.contains(id)?
-            && self
-                .db()
-                .get_pinned_cf(self.cf(CF_PAYLOADS)?, id.0)?
-                .is_none()
-            && !self.erasure_known(id)?)
+        let Some((author, seq)) = self.position(id)? else {
+            return Ok(false);
+        };
+        let db = self.db()?;
+        let absent = match db.get_pinned_cf(db.cf(CF_ENTRIES)?, entry_key(&author, seq))? {
+            Some(record) => split_log_record(&record).is_some_and(|r| r.payload.is_none()),
+            None => false,
+        };
+        Ok(absent && !self.erasure_known(id)?)
     }
 
     /// A held entry arrived again with a payload: a duplicate, unless the held copy lacks its
@@ -40,13 +44,13 @@ impl Store {
         entry: &SignedEntry,
         blob: PayloadBlob,
     ) -> Result<IngestOutcome, StoreError> {
+        let db = self.db()?;
         let id = entry.id();
         // One read: only entries an older version kept without their payload are marked, and an
         // erasure or a restore clears the mark.
-        let marked = self
-            .db()
+        let marked = db
             .get_pinned_cf(
-                self.cf(CF_INDEX)?,
+                db.cf(CF_INDEX)?,
                 missing_key(&entry.header.author, entry.header.seq),
             )?
             .is_some();
@@ -62,16 +66,26 @@ impl Store {
                 })
             }
         };
-        self.put_payload(write, view, id, &blob, &payload)?;
+        self.put_payload_effects(write, view, id, &payload)?;
+        let at = entry_key(&entry.header.author, entry.header.seq);
+        write.put_cf(
+            db.cf(CF_ENTRIES)?,
+            at,
+            log_record(entry.bytes(), Some(&blob)),
+        );
         write.delete_cf(
-            self.cf(CF_INDEX)?,
+            db.cf(CF_INDEX)?,
             missing_key(&entry.header.author, entry.header.seq),
         );
         let summary = summarize(entry, Some(&payload));
         for key in summary.index_keys(&id) {
-            write.put_cf(self.cf(CF_INDEX)?, key, []);
+            write.put_cf(db.cf(CF_INDEX)?, key, []);
         }
-        write.put_cf(self.cf(CF_SUMMARY)?, id.0, codec::encode(&summary));
+        write.put_cf(
+            db.cf(CF_FACETS)?,
+            at,
+            facet_record(&id, &codec::encode(&summary)),
+        );
         Ok(IngestOutcome::PayloadRestored { id })
     }
 }
@@ -91,61 +105,37 @@ pub(crate) fn missing_key(author: &PublicKey, seq: u64) -> Vec<u8> {
 
 impl Store {
     /// Once per store: finds the entries held without their payload and without an erasure, and
-    /// marks them so sync fetches them again. One pass over two sorted key ranges.
+    /// marks them so sync fetches them again. One pass over the log records.
     pub(crate) fn check_missing_payloads_once(&self) -> Result<(), StoreError> {
+        let db = self.db()?;
         if self.read_only
-            || self
-                .db()
-                .get_pinned_cf(self.cf(CF_META)?, META_PAYLOADS_CHECKED)?
+            || db
+                .get_pinned_cf(db.cf(CF_META)?, META_PAYLOADS_CHECKED)?
                 .is_some()
         {
             return Ok(());
         }
-        let mut payload_ids = self
-            .db()
-            .iterator_cf(self.cf(CF_PAYLOADS)?, rocksdb::IteratorMode::Start)
-            .peekable();
         let mut write = WriteBatch::default();
         let mut found = 0usize;
-        for item in self
-            .db()
-            .iterator_cf(self.cf(CF_IDS)?, rocksdb::IteratorMode::Start)
-        {
-            let (id, at) = item?;
-            // Skip the payloads of smaller ids; stop at the first one not smaller.
-            let mut has_payload = false;
-            while let Some(next) = payload_ids.peek() {
-                match next {
-                    Ok((pid, _)) if pid.as_ref() < id.as_ref() => {
-                        payload_ids.next();
-                    }
-                    Ok((pid, _)) => {
-                        has_payload = pid.as_ref() == id.as_ref();
-                        break;
-                    }
-                    Err(_) => {
-                        if let Some(Err(e)) = payload_ids.next() {
-                            return Err(e.into());
-                        }
-                    }
-                }
-            }
-            if has_payload {
+        for item in db.iterator_cf(db.cf(CF_ENTRIES)?, rocksdb::IteratorMode::Start) {
+            let (key, record) = item?;
+            let Some(parts) = split_log_record(&record) else {
+                continue;
+            };
+            if parts.payload.is_some() {
                 continue;
             }
-            let raw: [u8; 32] = id
-                .as_ref()
-                .try_into()
-                .map_err(|_| StoreError::Corrupt("an ids key is not 32 bytes".into()))?;
-            if self.erasure_known(&EntryId::from_raw(raw))? {
+            let id = coalition_record::Hash32::of(parts.entry);
+            if self.erasure_known(&id)? {
                 continue;
             }
-            if let Some((author, seq)) = split_entry_key(&at) {
-                write.put_cf(self.cf(CF_INDEX)?, missing_key(&author, seq), []);
+            if let Some((author, seq)) = split_entry_key(&key) {
+                write.put_cf(db.cf(CF_INDEX)?, missing_key(&author, seq), []);
                 found += 1;
             }
         }
-        write.put_cf(self.cf(CF_META)?, META_PAYLOADS_CHECKED, [1]);
+        write.put_cf(db.cf(CF_META)?, META_PAYLOADS_CHECKED, [1]);
+        drop(db);
         self.sync_write(write)?;
         if found > 0 {
             tracing::warn!(
@@ -158,9 +148,10 @@ impl Store {
 
     /// Per author, the lowest seq held without its payload (see [`Self::payload_missing`]).
     pub fn missing_payloads(&self) -> Result<HashMap<PublicKey, u64>, StoreError> {
+        let db = self.db()?;
         let mut lowest = HashMap::new();
         let prefix = [b'm'];
-        for item in self.db().prefix_iterator_cf(self.cf(CF_INDEX)?, prefix) {
+        for item in db.prefix_iterator_cf(db.cf(CF_INDEX)?, prefix) {
             let (key, _) = item?;
             if key.first() != Some(&b'm') {
                 break;
@@ -179,19 +170,12 @@ impl Store {
         write: &mut WriteBatch,
         target: &EntryId,
     ) -> Result<(), StoreError> {
-        if let Some(at) = self.db().get_pinned_cf(self.cf(CF_IDS)?, target.0)? {
+        let db = self.db()?;
+        if let Some(at) = db.get_pinned_cf(db.cf(CF_IDS)?, target.0)? {
             if let Some((author, seq)) = split_entry_key(&at) {
-                write.delete_cf(self.cf(CF_INDEX)?, missing_key(&author, seq));
+                write.delete_cf(db.cf(CF_INDEX)?, missing_key(&author, seq));
             }
         }
         Ok(())
-    }
-
-    /// The id of `author`'s entry at `seq`, if held.
-    pub fn id_at(&self, author: &PublicKey, seq: u64) -> Result<Option<EntryId>, StoreError> {
-        Ok(self
-            .db()
-            .get_pinned_cf(self.cf(CF_ENTRIES)?, entry_key(author, seq))?
-            .map(|bytes| coalition_record::Hash32::of(&bytes)))
     }
 }

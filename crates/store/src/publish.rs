@@ -134,7 +134,7 @@ impl Store {
             }
             payload.validate()?;
         }
-        let _guard = self.write_lock.lock().unwrap_or_else(|p| p.into_inner());
+        let _guard = self.lock_for_write()?;
         self.check_high_water(&author)?;
         let roster = self.roster();
         let mut view = BatchView::new(self);
@@ -188,11 +188,12 @@ impl Store {
             // The mark first: a crash between the two writes leaves the store one append behind
             // the file, which the next open repairs from the file.
             self.record_high_water(&author, &new_entries)?;
+            self.put_frontier(&mut write, &view)?;
             // The entries are signed and in the mark: from here they are never signed again
             // differently. Should the store write fail, the next publish takes them from the
             // mark, so the caller must not be told they were not stored.
             self.sync_write(write)
-                .map_err(|e| StoreError::WriteUncertain(e.to_string()))?;
+                .map_err(|e| StoreError::WriteUncertain(Box::new(e)))?;
             self.mark_inactive(view.status.keys().copied());
             self.frontier
                 .write()
@@ -209,8 +210,9 @@ impl Store {
         kind: u16,
         bytes: &[u8],
     ) -> Result<Option<VerifiedEntry>, StoreError> {
+        let db = self.db()?;
         let prefix = document_prefix(author, kind, bytes);
-        for item in self.db().prefix_iterator_cf(self.cf(CF_INDEX)?, &prefix) {
+        for item in db.prefix_iterator_cf(db.cf(CF_INDEX)?, &prefix) {
             let (key, _) = item?;
             if !key.starts_with(&prefix) {
                 break;

@@ -3,7 +3,7 @@
 
 use crate::layout::*;
 use crate::{Store, StoreError};
-use coalition_record::{codec, EntryId, PayloadBlob, PublicKey, SignedEntry};
+use coalition_record::{EntryId, PublicKey, SignedEntry};
 use serde::Serialize;
 
 /// One problem found, located by city and seq.
@@ -23,6 +23,7 @@ impl Store {
         &self,
         mut progress: impl FnMut(u64),
     ) -> Result<(Vec<IntegrityProblem>, u64), StoreError> {
+        let db = self.db()?;
         let roster = self.roster();
         let network_id = self.network_id();
         let city = |a: &PublicKey| {
@@ -51,11 +52,8 @@ impl Store {
         // A damaged entry's id no longer matches its successor's prev: that is one problem, not two.
         let mut previous_damaged = false;
         let frontier = self.frontier();
-        for item in self
-            .db()
-            .iterator_cf(self.cf(CF_ENTRIES)?, rocksdb::IteratorMode::Start)
-        {
-            let (key, bytes) = item?;
+        for item in db.iterator_cf(db.cf(CF_ENTRIES)?, rocksdb::IteratorMode::Start) {
+            let (key, record) = item?;
             checked += 1;
             if checked.is_multiple_of(10_000) {
                 progress(checked);
@@ -70,7 +68,9 @@ impl Store {
                 );
                 continue;
             };
-            let id = coalition_record::Hash32::of(&bytes);
+            let id = coalition_record::Hash32::of(
+                split_log_record(&record).map_or(&record[..], |r| r.entry),
+            );
             let expected_prev = match last {
                 Some((a, s, prev)) if a == author && s + 1 == seq => Some(prev),
                 _ => None,
@@ -80,10 +80,23 @@ impl Store {
                     check_head(&frontier, &a, s, &mut problems, &report);
                 }
             }
+            let Some(parts) = split_log_record(&record) else {
+                report(
+                    &mut problems,
+                    &author,
+                    seq,
+                    "layout",
+                    "malformed log record (entry length beyond the record)".into(),
+                );
+                previous_damaged = true;
+                last = Some((author, seq, coalition_record::Hash32::of(&record)));
+                continue;
+            };
+            let bytes = parts.entry;
             let follows_damaged = previous_damaged && expected_prev.is_some();
             last = Some((author, seq, id));
             let before = problems.len();
-            match SignedEntry::decode(&bytes) {
+            match SignedEntry::decode(bytes) {
                 Err(e) => report(&mut problems, &author, seq, e.rule(), e.to_string()),
                 Ok(entry) => {
                     if entry.header.author != author || entry.header.seq != seq {
@@ -120,18 +133,9 @@ impl Store {
                                 .into(),
                         );
                     }
-                    if let Some(blob) = self.db().get_pinned_cf(self.cf(CF_PAYLOADS)?, id.0)? {
-                        match codec::decode_canonical::<PayloadBlob>(
-                            "payload blob",
-                            &blob,
-                            usize::MAX,
-                        ) {
-                            Ok(blob) => {
-                                if let Err(e) = blob.check_against(&entry.header) {
-                                    report(&mut problems, &author, seq, e.rule(), e.to_string());
-                                }
-                            }
-                            Err(e) => report(&mut problems, &author, seq, e.rule(), e.to_string()),
+                    if let Some(blob) = parts.blob() {
+                        if let Err(e) = blob.check_against(&entry.header) {
+                            report(&mut problems, &author, seq, e.rule(), e.to_string());
                         }
                     }
                 }

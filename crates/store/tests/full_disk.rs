@@ -48,7 +48,6 @@ fn fill(path: &Path) {
 }
 
 #[test]
-#[ignore = "defect 6 not fixed yet: after a WAL write fails on a full disk, RocksDB keeps its background error once space is freed (fails on the current code)"]
 fn publishing_recovers_after_a_full_disk_without_a_restart() {
     let tmp = tempfile::tempdir().expect("tmp");
     let at = tmp.path().join("disk");
@@ -84,6 +83,11 @@ fn publishing_recovers_after_a_full_disk_without_a_restart() {
             Ok(a) => answered.push((n, a)),
             Err(e) => {
                 println!("publish {n} on the full disk: {e}");
+                assert!(e.is_disk_full(), "a full disk is reported as one: {e}");
+                assert!(
+                    e.to_string().contains(&at.display().to_string()),
+                    "the error names where to free space: {e}"
+                );
                 failed.push(n);
             }
         }

@@ -4,9 +4,7 @@
 mod common;
 
 use coalition_record::{Hash32, RecordError, RosterAction};
-use coalition_store::layout::{
-    entry_key, frontier_value, ALL_CFS, CF_ENTRIES, CF_FRONTIER, CF_PAYLOADS,
-};
+use coalition_store::layout::{entry_key, frontier_value, ALL_CFS, CF_ENTRIES, CF_FRONTIER};
 use coalition_store::{RosterOutcome, Store, StoreError};
 use common::*;
 use std::path::Path;
@@ -21,14 +19,24 @@ fn with_raw_db(path: &Path, f: impl FnOnce(&rocksdb::DB)) {
 }
 
 fn flip_last_byte(db: &rocksdb::DB, cf: &str, key: &[u8]) {
+    flip_byte(db, cf, key, |value| value.len() - 1);
+}
+
+fn flip_byte(db: &rocksdb::DB, cf: &str, key: &[u8], at: impl Fn(&[u8]) -> usize) {
     let handle = db.cf_handle(cf).expect("column family");
     let mut value = db
         .get_cf(handle, key)
         .expect("raw read")
         .expect("the value to damage exists");
-    let last = value.len() - 1;
-    value[last] ^= 0x01;
+    let at = at(&value);
+    value[at] ^= 0x01;
     db.put_cf(handle, key, value).expect("raw write");
+}
+
+/// The last byte of the entry (its signature) inside a log record (entry length ‖ entry ‖ payload).
+fn last_entry_byte(record: &[u8]) -> usize {
+    let len = u32::from_be_bytes(record[..4].try_into().expect("length")) as usize;
+    4 + len - 1
 }
 
 /// A store with three entries of Lyon's and one of Montréal's, closed; returns its ids.
@@ -65,7 +73,12 @@ fn verify_all_on_a_clean_store_finds_nothing() {
 fn verify_all_names_the_author_and_seq_of_a_damaged_entry() {
     let (_tmp, path, _) = closed_store();
     with_raw_db(&path, |db| {
-        flip_last_byte(db, CF_ENTRIES, &entry_key(&city_a().public(), 2))
+        flip_byte(
+            db,
+            CF_ENTRIES,
+            &entry_key(&city_a().public(), 2),
+            last_entry_byte,
+        )
     });
     let store = Store::open(&path).expect("open the damaged store");
     let (problems, checked) = store.verify_all(|_| {}).expect("verify");
@@ -88,8 +101,11 @@ fn verify_all_names_the_author_and_seq_of_a_damaged_entry() {
 
 #[test]
 fn verify_all_names_a_damaged_payload() {
-    let (_tmp, path, ids) = closed_store();
-    with_raw_db(&path, |db| flip_last_byte(db, CF_PAYLOADS, &ids[1].0));
+    let (_tmp, path, _) = closed_store();
+    // The payload is the end of the log record.
+    with_raw_db(&path, |db| {
+        flip_last_byte(db, CF_ENTRIES, &entry_key(&city_a().public(), 2))
+    });
     let store = Store::open(&path).expect("open the damaged store");
     let (problems, _) = store.verify_all(|_| {}).expect("verify");
     assert_eq!(problems.len(), 1, "{problems:?}");

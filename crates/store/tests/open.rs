@@ -273,8 +273,8 @@ fn schema_version_99_is_schema_too_new() {
             .expect("a schema version");
         assert_eq!(
             stored,
-            1u32.to_be_bytes(),
-            "schema version 1 is stored big-endian"
+            coalition_store::layout::SCHEMA_VERSION.to_be_bytes(),
+            "the schema version is stored big-endian"
         );
         db.put_cf(meta, META_SCHEMA, 99u32.to_be_bytes())
             .expect("raw write");

@@ -5,6 +5,7 @@ mod charter;
 pub mod demo;
 mod handoff;
 pub mod init;
+mod migrate;
 mod publish;
 mod read;
 mod restore;
@@ -34,6 +35,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Reindex(a) => read::reindex(a),
         Command::Backup(a) => verify::backup(a),
         Command::Restore(a) => restore::restore(a),
+        Command::Migrate(a) => migrate::migrate(a),
         Command::Run(a) => run_node::run(a),
         Command::Demo(a) => demo::run(a),
         Command::Audit(a) => audit::audit(a),

@@ -210,12 +210,26 @@ async fn a_copy_stripped_of_its_payload_is_not_stored_and_the_full_one_arrives()
 /// Deletes `id`'s payload behind the store's back, as a version before the payload rule left an
 /// entry it took from a stripped copy.
 fn strip_in_place(dir: &std::path::Path, id: &Hash32) -> Result<()> {
-    let cfs = coalition_store::layout::ALL_CFS;
-    let db = rocksdb::DB::open_cf(&rocksdb::Options::default(), dir, cfs)?;
-    let payloads = db
-        .cf_handle(coalition_store::layout::CF_PAYLOADS)
-        .ok_or_else(|| anyhow!("no payloads column family"))?;
-    db.delete_cf(payloads, id.0)?;
+    use coalition_store::layout;
+    let db = rocksdb::DB::open_cf(&rocksdb::Options::default(), dir, layout::ALL_CFS)?;
+    let ids = db
+        .cf_handle(layout::CF_IDS)
+        .ok_or_else(|| anyhow!("no ids column family"))?;
+    let at = db
+        .get_cf(ids, id.0)?
+        .ok_or_else(|| anyhow!("{id} not held"))?;
+    let entries = db
+        .cf_handle(layout::CF_ENTRIES)
+        .ok_or_else(|| anyhow!("no entries column family"))?;
+    let record = db
+        .get_cf(entries, &at)?
+        .ok_or_else(|| anyhow!("no log record"))?;
+    let entry = layout::split_log_record(&record)
+        .ok_or_else(|| anyhow!("malformed log record"))?
+        .entry
+        .to_vec();
+    // Schema 2 keeps the payload inside the log record: the record without it.
+    db.put_cf(entries, &at, layout::log_record(&entry, None))?;
     Ok(())
 }
 

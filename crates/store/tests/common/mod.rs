@@ -237,3 +237,5 @@ pub fn expect_err<T>(result: Result<T, StoreError>, what: &str) -> StoreError {
         Err(e) => e,
     }
 }
+
+pub mod fixture;

@@ -1,0 +1,113 @@
+//! Recovery from a failed write without a restart. After a write to the write-ahead log fails (a
+//! full disk), RocksDB keeps a background error and refuses every later write, and the Rust
+//! binding has no `Resume()`. So the store reopens its database in-process before the next write:
+//! the old handle is dropped, the same options and column families are opened again (replaying
+//! the WAL, so nothing acknowledged is lost) and the in-memory state is reloaded as `open` does.
+
+use crate::{db_options, open_db, Db, Store, StoreError};
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, MutexGuard};
+use std::time::{Duration, Instant};
+
+/// How long a reopen waits for reads in flight to let go of the old handle.
+const READERS_WAIT: Duration = Duration::from_secs(10);
+
+/// Whether a RocksDB error says the disk is full.
+fn is_no_space(text: &str) -> bool {
+    text.contains("No space left on device") || text.contains("NoSpace")
+}
+
+impl Store {
+    /// Takes the write lock for a write, reopening the database first when an earlier write left
+    /// it refusing writes.
+    pub(crate) fn lock_for_write(&self) -> Result<MutexGuard<'_, ()>, StoreError> {
+        self.writable()?;
+        let guard = self.write_lock.lock().unwrap_or_else(|p| p.into_inner());
+        if self.needs_reopen.load(Ordering::Acquire) {
+            self.reopen()?;
+        }
+        Ok(guard)
+    }
+
+    /// Writes `batch` and syncs the WAL. A failure that RocksDB keeps sticky (an I/O error)
+    /// makes the next write reopen the database; a full disk is reported as such.
+    pub(crate) fn sync_write(&self, batch: rocksdb::WriteBatch) -> Result<(), StoreError> {
+        let mut write = rocksdb::WriteOptions::default();
+        write.set_sync(true);
+        let db = self.db()?;
+        match db.write_opt(batch, &write) {
+            Ok(()) => Ok(()),
+            Err(error) => Err(self.write_failed(error)),
+        }
+    }
+
+    /// Classifies a failed write and arranges the reopen.
+    pub(crate) fn write_failed(&self, error: rocksdb::Error) -> StoreError {
+        let text = error.to_string();
+        if error.kind() == rocksdb::ErrorKind::IOError || is_no_space(&text) {
+            self.needs_reopen.store(true, Ordering::Release);
+        }
+        if is_no_space(&text) {
+            StoreError::DiskFull {
+                dir: self.dir.clone(),
+                detail: text,
+            }
+        } else {
+            StoreError::Db(error)
+        }
+    }
+
+    /// Drops the database handle and opens it again. Caller holds the write lock.
+    fn reopen(&self) -> Result<(), StoreError> {
+        let mut slot = self.db.write().unwrap_or_else(|p| p.into_inner());
+        if let Some(Db(mut handle)) = slot.take() {
+            // RocksDB allows one open per directory and process: the old handle must be gone
+            // first. Reads hold a clone for one call only.
+            let deadline = Instant::now() + READERS_WAIT;
+            loop {
+                match Arc::try_unwrap(handle) {
+                    Ok(db) => {
+                        drop(db);
+                        break;
+                    }
+                    Err(shared) if Instant::now() < deadline => {
+                        handle = shared;
+                        std::thread::sleep(Duration::from_millis(5));
+                    }
+                    Err(shared) => {
+                        *slot = Some(Db(shared));
+                        return Err(StoreError::Reopening {
+                            dir: self.dir.clone(),
+                        });
+                    }
+                }
+            }
+        }
+        match open_db(&self.dir, false, &db_options()) {
+            Ok(db) => {
+                *slot = Some(Db(Arc::new(db)));
+                drop(slot);
+                self.needs_reopen.store(false, Ordering::Release);
+                self.load_state()?;
+                tracing::info!(dir = %self.dir.display(), "the store was reopened after a failed write and takes writes again");
+                Ok(())
+            }
+            Err(error) => {
+                // Reads go on from a read-only handle (it writes nothing) until a later write
+                // manages to reopen for writing.
+                if let Ok(db) = open_db(&self.dir, true, &db_options()) {
+                    *slot = Some(Db(Arc::new(db)));
+                }
+                let text = error.to_string();
+                Err(if is_no_space(&text) {
+                    StoreError::DiskFull {
+                        dir: self.dir.clone(),
+                        detail: text,
+                    }
+                } else {
+                    error
+                })
+            }
+        }
+    }
+}
