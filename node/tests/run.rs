@@ -2,9 +2,9 @@
 //! practice published on either; both stop cleanly on SIGTERM. And the demo runs and stops.
 
 mod common;
+use common::procs::two_cities;
 use common::*;
 
-use serde_json::Value;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -127,62 +127,7 @@ fn publish(dir: &str, title: &str) -> String {
 fn two_run_processes_replicate_both_ways() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let p = |rel: &str| -> String { tmp.path().join(rel).display().to_string() };
-    ok(&[
-        "charter",
-        "new",
-        "--name",
-        "Two Cities",
-        "--out",
-        &p("coalition"),
-    ]);
-    let mut keys = Vec::new();
-    for (dir, city, country) in [("a", "Valmeuse", "BE"), ("b", "Lindenfeld", "DE")] {
-        let out = ok(&[
-            "init",
-            "--data-dir",
-            &p(dir),
-            "--charter",
-            &p("coalition/charter.toml"),
-            "--city",
-            city,
-            "--country",
-            country,
-            "--json",
-        ]);
-        let v: Value = serde_json::from_str(&out).expect("json");
-        keys.push((
-            dir,
-            city,
-            country,
-            v["city_key"].as_str().expect("key").to_string(),
-        ));
-    }
-    for (_, city, country, key) in &keys {
-        ok(&[
-            "roster",
-            "admit",
-            "--charter",
-            &p("coalition/charter.toml"),
-            "--committee-key",
-            &p("coalition/committee-1.key"),
-            "--city-key",
-            key,
-            "--city",
-            city,
-            "--country",
-            country,
-        ]);
-    }
-    for (dir, ..) in &keys {
-        ok(&[
-            "roster",
-            "apply",
-            "--data-dir",
-            &p(dir),
-            "--roster",
-            &p("coalition/roster.txt"),
-        ]);
-    }
+    two_cities(tmp.path());
     // Published before any node runs: goes to A's store and is synced when the nodes meet.
     let early = publish(&p("a"), "Early");
 

@@ -315,6 +315,21 @@ impl NetworkBehaviour for Admission {
 mod tests {
     use super::*;
 
+    #[test]
+    fn a_relayed_address_names_no_ip_to_count_or_ban() {
+        let direct: Multiaddr = "/ip4/198.51.100.7/udp/7701/quic-v1".parse().expect("addr");
+        assert_eq!(ip_of(&direct), Some("198.51.100.7".parse().expect("ip")));
+        let relayed: Multiaddr =
+            "/ip4/198.51.100.7/tcp/7701/p2p/12D3KooWDpJ7As7BWAwRMfu1VU2WCqNjvq387JEYKDBj4kx6nXTN/p2p-circuit"
+                .parse()
+                .expect("addr");
+        assert_eq!(
+            ip_of(&relayed),
+            None,
+            "the relay's IP is shared by its clients"
+        );
+    }
+
     fn policy() -> AdmissionPolicy {
         AdmissionPolicy {
             max_pending_per_ip: 2,
