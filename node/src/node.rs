@@ -262,6 +262,7 @@ impl RunningNode {
 
         let status = CachedStatus::default();
         let mut tasks = Vec::new();
+        refresh_status(&net, &status).await;
         tasks.push(tokio::spawn(poll_status(net.clone(), status.clone())));
         tasks.push(tokio::spawn(wake_on_arrivals(net.clone(), indexer.clone())));
 
@@ -435,37 +436,51 @@ async fn open_search_waiting(
     }
 }
 
+/// Refreshes the cached network view every second, so that an HTTP request never waits on the
+/// network task.
 async fn poll_status(net: NetHandle, cache: CachedStatus) {
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     loop {
         tick.tick().await;
-        let Ok(s) = net.status().await else { return };
-        let state = if s.connected_peers.is_empty() {
-            "degraded"
-        } else if s.held_entries > 0 {
-            "syncing"
-        } else {
-            "synced"
-        };
-        let network_status = NetworkStatus {
-            peer_id: Some(s.peer_id.to_string()),
-            peers: s.connected_peers.len(),
-            listen: s.listen_addrs.iter().map(|a| a.to_string()).collect(),
-            last_arrival_ms: s.last_arrival.map(millis),
-            sync_state: state.to_string(),
-            external: s.external_addrs.iter().map(|a| a.to_string()).collect(),
-            relayed_peers: s.relayed_peers,
-            relay_reservations: s.relay_reservations,
-        };
-        *cache.view.lock().unwrap_or_else(|p| p.into_inner()) = Some(network_status);
-        *cache.counters.lock().unwrap_or_else(|p| p.into_inner()) = Some(s);
-        if let Ok(text) = net.libp2p_metrics().await {
-            *cache
-                .libp2p_metrics
-                .lock()
-                .unwrap_or_else(|p| p.into_inner()) = text;
+        if !refresh_status(&net, &cache).await {
+            return;
         }
     }
+}
+
+/// One refresh of the cached network view; false once the network task has stopped. Called
+/// once before the API serves, so that its first answer describes the node rather than
+/// "offline".
+async fn refresh_status(net: &NetHandle, cache: &CachedStatus) -> bool {
+    let Ok(s) = net.status().await else {
+        return false;
+    };
+    let state = if s.connected_peers.is_empty() {
+        "degraded"
+    } else if s.held_entries > 0 {
+        "syncing"
+    } else {
+        "synced"
+    };
+    let network_status = NetworkStatus {
+        peer_id: Some(s.peer_id.to_string()),
+        peers: s.connected_peers.len(),
+        listen: s.listen_addrs.iter().map(|a| a.to_string()).collect(),
+        last_arrival_ms: s.last_arrival.map(millis),
+        sync_state: state.to_string(),
+        external: s.external_addrs.iter().map(|a| a.to_string()).collect(),
+        relayed_peers: s.relayed_peers,
+        relay_reservations: s.relay_reservations,
+    };
+    *cache.view.lock().unwrap_or_else(|p| p.into_inner()) = Some(network_status);
+    *cache.counters.lock().unwrap_or_else(|p| p.into_inner()) = Some(s);
+    if let Ok(text) = net.libp2p_metrics().await {
+        *cache
+            .libp2p_metrics
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = text;
+    }
+    true
 }
 
 /// Wakes the indexer when the network stores entries; missed events (a lagging receiver) wake

@@ -84,6 +84,9 @@ fn status_names_each_problem_and_what_to_do() {
     // Running alone on loopback: no peers, private addresses only.
     let mut node = start_node(&dir, None);
     let api = node.api.clone();
+    // Its first answer already describes the network (alone: degraded), never "offline".
+    let (_, health) = http_json(&api, "/healthz").expect("/healthz answers");
+    assert_eq!(health["status"], "degraded", "{health}");
     let (code, v) = status(&dir);
     assert_eq!(code, 1);
     assert_eq!(codes(&v), ["no_peers"], "{v}");
