@@ -227,5 +227,7 @@ fn describe_payload(out: &mut String, payload: &Payload, lang: Option<&str>) {
             add("reason", r.reason.clone());
         }
         Payload::Erasure(e) => add("erases", e.target.to_hex()),
+        // A kind of a newer version says so (and to upgrade); other kinds show their title.
+        _ => add("payload", payload.title(lang)),
     }
 }

@@ -53,7 +53,7 @@ pub struct SignedEntry {
 }
 
 impl SignedEntry {
-    /// Rules, in order: size limit, decode, canonical encoding, format version.
+    /// Rules, in order: size limit, decode, canonical encoding, format version, kind (not 0).
     pub fn decode(bytes: &[u8]) -> Result<Self, RecordError> {
         if bytes.len() > MAX_ENTRY_BYTES {
             return Err(RecordError::TooLarge {
@@ -81,7 +81,8 @@ impl SignedEntry {
                 expected: FORMAT_VERSION,
             });
         }
-        if crate::payload::PayloadKind::from_code(header.kind).is_none() {
+        // Any other kind code is accepted: a newer version's kind is stored and forwarded (§8.7).
+        if header.kind == 0 {
             return Err(RecordError::UnknownKind { kind: header.kind });
         }
         let mut sig = [0u8; SIGNATURE_LEN];

@@ -50,7 +50,7 @@ pub enum RecordError {
     Gap { seq: u64, have: u64 },
     #[error("chain: entry seq {seq} is at or below the frontier {have} but no entry is held there; the store is inconsistent")]
     Inconsistent { seq: u64, have: u64 },
-    #[error("payload kind: {kind} is not a known payload kind")]
+    #[error("payload kind: {kind} is never a payload kind (kind codes start at 1)")]
     UnknownKind { kind: u16 },
     #[error("signature: the signature does not verify against author {author}")]
     BadSignature { author: PublicKey },

@@ -10,6 +10,7 @@ pub mod chain;
 pub mod charter;
 pub mod codec;
 pub mod entry;
+mod envelope;
 pub mod error;
 pub mod keys;
 pub mod limits;
@@ -28,8 +29,8 @@ pub use entry::{EntryHeader, EntryId, PayloadBlob, SignedEntry, VerifiedEntry, W
 pub use error::RecordError;
 pub use keys::SecretKey;
 pub use payload::{
-    ActivityReport, ActivityUpdate, CommitmentReport, Contact, Indicator, LangText, Payload,
-    PayloadKind, Period, Practice, ReportStatus, UpdateCategory,
+    ActivityReport, ActivityUpdate, CommitmentReport, Contact, Extensions, Indicator, LangText,
+    NewerPayload, Payload, PayloadKind, Period, Practice, ReportStatus, UpdateCategory,
 };
 pub use roster::{CityStatus, Roster, RosterAction, RosterChange, SignedRosterChange};
 

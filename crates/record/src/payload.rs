@@ -2,12 +2,11 @@
 //! (the CLI's input) and encodes canonically with postcard (what is signed and stored).
 
 use crate::bytes::Hash32;
-use crate::codec;
+use crate::envelope::{self, Check};
 use crate::error::RecordError;
-use crate::limits::MAX_PAYLOAD_BYTES;
-use crate::FORMAT_VERSION;
 use serde::{Deserialize, Serialize};
 
+pub use crate::envelope::{Extensions, NewerPayload};
 pub use crate::schema::LangText;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -205,7 +204,10 @@ pub struct Erasure {
     pub target: Hash32,
 }
 
+/// What an entry commits to. Non-exhaustive: the protocol grows new kinds (PROTOCOL.md §8.7), and
+/// code outside this crate handles the kinds it shows and treats the others as "newer".
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub enum Payload {
     Practice(Practice),
     PracticeRevision(PracticeRevision),
@@ -213,11 +215,32 @@ pub enum Payload {
     ActivityReport(ActivityReport),
     Retraction(Retraction),
     Erasure(Erasure),
+    /// Only in builds with the `future-kind` feature: the kind a "newer" node knows in the
+    /// mixed-version test. Kind codes from 0xF000 are reserved for tests and never assigned.
+    #[cfg(feature = "future-kind")]
+    TestNote(TestNote),
+    /// A kind or version made by a newer version of Coalition, kept as bytes (never read from
+    /// input files; never published by this node).
+    #[serde(skip_deserializing)]
+    Newer(NewerPayload),
+}
+
+/// The kind code of [`TestNote`]: in the range reserved for tests.
+#[cfg(feature = "future-kind")]
+pub const TEST_NOTE_KIND: u16 = 0xF000;
+
+/// The payload of the test-only future kind: a note in some languages.
+#[cfg(feature = "future-kind")]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TestNote {
+    pub text: LangText,
 }
 
 /// The payload kind code carried in the entry header.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum PayloadKind {
     Practice,
     PracticeRevision,
@@ -225,6 +248,10 @@ pub enum PayloadKind {
     ActivityReport,
     Retraction,
     Erasure,
+    #[cfg(feature = "future-kind")]
+    TestNote,
+    /// A kind code this node does not know (made by a newer version).
+    Unknown(u16),
 }
 
 impl PayloadKind {
@@ -245,11 +272,24 @@ impl PayloadKind {
             PayloadKind::ActivityReport => 4,
             PayloadKind::Retraction => 5,
             PayloadKind::Erasure => 6,
+            #[cfg(feature = "future-kind")]
+            PayloadKind::TestNote => TEST_NOTE_KIND,
+            PayloadKind::Unknown(code) => code,
         }
     }
 
+    /// The kind of a code this node knows; `None` for codes of newer versions.
     pub fn from_code(code: u16) -> Option<Self> {
+        #[cfg(feature = "future-kind")]
+        if code == TEST_NOTE_KIND {
+            return Some(PayloadKind::TestNote);
+        }
         Self::ALL.into_iter().find(|k| k.code() == code)
+    }
+
+    /// The kind of any code: a known kind, or [`PayloadKind::Unknown`].
+    pub fn of_code(code: u16) -> Self {
+        Self::from_code(code).unwrap_or(PayloadKind::Unknown(code))
     }
 
     pub fn name(self) -> &'static str {
@@ -260,6 +300,9 @@ impl PayloadKind {
             PayloadKind::ActivityReport => "report",
             PayloadKind::Retraction => "retraction",
             PayloadKind::Erasure => "erasure",
+            #[cfg(feature = "future-kind")]
+            PayloadKind::TestNote => "test_note",
+            PayloadKind::Unknown(_) => "newer_kind",
         }
     }
 
@@ -271,12 +314,6 @@ impl PayloadKind {
     }
 }
 
-#[derive(Serialize, Deserialize)]
-struct Envelope {
-    version: u8,
-    payload: Payload,
-}
-
 impl Payload {
     pub fn kind(&self) -> PayloadKind {
         match self {
@@ -286,33 +323,44 @@ impl Payload {
             Payload::ActivityReport(_) => PayloadKind::ActivityReport,
             Payload::Retraction(_) => PayloadKind::Retraction,
             Payload::Erasure(_) => PayloadKind::Erasure,
+            #[cfg(feature = "future-kind")]
+            Payload::TestNote(_) => PayloadKind::TestNote,
+            Payload::Newer(n) => PayloadKind::of_code(n.kind),
         }
     }
 
-    /// Canonical bytes: the format version, then the payload enum.
+    /// A payload made by a newer version, that this node keeps but cannot show.
+    pub fn newer(&self) -> Option<NewerPayload> {
+        match self {
+            Payload::Newer(n) => Some(*n),
+            _ => None,
+        }
+    }
+
+    /// Canonical bytes (§8): version 1, the kind's variant index, then the kind's fields.
     pub fn to_bytes(&self) -> Vec<u8> {
-        codec::encode(&Envelope {
-            version: FORMAT_VERSION,
-            payload: self.clone(),
-        })
+        envelope::encode(self, &Extensions::default())
     }
 
+    /// Canonical bytes with extension fields (§8.7): version 2 when there are any.
+    pub fn to_bytes_with(&self, extensions: &Extensions) -> Vec<u8> {
+        envelope::encode(self, extensions)
+    }
+
+    /// Decodes payload bytes from outside (canonical form checked). A kind or version this node
+    /// does not know decodes to [`Payload::Newer`]; extension fields are checked and dropped.
     pub fn decode(bytes: &[u8]) -> Result<Self, RecordError> {
-        let envelope: Envelope = codec::decode_canonical("payload", bytes, MAX_PAYLOAD_BYTES)?;
-        if envelope.version != FORMAT_VERSION {
-            return Err(RecordError::UnsupportedVersion {
-                what: "payload",
-                found: envelope.version,
-                expected: FORMAT_VERSION,
-            });
-        }
-        Ok(envelope.payload)
+        envelope::decode(bytes, Check::Canonical).map(|(p, _)| p)
+    }
+
+    /// As [`Payload::decode`], with the extension fields of a version-2 payload.
+    pub fn decode_with_extensions(bytes: &[u8]) -> Result<(Self, Extensions), RecordError> {
+        envelope::decode(bytes, Check::Canonical)
     }
 
     /// Decodes a payload this node validated before storing it (see [`codec::decode_stored`]).
     pub fn decode_stored(bytes: &[u8]) -> Result<Self, RecordError> {
-        let envelope: Envelope = codec::decode_stored("payload", bytes)?;
-        Ok(envelope.payload)
+        envelope::decode(bytes, Check::Stored).map(|(p, _)| p)
     }
 
     /// The practice this payload describes, for practices and revisions.
@@ -331,7 +379,9 @@ impl Payload {
             Payload::PracticeRevision(r) => r.practice.commitments.clone(),
             Payload::ActivityUpdate(u) => u.commitments.clone(),
             Payload::ActivityReport(r) => r.commitments.iter().map(|c| c.commitment).collect(),
-            Payload::Retraction(_) | Payload::Erasure(_) => Vec::new(),
+            #[cfg(feature = "future-kind")]
+            Payload::TestNote(_) => Vec::new(),
+            Payload::Retraction(_) | Payload::Erasure(_) | Payload::Newer(_) => Vec::new(),
         }
     }
 
@@ -347,7 +397,9 @@ impl Payload {
                 .chain(r.commitments.iter().flat_map(|c| c.narrative.keys()))
                 .cloned()
                 .collect(),
-            Payload::Retraction(_) | Payload::Erasure(_) => Vec::new(),
+            #[cfg(feature = "future-kind")]
+            Payload::TestNote(n) => n.text.keys().cloned().collect(),
+            Payload::Retraction(_) | Payload::Erasure(_) | Payload::Newer(_) => Vec::new(),
         };
         langs.sort();
         langs.dedup();
@@ -364,6 +416,12 @@ impl Payload {
             Payload::ActivityReport(r) => format!("Activity report {} ({})", r.period, r.city),
             Payload::Retraction(r) => format!("Retraction of {}: {}", r.target.short(), r.reason),
             Payload::Erasure(e) => format!("Erasure of {}", e.target.short()),
+            #[cfg(feature = "future-kind")]
+            Payload::TestNote(n) => pick(&n.text),
+            Payload::Newer(n) => format!(
+                "An entry of kind {} (payload version {}) from a newer version of Coalition: upgrade this node to read it",
+                n.kind, n.version
+            ),
         }
     }
 

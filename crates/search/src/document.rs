@@ -120,7 +120,8 @@ pub fn build(fields: &Fields, roster: &Roster, stored: &StoredEntry) -> Option<T
             }
             (KIND_REPORT, city, or_roster(&r.country, &roster_country))
         }
-        Payload::Retraction(_) | Payload::Erasure(_) => return None,
+        // Retractions and erasures act on other entries; kinds of newer versions are not read.
+        _ => return None,
     };
     let country = country.to_ascii_uppercase();
     tags.push(city.clone());

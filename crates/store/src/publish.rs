@@ -132,7 +132,7 @@ impl Store {
                     place_from_roster(payload, &member.name, &member.country)?;
                 }
             }
-            payload.validate()?;
+            payload.check_publishable()?;
         }
         let _guard = self.lock_for_write()?;
         self.check_high_water(&author)?;

@@ -198,6 +198,10 @@ impl Sink {
                     Payload::Retraction(r) => ("/api/v1/retractions", serde_json::to_value(r)?),
                     Payload::PracticeRevision(r) => ("/api/v1/revisions", serde_json::to_value(r)?),
                     Payload::Erasure(_) => bail!("erasure is not published from the CLI"),
+                    other => bail!(
+                        "a running node takes no {} entries over its API: stop it and publish again",
+                        other.kind().name()
+                    ),
                 };
                 let answer = post_json(api, path, token, &body)?;
                 Ok(vec![answer_of(&answer)?])

@@ -199,8 +199,8 @@ fn malformed_option_tag_for_prev() {
 }
 
 #[test]
-fn malformed_payload_with_unknown_variant() {
-    // Version 1, variant 9: there is no such payload. Header and commitment match the blob.
+fn a_payload_of_another_variant_than_the_header_kind_is_refused() {
+    // Version 1, variant 9 (kind 10) under a header that says kind 1.
     let blob = PayloadBlob {
         salt: SALT,
         bytes: vec![FORMAT_VERSION, 9, 0, 0],
@@ -209,17 +209,115 @@ fn malformed_payload_with_unknown_variant() {
     let bytes = sign_header(&city_key(), &header);
     let err = full_check(&net(), &roster(&charter()), &bytes, Some(blob))
         .expect_err("the rule must refuse this");
-    assert!(
-        matches!(
-            err,
-            RecordError::Malformed {
-                what: "payload",
-                ..
-            }
-        ),
-        "{err:?}"
+    assert_eq!(
+        err,
+        RecordError::KindMismatch {
+            declared: 1,
+            actual: 10
+        }
     );
-    assert_eq!(err.rule(), "decode");
+    assert_eq!(err.rule(), "payload_kind");
+}
+
+#[test]
+fn a_kind_of_a_newer_version_is_kept_after_every_check_it_allows() {
+    // Variant 9 under kind 10: a kind this version does not know. Signature, commitment and
+    // length are checked; the body is a newer version's and is kept as it came.
+    let blob = PayloadBlob {
+        salt: SALT,
+        bytes: vec![FORMAT_VERSION, 9, 0, 0],
+    };
+    let header = header_for(net(), 1, None, 10, &blob);
+    let bytes = sign_header(&city_key(), &header);
+    let verified = full_check(&net(), &roster(&charter()), &bytes, Some(blob.clone()))
+        .expect("a newer kind is accepted");
+    let (kept, payload) = verified.payload.expect("the payload is kept");
+    assert_eq!(kept, blob);
+    assert_eq!(
+        payload.newer(),
+        Some(coalition_record::NewerPayload {
+            kind: 10,
+            version: 1
+        })
+    );
+    assert_eq!(payload.kind().code(), 10);
+    assert!(payload.title(None).contains("newer version"));
+    // Its commitment is still checked.
+    let mut other = blob;
+    other.bytes.push(1);
+    assert_eq!(
+        full_check(&net(), &roster(&charter()), &bytes, Some(other))
+            .expect_err("refused")
+            .rule(),
+        "payload_length"
+    );
+    // And this node never signs one.
+    assert_eq!(
+        payload.check_publishable().expect_err("refused").rule(),
+        "payload_schema"
+    );
+}
+
+#[test]
+fn a_variant_index_beyond_the_kind_codes_is_malformed() {
+    // Variant 65535 would be kind 65536, which does not fit the header's u16.
+    let mut bytes = vec![FORMAT_VERSION];
+    bytes.extend(codec::encode(&65_535u32));
+    let err = Payload::decode(&bytes).expect_err("the rule must refuse this");
+    assert_eq!(err.rule(), "decode", "{err:?}");
+    assert_eq!(
+        Payload::decode(&[FORMAT_VERSION])
+            .expect_err("no variant")
+            .rule(),
+        "decode"
+    );
+    assert_eq!(Payload::decode(&[]).expect_err("empty").rule(), "decode");
+}
+
+#[test]
+fn extension_fields_are_read_kept_and_must_be_canonical() {
+    let payload = practice_payload();
+    let mut fields = std::collections::BTreeMap::new();
+    fields.insert(1u32, vec![0xaa, 0xbb]);
+    fields.insert(7u32, Vec::new());
+    let extensions = coalition_record::Extensions(fields);
+    let bytes = payload.to_bytes_with(&extensions);
+    assert_eq!(bytes[0], 2, "a payload with extension fields is version 2");
+    let mut expected = vec![2u8];
+    expected.extend_from_slice(&payload.to_bytes()[1..]);
+    expected.extend_from_slice(&[1, 2, 0xaa, 0xbb, 7, 0]);
+    assert_eq!(
+        bytes, expected,
+        "version 2 is the version-1 body followed by the fields"
+    );
+    let (back, read) = Payload::decode_with_extensions(&bytes).expect("decodes");
+    assert_eq!(back, payload);
+    assert_eq!(read, extensions);
+    assert_eq!(Payload::decode_stored(&bytes).expect("stored"), payload);
+    // An overlong field length is refused as non-canonical.
+    let mut overlong = payload.to_bytes();
+    overlong[0] = 2;
+    overlong.extend_from_slice(&[1, 0x80, 0x00]);
+    assert_eq!(
+        Payload::decode(&overlong).expect_err("refused").rule(),
+        "canonical_encoding"
+    );
+    // A truncated field is malformed.
+    let mut truncated = payload.to_bytes();
+    truncated[0] = 2;
+    truncated.extend_from_slice(&[1, 5, 0xaa]);
+    assert_eq!(
+        Payload::decode(&truncated).expect_err("refused").rule(),
+        "decode"
+    );
+    // Field number 0 is never used.
+    let mut zero = payload.to_bytes();
+    zero[0] = 2;
+    zero.extend_from_slice(&[0, 0]);
+    assert_eq!(
+        Payload::decode(&zero).expect_err("refused").rule(),
+        "canonical_encoding"
+    );
 }
 
 #[test]
@@ -408,23 +506,40 @@ fn unsupported_entry_version() {
 }
 
 #[test]
-fn unsupported_payload_version() {
-    let mut bytes = practice_payload().to_bytes();
-    bytes[0] = 2;
-    let blob = PayloadBlob { salt: SALT, bytes };
-    let header = header_for(net(), 1, None, 1, &blob);
-    let entry_bytes = sign_header(&city_key(), &header);
-    let err = full_check(&net(), &roster(&charter()), &entry_bytes, Some(blob))
-        .expect_err("the rule must refuse this");
-    assert!(matches!(
+fn payload_versions_0_and_a_bare_2_are_refused_and_3_is_kept() {
+    let check = |version: u8, extra: &[u8]| {
+        let mut bytes = practice_payload().to_bytes();
+        bytes[0] = version;
+        bytes.extend_from_slice(extra);
+        let blob = PayloadBlob { salt: SALT, bytes };
+        let header = header_for(net(), 1, None, 1, &blob);
+        let entry_bytes = sign_header(&city_key(), &header);
+        full_check(&net(), &roster(&charter()), &entry_bytes, Some(blob))
+    };
+    let err = check(0, &[]).expect_err("version 0 is refused");
+    assert_eq!(
         err,
         RecordError::UnsupportedVersion {
             what: "payload",
-            found: 2,
+            found: 0,
             expected: 1
         }
-    ));
+    );
     assert_eq!(err.rule(), "format_version");
+    // Version 2 with no extension field is version 1 written another way.
+    assert_eq!(
+        check(2, &[]).expect_err("refused").rule(),
+        "canonical_encoding"
+    );
+    // Version 3 is a newer version's: kept, not read.
+    let verified = check(3, b"anything").expect("kept");
+    assert_eq!(
+        verified.payload.and_then(|(_, p)| p.newer()),
+        Some(coalition_record::NewerPayload {
+            kind: 1,
+            version: 3
+        })
+    );
 }
 
 #[test]

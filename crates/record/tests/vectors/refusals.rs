@@ -183,12 +183,27 @@ fn entry_refusals() -> Vec<Refusal> {
         header_wire(&city, &version, blob.clone()),
     );
     let mut kind = base.clone();
-    kind.kind = 7;
+    kind.kind = 0;
     push(
-        "header kind 7",
+        "header kind 0",
         "payload_kind",
         Input::Entry,
         header_wire(&city, &kind, blob.clone()),
+    );
+    kind.kind = 7;
+    push(
+        "header kind 7 over a practice payload",
+        "payload_kind",
+        Input::Entry,
+        header_wire(&city, &kind, blob.clone()),
+    );
+    // A kind this version does not know (§8.7): checked for all but its body, then kept.
+    let (header, unknown) = with_payload_bytes(kind.clone(), vec![1, 6, 0x2a]);
+    push(
+        "kind 7 with a payload of variant 6",
+        "accepted",
+        Input::Entry,
+        header_wire(&city, &header, unknown),
     );
     let mut network = base.clone();
     network.network_id = Hash32([0u8; 32]);
@@ -281,14 +296,52 @@ fn entry_refusals() -> Vec<Refusal> {
         Input::Entry,
         header_wire(&city, &header, trailing),
     );
-    let mut version_two = blob.bytes.clone();
-    version_two[0] = 2;
-    let (header, version_two) = with_payload_bytes(base.clone(), version_two);
+    let mut version_zero = blob.bytes.clone();
+    version_zero[0] = 0;
+    let (header, version_zero) = with_payload_bytes(base.clone(), version_zero);
     push(
-        "payload version 2",
+        "payload version 0",
         "format_version",
         Input::Entry,
-        header_wire(&city, &header, version_two),
+        header_wire(&city, &header, version_zero),
+    );
+    let mut version_two = blob.bytes.clone();
+    version_two[0] = 2;
+    let (header, bare) = with_payload_bytes(base.clone(), version_two.clone());
+    push(
+        "payload version 2 without extension fields",
+        "canonical_encoding",
+        Input::Entry,
+        header_wire(&city, &header, bare),
+    );
+    // Extension field 1 of 3 bytes, then field 9 of none: fields this version does not read.
+    let mut extended = version_two.clone();
+    extended.extend_from_slice(&[1, 3, 0xaa, 0xbb, 0xcc, 9, 0]);
+    let (header, extended_blob) = with_payload_bytes(base.clone(), extended);
+    push(
+        "payload version 2 with extension fields 1 and 9",
+        "accepted",
+        Input::Entry,
+        header_wire(&city, &header, extended_blob),
+    );
+    let mut unordered = version_two;
+    unordered.extend_from_slice(&[9, 0, 1, 3, 0xaa, 0xbb, 0xcc]);
+    let (header, unordered) = with_payload_bytes(base.clone(), unordered);
+    push(
+        "payload version 2 with extension fields 9 then 1",
+        "canonical_encoding",
+        Input::Entry,
+        header_wire(&city, &header, unordered),
+    );
+    let mut version_three = blob.bytes.clone();
+    version_three[0] = 3;
+    version_three.extend_from_slice(b"a body of a newer version");
+    let (header, version_three) = with_payload_bytes(base.clone(), version_three);
+    push(
+        "payload version 3",
+        "accepted",
+        Input::Entry,
+        header_wire(&city, &header, version_three),
     );
     let mut update_kind = base.clone();
     update_kind.kind = 3;

@@ -1,0 +1,221 @@
+//! The payload envelope (PROTOCOL.md §8 and §8.7): a version byte, the kind's variant index, the
+//! kind's body and, in version 2, extension fields. This is where the protocol evolves: a node
+//! reads what it knows and keeps the rest as bytes, so that a newer node's entries are stored,
+//! forwarded and synced by older ones instead of refused.
+//!
+//! - version 1: exactly the body of a kind this node knows;
+//! - version 2: the version-1 body followed by one or more extension fields, each
+//!   `varint number || varint length || bytes`, numbers strictly increasing. A node reads the
+//!   body and the fields it knows and keeps the others: adding an optional field is compatible;
+//! - a kind this node does not know, or a version above 2: a [`NewerPayload`], checked for
+//!   everything but its body (size, length, commitment, kind) and shown as "needs a newer version".
+
+use crate::codec;
+use crate::error::RecordError;
+use crate::limits::{MAX_LIST_ITEMS, MAX_PAYLOAD_BYTES};
+use crate::payload::Payload;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// The payload version whose body is exactly a kind's fields.
+pub const PAYLOAD_VERSION_BASE: u8 = 1;
+/// The payload version that appends extension fields to the version-1 body.
+pub const PAYLOAD_VERSION_EXTENDED: u8 = 2;
+
+/// A payload made by a newer version of Coalition: a kind this node does not know, or a version
+/// of a known kind above [`PAYLOAD_VERSION_EXTENDED`]. Its bytes are kept as they came.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct NewerPayload {
+    pub kind: u16,
+    pub version: u8,
+}
+
+/// Extension fields of a version-2 payload, by number: what this node does not read is kept and
+/// shown as "has fields from a newer version".
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Extensions(pub BTreeMap<u32, Vec<u8>>);
+
+impl Extensions {
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// One extension field on the wire.
+#[derive(Serialize, Deserialize)]
+struct Field {
+    number: u32,
+    #[serde(with = "crate::codec::byte_vec")]
+    bytes: Vec<u8>,
+}
+
+/// Whether decoding re-encodes to check canonical form (input from outside) or trusts bytes
+/// this node checked before storing them.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Check {
+    Canonical,
+    Stored,
+}
+
+/// The variant index of a kind code (`code - 1`); kind 0 is never assigned.
+fn variant_index(code: u16) -> u32 {
+    u32::from(code.saturating_sub(1))
+}
+
+/// Encodes a payload of a kind this node knows, with `extensions` (version 2 when there are any).
+pub(crate) fn encode(payload: &Payload, extensions: &Extensions) -> Vec<u8> {
+    let version = if extensions.is_empty() {
+        PAYLOAD_VERSION_BASE
+    } else {
+        PAYLOAD_VERSION_EXTENDED
+    };
+    let mut out = vec![version];
+    out.extend(codec::encode(&variant_index(payload.kind().code())));
+    out.extend(body(payload));
+    for (number, bytes) in &extensions.0 {
+        out.extend(codec::encode(&Field {
+            number: *number,
+            bytes: bytes.clone(),
+        }));
+    }
+    out
+}
+
+fn body(payload: &Payload) -> Vec<u8> {
+    match payload {
+        Payload::Practice(p) => codec::encode(p),
+        Payload::PracticeRevision(r) => codec::encode(r),
+        Payload::ActivityUpdate(u) => codec::encode(u),
+        Payload::ActivityReport(r) => codec::encode(r),
+        Payload::Retraction(r) => codec::encode(r),
+        Payload::Erasure(e) => codec::encode(e),
+        #[cfg(feature = "future-kind")]
+        Payload::TestNote(n) => codec::encode(n),
+        // Never encoded: a node publishes only kinds it knows (the publish path refuses these).
+        Payload::Newer(_) => Vec::new(),
+    }
+}
+
+fn malformed(detail: impl Into<String>) -> RecordError {
+    RecordError::Malformed {
+        what: "payload",
+        detail: detail.into(),
+    }
+}
+
+/// Decodes a payload's bytes: the rules "size limit", "decode", "canonical encoding" and
+/// "format version" of §6, in the envelope's order.
+pub(crate) fn decode(bytes: &[u8], check: Check) -> Result<(Payload, Extensions), RecordError> {
+    if bytes.len() > MAX_PAYLOAD_BYTES {
+        return Err(RecordError::TooLarge {
+            what: "payload",
+            size: bytes.len(),
+            limit: MAX_PAYLOAD_BYTES,
+        });
+    }
+    let (&version, rest) = bytes
+        .split_first()
+        .ok_or_else(|| malformed("empty: no version byte"))?;
+    if version == 0 {
+        return Err(RecordError::UnsupportedVersion {
+            what: "payload",
+            found: 0,
+            expected: PAYLOAD_VERSION_BASE,
+        });
+    }
+    let (index, after_index) =
+        postcard::take_from_bytes::<u32>(rest).map_err(|e| malformed(e.to_string()))?;
+    if check == Check::Canonical && codec::encode(&index) != rest[..rest.len() - after_index.len()]
+    {
+        return Err(RecordError::NonCanonical { what: "payload" });
+    }
+    let kind = u16::try_from(index)
+        .ok()
+        .and_then(|i| i.checked_add(1))
+        .ok_or_else(|| malformed(format!("variant index {index} names no kind code")))?;
+    let newer = Payload::Newer(NewerPayload { kind, version });
+    if version > PAYLOAD_VERSION_EXTENDED {
+        return Ok((newer, Extensions::default()));
+    }
+    let Some((payload, trailing)) = decode_known(kind, after_index, check)? else {
+        return Ok((newer, Extensions::default()));
+    };
+    if version == PAYLOAD_VERSION_BASE {
+        if !trailing.is_empty() {
+            return Err(RecordError::NonCanonical { what: "payload" });
+        }
+        return Ok((payload, Extensions::default()));
+    }
+    let extensions = extensions(trailing, check)?;
+    Ok((payload, extensions))
+}
+
+/// The body of a kind this node knows, and the bytes after it; `None` for other kinds.
+fn decode_known(
+    kind: u16,
+    body: &[u8],
+    check: Check,
+) -> Result<Option<(Payload, &[u8])>, RecordError> {
+    Ok(Some(match kind {
+        1 => take(body, check, Payload::Practice)?,
+        2 => take(body, check, Payload::PracticeRevision)?,
+        3 => take(body, check, Payload::ActivityUpdate)?,
+        4 => take(body, check, Payload::ActivityReport)?,
+        5 => take(body, check, Payload::Retraction)?,
+        6 => take(body, check, Payload::Erasure)?,
+        #[cfg(feature = "future-kind")]
+        crate::payload::TEST_NOTE_KIND => take(body, check, Payload::TestNote)?,
+        _ => return Ok(None),
+    }))
+}
+
+fn take<T: Serialize + DeserializeOwned>(
+    bytes: &[u8],
+    check: Check,
+    wrap: impl FnOnce(T) -> Payload,
+) -> Result<(Payload, &[u8]), RecordError> {
+    let (value, rest) =
+        postcard::take_from_bytes::<T>(bytes).map_err(|e| malformed(e.to_string()))?;
+    if check == Check::Canonical && codec::encode(&value) != bytes[..bytes.len() - rest.len()] {
+        return Err(RecordError::NonCanonical { what: "payload" });
+    }
+    Ok((wrap(value), rest))
+}
+
+/// Reads the extension fields of a version-2 payload: at least one (a version 2 without fields
+/// is a non-canonical version 1), at most [`MAX_LIST_ITEMS`], numbers from 1 strictly increasing.
+fn extensions(mut bytes: &[u8], check: Check) -> Result<Extensions, RecordError> {
+    if bytes.is_empty() {
+        return Err(RecordError::NonCanonical {
+            what: "payload (version 2 without extension fields is version 1)",
+        });
+    }
+    let mut fields = BTreeMap::new();
+    let mut last = 0u32;
+    while !bytes.is_empty() {
+        let (field, rest) =
+            postcard::take_from_bytes::<Field>(bytes).map_err(|e| malformed(e.to_string()))?;
+        if check == Check::Canonical {
+            if codec::encode(&field) != bytes[..bytes.len() - rest.len()] {
+                return Err(RecordError::NonCanonical { what: "payload" });
+            }
+            if field.number <= last {
+                return Err(RecordError::NonCanonical {
+                    what: "payload (extension field numbers must start at 1 and increase)",
+                });
+            }
+            if fields.len() == MAX_LIST_ITEMS {
+                return Err(RecordError::TooLarge {
+                    what: "payload extension fields",
+                    size: fields.len() + 1,
+                    limit: MAX_LIST_ITEMS,
+                });
+            }
+        }
+        last = field.number;
+        fields.insert(field.number, field.bytes);
+        bytes = rest;
+    }
+    Ok(Extensions(fields))
+}
