@@ -309,6 +309,9 @@ pub enum PublishCommand {
     Update(PublishArgs),
     /// Publish activity reports (see docs/examples/report.toml).
     Report(PublishArgs),
+    /// Test builds only: publish notes of the test-only kind 0xF000 (`text = { en = "…" }`).
+    #[cfg(feature = "future-kind")]
+    Note(PublishArgs),
 }
 
 #[derive(Args, Debug)]

@@ -1,37 +1,5 @@
-//! `coalition`: the node binary. One binary for city IT (init, run, backup), coordinators
-//! (publish, search, show) and the Steering Committee (charter, roster, verify).
+//! `coalition`: the node binary (see the library for its commands).
 
-// First, so that its macros (`outln!`, `out!`) are in scope in every module below.
-#[macro_use]
-mod out;
-mod cli;
-mod commands;
-mod config;
-mod datadir;
-mod demo_data;
-mod input;
-mod node;
-mod output;
-mod search_index;
-mod status_report;
-
-use clap::Parser;
-use std::process::ExitCode;
-
-fn main() -> ExitCode {
-    let cli = cli::Cli::parse();
-    match commands::run(cli) {
-        Ok(code) => code,
-        // The reader of our output went away (`coalition log | head -1`): a normal end.
-        Err(error) if out::is_stdout_closed(&error) => ExitCode::SUCCESS,
-        Err(error) => {
-            // One clear line: the error and its causes, outermost first.
-            let mut line = format!("error: {error}");
-            for cause in error.chain().skip(1) {
-                line.push_str(&format!(": {cause}"));
-            }
-            eprintln!("{line}");
-            ExitCode::from(2)
-        }
-    }
+fn main() -> std::process::ExitCode {
+    coalition_node::main()
 }

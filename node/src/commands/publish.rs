@@ -20,6 +20,8 @@ pub fn publish(command: PublishCommand) -> Result<ExitCode> {
         PublishCommand::Practice(a) => (a, "practice"),
         PublishCommand::Update(a) => (a, "update"),
         PublishCommand::Report(a) => (a, "report"),
+        #[cfg(feature = "future-kind")]
+        PublishCommand::Note(a) => (a, "note"),
     };
     let dir = DataDir::new(&args.data_dir.data_dir);
     let config = dir.config()?;
@@ -103,6 +105,8 @@ fn read_payload(file: &std::path::Path, kind: &str, config: &Config) -> Result<P
         "update" => {
             Payload::ActivityUpdate(read_document::<ActivityUpdate>(file, "activity update")?)
         }
+        #[cfg(feature = "future-kind")]
+        "note" => Payload::TestNote(read_document(file, "note")?),
         _ => {
             let mut r: ActivityReport = read_document(file, "activity report")?;
             fill_place(&mut r.city, &mut r.country, config);
