@@ -100,6 +100,9 @@ fn the_example_alert_rules_name_only_metrics_and_labels_the_node_serves() {
     let (code, a_metrics) = http_get(&a.api, "/metrics").expect("A's /metrics");
     assert_eq!(code, 200);
     exposition.push_str(&a_metrics);
+    // Stopped before the checks, so a failing check leaves no node running.
+    stop(b);
+    stop(a);
     let samples: Vec<&str> = exposition
         .lines()
         .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
@@ -157,6 +160,4 @@ fn the_example_alert_rules_name_only_metrics_and_labels_the_node_serves() {
         exprs.len(),
         checked.len()
     );
-    stop(b);
-    stop(a);
 }

@@ -7,13 +7,38 @@
 mod common;
 use common::procs::{
     head_of, http_get, publish_update, seq_of, start_node, stop, two_cities, update_file,
-    wait_until,
+    wait_until, Node,
 };
 use common::*;
 
 use serde_json::Value;
 use std::os::unix::fs::PermissionsExt;
 use std::time::Instant;
+
+/// A started node that is killed if the test fails before stopping it.
+struct Running(Option<Node>);
+
+impl Running {
+    fn start(dir: &str, bootstrap: Option<&str>) -> Running {
+        Running(Some(start_node(dir, bootstrap)))
+    }
+    fn node(&self) -> &Node {
+        self.0.as_ref().expect("running")
+    }
+    /// SIGTERM, and it must exit 0.
+    fn stop(mut self) {
+        stop(self.0.take().expect("running"));
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Some(node) = self.0.as_mut() {
+            let _ = node.child.kill();
+            let _ = node.child.wait();
+        }
+    }
+}
 
 /// This city's latest seq as `coalition status --json` reports it (what an operator checks).
 fn status_seq(data_dir: &str, city: &str) -> u64 {
@@ -43,8 +68,8 @@ fn a_backup_restored_onto_a_new_machine_syncs_what_it_missed_then_publishes_the_
     let p = |rel: &str| root.join(rel).display().to_string();
     let (a_dir, b_dir) = two_cities(root);
 
-    let a = start_node(&a_dir, None);
-    let b = start_node(&b_dir, Some(&a.listen));
+    let a = Running::start(&a_dir, None);
+    let b = Running::start(&b_dir, Some(&a.node().listen));
     for i in 1..=2 {
         let out = publish_update(&a_dir, &update_file(root, &format!("Early {i}")));
         assert!(
@@ -85,7 +110,7 @@ fn a_backup_restored_onto_a_new_machine_syncs_what_it_missed_then_publishes_the_
     wait_until("B to hold Valmeuse's 5 entries", 60, || {
         head_of(&b_dir, "Valmeuse") == 5
     });
-    stop(a);
+    a.stop();
     // The machine is lost: its data directory (store, high-water mark, keys, config) with it.
     std::fs::remove_dir_all(&a_dir).expect("remove A's data directory");
 
@@ -165,7 +190,7 @@ fn a_backup_restored_onto_a_new_machine_syncs_what_it_missed_then_publishes_the_
 
     // Started with a peer that holds the later entries: sync brings Valmeuse's seqs 3..5 back.
     let synced_from = Instant::now();
-    let a = start_node(&new_dir, Some(&b.listen));
+    let a = Running::start(&new_dir, Some(&b.node().listen));
     wait_until(
         "the new node to sync Valmeuse's seqs 3..5 from B",
         90,
@@ -191,10 +216,14 @@ fn a_backup_restored_onto_a_new_machine_syncs_what_it_missed_then_publishes_the_
     wait_until("B to hold seq 6", 60, || head_of(&b_dir, "Valmeuse") == 6);
     assert_eq!(seq_of(&b_dir, &id), 6);
     for node in [&a, &b] {
-        assert_eq!(forks(&node.api), "coalition_forks 0", "no fork proof");
+        assert_eq!(
+            forks(&node.node().api),
+            "coalition_forks 0",
+            "no fork proof"
+        );
     }
-    stop(b);
-    stop(a);
+    b.stop();
+    a.stop();
     for dir in [&new_dir, &b_dir] {
         let verified = ok(&["verify", "--data-dir", dir]);
         assert!(verified.starts_with("ok: 6 entries"), "{verified}");
