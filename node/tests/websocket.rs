@@ -7,8 +7,9 @@
 //!                     no inbound connections (nftables in its namespace)
 //!
 //! Valmeuse bootstraps to all three of Lindenfeld's addresses; only the WebSocket one can connect.
-//! An entry published at each node reaches the other, and every connection Valmeuse's node made
-//! is the WebSocket one. Where namespaces cannot be created (not root, no `ip` or `nft`) it says
+//! An entry published before Valmeuse's node starts reaches it by sync, an entry published at each
+//! node afterwards reaches the other by gossip (the nodes' own counters say which), and every
+//! connection Valmeuse's node made is the WebSocket one. Where namespaces cannot be created (not root, no `ip` or `nft`) it says
 //! "skipped: …" and passes.
 
 mod common;
@@ -126,6 +127,8 @@ impl Drop for Net {
 struct Node {
     child: Child,
     log: Arc<Mutex<Vec<String>>>,
+    /// Its API, on its namespace's loopback.
+    api: String,
 }
 
 impl Node {
@@ -169,7 +172,7 @@ impl Node {
                 }
             });
         }
-        Node { child, log }
+        Node { child, log, api }
     }
 
     fn lines(&self) -> Vec<String> {
@@ -188,6 +191,24 @@ impl Node {
             "waited {secs} s for {what}; the node's log:\n{}",
             self.lines().join("\n")
         );
+    }
+
+    /// A counter from its /metrics, fetched inside namespace `ns` (its API is on that loopback).
+    fn metric(&self, net: &Net, ns: &str, name: &str) -> u64 {
+        let (host, port) = self.api.split_once(':').expect("host:port");
+        let script = format!(
+            "exec 3<>/dev/tcp/{host}/{port}; printf 'GET /metrics HTTP/1.1\\r\\nHost: {host}\\r\\nConnection: close\\r\\n\\r\\n' >&3; cat <&3"
+        );
+        let out = Command::new("ip")
+            .args(["netns", "exec", &net.ns(ns), "timeout", "10", "bash", "-c"])
+            .arg(&script)
+            .output()
+            .expect("bash runs");
+        let text = String::from_utf8_lossy(&out.stdout);
+        text.lines()
+            .find_map(|l| l.strip_prefix(&format!("{name} ")))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or_else(|| panic!("no {name} in the /metrics of {ns}:\n{text}"))
     }
 
     /// Its "connected" lines (one per connection, with the remote address and path).
@@ -323,6 +344,14 @@ fn a_node_with_only_an_outbound_websocket_path_receives_and_publishes() {
     );
     println!("firewall in w: TCP 7701 blocked, UDP blocked, TCP {WS_PORT} open");
 
+    // Published before Valmeuse's node starts: gossip does not replay it, only sync brings it.
+    let before = publish_in(
+        &net,
+        "pub",
+        &peer_dir,
+        &update_file(root, "Lindenfeld council minutes"),
+    );
+
     // Valmeuse knows all three of the peer's addresses, as from a bootstrap list.
     let tcp = format!("/ip4/{PEER_IP}/tcp/7701/p2p/{peer_id}");
     let quic = format!("/ip4/{PEER_IP}/udp/7701/quic-v1/p2p/{peer_id}");
@@ -355,6 +384,15 @@ fn a_node_with_only_an_outbound_websocket_path_receives_and_publishes() {
         "the connection goes over the WebSocket address: {connected}"
     );
 
+    let secs = arrives(
+        &before,
+        &w_dir,
+        "the entry published before Valmeuse's node started",
+        60,
+        &[("w", &w), ("peer", &peer)],
+    );
+    println!("peer → w by sync: entry {before} arrived {secs:.1} s after the connection");
+
     // The peer publishes; the node behind the firewall receives it.
     let from_peer = publish_in(
         &net,
@@ -386,6 +424,28 @@ fn a_node_with_only_an_outbound_websocket_path_receives_and_publishes() {
         &[("w", &w), ("peer", &peer)],
     );
     println!("w → peer: entry {from_w} arrived in {secs:.1} s");
+
+    // Both ways of moving entries ran over that connection: sync brought the earlier entry to
+    // Valmeuse, gossip carried the new ones (counted by the nodes themselves).
+    // (The counters the API serves refresh once a second.)
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let (w_sync, w_gossip, peer_gossip) = loop {
+        let counts = (
+            w.metric(&net, "w", "coalition_net_entries_via_sync_total"),
+            w.metric(&net, "w", "coalition_net_entries_via_gossip_total"),
+            peer.metric(&net, "pub", "coalition_net_entries_via_gossip_total"),
+        );
+        if (counts.0 >= 1 && counts.1 >= 1 && counts.2 >= 1) || Instant::now() > deadline {
+            break counts;
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    };
+    println!("w: entries via sync {w_sync}, via gossip {w_gossip}; peer: via gossip {peer_gossip}");
+    assert!(w_sync >= 1, "Valmeuse's node stored an entry from sync");
+    assert!(
+        w_gossip >= 1 && peer_gossip >= 1,
+        "each node stored the other's new entry from gossip"
+    );
 
     // Every connection Valmeuse's node made or took is WebSocket; the peer saw it come in as one.
     let w_connections = w.connections();
