@@ -66,7 +66,8 @@ pub enum Command {
     Reindex(VerifyArgs),
     /// Write a consistent backup of the store (RocksDB checkpoint) with the high-water mark.
     Backup(BackupArgs),
-    /// Replace the store with a backup (stop the node first); keeps what this city has signed.
+    /// Replace the store with a backup (stop the node first), or set up a new data directory from
+    /// one (`--city-key`); keeps what this city has signed.
     Restore(RestoreArgs),
     /// Upgrade the store to this build's schema (stop the node first): backup, resumable, verified.
     Migrate(MigrateArgs),
@@ -460,6 +461,11 @@ pub struct RestoreArgs {
     /// Backup directory written by `coalition backup`.
     #[arg(long)]
     pub from: PathBuf,
+    /// The city's key file, kept apart from the backup. Needed to restore into a new data
+    /// directory (a new machine): the directory is then set up from the backup (charter, roster,
+    /// config.toml) with this key, a new api.token and a new node.key.
+    #[arg(long)]
+    pub city_key: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]

@@ -3,31 +3,13 @@
 //! processes), then publishing continues at the right seq, and no node holds a fork proof.
 
 mod common;
-use common::procs::{start_node as start, two_cities, Node};
+use common::procs::{
+    head_of, publish_update as publish, seq_of, start_node as start, stop, two_cities, update_file,
+    wait_until,
+};
 use common::*;
 
-use serde_json::Value;
 use std::io::{Read, Write};
-use std::path::Path;
-use std::process::Command;
-use std::time::{Duration, Instant};
-
-fn stop(mut node: Node) {
-    let pid = node.child.id().to_string();
-    let _ = Command::new("kill").args(["-TERM", &pid]).status();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while Instant::now() < deadline {
-        if let Some(status) = node.child.try_wait().expect("wait") {
-            assert!(
-                status.success(),
-                "the node exits 0 on SIGTERM, got {status}"
-            );
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    panic!("the node did not stop within 30 s of SIGTERM");
-}
 
 fn http_get(addr: &str, path: &str) -> String {
     let mut stream = std::net::TcpStream::connect(addr).expect("connect");
@@ -39,54 +21,6 @@ fn http_get(addr: &str, path: &str) -> String {
     let mut response = String::new();
     stream.read_to_string(&mut response).expect("response");
     response
-}
-
-/// Writes an activity update whose title is `title`, so each document is distinct.
-fn update_file(dir: &Path, title: &str) -> String {
-    let path = dir.join(format!("{}.toml", title.replace(' ', "-")));
-    std::fs::write(
-        &path,
-        format!(
-            "date = \"2025-03-21\"\ncategory = \"event\"\ncommitments = [1]\nillustrative = true\n[title]\nen = \"{title}\"\n[text]\nen = \"What happened at {title}.\"\n"
-        ),
-    )
-    .expect("write the update");
-    path.display().to_string()
-}
-
-fn publish(data_dir: &str, file: &str) -> std::process::Output {
-    run(&["publish", "update", file, "--data-dir", data_dir, "--json"])
-}
-
-fn seq_of(data_dir: &str, id: &str) -> u64 {
-    let out = ok(&["show", id, "--data-dir", data_dir, "--json"]);
-    let v: Value = serde_json::from_str(&out).expect("show json");
-    v["seq"].as_u64().expect("seq")
-}
-
-fn head_of(data_dir: &str, city: &str) -> u64 {
-    let out = ok(&[
-        "log",
-        city,
-        "--data-dir",
-        data_dir,
-        "--json",
-        "--limit",
-        "1000",
-    ]);
-    let v: Value = serde_json::from_str(&out).expect("log json");
-    v.as_array().map_or(0, |a| a.len() as u64)
-}
-
-fn wait_until(what: &str, secs: u64, mut done: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    while Instant::now() < deadline {
-        if done() {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(300));
-    }
-    panic!("waited {secs} s for {what}");
 }
 
 #[test]

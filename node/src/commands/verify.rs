@@ -137,6 +137,14 @@ pub fn backup(args: BackupArgs) -> Result<ExitCode> {
                 .unwrap_or(0)
         }
     };
+    // config.toml beside the checkpoint (no secrets), so a new machine can be set up from the
+    // backup and the city key alone. Best effort: the checkpoint is the backup.
+    let config_copy = args.out.join(super::restore::BACKUP_CONFIG);
+    if let Err(e) = std::fs::copy(dir.config_path(), &config_copy) {
+        eprintln!(
+            "warning: config.toml was not copied into the backup ({e}); keep a copy of it apart"
+        );
+    }
     outln!(
         "backup of {entries} entries written to {} (restore: stop the node, then `coalition restore --from {}`)",
         args.out.display(),

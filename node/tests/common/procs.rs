@@ -159,3 +159,73 @@ pub fn two_cities(root: &Path) -> (String, String) {
     }
     (p("a"), p("b"))
 }
+
+/// Stops a node with SIGTERM and checks that it exits 0 within 30 s.
+pub fn stop(mut node: Node) {
+    let pid = node.child.id().to_string();
+    let _ = Command::new("kill").args(["-TERM", &pid]).status();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline {
+        if let Some(status) = node.child.try_wait().expect("wait") {
+            assert!(
+                status.success(),
+                "the node exits 0 on SIGTERM, got {status}"
+            );
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("the node did not stop within 30 s of SIGTERM");
+}
+
+/// Writes an activity update whose title is `title`, so each document is distinct.
+pub fn update_file(dir: &Path, title: &str) -> String {
+    let path = dir.join(format!("{}.toml", title.replace(' ', "-")));
+    std::fs::write(
+        &path,
+        format!(
+            "date = \"2025-03-21\"\ncategory = \"event\"\ncommitments = [1]\nillustrative = true\n[title]\nen = \"{title}\"\n[text]\nen = \"What happened at {title}.\"\n"
+        ),
+    )
+    .expect("write the update");
+    path.display().to_string()
+}
+
+/// `coalition publish update FILE --json` on `data_dir` (through its node when one runs).
+pub fn publish_update(data_dir: &str, file: &str) -> std::process::Output {
+    run(&["publish", "update", file, "--data-dir", data_dir, "--json"])
+}
+
+/// The seq of entry `id` in the store of `data_dir`.
+pub fn seq_of(data_dir: &str, id: &str) -> u64 {
+    let out = ok(&["show", id, "--data-dir", data_dir, "--json"]);
+    let v: Value = serde_json::from_str(&out).expect("show json");
+    v["seq"].as_u64().expect("seq")
+}
+
+/// How many entries of `city` the store of `data_dir` holds.
+pub fn head_of(data_dir: &str, city: &str) -> u64 {
+    let out = ok(&[
+        "log",
+        city,
+        "--data-dir",
+        data_dir,
+        "--json",
+        "--limit",
+        "1000",
+    ]);
+    let v: Value = serde_json::from_str(&out).expect("log json");
+    v.as_array().map_or(0, |a| a.len() as u64)
+}
+
+/// Polls `done` every 300 ms; panics naming `what` after `secs` seconds.
+pub fn wait_until(what: &str, secs: u64, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    while Instant::now() < deadline {
+        if done() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    panic!("waited {secs} s for {what}");
+}
