@@ -14,7 +14,7 @@ pub fn city_name(roster: &Roster, entry: &StoredEntry) -> String {
 }
 
 pub fn kind_name(code: u16) -> &'static str {
-    PayloadKind::from_code(code).map_or("unknown", |k| k.name())
+    PayloadKind::of_code(code).name()
 }
 
 pub fn format_time(ms: i64) -> String {

@@ -636,6 +636,7 @@ fn schemas() -> Value {
                 "retracted_by": {"type": ["string", "null"]}, "superseded_by": {"type": ["string", "null"]},
                 "payload": {"type": ["object", "null"], "description": "Externally tagged by kind: {\"Practice\": {…}}."},
                 "payload_erased": {"type": "boolean"},
+                "needs_newer_version": {"type": "boolean", "description": "The payload is of a kind or version made by a newer release (PROTOCOL.md §8.7): kept and forwarded, not shown; upgrade to read it."},
                 "entry_hex": {"type": "string"},
                 "payload_salt_hex": {"type": ["string", "null"]},
                 "payload_hex": {"type": ["string", "null"]}

@@ -58,7 +58,7 @@ fn id_text(id: &IdRef) -> String {
 }
 
 pub fn kind_name(code: u16) -> &'static str {
-    PayloadKind::from_code(code).map_or("unknown", PayloadKind::name)
+    PayloadKind::of_code(code).name()
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -535,6 +535,9 @@ pub struct EntryView {
     /// The payload as JSON (externally tagged by kind), `null` when erased.
     pub payload: Option<Payload>,
     pub payload_erased: bool,
+    /// The payload is of a kind or version a newer release of Coalition made (PROTOCOL.md
+    /// §8.7): kept, forwarded and synced, but this node cannot show it; upgrade to read it.
+    pub needs_newer_version: bool,
     /// The entry's canonical bytes (header then signature) in hex.
     pub entry_hex: String,
     /// The payload's salt and canonical bytes in hex, when held.
@@ -566,6 +569,7 @@ pub fn entry(store: &Store, id: &IdRef) -> Result<EntryView, ApiError> {
         retracted_by: e.status.retracted_by,
         superseded_by: e.status.superseded_by,
         payload_erased: e.blob.is_none(),
+        needs_newer_version: e.payload.as_ref().is_some_and(|p| p.newer().is_some()),
         payload: e.payload.clone(),
         entry_hex: hex::encode(e.entry.bytes()),
         payload_salt_hex: e.blob.as_ref().map(|b| hex::encode(b.salt)),

@@ -19,8 +19,13 @@ pub struct Node {
 /// Starts `coalition run` on `dir` (log appended to `<dir>.log`) and waits until it serves its
 /// page.
 pub fn start_node(dir: &str, bootstrap: Option<&str>) -> Node {
+    start_node_of(BIN, dir, bootstrap)
+}
+
+/// As [`start_node`], with another build of the binary (the mixed-version test's newer node).
+pub fn start_node_of(bin: &str, dir: &str, bootstrap: Option<&str>) -> Node {
     let api = format!("127.0.0.1:{}", free_port());
-    let mut child = spawn_node(dir, bootstrap, &api);
+    let mut child = spawn_node_of(bin, dir, bootstrap, &api);
     let stdout = child.stdout.take().expect("stdout");
     let mut lines = BufReader::new(stdout).lines();
     let mut listen = None;
@@ -48,6 +53,10 @@ pub fn start_node(dir: &str, bootstrap: Option<&str>) -> Node {
 
 /// Spawns `coalition run` on `dir` with its API on `api` and stdout piped, without waiting.
 pub fn spawn_node(dir: &str, bootstrap: Option<&str>, api: &str) -> Child {
+    spawn_node_of(BIN, dir, bootstrap, api)
+}
+
+fn spawn_node_of(bin: &str, dir: &str, bootstrap: Option<&str>, api: &str) -> Child {
     let mut args = vec![
         "run",
         "--data-dir",
@@ -61,7 +70,7 @@ pub fn spawn_node(dir: &str, bootstrap: Option<&str>, api: &str) -> Child {
     if let Some(b) = bootstrap {
         args.extend(["--bootstrap", b]);
     }
-    Command::new(BIN)
+    Command::new(bin)
         .args(&args)
         .env_remove("COALITION_DATA_DIR")
         .env("RUST_LOG", "info,libp2p=warn")
@@ -101,17 +110,24 @@ pub fn http_json(addr: &str, path: &str) -> Option<(u16, Value)> {
 
 /// A charter and two admitted cities, Valmeuse at `<root>/a` and Lindenfeld at `<root>/b`.
 pub fn two_cities(root: &Path) -> (String, String) {
+    let dirs = cities(root, &[("a", "Valmeuse", "BE"), ("b", "Lindenfeld", "DE")]);
+    (dirs[0].clone(), dirs[1].clone())
+}
+
+/// A charter and the given cities `(directory under root, name, country)`, each admitted and
+/// with the roster applied; returns their data directories.
+pub fn cities(root: &Path, list: &[(&str, &str, &str)]) -> Vec<String> {
     let p = |rel: &str| -> String { root.join(rel).display().to_string() };
     ok(&[
         "charter",
         "new",
         "--name",
-        "Two Cities",
+        "Test Cities",
         "--out",
         &p("coalition"),
     ]);
     let mut keys = Vec::new();
-    for (dir, city, country) in [("a", "Valmeuse", "BE"), ("b", "Lindenfeld", "DE")] {
+    for (dir, city, country) in list {
         let out = ok(&[
             "init",
             "--data-dir",
@@ -147,17 +163,19 @@ pub fn two_cities(root: &Path) -> (String, String) {
             country,
         ]);
     }
-    for dir in ["a", "b"] {
-        ok(&[
-            "roster",
-            "apply",
-            "--data-dir",
-            &p(dir),
-            "--roster",
-            &p("coalition/roster.txt"),
-        ]);
-    }
-    (p("a"), p("b"))
+    list.iter()
+        .map(|(dir, _, _)| {
+            ok(&[
+                "roster",
+                "apply",
+                "--data-dir",
+                &p(dir),
+                "--roster",
+                &p("coalition/roster.txt"),
+            ]);
+            p(dir)
+        })
+        .collect()
 }
 
 /// Stops a node with SIGTERM and checks that it exits 0 within 30 s.
