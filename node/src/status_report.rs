@@ -33,6 +33,8 @@ pub struct Facts {
     pub open_secrets: Vec<(String, u32)>,
     /// The newest entry another city signed: (city, timestamp ms).
     pub newest_other_entry: Option<(String, i64)>,
+    /// A restore left publishing held until a sync with a peer completes.
+    pub publish_held: bool,
 }
 
 impl Default for Facts {
@@ -53,6 +55,7 @@ impl Default for Facts {
             disk_total_bytes: None,
             open_secrets: Vec::new(),
             newest_other_entry: None,
+            publish_held: false,
         }
     }
 }
@@ -186,6 +189,12 @@ pub fn warnings(f: &Facts) -> Vec<Warning> {
             ),
         });
     }
+    if f.publish_held {
+        out.push(Warning {
+            code: "publish_held",
+            text: "publishing is held until a sync session with a peer completes (this node was restored without its own record of what the city signed): run the node with peers that were online while the old one ran".into(),
+        });
+    }
     match &f.node {
         None => out.push(Warning {
             code: "node_not_running",
@@ -312,6 +321,9 @@ mod tests {
         f.open_secrets = vec![("/x/city.key".into(), 0o644)];
         assert_eq!(codes(&f), ["secret_file_readable"]);
         assert!(warnings(&f)[0].text.contains("chmod 600 /x/city.key"));
+        let mut f = healthy();
+        f.publish_held = true;
+        assert_eq!(codes(&f), ["publish_held"]);
         let mut f = healthy();
         f.node = None;
         assert_eq!(codes(&f), ["node_not_running"]);

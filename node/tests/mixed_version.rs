@@ -159,6 +159,15 @@ fn a_newer_kind_crosses_todays_nodes_and_entries_flow_both_ways() {
         || head_of(b_dir, "Valmeuse") == 3 && head_of(c_dir, "Valmeuse") == 3,
     );
     assert!(ok(&["show", &note_2, "--data-dir", b_dir]).contains("newer version"));
+    // The city page of a today's node says how many entries it holds but cannot show.
+    let (status, page) = procs_get(&c.api, "/city/Valmeuse");
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("id=\"newer-entries\">Entries from a newer version of Coalition, kept but not shown (upgrade this node to read them): 2</p>"),
+        "{page}"
+    );
+    let (_, page) = procs_get(&c.api, "/city/Valmeuse?ui=fr");
+    assert!(page.contains("version plus récente"), "{page}");
 
     // Nothing was refused anywhere, and nobody was punished.
     for node in [&a, &b, &c] {

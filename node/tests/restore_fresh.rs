@@ -174,8 +174,8 @@ fn a_backup_restored_onto_a_new_machine_syncs_what_it_missed_then_publishes_the_
     assert!(said.contains("restored 2 entries"), "{said}");
     assert!(said.contains("set up"), "{said}");
     assert!(
-        said.contains("up to seq 2") && said.contains("publish only once"),
-        "the operator is told to sync before publishing: {said}"
+        said.contains("up to seq 2") && said.contains("publishing is held until"),
+        "the operator is told publishing waits for a sync: {said}"
     );
     let key_mode = std::fs::metadata(root.join("new-machine/var/lib/coalition/city.key"))
         .expect("city.key")
@@ -187,6 +187,22 @@ fn a_backup_restored_onto_a_new_machine_syncs_what_it_missed_then_publishes_the_
     assert!(config.contains("city = \"Valmeuse\""), "{config}");
     let verified = ok(&["verify", "--data-dir", &new_dir]);
     assert!(verified.starts_with("ok: 2 entries"), "{verified}");
+
+    // Before any sync, a publish would sign seq 3 a second time: it is refused, and nothing is
+    // written.
+    let hold = root.join("new-machine/var/lib/coalition/publish-hold");
+    assert!(hold.exists(), "the restore leaves a publish hold");
+    let refused = publish_update(&new_dir, &update_file(root, "Too early"));
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert!(!refused.status.success(), "held: {err}");
+    assert!(err.contains("publishing is held"), "{err}");
+    assert_eq!(head_of(&new_dir, "Valmeuse"), 2, "nothing was signed");
+    let status = run(&["status", "--data-dir", &new_dir, "--json"]);
+    let status: Value = serde_json::from_slice(&status.stdout).expect("status --json");
+    assert!(
+        status["warnings"].to_string().contains("publish_held"),
+        "{status}"
+    );
 
     // Started with a peer that holds the later entries: sync brings Valmeuse's seqs 3..5 back.
     let synced_from = Instant::now();
@@ -203,6 +219,9 @@ fn a_backup_restored_onto_a_new_machine_syncs_what_it_missed_then_publishes_the_
     for (i, id) in later.iter().enumerate() {
         assert_eq!(seq_of(&new_dir, id), i as u64 + 3);
     }
+    wait_until("the completed sync to lift the publish hold", 30, || {
+        !hold.exists()
+    });
 
     // Then it publishes at the next seq, and B takes it: no seq was signed twice.
     let out = publish_update(&new_dir, &update_file(root, "After the move"));

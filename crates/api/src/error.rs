@@ -164,7 +164,9 @@ impl From<StoreError> for ApiError {
                 rule,
                 message,
             } => ApiError::bad(field, rule, message),
-            StoreError::BehindSigned { .. } => ApiError::Held(error.to_string()),
+            StoreError::BehindSigned { .. } | StoreError::AwaitingFirstSync => {
+                ApiError::Held(error.to_string())
+            }
             // Names the directory to free space in; the store recovers without a restart.
             ref full if full.is_disk_full() => ApiError::Unavailable(error.to_string()),
             StoreError::ReadOnly => ApiError::Forbidden {

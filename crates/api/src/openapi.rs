@@ -248,7 +248,8 @@ pub fn document() -> Value {
                                 "city": r("City"),
                                 "practices": {"type": "array", "items": {"type": "object"}},
                                 "reports": {"type": "array", "items": r("ReportItem")},
-                                "updates": {"type": "array", "items": {"type": "object"}}
+                                "updates": {"type": "array", "items": {"type": "object"}},
+                                "newer_entries": {"type": "integer", "description": "Entries of kinds or versions a newer release made (PROTOCOL.md §8.7): held and forwarded, not shown."}
                             }
                         })),
                         "404": error("No member city by that key or name.")

@@ -428,6 +428,8 @@ pub struct CityDetail {
     pub practices: Vec<PracticeItem>,
     pub reports: Vec<ReportItem>,
     pub updates: Vec<UpdateItem>,
+    /// Entries of kinds or versions a newer release made (PROTOCOL.md §8.7): held, not shown.
+    pub newer_entries: u64,
 }
 
 pub fn city_detail(
@@ -472,11 +474,16 @@ pub fn city_detail(
         .iter()
         .filter_map(|e| update_item(e, lang))
         .collect();
+    let newer_entries = entries
+        .iter()
+        .filter(|e| e.payload.as_ref().is_some_and(|p| p.newer().is_some()))
+        .count() as u64;
     Ok(CityDetail {
         city,
         practices,
         reports,
         updates,
+        newer_entries,
     })
 }
 

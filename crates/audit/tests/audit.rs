@@ -572,10 +572,10 @@ fn dropped_middle_entry_and_missing_threshold_are_named() {
     assert!(fail.detail.contains("1 valid"), "{fail}");
 }
 
-/// PROTOCOL.md §13, point 4: an entry whose header decodes but names an unknown kind is
+/// PROTOCOL.md §13, point 4: an entry whose header decodes but names kind 0 (never a kind) is
 /// reported once, with its city and seq, and the entry after it is not blamed for a gap.
 #[test]
-fn an_entry_of_unknown_kind_is_named_once_and_its_successor_is_not_blamed() {
+fn an_entry_of_kind_0_is_named_once_and_its_successor_is_not_blamed() {
     let f = fixture();
     let mut bundle = Bundle::decode(&full_bundle(&f)).expect("decode");
     let lyon_2 = f
@@ -589,7 +589,7 @@ fn an_entry_of_unknown_kind_is_named_once_and_its_successor_is_not_blamed() {
         .position(|w| Hash32::of(&w.entry) == lyon_2.id())
         .expect("Lyon seq 2 is exported");
     let mut header = lyon_2.entry.header.clone();
-    header.kind = 7;
+    header.kind = 0;
     let mut bytes = coalition_record::codec::encode(&header);
     bytes.extend_from_slice(&lyon_2.entry.signature.0);
     bundle.entries[pos].entry = bytes;

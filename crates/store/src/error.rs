@@ -39,6 +39,8 @@ pub enum StoreError {
     ReadOnly,
     #[error("this store is behind what this city has already signed (seq {signed}, store has {stored}); publishing resumes once the node has synced the city's own entries back from a peer; see docs/OPERATIONS.md")]
     BehindSigned { signed: u64, stored: u64 },
+    #[error("publishing is held: this node was restored without its own record of what the city signed, so it waits until a sync session with a peer has completed (run the node with its peers; `coalition status` says when); see docs/OPERATIONS.md")]
+    AwaitingFirstSync,
     #[error(
         "the high-water file {path} (what this city has signed): {detail}; see docs/OPERATIONS.md"
     )]

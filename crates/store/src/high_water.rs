@@ -18,6 +18,11 @@ use std::path::{Path, PathBuf};
 /// File name of the high-water mark in a node's data directory.
 pub const HIGH_WATER_FILE: &str = "high-water";
 
+/// File name, beside the high-water file, of the hold a restore without this city's own mark
+/// leaves (a new machine, or a lost file): nothing here knows what the city signed after the
+/// backup, so publishing waits until a sync session with a peer has completed.
+pub const PUBLISH_HOLD_FILE: &str = "publish-hold";
+
 /// Upper bound on the file's size (a batch publish of many large documents).
 const MAX_FILE_BYTES: usize = 256 * 1024 * 1024;
 
@@ -111,6 +116,9 @@ pub(crate) struct HighWater {
     pub head: SignedHead,
     /// The highest seq of this city a peer has shown.
     pub reported: u64,
+    /// The hold file, while publishing waits for a first completed sync (see
+    /// [`PUBLISH_HOLD_FILE`]).
+    pub hold: Option<PathBuf>,
 }
 
 impl HighWater {
@@ -128,13 +136,34 @@ pub struct HighWaterStatus {
     pub stored: u64,
     /// Entries taken from the file into the store (a crash between the two writes).
     pub recovered: usize,
+    /// Publishing waits for a first completed sync with a peer (a restore without the city's
+    /// own high-water mark).
+    pub awaiting_first_sync: bool,
 }
 
 impl HighWaterStatus {
-    /// Whether the store holds everything this city signed, so publishing may go on.
+    /// Whether the store holds everything this city is known to have signed, so publishing may
+    /// go on.
     pub fn can_publish(&self) -> bool {
-        self.stored >= self.signed
+        self.stored >= self.signed && !self.awaiting_first_sync
     }
+}
+
+/// Holds publishing for the city whose high-water file is `high_water_path` until the node has
+/// completed a sync session with a peer: written by a restore that has no mark of the city's own.
+pub fn hold_until_first_sync(high_water_path: &Path) -> Result<(), StoreError> {
+    let path = high_water_path.with_file_name(PUBLISH_HOLD_FILE);
+    let text = "Publishing is held: this node was restored without its own record of what the city signed. It resumes once a sync session with a peer has completed (docs/OPERATIONS.md).\n";
+    let result = (|| -> std::io::Result<()> {
+        let mut file = std::fs::File::create(&path)?;
+        file.write_all(text.as_bytes())?;
+        file.sync_all()?;
+        if let Some(parent) = path.parent() {
+            std::fs::File::open(parent)?.sync_all()?;
+        }
+        Ok(())
+    })();
+    result.map_err(|e| file_error(&path, format!("cannot write it: {e}")))
 }
 
 impl Store {
@@ -162,17 +191,20 @@ impl Store {
                 read_file(path, city)?.unwrap_or_default()
             }
         };
+        let hold = Some(path.with_file_name(PUBLISH_HOLD_FILE)).filter(|p| p.exists());
         let mut mark = HighWater {
             path: path.to_path_buf(),
             city: *city,
             head,
             reported: 0,
+            hold,
         };
         let recovered = self.catch_up_from_file(&mut mark)?;
         let status = HighWaterStatus {
             signed: mark.floor(),
             stored: self.head(city).map_or(0, |(s, _)| s),
             recovered,
+            awaiting_first_sync: mark.hold.is_some(),
         };
         *self.high_water.lock().unwrap_or_else(|p| p.into_inner()) = Some(mark);
         Ok(status)
@@ -200,7 +232,26 @@ impl Store {
             signed: m.floor(),
             stored: self.head(&m.city).map_or(0, |(s, _)| s),
             recovered: 0,
+            awaiting_first_sync: m.hold.is_some(),
         })
+    }
+
+    /// The network completed a sync session with a peer: this store now holds everything that
+    /// peer holds, this city's own entries included, so a hold left by a restore
+    /// ([`hold_until_first_sync`]) is lifted. Returns whether it was.
+    pub fn first_sync_completed(&self) -> bool {
+        let mut mark = self.high_water.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(hold) = mark.as_mut().and_then(|m| m.hold.take()) else {
+            return false;
+        };
+        if let Err(e) = std::fs::remove_file(&hold) {
+            if e.kind() != std::io::ErrorKind::NotFound {
+                // Lifted for this run; the next start holds again until a sync completes.
+                tracing::warn!(file = %hold.display(), error = %e, "cannot remove the publish hold file");
+            }
+        }
+        tracing::info!("a sync session with a peer completed: publishing resumes");
+        true
     }
 
     /// Ingests the file's entries that extend the store's head of the city. Caller holds the
@@ -231,6 +282,9 @@ impl Store {
         let Some(mark) = guard.as_mut().filter(|m| m.city == *author) else {
             return Ok(());
         };
+        if mark.hold.is_some() {
+            return Err(StoreError::AwaitingFirstSync);
+        }
         let stored = self.head(author).map_or(0, |(s, _)| s);
         if stored >= mark.floor() {
             return Ok(());

@@ -306,3 +306,41 @@ fn retracting_twice_retracting_a_retraction_and_revising_a_retracted_practice_ar
     );
     assert_eq!(head(&node), 2, "none of them was signed");
 }
+
+/// A restore without the city's own mark (a new machine) leaves a hold: publishing is refused
+/// until the network reports a completed sync with a peer, which removes the hold file.
+#[test]
+fn a_publish_hold_refuses_until_a_sync_completes_and_survives_a_restart() {
+    let node = Node::new();
+    node.publish(1);
+    coalition_store::high_water::hold_until_first_sync(&node.mark).expect("hold");
+    let hold = node
+        .mark
+        .with_file_name(coalition_store::high_water::PUBLISH_HOLD_FILE);
+    assert!(hold.exists());
+    // Attached again (as at a node's start): the hold is read from the file.
+    let backup = node.backup("same");
+    let (node, status) = node.restore(backup);
+    assert!(status.awaiting_first_sync);
+    assert!(!status.can_publish());
+    let err = expect_err(
+        node.t
+            .store
+            .publish_local(&city_a(), &[sample_practice_in_lyon()], T0),
+        "a held store",
+    );
+    assert!(matches!(err, StoreError::AwaitingFirstSync), "{err:?}");
+    assert!(err.to_string().contains("publishing is held"), "{err}");
+    assert_eq!(head(&node), 1, "nothing was signed");
+
+    assert!(node.t.store.first_sync_completed());
+    assert!(!hold.exists(), "the hold file is removed");
+    assert!(!node.t.store.first_sync_completed(), "lifted once");
+    assert!(node
+        .t
+        .store
+        .high_water_status()
+        .is_some_and(|s| s.can_publish()));
+    node.publish(1);
+    assert_eq!(head(&node), 2);
+}

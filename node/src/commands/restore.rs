@@ -69,6 +69,13 @@ pub fn restore(args: RestoreArgs) -> Result<ExitCode> {
         }
     };
     let there = high_water::read_file(&args.from.join(HIGH_WATER_FILE), &key.public())?;
+    // Without the data directory's own mark (a new machine, or the file was lost), nothing
+    // here knows what the city signed after the backup: hold publishing until a sync with a
+    // peer has completed. Written first, so a restore stopped half-way is held too.
+    let held = here.is_none();
+    if held {
+        high_water::hold_until_first_sync(&dir.high_water_path())?;
+    }
     let keep = match (here, there) {
         (Some(h), Some(t)) if t.seq > h.seq => Some(t),
         (Some(h), _) => Some(h),
@@ -119,11 +126,11 @@ pub fn restore(args: RestoreArgs) -> Result<ExitCode> {
             "this city has signed up to seq {signed}, the restored store holds up to {stored}: publishing is held until `coalition run` has synced seqs {}..{signed} back from a peer",
             stored + 1
         );
-    } else if fresh {
-        // The old data directory's high-water mark is gone with it: nothing here knows what the
-        // city signed after the backup was taken.
+    } else if held {
+        // The old data directory's high-water mark is gone: nothing here knows what the city
+        // signed after the backup was taken.
         outln!(
-            "the backup holds this city's log up to seq {stored}; entries signed after it are only on peers: run the node with peers and publish only once `coalition status` shows this city's latest seq back (docs/OPERATIONS.md, \"Restore onto a new machine\")"
+            "the backup holds this city's log up to seq {stored}; entries signed after it are only on peers: publishing is held until `coalition run` has completed a sync with a peer (docs/OPERATIONS.md, \"Restore onto a new machine\")"
         );
     } else {
         outln!("this city's log is complete up to seq {stored}; publishing can go on");

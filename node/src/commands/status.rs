@@ -118,6 +118,10 @@ fn gather(dir: &DataDir) -> Result<Facts> {
         disk_total_bytes,
         open_secrets,
         newest_other_entry,
+        publish_held: dir
+            .high_water_path()
+            .with_file_name(coalition_store::high_water::PUBLISH_HOLD_FILE)
+            .exists(),
     })
 }
 

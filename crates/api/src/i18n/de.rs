@@ -76,6 +76,7 @@ pub static STRINGS: Strings = Strings {
     practices: "Praxisbeispiele",
     reports: "Tätigkeitsberichte",
     updates: "Neuigkeiten",
+    newer_entries: "Einträge einer neueren Coalition-Version, aufbewahrt, aber nicht angezeigt (aktualisieren Sie diesen Knoten, um sie zu lesen)",
     last_activity: "Letzte Aktivität",
     key: "Schlüssel der Stadt",
     no_practices: "Noch keine Praxisbeispiele.",

@@ -63,6 +63,7 @@ pub static STRINGS: Strings = Strings {
     practices: "Practices",
     reports: "Activity reports",
     updates: "Updates",
+    newer_entries: "Entries from a newer version of Coalition, kept but not shown (upgrade this node to read them)",
     last_activity: "Last activity",
     key: "City key",
     no_practices: "No practices yet.",

@@ -76,6 +76,7 @@ pub static STRINGS: Strings = Strings {
     practices: "Prácticas",
     reports: "Informes de actividad",
     updates: "Novedades",
+    newer_entries: "Entradas de una versión más reciente de Coalition, conservadas pero no mostradas (actualice este nodo para leerlas)",
     last_activity: "Última actividad",
     key: "Clave de la ciudad",
     no_practices: "Todavía no hay prácticas.",

@@ -76,6 +76,7 @@ pub static STRINGS: Strings = Strings {
     practices: "Pratiques",
     reports: "Rapports d'activité",
     updates: "Actualités",
+    newer_entries: "Entrées d'une version plus récente de Coalition, conservées mais non affichées (mettez ce nœud à jour pour les lire)",
     last_activity: "Dernière activité",
     key: "Clé de la ville",
     no_practices: "Pas encore de pratiques.",

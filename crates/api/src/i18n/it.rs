@@ -76,6 +76,7 @@ pub static STRINGS: Strings = Strings {
     practices: "Pratiche",
     reports: "Rapporti di attività",
     updates: "Aggiornamenti",
+    newer_entries: "Voci di una versione più recente di Coalition, conservate ma non mostrate (aggiornate questo nodo per leggerle)",
     last_activity: "Ultima attività",
     key: "Chiave della città",
     no_practices: "Ancora nessuna pratica.",

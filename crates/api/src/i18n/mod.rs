@@ -267,6 +267,7 @@ strings! {
     practices,
     reports,
     updates,
+    newer_entries,
     last_activity,
     key,
     no_practices,

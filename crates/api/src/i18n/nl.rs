@@ -76,6 +76,7 @@ pub static STRINGS: Strings = Strings {
     practices: "Praktijken",
     reports: "Activiteitenverslagen",
     updates: "Nieuws",
+    newer_entries: "Items van een nieuwere versie van Coalition, bewaard maar niet getoond (werk dit knooppunt bij om ze te lezen)",
     last_activity: "Laatste activiteit",
     key: "Sleutel van de stad",
     no_practices: "Nog geen praktijken.",

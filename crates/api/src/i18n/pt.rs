@@ -76,6 +76,7 @@ pub static STRINGS: Strings = Strings {
     practices: "Práticas",
     reports: "Relatórios de atividade",
     updates: "Novidades",
+    newer_entries: "Entradas de uma versão mais recente da Coalition, guardadas mas não mostradas (atualize este nó para as ler)",
     last_activity: "Última atividade",
     key: "Chave da cidade",
     no_practices: "Ainda não há práticas.",

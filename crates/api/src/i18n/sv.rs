@@ -76,6 +76,7 @@ pub static STRINGS: Strings = Strings {
     practices: "Goda exempel",
     reports: "Verksamhetsrapporter",
     updates: "Nyheter",
+    newer_entries: "Poster från en nyare version av Coalition, sparade men inte visade (uppgradera den här noden för att läsa dem)",
     last_activity: "Senaste aktivitet",
     key: "Stadens nyckel",
     no_practices: "Inga exempel ännu.",

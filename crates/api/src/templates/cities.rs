@@ -203,5 +203,13 @@ pub fn city_page(ctx: &PageCtx, d: &CityDetail) -> String {
         }
         body.push_str("</ol></section>");
     }
+    if d.newer_entries > 0 {
+        let _ = write!(
+            body,
+            "<p class=\"notice\" id=\"newer-entries\">{}: {}</p>",
+            esc(t.newer_entries),
+            ctx.ui.number(d.newer_entries)
+        );
+    }
     layout(ctx, &c.name, &body)
 }

@@ -39,6 +39,8 @@ impl EventLoop {
                     SyncAction::Ended { peer, completed } => {
                         if completed {
                             self.stats.sync_rounds += 1;
+                            // Everything the peer holds is stored: a restore's hold is lifted.
+                            self.store.first_sync_completed();
                             self.reingest(peer);
                         } else if !self.held.is_empty() {
                             // Nothing new arrived for the held entries: ask another peer.
