@@ -177,9 +177,28 @@ pub fn practices_for(i: usize, n: usize) -> Vec<Practice> {
                 links: vec![],
                 contact: None,
                 illustrative: true,
+                grounds: demo_grounds(k),
             }
         })
         .collect()
+}
+
+/// Grounds of discrimination for demo practice `k`: racial or ethnic origin always, and for
+/// many practices one or two more (multiple discrimination), sorted as signed.
+fn demo_grounds(k: usize) -> Vec<String> {
+    let mut grounds = vec!["racial_or_ethnic_origin"];
+    if k.is_multiple_of(3) {
+        grounds.push("religion_or_belief");
+    }
+    if k % 4 == 1 {
+        grounds.push("gender");
+    }
+    if k % 5 == 2 {
+        grounds.push("nationality");
+    }
+    let mut grounds: Vec<String> = grounds.into_iter().map(str::to_string).collect();
+    grounds.sort();
+    grounds
 }
 
 pub fn report_for(i: usize) -> ActivityReport {

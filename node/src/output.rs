@@ -184,6 +184,17 @@ fn describe_payload(out: &mut String, payload: &Payload, lang: Option<&str>) {
                 ),
             );
             add("commitments", commitments(&p.commitments));
+            add(
+                "grounds",
+                p.grounds
+                    .iter()
+                    .map(|code| {
+                        coalition_record::taxonomy::ground(code)
+                            .map_or(code.as_str(), |g| g.label(lang.unwrap_or("en")))
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            );
             add("themes", p.themes.join(", "));
             add("target", p.target_groups.join(", "));
             add("partners", p.partners.join(", "));

@@ -183,6 +183,7 @@ pub fn practice(city: usize, n: usize) -> Payload {
         links: Vec::new(),
         contact: None,
         illustrative: true,
+        grounds: Vec::new(),
     })
 }
 

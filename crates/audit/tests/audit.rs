@@ -68,6 +68,7 @@ fn practice(title: &str) -> Payload {
         links: vec![],
         contact: None,
         illustrative: true,
+        grounds: Vec::new(),
     })
 }
 

@@ -176,6 +176,7 @@ pub fn practice(rng: &mut StdRng, city: usize, target: usize) -> Payload {
         links: Vec::new(),
         contact: None,
         illustrative: true,
+        grounds: Vec::new(),
     };
     // Grow the body, in the practice's languages, to the target size.
     let size = Payload::Practice(p.clone()).to_bytes().len();

@@ -463,6 +463,7 @@ mod tests {
             links: Vec::new(),
             contact: None,
             illustrative: true,
+            grounds: Vec::new(),
         })
     }
 

@@ -10,10 +10,11 @@
 //! - a kind this node does not know, or a version above 2: a [`NewerPayload`], checked for
 //!   everything but its body (size, length, commitment, kind) and shown as "needs a newer version".
 
+use crate::bytes::Hash32;
 use crate::codec;
 use crate::error::RecordError;
 use crate::limits::{MAX_LIST_ITEMS, MAX_PAYLOAD_BYTES};
-use crate::payload::Payload;
+use crate::payload::{Contact, LangText, Payload, Period, Practice, PracticeRevision};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -58,6 +59,115 @@ pub(crate) enum Check {
     Stored,
 }
 
+/// Extension field 1 of practices and revisions: the grounds of discrimination (a postcard
+/// `Vec<String>`).
+pub const FIELD_GROUNDS: u32 = 1;
+
+/// A practice's version-1 fields, as signed: every field but those carried as extensions.
+#[derive(Serialize)]
+struct PracticeV1<'a> {
+    title: &'a LangText,
+    summary: &'a LangText,
+    body: &'a LangText,
+    rationale: &'a LangText,
+    approach: &'a LangText,
+    results: &'a LangText,
+    transferability: &'a LangText,
+    commitments: &'a Vec<u8>,
+    themes: &'a Vec<String>,
+    target_groups: &'a Vec<String>,
+    partners: &'a Vec<String>,
+    city: &'a String,
+    country: &'a String,
+    period: &'a Period,
+    links: &'a Vec<String>,
+    contact: &'a Option<Contact>,
+    illustrative: bool,
+}
+
+impl<'a> From<&'a Practice> for PracticeV1<'a> {
+    fn from(p: &'a Practice) -> Self {
+        PracticeV1 {
+            title: &p.title,
+            summary: &p.summary,
+            body: &p.body,
+            rationale: &p.rationale,
+            approach: &p.approach,
+            results: &p.results,
+            transferability: &p.transferability,
+            commitments: &p.commitments,
+            themes: &p.themes,
+            target_groups: &p.target_groups,
+            partners: &p.partners,
+            city: &p.city,
+            country: &p.country,
+            period: &p.period,
+            links: &p.links,
+            contact: &p.contact,
+            illustrative: p.illustrative,
+        }
+    }
+}
+
+/// [`PracticeV1`] read back; extension fields are filled in afterwards.
+#[derive(Serialize, Deserialize)]
+struct PracticeV1Owned {
+    title: LangText,
+    summary: LangText,
+    body: LangText,
+    rationale: LangText,
+    approach: LangText,
+    results: LangText,
+    transferability: LangText,
+    commitments: Vec<u8>,
+    themes: Vec<String>,
+    target_groups: Vec<String>,
+    partners: Vec<String>,
+    city: String,
+    country: String,
+    period: Period,
+    links: Vec<String>,
+    contact: Option<Contact>,
+    illustrative: bool,
+}
+
+impl From<PracticeV1Owned> for Practice {
+    fn from(p: PracticeV1Owned) -> Self {
+        Practice {
+            title: p.title,
+            summary: p.summary,
+            body: p.body,
+            rationale: p.rationale,
+            approach: p.approach,
+            results: p.results,
+            transferability: p.transferability,
+            commitments: p.commitments,
+            themes: p.themes,
+            target_groups: p.target_groups,
+            partners: p.partners,
+            city: p.city,
+            country: p.country,
+            period: p.period,
+            links: p.links,
+            contact: p.contact,
+            illustrative: p.illustrative,
+            grounds: Vec::new(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct RevisionV1<'a> {
+    supersedes: &'a Hash32,
+    practice: PracticeV1<'a>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct RevisionV1Owned {
+    supersedes: Hash32,
+    practice: PracticeV1Owned,
+}
+
 /// The variant index of a kind code (`code - 1`); kind 0 is never assigned.
 fn variant_index(code: u16) -> u32 {
     u32::from(code.saturating_sub(1))
@@ -65,6 +175,14 @@ fn variant_index(code: u16) -> u32 {
 
 /// Encodes a payload of a kind this node knows, with `extensions` (version 2 when there are any).
 pub(crate) fn encode(payload: &Payload, extensions: &Extensions) -> Vec<u8> {
+    let mut extensions = extensions.clone();
+    if let Some(p) = payload.practice() {
+        if !p.grounds.is_empty() {
+            extensions
+                .0
+                .insert(FIELD_GROUNDS, codec::encode(&p.grounds));
+        }
+    }
     let version = if extensions.is_empty() {
         PAYLOAD_VERSION_BASE
     } else {
@@ -84,8 +202,11 @@ pub(crate) fn encode(payload: &Payload, extensions: &Extensions) -> Vec<u8> {
 
 fn body(payload: &Payload) -> Vec<u8> {
     match payload {
-        Payload::Practice(p) => codec::encode(p),
-        Payload::PracticeRevision(r) => codec::encode(r),
+        Payload::Practice(p) => codec::encode(&PracticeV1::from(p)),
+        Payload::PracticeRevision(r) => codec::encode(&RevisionV1 {
+            supersedes: &r.supersedes,
+            practice: PracticeV1::from(&r.practice),
+        }),
         Payload::ActivityUpdate(u) => codec::encode(u),
         Payload::ActivityReport(r) => codec::encode(r),
         Payload::Retraction(r) => codec::encode(r),
@@ -148,7 +269,31 @@ pub(crate) fn decode(bytes: &[u8], check: Check) -> Result<(Payload, Extensions)
         return Ok((payload, Extensions::default()));
     }
     let extensions = extensions(trailing, check)?;
+    let mut payload = payload;
+    apply_known_fields(&mut payload, &extensions, check)?;
     Ok((payload, extensions))
+}
+
+/// Fills the fields this node knows from their extension fields; the others stay as bytes.
+fn apply_known_fields(
+    payload: &mut Payload,
+    extensions: &Extensions,
+    check: Check,
+) -> Result<(), RecordError> {
+    let practice = match payload {
+        Payload::Practice(p) => p,
+        Payload::PracticeRevision(r) => &mut r.practice,
+        _ => return Ok(()),
+    };
+    if let Some(bytes) = extensions.0.get(&FIELD_GROUNDS) {
+        practice.grounds = match check {
+            Check::Canonical => {
+                codec::decode_canonical("payload field 1 (grounds)", bytes, MAX_PAYLOAD_BYTES)?
+            }
+            Check::Stored => codec::decode_stored("payload field 1 (grounds)", bytes)?,
+        };
+    }
+    Ok(())
 }
 
 /// The body of a kind this node knows, and the bytes after it; `None` for other kinds.
@@ -158,8 +303,15 @@ fn decode_known(
     check: Check,
 ) -> Result<Option<(Payload, &[u8])>, RecordError> {
     Ok(Some(match kind {
-        1 => take(body, check, Payload::Practice)?,
-        2 => take(body, check, Payload::PracticeRevision)?,
+        1 => take(body, check, |p: PracticeV1Owned| {
+            Payload::Practice(p.into())
+        })?,
+        2 => take(body, check, |r: RevisionV1Owned| {
+            Payload::PracticeRevision(PracticeRevision {
+                supersedes: r.supersedes,
+                practice: r.practice.into(),
+            })
+        })?,
         3 => take(body, check, Payload::ActivityUpdate)?,
         4 => take(body, check, Payload::ActivityReport)?,
         5 => take(body, check, Payload::Retraction)?,

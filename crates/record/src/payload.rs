@@ -102,6 +102,20 @@ pub struct Practice {
     /// Sample data, not a real city's practice.
     #[serde(default)]
     pub illustrative: bool,
+    /// Grounds of discrimination it addresses: codes of `docs/grounds.toml`, sorted, each once
+    /// (input files may list them in any order). Signed as extension field 1 (PROTOCOL.md §8.7),
+    /// so nodes of revision 2 that do not know it keep the practice and show the rest.
+    #[serde(default, deserialize_with = "sorted_codes")]
+    pub grounds: Vec<String>,
+}
+
+/// Reads a list of codes from an input file sorted and without repeats, the one order the
+/// encoding allows (a person lists them in any order).
+fn sorted_codes<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    let mut codes = Vec::<String>::deserialize(d)?;
+    codes.sort();
+    codes.dedup();
+    Ok(codes)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

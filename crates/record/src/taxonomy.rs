@@ -52,3 +52,151 @@ pub const COMMITMENTS: [Commitment; 10] = [
 pub fn commitment(id: u8) -> Option<&'static Commitment> {
     COMMITMENTS.iter().find(|c| c.id == id)
 }
+
+/// A ground of discrimination a practice addresses (the Toulouse declaration's "multiple
+/// discrimination"): its code as signed, and its label in each interface language. Kept in step
+/// with `docs/grounds.toml` by a test.
+pub struct Ground {
+    pub code: &'static str,
+    /// `(language, label)` for en, fr, de, es, it, nl, sv, pt.
+    pub labels: [(&'static str, &'static str); 8],
+}
+
+impl Ground {
+    /// The label in `lang` (its primary subtag), else English.
+    pub fn label(&self, lang: &str) -> &'static str {
+        let primary = lang.split('-').next().unwrap_or(lang);
+        self.labels
+            .iter()
+            .find(|(l, _)| *l == primary)
+            .or_else(|| self.labels.first())
+            .map_or(self.code, |(_, label)| label)
+    }
+}
+
+/// Most grounds on one payload.
+pub const MAX_GROUNDS: usize = 16;
+
+pub const GROUNDS: [Ground; 9] = [
+    Ground {
+        code: "racial_or_ethnic_origin",
+        labels: [
+            ("en", "Racial or ethnic origin"),
+            ("fr", "Origine raciale ou ethnique"),
+            ("de", "Ethnische Herkunft und rassistische Zuschreibung"),
+            ("es", "Origen racial o étnico"),
+            ("it", "Origine razziale o etnica"),
+            ("nl", "Ras of etnische afkomst"),
+            ("sv", "Etnisk tillhörighet"),
+            ("pt", "Origem racial ou étnica"),
+        ],
+    },
+    Ground {
+        code: "religion_or_belief",
+        labels: [
+            ("en", "Religion or belief"),
+            ("fr", "Religion ou conviction"),
+            ("de", "Religion oder Weltanschauung"),
+            ("es", "Religión o convicciones"),
+            ("it", "Religione o convinzioni personali"),
+            ("nl", "Godsdienst of levensovertuiging"),
+            ("sv", "Religion eller annan trosuppfattning"),
+            ("pt", "Religião ou crença"),
+        ],
+    },
+    Ground {
+        code: "gender",
+        labels: [
+            ("en", "Gender"),
+            ("fr", "Genre"),
+            ("de", "Geschlecht"),
+            ("es", "Género"),
+            ("it", "Genere"),
+            ("nl", "Gender"),
+            ("sv", "Kön"),
+            ("pt", "Género"),
+        ],
+    },
+    Ground {
+        code: "disability",
+        labels: [
+            ("en", "Disability"),
+            ("fr", "Handicap"),
+            ("de", "Behinderung"),
+            ("es", "Discapacidad"),
+            ("it", "Disabilità"),
+            ("nl", "Handicap"),
+            ("sv", "Funktionsnedsättning"),
+            ("pt", "Deficiência"),
+        ],
+    },
+    Ground {
+        code: "sexual_orientation",
+        labels: [
+            ("en", "Sexual orientation"),
+            ("fr", "Orientation sexuelle"),
+            ("de", "Sexuelle Orientierung"),
+            ("es", "Orientación sexual"),
+            ("it", "Orientamento sessuale"),
+            ("nl", "Seksuele gerichtheid"),
+            ("sv", "Sexuell läggning"),
+            ("pt", "Orientação sexual"),
+        ],
+    },
+    Ground {
+        code: "age",
+        labels: [
+            ("en", "Age"),
+            ("fr", "Âge"),
+            ("de", "Alter"),
+            ("es", "Edad"),
+            ("it", "Età"),
+            ("nl", "Leeftijd"),
+            ("sv", "Ålder"),
+            ("pt", "Idade"),
+        ],
+    },
+    Ground {
+        code: "nationality",
+        labels: [
+            ("en", "Nationality"),
+            ("fr", "Nationalité"),
+            ("de", "Staatsangehörigkeit"),
+            ("es", "Nacionalidad"),
+            ("it", "Nazionalità"),
+            ("nl", "Nationaliteit"),
+            ("sv", "Nationalitet"),
+            ("pt", "Nacionalidade"),
+        ],
+    },
+    Ground {
+        code: "language",
+        labels: [
+            ("en", "Language"),
+            ("fr", "Langue"),
+            ("de", "Sprache"),
+            ("es", "Lengua"),
+            ("it", "Lingua"),
+            ("nl", "Taal"),
+            ("sv", "Språk"),
+            ("pt", "Língua"),
+        ],
+    },
+    Ground {
+        code: "social_origin",
+        labels: [
+            ("en", "Social origin"),
+            ("fr", "Origine sociale"),
+            ("de", "Soziale Herkunft"),
+            ("es", "Origen social"),
+            ("it", "Origine sociale"),
+            ("nl", "Sociale afkomst"),
+            ("sv", "Social härkomst"),
+            ("pt", "Origem social"),
+        ],
+    },
+];
+
+pub fn ground(code: &str) -> Option<&'static Ground> {
+    GROUNDS.iter().find(|g| g.code == code)
+}

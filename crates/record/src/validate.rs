@@ -43,7 +43,22 @@ impl Payload {
                 ),
             ));
         }
-        self.validate()
+        self.validate()?;
+        if let Some(p) = self.practice() {
+            for (i, code) in p.grounds.iter().enumerate() {
+                if taxonomy::ground(code).is_none() {
+                    let known: Vec<&str> = taxonomy::GROUNDS.iter().map(|g| g.code).collect();
+                    return Err(RecordError::schema(
+                        format!("practice.grounds[{i}]"),
+                        format!(
+                            "'{code}' is not a ground of docs/grounds.toml; use one of: {}",
+                            known.join(", ")
+                        ),
+                    ));
+                }
+            }
+        }
+        Ok(())
     }
 }
 
@@ -83,6 +98,7 @@ fn practice(prefix: &str, p: &Practice) -> Result {
         }
     }
     links(&f("links"), &p.links)?;
+    grounds(&f("grounds"), &p.grounds)?;
     if let Some(contact) = &p.contact {
         short_text(&f("contact.name"), &contact.name, true)?;
         for (name, value) in [
@@ -101,6 +117,36 @@ fn practice(prefix: &str, p: &Practice) -> Result {
                     format!("'{email}' is not an e-mail address"),
                 ));
             }
+        }
+    }
+    Ok(())
+}
+
+/// At most [`taxonomy::MAX_GROUNDS`] codes, sorted, each once, each a code shape (lowercase
+/// letters and `_`). A code this version does not list is kept (a newer release may add grounds);
+/// [`Payload::check_publishable`] takes only listed ones.
+fn grounds(field: &str, codes: &[String]) -> Result {
+    if codes.len() > taxonomy::MAX_GROUNDS {
+        return Err(RecordError::schema(
+            field,
+            format!("at most {} grounds", taxonomy::MAX_GROUNDS),
+        ));
+    }
+    for (i, code) in codes.iter().enumerate() {
+        let shaped = !code.is_empty()
+            && code.len() <= 64
+            && code.bytes().all(|b| b.is_ascii_lowercase() || b == b'_');
+        if !shaped {
+            return Err(RecordError::schema(
+                format!("{field}[{i}]"),
+                format!("'{code}' is not a ground code (lowercase letters and _, see docs/grounds.toml)"),
+            ));
+        }
+        if i > 0 && codes[i - 1] >= *code {
+            return Err(RecordError::schema(
+                format!("{field}[{i}]"),
+                "grounds are sorted and each listed once",
+            ));
         }
     }
     Ok(())

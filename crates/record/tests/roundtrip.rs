@@ -148,6 +148,7 @@ fn practice() -> impl Strategy<Value = Practice> {
             links,
             contact,
             illustrative,
+            grounds: Vec::new(),
         },
     )
 }

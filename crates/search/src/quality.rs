@@ -72,6 +72,7 @@ impl JudgedPractice {
             links: Vec::new(),
             contact: None,
             illustrative: true,
+            grounds: Vec::new(),
         })
     }
 }

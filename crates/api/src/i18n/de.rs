@@ -54,6 +54,7 @@ pub static STRINGS: Strings = Strings {
     partners: "Partner",
     links: "Links",
     themes: "Themen",
+    grounds: "Diskriminierungsmerkmale",
     target_groups: "Zielgruppen",
     contact: "Kontakt",
     summary: "Zusammenfassung",

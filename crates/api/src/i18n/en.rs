@@ -41,6 +41,7 @@ pub static STRINGS: Strings = Strings {
     partners: "Partners",
     links: "Links",
     themes: "Themes",
+    grounds: "Grounds of discrimination",
     target_groups: "Target groups",
     contact: "Contact",
     summary: "Summary",

@@ -54,6 +54,7 @@ pub static STRINGS: Strings = Strings {
     partners: "Socios",
     links: "Enlaces",
     themes: "Temas",
+    grounds: "Motivos de discriminación",
     target_groups: "Grupos destinatarios",
     contact: "Contacto",
     summary: "Resumen",

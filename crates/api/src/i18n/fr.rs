@@ -54,6 +54,7 @@ pub static STRINGS: Strings = Strings {
     partners: "Partenaires",
     links: "Liens",
     themes: "Thèmes",
+    grounds: "Motifs de discrimination",
     target_groups: "Publics cibles",
     contact: "Contact",
     summary: "Résumé",

@@ -54,6 +54,7 @@ pub static STRINGS: Strings = Strings {
     partners: "Partner",
     links: "Collegamenti",
     themes: "Temi",
+    grounds: "Motivi di discriminazione",
     target_groups: "Destinatari",
     contact: "Contatto",
     summary: "Sintesi",

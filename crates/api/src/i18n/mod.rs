@@ -245,6 +245,7 @@ strings! {
     partners,
     links,
     themes,
+    grounds,
     target_groups,
     contact,
     summary,

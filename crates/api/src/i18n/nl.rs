@@ -54,6 +54,7 @@ pub static STRINGS: Strings = Strings {
     partners: "Partners",
     links: "Koppelingen",
     themes: "Thema's",
+    grounds: "Discriminatiegronden",
     target_groups: "Doelgroepen",
     contact: "Contactpersoon",
     summary: "Samenvatting",

@@ -54,6 +54,7 @@ pub static STRINGS: Strings = Strings {
     partners: "Parceiros",
     links: "Ligações",
     themes: "Temas",
+    grounds: "Motivos de discriminação",
     target_groups: "Públicos-alvo",
     contact: "Contacto",
     summary: "Resumo",

@@ -54,6 +54,7 @@ pub static STRINGS: Strings = Strings {
     partners: "Partner",
     links: "Länkar",
     themes: "Teman",
+    grounds: "Diskrimineringsgrunder",
     target_groups: "Målgrupper",
     contact: "Kontaktperson",
     summary: "Sammanfattning",

@@ -261,6 +261,7 @@ fn practice_from_form(form: &FormState) -> (Practice, Vec<(String, String)>) {
             phone: None,
         }),
         illustrative: false,
+        grounds: Vec::new(),
     };
     let p = &practice;
     check(

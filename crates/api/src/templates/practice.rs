@@ -136,6 +136,19 @@ pub fn practice_page(
     );
     fact(t.published, when(ctx.ui, &date_of_ms(v.timestamp_ms)));
     fact(t.commitments, commitment_badges(ui, &p.commitments));
+    if !p.grounds.is_empty() {
+        // Labels in the page's language; a code of a newer release shows as its code.
+        let labels: Vec<String> = p
+            .grounds
+            .iter()
+            .map(|code| {
+                coalition_record::taxonomy::ground(code)
+                    .map_or(code.as_str(), |g| g.label(ui.code()))
+                    .to_string()
+            })
+            .collect();
+        fact(t.grounds, list(&labels));
+    }
     if !p.themes.is_empty() {
         fact(t.themes, list(&p.themes));
     }

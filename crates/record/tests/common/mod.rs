@@ -132,6 +132,7 @@ pub fn vector_practice() -> Practice {
         links: Vec::new(),
         contact: None,
         illustrative: true,
+        grounds: Vec::new(),
     }
 }
 
@@ -175,6 +176,7 @@ pub fn practice() -> Practice {
             phone: None,
         }),
         illustrative: true,
+        grounds: Vec::new(),
     }
 }
 

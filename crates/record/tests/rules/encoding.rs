@@ -278,14 +278,14 @@ fn a_variant_index_beyond_the_kind_codes_is_malformed() {
 fn extension_fields_are_read_kept_and_must_be_canonical() {
     let payload = practice_payload();
     let mut fields = std::collections::BTreeMap::new();
-    fields.insert(1u32, vec![0xaa, 0xbb]);
+    fields.insert(3u32, vec![0xaa, 0xbb]);
     fields.insert(7u32, Vec::new());
     let extensions = coalition_record::Extensions(fields);
     let bytes = payload.to_bytes_with(&extensions);
     assert_eq!(bytes[0], 2, "a payload with extension fields is version 2");
     let mut expected = vec![2u8];
     expected.extend_from_slice(&payload.to_bytes()[1..]);
-    expected.extend_from_slice(&[1, 2, 0xaa, 0xbb, 7, 0]);
+    expected.extend_from_slice(&[3, 2, 0xaa, 0xbb, 7, 0]);
     assert_eq!(
         bytes, expected,
         "version 2 is the version-1 body followed by the fields"
@@ -297,7 +297,7 @@ fn extension_fields_are_read_kept_and_must_be_canonical() {
     // An overlong field length is refused as non-canonical.
     let mut overlong = payload.to_bytes();
     overlong[0] = 2;
-    overlong.extend_from_slice(&[1, 0x80, 0x00]);
+    overlong.extend_from_slice(&[3, 0x80, 0x00]);
     assert_eq!(
         Payload::decode(&overlong).expect_err("refused").rule(),
         "canonical_encoding"
@@ -305,7 +305,7 @@ fn extension_fields_are_read_kept_and_must_be_canonical() {
     // A truncated field is malformed.
     let mut truncated = payload.to_bytes();
     truncated[0] = 2;
-    truncated.extend_from_slice(&[1, 5, 0xaa]);
+    truncated.extend_from_slice(&[3, 5, 0xaa]);
     assert_eq!(
         Payload::decode(&truncated).expect_err("refused").rule(),
         "decode"
@@ -615,4 +615,81 @@ fn wrong_network_roster_change() {
         .expect_err("the rule must refuse this");
     assert!(matches!(err, RecordError::WrongNetwork { found, .. } if found == Hash32([7; 32])));
     assert_eq!(err.rule(), "network_id");
+}
+
+#[test]
+fn grounds_travel_as_extension_field_1_and_older_bytes_stay_the_same() {
+    let mut p = vector_practice();
+    let plain = Payload::Practice(p.clone()).to_bytes();
+    assert_eq!(
+        plain[0], 1,
+        "a practice without grounds is version 1, as before"
+    );
+    p.grounds = vec!["disability".into(), "gender".into()];
+    let payload = Payload::Practice(p.clone());
+    let bytes = payload.to_bytes();
+    assert_eq!(bytes[0], 2);
+    assert_eq!(
+        &bytes[1..plain.len()],
+        &plain[1..],
+        "the version-1 fields are unchanged"
+    );
+    let (back, extensions) = Payload::decode_with_extensions(&bytes).expect("decodes");
+    assert_eq!(back, payload);
+    assert_eq!(extensions.0.keys().copied().collect::<Vec<_>>(), vec![1]);
+    assert_eq!(Payload::decode_stored(&bytes).expect("stored"), payload);
+    assert!(payload.check_publishable().is_ok());
+    // A revision carries them the same way.
+    let revision = Payload::PracticeRevision(coalition_record::payload::PracticeRevision {
+        supersedes: coalition_record::Hash32([7; 32]),
+        practice: p.clone(),
+    });
+    assert_eq!(
+        Payload::decode(&revision.to_bytes()).expect("decodes"),
+        revision
+    );
+
+    // Input files list them in any order, with repeats: read sorted, once.
+    let json = serde_json::to_value(&p).expect("json");
+    let mut json = json;
+    json["grounds"] = serde_json::json!(["gender", "disability", "gender"]);
+    let read: coalition_record::Practice = serde_json::from_value(json).expect("read");
+    assert_eq!(read.grounds, ["disability", "gender"]);
+
+    // A code of a newer release passes the record rule; this node does not publish it.
+    p.grounds = vec!["caste".into()];
+    let newer_ground = Payload::Practice(p.clone());
+    assert!(newer_ground.validate().is_ok());
+    let err = newer_ground.check_publishable().expect_err("not listed");
+    assert!(err.to_string().contains("practice.grounds[0]"), "{err}");
+    assert!(err.to_string().contains("docs/grounds.toml"), "{err}");
+    p.grounds = vec!["Gender".into()];
+    let err = Payload::Practice(p).validate().expect_err("shape");
+    assert_eq!(err.rule(), "payload_schema");
+}
+
+#[test]
+fn the_grounds_of_the_crate_are_those_of_docs_grounds_toml() {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../docs/grounds.toml"
+    ))
+    .expect("docs/grounds.toml");
+    let doc: toml::Value = toml::from_str(&text).expect("toml");
+    let grounds = doc["ground"].as_array().expect("[[ground]]");
+    assert_eq!(grounds.len(), coalition_record::taxonomy::GROUNDS.len());
+    for (g, crate_ground) in grounds
+        .iter()
+        .zip(coalition_record::taxonomy::GROUNDS.iter())
+    {
+        assert_eq!(g["code"].as_str(), Some(crate_ground.code));
+        for (lang, label) in crate_ground.labels {
+            assert_eq!(
+                g[lang].as_str(),
+                Some(label),
+                "{} in {lang}",
+                crate_ground.code
+            );
+        }
+    }
 }

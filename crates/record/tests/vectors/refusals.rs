@@ -314,21 +314,21 @@ fn entry_refusals() -> Vec<Refusal> {
         Input::Entry,
         header_wire(&city, &header, bare),
     );
-    // Extension field 1 of 3 bytes, then field 9 of none: fields this version does not read.
+    // Extension field 5 of 3 bytes, then field 9 of none: fields this version does not read.
     let mut extended = version_two.clone();
-    extended.extend_from_slice(&[1, 3, 0xaa, 0xbb, 0xcc, 9, 0]);
+    extended.extend_from_slice(&[5, 3, 0xaa, 0xbb, 0xcc, 9, 0]);
     let (header, extended_blob) = with_payload_bytes(base.clone(), extended);
     push(
-        "payload version 2 with extension fields 1 and 9",
+        "payload version 2 with extension fields 5 and 9",
         "accepted",
         Input::Entry,
         header_wire(&city, &header, extended_blob),
     );
     let mut unordered = version_two;
-    unordered.extend_from_slice(&[9, 0, 1, 3, 0xaa, 0xbb, 0xcc]);
+    unordered.extend_from_slice(&[9, 0, 5, 3, 0xaa, 0xbb, 0xcc]);
     let (header, unordered) = with_payload_bytes(base.clone(), unordered);
     push(
-        "payload version 2 with extension fields 9 then 1",
+        "payload version 2 with extension fields 9 then 5",
         "canonical_encoding",
         Input::Entry,
         header_wire(&city, &header, unordered),
@@ -342,6 +342,30 @@ fn entry_refusals() -> Vec<Refusal> {
         "accepted",
         Input::Entry,
         header_wire(&city, &header, version_three),
+    );
+    // The first extension field in use: a practice's grounds (§8.1).
+    let mut with_grounds = vector_practice();
+    with_grounds.grounds = vec!["age".into(), "gender".into()];
+    let (header, grounds_blob) =
+        with_payload_bytes(base.clone(), Payload::Practice(with_grounds).to_bytes());
+    push(
+        "practice with grounds age and gender",
+        "accepted",
+        Input::Entry,
+        header_wire(&city, &header, grounds_blob),
+    );
+    let mut reversed = blob.bytes.clone();
+    reversed[0] = 2;
+    let field = codec::encode(&vec!["gender".to_string(), "age".to_string()]);
+    reversed.push(1);
+    reversed.push(field.len() as u8);
+    reversed.extend_from_slice(&field);
+    let (header, reversed) = with_payload_bytes(base.clone(), reversed);
+    push(
+        "practice with grounds gender then age",
+        "payload_schema",
+        Input::Entry,
+        header_wire(&city, &header, reversed),
     );
     let mut update_kind = base.clone();
     update_kind.kind = 3;

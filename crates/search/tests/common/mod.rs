@@ -218,6 +218,7 @@ pub fn practice(
         links: Vec::new(),
         contact: None,
         illustrative: true,
+        grounds: Vec::new(),
     }
 }
 

@@ -179,6 +179,7 @@ pub fn practice(langs: &[&str], commitments: &[u8], country: &str, start: &str) 
         links: vec!["https://example.org/practice".into()],
         contact: None,
         illustrative: true,
+        grounds: Vec::new(),
     }
 }
 
