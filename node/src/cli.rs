@@ -413,6 +413,10 @@ pub struct SearchArgs {
     /// Kind of entry; repeat for several (any may match).
     #[arg(long, value_enum)]
     pub kind: Vec<KindArg>,
+    /// Practices addressing this ground of discrimination (a code of docs/grounds.toml, e.g.
+    /// religion_or_belief); repeat for several (any may match).
+    #[arg(long)]
+    pub ground: Vec<String>,
     /// Practices active in this year (their period overlaps it; no end date means ongoing),
     /// updates and reports of that year; repeat for several (any may match).
     #[arg(long)]

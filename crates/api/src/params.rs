@@ -170,6 +170,30 @@ impl Params {
             .transpose()
     }
 
+    /// A ground of discrimination: a code of docs/grounds.toml, in either case.
+    pub fn ground(&self, key: &str) -> Result<Option<String>, ApiError> {
+        self.get(key)
+            .map(|v| {
+                let code = v.trim().to_ascii_lowercase();
+                match coalition_record::taxonomy::ground(&code) {
+                    Some(g) => Ok(g.code.to_string()),
+                    None => Err(ApiError::bad(
+                        key,
+                        "ground",
+                        format!(
+                            "'{v}' is not a ground of docs/grounds.toml (one of: {})",
+                            coalition_record::taxonomy::GROUNDS
+                                .iter()
+                                .map(|g| g.code)
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    )),
+                }
+            })
+            .transpose()
+    }
+
     /// A reporting period: `YYYY`, `YYYY-H1` or `YYYY-H2`.
     pub fn period(&self, key: &str) -> Result<Option<String>, ApiError> {
         self.get(key)

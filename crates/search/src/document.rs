@@ -147,6 +147,9 @@ pub fn build(fields: &Fields, roster: &Roster, stored: &StoredEntry) -> Option<T
     for language in &languages {
         doc.add_text(fields.language, language);
     }
+    for ground in payload.practice().map_or(&[][..], |p| &p.grounds[..]) {
+        doc.add_text(fields.ground, ground);
+    }
     if let Some(year) = payload.year() {
         doc.add_i64(fields.year, i64::from(year));
         doc.add_i64(

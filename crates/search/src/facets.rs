@@ -57,7 +57,7 @@ pub struct FacetSegmentCollector {
     year_end: Option<Column<i64>>,
     this_year: i64,
     strings: Vec<(StrColumn, Vec<u64>)>,
-    /// Which facet each entry of `strings` feeds (country, city, language, kind).
+    /// Which facet each entry of `strings` feeds (country, city, language, kind, ground).
     slots: Vec<usize>,
     /// Counted in arrays, not maps: this runs once per matching document, and the profile of the
     /// full-text benchmark showed map updates as a large part of the facet pass.
@@ -79,11 +79,17 @@ const YEAR_SLOTS: usize = 300;
 pub struct SegmentCounts {
     commitments: BTreeMap<u64, u64>,
     years: BTreeMap<i64, u64>,
-    /// country, city, language, kind
-    strings: [HashMap<String, u64>; 4],
+    /// country, city, language, kind, ground
+    strings: [HashMap<String, u64>; 5],
 }
 
-const STRING_FACETS: [&str; 4] = [names::COUNTRY, names::CITY, names::LANGUAGE, names::KIND];
+const STRING_FACETS: [&str; 5] = [
+    names::COUNTRY,
+    names::CITY,
+    names::LANGUAGE,
+    names::KIND,
+    names::GROUND,
+];
 
 impl Collector for FacetCollector {
     type Fruit = Facets;
@@ -138,7 +144,7 @@ impl Collector for FacetCollector {
                 }
             }
         }
-        let [country, city, language, kind] = total.strings.map(by_count);
+        let [country, city, language, kind, ground] = total.strings.map(by_count);
         Ok(Facets {
             commitment: total
                 .commitments
@@ -155,6 +161,7 @@ impl Collector for FacetCollector {
                 .filter_map(|(y, n)| i32::try_from(y).ok().map(|y| (y, n)))
                 .collect(),
             kind,
+            ground,
         })
     }
 }

@@ -150,6 +150,10 @@ impl SearchIndex {
                 .iter()
                 .map(|k| term(Term::from_field_text(f.kind, &document::kind_filter(k))))
                 .collect(),
+            values(&q.ground)
+                .iter()
+                .map(|g| term(Term::from_field_text(f.ground, &g.to_ascii_lowercase())))
+                .collect(),
             q.started
                 .iter()
                 .map(|y| term(Term::from_field_i64(f.year, i64::from(*y))))

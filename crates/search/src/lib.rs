@@ -92,6 +92,8 @@ pub struct SearchQuery {
     pub started: Vec<i32>,
     /// "practice", "update" or "report" ("revision" counts as "practice").
     pub kind: Vec<String>,
+    /// Grounds of discrimination (codes of docs/grounds.toml) a practice addresses.
+    pub ground: Vec<String>,
     pub offset: usize,
     /// 0 means [`DEFAULT_LIMIT`]; at most [`MAX_LIMIT`].
     pub limit: usize,
@@ -157,6 +159,8 @@ pub struct Facets {
     pub language: Vec<(String, u64)>,
     pub year: Vec<(i32, u64)>,
     pub kind: Vec<(String, u64)>,
+    /// Grounds of discrimination (codes), practices only.
+    pub ground: Vec<(String, u64)>,
 }
 
 /// One page of ranked (score, document) pairs, the total matching, and the facet counts.

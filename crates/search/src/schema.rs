@@ -17,7 +17,7 @@ use tantivy::tokenizer::{
 };
 
 /// Bumped whenever fields or analysers change; an index of another version is rebuilt.
-pub const SCHEMA_VERSION: u64 = 2;
+pub const SCHEMA_VERSION: u64 = 3;
 
 /// A language bucket: the primary subtags it covers and its stemmer (none for `other`).
 pub struct Bucket {
@@ -120,6 +120,8 @@ pub struct Fields {
     pub city_key: Field,
     /// Primary subtags of the languages the texts are written in, multi-valued.
     pub language: Field,
+    /// Grounds of discrimination a practice addresses (codes), multi-valued.
+    pub ground: Field,
     /// Start year (a practice's period start, an update's date, a report's period).
     pub year: Field,
     /// Last year active: a practice's period end, [`OPEN_END`] when it has none.
@@ -148,6 +150,7 @@ pub mod names {
     pub const COUNTRY: &str = "country";
     pub const CITY: &str = "city";
     pub const LANGUAGE: &str = "language";
+    pub const GROUND: &str = "ground";
     pub const YEAR: &str = "year";
     pub const YEAR_END: &str = "year_end";
     pub const KIND: &str = "kind";
@@ -178,6 +181,7 @@ pub fn build() -> (Schema, Fields) {
     let city = b.add_text_field(names::CITY, STRING | FAST | STORED);
     let city_key = b.add_text_field("city_key", STRING);
     let language = b.add_text_field(names::LANGUAGE, STRING | FAST | STORED);
+    let ground = b.add_text_field(names::GROUND, STRING | FAST | STORED);
     let year = b.add_i64_field(names::YEAR, numeric());
     let year_end = b.add_i64_field(names::YEAR_END, NumericOptions::from(INDEXED | FAST));
     let timestamp = b.add_i64_field(names::TIMESTAMP, FAST | STORED);
@@ -211,6 +215,7 @@ pub fn build() -> (Schema, Fields) {
         city,
         city_key,
         language,
+        ground,
         year,
         year_end,
         timestamp,

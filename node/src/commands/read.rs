@@ -100,11 +100,24 @@ pub fn search(args: SearchArgs) -> Result<ExitCode> {
             })
         })
         .collect::<Result<Vec<_>>>()?;
-    // "Active in a year" needs the search index (period overlap), so --year goes there too.
-    if !args.words.is_empty() || !args.year.is_empty() {
+    for ground in &args.ground {
+        if coalition_record::taxonomy::ground(ground).is_none() {
+            let known: Vec<&str> = coalition_record::taxonomy::GROUNDS
+                .iter()
+                .map(|g| g.code)
+                .collect();
+            bail!(
+                "--ground {ground}: not a ground of docs/grounds.toml; use one of: {}",
+                known.join(", ")
+            );
+        }
+    }
+    // "Active in a year" (period overlap) and grounds need the search index, so --year and
+    // --ground go there too.
+    if !args.words.is_empty() || !args.year.is_empty() || !args.ground.is_empty() {
         if args.since.is_some() || args.until.is_some() || args.all {
             bail!(
-                "--since, --until and --all filter listings; with search words or --year use --year or --started instead"
+                "--since, --until and --all filter listings; with search words, --year or --ground use --year or --started instead"
             );
         }
         let names: Vec<String> = cities.iter().map(|m| m.name.clone()).collect();
@@ -244,6 +257,7 @@ fn full_text(
         year: args.year.clone(),
         started: args.started.clone(),
         kind: kinds.clone(),
+        ground: args.ground.clone(),
         offset: 0,
         limit: args.limit,
         ..SearchQuery::default()
@@ -281,7 +295,7 @@ fn full_text(
                 args.limit
             );
             let numbers = |values: &[i32]| values.iter().map(i32::to_string).collect();
-            let pairs: [(&str, Vec<String>); 8] = [
+            let pairs: [(&str, Vec<String>); 9] = [
                 (
                     "commitment",
                     args.commitment.iter().map(u8::to_string).collect(),
@@ -293,6 +307,7 @@ fn full_text(
                 ("year", numbers(&args.year)),
                 ("started", numbers(&args.started)),
                 ("kind", kinds),
+                ("ground", args.ground.clone()),
             ];
             for (name, values) in pairs {
                 for v in values {

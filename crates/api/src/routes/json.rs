@@ -39,6 +39,7 @@ pub(crate) const PRACTICE_FILTERS: &[&str] = &[
     "year",
     "started",
     "kind",
+    "ground",
     "offset",
     "limit",
 ];
@@ -98,6 +99,7 @@ pub(crate) fn search_query(
         year: each(p, "year", Params::year)?,
         started: each(p, "started", Params::year)?,
         kind: search_kinds(p, default_kind)?,
+        ground: each(p, "ground", Params::ground)?,
         offset: p.offset()?,
         limit: p.limit()?,
         ..SearchQuery::default()
@@ -161,6 +163,7 @@ pub(crate) fn results_json(q: &SearchQuery, r: &SearchResults) -> Value {
             "language": facet_list(&r.facets.language),
             "year": facet_list(&r.facets.year),
             "kind": facet_list(&r.facets.kind),
+            "ground": facet_list(&r.facets.ground),
         }
     })
 }

@@ -94,6 +94,18 @@ pub fn search_page(
         &counted(facets.map_or(&empty, |f| &f.language), |v| language_name(v)),
         q.language.first().map(String::as_str),
     ));
+    body.push_str(&select(
+        "f-ground",
+        "ground",
+        t.grounds,
+        t.any,
+        &counted(facets.map_or(&empty, |f| &f.ground), |v| {
+            coalition_record::taxonomy::ground(v)
+                .map_or(v.as_str(), |g| g.label(ctx.ui.code()))
+                .to_string()
+        }),
+        q.ground.first().map(String::as_str),
+    ));
     let years = facets.map(|f| f.year.clone()).unwrap_or_default();
     let year = q.year.first().map(|y| y.to_string());
     body.push_str(&select(
@@ -203,6 +215,7 @@ fn query_pairs(q: &SearchQuery) -> Vec<(&'static str, String)> {
         ("country", &q.country),
         ("city", &q.city),
         ("language", &q.language),
+        ("ground", &q.ground),
     ] {
         for v in values {
             pairs.push((key, v.clone()));

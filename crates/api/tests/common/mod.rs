@@ -120,6 +120,7 @@ pub fn fair_rent() -> Practice {
         "Less favourable treatment fell from 31 % to 19 % among charter agencies.",
     )]);
     p.themes = vec!["housing".into(), "discrimination testing".into()];
+    p.grounds = vec!["racial_or_ethnic_origin".into(), "social_origin".into()];
     p.target_groups = vec!["tenants of foreign origin".into()];
     p.partners = vec![
         "Valmeuse Tenants' Union".into(),

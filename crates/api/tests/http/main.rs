@@ -215,6 +215,20 @@ async fn practices_search_with_filters_facets_and_pagination() {
         BTreeSet::from([d.hate_crime_app.to_hex(), d.festival.to_hex()])
     );
 
+    // Grounds of discrimination: a filter and a facet (Fair Rent names two).
+    let (_, ground) = get_json(&s, "/api/v1/practices?ground=social_origin").await;
+    assert_eq!(ids(&ground), BTreeSet::from([d.fair_rent.to_hex()]));
+    assert_eq!(
+        ground["facets"]["ground"].to_string(),
+        r#"[{"count":1,"value":"racial_or_ethnic_origin"},{"count":1,"value":"social_origin"}]"#
+    );
+    let (_, page) = get_json(&s, &format!("/api/v1/practices/{}", d.fair_rent)).await;
+    assert_eq!(
+        page["practice"]["grounds"].to_string(),
+        r#"["racial_or_ethnic_origin","social_origin"]"#,
+        "{page}"
+    );
+
     // Kind: reports through the same index, or everything.
     let (_, reports) = get_json(&s, "/api/v1/practices?kind=report").await;
     assert_eq!(reports["total"], 2);
@@ -256,6 +270,7 @@ async fn bad_filters_are_400_naming_the_parameter() {
         ("language=english", "language"),
         ("lang=EN", "lang"),
         ("kind=roster", "kind"),
+        ("ground=caste", "ground"),
         ("comitment=3", "comitment"),
     ] {
         let (status, body) = get_json(&s, &format!("/api/v1/practices?{query}")).await;

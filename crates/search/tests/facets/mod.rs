@@ -171,3 +171,80 @@ fn filters_narrow_and_facets_count_the_filtered_set() {
     );
     assert_eq!(page.facets.commitment, all.facets.commitment);
 }
+
+/// Grounds of discrimination: a filter (any of the values) and a facet over practices.
+#[test]
+fn grounds_filter_practices_and_are_counted() {
+    let mut f = Fixture::new(&[("Lyon", "FR"), ("Leipzig", "DE")]);
+    let mut both = f.practice(
+        0,
+        &[("en", "Faith and origin")],
+        &[("en", "Two grounds.")],
+        &[3],
+        2023,
+    );
+    both.grounds = vec![
+        "racial_or_ethnic_origin".into(),
+        "religion_or_belief".into(),
+    ];
+    let both = f.publish(0, Payload::Practice(both));
+    let mut one = f.practice(
+        1,
+        &[("en", "Origin only")],
+        &[("en", "One ground.")],
+        &[3],
+        2023,
+    );
+    one.grounds = vec!["racial_or_ethnic_origin".into()];
+    let one = f.publish(1, Payload::Practice(one));
+    let none = f.practice(
+        1,
+        &[("en", "No ground named")],
+        &[("en", "None.")],
+        &[3],
+        2023,
+    );
+    f.publish(1, Payload::Practice(none));
+    let index = indexed(&f);
+
+    let all = index.search(&SearchQuery::default()).expect("search");
+    assert_eq!(
+        all.facets.ground,
+        vec![
+            ("racial_or_ethnic_origin".to_string(), 2),
+            ("religion_or_belief".into(), 1)
+        ]
+    );
+    let ids = |q: SearchQuery| -> Vec<String> {
+        let mut ids: Vec<String> = index
+            .search(&q)
+            .expect("search")
+            .hits
+            .into_iter()
+            .map(|h| h.id)
+            .collect();
+        ids.sort();
+        ids
+    };
+    assert_eq!(
+        ids(SearchQuery {
+            ground: vec!["religion_or_belief".into()],
+            ..SearchQuery::default()
+        }),
+        vec![both.to_hex()]
+    );
+    let mut expected = vec![both.to_hex(), one.to_hex()];
+    expected.sort();
+    assert_eq!(
+        ids(SearchQuery {
+            ground: vec!["racial_or_ethnic_origin".into(), "gender".into()],
+            ..SearchQuery::default()
+        }),
+        expected
+    );
+    assert!(ids(SearchQuery {
+        ground: vec!["gender".into()],
+        ..SearchQuery::default()
+    })
+    .is_empty());
+}
