@@ -137,6 +137,26 @@ pub fn render_markdown(report: &AuditReport, signed: Option<&SignedAuditReport>)
             c.city_names.join(", ")
         );
     }
+    if !s.multiple_grounds.is_empty() {
+        let _ = writeln!(
+            md,
+            "\n## Multiple discrimination: practices addressing more than one ground\n"
+        );
+        let _ = writeln!(
+            md,
+            "| city | practice | grounds | entry |\n| --- | --- | --- | --- |"
+        );
+        for m in &s.multiple_grounds {
+            let _ = writeln!(
+                md,
+                "| {} | {} | {} | `{}` |",
+                m.city,
+                m.title,
+                ground_labels(&m.grounds),
+                m.entry.short()
+            );
+        }
+    }
     let _ = writeln!(md, "\n## Cities\n");
     let _ = writeln!(
         md,
@@ -274,6 +294,20 @@ section.city{{break-inside:avoid;border-top:1px solid #ccc;margin-top:1rem}}\
         "</ul>\n<h2>Reporting per commitment ({period})</h2>\n{}\n",
         chart(report)
     );
+    if !s.multiple_grounds.is_empty() {
+        h.push_str("<h2>Multiple discrimination: practices addressing more than one ground</h2>\n<table><thead><tr><th>city</th><th>practice</th><th>grounds</th><th>entry</th></tr></thead><tbody>");
+        for m in &s.multiple_grounds {
+            let _ = write!(
+                h,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td><code>{}</code></td></tr>",
+                esc(&m.city),
+                esc(&m.title),
+                esc(&ground_labels(&m.grounds)),
+                m.entry.short()
+            );
+        }
+        h.push_str("</tbody></table>\n");
+    }
     let _ = write!(
         h,
         "<h2>Cities</h2>\n<table><thead><tr><th>city</th><th>country</th><th>status</th><th>entries</th><th>last seq</th><th>last hash</th><th>verified</th><th>report {period}</th><th>last activity</th></tr></thead><tbody>"
@@ -323,4 +357,13 @@ section.city{{break-inside:avoid;border-top:1px solid #ccc;margin-top:1rem}}\
     }
     h.push_str("</body></html>\n");
     h
+}
+
+/// English labels of ground codes (a code of a newer release shows as its code).
+fn ground_labels(codes: &[String]) -> String {
+    codes
+        .iter()
+        .map(|c| coalition_record::taxonomy::ground(c).map_or(c.as_str(), |g| g.label("en")))
+        .collect::<Vec<_>>()
+        .join(", ")
 }

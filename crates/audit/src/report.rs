@@ -100,6 +100,18 @@ pub struct CommitmentCount {
     pub city_names: Vec<String>,
 }
 
+/// A current practice that addresses more than one ground of discrimination (the Toulouse
+/// declaration's "multiple discrimination").
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MultipleGrounds {
+    pub city: String,
+    pub entry: EntryId,
+    /// In English when the practice has it, else its first language.
+    pub title: String,
+    /// Codes of docs/grounds.toml, sorted.
+    pub grounds: Vec<String>,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CoalitionSummary {
     pub cities: u64,
@@ -116,6 +128,10 @@ pub struct CoalitionSummary {
     pub fork_proofs: u64,
     /// Fork proofs or integrity problems not attributable to a member city.
     pub unattributed: Vec<String>,
+    /// Current practices addressing more than one ground, by city then title. Left out of the
+    /// JSON when empty, so reports signed before it existed verify as they were.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub multiple_grounds: Vec<MultipleGrounds>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -190,6 +206,7 @@ pub fn audit(
         }
     }
 
+    let mut multiple_grounds = Vec::new();
     let mut unattributed = Vec::new();
     for p in &problems {
         if !roster.cities.contains_key(&p.author) {
@@ -268,6 +285,19 @@ pub fn audit(
                     target_seq: seq_of.get(&r.target).copied(),
                     reason: r.reason.clone(),
                 }),
+                Some(payload @ (Payload::Practice(_) | Payload::PracticeRevision(_)))
+                    if stored.status.retracted_by.is_none()
+                        && stored.status.superseded_by.is_none() =>
+                {
+                    if let Some(p) = payload.practice().filter(|p| p.grounds.len() > 1) {
+                        multiple_grounds.push(MultipleGrounds {
+                            city: member.name.clone(),
+                            entry: stored.id(),
+                            title: payload.title(Some("en")),
+                            grounds: p.grounds.clone(),
+                        });
+                    }
+                }
                 Some(Payload::ActivityReport(r)) => reports.push(ReportAudit {
                     entry: stored.id(),
                     seq: h.seq,
@@ -430,6 +460,7 @@ pub fn audit(
             .collect(),
         fork_proofs: forks.len() as u64,
         unattributed,
+        multiple_grounds,
     };
     Ok(AuditReport {
         coalition: charter.name.clone(),

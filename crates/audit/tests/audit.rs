@@ -622,3 +622,66 @@ fn not_a_bundle_is_a_decode_failure() {
     ));
     let _unused: Option<PublicKey> = None;
 }
+
+/// Issue 17: the audit lists current practices that address more than one ground of
+/// discrimination, in every format, and a signed report carrying the table verifies.
+#[test]
+fn practices_with_several_grounds_are_tabled_and_the_report_still_signs() {
+    let f = fixture();
+    let r = run_audit(&f);
+    assert!(r.summary.multiple_grounds.is_empty());
+    let json = serde_json::to_string(&r).expect("json");
+    assert!(
+        !json.contains("multiple_grounds"),
+        "left out when empty, so older signed reports verify as they were"
+    );
+
+    let with = |title: &str, grounds: &[&str]| {
+        let Payload::Practice(mut p) = practice(title) else {
+            unreachable!("practice() makes a practice")
+        };
+        p.grounds = grounds.iter().map(|g| g.to_string()).collect();
+        Payload::Practice(p)
+    };
+    let several = f
+        .store
+        .append_local(
+            &graz(),
+            &with(
+                "Faith and origin",
+                &["racial_or_ethnic_origin", "religion_or_belief"],
+            ),
+            T2025 + 90 * DAY_MS,
+        )
+        .expect("append");
+    f.store
+        .append_local(
+            &graz(),
+            &with("Origin only", &["racial_or_ethnic_origin"]),
+            T2025 + 91 * DAY_MS,
+        )
+        .expect("append");
+    let r = run_audit(&f);
+    assert_eq!(
+        r.summary.multiple_grounds.len(),
+        1,
+        "{:?}",
+        r.summary.multiple_grounds
+    );
+    let m = &r.summary.multiple_grounds[0];
+    assert_eq!(m.entry, several.id());
+    assert_eq!(m.title, "Faith and origin");
+    assert_eq!(m.grounds, ["racial_or_ethnic_origin", "religion_or_belief"]);
+    let md = render_markdown(&r, None);
+    assert!(md.contains("## Multiple discrimination"), "{md}");
+    assert!(
+        md.contains("| Faith and origin | Racial or ethnic origin, Religion or belief |"),
+        "{md}"
+    );
+    assert!(render_html(&r, None).contains("<td>Faith and origin</td>"));
+    let key = &committee()[0];
+    let signed = sign_report(&r, key).expect("sign");
+    let bytes = serde_json::to_vec(&signed).expect("json");
+    let (_, back) = verify_signed_report(&bytes).expect("verifies");
+    assert_eq!(back, r);
+}
