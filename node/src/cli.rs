@@ -417,6 +417,10 @@ pub struct SearchArgs {
     /// religion_or_belief); repeat for several (any may match).
     #[arg(long)]
     pub ground: Vec<String>,
+    /// Practices with a partner of this type (a code of docs/partner-types.toml, e.g.
+    /// equality_body); repeat for several (any may match).
+    #[arg(long)]
+    pub partner_type: Vec<String>,
     /// Practices active in this year (their period overlaps it; no end date means ongoing),
     /// updates and reports of that year; repeat for several (any may match).
     #[arg(long)]

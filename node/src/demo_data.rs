@@ -178,6 +178,7 @@ pub fn practices_for(i: usize, n: usize) -> Vec<Practice> {
                 contact: None,
                 illustrative: true,
                 grounds: demo_grounds(k),
+                partner_types: vec!["civil_society".into(), "equality_body".into()],
             }
         })
         .collect()

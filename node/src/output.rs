@@ -197,7 +197,24 @@ fn describe_payload(out: &mut String, payload: &Payload, lang: Option<&str>) {
             );
             add("themes", p.themes.join(", "));
             add("target", p.target_groups.join(", "));
-            add("partners", p.partners.join(", "));
+            add(
+                "partners",
+                p.partners
+                    .iter()
+                    .enumerate()
+                    .map(
+                        |(i, name)| match p.partner_types.get(i).filter(|c| !c.is_empty()) {
+                            Some(code) => format!(
+                                "{name} ({})",
+                                coalition_record::taxonomy::partner_type(code)
+                                    .map_or(code.as_str(), |k| k.label(lang.unwrap_or("en")))
+                            ),
+                            None => name.clone(),
+                        },
+                    )
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            );
             add("summary", text(&p.summary));
             add("rationale", text(&p.rationale));
             add("approach", text(&p.approach));

@@ -184,6 +184,7 @@ pub fn practice(city: usize, n: usize) -> Payload {
         contact: None,
         illustrative: true,
         grounds: Vec::new(),
+        partner_types: Vec::new(),
     })
 }
 

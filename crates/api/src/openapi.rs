@@ -133,6 +133,7 @@ pub fn document() -> Value {
         query("city", "City name (any case); repeat for several (any may match).", json!({"type": "string"})),
         query("lang", "The reader's language (BCP 47): ranks its texts higher and shows titles and snippets in it.", json!({"type": "string"})),
         query("language", "Only entries written (at least partly) in this language (BCP 47, primary subtag matched); repeat for several (any may match).", json!({"type": "string"})),
+        query("partner_type", "Only practices with a partner of this type (a code of docs/partner-types.toml, e.g. equality_body); repeat for several (any may match).", json!({"type": "string"})),
         query("ground", "Only practices that address this ground of discrimination (a code of docs/grounds.toml, e.g. religion_or_belief); repeat for several (any may match).", json!({"type": "string"})),
         query("year", "Practices active in this year: their period overlaps it (no end date means ongoing); updates and reports of that year. Repeat for several (any may match).", json!({"type": "integer"})),
         query("started", "Practices that started in this year (updates and reports of that year); repeat for several (any may match).", json!({"type": "integer"})),
@@ -250,6 +251,7 @@ pub fn document() -> Value {
                                 "practices": {"type": "array", "items": {"type": "object"}},
                                 "reports": {"type": "array", "items": r("ReportItem")},
                                 "updates": {"type": "array", "items": {"type": "object"}},
+                                "partner_types": {"type": "array", "description": "Partners of the city's current practices by type: [code, count] pairs, most first."},
                                 "newer_entries": {"type": "integer", "description": "Entries of kinds or versions a newer release made (PROTOCOL.md §8.7): held and forwarded, not shown."}
                             }
                         })),
@@ -496,6 +498,7 @@ fn schemas() -> Value {
                 "transferability": r("LangText"),
                 "commitments": {"type": "array", "items": {"type": "integer", "minimum": 1, "maximum": 10}, "description": "Increasing, no repeats."},
                 "themes": {"type": "array", "items": {"type": "string"}},
+                "partner_types": {"type": "array", "items": {"type": "string"}, "description": "The type of each partner, aligned with partners: codes of docs/partner-types.toml (civil_society, private_sector, public_body, equality_body, academia, international_organisation) or \"\" for one not given; empty when none is given."},
                 "grounds": {"type": "array", "items": {"type": "string"}, "description": "Grounds of discrimination addressed: codes of docs/grounds.toml (racial_or_ethnic_origin, religion_or_belief, gender, disability, sexual_orientation, age, nationality, language, social_origin), any order."},
                 "target_groups": {"type": "array", "items": {"type": "string"}},
                 "partners": {"type": "array", "items": {"type": "string"}},
@@ -569,7 +572,7 @@ fn schemas() -> Value {
                     "description": "Each facet: [{value, count}] over the whole filtered set; commitments also carry their title. A year counts the practices active in it (as the year filter), not only those started in it.",
                     "properties": {
                         "commitment": {"type": "array"}, "country": {"type": "array"}, "city": {"type": "array"},
-                        "language": {"type": "array"}, "year": {"type": "array"}, "kind": {"type": "array"}, "ground": {"type": "array"}
+                        "language": {"type": "array"}, "year": {"type": "array"}, "kind": {"type": "array"}, "ground": {"type": "array"}, "partner_type": {"type": "array"}
                     }
                 }
             }

@@ -194,6 +194,30 @@ impl Params {
             .transpose()
     }
 
+    /// A partner type: a code of docs/partner-types.toml, in either case.
+    pub fn partner_type(&self, key: &str) -> Result<Option<String>, ApiError> {
+        self.get(key)
+            .map(|v| {
+                let code = v.trim().to_ascii_lowercase();
+                match coalition_record::taxonomy::partner_type(&code) {
+                    Some(t) => Ok(t.code.to_string()),
+                    None => Err(ApiError::bad(
+                        key,
+                        "partner_type",
+                        format!(
+                            "'{v}' is not a partner type of docs/partner-types.toml (one of: {})",
+                            coalition_record::taxonomy::PARTNER_TYPES
+                                .iter()
+                                .map(|t| t.code)
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    )),
+                }
+            })
+            .transpose()
+    }
+
     /// A reporting period: `YYYY`, `YYYY-H1` or `YYYY-H2`.
     pub fn period(&self, key: &str) -> Result<Option<String>, ApiError> {
         self.get(key)

@@ -430,6 +430,9 @@ pub struct CityDetail {
     pub updates: Vec<UpdateItem>,
     /// Entries of kinds or versions a newer release made (PROTOCOL.md §8.7): held, not shown.
     pub newer_entries: u64,
+    /// Partners of the city's current practices by type: (code, partners of that type), most
+    /// first; partners without a type are not counted.
+    pub partner_types: Vec<(String, u64)>,
 }
 
 pub fn city_detail(
@@ -474,6 +477,16 @@ pub fn city_detail(
         .iter()
         .filter_map(|e| update_item(e, lang))
         .collect();
+    let mut by_type: std::collections::BTreeMap<String, u64> = Default::default();
+    for e in &entries {
+        if let Some(p) = e.payload.as_ref().and_then(|p| p.practice()) {
+            for code in p.partner_types.iter().filter(|c| !c.is_empty()) {
+                *by_type.entry(code.clone()).or_default() += 1;
+            }
+        }
+    }
+    let mut partner_types: Vec<(String, u64)> = by_type.into_iter().collect();
+    partner_types.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     let newer_entries = entries
         .iter()
         .filter(|e| e.payload.as_ref().is_some_and(|p| p.newer().is_some()))
@@ -484,6 +497,7 @@ pub fn city_detail(
         reports,
         updates,
         newer_entries,
+        partner_types,
     })
 }
 

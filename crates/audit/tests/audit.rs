@@ -69,6 +69,7 @@ fn practice(title: &str) -> Payload {
         contact: None,
         illustrative: true,
         grounds: Vec::new(),
+        partner_types: Vec::new(),
     })
 }
 

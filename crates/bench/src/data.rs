@@ -177,6 +177,7 @@ pub fn practice(rng: &mut StdRng, city: usize, target: usize) -> Payload {
         contact: None,
         illustrative: true,
         grounds: Vec::new(),
+        partner_types: Vec::new(),
     };
     // Grow the body, in the practice's languages, to the target size.
     let size = Payload::Practice(p.clone()).to_bytes().len();

@@ -464,6 +464,7 @@ mod tests {
             contact: None,
             illustrative: true,
             grounds: Vec::new(),
+            partner_types: Vec::new(),
         })
     }
 

@@ -62,6 +62,9 @@ pub(crate) enum Check {
 /// Extension field 1 of practices and revisions: the grounds of discrimination (a postcard
 /// `Vec<String>`).
 pub const FIELD_GROUNDS: u32 = 1;
+/// Extension field 2 of practices and revisions: the type of each partner, aligned with
+/// `partners` (a postcard `Vec<String>`).
+pub const FIELD_PARTNER_TYPES: u32 = 2;
 
 /// A practice's version-1 fields, as signed: every field but those carried as extensions.
 #[derive(Serialize)]
@@ -152,6 +155,7 @@ impl From<PracticeV1Owned> for Practice {
             contact: p.contact,
             illustrative: p.illustrative,
             grounds: Vec::new(),
+            partner_types: Vec::new(),
         }
     }
 }
@@ -181,6 +185,11 @@ pub(crate) fn encode(payload: &Payload, extensions: &Extensions) -> Vec<u8> {
             extensions
                 .0
                 .insert(FIELD_GROUNDS, codec::encode(&p.grounds));
+        }
+        if !p.partner_types.is_empty() {
+            extensions
+                .0
+                .insert(FIELD_PARTNER_TYPES, codec::encode(&p.partner_types));
         }
     }
     let version = if extensions.is_empty() {
@@ -285,13 +294,17 @@ fn apply_known_fields(
         Payload::PracticeRevision(r) => &mut r.practice,
         _ => return Ok(()),
     };
+    let read = |what: &'static str, bytes: &[u8]| -> Result<Vec<String>, RecordError> {
+        match check {
+            Check::Canonical => codec::decode_canonical(what, bytes, MAX_PAYLOAD_BYTES),
+            Check::Stored => codec::decode_stored(what, bytes),
+        }
+    };
     if let Some(bytes) = extensions.0.get(&FIELD_GROUNDS) {
-        practice.grounds = match check {
-            Check::Canonical => {
-                codec::decode_canonical("payload field 1 (grounds)", bytes, MAX_PAYLOAD_BYTES)?
-            }
-            Check::Stored => codec::decode_stored("payload field 1 (grounds)", bytes)?,
-        };
+        practice.grounds = read("payload field 1 (grounds)", bytes)?;
+    }
+    if let Some(bytes) = extensions.0.get(&FIELD_PARTNER_TYPES) {
+        practice.partner_types = read("payload field 2 (partner types)", bytes)?;
     }
     Ok(())
 }

@@ -107,6 +107,10 @@ pub struct Practice {
     /// so nodes of revision 2 that do not know it keep the practice and show the rest.
     #[serde(default, deserialize_with = "sorted_codes")]
     pub grounds: Vec<String>,
+    /// The kind of each partner, aligned with `partners` (codes of `docs/partner-types.toml`, or
+    /// "" for one not given); empty when none is given. Signed as extension field 2.
+    #[serde(default)]
+    pub partner_types: Vec<String>,
 }
 
 /// Reads a list of codes from an input file sorted and without repeats, the one order the

@@ -53,16 +53,15 @@ pub fn commitment(id: u8) -> Option<&'static Commitment> {
     COMMITMENTS.iter().find(|c| c.id == id)
 }
 
-/// A ground of discrimination a practice addresses (the Toulouse declaration's "multiple
-/// discrimination"): its code as signed, and its label in each interface language. Kept in step
-/// with `docs/grounds.toml` by a test.
-pub struct Ground {
+/// A coded value of a list in `docs/` (grounds of discrimination, partner types): its code as
+/// signed, and its label in each interface language. Kept in step with the file by a test.
+pub struct Term {
     pub code: &'static str,
     /// `(language, label)` for en, fr, de, es, it, nl, sv, pt.
     pub labels: [(&'static str, &'static str); 8],
 }
 
-impl Ground {
+impl Term {
     /// The label in `lang` (its primary subtag), else English.
     pub fn label(&self, lang: &str) -> &'static str {
         let primary = lang.split('-').next().unwrap_or(lang);
@@ -74,11 +73,15 @@ impl Ground {
     }
 }
 
+/// A ground of discrimination a practice addresses (the Toulouse declaration's "multiple
+/// discrimination"), from `docs/grounds.toml`.
+pub type Ground = Term;
+
 /// Most grounds on one payload.
 pub const MAX_GROUNDS: usize = 16;
 
 pub const GROUNDS: [Ground; 9] = [
-    Ground {
+    Term {
         code: "racial_or_ethnic_origin",
         labels: [
             ("en", "Racial or ethnic origin"),
@@ -91,7 +94,7 @@ pub const GROUNDS: [Ground; 9] = [
             ("pt", "Origem racial ou étnica"),
         ],
     },
-    Ground {
+    Term {
         code: "religion_or_belief",
         labels: [
             ("en", "Religion or belief"),
@@ -104,7 +107,7 @@ pub const GROUNDS: [Ground; 9] = [
             ("pt", "Religião ou crença"),
         ],
     },
-    Ground {
+    Term {
         code: "gender",
         labels: [
             ("en", "Gender"),
@@ -117,7 +120,7 @@ pub const GROUNDS: [Ground; 9] = [
             ("pt", "Género"),
         ],
     },
-    Ground {
+    Term {
         code: "disability",
         labels: [
             ("en", "Disability"),
@@ -130,7 +133,7 @@ pub const GROUNDS: [Ground; 9] = [
             ("pt", "Deficiência"),
         ],
     },
-    Ground {
+    Term {
         code: "sexual_orientation",
         labels: [
             ("en", "Sexual orientation"),
@@ -143,7 +146,7 @@ pub const GROUNDS: [Ground; 9] = [
             ("pt", "Orientação sexual"),
         ],
     },
-    Ground {
+    Term {
         code: "age",
         labels: [
             ("en", "Age"),
@@ -156,7 +159,7 @@ pub const GROUNDS: [Ground; 9] = [
             ("pt", "Idade"),
         ],
     },
-    Ground {
+    Term {
         code: "nationality",
         labels: [
             ("en", "Nationality"),
@@ -169,7 +172,7 @@ pub const GROUNDS: [Ground; 9] = [
             ("pt", "Nacionalidade"),
         ],
     },
-    Ground {
+    Term {
         code: "language",
         labels: [
             ("en", "Language"),
@@ -182,7 +185,7 @@ pub const GROUNDS: [Ground; 9] = [
             ("pt", "Língua"),
         ],
     },
-    Ground {
+    Term {
         code: "social_origin",
         labels: [
             ("en", "Social origin"),
@@ -199,4 +202,90 @@ pub const GROUNDS: [Ground; 9] = [
 
 pub fn ground(code: &str) -> Option<&'static Ground> {
     GROUNDS.iter().find(|g| g.code == code)
+}
+
+/// The kind of organisation a practice's partner is, from `docs/partner-types.toml`.
+pub const PARTNER_TYPES: [Term; 6] = [
+    Term {
+        code: "civil_society",
+        labels: [
+            ("en", "Civil society"),
+            ("fr", "Société civile"),
+            ("de", "Zivilgesellschaft"),
+            ("es", "Sociedad civil"),
+            ("it", "Società civile"),
+            ("nl", "Maatschappelijk middenveld"),
+            ("sv", "Civilsamhället"),
+            ("pt", "Sociedade civil"),
+        ],
+    },
+    Term {
+        code: "private_sector",
+        labels: [
+            ("en", "Private sector"),
+            ("fr", "Secteur privé"),
+            ("de", "Privatwirtschaft"),
+            ("es", "Sector privado"),
+            ("it", "Settore privato"),
+            ("nl", "Private sector"),
+            ("sv", "Näringslivet"),
+            ("pt", "Setor privado"),
+        ],
+    },
+    Term {
+        code: "public_body",
+        labels: [
+            ("en", "Public body"),
+            ("fr", "Organisme public"),
+            ("de", "Öffentliche Stelle"),
+            ("es", "Organismo público"),
+            ("it", "Ente pubblico"),
+            ("nl", "Overheidsinstantie"),
+            ("sv", "Offentlig myndighet"),
+            ("pt", "Organismo público"),
+        ],
+    },
+    Term {
+        code: "equality_body",
+        labels: [
+            ("en", "Equality body"),
+            ("fr", "Organisme pour l'égalité"),
+            ("de", "Gleichbehandlungsstelle"),
+            ("es", "Organismo de igualdad"),
+            ("it", "Organismo per la parità"),
+            ("nl", "Gelijkebehandelingsorgaan"),
+            ("sv", "Jämlikhetsorgan"),
+            ("pt", "Organismo para a igualdade"),
+        ],
+    },
+    Term {
+        code: "academia",
+        labels: [
+            ("en", "Academia"),
+            ("fr", "Monde universitaire"),
+            ("de", "Wissenschaft"),
+            ("es", "Mundo académico"),
+            ("it", "Mondo accademico"),
+            ("nl", "Wetenschap"),
+            ("sv", "Akademin"),
+            ("pt", "Meio académico"),
+        ],
+    },
+    Term {
+        code: "international_organisation",
+        labels: [
+            ("en", "International organisation"),
+            ("fr", "Organisation internationale"),
+            ("de", "Internationale Organisation"),
+            ("es", "Organización internacional"),
+            ("it", "Organizzazione internazionale"),
+            ("nl", "Internationale organisatie"),
+            ("sv", "Internationell organisation"),
+            ("pt", "Organização internacional"),
+        ],
+    },
+];
+
+pub fn partner_type(code: &str) -> Option<&'static Term> {
+    PARTNER_TYPES.iter().find(|t| t.code == code)
 }

@@ -57,6 +57,18 @@ impl Payload {
                     ));
                 }
             }
+            for (i, code) in p.partner_types.iter().enumerate() {
+                if !code.is_empty() && taxonomy::partner_type(code).is_none() {
+                    let known: Vec<&str> = taxonomy::PARTNER_TYPES.iter().map(|t| t.code).collect();
+                    return Err(RecordError::schema(
+                        format!("practice.partner_types[{i}]"),
+                        format!(
+                            "'{code}' is not a partner type of docs/partner-types.toml; use one of: {}",
+                            known.join(", ")
+                        ),
+                    ));
+                }
+            }
         }
         Ok(())
     }
@@ -99,6 +111,7 @@ fn practice(prefix: &str, p: &Practice) -> Result {
     }
     links(&f("links"), &p.links)?;
     grounds(&f("grounds"), &p.grounds)?;
+    partner_types(&f("partner_types"), &p.partner_types, p.partners.len())?;
     if let Some(contact) = &p.contact {
         short_text(&f("contact.name"), &contact.name, true)?;
         for (name, value) in [
@@ -146,6 +159,33 @@ fn grounds(field: &str, codes: &[String]) -> Result {
             return Err(RecordError::schema(
                 format!("{field}[{i}]"),
                 "grounds are sorted and each listed once",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Empty, or one entry per partner: "" (not given) or a code shape. A code this version does
+/// not list is kept; [`Payload::check_publishable`] takes only listed ones.
+fn partner_types(field: &str, codes: &[String], partners: usize) -> Result {
+    if codes.is_empty() {
+        return Ok(());
+    }
+    if codes.len() != partners {
+        return Err(RecordError::schema(
+            field,
+            format!(
+                "{} types for {partners} partners: give one per partner, in the same order (\"\" for one without a type)",
+                codes.len()
+            ),
+        ));
+    }
+    for (i, code) in codes.iter().enumerate() {
+        let shaped = code.len() <= 64 && code.bytes().all(|b| b.is_ascii_lowercase() || b == b'_');
+        if !shaped {
+            return Err(RecordError::schema(
+                format!("{field}[{i}]"),
+                format!("'{code}' is not a partner type code (lowercase letters and _, see docs/partner-types.toml)"),
             ));
         }
     }

@@ -149,6 +149,7 @@ fn practice() -> impl Strategy<Value = Practice> {
             contact,
             illustrative,
             grounds: Vec::new(),
+            partner_types: Vec::new(),
         },
     )
 }

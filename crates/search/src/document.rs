@@ -147,8 +147,16 @@ pub fn build(fields: &Fields, roster: &Roster, stored: &StoredEntry) -> Option<T
     for language in &languages {
         doc.add_text(fields.language, language);
     }
-    for ground in payload.practice().map_or(&[][..], |p| &p.grounds[..]) {
-        doc.add_text(fields.ground, ground);
+    if let Some(p) = payload.practice() {
+        for ground in &p.grounds {
+            doc.add_text(fields.ground, ground);
+        }
+        let mut types: Vec<&String> = p.partner_types.iter().filter(|t| !t.is_empty()).collect();
+        types.sort();
+        types.dedup();
+        for partner_type in types {
+            doc.add_text(fields.partner_type, partner_type);
+        }
     }
     if let Some(year) = payload.year() {
         doc.add_i64(fields.year, i64::from(year));

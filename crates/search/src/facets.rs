@@ -57,7 +57,8 @@ pub struct FacetSegmentCollector {
     year_end: Option<Column<i64>>,
     this_year: i64,
     strings: Vec<(StrColumn, Vec<u64>)>,
-    /// Which facet each entry of `strings` feeds (country, city, language, kind, ground).
+    /// Which facet each entry of `strings` feeds (country, city, language, kind, ground,
+    /// partner type).
     slots: Vec<usize>,
     /// Counted in arrays, not maps: this runs once per matching document, and the profile of the
     /// full-text benchmark showed map updates as a large part of the facet pass.
@@ -79,16 +80,17 @@ const YEAR_SLOTS: usize = 300;
 pub struct SegmentCounts {
     commitments: BTreeMap<u64, u64>,
     years: BTreeMap<i64, u64>,
-    /// country, city, language, kind, ground
-    strings: [HashMap<String, u64>; 5],
+    /// country, city, language, kind, ground, partner type
+    strings: [HashMap<String, u64>; 6],
 }
 
-const STRING_FACETS: [&str; 5] = [
+const STRING_FACETS: [&str; 6] = [
     names::COUNTRY,
     names::CITY,
     names::LANGUAGE,
     names::KIND,
     names::GROUND,
+    names::PARTNER_TYPE,
 ];
 
 impl Collector for FacetCollector {
@@ -144,7 +146,7 @@ impl Collector for FacetCollector {
                 }
             }
         }
-        let [country, city, language, kind, ground] = total.strings.map(by_count);
+        let [country, city, language, kind, ground, partner_type] = total.strings.map(by_count);
         Ok(Facets {
             commitment: total
                 .commitments
@@ -162,6 +164,7 @@ impl Collector for FacetCollector {
                 .collect(),
             kind,
             ground,
+            partner_type,
         })
     }
 }

@@ -154,6 +154,15 @@ impl SearchIndex {
                 .iter()
                 .map(|g| term(Term::from_field_text(f.ground, &g.to_ascii_lowercase())))
                 .collect(),
+            values(&q.partner_type)
+                .iter()
+                .map(|t| {
+                    term(Term::from_field_text(
+                        f.partner_type,
+                        &t.to_ascii_lowercase(),
+                    ))
+                })
+                .collect(),
             q.started
                 .iter()
                 .map(|y| term(Term::from_field_i64(f.year, i64::from(*y))))

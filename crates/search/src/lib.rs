@@ -94,6 +94,8 @@ pub struct SearchQuery {
     pub kind: Vec<String>,
     /// Grounds of discrimination (codes of docs/grounds.toml) a practice addresses.
     pub ground: Vec<String>,
+    /// Types of partner (codes of docs/partner-types.toml) a practice names.
+    pub partner_type: Vec<String>,
     pub offset: usize,
     /// 0 means [`DEFAULT_LIMIT`]; at most [`MAX_LIMIT`].
     pub limit: usize,
@@ -161,6 +163,8 @@ pub struct Facets {
     pub kind: Vec<(String, u64)>,
     /// Grounds of discrimination (codes), practices only.
     pub ground: Vec<(String, u64)>,
+    /// Types of partner (codes), practices only.
+    pub partner_type: Vec<(String, u64)>,
 }
 
 /// One page of ranked (score, document) pairs, the total matching, and the facet counts.

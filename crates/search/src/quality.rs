@@ -73,6 +73,7 @@ impl JudgedPractice {
             contact: None,
             illustrative: true,
             grounds: Vec::new(),
+            partner_types: Vec::new(),
         })
     }
 }

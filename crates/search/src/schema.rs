@@ -17,7 +17,7 @@ use tantivy::tokenizer::{
 };
 
 /// Bumped whenever fields or analysers change; an index of another version is rebuilt.
-pub const SCHEMA_VERSION: u64 = 3;
+pub const SCHEMA_VERSION: u64 = 4;
 
 /// A language bucket: the primary subtags it covers and its stemmer (none for `other`).
 pub struct Bucket {
@@ -122,6 +122,8 @@ pub struct Fields {
     pub language: Field,
     /// Grounds of discrimination a practice addresses (codes), multi-valued.
     pub ground: Field,
+    /// Types of a practice's partners (codes), multi-valued.
+    pub partner_type: Field,
     /// Start year (a practice's period start, an update's date, a report's period).
     pub year: Field,
     /// Last year active: a practice's period end, [`OPEN_END`] when it has none.
@@ -151,6 +153,7 @@ pub mod names {
     pub const CITY: &str = "city";
     pub const LANGUAGE: &str = "language";
     pub const GROUND: &str = "ground";
+    pub const PARTNER_TYPE: &str = "partner_type";
     pub const YEAR: &str = "year";
     pub const YEAR_END: &str = "year_end";
     pub const KIND: &str = "kind";
@@ -182,6 +185,7 @@ pub fn build() -> (Schema, Fields) {
     let city_key = b.add_text_field("city_key", STRING);
     let language = b.add_text_field(names::LANGUAGE, STRING | FAST | STORED);
     let ground = b.add_text_field(names::GROUND, STRING | FAST | STORED);
+    let partner_type = b.add_text_field(names::PARTNER_TYPE, STRING | FAST | STORED);
     let year = b.add_i64_field(names::YEAR, numeric());
     let year_end = b.add_i64_field(names::YEAR_END, NumericOptions::from(INDEXED | FAST));
     let timestamp = b.add_i64_field(names::TIMESTAMP, FAST | STORED);
@@ -216,6 +220,7 @@ pub fn build() -> (Schema, Fields) {
         city_key,
         language,
         ground,
+        partner_type,
         year,
         year_end,
         timestamp,

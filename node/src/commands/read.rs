@@ -112,9 +112,25 @@ pub fn search(args: SearchArgs) -> Result<ExitCode> {
             );
         }
     }
-    // "Active in a year" (period overlap) and grounds need the search index, so --year and
-    // --ground go there too.
-    if !args.words.is_empty() || !args.year.is_empty() || !args.ground.is_empty() {
+    for partner_type in &args.partner_type {
+        if coalition_record::taxonomy::partner_type(partner_type).is_none() {
+            let known: Vec<&str> = coalition_record::taxonomy::PARTNER_TYPES
+                .iter()
+                .map(|t| t.code)
+                .collect();
+            bail!(
+                "--partner-type {partner_type}: not a partner type of docs/partner-types.toml; use one of: {}",
+                known.join(", ")
+            );
+        }
+    }
+    // "Active in a year" (period overlap), grounds and partner types need the search index, so
+    // --year, --ground and --partner-type go there too.
+    if !args.words.is_empty()
+        || !args.year.is_empty()
+        || !args.ground.is_empty()
+        || !args.partner_type.is_empty()
+    {
         if args.since.is_some() || args.until.is_some() || args.all {
             bail!(
                 "--since, --until and --all filter listings; with search words, --year or --ground use --year or --started instead"
@@ -258,6 +274,7 @@ fn full_text(
         started: args.started.clone(),
         kind: kinds.clone(),
         ground: args.ground.clone(),
+        partner_type: args.partner_type.clone(),
         offset: 0,
         limit: args.limit,
         ..SearchQuery::default()
@@ -295,7 +312,7 @@ fn full_text(
                 args.limit
             );
             let numbers = |values: &[i32]| values.iter().map(i32::to_string).collect();
-            let pairs: [(&str, Vec<String>); 9] = [
+            let pairs: [(&str, Vec<String>); 10] = [
                 (
                     "commitment",
                     args.commitment.iter().map(u8::to_string).collect(),
@@ -308,6 +325,7 @@ fn full_text(
                 ("started", numbers(&args.started)),
                 ("kind", kinds),
                 ("ground", args.ground.clone()),
+                ("partner_type", args.partner_type.clone()),
             ];
             for (name, values) in pairs {
                 for v in values {

@@ -55,6 +55,7 @@ pub static STRINGS: Strings = Strings {
     links: "Links",
     themes: "Themen",
     grounds: "Diskriminierungsmerkmale",
+    partner_types: "Art der Partner",
     target_groups: "Zielgruppen",
     contact: "Kontakt",
     summary: "Zusammenfassung",

@@ -42,6 +42,7 @@ pub static STRINGS: Strings = Strings {
     links: "Links",
     themes: "Themes",
     grounds: "Grounds of discrimination",
+    partner_types: "Partner types",
     target_groups: "Target groups",
     contact: "Contact",
     summary: "Summary",

@@ -55,6 +55,7 @@ pub static STRINGS: Strings = Strings {
     links: "Enlaces",
     themes: "Temas",
     grounds: "Motivos de discriminación",
+    partner_types: "Tipos de socios",
     target_groups: "Grupos destinatarios",
     contact: "Contacto",
     summary: "Resumen",

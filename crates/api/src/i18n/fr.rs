@@ -55,6 +55,7 @@ pub static STRINGS: Strings = Strings {
     links: "Liens",
     themes: "Thèmes",
     grounds: "Motifs de discrimination",
+    partner_types: "Types de partenaires",
     target_groups: "Publics cibles",
     contact: "Contact",
     summary: "Résumé",

@@ -55,6 +55,7 @@ pub static STRINGS: Strings = Strings {
     links: "Collegamenti",
     themes: "Temi",
     grounds: "Motivi di discriminazione",
+    partner_types: "Tipi di partner",
     target_groups: "Destinatari",
     contact: "Contatto",
     summary: "Sintesi",

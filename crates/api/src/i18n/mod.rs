@@ -246,6 +246,7 @@ strings! {
     links,
     themes,
     grounds,
+    partner_types,
     target_groups,
     contact,
     summary,

@@ -55,6 +55,7 @@ pub static STRINGS: Strings = Strings {
     links: "Koppelingen",
     themes: "Thema's",
     grounds: "Discriminatiegronden",
+    partner_types: "Soorten partners",
     target_groups: "Doelgroepen",
     contact: "Contactpersoon",
     summary: "Samenvatting",

@@ -55,6 +55,7 @@ pub static STRINGS: Strings = Strings {
     links: "Ligações",
     themes: "Temas",
     grounds: "Motivos de discriminação",
+    partner_types: "Tipos de parceiros",
     target_groups: "Públicos-alvo",
     contact: "Contacto",
     summary: "Resumo",

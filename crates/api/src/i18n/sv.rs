@@ -55,6 +55,7 @@ pub static STRINGS: Strings = Strings {
     links: "Länkar",
     themes: "Teman",
     grounds: "Diskrimineringsgrunder",
+    partner_types: "Typer av partner",
     target_groups: "Målgrupper",
     contact: "Kontaktperson",
     summary: "Sammanfattning",

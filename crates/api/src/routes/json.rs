@@ -40,6 +40,7 @@ pub(crate) const PRACTICE_FILTERS: &[&str] = &[
     "started",
     "kind",
     "ground",
+    "partner_type",
     "offset",
     "limit",
 ];
@@ -100,6 +101,7 @@ pub(crate) fn search_query(
         started: each(p, "started", Params::year)?,
         kind: search_kinds(p, default_kind)?,
         ground: each(p, "ground", Params::ground)?,
+        partner_type: each(p, "partner_type", Params::partner_type)?,
         offset: p.offset()?,
         limit: p.limit()?,
         ..SearchQuery::default()
@@ -164,6 +166,7 @@ pub(crate) fn results_json(q: &SearchQuery, r: &SearchResults) -> Value {
             "year": facet_list(&r.facets.year),
             "kind": facet_list(&r.facets.kind),
             "ground": facet_list(&r.facets.ground),
+            "partner_type": facet_list(&r.facets.partner_type),
         }
     })
 }

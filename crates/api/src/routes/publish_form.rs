@@ -262,6 +262,7 @@ fn practice_from_form(form: &FormState) -> (Practice, Vec<(String, String)>) {
         }),
         illustrative: false,
         grounds: Vec::new(),
+        partner_types: Vec::new(),
     };
     let p = &practice;
     check(

@@ -203,6 +203,23 @@ pub fn city_page(ctx: &PageCtx, d: &CityDetail) -> String {
         }
         body.push_str("</ol></section>");
     }
+    if !d.partner_types.is_empty() {
+        let items: Vec<String> = d
+            .partner_types
+            .iter()
+            .map(|(code, n)| {
+                let label = coalition_record::taxonomy::partner_type(code)
+                    .map_or(code.as_str(), |k| k.label(ctx.ui.code()));
+                format!("{} {}", esc(label), ctx.ui.number(*n))
+            })
+            .collect();
+        let _ = write!(
+            body,
+            "<p class=\"partner-types\" id=\"partner-types\"><strong>{}:</strong> {}</p>",
+            esc(t.partner_types),
+            items.join(" · ")
+        );
+    }
     if d.newer_entries > 0 {
         let _ = write!(
             body,

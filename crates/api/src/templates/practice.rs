@@ -156,7 +156,23 @@ pub fn practice_page(
         fact(t.target_groups, list(&p.target_groups));
     }
     if !p.partners.is_empty() {
-        fact(t.partners, list(&p.partners));
+        // Each partner with its type, when given, in the page's language.
+        let partners: Vec<String> = p
+            .partners
+            .iter()
+            .enumerate()
+            .map(
+                |(i, name)| match p.partner_types.get(i).filter(|c| !c.is_empty()) {
+                    Some(code) => format!(
+                        "{name} ({})",
+                        coalition_record::taxonomy::partner_type(code)
+                            .map_or(code.as_str(), |k| k.label(ui.code()))
+                    ),
+                    None => name.clone(),
+                },
+            )
+            .collect();
+        fact(t.partners, list(&partners));
     }
     if !p.links.is_empty() {
         let mut links = String::from("<ul>");

@@ -106,6 +106,18 @@ pub fn search_page(
         }),
         q.ground.first().map(String::as_str),
     ));
+    body.push_str(&select(
+        "f-partner-type",
+        "partner_type",
+        t.partner_types,
+        t.any,
+        &counted(facets.map_or(&empty, |f| &f.partner_type), |v| {
+            coalition_record::taxonomy::partner_type(v)
+                .map_or(v.as_str(), |k| k.label(ctx.ui.code()))
+                .to_string()
+        }),
+        q.partner_type.first().map(String::as_str),
+    ));
     let years = facets.map(|f| f.year.clone()).unwrap_or_default();
     let year = q.year.first().map(|y| y.to_string());
     body.push_str(&select(
@@ -216,6 +228,7 @@ fn query_pairs(q: &SearchQuery) -> Vec<(&'static str, String)> {
         ("city", &q.city),
         ("language", &q.language),
         ("ground", &q.ground),
+        ("partner_type", &q.partner_type),
     ] {
         for v in values {
             pairs.push((key, v.clone()));

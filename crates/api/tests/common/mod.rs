@@ -83,6 +83,7 @@ pub fn practice(
         contact: None,
         illustrative: true,
         grounds: Vec::new(),
+        partner_types: Vec::new(),
     }
 }
 
@@ -126,6 +127,7 @@ pub fn fair_rent() -> Practice {
         "Valmeuse Tenants' Union".into(),
         "University of Valmeuse".into(),
     ];
+    p.partner_types = vec!["civil_society".into(), "academia".into()];
     p.links = vec!["https://www.valmeuse.example/en/fair-housing".into()];
     p.period.end = Some("2025-12".into());
     p.contact = Some(Contact {

@@ -229,6 +229,9 @@ async fn practices_search_with_filters_facets_and_pagination() {
         "{page}"
     );
 
+    let (_, academia) = get_json(&s, "/api/v1/practices?partner_type=academia").await;
+    assert_eq!(ids(&academia), BTreeSet::from([d.fair_rent.to_hex()]));
+
     // Kind: reports through the same index, or everything.
     let (_, reports) = get_json(&s, "/api/v1/practices?kind=report").await;
     assert_eq!(reports["total"], 2);
@@ -271,6 +274,7 @@ async fn bad_filters_are_400_naming_the_parameter() {
         ("lang=EN", "lang"),
         ("kind=roster", "kind"),
         ("ground=caste", "ground"),
+        ("partner_type=church", "partner_type"),
         ("comitment=3", "comitment"),
     ] {
         let (status, body) = get_json(&s, &format!("/api/v1/practices?{query}")).await;

@@ -121,6 +121,30 @@ async fn web_pages_render_in_english_and_french() {
     let (status, page) = get_text(&s, "/city/Valmeuse").await;
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains("Report for 2024") && page.contains("discrimination reports received"));
+    // Issue #17: the city's partners by type, in the page's language.
+    assert!(
+        page.contains("<strong>Partner types:</strong> Academia 1 · Civil society 1"),
+        "{page}"
+    );
+    let (_, page) = get_text(&s, "/city/Valmeuse?ui=de").await;
+    assert!(
+        page.contains("Wissenschaft 1 · Zivilgesellschaft 1"),
+        "{page}"
+    );
+    let (_, page) = get_text(&s, "/city/Valmeuse?ui=en").await;
+    let fair_rent = page
+        .split("href=\"/practice/")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("a practice link")
+        .to_string();
+    let (_, practice) = get_text(&s, &format!("/practice/{fair_rent}?ui=fr")).await;
+    assert!(
+        practice.contains("Valmeuse Tenants&#39; Union (Société civile)")
+            || practice.contains("Valmeuse Tenants' Union (Société civile)"),
+        "{practice}"
+    );
+    assert!(practice.contains("Origine sociale"), "{practice}");
     let (status, page) = get_text(&s, "/nowhere").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert!(page.contains("Not found"));

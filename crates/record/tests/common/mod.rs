@@ -133,6 +133,7 @@ pub fn vector_practice() -> Practice {
         contact: None,
         illustrative: true,
         grounds: Vec::new(),
+        partner_types: Vec::new(),
     }
 }
 
@@ -177,6 +178,7 @@ pub fn practice() -> Practice {
         }),
         illustrative: true,
         grounds: Vec::new(),
+        partner_types: Vec::new(),
     }
 }
 

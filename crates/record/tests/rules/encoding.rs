@@ -669,6 +669,57 @@ fn grounds_travel_as_extension_field_1_and_older_bytes_stay_the_same() {
 }
 
 #[test]
+fn partner_types_travel_as_extension_field_2_aligned_with_partners() {
+    let mut p = vector_practice();
+    p.partners = vec!["Tenants' Union".into(), "University".into()];
+    p.partner_types = vec!["civil_society".into(), "academia".into()];
+    let payload = Payload::Practice(p.clone());
+    let (back, extensions) = Payload::decode_with_extensions(&payload.to_bytes()).expect("decodes");
+    assert_eq!(back, payload);
+    assert_eq!(extensions.0.keys().copied().collect::<Vec<_>>(), vec![2]);
+    assert!(payload.check_publishable().is_ok());
+    // One partner without a type.
+    p.partner_types = vec!["civil_society".into(), String::new()];
+    assert!(Payload::Practice(p.clone()).check_publishable().is_ok());
+    // Not one per partner.
+    p.partner_types = vec!["civil_society".into()];
+    let err = Payload::Practice(p.clone())
+        .validate()
+        .expect_err("misaligned");
+    assert!(err.to_string().contains("practice.partner_types"), "{err}");
+    assert!(err.to_string().contains("1 types for 2 partners"), "{err}");
+    // A type of a newer release is kept; this node does not publish it.
+    p.partner_types = vec!["civil_society".into(), "trade_union".into()];
+    assert!(Payload::Practice(p.clone()).validate().is_ok());
+    let err = Payload::Practice(p)
+        .check_publishable()
+        .expect_err("not listed");
+    assert!(
+        err.to_string().contains("practice.partner_types[1]"),
+        "{err}"
+    );
+}
+
+#[test]
+fn the_partner_types_of_the_crate_are_those_of_docs_partner_types_toml() {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../docs/partner-types.toml"
+    ))
+    .expect("docs/partner-types.toml");
+    let doc: toml::Value = toml::from_str(&text).expect("toml");
+    let types = doc["partner_type"].as_array().expect("[[partner_type]]");
+    let ours = &coalition_record::taxonomy::PARTNER_TYPES;
+    assert_eq!(types.len(), ours.len());
+    for (t, term) in types.iter().zip(ours.iter()) {
+        assert_eq!(t["code"].as_str(), Some(term.code));
+        for (lang, label) in term.labels {
+            assert_eq!(t[lang].as_str(), Some(label), "{} in {lang}", term.code);
+        }
+    }
+}
+
+#[test]
 fn the_grounds_of_the_crate_are_those_of_docs_grounds_toml() {
     let text = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),

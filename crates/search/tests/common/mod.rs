@@ -219,6 +219,7 @@ pub fn practice(
         contact: None,
         illustrative: true,
         grounds: Vec::new(),
+        partner_types: Vec::new(),
     }
 }
 

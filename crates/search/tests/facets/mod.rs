@@ -187,6 +187,16 @@ fn grounds_filter_practices_and_are_counted() {
         "racial_or_ethnic_origin".into(),
         "religion_or_belief".into(),
     ];
+    both.partners = vec![
+        "Mosque council".into(),
+        "Equality office".into(),
+        "Parish".into(),
+    ];
+    both.partner_types = vec![
+        "civil_society".into(),
+        "equality_body".into(),
+        "civil_society".into(),
+    ];
     let both = f.publish(0, Payload::Practice(both));
     let mut one = f.practice(
         1,
@@ -247,4 +257,19 @@ fn grounds_filter_practices_and_are_counted() {
         ..SearchQuery::default()
     })
     .is_empty());
+    // Partner types: counted once per practice, filtered like grounds.
+    assert_eq!(
+        all.facets.partner_type,
+        vec![
+            ("civil_society".to_string(), 1),
+            ("equality_body".into(), 1)
+        ]
+    );
+    assert_eq!(
+        ids(SearchQuery {
+            partner_type: vec!["equality_body".into()],
+            ..SearchQuery::default()
+        }),
+        vec![both.to_hex()]
+    );
 }

@@ -180,6 +180,7 @@ pub fn practice(langs: &[&str], commitments: &[u8], country: &str, start: &str) 
         contact: None,
         illustrative: true,
         grounds: Vec::new(),
+        partner_types: Vec::new(),
     }
 }
 
