@@ -289,12 +289,16 @@ pub struct InitArgs {
     /// The coalition's charter.toml.
     #[arg(long)]
     pub charter: PathBuf,
-    /// This city's name.
+    /// This city's name (with --observer: the observer's name, e.g. "National equality body").
+    #[arg(long, required_unless_present = "observer")]
+    pub city: Option<String>,
+    /// This city's ISO 3166-1 alpha-2 country code (optional with --observer).
+    #[arg(long, required_unless_present = "observer")]
+    pub country: Option<String>,
+    /// A read-only observer node: syncs, searches and audits everything, makes no city key and
+    /// publishes nothing (an equality body, UNESCO, a researcher).
     #[arg(long)]
-    pub city: String,
-    /// This city's ISO 3166-1 alpha-2 country code.
-    #[arg(long)]
-    pub country: String,
+    pub observer: bool,
     /// Roster file to import (default: roster.txt beside the charter, if present).
     #[arg(long)]
     pub roster: Option<PathBuf>,

@@ -11,6 +11,10 @@ pub struct Config {
     pub city: String,
     /// ISO 3166-1 alpha-2.
     pub country: String,
+    /// A read-only node (an equality body, a researcher, the coalition's secretariat): it syncs,
+    /// searches and audits everything but holds no city key and publishes nothing.
+    #[serde(default)]
+    pub observer: bool,
     #[serde(default)]
     pub network: NetworkConfig,
     #[serde(default)]
@@ -212,9 +216,7 @@ impl Config {
 # Keys and the store live beside this file: city.key (this city's signing key: keep it secret
 # and backed up), node.key (the network identity), api.token, charter.toml and store/.
 
-# This city, as admitted on the coalition's roster.
-city = "{city}"
-country = "{country}"
+{identity}
 
 [network]
 # Addresses to listen on for other cities' nodes (TCP and QUIC).
@@ -251,8 +253,19 @@ listen = "{api}"
 # "text" for people, "json" for log collectors. Verbosity: the RUST_LOG variable (e.g. info).
 format = "{format}"
 "#,
-            city = self.city.replace('"', "'"),
-            country = self.country,
+            identity = if self.observer {
+                format!(
+                    "# An observer: syncs, searches and audits everything, holds no city key, publishes nothing.\nobserver = true\ncity = \"{}\"\ncountry = \"{}\"",
+                    self.city.replace('"', "'"),
+                    self.country
+                )
+            } else {
+                format!(
+                    "# This city, as admitted on the coalition's roster.\ncity = \"{}\"\ncountry = \"{}\"",
+                    self.city.replace('"', "'"),
+                    self.country
+                )
+            },
             listen = list(&self.network.listen),
             bootstrap = list(&self.network.bootstrap),
             mdns = self.network.mdns,

@@ -77,6 +77,12 @@ impl DataDir {
     }
 
     pub fn city_key(&self) -> Result<SecretKey> {
+        if !self.city_key_path().exists() && self.config().is_ok_and(|c| c.observer) {
+            anyhow::bail!(
+                "{} is an observer's node (config.toml: observer = true): it holds no city key, so it cannot publish, retract or revise; it syncs, searches and audits",
+                self.root.display()
+            );
+        }
         read_secret_key(&self.city_key_path())
     }
 

@@ -39,7 +39,7 @@ pub fn local_member(state: &AppState) -> Result<(String, String), ApiError> {
         .as_ref()
         .ok_or_else(|| ApiError::Forbidden {
             rule: "no_city_key".into(),
-            message: "this node holds no city key, so it cannot publish".into(),
+            message: "this node holds no city key (an observer, or a city key not installed), so it cannot publish".into(),
         })?;
     let roster = state.api.store.roster();
     let member = roster

@@ -126,7 +126,7 @@ async fn demo(args: DemoArgs) -> Result<()> {
             CITIES[i].name,
             CITIES[i].country,
             &history,
-            key,
+            Some(key),
         )?;
         let mut bootstrap = Vec::new();
         if i > 0 {

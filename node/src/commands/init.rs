@@ -18,11 +18,16 @@ pub fn run(args: InitArgs) -> Result<ExitCode> {
             dir.root.display()
         );
     }
-    coalition_record::schema::country("--country", &args.country)
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-    if args.city.trim().is_empty() {
-        bail!("--city must name the city");
+    let country = args.country.clone().unwrap_or_default();
+    if !(args.observer && country.is_empty()) {
+        coalition_record::schema::country("--country", &country)
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
     }
+    let city = match (&args.city, args.observer) {
+        (Some(name), _) if !name.trim().is_empty() => name.clone(),
+        (_, true) => "observer".to_string(),
+        _ => bail!("--city must name the city"),
+    };
     let charter = load_charter(&args.charter)?;
     let roster_path = args
         .roster
@@ -30,8 +35,28 @@ pub fn run(args: InitArgs) -> Result<ExitCode> {
         .unwrap_or_else(|| roster_file::default_path(&args.charter));
     let history = roster_file::read(&roster_path)?;
 
+    if args.observer {
+        let store = create_node_dir(&dir, &charter, &city, &country, &history, None)?;
+        if args.json.json {
+            print_json(&json!({
+                "data_dir": dir.root.display().to_string(),
+                "observer": true,
+                "network_id": charter.network_id().to_hex(),
+                "roster_version": store.roster_version(),
+            }))?;
+        } else {
+            outln!("observer    {city} (no city key: this node syncs, searches and audits, and publishes nothing)");
+            outln!("data dir    {}", dir.root.display());
+            outln!("network id  {}", charter.network_id());
+            outln!("roster      version {}", store.roster_version());
+            outln!(
+                "next        add peers to [network] bootstrap in config.toml, then `coalition run`"
+            );
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
     let key = SecretKey::generate();
-    let store = create_node_dir(&dir, &charter, &args.city, &args.country, &history, &key)?;
+    let store = create_node_dir(&dir, &charter, &city, &country, &history, Some(&key))?;
     let applied = store.roster_version();
     let public = key.public();
     let admitted = store.roster().cities.contains_key(&public);
@@ -55,8 +80,8 @@ pub fn run(args: InitArgs) -> Result<ExitCode> {
             outln!(
                 "next        ask the Steering Committee to admit this city:\n            coalition roster admit --charter {} --committee-key KEY --city-key {public} --city \"{}\" --country {}",
                 args.charter.display(),
-                args.city,
-                args.country
+                city,
+                country
             );
         } else if !admitted {
             outln!(
@@ -64,8 +89,8 @@ pub fn run(args: InitArgs) -> Result<ExitCode> {
                 charter.threshold,
                 charter.committee.len(),
                 args.charter.display(),
-                args.city,
-                args.country
+                city,
+                country
             );
         }
     }
@@ -73,18 +98,21 @@ pub fn run(args: InitArgs) -> Result<ExitCode> {
 }
 
 /// Writes a complete node directory: keys (mode 0600), charter, store with the roster history
-/// applied, and config.toml last (its presence marks the directory complete).
+/// applied, and config.toml last (its presence marks the directory complete). Without a city
+/// key, an observer's directory.
 pub fn create_node_dir(
     dir: &DataDir,
     charter: &coalition_record::Charter,
     city: &str,
     country: &str,
     history: &[coalition_record::SignedRosterChange],
-    key: &SecretKey,
+    key: Option<&SecretKey>,
 ) -> Result<Store> {
     std::fs::create_dir_all(&dir.root)
         .with_context(|| format!("cannot create {}", dir.root.display()))?;
-    write_secret_file(&dir.city_key_path(), &key.to_file_text())?;
+    if let Some(key) = key {
+        write_secret_file(&dir.city_key_path(), &key.to_file_text())?;
+    }
     let token = hex::encode(rand::random::<[u8; 24]>());
     write_secret_file(&dir.token_path(), &format!("{token}\n"))?;
     std::fs::write(dir.charter_path(), charter_toml(charter)?)?;
@@ -95,6 +123,7 @@ pub fn create_node_dir(
     let config = Config {
         city: city.to_string(),
         country: country.to_string(),
+        observer: key.is_none(),
         network: Default::default(),
         api: Default::default(),
         log: Default::default(),

@@ -221,6 +221,7 @@ fn set_up_from_backup(dir: &DataDir, args: &RestoreArgs) -> Result<()> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Config {
             city: member.name.clone(),
             country: member.country.clone(),
+            observer: false,
             network: Default::default(),
             api: Default::default(),
             log: Default::default(),

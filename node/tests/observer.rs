@@ -1,0 +1,112 @@
+//! Issue 17, acceptance 3 (at the level of real `coalition run` processes): an observer node (an
+//! equality body, UNESCO, a researcher: `coalition init --observer`, no city key) syncs and
+//! searches everything the cities publish, and is refused, with a message saying why, when it
+//! tries to publish, from the CLI and over its API.
+
+mod common;
+use common::procs::{
+    head_of, http_json, publish_update, start_node, stop, two_cities, update_file, wait_until,
+};
+use common::*;
+
+use std::io::{Read, Write};
+
+/// POST of a JSON body with the node's bearer token; (status, body).
+fn post(api: &str, path: &str, token: &str, body: &str) -> (u16, String) {
+    let mut stream = std::net::TcpStream::connect(api).expect("connect");
+    write!(
+        stream,
+        "POST {path} HTTP/1.1\r\nHost: {api}\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .expect("write");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).expect("read");
+    let status = response
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let body = response
+        .split_once("\r\n\r\n")
+        .map_or("", |(_, b)| b)
+        .to_string();
+    (status, body)
+}
+
+#[test]
+fn an_observer_receives_and_searches_everything_and_cannot_publish() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let root = tmp.path();
+    let (a_dir, b_dir) = two_cities(root);
+    let obs_dir = root.join("observer").display().to_string();
+    let said = ok(&[
+        "init",
+        "--observer",
+        "--city",
+        "National equality body",
+        "--data-dir",
+        &obs_dir,
+        "--charter",
+        &root.join("coalition/charter.toml").display().to_string(),
+    ]);
+    assert!(said.contains("observer"), "{said}");
+    assert!(
+        !root.join("observer/city.key").exists(),
+        "an observer has no city key"
+    );
+    let config = std::fs::read_to_string(root.join("observer/config.toml")).expect("config");
+    assert!(config.contains("observer = true"), "{config}");
+    // --city and --country are required for a city, not for an observer.
+    let refused = run(&[
+        "init",
+        "--data-dir",
+        &root.join("nobody").display().to_string(),
+        "--charter",
+        &root.join("coalition/charter.toml").display().to_string(),
+    ]);
+    assert!(!refused.status.success());
+
+    let a = start_node(&a_dir, None);
+    let b = start_node(&b_dir, Some(&a.listen));
+    let observer = start_node(&obs_dir, Some(&b.listen));
+    for (dir, title) in [(&a_dir, "Valmeuse forum"), (&b_dir, "Lindenfeld festival")] {
+        let out = publish_update(dir, &update_file(root, title));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    wait_until("the observer to hold both cities' entries", 60, || {
+        head_of(&obs_dir, "Valmeuse") == 1 && head_of(&obs_dir, "Lindenfeld") == 1
+    });
+    wait_until("the observer's search to find both", 30, || {
+        http_json(&observer.api, "/api/v1/practices?kind=any&q=festival")
+            .is_some_and(|(_, v)| v["total"] == 1)
+            && http_json(&observer.api, "/api/v1/practices?kind=any&q=forum")
+                .is_some_and(|(_, v)| v["total"] == 1)
+    });
+
+    // Publishing: refused from the CLI (through the running node or not) and over the API.
+    let out = publish_update(&obs_dir, &update_file(root, "Observer note"));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "an observer cannot publish: {err}");
+    assert!(err.contains("observer"), "{err}");
+    let token = std::fs::read_to_string(root.join("observer/api.token")).expect("token");
+    let (status, body) = post(
+        &observer.api,
+        "/api/v1/updates",
+        token.trim(),
+        r#"{"date":"2025-03-21","category":"event","commitments":[1],"title":{"en":"Observer note"},"text":{"en":"Not allowed."}}"#,
+    );
+    assert_eq!(status, 403, "{body}");
+    assert!(body.contains("no_city_key"), "{body}");
+    assert_eq!(head_of(&obs_dir, "Valmeuse"), 1);
+    let said = ok(&["status", "--data-dir", &obs_dir]);
+    assert!(!said.is_empty());
+
+    stop(observer);
+    stop(b);
+    stop(a);
+}
