@@ -314,6 +314,12 @@ pub enum PublishCommand {
     Update(PublishArgs),
     /// Publish activity reports (see docs/examples/report.toml).
     Report(PublishArgs),
+    /// Record that this city took up another city's practice (see docs/examples/adoption.toml).
+    Adoption(PublishArgs),
+    /// Ask the authoring city a question about its practice (see docs/examples/question.toml).
+    Question(PublishArgs),
+    /// Answer a question about one of this city's practices (see docs/examples/answer.toml).
+    Answer(PublishArgs),
     /// Test builds only: publish notes of the test-only kind 0xF000 (`text = { en = "…" }`).
     #[cfg(feature = "future-kind")]
     Note(PublishArgs),

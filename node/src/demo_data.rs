@@ -5,6 +5,7 @@ use coalition_record::payload::{
     ActivityReport, ActivityUpdate, CommitmentReport, Indicator, LangText, Period, Practice,
     ReportStatus, UpdateCategory,
 };
+use coalition_record::Payload;
 
 pub struct DemoCity {
     pub name: &'static str,
@@ -253,5 +254,99 @@ pub fn update_for(i: usize) -> ActivityUpdate {
         commitments: vec![1, 9],
         links: vec![],
         illustrative: true,
+    }
+}
+
+/// The demo's exchange between cities, after the practices: cities 2 and 3 take up city 1's
+/// first practice (one adapted), city 2 asks city 1 a question about it, and city 1 answers.
+/// Each step needs the id of an entry published before it, so they come one at a time.
+pub struct Exchange {
+    enabled: bool,
+    practice: Option<coalition_record::EntryId>,
+    question: Option<coalition_record::EntryId>,
+    step: usize,
+}
+
+const EXCHANGE_STEPS: usize = 4;
+
+impl Exchange {
+    pub fn new(cities: usize) -> Self {
+        Exchange {
+            enabled: cities >= 3,
+            practice: None,
+            question: None,
+            step: 0,
+        }
+    }
+
+    /// Entries the exchange will publish.
+    pub fn entries(&self) -> u64 {
+        if self.enabled {
+            EXCHANGE_STEPS as u64
+        } else {
+            0
+        }
+    }
+
+    pub fn done(&self) -> bool {
+        !self.enabled || self.step >= EXCHANGE_STEPS
+    }
+
+    /// Notes what was published: city 1's first practice, and the question.
+    pub fn published(&mut self, city: usize, payload: &Payload, id: coalition_record::EntryId) {
+        match payload {
+            Payload::Practice(_) if city == 0 && self.practice.is_none() => {
+                self.practice = Some(id)
+            }
+            Payload::Question(_) => self.question = Some(id),
+            _ => {}
+        }
+    }
+
+    /// The next (city index, payload), once what it refers to is published.
+    pub fn next(&mut self) -> Option<(usize, Payload)> {
+        if self.done() {
+            return None;
+        }
+        let source = self.practice?;
+        let step = self.step;
+        let item = match step {
+            0 | 1 => (
+                step + 1,
+                Payload::PracticeAdoption(coalition_record::PracticeAdoption {
+                    source,
+                    adapted: step == 0,
+                    changes: if step == 0 {
+                        text(&[("en", "Run with the tenants' association; results published every six months.")])
+                    } else {
+                        Default::default()
+                    },
+                    period: Period {
+                        start: "2025-09".into(),
+                        end: None,
+                    },
+                    results: text(&[("en", "First wave under way (illustrative).")]),
+                    illustrative: true,
+                }),
+            ),
+            2 => (
+                1,
+                Payload::Question(coalition_record::Question {
+                    about: source,
+                    text: text(&[("en", "How did you recruit and train the people who ran it?")]),
+                    illustrative: true,
+                }),
+            ),
+            _ => (
+                0,
+                Payload::Answer(coalition_record::Answer {
+                    question: self.question?,
+                    text: text(&[("en", "Through the university's social science students, paid and trained over two days (illustrative).")]),
+                    illustrative: true,
+                }),
+            ),
+        };
+        self.step += 1;
+        Some(item)
     }
 }

@@ -18,10 +18,12 @@
 
 mod counters;
 mod error;
+mod exchange;
 mod guard;
 mod i18n;
 mod metrics;
 mod openapi;
+mod openapi_exchange;
 mod params;
 mod publish;
 mod routes;

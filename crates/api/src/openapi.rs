@@ -462,6 +462,9 @@ pub fn document() -> Value {
     });
     doc["paths"]["/api/v1/batch"] = batch_path();
     doc["paths"]["/api/v1/admin/backup"] = backup_path();
+    for (path, item) in crate::openapi_exchange::exchange_paths(publish_op) {
+        doc["paths"][path] = item;
+    }
     doc
 }
 

@@ -99,6 +99,9 @@ pub struct PracticeView {
     pub versions: Vec<VersionInfo>,
     /// Set when the current version was retracted.
     pub retraction: Option<Retraction>,
+    /// Cities that took it up, and questions asked about it with their answers.
+    #[serde(flatten)]
+    pub exchange: crate::exchange::Exchange,
 }
 
 fn version_info(e: &StoredEntry, current: bool) -> VersionInfo {
@@ -175,12 +178,17 @@ pub fn practice(store: &Store, id: &IdRef) -> Result<PracticeView, ApiError> {
         }
         None => None,
     };
-    let versions = earlier
+    let all: Vec<&StoredEntry> = earlier
         .iter()
         .chain(std::iter::once(&entry))
         .chain(later.iter())
+        .collect();
+    let versions = all
+        .iter()
         .map(|e| version_info(e, e.id() == current_id))
         .collect();
+    let ids: Vec<EntryId> = all.iter().map(|e| e.id()).collect();
+    let exchange = crate::exchange::exchange_for(store, &ids)?;
     let author = entry.entry.header.author;
     let member = store.roster().cities.get(&author).cloned();
     let mut practice = practice;
@@ -203,6 +211,7 @@ pub fn practice(store: &Store, id: &IdRef) -> Result<PracticeView, ApiError> {
         practice,
         versions,
         retraction,
+        exchange,
     })
 }
 

@@ -220,6 +220,9 @@ fn body(payload: &Payload) -> Vec<u8> {
         Payload::ActivityReport(r) => codec::encode(r),
         Payload::Retraction(r) => codec::encode(r),
         Payload::Erasure(e) => codec::encode(e),
+        Payload::PracticeAdoption(a) => codec::encode(a),
+        Payload::Question(q) => codec::encode(q),
+        Payload::Answer(a) => codec::encode(a),
         #[cfg(feature = "future-kind")]
         Payload::TestNote(n) => codec::encode(n),
         // Never encoded: a node publishes only kinds it knows (the publish path refuses these).
@@ -329,6 +332,9 @@ fn decode_known(
         4 => take(body, check, Payload::ActivityReport)?,
         5 => take(body, check, Payload::Retraction)?,
         6 => take(body, check, Payload::Erasure)?,
+        7 => take(body, check, Payload::PracticeAdoption)?,
+        8 => take(body, check, Payload::Question)?,
+        9 => take(body, check, Payload::Answer)?,
         #[cfg(feature = "future-kind")]
         crate::payload::TEST_NOTE_KIND => take(body, check, Payload::TestNote)?,
         _ => return Ok(None),

@@ -29,8 +29,9 @@ pub use entry::{EntryHeader, EntryId, PayloadBlob, SignedEntry, VerifiedEntry, W
 pub use error::RecordError;
 pub use keys::SecretKey;
 pub use payload::{
-    ActivityReport, ActivityUpdate, CommitmentReport, Contact, Extensions, Indicator, LangText,
-    NewerPayload, Payload, PayloadKind, Period, Practice, ReportStatus, UpdateCategory,
+    ActivityReport, ActivityUpdate, Answer, CommitmentReport, Contact, Extensions, Indicator,
+    LangText, NewerPayload, Payload, PayloadKind, Period, Practice, PracticeAdoption, Question,
+    ReportStatus, UpdateCategory,
 };
 pub use roster::{CityStatus, Roster, RosterAction, RosterChange, SignedRosterChange};
 

@@ -222,6 +222,49 @@ pub struct Erasure {
     pub target: Hash32,
 }
 
+/// A city records that it took up another city's practice, as it was or adapted (kind 7).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PracticeAdoption {
+    /// The entry id of the practice (or revision) taken up.
+    pub source: Hash32,
+    /// Adapted to the city (true) or taken up as it was (false).
+    #[serde(default)]
+    pub adapted: bool,
+    /// What the city changed, and why.
+    #[serde(default)]
+    pub changes: LangText,
+    /// When the city ran it.
+    pub period: Period,
+    /// What it achieved there.
+    #[serde(default)]
+    pub results: LangText,
+    #[serde(default)]
+    pub illustrative: bool,
+}
+
+/// A coordinator's question to the authoring city about one of its practices (kind 8).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Question {
+    /// The entry id of the practice (or revision) asked about.
+    pub about: Hash32,
+    pub text: LangText,
+    #[serde(default)]
+    pub illustrative: bool,
+}
+
+/// The authoring city's answer to a question about its practice (kind 9).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Answer {
+    /// The entry id of the question answered.
+    pub question: Hash32,
+    pub text: LangText,
+    #[serde(default)]
+    pub illustrative: bool,
+}
+
 /// What an entry commits to. Non-exhaustive: the protocol grows new kinds (PROTOCOL.md §8.7), and
 /// code outside this crate handles the kinds it shows and treats the others as "newer".
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -233,6 +276,9 @@ pub enum Payload {
     ActivityReport(ActivityReport),
     Retraction(Retraction),
     Erasure(Erasure),
+    PracticeAdoption(PracticeAdoption),
+    Question(Question),
+    Answer(Answer),
     /// Only in builds with the `future-kind` feature: the kind a "newer" node knows in the
     /// mixed-version test. Kind codes from 0xF000 are reserved for tests and never assigned.
     #[cfg(feature = "future-kind")]
@@ -266,6 +312,9 @@ pub enum PayloadKind {
     ActivityReport,
     Retraction,
     Erasure,
+    PracticeAdoption,
+    Question,
+    Answer,
     #[cfg(feature = "future-kind")]
     TestNote,
     /// A kind code this node does not know (made by a newer version).
@@ -273,13 +322,16 @@ pub enum PayloadKind {
 }
 
 impl PayloadKind {
-    pub const ALL: [PayloadKind; 6] = [
+    pub const ALL: [PayloadKind; 9] = [
         PayloadKind::Practice,
         PayloadKind::PracticeRevision,
         PayloadKind::ActivityUpdate,
         PayloadKind::ActivityReport,
         PayloadKind::Retraction,
         PayloadKind::Erasure,
+        PayloadKind::PracticeAdoption,
+        PayloadKind::Question,
+        PayloadKind::Answer,
     ];
 
     pub fn code(self) -> u16 {
@@ -290,6 +342,9 @@ impl PayloadKind {
             PayloadKind::ActivityReport => 4,
             PayloadKind::Retraction => 5,
             PayloadKind::Erasure => 6,
+            PayloadKind::PracticeAdoption => 7,
+            PayloadKind::Question => 8,
+            PayloadKind::Answer => 9,
             #[cfg(feature = "future-kind")]
             PayloadKind::TestNote => TEST_NOTE_KIND,
             PayloadKind::Unknown(code) => code,
@@ -318,6 +373,9 @@ impl PayloadKind {
             PayloadKind::ActivityReport => "report",
             PayloadKind::Retraction => "retraction",
             PayloadKind::Erasure => "erasure",
+            PayloadKind::PracticeAdoption => "adoption",
+            PayloadKind::Question => "question",
+            PayloadKind::Answer => "answer",
             #[cfg(feature = "future-kind")]
             PayloadKind::TestNote => "test_note",
             PayloadKind::Unknown(_) => "newer_kind",
@@ -341,6 +399,9 @@ impl Payload {
             Payload::ActivityReport(_) => PayloadKind::ActivityReport,
             Payload::Retraction(_) => PayloadKind::Retraction,
             Payload::Erasure(_) => PayloadKind::Erasure,
+            Payload::PracticeAdoption(_) => PayloadKind::PracticeAdoption,
+            Payload::Question(_) => PayloadKind::Question,
+            Payload::Answer(_) => PayloadKind::Answer,
             #[cfg(feature = "future-kind")]
             Payload::TestNote(_) => PayloadKind::TestNote,
             Payload::Newer(n) => PayloadKind::of_code(n.kind),
@@ -399,7 +460,12 @@ impl Payload {
             Payload::ActivityReport(r) => r.commitments.iter().map(|c| c.commitment).collect(),
             #[cfg(feature = "future-kind")]
             Payload::TestNote(_) => Vec::new(),
-            Payload::Retraction(_) | Payload::Erasure(_) | Payload::Newer(_) => Vec::new(),
+            Payload::Retraction(_)
+            | Payload::Erasure(_)
+            | Payload::PracticeAdoption(_)
+            | Payload::Question(_)
+            | Payload::Answer(_)
+            | Payload::Newer(_) => Vec::new(),
         }
     }
 
@@ -415,6 +481,11 @@ impl Payload {
                 .chain(r.commitments.iter().flat_map(|c| c.narrative.keys()))
                 .cloned()
                 .collect(),
+            Payload::PracticeAdoption(a) => {
+                a.changes.keys().chain(a.results.keys()).cloned().collect()
+            }
+            Payload::Question(q) => q.text.keys().cloned().collect(),
+            Payload::Answer(a) => a.text.keys().cloned().collect(),
             #[cfg(feature = "future-kind")]
             Payload::TestNote(n) => n.text.keys().cloned().collect(),
             Payload::Retraction(_) | Payload::Erasure(_) | Payload::Newer(_) => Vec::new(),
@@ -434,6 +505,13 @@ impl Payload {
             Payload::ActivityReport(r) => format!("Activity report {} ({})", r.period, r.city),
             Payload::Retraction(r) => format!("Retraction of {}: {}", r.target.short(), r.reason),
             Payload::Erasure(e) => format!("Erasure of {}", e.target.short()),
+            Payload::PracticeAdoption(a) => format!(
+                "{} practice {}",
+                if a.adapted { "Adapted" } else { "Took up" },
+                a.source.short()
+            ),
+            Payload::Question(q) => first_line(&pick(&q.text)),
+            Payload::Answer(a) => first_line(&pick(&a.text)),
             #[cfg(feature = "future-kind")]
             Payload::TestNote(n) => pick(&n.text),
             Payload::Newer(n) => format!(
@@ -460,9 +538,19 @@ impl Payload {
             Payload::PracticeRevision(r) => &r.practice.period.start,
             Payload::ActivityUpdate(u) => &u.date,
             Payload::ActivityReport(r) => &r.period,
+            Payload::PracticeAdoption(a) => &a.period.start,
             _ => return None,
         };
         text.get(..4)?.parse().ok()
+    }
+}
+
+/// The first line of a text, at most 120 characters, for listings.
+fn first_line(text: &str) -> String {
+    let line = text.lines().next().unwrap_or_default();
+    match line.char_indices().nth(120) {
+        Some((at, _)) => format!("{}…", &line[..at]),
+        None => line.to_string(),
     }
 }
 

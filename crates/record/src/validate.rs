@@ -4,7 +4,7 @@
 
 use crate::error::RecordError;
 use crate::limits::{MAX_LIST_ITEMS, MAX_SHORT_TEXT_BYTES, MAX_TEXT_BYTES};
-use crate::payload::{ActivityReport, ActivityUpdate, Payload, Practice};
+use crate::payload::{ActivityReport, ActivityUpdate, Payload, Period, Practice, PracticeAdoption};
 use crate::schema::{
     commitment, commitments, country, date, lang_text, links, report_period, short_list,
     short_text, too_many,
@@ -23,6 +23,9 @@ impl Payload {
             Payload::ActivityReport(r) => report(r),
             Payload::Retraction(r) => short_text("reason", &r.reason, true),
             Payload::Erasure(_) => Ok(()),
+            Payload::PracticeAdoption(a) => adoption(a),
+            Payload::Question(q) => lang_text("question.text", &q.text, true, MAX_TEXT_BYTES),
+            Payload::Answer(a) => lang_text("answer.text", &a.text, true, MAX_TEXT_BYTES),
             #[cfg(feature = "future-kind")]
             Payload::TestNote(n) => lang_text("note.text", &n.text, true, MAX_TEXT_BYTES),
             // Its schema is a newer version's: what can be checked (size, length, commitment,
@@ -97,18 +100,7 @@ fn practice(prefix: &str, p: &Practice) -> Result {
     }
     short_text(&f("city"), &p.city, true)?;
     country(&f("country"), &p.country)?;
-    date(&f("period.start"), &p.period.start)?;
-    if let Some(end) = &p.period.end {
-        date(&f("period.end"), end)?;
-        if end.get(..4) < p.period.start.get(..4)
-            || (end.len() == p.period.start.len() && end.as_str() < p.period.start.as_str())
-        {
-            return Err(RecordError::schema(
-                f("period.end"),
-                format!("{end} is before the start {}", p.period.start),
-            ));
-        }
-    }
+    period(prefix, &p.period)?;
     links(&f("links"), &p.links)?;
     grounds(&f("grounds"), &p.grounds)?;
     partner_types(&f("partner_types"), &p.partner_types, p.partners.len())?;
@@ -190,6 +182,30 @@ fn partner_types(field: &str, codes: &[String], partners: usize) -> Result {
         }
     }
     Ok(())
+}
+
+/// A period: start and optional end dates, the end not before the start (§8.6).
+fn period(prefix: &str, period: &Period) -> Result {
+    let f = |name: &str| format!("{prefix}.{name}");
+    date(&f("period.start"), &period.start)?;
+    if let Some(end) = &period.end {
+        date(&f("period.end"), end)?;
+        if end.get(..4) < period.start.get(..4)
+            || (end.len() == period.start.len() && end.as_str() < period.start.as_str())
+        {
+            return Err(RecordError::schema(
+                f("period.end"),
+                format!("{end} is before the start {}", period.start),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn adoption(a: &PracticeAdoption) -> Result {
+    lang_text("adoption.changes", &a.changes, false, MAX_TEXT_BYTES)?;
+    lang_text("adoption.results", &a.results, false, MAX_TEXT_BYTES)?;
+    period("adoption", &a.period)
 }
 
 fn update(u: &ActivityUpdate) -> Result {

@@ -176,6 +176,7 @@ impl Store {
             check_references(&view, &verified)?;
             if publishing {
                 self.check_status_rules(&view, payload)?;
+                self.check_exchange_rules(&view, &author, payload)?;
             }
             self.put_entry(&mut write, &mut view, &verified)?;
             new_entries.push(verified.to_wire());
@@ -234,6 +235,95 @@ impl Store {
             return Ok(Some(verified));
         }
         Ok(None)
+    }
+
+    /// Publish-time rules on adoptions, questions and answers: they name a practice (or a
+    /// question) this node holds, a city does not adopt its own practice, and only the city
+    /// whose practice was asked about answers. Not record rules, as for retractions.
+    fn check_exchange_rules(
+        &self,
+        view: &BatchView<'_>,
+        author: &PublicKey,
+        payload: &Payload,
+    ) -> Result<(), StoreError> {
+        let refuse = |field: &'static str, rule: &'static str, message: String| {
+            Err(StoreError::PublishRule {
+                field,
+                rule,
+                message,
+            })
+        };
+        let is_practice = |kind: u16| {
+            matches!(
+                PayloadKind::from_code(kind),
+                Some(PayloadKind::Practice | PayloadKind::PracticeRevision)
+            )
+        };
+        match payload {
+            Payload::PracticeAdoption(a) => match view.author_and_kind(&a.source)? {
+                None => refuse(
+                    "adoption.source",
+                    "unknown_practice",
+                    format!(
+                        "no practice {} on this node: sync first, or check the id",
+                        a.source
+                    ),
+                ),
+                Some((_, kind)) if !is_practice(kind) => refuse(
+                    "adoption.source",
+                    "not_a_practice",
+                    format!("{} is not a practice", a.source),
+                ),
+                Some((source_author, _)) if source_author == *author => refuse(
+                    "adoption.source",
+                    "own_practice",
+                    format!(
+                        "{} is this city's own practice: publish a revision instead",
+                        a.source
+                    ),
+                ),
+                Some(_) => Ok(()),
+            },
+            Payload::Question(q) => match view.author_and_kind(&q.about)? {
+                Some((_, kind)) if is_practice(kind) => Ok(()),
+                Some(_) => refuse(
+                    "question.about",
+                    "not_a_practice",
+                    format!("{} is not a practice", q.about),
+                ),
+                None => refuse(
+                    "question.about",
+                    "unknown_practice",
+                    format!(
+                        "no practice {} on this node: sync first, or check the id",
+                        q.about
+                    ),
+                ),
+            },
+            Payload::Answer(a) => {
+                let question = self.entry(&a.question)?;
+                let Some(Payload::Question(q)) = question.as_ref().and_then(|e| e.payload.as_ref())
+                else {
+                    return refuse(
+                        "answer.question",
+                        "unknown_question",
+                        format!("no question {} on this node", a.question),
+                    );
+                };
+                match view.author_and_kind(&q.about)? {
+                    Some((practice_author, _)) if practice_author == *author => Ok(()),
+                    _ => refuse(
+                        "answer.question",
+                        "not_your_practice",
+                        format!(
+                            "question {} is about a practice of another city: only its author answers",
+                            a.question
+                        ),
+                    ),
+                }
+            }
+            _ => Ok(()),
+        }
     }
 
     /// Publish-time rules on retractions and revisions. Not record rules: peers still accept such

@@ -181,7 +181,10 @@ async fn demo(args: DemoArgs) -> Result<()> {
         queue.push((i, Payload::ActivityReport(report_for(i))));
     }
     queue.sort_by_key(|(i, p)| (p.kind().code(), *i));
-    let total = queue.len() as u64;
+    // Then the exchange between cities: two cities take up city 1's first practice and one asks
+    // it a question, which it answers (needs three cities).
+    let mut exchange = crate::demo_data::Exchange::new(n);
+    let total = queue.len() as u64 + exchange.entries();
     let mut publish_tick = tokio::time::interval(Duration::from_millis(300));
     let mut show_tick = tokio::time::interval(Duration::from_secs(1));
     let deadline = (args.seconds > 0).then(|| Instant::now() + Duration::from_secs(args.seconds));
@@ -193,10 +196,17 @@ async fn demo(args: DemoArgs) -> Result<()> {
     loop {
         tokio::select! {
             _ = &mut signal => break,
-            _ = publish_tick.tick(), if !queue.is_empty() => {
-                let (i, payload) = queue.remove(0);
+            _ = publish_tick.tick(), if !queue.is_empty() || !exchange.done() => {
+                let (i, payload) = match queue.is_empty() {
+                    false => queue.remove(0),
+                    true => match exchange.next() {
+                        Some(next) => next,
+                        None => continue,
+                    },
+                };
                 let node = &nodes[i];
                 let entry = node.store.append_local(&city_keys[i], &payload, now_ms())?;
+                exchange.published(i, &payload, entry.id());
                 node.indexer.wake();
                 let _ = node.net.publish(entry.to_wire()).await;
             }

@@ -20,6 +20,9 @@ pub fn publish(command: PublishCommand) -> Result<ExitCode> {
         PublishCommand::Practice(a) => (a, "practice"),
         PublishCommand::Update(a) => (a, "update"),
         PublishCommand::Report(a) => (a, "report"),
+        PublishCommand::Adoption(a) => (a, "adoption"),
+        PublishCommand::Question(a) => (a, "question"),
+        PublishCommand::Answer(a) => (a, "answer"),
         #[cfg(feature = "future-kind")]
         PublishCommand::Note(a) => (a, "note"),
     };
@@ -105,6 +108,9 @@ fn read_payload(file: &std::path::Path, kind: &str, config: &Config) -> Result<P
         "update" => {
             Payload::ActivityUpdate(read_document::<ActivityUpdate>(file, "activity update")?)
         }
+        "adoption" => Payload::PracticeAdoption(read_document(file, "adoption")?),
+        "question" => Payload::Question(read_document(file, "question")?),
+        "answer" => Payload::Answer(read_document(file, "answer")?),
         #[cfg(feature = "future-kind")]
         "note" => Payload::TestNote(read_document(file, "note")?),
         _ => {
@@ -201,6 +207,9 @@ impl Sink {
                     Payload::ActivityUpdate(u) => ("/api/v1/updates", serde_json::to_value(u)?),
                     Payload::Retraction(r) => ("/api/v1/retractions", serde_json::to_value(r)?),
                     Payload::PracticeRevision(r) => ("/api/v1/revisions", serde_json::to_value(r)?),
+                    Payload::PracticeAdoption(a) => ("/api/v1/adoptions", serde_json::to_value(a)?),
+                    Payload::Question(q) => ("/api/v1/questions", serde_json::to_value(q)?),
+                    Payload::Answer(a) => ("/api/v1/answers", serde_json::to_value(a)?),
                     Payload::Erasure(_) => bail!("erasure is not published from the CLI"),
                     other => bail!(
                         "a running node takes no {} entries over its API: stop it and publish again",

@@ -385,7 +385,7 @@ pub(super) fn parse_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError
 }
 
 /// 201 with the new entry, or 200 when the document was already published (same entry).
-fn created(published: Published, location: String) -> Response {
+pub(super) fn created(published: Published, location: String) -> Response {
     let status = if published.existing {
         StatusCode::OK
     } else {

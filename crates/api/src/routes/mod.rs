@@ -3,6 +3,7 @@
 
 mod admin;
 mod batch;
+mod exchange;
 mod json;
 mod publish_form;
 mod signin;
@@ -66,6 +67,9 @@ fn table() -> Table {
     .post("/api/v1/retractions", json::publish_retraction)
     .post("/api/v1/updates", json::publish_update)
     .post("/api/v1/revisions", json::publish_revision)
+    .post("/api/v1/adoptions", exchange::publish_adoption)
+    .post("/api/v1/questions", exchange::publish_question)
+    .post("/api/v1/answers", exchange::publish_answer)
     .post("/api/v1/batch", batch::publish_batch)
     .post("/api/v1/admin/backup", admin::backup)
     .get("/api/v1/openapi.json", json::openapi)

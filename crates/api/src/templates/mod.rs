@@ -14,6 +14,7 @@ use coalition_search::{SearchQuery, SearchResults};
 use std::fmt::Write as _;
 
 mod cities;
+mod exchange;
 mod practice;
 mod publish;
 mod search;

@@ -258,6 +258,7 @@ pub fn practice_page(
         }
         body.push_str("</section>");
     }
+    body.push_str(&super::exchange::exchange_sections(ctx, &v.exchange));
 
     if v.versions.len() > 1 || v.retraction.is_some() {
         let _ = write!(

@@ -3,6 +3,7 @@
 
 #[path = "../common/mod.rs"]
 mod common;
+mod exchange;
 mod publishing;
 mod web;
 

@@ -198,9 +198,11 @@ fn entry_refusals() -> Vec<Refusal> {
         header_wire(&city, &kind, blob.clone()),
     );
     // A kind this version does not know (§8.7): checked for all but its body, then kept.
-    let (header, unknown) = with_payload_bytes(kind.clone(), vec![1, 6, 0x2a]);
+    let mut unknown_kind = base.clone();
+    unknown_kind.kind = 10;
+    let (header, unknown) = with_payload_bytes(unknown_kind, vec![1, 9, 0x2a]);
     push(
-        "kind 7 with a payload of variant 6",
+        "kind 10 with a payload of variant 9",
         "accepted",
         Input::Entry,
         header_wire(&city, &header, unknown),

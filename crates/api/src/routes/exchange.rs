@@ -1,0 +1,50 @@
+//! Exchange between cities (issue 17): a city records that it took up another city's practice,
+//! a coordinator asks the authoring city a question, and that city answers. Each is a signed
+//! entry of the local city, published like the others.
+
+use super::json::{created, parse_body};
+use super::AppState;
+use crate::error::ApiError;
+use crate::guard::check_bearer;
+use crate::publish::publish;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::Response;
+use coalition_record::{Answer, Payload, PracticeAdoption, Question};
+
+async fn publish_one(s: &AppState, payload: Payload) -> Result<Response, ApiError> {
+    let published = publish(s, payload).await?;
+    let location = format!("/api/v1/entries/{}", published.id);
+    Ok(created(published, location))
+}
+
+pub async fn publish_adoption(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    check_bearer(&s, &headers, "adoption")?;
+    let adoption: PracticeAdoption = parse_body(&body)?;
+    publish_one(&s, Payload::PracticeAdoption(adoption)).await
+}
+
+pub async fn publish_question(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    check_bearer(&s, &headers, "question")?;
+    let question: Question = parse_body(&body)?;
+    publish_one(&s, Payload::Question(question)).await
+}
+
+pub async fn publish_answer(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    check_bearer(&s, &headers, "answer")?;
+    let answer: Answer = parse_body(&body)?;
+    publish_one(&s, Payload::Answer(answer)).await
+}
