@@ -136,3 +136,95 @@ pub fn exchange_for(store: &Store, versions: &[EntryId]) -> Result<Exchange, Api
         questions,
     })
 }
+
+/// One adoption with both cities resolved: who took up whose practice.
+#[derive(Debug, Clone, Serialize)]
+pub struct AdoptionLink {
+    pub adoption: EntryId,
+    pub practice: EntryId,
+    /// The practice's title in English, else its first language; empty when not held.
+    pub practice_title: String,
+    pub from: String,
+    pub from_key: Option<PublicKey>,
+    pub to: String,
+    pub to_key: PublicKey,
+    pub adapted: bool,
+}
+
+/// The coalition's exchange: every adoption, and the edges between cities (from the city whose
+/// practice was taken up to the city that took it up) with their counts.
+#[derive(Debug, Clone, Serialize)]
+pub struct ExchangeGraph {
+    /// Member cities in roster order: the graph's nodes.
+    pub cities: Vec<String>,
+    pub edges: Vec<ExchangeEdge>,
+    pub adoptions: Vec<AdoptionLink>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ExchangeEdge {
+    pub from: String,
+    pub to: String,
+    pub adoptions: u64,
+}
+
+/// Every current adoption, oldest first.
+pub fn adoption_links(store: &Store) -> Result<Vec<AdoptionLink>, ApiError> {
+    let roster = store.roster();
+    let name = |key: &PublicKey| {
+        roster.cities.get(key).map_or_else(
+            || format!("unknown city {}", key.short()),
+            |m| m.name.clone(),
+        )
+    };
+    let mut out = Vec::new();
+    for e in of_kind(store, PayloadKind::PracticeAdoption)? {
+        let Some(Payload::PracticeAdoption(a)) = &e.payload else {
+            continue;
+        };
+        let source = store.entry(&a.source)?;
+        let from_key = source.as_ref().map(|s| s.entry.header.author);
+        out.push(AdoptionLink {
+            adoption: e.id(),
+            practice: a.source,
+            practice_title: source
+                .as_ref()
+                .and_then(|s| s.payload.as_ref())
+                .map(|p| p.title(Some("en")))
+                .unwrap_or_default(),
+            from: from_key.as_ref().map_or_else(|| "?".to_string(), name),
+            from_key,
+            to: name(&e.entry.header.author),
+            to_key: e.entry.header.author,
+            adapted: a.adapted,
+        });
+    }
+    Ok(out)
+}
+
+pub fn exchange_graph(store: &Store) -> Result<ExchangeGraph, ApiError> {
+    let adoptions = adoption_links(store)?;
+    let mut counts: std::collections::BTreeMap<(String, String), u64> = Default::default();
+    for a in &adoptions {
+        *counts.entry((a.from.clone(), a.to.clone())).or_default() += 1;
+    }
+    let mut cities: Vec<(u64, String)> = store
+        .roster()
+        .cities
+        .values()
+        .map(|m| (m.admitted_in, m.name.clone()))
+        .collect();
+    cities.sort();
+    Ok(ExchangeGraph {
+        cities: cities.into_iter().map(|(_, name)| name).collect(),
+        edges: counts
+            .into_iter()
+            .map(|((from, to), adoptions)| ExchangeEdge {
+                from,
+                to,
+                adoptions,
+            })
+            .collect(),
+        adoptions,
+    })
+}

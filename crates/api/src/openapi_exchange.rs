@@ -14,6 +14,26 @@ pub(crate) fn exchange_paths(
     }});
     vec![
         (
+            "/api/v1/exchange",
+            json!({"get": {
+                "tags": ["exchange"],
+                "summary": "The coalition's exchange: member cities, edges (from the city whose practice was taken up to the city that took it up, with counts) and every adoption",
+                "responses": {"200": {"description": "The exchange graph.", "content": {"application/json": {"schema": {"type": "object", "properties": {
+                    "cities": {"type": "array", "items": {"type": "string"}},
+                    "edges": {"type": "array", "items": {"type": "object", "properties": {"from": {"type": "string"}, "to": {"type": "string"}, "adoptions": {"type": "integer"}}}},
+                    "adoptions": {"type": "array", "items": {"type": "object"}}
+                }}}}}}
+            }}),
+        ),
+        (
+            "/exchange",
+            json!({"get": {
+                "tags": ["web"],
+                "summary": "The exchange page: an inline SVG graph of practices taken up between cities, and the list of adoptions",
+                "responses": {"200": {"description": "HTML.", "content": {"text/html": {"schema": {"type": "string"}}}}}
+            }}),
+        ),
+        (
             "/api/v1/adoptions",
             json!({"post": publish_op(
                 "Record that the local city took up another city's practice (adapted or as it was); refused for the city's own practice or one this node does not hold (`own_practice`, `unknown_practice`, `not_a_practice`)",

@@ -442,6 +442,10 @@ pub struct CityDetail {
     /// Partners of the city's current practices by type: (code, partners of that type), most
     /// first; partners without a type are not counted.
     pub partner_types: Vec<(String, u64)>,
+    /// Other cities' practices this city took up.
+    pub took_up: Vec<crate::exchange::AdoptionLink>,
+    /// This city's practices other cities took up.
+    pub taken_up_by_others: Vec<crate::exchange::AdoptionLink>,
 }
 
 pub fn city_detail(
@@ -496,6 +500,12 @@ pub fn city_detail(
     }
     let mut partner_types: Vec<(String, u64)> = by_type.into_iter().collect();
     partner_types.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let links = crate::exchange::adoption_links(store)?;
+    let took_up = links.iter().filter(|a| a.to_key == key).cloned().collect();
+    let taken_up_by_others = links
+        .into_iter()
+        .filter(|a| a.from_key == Some(key))
+        .collect();
     let newer_entries = entries
         .iter()
         .filter(|e| e.payload.as_ref().is_some_and(|p| p.newer().is_some()))
@@ -507,6 +517,8 @@ pub fn city_detail(
         updates,
         newer_entries,
         partner_types,
+        took_up,
+        taken_up_by_others,
     })
 }
 

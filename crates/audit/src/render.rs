@@ -157,6 +157,24 @@ pub fn render_markdown(report: &AuditReport, signed: Option<&SignedAuditReport>)
             );
         }
     }
+    if !s.adoptions.is_empty() {
+        let _ = writeln!(md, "\n## Exchange: practices taken up between cities\n");
+        let _ = writeln!(
+            md,
+            "| from | to | practice | adapted | entry |\n| --- | --- | --- | --- | --- |"
+        );
+        for a in &s.adoptions {
+            let _ = writeln!(
+                md,
+                "| {} | {} | `{}` | {} | `{}` |",
+                a.from,
+                a.to,
+                a.practice.short(),
+                if a.adapted { "yes" } else { "no" },
+                a.adoption.short()
+            );
+        }
+    }
     let _ = writeln!(md, "\n## Cities\n");
     let _ = writeln!(
         md,
@@ -304,6 +322,21 @@ section.city{{break-inside:avoid;border-top:1px solid #ccc;margin-top:1rem}}\
                 esc(&m.title),
                 esc(&ground_labels(&m.grounds)),
                 m.entry.short()
+            );
+        }
+        h.push_str("</tbody></table>\n");
+    }
+    if !s.adoptions.is_empty() {
+        h.push_str("<h2>Exchange: practices taken up between cities</h2>\n<table><thead><tr><th>from</th><th>to</th><th>practice</th><th>adapted</th><th>entry</th></tr></thead><tbody>");
+        for a in &s.adoptions {
+            let _ = write!(
+                h,
+                "<tr><td>{}</td><td>{}</td><td><code>{}</code></td><td>{}</td><td><code>{}</code></td></tr>",
+                esc(&a.from),
+                esc(&a.to),
+                a.practice.short(),
+                if a.adapted { "yes" } else { "no" },
+                a.adoption.short()
             );
         }
         h.push_str("</tbody></table>\n");

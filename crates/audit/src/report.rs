@@ -112,6 +112,18 @@ pub struct MultipleGrounds {
     pub grounds: Vec<String>,
 }
 
+/// A city's record that it took up another city's practice.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AdoptionAudit {
+    /// The city whose practice was taken up ("?" when this node does not hold the practice).
+    pub from: String,
+    /// The city that took it up.
+    pub to: String,
+    pub practice: EntryId,
+    pub adoption: EntryId,
+    pub adapted: bool,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CoalitionSummary {
     pub cities: u64,
@@ -132,6 +144,9 @@ pub struct CoalitionSummary {
     /// JSON when empty, so reports signed before it existed verify as they were.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub multiple_grounds: Vec<MultipleGrounds>,
+    /// Practices taken up between cities, in log order. Left out when empty, as above.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub adoptions: Vec<AdoptionAudit>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -207,6 +222,7 @@ pub fn audit(
     }
 
     let mut multiple_grounds = Vec::new();
+    let mut adoptions = Vec::new();
     let mut unattributed = Vec::new();
     for p in &problems {
         if !roster.cities.contains_key(&p.author) {
@@ -297,6 +313,19 @@ pub fn audit(
                             grounds: p.grounds.clone(),
                         });
                     }
+                }
+                Some(Payload::PracticeAdoption(a)) => {
+                    let from = store
+                        .entry(&a.source)?
+                        .and_then(|s| roster.cities.get(&s.entry.header.author).cloned())
+                        .map_or_else(|| "?".to_string(), |m| m.name);
+                    adoptions.push(AdoptionAudit {
+                        from,
+                        to: member.name.clone(),
+                        practice: a.source,
+                        adoption: stored.id(),
+                        adapted: a.adapted,
+                    });
                 }
                 Some(Payload::ActivityReport(r)) => reports.push(ReportAudit {
                     entry: stored.id(),
@@ -461,6 +490,7 @@ pub fn audit(
         fork_proofs: forks.len() as u64,
         unattributed,
         multiple_grounds,
+        adoptions,
     };
     Ok(AuditReport {
         coalition: charter.name.clone(),

@@ -686,3 +686,44 @@ fn practices_with_several_grounds_are_tabled_and_the_report_still_signs() {
     let (_, back) = verify_signed_report(&bytes).expect("verifies");
     assert_eq!(back, r);
 }
+
+/// Issue 17: adoptions between cities are in the audit, as in the API.
+#[test]
+fn practices_taken_up_between_cities_are_in_the_audit() {
+    let f = fixture();
+    let graz_practice = f
+        .store
+        .entry_at(&graz().public(), 1)
+        .expect("read")
+        .expect("Graz's practice");
+    assert!(matches!(graz_practice.payload, Some(Payload::Practice(_))));
+    let adoption = f
+        .store
+        .append_local(
+            &lyon(),
+            &Payload::PracticeAdoption(coalition_record::PracticeAdoption {
+                source: graz_practice.id(),
+                adapted: false,
+                changes: LangText::new(),
+                period: Period {
+                    start: "2025-02".into(),
+                    end: None,
+                },
+                results: LangText::new(),
+                illustrative: true,
+            }),
+            T2025 + 100 * DAY_MS,
+        )
+        .expect("append");
+    let r = run_audit(&f);
+    assert_eq!(r.summary.adoptions.len(), 1);
+    let a = &r.summary.adoptions[0];
+    assert_eq!((a.from.as_str(), a.to.as_str()), ("Graz", "Lyon"));
+    assert_eq!(a.adoption, adoption.id());
+    let md = render_markdown(&r, None);
+    assert!(
+        md.contains("## Exchange: practices taken up between cities"),
+        "{md}"
+    );
+    assert!(md.contains("| Graz | Lyon |"), "{md}");
+}

@@ -11,6 +11,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
+use axum::Json;
 use coalition_record::{Answer, Payload, PracticeAdoption, Question};
 
 async fn publish_one(s: &AppState, payload: Payload) -> Result<Response, ApiError> {
@@ -47,4 +48,15 @@ pub async fn publish_answer(
     check_bearer(&s, &headers, "answer")?;
     let answer: Answer = parse_body(&body)?;
     publish_one(&s, Payload::Answer(answer)).await
+}
+
+/// The coalition's exchange as data: cities, edges with counts, and every adoption.
+pub async fn get_exchange(
+    State(s): State<AppState>,
+) -> Result<Json<crate::exchange::ExchangeGraph>, ApiError> {
+    let store = s.api.store.clone();
+    tokio::task::spawn_blocking(move || crate::exchange::exchange_graph(&store))
+        .await
+        .map_err(|e| ApiError::Internal(format!("worker task failed: {e}")))?
+        .map(Json)
 }

@@ -251,6 +251,28 @@ pub async fn cities_page(
     }
 }
 
+pub async fn exchange_page(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let p = web_params(raw.as_deref(), &[]);
+    let (ui, cookie) = pick_ui(p.get("ui"), &headers);
+    let ctx = page_ctx(&s, ui, "/exchange", &p, &[], Nav::Exchange);
+    let store = s.api.store.clone();
+    match tokio::task::spawn_blocking(move || crate::exchange::exchange_graph(&store))
+        .await
+        .unwrap_or_else(|e| Err(ApiError::Internal(e.to_string())))
+    {
+        Ok(graph) => html(
+            StatusCode::OK,
+            templates::exchange_page(&ctx, &graph),
+            cookie,
+        ),
+        Err(e) => error_response(&ctx, cookie, &e),
+    }
+}
+
 pub async fn city_page(
     State(s): State<AppState>,
     headers: HeaderMap,

@@ -203,6 +203,35 @@ pub fn city_page(ctx: &PageCtx, d: &CityDetail) -> String {
         }
         body.push_str("</ol></section>");
     }
+    for (heading, links, other_side) in [
+        (t.took_up, &d.took_up, true),
+        (t.others_took_up, &d.taken_up_by_others, false),
+    ] {
+        if links.is_empty() {
+            continue;
+        }
+        let _ = write!(
+            body,
+            "<section class=\"exchange\"><h2>{}</h2><ul>",
+            esc(heading)
+        );
+        for a in links.iter() {
+            let city = if other_side { &a.from } else { &a.to };
+            let _ = write!(
+                body,
+                "<li><a href=\"{}\">{}</a> · {} ({})</li>",
+                esc(&ctx.link(&format!("/practice/{}", a.practice), &[])),
+                esc(if a.practice_title.is_empty() {
+                    "…"
+                } else {
+                    &a.practice_title
+                }),
+                esc(city),
+                esc(if a.adapted { t.adapted } else { t.as_is })
+            );
+        }
+        body.push_str("</ul></section>");
+    }
     if !d.partner_types.is_empty() {
         let items: Vec<String> = d
             .partner_types

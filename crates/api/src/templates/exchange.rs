@@ -82,3 +82,82 @@ pub(super) fn exchange_sections(ctx: &PageCtx, exchange: &Exchange) -> String {
     }
     body
 }
+
+/// The exchange page: cities on a circle, an arrow from the city whose practice was taken up to
+/// the city that took it up (thicker for more), and the list of adoptions. Inline SVG: works
+/// offline, prints, and the list below says the same for screen readers.
+pub fn exchange_page(ctx: &PageCtx, graph: &crate::exchange::ExchangeGraph) -> String {
+    let t = ctx.t();
+    let mut body = format!("<h1>{}</h1>", esc(t.exchange_heading));
+    if graph.adoptions.is_empty() {
+        let _ = write!(body, "<p>{}</p>", esc(t.no_exchange));
+        return layout(ctx, t.exchange_heading, &body);
+    }
+    let n = graph.cities.len().max(1);
+    let (size, radius) = (640.0_f64, 230.0_f64);
+    let centre = size / 2.0;
+    let place = |name: &str| {
+        let i = graph.cities.iter().position(|c| c == name).unwrap_or(0);
+        let angle = std::f64::consts::TAU * i as f64 / n as f64 - std::f64::consts::FRAC_PI_2;
+        (centre + radius * angle.cos(), centre + radius * angle.sin())
+    };
+    let _ = write!(
+        body,
+        "<figure class=\"exchange\"><svg viewBox=\"0 0 {size} {size}\" width=\"100%\" role=\"img\" aria-labelledby=\"exchange-caption\" xmlns=\"http://www.w3.org/2000/svg\"><defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"22\" refY=\"5\" markerWidth=\"6\" markerHeight=\"6\" orient=\"auto-start-reverse\"><path d=\"M 0 0 L 10 5 L 0 10 z\" fill=\"#1f5f8b\"/></marker></defs>"
+    );
+    for e in &graph.edges {
+        let ((x1, y1), (x2, y2)) = (place(&e.from), place(&e.to));
+        let _ = write!(
+            body,
+            "<line x1=\"{x1:.1}\" y1=\"{y1:.1}\" x2=\"{x2:.1}\" y2=\"{y2:.1}\" stroke=\"#1f5f8b\" stroke-width=\"{:.1}\" marker-end=\"url(#arrow)\"><title>{} → {}: {}</title></line>",
+            1.5 + e.adoptions as f64,
+            esc(&e.from),
+            esc(&e.to),
+            e.adoptions
+        );
+    }
+    for city in &graph.cities {
+        let (x, y) = place(city);
+        let anchor = if x < centre - 1.0 {
+            "end"
+        } else if x > centre + 1.0 {
+            "start"
+        } else {
+            "middle"
+        };
+        let dx = match anchor {
+            "end" => -12.0,
+            "start" => 12.0,
+            _ => 0.0,
+        };
+        let _ = write!(
+            body,
+            "<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"8\" fill=\"#f2c14e\" stroke=\"#333\"/><text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"{anchor}\" font-size=\"14\">{}</text>",
+            x + dx,
+            y + 4.0,
+            esc(city)
+        );
+    }
+    let _ = write!(
+        body,
+        "</svg><figcaption id=\"exchange-caption\">{}</figcaption></figure><ul class=\"adoptions\">",
+        esc(t.exchange_caption)
+    );
+    for a in &graph.adoptions {
+        let _ = write!(
+            body,
+            "<li>{} → {}: <a href=\"{}\">{}</a> ({})</li>",
+            esc(&a.from),
+            esc(&a.to),
+            esc(&ctx.link(&format!("/practice/{}", a.practice), &[])),
+            esc(if a.practice_title.is_empty() {
+                "…"
+            } else {
+                &a.practice_title
+            }),
+            esc(if a.adapted { t.adapted } else { t.as_is })
+        );
+    }
+    body.push_str("</ul>");
+    layout(ctx, t.exchange_heading, &body)
+}

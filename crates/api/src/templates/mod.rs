@@ -21,6 +21,7 @@ mod search;
 mod search_extras;
 
 pub use cities::{cities_page, city_page};
+pub use exchange::exchange_page;
 pub use practice::practice_page;
 pub use publish::{publish_page, FormState, PublishAccess};
 pub use search::search_page;
@@ -135,6 +136,7 @@ pub struct PageCtx {
 pub enum Nav {
     Search,
     Cities,
+    Exchange,
     Publish,
     None,
 }
@@ -220,7 +222,7 @@ pub fn layout(ctx: &PageCtx, title: &str, body: &str) -> String {
 <header class="site">
 <div class="bar">
 <p class="brand"><a href="{home}">{coalition}</a><span class="tagline">{tagline}</span></p>
-<nav aria-label="{nav_label}"><ul class="nav">{search}{cities}{publish}</ul></nav>
+<nav aria-label="{nav_label}"><ul class="nav">{search}{cities}{exchange}{publish}</ul></nav>
 <nav aria-label="{lang_label}"><ul class="langs">{switch}</ul></nav>
 </div>
 </header>
@@ -242,6 +244,7 @@ pub fn layout(ctx: &PageCtx, title: &str, body: &str) -> String {
         nav_label = esc(t.nav_label),
         search = nav_item(Nav::Search, "/", t.nav_search),
         cities = nav_item(Nav::Cities, "/cities", t.nav_cities),
+        exchange = nav_item(Nav::Exchange, "/exchange", t.exchange_nav),
         publish = nav_item(Nav::Publish, "/publish", t.nav_publish),
         lang_label = esc(t.language_label),
         node = esc(t.footer_node),

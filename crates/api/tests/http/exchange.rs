@@ -130,5 +130,33 @@ async fn adoptions_and_a_question_thread_show_on_the_practice() {
         page.contains("Par l&#39;universit") || page.contains("Par l'universit"),
         "{page}"
     );
+
+    // The coalition's exchange: data, the graph page, and both city pages.
+    let (status, graph) = get_json(&s, "/api/v1/exchange").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        graph["edges"].to_string(),
+        r#"[{"adoptions":1,"from":"Marbourg","to":"Valmeuse"}]"#,
+        "{graph}"
+    );
+    let (status, page) = get_text(&s, "/exchange?ui=de").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("<svg") && page.contains("<title>Marbourg → Valmeuse: 1</title>"),
+        "{page}"
+    );
+    assert!(
+        page.contains("Zwischen Städten übernommene Praktiken"),
+        "{page}"
+    );
+    let (_, valmeuse) = get_text(&s, "/city/Valmeuse").await;
+    assert!(valmeuse.contains("Practices it took up"), "{valmeuse}");
+    assert!(valmeuse.contains("· Marbourg (adapted)"), "{valmeuse}");
+    let (_, marbourg) = get_text(&s, "/city/Marbourg").await;
+    assert!(
+        marbourg.contains("Its practices other cities took up"),
+        "{marbourg}"
+    );
+    assert!(marbourg.contains("· Valmeuse (adapted)"), "{marbourg}");
     s.stop().await;
 }
