@@ -39,6 +39,9 @@ pub enum Command {
     Roster(RosterCommand),
     /// Set up a city node: city key, config.toml and store.
     Init(InitArgs),
+    /// Write this candidate city's membership application, signed with its city key, for the
+    /// Steering Committee (`roster propose admit --application FILE`).
+    Apply(ApplyArgs),
     /// Sign and publish a practice, activity update or activity report.
     #[command(subcommand)]
     Publish(PublishCommand),
@@ -216,21 +219,43 @@ pub struct ProposeArgs {
     pub out: PathBuf,
 }
 
+#[derive(Args, Debug)]
+pub struct ApplyArgs {
+    #[command(flatten)]
+    pub data_dir: DataDirArg,
+    /// The office that answers for the city in the coalition (name, e-mail or address).
+    #[arg(long)]
+    pub contact_office: String,
+    /// A text file: the city's letter of commitment to the Ten-Point Plan of Action.
+    #[arg(long)]
+    pub letter: PathBuf,
+    /// The letter's language (BCP 47).
+    #[arg(long, default_value = "en")]
+    pub letter_lang: String,
+    /// Where to write the signed application (refuses to overwrite).
+    #[arg(long, default_value = "application.toml")]
+    pub out: PathBuf,
+}
+
 #[derive(Subcommand, Debug)]
 pub enum ProposeCommand {
-    /// Propose admitting a city.
+    /// Propose admitting a city: from its signed application (--application), or by hand.
     Admit {
         #[command(flatten)]
         args: ProposeArgs,
+        /// The city's signed membership application (`coalition apply`): key, name and country
+        /// are taken from it, after its signature is checked.
+        #[arg(long, conflicts_with_all = ["city_key", "city", "country"])]
+        application: Option<PathBuf>,
         /// The city's public key (printed by `coalition init`).
-        #[arg(long)]
-        city_key: String,
+        #[arg(long, required_unless_present = "application")]
+        city_key: Option<String>,
         /// The city's name.
-        #[arg(long)]
-        city: String,
+        #[arg(long, required_unless_present = "application")]
+        city: Option<String>,
         /// ISO 3166-1 alpha-2 country code, e.g. FR.
-        #[arg(long)]
-        country: String,
+        #[arg(long, required_unless_present = "application")]
+        country: Option<String>,
     },
     /// Propose suspending a city: its entries after --last-seq are refused.
     Suspend {

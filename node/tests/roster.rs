@@ -200,3 +200,117 @@ fn two_of_three_committee_signatures_admit_a_city() {
     let shown = ok(&["roster", "show", "--charter", &charter, "--roster", &roster]);
     assert!(shown.contains("suspended after seq 4"), "{shown}");
 }
+
+/// Issue 17: a candidate city applies (`coalition apply`, signed with its own key) and the
+/// committee's admission starts from that file; a changed application fails its signature.
+#[test]
+fn admission_starts_from_the_city_s_signed_application() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let root = tmp.path();
+    ok(&[
+        "charter",
+        "new",
+        "--name",
+        "Applying Coalition",
+        "--out",
+        &p(root, "c"),
+        "--committee",
+        "3",
+        "--threshold",
+        "2",
+    ]);
+    let charter = p(root, "c/charter.toml");
+    let roster = p(root, "c/roster.txt");
+    let node = p(root, "candidate");
+    ok(&[
+        "init",
+        "--data-dir",
+        &node,
+        "--charter",
+        &charter,
+        "--city",
+        "Rivaux",
+        "--country",
+        "FR",
+    ]);
+    let letter = p(root, "letter.txt");
+    std::fs::write(
+        &letter,
+        "The City of Rivaux commits to the Ten-Point Plan of Action and will report every year.",
+    )
+    .expect("letter");
+    let application = p(root, "application.toml");
+    let out = ok(&[
+        "apply",
+        "--data-dir",
+        &node,
+        "--contact-office",
+        "Equality Office, City of Rivaux",
+        "--letter",
+        &letter,
+        "--out",
+        &application,
+    ]);
+    assert!(out.contains("application of Rivaux (FR)"), "{out}");
+    let text = std::fs::read_to_string(&application).expect("application");
+    assert!(
+        text.contains("Ten-Point Plan") && text.contains("signature"),
+        "{text}"
+    );
+
+    // Tampered: another name under the city's signature.
+    let tampered = p(root, "tampered.toml");
+    std::fs::write(
+        &tampered,
+        text.replace("\"Rivaux\"", "\"Rivaux-la-Grande\""),
+    )
+    .expect("write");
+    let refused = fails(&[
+        "roster",
+        "propose",
+        "admit",
+        "--charter",
+        &charter,
+        "--out",
+        &p(root, "x.txt"),
+        "--application",
+        &tampered,
+    ]);
+    assert!(refused.contains("signature"), "{refused}");
+    assert!(!root.join("x.txt").exists(), "nothing written");
+
+    let proposal = p(root, "admit-rivaux.txt");
+    let out = ok(&[
+        "roster",
+        "propose",
+        "admit",
+        "--charter",
+        &charter,
+        "--out",
+        &proposal,
+        "--application",
+        &application,
+    ]);
+    assert!(
+        out.contains("contact office: Equality Office, City of Rivaux"),
+        "{out}"
+    );
+    for key in ["c/committee-1.key", "c/committee-2.key"] {
+        ok(&[
+            "roster",
+            "sign",
+            &proposal,
+            "--committee-key",
+            &p(root, key),
+        ]);
+    }
+    let out = ok(&["roster", "publish", &proposal, "--roster", &roster]);
+    assert!(out.contains("admit Rivaux (FR)"), "{out}");
+    // The admitted key is the one the candidate node signs with.
+    ok(&["roster", "apply", "--data-dir", &node, "--roster", &roster]);
+    // `status` exits 1 here (the node is not running); its JSON names the city active.
+    let status = run(&["status", "--data-dir", &node, "--json"]);
+    let status: serde_json::Value = serde_json::from_slice(&status.stdout).expect("json");
+    assert_eq!(status["city"]["name"], "Rivaux", "{status}");
+    assert_eq!(status["city"]["state"], "active", "{status}");
+}

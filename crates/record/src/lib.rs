@@ -5,6 +5,7 @@
 //! validation rules, each failing with a [`RecordError`] that names the rule it broke. The byte
 //! layouts are specified in `docs/PROTOCOL.md`.
 
+pub mod application;
 pub mod bytes;
 pub mod chain;
 pub mod charter;

@@ -1,6 +1,7 @@
 //! One module per group of commands; `run` dispatches.
 
-pub mod audit;
+pub mod apply;
+mod audit;
 mod charter;
 pub mod demo;
 mod handoff;
@@ -24,6 +25,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Charter(c) => charter::run(c),
         Command::Roster(c) => roster::run(c),
         Command::Init(a) => init::run(a),
+        Command::Apply(a) => apply::run(a),
         Command::Publish(c) => publish::publish(c),
         Command::Retract(a) => publish::retract(a),
         Command::Revise(a) => publish::revise(a),

@@ -187,12 +187,31 @@ fn propose(command: ProposeCommand) -> Result<ExitCode> {
     let (charter, path, roster) = load_roster_files(roster_for)?;
     let (action, comment) = match &command {
         ProposeCommand::Admit {
+            application,
             city_key,
             city,
             country,
             ..
         } => {
-            let key = parse_public_key(city_key)?;
+            let (key, city, country) = match application {
+                Some(file) => {
+                    let signed = super::apply::read_application(file, &charter.network_id())?;
+                    let a = signed.application;
+                    outln!(
+                        "application of {} ({}), signed by its key {}; contact office: {}",
+                        a.city,
+                        a.country,
+                        a.city_key,
+                        a.contact_office
+                    );
+                    (a.city_key, a.city, a.country)
+                }
+                None => (
+                    parse_public_key(city_key.as_deref().unwrap_or_default())?,
+                    city.clone().unwrap_or_default(),
+                    country.clone().unwrap_or_default(),
+                ),
+            };
             if roster.cities.contains_key(&key) {
                 bail!("{key} is already on the roster");
             }
