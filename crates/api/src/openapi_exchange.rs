@@ -31,6 +31,14 @@ pub(crate) fn exchange_paths(
                 "tags": ["web"],
                 "summary": "The exchange page: an inline SVG graph of practices taken up between cities, and the list of adoptions",
                 "responses": {"200": {"description": "HTML.", "content": {"text/html": {"schema": {"type": "string"}}}}}
+            },
+            "post": {
+                "tags": ["web"],
+                "summary": "The practice page's exchange forms (form-encoded: kind = question, adoption or answer; practice; csrf): ask, take up or answer as the local city. Same rule as the publish form: a signed-in session, its CSRF token, the node's own machine, the same origin",
+                "responses": {
+                    "303": {"description": "Back to the practice page, at the new entry, or with `exchange_error` saying why it was refused."},
+                    "403": {"description": "No valid session token, not from this machine or origin, or this node cannot publish."}
+                }
             }}),
         ),
         (

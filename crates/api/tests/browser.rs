@@ -420,6 +420,47 @@ async fn scenario(c: &Client, s: &Server) {
     c.goto(&s.url("/?q=ambassadors")).await.expect("search");
     assert!(text_of(c, "li.hit h3 a").await.starts_with("Neighbourhood"));
 
+    // Issue 17: on Marbourg's festival, ask a question and record that Valmeuse took it up,
+    // through the page's own forms.
+    c.goto(&s.url(&format!("/practice/{}", s.demo.festival)))
+        .await
+        .expect("festival page loads");
+    type_into(
+        c,
+        "#question-form textarea[name=text]",
+        "Who funds the travelling exhibition?",
+    )
+    .await;
+    click_to_load(c, "#question-form button").await;
+    let questions = text_of(c, "#questions").await;
+    assert!(
+        questions.contains("Who funds the travelling exhibition?")
+            && questions.contains("Not answered yet"),
+        "{questions}"
+    );
+    type_into(c, "#adoption-form input[name=start]", "2025-09").await;
+    click(c, "#adoption-form input[name=adapted]").await;
+    type_into(
+        c,
+        "#adoption-form textarea[name=changes]",
+        "Held in the libraries only.",
+    )
+    .await;
+    click_to_load(c, "#adoption-form button").await;
+    let adoptions = text_of(c, "#adoptions").await;
+    assert!(
+        adoptions.contains("Valmeuse") && adoptions.contains("adapted"),
+        "{adoptions}"
+    );
+    shot(c, "07c-question-and-adoption", w).await;
+    c.goto(&s.url("/exchange"))
+        .await
+        .expect("exchange page loads");
+    assert!(text_of(c, "ul.adoptions")
+        .await
+        .contains("Marbourg → Valmeuse"));
+    shot(c, "07d-exchange", w).await;
+
     // Phone width: the filters stack under the search box, nothing overflows sideways.
     let (pw, ph) = PHONE;
     c.set_window_size(pw, ph).await.expect("phone size");

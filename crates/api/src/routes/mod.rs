@@ -4,6 +4,7 @@
 mod admin;
 mod batch;
 mod exchange;
+mod exchange_form;
 mod json;
 mod publish_form;
 mod signin;
@@ -84,6 +85,7 @@ fn table() -> Table {
     .get("/cities", web::cities_page)
     .get("/city/{city}", web::city_page)
     .get("/exchange", web::exchange_page)
+    .post("/exchange", exchange_form::exchange_submit)
     .get("/audit", web::audit_page)
     .get("/publish", publish_form::publish_page)
     .post("/publish", publish_form::publish_submit)

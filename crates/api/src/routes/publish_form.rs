@@ -118,7 +118,7 @@ pub(super) fn same_origin(headers: &HeaderMap) -> bool {
     origin_ok && fetch_ok
 }
 
-fn access(s: &AppState, headers: &HeaderMap, peer: &Peer) -> PublishAccess {
+pub(super) fn access(s: &AppState, headers: &HeaderMap, peer: &Peer) -> PublishAccess {
     if !is_local(headers, peer_addr(peer)) {
         return PublishAccess::NotLoopback;
     }

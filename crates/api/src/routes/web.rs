@@ -192,10 +192,26 @@ const RELATED_ON_PAGE: usize = 5;
 pub async fn practice_page(
     State(s): State<AppState>,
     headers: HeaderMap,
+    peer: super::publish_form::Peer,
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> Response {
-    let p = web_params(raw.as_deref(), &["published"]);
+    let p = web_params(raw.as_deref(), &["published", "exchange_error"]);
+    // The exchange forms, for a signed-in browser on this machine whose city can publish.
+    let form = match (
+        super::publish_form::access(&s, &headers, &peer),
+        s.sessions.find(&headers),
+        s.api.city_key.as_ref(),
+    ) {
+        (templates::PublishAccess::Open { .. }, Some((_, session)), Some(key)) => {
+            Some(templates::ExchangeForm {
+                csrf: session.csrf.clone(),
+                local: key.public(),
+                error: p.get("exchange_error").map(str::to_string),
+            })
+        }
+        _ => None,
+    };
     let (ui, cookie) = pick_ui(p.get("ui"), &headers);
     let path = format!("/practice/{}", templates::url_enc(&id));
     let ctx = page_ctx(&s, ui, &path, &p, &[], Nav::None);
@@ -222,7 +238,13 @@ pub async fn practice_page(
     match view {
         Ok((v, related)) => html(
             StatusCode::OK,
-            templates::practice_page(&ctx, &v, p.get("published").is_some(), &related),
+            templates::practice_page(
+                &ctx,
+                &v,
+                p.get("published").is_some(),
+                &related,
+                form.as_ref(),
+            ),
             cookie,
         ),
         Err(e) => error_response(&ctx, cookie, &e),

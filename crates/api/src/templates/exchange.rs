@@ -3,10 +3,36 @@
 
 use super::practice::{paragraphs, pick_text};
 use super::*;
-use crate::exchange::Exchange;
+use crate::views::PracticeView;
+use coalition_record::PublicKey;
 
-/// Both sections, or nothing when no city took the practice up and nobody asked.
-pub(super) fn exchange_sections(ctx: &PageCtx, exchange: &Exchange) -> String {
+/// What a signed-in browser on the node's own machine may do on a practice page: the form's
+/// CSRF token and the local city (which may ask, take up or, for its own practice, answer).
+pub struct ExchangeForm {
+    pub csrf: String,
+    pub local: PublicKey,
+    /// Why the last submission was refused, to show above the forms.
+    pub error: Option<String>,
+}
+
+/// The start of a form posting to `/exchange` for practice `v`.
+fn form_open(ctx: &PageCtx, v: &PracticeView, f: &ExchangeForm, kind: &str) -> String {
+    format!(
+        "<form method=\"post\" action=\"/exchange\" class=\"exchange-form\" id=\"{kind}-form\"><input type=\"hidden\" name=\"csrf\" value=\"{}\"><input type=\"hidden\" name=\"kind\" value=\"{kind}\"><input type=\"hidden\" name=\"practice\" value=\"{}\"><input type=\"hidden\" name=\"ui\" value=\"{}\">",
+        esc(&f.csrf),
+        v.current_id,
+        ctx.ui.code()
+    )
+}
+
+/// Both sections, or nothing when no city took the practice up and nobody asked; with the
+/// forms to ask, take up and answer when `form` allows.
+pub(super) fn exchange_sections(
+    ctx: &PageCtx,
+    v: &PracticeView,
+    form: Option<&ExchangeForm>,
+) -> String {
+    let exchange = &v.exchange;
     let t = ctx.t();
     let lang = ctx.ui.code();
     let mut body = String::new();
@@ -22,10 +48,9 @@ pub(super) fn exchange_sections(ctx: &PageCtx, exchange: &Exchange) -> String {
     if !exchange.adoptions.is_empty() {
         let _ = write!(
             body,
-            "<section id=\"adoptions\" aria-labelledby=\"adoptions-h\"><h2 id=\"adoptions-h\">{}</h2><p class=\"count\">{} {}</p><ul>",
+            "<section id=\"adoptions\" aria-labelledby=\"adoptions-h\"><h2 id=\"adoptions-h\">{} ({})</h2><ul>",
             esc(t.taken_up),
-            ctx.ui.number(exchange.adopting_cities() as u64),
-            esc(t.n_cities)
+            ctx.ui.number(exchange.adopting_cities() as u64)
         );
         for a in &exchange.adoptions {
             let _ = write!(
@@ -66,6 +91,16 @@ pub(super) fn exchange_sections(ctx: &PageCtx, exchange: &Exchange) -> String {
                     "<p class=\"open\"><em>{}</em></p>",
                     esc(t.not_answered)
                 );
+                if let Some(f) = form.filter(|f| f.local == v.author) {
+                    let _ = write!(
+                        body,
+                        "{}<input type=\"hidden\" name=\"question\" value=\"{}\"><label>{}<textarea name=\"text\" required rows=\"3\"></textarea></label><button type=\"submit\">{}</button></form>",
+                        form_open(ctx, v, f, "answer"),
+                        q.id,
+                        esc(t.answer_label),
+                        esc(t.answer_button)
+                    );
+                }
             }
             for a in &q.answers {
                 let _ = write!(
@@ -79,6 +114,34 @@ pub(super) fn exchange_sections(ctx: &PageCtx, exchange: &Exchange) -> String {
             body.push_str("</article>");
         }
         body.push_str("</section>");
+    }
+    if let Some(f) = form {
+        if let Some(error) = &f.error {
+            let _ = write!(
+                body,
+                "<p class=\"notice error\" role=\"alert\">{}</p>",
+                esc(error)
+            );
+        }
+        if f.local != v.author {
+            let _ = write!(
+                body,
+                "<section id=\"exchange-forms\"><h2>{}</h2>{}<label>{}<textarea name=\"text\" required rows=\"3\"></textarea></label><button type=\"submit\">{}</button></form>",
+                esc(t.exchange_forms_heading),
+                form_open(ctx, v, f, "question"),
+                esc(t.question_label),
+                esc(t.question_button)
+            );
+            let _ = write!(
+                body,
+                "{}<p><label><input type=\"checkbox\" name=\"adapted\" value=\"1\"> {}</label></p><p><label>{} <input name=\"start\" required placeholder=\"2025-09\" size=\"10\"></label></p><p><label>{}<textarea name=\"changes\" rows=\"3\"></textarea></label></p><button type=\"submit\">{}</button></form></section>",
+                form_open(ctx, v, f, "adoption"),
+                esc(t.adapted),
+                esc(t.period),
+                esc(t.changes_label),
+                esc(t.adoption_button)
+            );
+        }
     }
     body
 }
@@ -103,7 +166,7 @@ pub fn exchange_page(ctx: &PageCtx, graph: &crate::exchange::ExchangeGraph) -> S
     };
     let _ = write!(
         body,
-        "<figure class=\"exchange\"><svg viewBox=\"0 0 {size} {size}\" width=\"100%\" role=\"img\" aria-labelledby=\"exchange-caption\" xmlns=\"http://www.w3.org/2000/svg\"><defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"22\" refY=\"5\" markerWidth=\"6\" markerHeight=\"6\" orient=\"auto-start-reverse\"><path d=\"M 0 0 L 10 5 L 0 10 z\" fill=\"#1f5f8b\"/></marker></defs>"
+        "<figure class=\"exchange\"><svg viewBox=\"0 0 {size} {size}\" width=\"100%\" style=\"max-width:560px\" role=\"img\" aria-labelledby=\"exchange-caption\" xmlns=\"http://www.w3.org/2000/svg\"><defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"22\" refY=\"5\" markerWidth=\"6\" markerHeight=\"6\" orient=\"auto-start-reverse\"><path d=\"M 0 0 L 10 5 L 0 10 z\" fill=\"#1f5f8b\"/></marker></defs>"
     );
     for e in &graph.edges {
         let ((x1, y1), (x2, y2)) = (place(&e.from), place(&e.to));
@@ -130,11 +193,17 @@ pub fn exchange_page(ctx: &PageCtx, graph: &crate::exchange::ExchangeGraph) -> S
             "start" => 12.0,
             _ => 0.0,
         };
+        // A label straight above or below its dot goes clear of it.
+        let dy = match anchor {
+            "middle" if y < centre => -14.0,
+            "middle" => 22.0,
+            _ => 0.0,
+        };
         let _ = write!(
             body,
             "<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"8\" fill=\"#f2c14e\" stroke=\"#333\"/><text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"{anchor}\" font-size=\"14\">{}</text>",
             x + dx,
-            y + 4.0,
+            y + 4.0 + dy,
             esc(city)
         );
     }

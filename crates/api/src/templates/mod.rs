@@ -21,7 +21,7 @@ mod search;
 mod search_extras;
 
 pub use cities::{cities_page, city_page};
-pub use exchange::exchange_page;
+pub use exchange::{exchange_page, ExchangeForm};
 pub use practice::practice_page;
 pub use publish::{publish_page, FormState, PublishAccess};
 pub use search::search_page;

@@ -43,6 +43,7 @@ pub fn practice_page(
     v: &PracticeView,
     just_published: bool,
     related: &[coalition_search::Hit],
+    form: Option<&super::exchange::ExchangeForm>,
 ) -> String {
     let t = ctx.t();
     let ui = ctx.ui;
@@ -258,7 +259,7 @@ pub fn practice_page(
         }
         body.push_str("</section>");
     }
-    body.push_str(&super::exchange::exchange_sections(ctx, &v.exchange));
+    body.push_str(&super::exchange::exchange_sections(ctx, v, form));
 
     if v.versions.len() > 1 || v.retraction.is_some() {
         let _ = write!(

@@ -1,0 +1,129 @@
+//! The practice page's exchange forms (`POST /exchange`): ask the authoring city a question,
+//! record that the local city took the practice up, or answer a question about one of the local
+//! city's practices. The same rule as the publish form: a signed-in session, its CSRF token,
+//! the node's own machine, the same origin.
+
+use super::publish_form::{access, same_origin, see_other, to_signin, Peer};
+use super::AppState;
+use crate::params::full_entry_id;
+use crate::publish::publish;
+use crate::session::same_secret;
+use crate::templates::{self, FormState, PublishAccess};
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use coalition_record::{Answer, LangText, Payload, Period, PracticeAdoption, Question};
+
+fn text_of(lang: &str, value: &str) -> LangText {
+    let value = value.trim();
+    if value.is_empty() {
+        return LangText::new();
+    }
+    [(lang.to_string(), value.replace("\r\n", "\n"))]
+        .into_iter()
+        .collect()
+}
+
+/// Back to the practice page, at `anchor`, or with the reason a submission was refused.
+fn back(ui: &str, practice: &str, extra: Option<(&str, String)>, anchor: &str) -> Response {
+    let mut pairs: Vec<(&str, String)> = Vec::new();
+    if ui != "en" && !ui.is_empty() {
+        pairs.push(("ui", ui.to_string()));
+    }
+    pairs.extend(extra);
+    see_other(&format!(
+        "{}{anchor}",
+        templates::href(&format!("/practice/{practice}"), &pairs)
+    ))
+}
+
+pub async fn exchange_submit(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    peer: Peer,
+    body: Bytes,
+) -> Response {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).unwrap_or_default();
+    let form = FormState {
+        values: pairs,
+        ..FormState::default()
+    };
+    let ui_code = form.value("ui").to_string();
+    let ui = crate::i18n::Ui::from_code(&ui_code).unwrap_or(crate::i18n::Ui::En);
+    let kind = form.value("kind").to_string();
+    let Some((_, session)) = s.sessions.find(&headers) else {
+        return to_signin(ui);
+    };
+    let csrf_ok = same_secret(form.value("csrf").as_bytes(), session.csrf.as_bytes());
+    if !matches!(access(&s, &headers, &peer), PublishAccess::Open { .. })
+        || !csrf_ok
+        || !same_origin(&headers)
+    {
+        let counted = match kind.as_str() {
+            "question" => "question",
+            "adoption" => "adoption",
+            "answer" => "answer",
+            _ => "entry",
+        };
+        s.metrics.count_publish(counted, "refused");
+        return (
+            StatusCode::FORBIDDEN,
+            "refused: the form's security token is missing or stale, the request did not come from this node's own page, or this node cannot publish; reload the page and try again",
+        )
+            .into_response();
+    }
+    let practice_text = form.value("practice").to_string();
+    let practice = match full_entry_id("practice", &practice_text) {
+        Ok(id) => id,
+        Err(e) => return (StatusCode::BAD_REQUEST, e.message()).into_response(),
+    };
+    let lang = ui.code();
+    let payload = match kind.as_str() {
+        "question" => Payload::Question(Question {
+            about: practice,
+            text: text_of(lang, form.value("text")),
+            illustrative: false,
+        }),
+        "adoption" => Payload::PracticeAdoption(PracticeAdoption {
+            source: practice,
+            adapted: form.value("adapted") == "1",
+            changes: text_of(lang, form.value("changes")),
+            period: Period {
+                start: form.value("start").trim().to_string(),
+                end: None,
+            },
+            results: LangText::new(),
+            illustrative: false,
+        }),
+        "answer" => match full_entry_id("question", form.value("question")) {
+            Ok(question) => Payload::Answer(Answer {
+                question,
+                text: text_of(lang, form.value("text")),
+                illustrative: false,
+            }),
+            Err(e) => return (StatusCode::BAD_REQUEST, e.message()).into_response(),
+        },
+        other => {
+            return (
+                StatusCode::BAD_REQUEST,
+                format!("kind: '{other}' is not question, adoption or answer"),
+            )
+                .into_response()
+        }
+    };
+    match publish(&s, payload).await {
+        Ok(published) => back(
+            &ui_code,
+            &practice_text,
+            None,
+            &format!("#entry-{}", published.id),
+        ),
+        Err(e) => back(
+            &ui_code,
+            &practice_text,
+            Some(("exchange_error", e.message())),
+            "#exchange-forms",
+        ),
+    }
+}
