@@ -232,6 +232,7 @@ pub fn report_for(i: usize) -> ActivityReport {
             })
             .collect(),
         illustrative: true,
+        grounds: Vec::new(),
     }
 }
 
@@ -254,6 +255,7 @@ pub fn update_for(i: usize) -> ActivityUpdate {
         commitments: vec![1, 9],
         links: vec![],
         illustrative: true,
+        grounds: Vec::new(),
     }
 }
 

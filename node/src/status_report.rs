@@ -35,6 +35,8 @@ pub struct Facts {
     pub newest_other_entry: Option<(String, i64)>,
     /// A restore left publishing held until a sync with a peer completes.
     pub publish_held: bool,
+    /// A read-only observer node (no city key): its name.
+    pub observer: Option<String>,
 }
 
 impl Default for Facts {
@@ -56,6 +58,7 @@ impl Default for Facts {
             open_secrets: Vec::new(),
             newest_other_entry: None,
             publish_held: false,
+            observer: None,
         }
     }
 }

@@ -82,6 +82,7 @@ fn update(title: &str) -> Payload {
         commitments: vec![1],
         links: vec![],
         illustrative: true,
+        grounds: Vec::new(),
     })
 }
 
@@ -101,6 +102,7 @@ fn report(city: &str, country: &str, period: &str, items: &[(u8, ReportStatus)])
             })
             .collect(),
         illustrative: true,
+        grounds: Vec::new(),
     })
 }
 

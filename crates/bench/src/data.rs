@@ -212,6 +212,7 @@ pub fn update_of_size(rng: &mut StdRng, target: usize) -> Payload {
         commitments: vec![rng.random_range(1..=10u8)],
         links: Vec::new(),
         illustrative: true,
+        grounds: Vec::new(),
     };
     let size = Payload::ActivityUpdate(update.clone()).to_bytes().len();
     let mut body = String::new();

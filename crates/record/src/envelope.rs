@@ -14,7 +14,10 @@ use crate::bytes::Hash32;
 use crate::codec;
 use crate::error::RecordError;
 use crate::limits::{MAX_LIST_ITEMS, MAX_PAYLOAD_BYTES};
-use crate::payload::{Contact, LangText, Payload, Period, Practice, PracticeRevision};
+use crate::payload::{
+    ActivityReport, ActivityUpdate, CommitmentReport, Contact, LangText, Payload, Period, Practice,
+    PracticeRevision, UpdateCategory,
+};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -160,6 +163,50 @@ impl From<PracticeV1Owned> for Practice {
     }
 }
 
+/// An update's version-1 fields, as signed.
+#[derive(Serialize)]
+struct UpdateV1<'a> {
+    date: &'a String,
+    category: UpdateCategory,
+    title: &'a LangText,
+    text: &'a LangText,
+    commitments: &'a Vec<u8>,
+    links: &'a Vec<String>,
+    illustrative: bool,
+}
+
+#[derive(Serialize, Deserialize)]
+struct UpdateV1Owned {
+    date: String,
+    category: UpdateCategory,
+    title: LangText,
+    text: LangText,
+    commitments: Vec<u8>,
+    links: Vec<String>,
+    illustrative: bool,
+}
+
+/// A report's version-1 fields, as signed.
+#[derive(Serialize)]
+struct ReportV1<'a> {
+    city: &'a String,
+    country: &'a String,
+    period: &'a String,
+    narrative: &'a LangText,
+    commitments: &'a Vec<CommitmentReport>,
+    illustrative: bool,
+}
+
+#[derive(Serialize, Deserialize)]
+struct ReportV1Owned {
+    city: String,
+    country: String,
+    period: String,
+    narrative: LangText,
+    commitments: Vec<CommitmentReport>,
+    illustrative: bool,
+}
+
 #[derive(Serialize)]
 struct RevisionV1<'a> {
     supersedes: &'a Hash32,
@@ -181,16 +228,14 @@ fn variant_index(code: u16) -> u32 {
 pub(crate) fn encode(payload: &Payload, extensions: &Extensions) -> Vec<u8> {
     let mut extensions = extensions.clone();
     if let Some(p) = payload.practice() {
-        if !p.grounds.is_empty() {
-            extensions
-                .0
-                .insert(FIELD_GROUNDS, codec::encode(&p.grounds));
-        }
         if !p.partner_types.is_empty() {
             extensions
                 .0
                 .insert(FIELD_PARTNER_TYPES, codec::encode(&p.partner_types));
         }
+    }
+    if let Some(grounds) = payload.grounds().filter(|g| !g.is_empty()) {
+        extensions.0.insert(FIELD_GROUNDS, codec::encode(&grounds));
     }
     let version = if extensions.is_empty() {
         PAYLOAD_VERSION_BASE
@@ -216,8 +261,23 @@ fn body(payload: &Payload) -> Vec<u8> {
             supersedes: &r.supersedes,
             practice: PracticeV1::from(&r.practice),
         }),
-        Payload::ActivityUpdate(u) => codec::encode(u),
-        Payload::ActivityReport(r) => codec::encode(r),
+        Payload::ActivityUpdate(u) => codec::encode(&UpdateV1 {
+            date: &u.date,
+            category: u.category,
+            title: &u.title,
+            text: &u.text,
+            commitments: &u.commitments,
+            links: &u.links,
+            illustrative: u.illustrative,
+        }),
+        Payload::ActivityReport(r) => codec::encode(&ReportV1 {
+            city: &r.city,
+            country: &r.country,
+            period: &r.period,
+            narrative: &r.narrative,
+            commitments: &r.commitments,
+            illustrative: r.illustrative,
+        }),
         Payload::Retraction(r) => codec::encode(r),
         Payload::Erasure(e) => codec::encode(e),
         Payload::PracticeAdoption(a) => codec::encode(a),
@@ -292,20 +352,28 @@ fn apply_known_fields(
     extensions: &Extensions,
     check: Check,
 ) -> Result<(), RecordError> {
-    let practice = match payload {
-        Payload::Practice(p) => p,
-        Payload::PracticeRevision(r) => &mut r.practice,
-        _ => return Ok(()),
-    };
     let read = |what: &'static str, bytes: &[u8]| -> Result<Vec<String>, RecordError> {
         match check {
             Check::Canonical => codec::decode_canonical(what, bytes, MAX_PAYLOAD_BYTES),
             Check::Stored => codec::decode_stored(what, bytes),
         }
     };
-    if let Some(bytes) = extensions.0.get(&FIELD_GROUNDS) {
-        practice.grounds = read("payload field 1 (grounds)", bytes)?;
+    let grounds = match extensions.0.get(&FIELD_GROUNDS) {
+        Some(bytes) => read("payload field 1 (grounds)", bytes)?,
+        None => Vec::new(),
+    };
+    match payload {
+        Payload::Practice(p) => p.grounds = grounds,
+        Payload::PracticeRevision(r) => r.practice.grounds = grounds,
+        Payload::ActivityUpdate(u) => u.grounds = grounds,
+        Payload::ActivityReport(r) => r.grounds = grounds,
+        _ => return Ok(()),
     }
+    let practice = match payload {
+        Payload::Practice(p) => p,
+        Payload::PracticeRevision(r) => &mut r.practice,
+        _ => return Ok(()),
+    };
     if let Some(bytes) = extensions.0.get(&FIELD_PARTNER_TYPES) {
         practice.partner_types = read("payload field 2 (partner types)", bytes)?;
     }
@@ -328,8 +396,29 @@ fn decode_known(
                 practice: r.practice.into(),
             })
         })?,
-        3 => take(body, check, Payload::ActivityUpdate)?,
-        4 => take(body, check, Payload::ActivityReport)?,
+        3 => take(body, check, |u: UpdateV1Owned| {
+            Payload::ActivityUpdate(ActivityUpdate {
+                date: u.date,
+                category: u.category,
+                title: u.title,
+                text: u.text,
+                commitments: u.commitments,
+                links: u.links,
+                illustrative: u.illustrative,
+                grounds: Vec::new(),
+            })
+        })?,
+        4 => take(body, check, |r: ReportV1Owned| {
+            Payload::ActivityReport(ActivityReport {
+                city: r.city,
+                country: r.country,
+                period: r.period,
+                narrative: r.narrative,
+                commitments: r.commitments,
+                illustrative: r.illustrative,
+                grounds: Vec::new(),
+            })
+        })?,
         5 => take(body, check, Payload::Retraction)?,
         6 => take(body, check, Payload::Erasure)?,
         7 => take(body, check, Payload::PracticeAdoption)?,

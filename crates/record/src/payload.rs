@@ -146,6 +146,9 @@ pub struct ActivityUpdate {
     pub links: Vec<String>,
     #[serde(default)]
     pub illustrative: bool,
+    /// Grounds of discrimination the activity addressed (as a practice's); extension field 1.
+    #[serde(default, deserialize_with = "sorted_codes")]
+    pub grounds: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -202,6 +205,10 @@ pub struct ActivityReport {
     pub commitments: Vec<CommitmentReport>,
     #[serde(default)]
     pub illustrative: bool,
+    /// Grounds of discrimination the report's narrative covers (as a practice's); extension
+    /// field 1.
+    #[serde(default, deserialize_with = "sorted_codes")]
+    pub grounds: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -447,6 +454,18 @@ impl Payload {
         match self {
             Payload::Practice(p) => Some(p),
             Payload::PracticeRevision(r) => Some(&r.practice),
+            _ => None,
+        }
+    }
+
+    /// Grounds of discrimination it names, for kinds that carry them (practices, revisions,
+    /// updates, reports).
+    pub fn grounds(&self) -> Option<&Vec<String>> {
+        match self {
+            Payload::Practice(p) => Some(&p.grounds),
+            Payload::PracticeRevision(r) => Some(&r.practice.grounds),
+            Payload::ActivityUpdate(u) => Some(&u.grounds),
+            Payload::ActivityReport(r) => Some(&r.grounds),
             _ => None,
         }
     }

@@ -47,19 +47,24 @@ impl Payload {
             ));
         }
         self.validate()?;
-        if let Some(p) = self.practice() {
-            for (i, code) in p.grounds.iter().enumerate() {
-                if taxonomy::ground(code).is_none() {
-                    let known: Vec<&str> = taxonomy::GROUNDS.iter().map(|g| g.code).collect();
-                    return Err(RecordError::schema(
-                        format!("practice.grounds[{i}]"),
-                        format!(
-                            "'{code}' is not a ground of docs/grounds.toml; use one of: {}",
-                            known.join(", ")
-                        ),
-                    ));
-                }
+        let prefix = match self {
+            Payload::ActivityUpdate(_) => "update",
+            Payload::ActivityReport(_) => "report",
+            _ => "practice",
+        };
+        for (i, code) in self.grounds().into_iter().flatten().enumerate() {
+            if taxonomy::ground(code).is_none() {
+                let known: Vec<&str> = taxonomy::GROUNDS.iter().map(|g| g.code).collect();
+                return Err(RecordError::schema(
+                    format!("{prefix}.grounds[{i}]"),
+                    format!(
+                        "'{code}' is not a ground of docs/grounds.toml; use one of: {}",
+                        known.join(", ")
+                    ),
+                ));
             }
+        }
+        if let Some(p) = self.practice() {
             for (i, code) in p.partner_types.iter().enumerate() {
                 if !code.is_empty() && taxonomy::partner_type(code).is_none() {
                     let known: Vec<&str> = taxonomy::PARTNER_TYPES.iter().map(|t| t.code).collect();
@@ -213,7 +218,8 @@ fn update(u: &ActivityUpdate) -> Result {
     lang_text("update.title", &u.title, true, MAX_SHORT_TEXT_BYTES)?;
     lang_text("update.text", &u.text, true, MAX_TEXT_BYTES)?;
     commitments("update.commitments", &u.commitments, false)?;
-    links("update.links", &u.links)
+    links("update.links", &u.links)?;
+    grounds("update.grounds", &u.grounds)
 }
 
 fn report(r: &ActivityReport) -> Result {
@@ -265,5 +271,5 @@ fn report(r: &ActivityReport) -> Result {
             }
         }
     }
-    Ok(())
+    grounds("report.grounds", &r.grounds)
 }

@@ -184,6 +184,7 @@ fn update() -> impl Strategy<Value = ActivityUpdate> {
                 commitments,
                 links,
                 illustrative,
+                grounds: Vec::new(),
             },
         )
 }
@@ -251,6 +252,7 @@ fn report() -> impl Strategy<Value = ActivityReport> {
                 narrative,
                 commitments,
                 illustrative,
+                grounds: Vec::new(),
             },
         )
 }

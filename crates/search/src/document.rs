@@ -147,10 +147,10 @@ pub fn build(fields: &Fields, roster: &Roster, stored: &StoredEntry) -> Option<T
     for language in &languages {
         doc.add_text(fields.language, language);
     }
+    for ground in payload.grounds().into_iter().flatten() {
+        doc.add_text(fields.ground, ground);
+    }
     if let Some(p) = payload.practice() {
-        for ground in &p.grounds {
-            doc.add_text(fields.ground, ground);
-        }
         let mut types: Vec<&String> = p.partner_types.iter().filter(|t| !t.is_empty()).collect();
         types.sort();
         types.dedup();

@@ -62,6 +62,7 @@ fn corpus() -> Corpus {
                 indicators: Vec::new(),
             }],
             illustrative: true,
+            grounds: Vec::new(),
         }),
         4,
     );

@@ -118,6 +118,7 @@ fn gather(dir: &DataDir) -> Result<Facts> {
         disk_total_bytes,
         open_secrets,
         newest_other_entry,
+        observer: dir.config().ok().filter(|c| c.observer).map(|c| c.city),
         publish_held: dir
             .high_water_path()
             .with_file_name(coalition_store::high_water::PUBLISH_HOLD_FILE)
@@ -212,6 +213,11 @@ fn print_text(
 ) -> Result<()> {
     outln!("coalition {} · data directory {}", f.version, f.data_dir);
     match &f.city {
+        None if f.observer.is_some() => outln!(
+            "observer      {} · no city key: syncs, searches and audits, publishes nothing (roster version {})",
+            f.observer.as_deref().unwrap_or_default(),
+            f.roster_version
+        ),
         Some(c) => outln!(
             "city          {} · {} on roster version {} · key {}",
             c.name,

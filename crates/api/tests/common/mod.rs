@@ -215,6 +215,7 @@ pub fn report_valmeuse() -> ActivityReport {
             },
         ],
         illustrative: true,
+        grounds: Vec::new(),
     }
 }
 
@@ -234,6 +235,7 @@ pub fn report_lindenau() -> ActivityReport {
             indicators: Vec::new(),
         }],
         illustrative: true,
+        grounds: Vec::new(),
     }
 }
 

@@ -194,6 +194,7 @@ pub fn update() -> ActivityUpdate {
         commitments: vec![1, 4],
         links: Vec::new(),
         illustrative: true,
+        grounds: Vec::new(),
     }
 }
 
@@ -214,6 +215,7 @@ pub fn report() -> ActivityReport {
             }],
         }],
         illustrative: true,
+        grounds: Vec::new(),
     }
 }
 

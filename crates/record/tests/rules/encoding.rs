@@ -669,6 +669,33 @@ fn grounds_travel_as_extension_field_1_and_older_bytes_stay_the_same() {
 }
 
 #[test]
+fn updates_and_reports_carry_grounds_as_extension_field_1() {
+    let mut u = update();
+    let plain = Payload::ActivityUpdate(u.clone()).to_bytes();
+    assert_eq!(
+        plain[0], 1,
+        "an update without grounds is version 1, as before"
+    );
+    u.grounds = vec!["age".into(), "gender".into()];
+    let payload = Payload::ActivityUpdate(u);
+    let bytes = payload.to_bytes();
+    assert_eq!(&bytes[1..plain.len()], &plain[1..]);
+    assert_eq!(Payload::decode(&bytes).expect("decodes"), payload);
+    let mut r = report();
+    r.grounds = vec!["religion_or_belief".into()];
+    let payload = Payload::ActivityReport(r.clone());
+    assert_eq!(
+        Payload::decode(&payload.to_bytes()).expect("decodes"),
+        payload
+    );
+    r.grounds = vec!["caste".into()];
+    let err = Payload::ActivityReport(r)
+        .check_publishable()
+        .expect_err("not listed");
+    assert!(err.to_string().contains("report.grounds[0]"), "{err}");
+}
+
+#[test]
 fn partner_types_travel_as_extension_field_2_aligned_with_partners() {
     let mut p = vector_practice();
     p.partners = vec!["Tenants' Union".into(), "University".into()];

@@ -110,6 +110,7 @@ fn a_catch_up_stopped_halfway_resumes_from_its_last_committed_chunk() {
                     commitments: vec![1],
                     links: Vec::new(),
                     illustrative: true,
+                    grounds: Vec::new(),
                 })
             })
             .collect()

@@ -137,6 +137,7 @@ impl Fixture {
                 commitments: commitments.to_vec(),
                 links: Vec::new(),
                 illustrative: true,
+                grounds: Vec::new(),
             }),
         )
     }
@@ -156,6 +157,7 @@ impl Fixture {
                     indicators: Vec::new(),
                 }],
                 illustrative: true,
+                grounds: Vec::new(),
             }),
         )
     }

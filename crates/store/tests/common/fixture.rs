@@ -44,6 +44,7 @@ fn report(period: &str, commitment: u8) -> Payload {
             indicators: Vec::new(),
         }],
         illustrative: true,
+        grounds: Vec::new(),
     })
 }
 

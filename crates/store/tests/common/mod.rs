@@ -199,6 +199,7 @@ pub fn update(title: &str, date: &str, commitments: &[u8]) -> Payload {
         commitments: commitments.to_vec(),
         links: Vec::new(),
         illustrative: true,
+        grounds: Vec::new(),
     })
 }
 
