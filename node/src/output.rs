@@ -184,14 +184,12 @@ fn describe_payload(out: &mut String, payload: &Payload, lang: Option<&str>) {
                 ),
             );
             add("commitments", commitments(&p.commitments));
+            let lang_code = lang.unwrap_or("en");
             add(
                 "grounds",
                 p.grounds
                     .iter()
-                    .map(|code| {
-                        coalition_record::taxonomy::ground(code)
-                            .map_or(code.as_str(), |g| g.label(lang.unwrap_or("en")))
-                    })
+                    .map(|c| coalition_record::taxonomy::ground_label(c, lang_code))
                     .collect::<Vec<_>>()
                     .join(", "),
             );
@@ -199,21 +197,12 @@ fn describe_payload(out: &mut String, payload: &Payload, lang: Option<&str>) {
             add("target", p.target_groups.join(", "));
             add(
                 "partners",
-                p.partners
-                    .iter()
-                    .enumerate()
-                    .map(
-                        |(i, name)| match p.partner_types.get(i).filter(|c| !c.is_empty()) {
-                            Some(code) => format!(
-                                "{name} ({})",
-                                coalition_record::taxonomy::partner_type(code)
-                                    .map_or(code.as_str(), |k| k.label(lang.unwrap_or("en")))
-                            ),
-                            None => name.clone(),
-                        },
-                    )
-                    .collect::<Vec<_>>()
-                    .join(", "),
+                coalition_record::taxonomy::partners_with_types(
+                    &p.partners,
+                    &p.partner_types,
+                    lang_code,
+                )
+                .join(", "),
             );
             add("summary", text(&p.summary));
             add("rationale", text(&p.rationale));

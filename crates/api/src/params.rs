@@ -170,52 +170,43 @@ impl Params {
             .transpose()
     }
 
-    /// A ground of discrimination: a code of docs/grounds.toml, in either case.
-    pub fn ground(&self, key: &str) -> Result<Option<String>, ApiError> {
+    /// A code of one of the lists of `docs/` (`list`, from `file`), in either case; the error
+    /// names `rule` and the codes.
+    fn listed(
+        &self,
+        key: &str,
+        rule: &'static str,
+        list: &[coalition_record::taxonomy::Term],
+        file: &str,
+    ) -> Result<Option<String>, ApiError> {
         self.get(key)
             .map(|v| {
                 let code = v.trim().to_ascii_lowercase();
-                match coalition_record::taxonomy::ground(&code) {
-                    Some(g) => Ok(g.code.to_string()),
-                    None => Err(ApiError::bad(
-                        key,
-                        "ground",
-                        format!(
-                            "'{v}' is not a ground of docs/grounds.toml (one of: {})",
-                            coalition_record::taxonomy::GROUNDS
-                                .iter()
-                                .map(|g| g.code)
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        ),
-                    )),
-                }
+                coalition_record::taxonomy::check_listed(&code, list, file)
+                    .map(|_| code)
+                    .map_err(|message| ApiError::bad(key, rule, message))
             })
             .transpose()
     }
 
+    /// A ground of discrimination: a code of docs/grounds.toml, in either case.
+    pub fn ground(&self, key: &str) -> Result<Option<String>, ApiError> {
+        self.listed(
+            key,
+            "ground",
+            &coalition_record::taxonomy::GROUNDS,
+            "docs/grounds.toml",
+        )
+    }
+
     /// A partner type: a code of docs/partner-types.toml, in either case.
     pub fn partner_type(&self, key: &str) -> Result<Option<String>, ApiError> {
-        self.get(key)
-            .map(|v| {
-                let code = v.trim().to_ascii_lowercase();
-                match coalition_record::taxonomy::partner_type(&code) {
-                    Some(t) => Ok(t.code.to_string()),
-                    None => Err(ApiError::bad(
-                        key,
-                        "partner_type",
-                        format!(
-                            "'{v}' is not a partner type of docs/partner-types.toml (one of: {})",
-                            coalition_record::taxonomy::PARTNER_TYPES
-                                .iter()
-                                .map(|t| t.code)
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        ),
-                    )),
-                }
-            })
-            .transpose()
+        self.listed(
+            key,
+            "partner_type",
+            &coalition_record::taxonomy::PARTNER_TYPES,
+            "docs/partner-types.toml",
+        )
     }
 
     /// A reporting period: `YYYY`, `YYYY-H1` or `YYYY-H2`.

@@ -396,7 +396,7 @@ section.city{{break-inside:avoid;border-top:1px solid #ccc;margin-top:1rem}}\
 fn ground_labels(codes: &[String]) -> String {
     codes
         .iter()
-        .map(|c| coalition_record::taxonomy::ground(c).map_or(c.as_str(), |g| g.label("en")))
+        .map(|c| coalition_record::taxonomy::ground_label(c, "en"))
         .collect::<Vec<_>>()
         .join(", ")
 }

@@ -289,3 +289,37 @@ pub const PARTNER_TYPES: [Term; 6] = [
 pub fn partner_type(code: &str) -> Option<&'static Term> {
     PARTNER_TYPES.iter().find(|t| t.code == code)
 }
+
+/// The label of a ground code in `lang`; a code of a newer release shows as itself.
+pub fn ground_label<'a>(code: &'a str, lang: &str) -> &'a str {
+    ground(code).map_or(code, |g| g.label(lang))
+}
+
+/// The label of a partner type code in `lang`; a code of a newer release shows as itself.
+pub fn partner_type_label<'a>(code: &'a str, lang: &str) -> &'a str {
+    partner_type(code).map_or(code, |t| t.label(lang))
+}
+
+/// Each partner with its type in `lang`, when one is given: "Tenants' Union (Civil society)".
+pub fn partners_with_types(partners: &[String], types: &[String], lang: &str) -> Vec<String> {
+    partners
+        .iter()
+        .enumerate()
+        .map(|(i, name)| match types.get(i).filter(|c| !c.is_empty()) {
+            Some(code) => format!("{name} ({})", partner_type_label(code, lang)),
+            None => name.clone(),
+        })
+        .collect()
+}
+
+/// Checks that `code` is on `list` (a file of `docs/`): the error names the file and the codes.
+pub fn check_listed(code: &str, list: &[Term], file: &str) -> Result<(), String> {
+    if list.iter().any(|t| t.code == code) {
+        return Ok(());
+    }
+    let known: Vec<&str> = list.iter().map(|t| t.code).collect();
+    Err(format!(
+        "'{code}' is not listed in {file}; use one of: {}",
+        known.join(", ")
+    ))
+}

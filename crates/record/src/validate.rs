@@ -53,29 +53,18 @@ impl Payload {
             _ => "practice",
         };
         for (i, code) in self.grounds().into_iter().flatten().enumerate() {
-            if taxonomy::ground(code).is_none() {
-                let known: Vec<&str> = taxonomy::GROUNDS.iter().map(|g| g.code).collect();
-                return Err(RecordError::schema(
-                    format!("{prefix}.grounds[{i}]"),
-                    format!(
-                        "'{code}' is not a ground of docs/grounds.toml; use one of: {}",
-                        known.join(", ")
-                    ),
-                ));
-            }
+            taxonomy::check_listed(code, &taxonomy::GROUNDS, "docs/grounds.toml")
+                .map_err(|rule| RecordError::schema(format!("{prefix}.grounds[{i}]"), rule))?;
         }
         if let Some(p) = self.practice() {
             for (i, code) in p.partner_types.iter().enumerate() {
-                if !code.is_empty() && taxonomy::partner_type(code).is_none() {
-                    let known: Vec<&str> = taxonomy::PARTNER_TYPES.iter().map(|t| t.code).collect();
-                    return Err(RecordError::schema(
-                        format!("practice.partner_types[{i}]"),
-                        format!(
-                            "'{code}' is not a partner type of docs/partner-types.toml; use one of: {}",
-                            known.join(", ")
-                        ),
-                    ));
+                if code.is_empty() {
+                    continue;
                 }
+                taxonomy::check_listed(code, &taxonomy::PARTNER_TYPES, "docs/partner-types.toml")
+                    .map_err(|rule| {
+                    RecordError::schema(format!("practice.partner_types[{i}]"), rule)
+                })?;
             }
         }
         Ok(())

@@ -100,28 +100,18 @@ pub fn search(args: SearchArgs) -> Result<ExitCode> {
             })
         })
         .collect::<Result<Vec<_>>>()?;
-    for ground in &args.ground {
-        if coalition_record::taxonomy::ground(ground).is_none() {
-            let known: Vec<&str> = coalition_record::taxonomy::GROUNDS
-                .iter()
-                .map(|g| g.code)
-                .collect();
-            bail!(
-                "--ground {ground}: not a ground of docs/grounds.toml; use one of: {}",
-                known.join(", ")
-            );
-        }
-    }
-    for partner_type in &args.partner_type {
-        if coalition_record::taxonomy::partner_type(partner_type).is_none() {
-            let known: Vec<&str> = coalition_record::taxonomy::PARTNER_TYPES
-                .iter()
-                .map(|t| t.code)
-                .collect();
-            bail!(
-                "--partner-type {partner_type}: not a partner type of docs/partner-types.toml; use one of: {}",
-                known.join(", ")
-            );
+    use coalition_record::taxonomy::{check_listed, GROUNDS, PARTNER_TYPES};
+    for (flag, values, list, file) in [
+        ("--ground", &args.ground, &GROUNDS[..], "docs/grounds.toml"),
+        (
+            "--partner-type",
+            &args.partner_type,
+            &PARTNER_TYPES[..],
+            "docs/partner-types.toml",
+        ),
+    ] {
+        for value in values {
+            check_listed(value, list, file).map_err(|e| anyhow::anyhow!("{flag} {e}"))?;
         }
     }
     // "Active in a year" (period overlap), grounds and partner types need the search index, so

@@ -138,15 +138,10 @@ pub fn practice_page(
     fact(t.published, when(ctx.ui, &date_of_ms(v.timestamp_ms)));
     fact(t.commitments, commitment_badges(ui, &p.commitments));
     if !p.grounds.is_empty() {
-        // Labels in the page's language; a code of a newer release shows as its code.
         let labels: Vec<String> = p
             .grounds
             .iter()
-            .map(|code| {
-                coalition_record::taxonomy::ground(code)
-                    .map_or(code.as_str(), |g| g.label(ui.code()))
-                    .to_string()
-            })
+            .map(|code| coalition_record::taxonomy::ground_label(code, ui.code()).to_string())
             .collect();
         fact(t.grounds, list(&labels));
     }
@@ -157,22 +152,11 @@ pub fn practice_page(
         fact(t.target_groups, list(&p.target_groups));
     }
     if !p.partners.is_empty() {
-        // Each partner with its type, when given, in the page's language.
-        let partners: Vec<String> = p
-            .partners
-            .iter()
-            .enumerate()
-            .map(
-                |(i, name)| match p.partner_types.get(i).filter(|c| !c.is_empty()) {
-                    Some(code) => format!(
-                        "{name} ({})",
-                        coalition_record::taxonomy::partner_type(code)
-                            .map_or(code.as_str(), |k| k.label(ui.code()))
-                    ),
-                    None => name.clone(),
-                },
-            )
-            .collect();
+        let partners = coalition_record::taxonomy::partners_with_types(
+            &p.partners,
+            &p.partner_types,
+            ui.code(),
+        );
         fact(t.partners, list(&partners));
     }
     if !p.links.is_empty() {
