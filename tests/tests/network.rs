@@ -44,18 +44,20 @@ fn temp_dirs(n: usize) -> Result<Vec<TempDir>> {
 async fn entry_reaches_ten_nodes_in_a_sparse_graph() -> Result<()> {
     bounded("ten nodes", Duration::from_secs(60), async {
         let coalition = Coalition::new(10)?;
-        let dirs = temp_dirs(10)?;
+        // Ten city nodes and an observer (n10: an equality body's node, no city on the roster).
+        let dirs = temp_dirs(11)?;
         // Sync only on connect: what arrives later arrives by gossip.
         let nodes = start_nodes(&coalition, &dirs, |_| test_config(Duration::from_secs(60))).await?;
-        // A ring plus two chords: every node has 2 or 3 peers, the diameter is 4.
+        // A ring plus two chords: every node has 2 or 3 peers, the diameter is 4; the observer
+        // hangs off two of them.
         let mut edges: Vec<(usize, usize)> = (0..10).map(|i| (i, (i + 1) % 10)).collect();
-        edges.extend([(0, 5), (2, 7)]);
+        edges.extend([(0, 5), (2, 7), (10, 5), (10, 9)]);
         for (a, b) in &edges {
             connect(&nodes[*a], &nodes[*b]).await?;
         }
         let all: Vec<&Node> = nodes.iter().collect();
         let mesh = wait_for_mesh(&all, 2, Duration::from_secs(10)).await?;
-        report(format!("10 nodes, {} edges, meshes formed in {mesh:?}", edges.len()));
+        report(format!("10 nodes and an observer, {} edges, meshes formed in {mesh:?}", edges.len()));
 
         let started = Instant::now();
         let id = nodes[0]
@@ -68,10 +70,24 @@ async fn entry_reaches_ten_nodes_in_a_sparse_graph() -> Result<()> {
             via_gossip += node.status().await?.entries_via_gossip;
         }
         report(format!(
-            "one entry published at n0 stored by all 10 nodes in {took:?} ({:?} including the local append); {via_gossip} of 9 arrived by gossip",
+            "one entry published at n0 stored by all 10 nodes and the observer in {took:?} ({:?} including the local append); {via_gossip} of 10 arrived by gossip",
             started.elapsed()
         ));
-        ensure!(via_gossip == 9, "expected all 9 remote copies by gossip, got {via_gossip}");
+        ensure!(via_gossip == 10, "expected all 10 remote copies by gossip, got {via_gossip}");
+
+        // The observer has no city on the roster: what it tries to publish is refused, nothing
+        // is stored, and no other node hears of it.
+        let observer = &nodes[10];
+        let before = observer.store.entry_count();
+        let refused = observer
+            .publish_practice(&coalition_record::SecretKey::generate(), &practice(10, 1))
+            .await;
+        ensure!(refused.is_err(), "the observer's publish must be refused");
+        ensure!(
+            format!("{:#}", refused.err().ok_or_else(|| anyhow!("no error"))?).contains("not a member city"),
+            "the refusal names the rule"
+        );
+        ensure!(observer.store.entry_count() == before, "nothing stored");
         for node in nodes {
             node.stop().await?;
         }
