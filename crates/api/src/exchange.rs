@@ -228,3 +228,59 @@ pub fn exchange_graph(store: &Store) -> Result<ExchangeGraph, ApiError> {
         adoptions,
     })
 }
+
+/// A question about one of a city's practices that the city has not answered yet.
+#[derive(Debug, Clone, Serialize)]
+pub struct OpenQuestion {
+    pub id: EntryId,
+    pub practice: EntryId,
+    pub practice_title: String,
+    /// The asking city.
+    pub city: String,
+    pub text: LangText,
+    pub timestamp_ms: i64,
+}
+
+/// Questions about `city`'s practices with no answer from it yet, oldest first.
+pub fn open_questions(store: &Store, city: &PublicKey) -> Result<Vec<OpenQuestion>, ApiError> {
+    let roster = store.roster();
+    let answered: Vec<EntryId> = of_kind(store, PayloadKind::Answer)?
+        .into_iter()
+        .filter(|e| e.entry.header.author == *city)
+        .filter_map(|e| match &e.payload {
+            Some(Payload::Answer(a)) => Some(a.question),
+            _ => None,
+        })
+        .collect();
+    let mut out = Vec::new();
+    for e in of_kind(store, PayloadKind::Question)? {
+        let Some(Payload::Question(q)) = &e.payload else {
+            continue;
+        };
+        if answered.contains(&e.id()) {
+            continue;
+        }
+        let Some(practice) = store.entry(&q.about)? else {
+            continue;
+        };
+        if practice.entry.header.author != *city {
+            continue;
+        }
+        out.push(OpenQuestion {
+            id: e.id(),
+            practice: q.about,
+            practice_title: practice
+                .payload
+                .as_ref()
+                .map(|p| p.title(Some("en")))
+                .unwrap_or_default(),
+            city: roster.cities.get(&e.entry.header.author).map_or_else(
+                || format!("unknown city {}", e.entry.header.author.short()),
+                |m| m.name.clone(),
+            ),
+            text: q.text.clone(),
+            timestamp_ms: e.entry.header.timestamp_ms,
+        });
+    }
+    Ok(out)
+}

@@ -252,6 +252,9 @@ pub fn document() -> Value {
                                 "reports": {"type": "array", "items": r("ReportItem")},
                                 "updates": {"type": "array", "items": {"type": "object"}},
                                 "partner_types": {"type": "array", "description": "Partners of the city's current practices by type: [code, count] pairs, most first."},
+                                "took_up": {"type": "array", "description": "Other cities' practices this city took up."},
+                                "taken_up_by_others": {"type": "array", "description": "This city's practices other cities took up."},
+                                "open_questions": {"type": "array", "description": "Questions about its practices it has not answered yet."},
                                 "newer_entries": {"type": "integer", "description": "Entries of kinds or versions a newer release made (PROTOCOL.md §8.7): held and forwarded, not shown."}
                             }
                         })),

@@ -446,6 +446,8 @@ pub struct CityDetail {
     pub took_up: Vec<crate::exchange::AdoptionLink>,
     /// This city's practices other cities took up.
     pub taken_up_by_others: Vec<crate::exchange::AdoptionLink>,
+    /// Questions about its practices it has not answered yet.
+    pub open_questions: Vec<crate::exchange::OpenQuestion>,
 }
 
 pub fn city_detail(
@@ -519,6 +521,7 @@ pub fn city_detail(
         partner_types,
         took_up,
         taken_up_by_others,
+        open_questions: crate::exchange::open_questions(store, &key)?,
     })
 }
 

@@ -203,6 +203,31 @@ pub fn city_page(ctx: &PageCtx, d: &CityDetail) -> String {
         }
         body.push_str("</ol></section>");
     }
+    if !d.open_questions.is_empty() {
+        let _ = write!(
+            body,
+            "<section id=\"open-questions\"><h2>{} · {}</h2><ul>",
+            esc(t.questions_heading),
+            esc(t.not_answered)
+        );
+        for q in &d.open_questions {
+            let text = pick_text(&q.text, ctx.ui.code()).map_or_else(String::new, |(_, t)| t);
+            let _ = write!(
+                body,
+                "<li><a href=\"{}#entry-{}\">{}</a> · {}: {}</li>",
+                esc(&ctx.link(&format!("/practice/{}", q.practice), &[])),
+                q.id,
+                esc(if q.practice_title.is_empty() {
+                    "…"
+                } else {
+                    &q.practice_title
+                }),
+                esc(&q.city),
+                esc(&text)
+            );
+        }
+        body.push_str("</ul></section>");
+    }
     for (heading, links, other_side) in [
         (t.took_up, &d.took_up, true),
         (t.others_took_up, &d.taken_up_by_others, false),

@@ -152,7 +152,20 @@ async fn adoptions_and_a_question_thread_show_on_the_practice() {
     let (_, valmeuse) = get_text(&s, "/city/Valmeuse").await;
     assert!(valmeuse.contains("Practices it took up"), "{valmeuse}");
     assert!(valmeuse.contains("· Marbourg (adapted)"), "{valmeuse}");
+    // Marbourg's page lists the question about its festival as open; Valmeuse's has none (it
+    // answered).
+    let (_, marbourg_json) = get_json(&s, "/api/v1/cities/Marbourg").await;
+    assert_eq!(
+        marbourg_json["open_questions"][0]["text"]["en"], "Who funds the exhibitions?",
+        "{marbourg_json}"
+    );
+    let (_, valmeuse_json) = get_json(&s, "/api/v1/cities/Valmeuse").await;
+    assert_eq!(
+        valmeuse_json["open_questions"].as_array().map(Vec::len),
+        Some(0)
+    );
     let (_, marbourg) = get_text(&s, "/city/Marbourg").await;
+    assert!(marbourg.contains("id=\"open-questions\""), "{marbourg}");
     assert!(
         marbourg.contains("Its practices other cities took up"),
         "{marbourg}"
