@@ -1,14 +1,16 @@
 //! Two city nodes behind two different NATs and a public relay, each in network namespaces this
 //! test creates (root, `ip netns`, veth pairs, nftables masquerade; every address lives inside
-//! them; all torn down at the end). The nodes behind NAT reserve a slot on the relay; an entry
-//! published behind one NAT reaches the node behind the other over a relayed connection, and
-//! hole punching (DCUtR) is attempted on it. The test prints which path each connection took.
+//! them; all torn down at the end). The nodes behind NAT reserve a slot on the relay, meet over a
+//! relayed connection, and hole punching (DCUtR over QUIC) replaces it with a direct connection
+//! between the two NATs' public addresses; an entry published behind one NAT reaches the node
+//! behind the other. The routers drop unsolicited inbound packets, as home routers do. The test
+//! prints which path each connection took.
 //! Where namespaces cannot be created (not root, no nftables) it says so and passes.
 //!
 //! Layout (prefix `cn<pid>`):
 //!   pub  100.64.0.1          the relay node, on the public segment (a bridge)
-//!   rta  100.64.0.2 / 10.1.0.1   NAT router A (masquerade)  —  a  10.1.0.2  city node A
-//!   rtb  100.64.0.3 / 10.2.0.1   NAT router B (masquerade)  —  b  10.2.0.2  city node B
+//!   rta  100.64.0.2 / 10.1.0.1   NAT router A (masquerade, drops new inbound)  —  a  10.1.0.2
+//!   rtb  100.64.0.3 / 10.2.0.1   NAT router B (masquerade, drops new inbound)  —  b  10.2.0.2
 
 mod common;
 use common::procs::two_cities;
@@ -130,6 +132,25 @@ impl Net {
                     "oifname",
                     &rv,
                     "masquerade",
+                ],
+            )?;
+            // As a home router does: unsolicited packets from outside to the router itself are
+            // dropped. Without this, a hole-punching packet that arrives before this side's own
+            // has gone out is taken by the router, and its conntrack entry then makes masquerade
+            // pick another source port for this side's packets, so hole punching cannot meet.
+            net.exec(&rt, &["nft", "add", "table", "ip", "filter"])?;
+            net.exec(
+                &rt,
+                &[
+                    "nft",
+                    "add chain ip filter input { type filter hook input priority 0 ; policy accept ; }",
+                ],
+            )?;
+            net.exec(
+                &rt,
+                &[
+                    "nft", "add", "rule", "ip", "filter", "input", "iifname", &rv, "ct", "state",
+                    "new", "drop",
                 ],
             )?;
             let gateway = inside.trim_end_matches("/24");
@@ -350,10 +371,8 @@ fn entries_cross_two_nats_relayed_then_direct() {
         120,
     );
     println!("A–B connection 1: {relayed}");
-    // Hole punching (DCUtR over QUIC) is attempted on the relayed connection. Through these
-    // nftables masquerade NATs it does not complete yet (the QUIC handshake times out both ways,
-    // see the issue note), so its outcome is reported, not required: the relayed path carries
-    // gossip and sync meanwhile, which the entry below shows.
+    // Hole punching (DCUtR over QUIC) upgrades the relayed connection to a direct one between
+    // the two NATs' public addresses.
     let deadline = Instant::now() + Duration::from_secs(60);
     let punched = loop {
         if let Some(line) = a
@@ -378,6 +397,24 @@ fn entries_cross_two_nats_relayed_then_direct() {
             println!("path: {line}");
         }
     }
+    assert!(
+        punched.contains("hole punched"),
+        "hole punching failed: {punched}\nA's log:\n{}\nB's log:\n{}",
+        a.lines().join("\n"),
+        b.lines().join("\n")
+    );
+    // The direct connection is between the NATs' public addresses, not through the relay.
+    let direct = a
+        .lines()
+        .into_iter()
+        .chain(b.lines())
+        .find(|l| {
+            l.contains("path=\"direct\"")
+                && (l.contains("/ip4/100.64.0.3/") || l.contains("/ip4/100.64.0.2/"))
+                && !l.contains("p2p-circuit")
+        })
+        .unwrap_or_else(|| panic!("no direct A–B connection between the NATs' addresses"));
+    println!("A–B direct: {direct}");
 
     // An entry published behind NAT A reaches the node behind NAT B.
     let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/examples/practice.toml");
