@@ -13,252 +13,110 @@
 //!   rtb  100.64.0.3 / 10.2.0.1   NAT router B (masquerade, drops new inbound)  —  b  10.2.0.2
 
 mod common;
+use common::netns::{skip_reason, Net, NsNode};
 use common::procs::two_cities;
 use common::*;
 
 use serde_json::Value;
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 const NAMESPACES: [&str; 5] = ["pub", "rta", "rtb", "a", "b"];
 
-/// The namespaces and links; removed on drop, even when the test fails.
-struct Net {
-    prefix: String,
-}
-
-impl Net {
-    fn ns(&self, name: &str) -> String {
-        format!("{}-{name}", self.prefix)
-    }
-
-    fn ip(&self, args: &[&str]) -> Result<(), String> {
-        let out = Command::new("ip")
-            .args(args)
-            .output()
-            .map_err(|e| format!("ip cannot run: {e}"))?;
-        if out.status.success() {
-            Ok(())
-        } else {
-            Err(format!(
-                "ip {}: {}",
-                args.join(" "),
-                String::from_utf8_lossy(&out.stderr).trim()
-            ))
-        }
-    }
-
-    fn exec(&self, ns: &str, args: &[&str]) -> Result<(), String> {
-        let mut full = vec!["netns", "exec"];
-        let name = self.ns(ns);
-        full.push(&name);
-        full.extend_from_slice(args);
-        let out = Command::new("ip")
-            .args(&full)
-            .output()
-            .map_err(|e| format!("ip netns exec: {e}"))?;
-        if out.status.success() {
-            Ok(())
-        } else {
-            Err(format!(
-                "{}: {}",
-                args.join(" "),
-                String::from_utf8_lossy(&out.stderr).trim()
-            ))
-        }
-    }
-
-    fn up() -> Result<Net, String> {
-        let net = Net {
-            prefix: format!("cn{}", std::process::id() % 100_000),
-        };
-        for n in NAMESPACES {
-            net.ip(&["netns", "add", &net.ns(n)])?;
-            net.ip(&["-n", &net.ns(n), "link", "set", "lo", "up"])?;
-        }
-        let p = &net.prefix;
-        let pubns = net.ns("pub");
-        net.ip(&["-n", &pubns, "link", "add", "br0", "type", "bridge"])?;
-        net.ip(&["-n", &pubns, "addr", "add", "100.64.0.1/24", "dev", "br0"])?;
-        net.ip(&["-n", &pubns, "link", "set", "br0", "up"])?;
-        for (x, outside, inside, host) in [
-            ("a", "100.64.0.2/24", "10.1.0.1/24", "10.1.0.2/24"),
-            ("b", "100.64.0.3/24", "10.2.0.1/24", "10.2.0.2/24"),
-        ] {
-            let (pv, rv, lv, hv) = (
-                format!("{p}p{x}"),
-                format!("{p}r{x}"),
-                format!("{p}l{x}"),
-                format!("{p}h{x}"),
-            );
-            let router = net.ns(&format!("rt{x}"));
-            let home = net.ns(x);
-            net.ip(&["link", "add", &pv, "type", "veth", "peer", "name", &rv])?;
-            net.ip(&["link", "add", &lv, "type", "veth", "peer", "name", &hv])?;
-            net.ip(&["link", "set", &pv, "netns", &pubns])?;
-            net.ip(&["-n", &pubns, "link", "set", &pv, "master", "br0"])?;
-            net.ip(&["-n", &pubns, "link", "set", &pv, "up"])?;
-            net.ip(&["link", "set", &rv, "netns", &router])?;
-            net.ip(&["link", "set", &lv, "netns", &router])?;
-            net.ip(&["link", "set", &hv, "netns", &home])?;
-            net.ip(&["-n", &router, "addr", "add", outside, "dev", &rv])?;
-            net.ip(&["-n", &router, "addr", "add", inside, "dev", &lv])?;
-            net.ip(&["-n", &home, "addr", "add", host, "dev", &hv])?;
-            for (ns, dev) in [(&router, &rv), (&router, &lv), (&home, &hv)] {
-                net.ip(&["-n", ns, "link", "set", dev, "up"])?;
-            }
-            let rt = format!("rt{x}");
-            net.exec(&rt, &["sysctl", "-q", "-w", "net.ipv4.ip_forward=1"])?;
-            net.exec(&rt, &["nft", "add", "table", "ip", "nat"])?;
-            net.exec(
-                &rt,
-                &[
-                    "nft",
-                    "add chain ip nat post { type nat hook postrouting priority 100 ; }",
-                ],
-            )?;
-            net.exec(
-                &rt,
-                &[
-                    "nft",
-                    "add",
-                    "rule",
-                    "ip",
-                    "nat",
-                    "post",
-                    "oifname",
-                    &rv,
-                    "masquerade",
-                ],
-            )?;
-            // As a home router does: unsolicited packets from outside to the router itself are
-            // dropped. Without this, a hole-punching packet that arrives before this side's own
-            // has gone out is taken by the router, and its conntrack entry then makes masquerade
-            // pick another source port for this side's packets, so hole punching cannot meet.
-            net.exec(&rt, &["nft", "add", "table", "ip", "filter"])?;
-            net.exec(
-                &rt,
-                &[
-                    "nft",
-                    "add chain ip filter input { type filter hook input priority 0 ; policy accept ; }",
-                ],
-            )?;
-            net.exec(
-                &rt,
-                &[
-                    "nft", "add", "rule", "ip", "filter", "input", "iifname", &rv, "ct", "state",
-                    "new", "drop",
-                ],
-            )?;
-            let gateway = inside.trim_end_matches("/24");
-            net.ip(&["-n", &home, "route", "add", "default", "via", gateway])?;
-        }
-        Ok(net)
-    }
-}
-
-impl Drop for Net {
-    fn drop(&mut self) {
-        for n in NAMESPACES {
-            let _ = Command::new("ip")
-                .args(["netns", "del", &self.ns(n)])
-                .status();
-        }
-    }
-}
-
-/// A `coalition run` in a namespace; its log lines are kept for the test to read.
-struct Node {
-    child: Child,
-    log: Arc<Mutex<Vec<String>>>,
-}
-
-impl Node {
-    fn start(net: &Net, ns: &str, dir: &str, extra: &[&str]) -> Node {
-        let api = format!("127.0.0.1:{}", free_port());
-        let ns_name = net.ns(ns);
-        let mut args = vec![
-            "netns",
-            "exec",
-            &ns_name,
-            BIN,
-            "run",
-            "--data-dir",
-            dir,
-            "--listen",
-            "/ip4/0.0.0.0/udp/7701/quic-v1",
-            "--listen",
-            "/ip4/0.0.0.0/tcp/7701",
-            "--api",
-            &api,
-        ];
-        args.extend_from_slice(extra);
-        let mut child = Command::new("ip")
-            .args(&args)
-            .env(
-                "RUST_LOG",
-                std::env::var("NAT_TEST_LOG").unwrap_or_else(|_| "info,libp2p=warn".into()),
-            )
-            .env("NO_COLOR", "1")
-            .env_remove("COALITION_DATA_DIR")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("coalition run starts");
-        let log = Arc::new(Mutex::new(Vec::new()));
-        let stdout: Box<dyn std::io::Read + Send> = Box::new(child.stdout.take().expect("stdout"));
-        let stderr: Box<dyn std::io::Read + Send> = Box::new(child.stderr.take().expect("stderr"));
-        for stream in [stdout, stderr] {
-            let sink = log.clone();
-            std::thread::spawn(move || {
-                for line in BufReader::new(stream).lines().map_while(Result::ok) {
-                    if let Ok(mut log) = sink.lock() {
-                        log.push(line);
-                    }
-                }
-            });
-        }
-        Node { child, log }
-    }
-
-    fn lines(&self) -> Vec<String> {
-        self.log.lock().map(|l| l.clone()).unwrap_or_default()
-    }
-
-    fn has_within(&self, pred: impl Fn(&str) -> bool, secs: u64) -> bool {
-        let deadline = Instant::now() + Duration::from_secs(secs);
-        while Instant::now() < deadline {
-            if self.lines().iter().any(|l| pred(l)) {
-                return true;
-            }
-            std::thread::sleep(Duration::from_millis(200));
-        }
-        false
-    }
-
-    fn wait_for(&self, what: &str, pred: impl Fn(&str) -> bool, secs: u64) -> String {
-        let deadline = Instant::now() + Duration::from_secs(secs);
-        while Instant::now() < deadline {
-            if let Some(line) = self.lines().into_iter().find(|l| pred(l)) {
-                return line;
-            }
-            std::thread::sleep(Duration::from_millis(200));
-        }
-        panic!(
-            "waited {secs} s for {what}; the node's log:\n{}",
-            self.lines().join("\n")
+/// The two NATs, their homes and the public segment (layout above).
+fn nat_net() -> Result<Net, String> {
+    let net = Net::create("cn", &NAMESPACES)?;
+    let p = &net.prefix;
+    let pubns = net.ns("pub");
+    net.ip(&["-n", &pubns, "link", "add", "br0", "type", "bridge"])?;
+    net.ip(&["-n", &pubns, "addr", "add", "100.64.0.1/24", "dev", "br0"])?;
+    net.ip(&["-n", &pubns, "link", "set", "br0", "up"])?;
+    for (x, outside, inside, host) in [
+        ("a", "100.64.0.2/24", "10.1.0.1/24", "10.1.0.2/24"),
+        ("b", "100.64.0.3/24", "10.2.0.1/24", "10.2.0.2/24"),
+    ] {
+        let (pv, rv, lv, hv) = (
+            format!("{p}p{x}"),
+            format!("{p}r{x}"),
+            format!("{p}l{x}"),
+            format!("{p}h{x}"),
         );
+        let router = net.ns(&format!("rt{x}"));
+        let home = net.ns(x);
+        net.ip(&["link", "add", &pv, "type", "veth", "peer", "name", &rv])?;
+        net.ip(&["link", "add", &lv, "type", "veth", "peer", "name", &hv])?;
+        net.ip(&["link", "set", &pv, "netns", &pubns])?;
+        net.ip(&["-n", &pubns, "link", "set", &pv, "master", "br0"])?;
+        net.ip(&["-n", &pubns, "link", "set", &pv, "up"])?;
+        net.ip(&["link", "set", &rv, "netns", &router])?;
+        net.ip(&["link", "set", &lv, "netns", &router])?;
+        net.ip(&["link", "set", &hv, "netns", &home])?;
+        net.ip(&["-n", &router, "addr", "add", outside, "dev", &rv])?;
+        net.ip(&["-n", &router, "addr", "add", inside, "dev", &lv])?;
+        net.ip(&["-n", &home, "addr", "add", host, "dev", &hv])?;
+        for (ns, dev) in [(&router, &rv), (&router, &lv), (&home, &hv)] {
+            net.ip(&["-n", ns, "link", "set", dev, "up"])?;
+        }
+        let rt = format!("rt{x}");
+        net.exec(&rt, &["sysctl", "-q", "-w", "net.ipv4.ip_forward=1"])?;
+        net.exec(&rt, &["nft", "add", "table", "ip", "nat"])?;
+        net.exec(
+            &rt,
+            &[
+                "nft",
+                "add chain ip nat post { type nat hook postrouting priority 100 ; }",
+            ],
+        )?;
+        net.exec(
+            &rt,
+            &[
+                "nft",
+                "add",
+                "rule",
+                "ip",
+                "nat",
+                "post",
+                "oifname",
+                &rv,
+                "masquerade",
+            ],
+        )?;
+        // As a home router does: unsolicited packets from outside to the router itself are
+        // dropped. Without this, a hole-punching packet that arrives before this side's own
+        // has gone out is taken by the router, and its conntrack entry then makes masquerade
+        // pick another source port for this side's packets, so hole punching cannot meet.
+        net.exec(&rt, &["nft", "add", "table", "ip", "filter"])?;
+        net.exec(
+            &rt,
+            &[
+                "nft",
+                "add chain ip filter input { type filter hook input priority 0 ; policy accept ; }",
+            ],
+        )?;
+        net.exec(
+            &rt,
+            &[
+                "nft", "add", "rule", "ip", "filter", "input", "iifname", &rv, "ct", "state",
+                "new", "drop",
+            ],
+        )?;
+        let gateway = inside.trim_end_matches("/24");
+        net.ip(&["-n", &home, "route", "add", "default", "via", gateway])?;
     }
+    Ok(net)
 }
 
-impl Drop for Node {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// `coalition run` in namespace `ns`, listening on QUIC and TCP port 7701, with `extra`.
+fn start(net: &Net, ns: &str, dir: &str, extra: &[&str]) -> NsNode {
+    let mut args = vec![
+        "--listen",
+        "/ip4/0.0.0.0/udp/7701/quic-v1",
+        "--listen",
+        "/ip4/0.0.0.0/tcp/7701",
+    ];
+    args.extend_from_slice(extra);
+    NsNode::start(net, ns, dir, &args, "NAT_TEST_LOG")
 }
 
 fn init(root: &Path, dir: &str, city: &str, country: &str) {
@@ -278,16 +136,11 @@ fn init(root: &Path, dir: &str, city: &str, country: &str) {
 
 #[test]
 fn entries_cross_two_nats_relayed_then_direct() {
-    if Command::new("id")
-        .arg("-u")
-        .output()
-        .map(|o| o.stdout != b"0\n")
-        .unwrap_or(true)
-    {
-        eprintln!("skipped: creating network namespaces needs root");
+    if let Some(why) = skip_reason(&["ip", "nft"]) {
+        eprintln!("skipped: {why}");
         return;
     }
-    let net = match Net::up() {
+    let net = match nat_net() {
         Ok(net) => net,
         Err(why) => {
             eprintln!("skipped: network namespaces are not available here ({why})");
@@ -310,7 +163,7 @@ fn entries_cross_two_nats_relayed_then_direct() {
     ]);
 
     // The relay, on the public segment.
-    let relay = Node::start(&net, "pub", &p("relay"), &["--relay-server"]);
+    let relay = start(&net, "pub", &p("relay"), &["--relay-server"]);
     let line = relay.wait_for("the relay's peer id", |l| l.starts_with("peer id"), 30);
     let relay_id = line
         .split_whitespace()
@@ -320,7 +173,7 @@ fn entries_cross_two_nats_relayed_then_direct() {
     let relay_addr = format!("/ip4/100.64.0.1/udp/7701/quic-v1/p2p/{relay_id}");
 
     // B, then A, behind their NATs, each reachable through the relay.
-    let b = Node::start(
+    let b = start(
         &net,
         "b",
         &p("b"),
@@ -333,7 +186,7 @@ fn entries_cross_two_nats_relayed_then_direct() {
             relay.lines().join("\n")
         );
     }
-    let a = Node::start(
+    let a = start(
         &net,
         "a",
         &p("a"),

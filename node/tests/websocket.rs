@@ -13,218 +13,90 @@
 //! "skipped: …" and passes.
 
 mod common;
+use common::netns::{command, skip_reason, Net, NsNode};
 use common::procs::{two_cities, update_file};
 use common::*;
 
 use serde_json::Value;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 const NAMESPACES: [&str; 2] = ["pub", "w"];
 const PEER_IP: &str = "100.64.0.1";
 const WS_PORT: &str = "443";
 
-/// The namespaces and their link; removed on drop, even when the test fails.
-struct Net {
-    prefix: String,
+/// The open segment with the peer, and the city behind its web-only firewall.
+fn ws_net() -> Result<Net, String> {
+    let net = Net::create("cw", &NAMESPACES)?;
+    let (pubns, wns) = (net.ns("pub"), net.ns("w"));
+    // Created straight inside the namespaces, so nothing is left outside them on failure.
+    command(
+        "ip",
+        &[
+            "link", "add", "eth0", "netns", &pubns, "type", "veth", "peer", "name", "eth0",
+            "netns", &wns,
+        ],
+    )?;
+    for (ns, addr) in [(&pubns, "100.64.0.1/24"), (&wns, "100.64.0.2/24")] {
+        command("ip", &["-n", ns, "addr", "add", addr, "dev", "eth0"])?;
+        command("ip", &["-n", ns, "link", "set", "eth0", "up"])?;
+    }
+    // The city's firewall: out, only new TCP connections to the web port (and replies);
+    // nothing new in. No UDP at all, so no QUIC.
+    for rule in [
+        "add table inet fw",
+        "add chain inet fw out { type filter hook output priority 0 ; policy drop ; }",
+        "add rule inet fw out oifname lo accept",
+        "add rule inet fw out ct state established,related accept",
+        "add rule inet fw out meta l4proto tcp tcp dport 443 ct state new accept",
+        "add chain inet fw in { type filter hook input priority 0 ; policy drop ; }",
+        "add rule inet fw in iifname lo accept",
+        "add rule inet fw in ct state established,related accept",
+    ] {
+        net.exec("w", &["nft", rule])?;
+    }
+    Ok(net)
 }
 
-fn command(program: &str, args: &[&str]) -> Result<(), String> {
-    let out = Command::new(program)
-        .args(args)
+/// Whether a TCP connection from namespace `ns` to `addr:port` opens within 3 s.
+fn tcp_opens(net: &Net, ns: &str, addr: &str, port: &str) -> bool {
+    net.exec(
+        ns,
+        &[
+            "timeout",
+            "3",
+            "bash",
+            "-c",
+            &format!("exec 3<>/dev/tcp/{addr}/{port}"),
+        ],
+    )
+    .is_ok()
+}
+
+/// A counter from its /metrics, fetched inside namespace `ns` (its API is on that loopback).
+fn metric(node: &NsNode, net: &Net, ns: &str, name: &str) -> u64 {
+    let (host, port) = node.api.split_once(':').expect("host:port");
+    let script = format!(
+        "exec 3<>/dev/tcp/{host}/{port}; printf 'GET /metrics HTTP/1.1\\r\\nHost: {host}\\r\\nConnection: close\\r\\n\\r\\n' >&3; cat <&3"
+    );
+    let out = Command::new("ip")
+        .args(["netns", "exec", &net.ns(ns), "timeout", "10", "bash", "-c"])
+        .arg(&script)
         .output()
-        .map_err(|e| format!("{program} cannot run: {e}"))?;
-    if out.status.success() {
-        Ok(())
-    } else {
-        Err(format!(
-            "{program} {}: {}",
-            args.join(" "),
-            String::from_utf8_lossy(&out.stderr).trim()
-        ))
-    }
+        .expect("bash runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    text.lines()
+        .find_map(|l| l.strip_prefix(&format!("{name} ")))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no {name} in the /metrics of {ns}:\n{text}"))
 }
 
-impl Net {
-    fn ns(&self, name: &str) -> String {
-        format!("{}-{name}", self.prefix)
-    }
-
-    fn exec(&self, ns: &str, args: &[&str]) -> Result<(), String> {
-        let name = self.ns(ns);
-        let mut full = vec!["netns", "exec", &name];
-        full.extend_from_slice(args);
-        command("ip", &full)
-    }
-
-    fn up() -> Result<Net, String> {
-        let net = Net {
-            prefix: format!("cw{}", std::process::id() % 100_000),
-        };
-        for n in NAMESPACES {
-            command("ip", &["netns", "add", &net.ns(n)])?;
-            command("ip", &["-n", &net.ns(n), "link", "set", "lo", "up"])?;
-        }
-        let (pubns, wns) = (net.ns("pub"), net.ns("w"));
-        // Created straight inside the namespaces, so nothing is left outside them on failure.
-        command(
-            "ip",
-            &[
-                "link", "add", "eth0", "netns", &pubns, "type", "veth", "peer", "name", "eth0",
-                "netns", &wns,
-            ],
-        )?;
-        for (ns, addr) in [(&pubns, "100.64.0.1/24"), (&wns, "100.64.0.2/24")] {
-            command("ip", &["-n", ns, "addr", "add", addr, "dev", "eth0"])?;
-            command("ip", &["-n", ns, "link", "set", "eth0", "up"])?;
-        }
-        // The city's firewall: out, only new TCP connections to the web port (and replies);
-        // nothing new in. No UDP at all, so no QUIC.
-        for rule in [
-            "add table inet fw",
-            "add chain inet fw out { type filter hook output priority 0 ; policy drop ; }",
-            "add rule inet fw out oifname lo accept",
-            "add rule inet fw out ct state established,related accept",
-            "add rule inet fw out meta l4proto tcp tcp dport 443 ct state new accept",
-            "add chain inet fw in { type filter hook input priority 0 ; policy drop ; }",
-            "add rule inet fw in iifname lo accept",
-            "add rule inet fw in ct state established,related accept",
-        ] {
-            net.exec("w", &["nft", rule])?;
-        }
-        Ok(net)
-    }
-
-    /// Whether a TCP connection from namespace `ns` to `addr:port` opens within 3 s.
-    fn tcp_opens(&self, ns: &str, addr: &str, port: &str) -> bool {
-        self.exec(
-            ns,
-            &[
-                "timeout",
-                "3",
-                "bash",
-                "-c",
-                &format!("exec 3<>/dev/tcp/{addr}/{port}"),
-            ],
-        )
-        .is_ok()
-    }
-}
-
-impl Drop for Net {
-    fn drop(&mut self) {
-        for n in NAMESPACES {
-            let _ = Command::new("ip")
-                .args(["netns", "del", &self.ns(n)])
-                .status();
-        }
-    }
-}
-
-/// A `coalition run` in a namespace; its log lines are kept for the test to read.
-struct Node {
-    child: Child,
-    log: Arc<Mutex<Vec<String>>>,
-    /// Its API, on its namespace's loopback.
-    api: String,
-}
-
-impl Node {
-    fn start(net: &Net, ns: &str, dir: &str, extra: &[&str]) -> Node {
-        let api = format!("127.0.0.1:{}", free_port());
-        let ns_name = net.ns(ns);
-        let mut args = vec![
-            "netns",
-            "exec",
-            &ns_name,
-            BIN,
-            "run",
-            "--data-dir",
-            dir,
-            "--api",
-            &api,
-        ];
-        args.extend_from_slice(extra);
-        let mut child = Command::new("ip")
-            .args(&args)
-            .env(
-                "RUST_LOG",
-                std::env::var("WS_TEST_LOG").unwrap_or_else(|_| "info,libp2p=warn".into()),
-            )
-            .env("NO_COLOR", "1")
-            .env_remove("COALITION_DATA_DIR")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("coalition run starts");
-        let log = Arc::new(Mutex::new(Vec::new()));
-        let stdout: Box<dyn std::io::Read + Send> = Box::new(child.stdout.take().expect("stdout"));
-        let stderr: Box<dyn std::io::Read + Send> = Box::new(child.stderr.take().expect("stderr"));
-        for stream in [stdout, stderr] {
-            let sink = log.clone();
-            std::thread::spawn(move || {
-                for line in BufReader::new(stream).lines().map_while(Result::ok) {
-                    if let Ok(mut log) = sink.lock() {
-                        log.push(line);
-                    }
-                }
-            });
-        }
-        Node { child, log, api }
-    }
-
-    fn lines(&self) -> Vec<String> {
-        self.log.lock().map(|l| l.clone()).unwrap_or_default()
-    }
-
-    fn wait_for(&self, what: &str, pred: impl Fn(&str) -> bool, secs: u64) -> String {
-        let deadline = Instant::now() + Duration::from_secs(secs);
-        while Instant::now() < deadline {
-            if let Some(line) = self.lines().into_iter().find(|l| pred(l)) {
-                return line;
-            }
-            std::thread::sleep(Duration::from_millis(200));
-        }
-        panic!(
-            "waited {secs} s for {what}; the node's log:\n{}",
-            self.lines().join("\n")
-        );
-    }
-
-    /// A counter from its /metrics, fetched inside namespace `ns` (its API is on that loopback).
-    fn metric(&self, net: &Net, ns: &str, name: &str) -> u64 {
-        let (host, port) = self.api.split_once(':').expect("host:port");
-        let script = format!(
-            "exec 3<>/dev/tcp/{host}/{port}; printf 'GET /metrics HTTP/1.1\\r\\nHost: {host}\\r\\nConnection: close\\r\\n\\r\\n' >&3; cat <&3"
-        );
-        let out = Command::new("ip")
-            .args(["netns", "exec", &net.ns(ns), "timeout", "10", "bash", "-c"])
-            .arg(&script)
-            .output()
-            .expect("bash runs");
-        let text = String::from_utf8_lossy(&out.stdout);
-        text.lines()
-            .find_map(|l| l.strip_prefix(&format!("{name} ")))
-            .and_then(|v| v.trim().parse().ok())
-            .unwrap_or_else(|| panic!("no {name} in the /metrics of {ns}:\n{text}"))
-    }
-
-    /// Its "connected" lines (one per connection, with the remote address and path).
-    fn connections(&self) -> Vec<String> {
-        self.lines()
-            .into_iter()
-            .filter(|l| l.contains(" connected") && l.contains("path="))
-            .collect()
-    }
-}
-
-impl Drop for Node {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// Its "connected" lines (one per connection, with the remote address and path).
+fn connections(node: &NsNode) -> Vec<String> {
+    node.lines()
+        .into_iter()
+        .filter(|l| l.contains(" connected") && l.contains("path="))
+        .collect()
 }
 
 /// Publishes an activity update from inside namespace `ns` (the CLI reaches the node's API on
@@ -245,7 +117,7 @@ fn publish_in(net: &Net, ns: &str, dir: &str, file: &str) -> String {
 }
 
 /// Waits until the store of `dir` holds entry `id` (read from outside: the store is a file).
-fn arrives(id: &str, dir: &str, what: &str, secs: u64, nodes: &[(&str, &Node)]) -> f64 {
+fn arrives(id: &str, dir: &str, what: &str, secs: u64, nodes: &[(&str, &NsNode)]) -> f64 {
     let started = Instant::now();
     let deadline = started + Duration::from_secs(secs);
     loop {
@@ -266,35 +138,13 @@ fn arrives(id: &str, dir: &str, what: &str, secs: u64, nodes: &[(&str, &Node)]) 
     }
 }
 
-fn skip_reason() -> Option<String> {
-    let root = Command::new("id")
-        .arg("-u")
-        .output()
-        .map(|o| o.stdout == b"0\n")
-        .unwrap_or(false);
-    if !root {
-        return Some("creating network namespaces needs root".into());
-    }
-    for tool in ["ip", "nft", "bash", "timeout"] {
-        let found = Command::new("sh")
-            .args(["-c", &format!("command -v {tool}")])
-            .output()
-            .map(|o| o.status.success())
-            .unwrap_or(false);
-        if !found {
-            return Some(format!("`{tool}` is not installed"));
-        }
-    }
-    None
-}
-
 #[test]
 fn a_node_with_only_an_outbound_websocket_path_receives_and_publishes() {
-    if let Some(why) = skip_reason() {
+    if let Some(why) = skip_reason(&["ip", "nft", "bash", "timeout"]) {
         eprintln!("skipped: {why}");
         return;
     }
-    let net = match Net::up() {
+    let net = match ws_net() {
         Ok(net) => net,
         Err(why) => {
             eprintln!("skipped: network namespaces are not available here ({why})");
@@ -307,7 +157,7 @@ fn a_node_with_only_an_outbound_websocket_path_receives_and_publishes() {
     // Valmeuse (a) behind the web-only firewall, Lindenfeld (b) on the open segment.
     let (w_dir, peer_dir) = two_cities(root);
 
-    let peer = Node::start(
+    let peer = NsNode::start(
         &net,
         "pub",
         &peer_dir,
@@ -319,6 +169,7 @@ fn a_node_with_only_an_outbound_websocket_path_receives_and_publishes() {
             "--listen",
             &format!("/ip4/0.0.0.0/tcp/{WS_PORT}/ws"),
         ],
+        "WS_TEST_LOG",
     );
     let line = peer.wait_for("the peer's id", |l| l.starts_with("peer id"), 30);
     let peer_id = line
@@ -335,11 +186,11 @@ fn a_node_with_only_an_outbound_websocket_path_receives_and_publishes() {
 
     // The firewall holds: from w, the peer's TCP port stays shut and its web port opens.
     assert!(
-        !net.tcp_opens("w", PEER_IP, "7701"),
+        !tcp_opens(&net, "w", PEER_IP, "7701"),
         "the firewall should block TCP 7701 from w"
     );
     assert!(
-        net.tcp_opens("w", PEER_IP, WS_PORT),
+        tcp_opens(&net, "w", PEER_IP, WS_PORT),
         "the firewall should let TCP {WS_PORT} out of w"
     );
     println!("firewall in w: TCP 7701 blocked, UDP blocked, TCP {WS_PORT} open");
@@ -356,7 +207,7 @@ fn a_node_with_only_an_outbound_websocket_path_receives_and_publishes() {
     let tcp = format!("/ip4/{PEER_IP}/tcp/7701/p2p/{peer_id}");
     let quic = format!("/ip4/{PEER_IP}/udp/7701/quic-v1/p2p/{peer_id}");
     let ws = format!("/ip4/{PEER_IP}/tcp/{WS_PORT}/ws/p2p/{peer_id}");
-    let w = Node::start(
+    let w = NsNode::start(
         &net,
         "w",
         &w_dir,
@@ -372,6 +223,7 @@ fn a_node_with_only_an_outbound_websocket_path_receives_and_publishes() {
             "--bootstrap",
             &ws,
         ],
+        "WS_TEST_LOG",
     );
     let connected = w.wait_for(
         "Valmeuse's node to connect to the peer",
@@ -431,9 +283,9 @@ fn a_node_with_only_an_outbound_websocket_path_receives_and_publishes() {
     let deadline = Instant::now() + Duration::from_secs(10);
     let (w_sync, w_gossip, peer_gossip) = loop {
         let counts = (
-            w.metric(&net, "w", "coalition_net_entries_via_sync_total"),
-            w.metric(&net, "w", "coalition_net_entries_via_gossip_total"),
-            peer.metric(&net, "pub", "coalition_net_entries_via_gossip_total"),
+            metric(&w, &net, "w", "coalition_net_entries_via_sync_total"),
+            metric(&w, &net, "w", "coalition_net_entries_via_gossip_total"),
+            metric(&peer, &net, "pub", "coalition_net_entries_via_gossip_total"),
         );
         if (counts.0 >= 1 && counts.1 >= 1 && counts.2 >= 1) || Instant::now() > deadline {
             break counts;
@@ -448,7 +300,7 @@ fn a_node_with_only_an_outbound_websocket_path_receives_and_publishes() {
     );
 
     // Every connection Valmeuse's node made or took is WebSocket; the peer saw it come in as one.
-    let w_connections = w.connections();
+    let w_connections = connections(&w);
     for line in &w_connections {
         println!("w: {line}");
         assert!(
@@ -456,7 +308,7 @@ fn a_node_with_only_an_outbound_websocket_path_receives_and_publishes() {
             "a connection not over WebSocket: {line}"
         );
     }
-    let peer_connections = peer.connections();
+    let peer_connections = connections(&peer);
     for line in &peer_connections {
         println!("peer: {line}");
     }

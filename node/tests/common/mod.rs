@@ -48,4 +48,5 @@ pub fn entry_id_of(json_out: &str) -> String {
         .to_string()
 }
 
+pub mod netns;
 pub mod procs;
