@@ -3,7 +3,7 @@
 //! city's practices. The same rule as the publish form: a signed-in session, its CSRF token,
 //! the node's own machine, the same origin.
 
-use super::publish_form::{access, same_origin, see_other, to_signin, Peer};
+use super::publish_form::{access, lang_text, same_origin, see_other, to_signin, Peer};
 use super::AppState;
 use crate::params::full_entry_id;
 use crate::publish::publish;
@@ -14,16 +14,6 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use coalition_record::{Answer, LangText, Payload, Period, PracticeAdoption, Question};
-
-fn text_of(lang: &str, value: &str) -> LangText {
-    let value = value.trim();
-    if value.is_empty() {
-        return LangText::new();
-    }
-    [(lang.to_string(), value.replace("\r\n", "\n"))]
-        .into_iter()
-        .collect()
-}
 
 /// Back to the practice page, at `anchor`, or with the reason a submission was refused.
 fn back(ui: &str, practice: &str, extra: Option<(&str, String)>, anchor: &str) -> Response {
@@ -82,13 +72,13 @@ pub async fn exchange_submit(
     let payload = match kind.as_str() {
         "question" => Payload::Question(Question {
             about: practice,
-            text: text_of(lang, form.value("text")),
+            text: lang_text(lang, form.value("text")),
             illustrative: false,
         }),
         "adoption" => Payload::PracticeAdoption(PracticeAdoption {
             source: practice,
             adapted: form.value("adapted") == "1",
-            changes: text_of(lang, form.value("changes")),
+            changes: lang_text(lang, form.value("changes")),
             period: Period {
                 start: form.value("start").trim().to_string(),
                 end: None,
@@ -99,7 +89,7 @@ pub async fn exchange_submit(
         "answer" => match full_entry_id("question", form.value("question")) {
             Ok(question) => Payload::Answer(Answer {
                 question,
-                text: text_of(lang, form.value("text")),
+                text: lang_text(lang, form.value("text")),
                 illustrative: false,
             }),
             Err(e) => return (StatusCode::BAD_REQUEST, e.message()).into_response(),

@@ -157,7 +157,8 @@ pub async fn publish_page(
     html(status, with_signout(page, ui, &session), cookie)
 }
 
-fn lang_text(lang: &str, value: &str) -> LangText {
+/// A form field's text in `lang`, trimmed, with browser line ends; empty when blank.
+pub(super) fn lang_text(lang: &str, value: &str) -> LangText {
     let mut text = LangText::new();
     let value = value.trim();
     if !value.is_empty() {
