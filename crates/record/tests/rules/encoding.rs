@@ -727,47 +727,36 @@ fn partner_types_travel_as_extension_field_2_aligned_with_partners() {
     );
 }
 
-#[test]
-fn the_partner_types_of_the_crate_are_those_of_docs_partner_types_toml() {
-    let text = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../docs/partner-types.toml"
-    ))
-    .expect("docs/partner-types.toml");
+/// The crate's list equals the file of `docs/` that documents it: codes in order, and every
+/// label in every language.
+fn assert_list_matches_doc(file: &str, table: &str, list: &[coalition_record::taxonomy::Term]) {
+    let path = format!("{}/../../docs/{file}", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
     let doc: toml::Value = toml::from_str(&text).expect("toml");
-    let types = doc["partner_type"].as_array().expect("[[partner_type]]");
-    let ours = &coalition_record::taxonomy::PARTNER_TYPES;
-    assert_eq!(types.len(), ours.len());
-    for (t, term) in types.iter().zip(ours.iter()) {
-        assert_eq!(t["code"].as_str(), Some(term.code));
+    let entries = doc[table].as_array().expect("an array of tables");
+    assert_eq!(entries.len(), list.len(), "{file}");
+    for (entry, term) in entries.iter().zip(list) {
+        assert_eq!(entry["code"].as_str(), Some(term.code), "{file}");
         for (lang, label) in term.labels {
-            assert_eq!(t[lang].as_str(), Some(label), "{} in {lang}", term.code);
+            assert_eq!(entry[lang].as_str(), Some(label), "{} in {lang}", term.code);
         }
     }
 }
 
 #[test]
+fn the_partner_types_of_the_crate_are_those_of_docs_partner_types_toml() {
+    assert_list_matches_doc(
+        "partner-types.toml",
+        "partner_type",
+        &coalition_record::taxonomy::PARTNER_TYPES,
+    );
+}
+
+#[test]
 fn the_grounds_of_the_crate_are_those_of_docs_grounds_toml() {
-    let text = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../docs/grounds.toml"
-    ))
-    .expect("docs/grounds.toml");
-    let doc: toml::Value = toml::from_str(&text).expect("toml");
-    let grounds = doc["ground"].as_array().expect("[[ground]]");
-    assert_eq!(grounds.len(), coalition_record::taxonomy::GROUNDS.len());
-    for (g, crate_ground) in grounds
-        .iter()
-        .zip(coalition_record::taxonomy::GROUNDS.iter())
-    {
-        assert_eq!(g["code"].as_str(), Some(crate_ground.code));
-        for (lang, label) in crate_ground.labels {
-            assert_eq!(
-                g[lang].as_str(),
-                Some(label),
-                "{} in {lang}",
-                crate_ground.code
-            );
-        }
-    }
+    assert_list_matches_doc(
+        "grounds.toml",
+        "ground",
+        &coalition_record::taxonomy::GROUNDS,
+    );
 }
