@@ -211,6 +211,7 @@ pub fn report_for(i: usize) -> ActivityReport {
         ReportStatus::Planned,
     ];
     ActivityReport {
+        cycle: None,
         city: city.name.into(),
         country: city.country.into(),
         period: "2025".into(),

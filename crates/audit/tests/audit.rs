@@ -88,6 +88,7 @@ fn update(title: &str) -> Payload {
 
 fn report(city: &str, country: &str, period: &str, items: &[(u8, ReportStatus)]) -> Payload {
     Payload::ActivityReport(ActivityReport {
+        cycle: None,
         city: city.into(),
         country: country.into(),
         period: period.into(),

@@ -68,6 +68,8 @@ pub const FIELD_GROUNDS: u32 = 1;
 /// Extension field 2 of practices and revisions: the type of each partner, aligned with
 /// `partners` (a postcard `Vec<String>`).
 pub const FIELD_PARTNER_TYPES: u32 = 2;
+/// Extension field 2 of reports: the reporting cycle answered (a postcard `Hash32`).
+pub const FIELD_REPORT_CYCLE: u32 = 2;
 
 /// A practice's version-1 fields, as signed: every field but those carried as extensions.
 #[derive(Serialize)]
@@ -234,6 +236,14 @@ pub(crate) fn encode(payload: &Payload, extensions: &Extensions) -> Vec<u8> {
                 .insert(FIELD_PARTNER_TYPES, codec::encode(&p.partner_types));
         }
     }
+    if let Payload::ActivityReport(ActivityReport {
+        cycle: Some(cycle), ..
+    }) = payload
+    {
+        extensions
+            .0
+            .insert(FIELD_REPORT_CYCLE, codec::encode(cycle));
+    }
     if let Some(grounds) = payload.grounds().filter(|g| !g.is_empty()) {
         extensions.0.insert(FIELD_GROUNDS, codec::encode(&grounds));
     }
@@ -283,6 +293,8 @@ fn body(payload: &Payload) -> Vec<u8> {
         Payload::PracticeAdoption(a) => codec::encode(a),
         Payload::Question(q) => codec::encode(q),
         Payload::Answer(a) => codec::encode(a),
+        Payload::ReportingCycle(c) => codec::encode(c),
+        Payload::ReportFeedback(f) => codec::encode(f),
         #[cfg(feature = "future-kind")]
         Payload::TestNote(n) => codec::encode(n),
         // Never encoded: a node publishes only kinds it knows (the publish path refuses these).
@@ -366,7 +378,20 @@ fn apply_known_fields(
         Payload::Practice(p) => p.grounds = grounds,
         Payload::PracticeRevision(r) => r.practice.grounds = grounds,
         Payload::ActivityUpdate(u) => u.grounds = grounds,
-        Payload::ActivityReport(r) => r.grounds = grounds,
+        Payload::ActivityReport(r) => {
+            r.grounds = grounds;
+            if let Some(bytes) = extensions.0.get(&FIELD_REPORT_CYCLE) {
+                r.cycle = Some(match check {
+                    Check::Canonical => codec::decode_canonical(
+                        "payload field 2 (report cycle)",
+                        bytes,
+                        MAX_PAYLOAD_BYTES,
+                    )?,
+                    Check::Stored => codec::decode_stored("payload field 2 (report cycle)", bytes)?,
+                });
+            }
+            return Ok(());
+        }
         _ => return Ok(()),
     }
     let practice = match payload {
@@ -417,6 +442,7 @@ fn decode_known(
                 commitments: r.commitments,
                 illustrative: r.illustrative,
                 grounds: Vec::new(),
+                cycle: None,
             })
         })?,
         5 => take(body, check, Payload::Retraction)?,
@@ -424,6 +450,8 @@ fn decode_known(
         7 => take(body, check, Payload::PracticeAdoption)?,
         8 => take(body, check, Payload::Question)?,
         9 => take(body, check, Payload::Answer)?,
+        10 => take(body, check, Payload::ReportingCycle)?,
+        11 => take(body, check, Payload::ReportFeedback)?,
         #[cfg(feature = "future-kind")]
         crate::payload::TEST_NOTE_KIND => take(body, check, Payload::TestNote)?,
         _ => return Ok(None),

@@ -7,9 +7,11 @@
 
 pub mod application;
 pub mod bytes;
+pub mod calendar;
 pub mod chain;
 pub mod charter;
 pub mod codec;
+pub mod cycle;
 pub mod entry;
 mod envelope;
 pub mod error;
@@ -26,6 +28,10 @@ mod validate;
 pub use bytes::{Hash32, PublicKey, SignatureBytes};
 pub use chain::{chain_position, ChainPosition};
 pub use charter::Charter;
+pub use cycle::{
+    Cycle, CycleCommitment, CycleDecision, IndicatorSpec, ReportFeedback, SignedCycleDecision,
+    Timeliness,
+};
 pub use entry::{EntryHeader, EntryId, PayloadBlob, SignedEntry, VerifiedEntry, WireEntry};
 pub use error::RecordError;
 pub use keys::SecretKey;
@@ -35,6 +41,7 @@ pub use payload::{
     ReportStatus, UpdateCategory,
 };
 pub use roster::{CityStatus, Roster, RosterAction, RosterChange, SignedRosterChange};
+pub use validate::check_report;
 
 /// Version byte leading every signed structure of this protocol.
 pub const FORMAT_VERSION: u8 = 1;

@@ -2,6 +2,7 @@
 //! (the CLI's input) and encodes canonically with postcard (what is signed and stored).
 
 use crate::bytes::Hash32;
+pub use crate::cycle::{ReportFeedback, SignedCycleDecision};
 use crate::envelope::{self, Check};
 use crate::error::RecordError;
 use serde::{Deserialize, Serialize};
@@ -209,6 +210,10 @@ pub struct ActivityReport {
     /// field 1.
     #[serde(default, deserialize_with = "sorted_codes")]
     pub grounds: Vec<String>,
+    /// The reporting cycle answered: the id of the decision that opened it (§4.3); extension
+    /// field 2.
+    #[serde(default)]
+    pub cycle: Option<Hash32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -286,6 +291,10 @@ pub enum Payload {
     PracticeAdoption(PracticeAdoption),
     Question(Question),
     Answer(Answer),
+    /// The Steering Committee's decision opening or amending a reporting cycle (kind 10).
+    ReportingCycle(SignedCycleDecision),
+    /// Signed feedback on a city's report (kind 11).
+    ReportFeedback(ReportFeedback),
     /// Only in builds with the `future-kind` feature: the kind a "newer" node knows in the
     /// mixed-version test. Kind codes from 0xF000 are reserved for tests and never assigned.
     #[cfg(feature = "future-kind")]
@@ -322,6 +331,8 @@ pub enum PayloadKind {
     PracticeAdoption,
     Question,
     Answer,
+    ReportingCycle,
+    ReportFeedback,
     #[cfg(feature = "future-kind")]
     TestNote,
     /// A kind code this node does not know (made by a newer version).
@@ -329,7 +340,7 @@ pub enum PayloadKind {
 }
 
 impl PayloadKind {
-    pub const ALL: [PayloadKind; 9] = [
+    pub const ALL: [PayloadKind; 11] = [
         PayloadKind::Practice,
         PayloadKind::PracticeRevision,
         PayloadKind::ActivityUpdate,
@@ -339,6 +350,8 @@ impl PayloadKind {
         PayloadKind::PracticeAdoption,
         PayloadKind::Question,
         PayloadKind::Answer,
+        PayloadKind::ReportingCycle,
+        PayloadKind::ReportFeedback,
     ];
 
     pub fn code(self) -> u16 {
@@ -352,6 +365,8 @@ impl PayloadKind {
             PayloadKind::PracticeAdoption => 7,
             PayloadKind::Question => 8,
             PayloadKind::Answer => 9,
+            PayloadKind::ReportingCycle => 10,
+            PayloadKind::ReportFeedback => 11,
             #[cfg(feature = "future-kind")]
             PayloadKind::TestNote => TEST_NOTE_KIND,
             PayloadKind::Unknown(code) => code,
@@ -383,6 +398,8 @@ impl PayloadKind {
             PayloadKind::PracticeAdoption => "adoption",
             PayloadKind::Question => "question",
             PayloadKind::Answer => "answer",
+            PayloadKind::ReportingCycle => "reporting_cycle",
+            PayloadKind::ReportFeedback => "report_feedback",
             #[cfg(feature = "future-kind")]
             PayloadKind::TestNote => "test_note",
             PayloadKind::Unknown(_) => "newer_kind",
@@ -409,6 +426,8 @@ impl Payload {
             Payload::PracticeAdoption(_) => PayloadKind::PracticeAdoption,
             Payload::Question(_) => PayloadKind::Question,
             Payload::Answer(_) => PayloadKind::Answer,
+            Payload::ReportingCycle(_) => PayloadKind::ReportingCycle,
+            Payload::ReportFeedback(_) => PayloadKind::ReportFeedback,
             #[cfg(feature = "future-kind")]
             Payload::TestNote(_) => PayloadKind::TestNote,
             Payload::Newer(n) => PayloadKind::of_code(n.kind),
@@ -477,6 +496,12 @@ impl Payload {
             Payload::PracticeRevision(r) => r.practice.commitments.clone(),
             Payload::ActivityUpdate(u) => u.commitments.clone(),
             Payload::ActivityReport(r) => r.commitments.iter().map(|c| c.commitment).collect(),
+            Payload::ReportingCycle(c) => c
+                .decision
+                .commitments
+                .iter()
+                .map(|c| c.commitment)
+                .collect(),
             #[cfg(feature = "future-kind")]
             Payload::TestNote(_) => Vec::new(),
             Payload::Retraction(_)
@@ -484,6 +509,7 @@ impl Payload {
             | Payload::PracticeAdoption(_)
             | Payload::Question(_)
             | Payload::Answer(_)
+            | Payload::ReportFeedback(_)
             | Payload::Newer(_) => Vec::new(),
         }
     }
@@ -505,6 +531,8 @@ impl Payload {
             }
             Payload::Question(q) => q.text.keys().cloned().collect(),
             Payload::Answer(a) => a.text.keys().cloned().collect(),
+            Payload::ReportingCycle(c) => c.decision.title.keys().cloned().collect(),
+            Payload::ReportFeedback(f) => f.text.keys().cloned().collect(),
             #[cfg(feature = "future-kind")]
             Payload::TestNote(n) => n.text.keys().cloned().collect(),
             Payload::Retraction(_) | Payload::Erasure(_) | Payload::Newer(_) => Vec::new(),
@@ -531,6 +559,17 @@ impl Payload {
             ),
             Payload::Question(q) => first_line(&pick(&q.text)),
             Payload::Answer(a) => first_line(&pick(&a.text)),
+            Payload::ReportingCycle(c) => format!(
+                "Reporting cycle {}: {} (deadline {})",
+                c.decision.period,
+                pick(&c.decision.title),
+                c.decision.deadline
+            ),
+            Payload::ReportFeedback(f) => format!(
+                "Feedback on report {}: {}",
+                f.report.short(),
+                first_line(&pick(&f.text))
+            ),
             #[cfg(feature = "future-kind")]
             Payload::TestNote(n) => pick(&n.text),
             Payload::Newer(n) => format!(

@@ -58,6 +58,23 @@ pub struct RosterChange {
     pub action: RosterAction,
 }
 
+/// Counts valid signatures over `message` by distinct committee keys; a key that signs twice
+/// counts once, a signature by a non-committee key or one that does not verify counts for nothing.
+pub(crate) fn count_committee_signers(
+    charter: &Charter,
+    message: &[u8],
+    signatures: &[CommitteeSignature],
+) -> usize {
+    let mut signers: Vec<PublicKey> = signatures
+        .iter()
+        .filter(|s| charter.is_committee(&s.signer) && s.signer.verify(message, &s.signature))
+        .map(|s| s.signer)
+        .collect();
+    signers.sort();
+    signers.dedup();
+    signers.len()
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CommitteeSignature {
     pub signer: PublicKey,
@@ -119,16 +136,7 @@ impl SignedRosterChange {
     /// Counts valid signatures by distinct committee keys; a key that signs twice counts once,
     /// a signature by a non-committee key or one that does not verify counts for nothing.
     pub fn valid_committee_signers(&self, charter: &Charter) -> usize {
-        let message = self.change.signing_message();
-        let mut signers: Vec<PublicKey> = self
-            .signatures
-            .iter()
-            .filter(|s| charter.is_committee(&s.signer) && s.signer.verify(&message, &s.signature))
-            .map(|s| s.signer)
-            .collect();
-        signers.sort();
-        signers.dedup();
-        signers.len()
+        count_committee_signers(charter, &self.change.signing_message(), &self.signatures)
     }
 
     /// Checks version, network and the committee threshold. Chain order is checked by

@@ -2,6 +2,7 @@
 //! of [`crate::schema`]. Kept apart from the payload types so that dependencies point one way:
 //! schema ← payload ← validate.
 
+use crate::cycle::{CycleDecision, IndicatorSpec};
 use crate::error::RecordError;
 use crate::limits::{MAX_LIST_ITEMS, MAX_SHORT_TEXT_BYTES, MAX_TEXT_BYTES};
 use crate::payload::{ActivityReport, ActivityUpdate, Payload, Period, Practice, PracticeAdoption};
@@ -26,6 +27,11 @@ impl Payload {
             Payload::PracticeAdoption(a) => adoption(a),
             Payload::Question(q) => lang_text("question.text", &q.text, true, MAX_TEXT_BYTES),
             Payload::Answer(a) => lang_text("answer.text", &a.text, true, MAX_TEXT_BYTES),
+            Payload::ReportingCycle(c) => cycle_decision(&c.decision, c.signatures.len()),
+            Payload::ReportFeedback(f) => {
+                lang_text("feedback.text", &f.text, true, MAX_TEXT_BYTES)?;
+                f.verify_signature()
+            }
             #[cfg(feature = "future-kind")]
             Payload::TestNote(n) => lang_text("note.text", &n.text, true, MAX_TEXT_BYTES),
             // Its schema is a newer version's: what can be checked (size, length, commitment,
@@ -48,6 +54,7 @@ impl Payload {
         }
         self.validate()?;
         let prefix = match self {
+            Payload::ReportingCycle(_) | Payload::ReportFeedback(_) => return Ok(()),
             Payload::ActivityUpdate(_) => "update",
             Payload::ActivityReport(_) => "report",
             _ => "practice",
@@ -69,6 +76,77 @@ impl Payload {
         }
         Ok(())
     }
+}
+
+/// A cycle decision's schema; the committee threshold needs the charter and is checked by the
+/// store (§4.3).
+fn cycle_decision(d: &CycleDecision, signatures: usize) -> Result {
+    report_period("cycle.period", &d.period)?;
+    lang_text("cycle.title", &d.title, true, MAX_SHORT_TEXT_BYTES)?;
+    for (name, value) in [("cycle.opens", &d.opens), ("cycle.deadline", &d.deadline)] {
+        if crate::calendar::day_start_ms(value).is_none() {
+            return Err(RecordError::schema(
+                name,
+                format!("'{value}' is not a calendar date; write YYYY-MM-DD"),
+            ));
+        }
+    }
+    if d.deadline < d.opens {
+        return Err(RecordError::schema(
+            "cycle.deadline",
+            format!("{} is before the cycle opens ({})", d.deadline, d.opens),
+        ));
+    }
+    if d.commitments.is_empty() {
+        return Err(RecordError::schema(
+            "cycle.commitments",
+            "a cycle asks about at least one commitment",
+        ));
+    }
+    if d.commitments.len() > taxonomy::COMMITMENTS.len() {
+        return Err(RecordError::schema(
+            "cycle.commitments",
+            "at most one entry per commitment",
+        ));
+    }
+    if d.reviewers.len() > MAX_LIST_ITEMS || signatures > crate::limits::MAX_COMMITTEE {
+        return Err(too_many("cycle.reviewers or signatures"));
+    }
+    let mut seen = Vec::new();
+    for (i, c) in d.commitments.iter().enumerate() {
+        let field = format!("cycle.commitments[{i}]");
+        commitment(&format!("{field}.commitment"), c.commitment)?;
+        if seen.contains(&c.commitment) {
+            return Err(RecordError::schema(
+                format!("{field}.commitment"),
+                format!("commitment {} is listed twice", c.commitment),
+            ));
+        }
+        seen.push(c.commitment);
+        lang_text(
+            &format!("{field}.questions"),
+            &c.questions,
+            false,
+            MAX_TEXT_BYTES,
+        )?;
+        if c.indicators.len() > MAX_LIST_ITEMS {
+            return Err(too_many(&format!("{field}.indicators")));
+        }
+        let mut names: Vec<&str> = Vec::new();
+        for (j, IndicatorSpec { name, unit, .. }) in c.indicators.iter().enumerate() {
+            let f = format!("{field}.indicators[{j}]");
+            short_text(&format!("{f}.name"), name, true)?;
+            short_text(&format!("{f}.unit"), unit, false)?;
+            if names.contains(&name.as_str()) {
+                return Err(RecordError::schema(
+                    format!("{f}.name"),
+                    format!("indicator \"{name}\" is listed twice"),
+                ));
+            }
+            names.push(name);
+        }
+    }
+    Ok(())
 }
 
 fn practice(prefix: &str, p: &Practice) -> Result {
@@ -261,4 +339,143 @@ fn report(r: &ActivityReport) -> Result {
         }
     }
     grounds("report.grounds", &r.grounds)
+}
+
+/// The rule "report answers its cycle": the period is the cycle's, every commitment in scope is
+/// reported, narratives and indicators the cycle requires are there, units are the cycle's.
+pub fn check_report(cycle: &CycleDecision, report: &ActivityReport) -> Result {
+    if report.period != cycle.period {
+        return Err(RecordError::schema(
+            "report.period",
+            format!(
+                "the cycle is for period {}, the report for {}",
+                cycle.period, report.period
+            ),
+        ));
+    }
+    for asked in &cycle.commitments {
+        let c = asked.commitment;
+        let Some((i, answer)) = report
+            .commitments
+            .iter()
+            .enumerate()
+            .find(|(_, r)| r.commitment == c)
+        else {
+            return Err(RecordError::schema(
+                "report.commitments",
+                format!(
+                    "the cycle {} asks about commitment {c}: add it (with its status)",
+                    cycle.period
+                ),
+            ));
+        };
+        let field = format!("report.commitments[{i}]");
+        if asked.narrative_required && answer.narrative.values().all(|t| t.trim().is_empty()) {
+            return Err(RecordError::schema(
+                format!("{field}.narrative"),
+                format!(
+                    "the cycle {} requires a narrative for commitment {c}",
+                    cycle.period
+                ),
+            ));
+        }
+        for spec in &asked.indicators {
+            let given = answer.indicators.iter().find(|x| x.name == spec.name);
+            match given {
+                None if spec.required => {
+                    return Err(RecordError::schema(
+                        format!("{field}.indicators"),
+                        format!(
+                            "the cycle {} requires indicator \"{}\"{} for commitment {c}",
+                            cycle.period,
+                            spec.name,
+                            unit_note(&spec.unit)
+                        ),
+                    ))
+                }
+                Some(x) if x.unit != spec.unit => {
+                    return Err(RecordError::schema(
+                        format!("{field}.indicators"),
+                        format!(
+                            "indicator \"{}\" of commitment {c} is asked in '{}', the report gives '{}'",
+                            spec.name, spec.unit, x.unit
+                        ),
+                    ))
+                }
+                Some(x) if !x.value.is_finite() => {
+                    return Err(RecordError::schema(
+                        format!("{field}.indicators"),
+                        format!("indicator \"{}\" is not a number", spec.name),
+                    ))
+                }
+                _ => {}
+            }
+        }
+    }
+    Ok(())
+}
+
+fn unit_note(unit: &str) -> String {
+    if unit.is_empty() {
+        String::new()
+    } else {
+        format!(" (in {unit})")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cycle::tests::{charter_and_keys, decision};
+    use crate::payload::{CommitmentReport, Indicator, LangText, ReportStatus};
+
+    fn report(indicators: Vec<Indicator>) -> ActivityReport {
+        ActivityReport {
+            city: "Testville".into(),
+            country: "DE".into(),
+            period: "2025".into(),
+            narrative: LangText::new(),
+            commitments: vec![CommitmentReport {
+                commitment: 3,
+                status: ReportStatus::InProgress,
+                narrative: [("en".to_string(), "Counselling opened.".to_string())].into(),
+                indicators,
+            }],
+            illustrative: false,
+            grounds: Vec::new(),
+            cycle: None,
+        }
+    }
+
+    #[test]
+    fn report_missing_a_required_indicator_is_refused_naming_it() {
+        let (charter, _) = charter_and_keys();
+        let d = decision(&charter, "2026-03-31", None);
+        let error = check_report(&d, &report(Vec::new())).unwrap_err();
+        let text = error.to_string();
+        assert!(text.contains("\"complaints received\""), "{text}");
+        assert!(text.contains("report.commitments[0].indicators"), "{text}");
+        let wrong_unit = report(vec![Indicator {
+            name: "complaints received".into(),
+            value: 12.0,
+            unit: "cases".into(),
+        }]);
+        let text = check_report(&d, &wrong_unit).unwrap_err().to_string();
+        assert!(text.contains("asked in 'complaints'"), "{text}");
+        let good = report(vec![Indicator {
+            name: "complaints received".into(),
+            value: 12.0,
+            unit: "complaints".into(),
+        }]);
+        assert_eq!(check_report(&d, &good), Ok(()));
+        let mut no_narrative = good.clone();
+        no_narrative.commitments[0].narrative.clear();
+        assert!(check_report(&d, &no_narrative)
+            .unwrap_err()
+            .to_string()
+            .contains("requires a narrative"));
+        let mut other_period = good;
+        other_period.period = "2024".into();
+        assert!(check_report(&d, &other_period).is_err());
+    }
 }

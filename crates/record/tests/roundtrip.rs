@@ -246,6 +246,7 @@ fn report() -> impl Strategy<Value = ActivityReport> {
     )
         .prop_map(
             |(city, country, period, narrative, commitments, illustrative)| ActivityReport {
+                cycle: None,
                 city,
                 country,
                 period,

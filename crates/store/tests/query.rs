@@ -51,6 +51,7 @@ fn corpus() -> Corpus {
     let r1 = add(
         &city_b(),
         Payload::ActivityReport(ActivityReport {
+            cycle: None,
             city: "Montréal".into(),
             country: "CA".into(),
             period: "2025-H1".into(),

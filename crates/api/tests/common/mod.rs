@@ -183,6 +183,7 @@ pub fn festival() -> Practice {
 
 pub fn report_valmeuse() -> ActivityReport {
     ActivityReport {
+        cycle: None,
         city: "Valmeuse".into(),
         country: "BE".into(),
         period: "2024".into(),
@@ -221,6 +222,7 @@ pub fn report_valmeuse() -> ActivityReport {
 
 pub fn report_lindenau() -> ActivityReport {
     ActivityReport {
+        cycle: None,
         city: "Lindenau".into(),
         country: "DE".into(),
         period: "2024-H1".into(),

@@ -200,6 +200,7 @@ pub fn update() -> ActivityUpdate {
 
 pub fn report() -> ActivityReport {
     ActivityReport {
+        cycle: None,
         city: "Testville".into(),
         country: "FR".into(),
         period: "2024".into(),

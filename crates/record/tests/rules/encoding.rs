@@ -200,10 +200,10 @@ fn malformed_option_tag_for_prev() {
 
 #[test]
 fn a_payload_of_another_variant_than_the_header_kind_is_refused() {
-    // Version 1, variant 9 (kind 10) under a header that says kind 1.
+    // Version 1, variant 99 (kind 100) under a header that says kind 1.
     let blob = PayloadBlob {
         salt: SALT,
-        bytes: vec![FORMAT_VERSION, 9, 0, 0],
+        bytes: vec![FORMAT_VERSION, 99, 0, 0],
     };
     let header = header_for(net(), 1, None, 1, &blob);
     let bytes = sign_header(&city_key(), &header);
@@ -213,7 +213,7 @@ fn a_payload_of_another_variant_than_the_header_kind_is_refused() {
         err,
         RecordError::KindMismatch {
             declared: 1,
-            actual: 10
+            actual: 100
         }
     );
     assert_eq!(err.rule(), "payload_kind");
@@ -221,13 +221,13 @@ fn a_payload_of_another_variant_than_the_header_kind_is_refused() {
 
 #[test]
 fn a_kind_of_a_newer_version_is_kept_after_every_check_it_allows() {
-    // Variant 9 under kind 10: a kind this version does not know. Signature, commitment and
+    // Variant 99 under kind 100: a kind this version does not know. Signature, commitment and
     // length are checked; the body is a newer version's and is kept as it came.
     let blob = PayloadBlob {
         salt: SALT,
-        bytes: vec![FORMAT_VERSION, 9, 0, 0],
+        bytes: vec![FORMAT_VERSION, 99, 0, 0],
     };
-    let header = header_for(net(), 1, None, 10, &blob);
+    let header = header_for(net(), 1, None, 100, &blob);
     let bytes = sign_header(&city_key(), &header);
     let verified = full_check(&net(), &roster(&charter()), &bytes, Some(blob.clone()))
         .expect("a newer kind is accepted");
@@ -236,11 +236,11 @@ fn a_kind_of_a_newer_version_is_kept_after_every_check_it_allows() {
     assert_eq!(
         payload.newer(),
         Some(coalition_record::NewerPayload {
-            kind: 10,
+            kind: 100,
             version: 1
         })
     );
-    assert_eq!(payload.kind().code(), 10);
+    assert_eq!(payload.kind().code(), 100);
     assert!(payload.title(None).contains("newer version"));
     // Its commitment is still checked.
     let mut other = blob;

@@ -199,10 +199,10 @@ fn entry_refusals() -> Vec<Refusal> {
     );
     // A kind this version does not know (§8.7): checked for all but its body, then kept.
     let mut unknown_kind = base.clone();
-    unknown_kind.kind = 10;
-    let (header, unknown) = with_payload_bytes(unknown_kind, vec![1, 9, 0x2a]);
+    unknown_kind.kind = 100;
+    let (header, unknown) = with_payload_bytes(unknown_kind, vec![1, 99, 0x2a]);
     push(
-        "kind 10 with a payload of variant 9",
+        "kind 100 with a payload of variant 99",
         "accepted",
         Input::Entry,
         header_wire(&city, &header, unknown),

@@ -146,6 +146,7 @@ impl Fixture {
         self.publish(
             city,
             Payload::ActivityReport(ActivityReport {
+                cycle: None,
                 city: self.cities[city].name.clone(),
                 country: self.cities[city].country.clone(),
                 period: "2024".into(),

@@ -33,6 +33,7 @@ pub fn copy_dir(from: &Path, to: &Path) {
 
 fn report(period: &str, commitment: u8) -> Payload {
     Payload::ActivityReport(ActivityReport {
+        cycle: None,
         city: String::new(),
         country: String::new(),
         period: period.into(),
