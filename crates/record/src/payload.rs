@@ -496,12 +496,6 @@ impl Payload {
             Payload::PracticeRevision(r) => r.practice.commitments.clone(),
             Payload::ActivityUpdate(u) => u.commitments.clone(),
             Payload::ActivityReport(r) => r.commitments.iter().map(|c| c.commitment).collect(),
-            Payload::ReportingCycle(c) => c
-                .decision
-                .commitments
-                .iter()
-                .map(|c| c.commitment)
-                .collect(),
             #[cfg(feature = "future-kind")]
             Payload::TestNote(_) => Vec::new(),
             Payload::Retraction(_)
@@ -509,6 +503,7 @@ impl Payload {
             | Payload::PracticeAdoption(_)
             | Payload::Question(_)
             | Payload::Answer(_)
+            | Payload::ReportingCycle(_)
             | Payload::ReportFeedback(_)
             | Payload::Newer(_) => Vec::new(),
         }

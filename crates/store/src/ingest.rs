@@ -348,7 +348,9 @@ impl Store {
             Ok(v) => v,
             Err(error) => return rejected(Some(id), error),
         };
-        if let Err(error) = check_references(view, &verified) {
+        if let Err(error) = check_references(view, &verified)
+            .and_then(|()| crate::cycles::check_committee(&self.charter, &verified))
+        {
             return rejected(Some(id), error);
         }
         self.put_entry(write, view, &verified)?;

@@ -6,6 +6,7 @@
 //! reported stored survives a crash. One process opens a store for writing (RocksDB's lock file);
 //! read-only opens work beside it.
 
+mod cycles;
 mod error;
 mod files;
 pub mod high_water;

@@ -177,6 +177,7 @@ impl Store {
             if publishing {
                 self.check_status_rules(&view, payload)?;
                 self.check_exchange_rules(&view, &author, payload)?;
+                self.check_cycle_rules(&view, payload)?;
             }
             self.put_entry(&mut write, &mut view, &verified)?;
             new_entries.push(verified.to_wire());
