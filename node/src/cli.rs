@@ -582,6 +582,10 @@ pub enum AuditFormat {
     Md,
     Html,
     Json,
+    /// The indicator values of reports filed for cycles, one row per city, period and indicator.
+    IndicatorsCsv,
+    /// Per reporting cycle and city: on time, late, missing or due.
+    TimelinessCsv,
 }
 
 #[derive(Args, Debug)]

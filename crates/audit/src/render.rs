@@ -157,6 +157,10 @@ pub fn render_markdown(report: &AuditReport, signed: Option<&SignedAuditReport>)
             );
         }
     }
+    if let Some(cycles) = &report.cycles {
+        md.push('\n');
+        md.push_str(&crate::cycles::render_cycles_markdown(cycles));
+    }
     if !s.adoptions.is_empty() {
         let _ = writeln!(md, "\n## Exchange: practices taken up between cities\n");
         let _ = writeln!(
@@ -340,6 +344,9 @@ section.city{{break-inside:avoid;border-top:1px solid #ccc;margin-top:1rem}}\
             );
         }
         h.push_str("</tbody></table>\n");
+    }
+    if let Some(cycles) = &report.cycles {
+        h.push_str(&crate::cycles::render_cycles_html(cycles));
     }
     let _ = write!(
         h,

@@ -161,6 +161,10 @@ pub struct AuditReport {
     pub generated_ms: Option<i64>,
     pub cities: Vec<CityAudit>,
     pub summary: CoalitionSummary,
+    /// Reporting cycles and indicators ([`crate::audit_cycles`]), when the caller asked with a
+    /// clock. Left out when absent, so reports signed before it existed verify as they were.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cycles: Option<crate::cycles::CyclesAudit>,
 }
 
 /// Does a report for `report_period` count for the audited `period`? A year is covered by a
@@ -500,5 +504,23 @@ pub fn audit(
         generated_ms: None,
         cities,
         summary,
+        cycles: None,
     })
+}
+
+/// [`audit`] with the reporting cycles as they stand at `now_ms` (which is also the report's
+/// generation time).
+pub fn audit_at(
+    store: &Store,
+    period: Option<&str>,
+    peer_frontiers: &[(PublicKey, u64)],
+    now_ms: i64,
+) -> Result<AuditReport, AuditError> {
+    let mut report = audit(store, period, peer_frontiers)?;
+    report.generated_ms = Some(now_ms);
+    let cycles = crate::cycles::audit_cycles(store, now_ms)?;
+    if !cycles.cycles.is_empty() {
+        report.cycles = Some(cycles);
+    }
+    Ok(report)
 }

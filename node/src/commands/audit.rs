@@ -50,8 +50,7 @@ pub fn audit(args: AuditArgs) -> Result<ExitCode> {
         }
         None => None,
     };
-    let mut report = coalition_audit::audit(&store, args.period.as_deref(), &peers)?;
-    report.generated_ms = Some(now_ms());
+    let report = coalition_audit::audit_at(&store, args.period.as_deref(), &peers, now_ms())?;
     let signed = match &key {
         Some(k) => Some(sign_report(&report, k)?),
         None => None,
@@ -66,6 +65,17 @@ pub fn audit(args: AuditArgs) -> Result<ExitCode> {
         }
         AuditFormat::Md => render_markdown(&report, signed.as_ref()),
         AuditFormat::Html => render_html(&report, signed.as_ref()),
+        AuditFormat::IndicatorsCsv | AuditFormat::TimelinessCsv => {
+            if signed.is_some() {
+                bail!("--sign-with signs the JSON report; the CSV tables are not signed");
+            }
+            let cycles = report.cycles.clone().unwrap_or_default();
+            if args.format == AuditFormat::IndicatorsCsv {
+                coalition_audit::indicators_csv(&cycles)
+            } else {
+                coalition_audit::timeliness_csv(&cycles)
+            }
+        }
     };
     match &args.out {
         Some(path) => {

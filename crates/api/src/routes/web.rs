@@ -367,7 +367,7 @@ pub async fn audit_page(State(s): State<AppState>, RawQuery(raw): RawQuery) -> R
     }
     let store = s.api.store.clone();
     let rendered = tokio::task::spawn_blocking(move || {
-        coalition_audit::audit(&store, period.as_deref(), &[])
+        coalition_audit::audit_at(&store, period.as_deref(), &[], crate::time::now_ms())
             .map(|report| coalition_audit::render_html(&report, None))
     })
     .await;

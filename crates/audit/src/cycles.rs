@@ -1,0 +1,560 @@
+//! Reporting cycles in the audit (issue #18): per cycle, which cities filed on time, late or not
+//! at all (with amended deadlines), the feedback given, and every indicator value across cities
+//! and periods, as JSON and CSV with the same rows, and as inline SVG charts.
+
+use crate::AuditError;
+use coalition_record::calendar::date_of_ms;
+use coalition_record::cycle::{timeliness, Cycle, Timeliness};
+use coalition_record::taxonomy::COMMITMENTS;
+use coalition_record::{CityStatus, EntryId, Hash32, Payload, PayloadKind, PublicKey};
+use coalition_store::{Query, Store};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write;
+
+/// One city's standing in one cycle.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CycleCity {
+    pub city: String,
+    pub country: String,
+    pub key: PublicKey,
+    /// `on_time`, `late`, `missing` or `due`.
+    pub state: String,
+    /// The signed time of the city's first report for the cycle (the city's own clock).
+    pub filed_ms: Option<i64>,
+    pub days_late: Option<i64>,
+    pub days_left: Option<i64>,
+    pub report: Option<EntryId>,
+    /// Feedback entries on the report by the committee or the cycle's reviewers.
+    pub feedback: u64,
+}
+
+/// One cycle: its terms in force and every expected city.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CycleAudit {
+    pub id: Hash32,
+    pub period: String,
+    pub title: String,
+    pub opens: String,
+    pub deadline: String,
+    /// The deadline of the opening decision, when an amendment moved it.
+    pub original_deadline: Option<String>,
+    pub commitments: Vec<u8>,
+    pub on_time: u64,
+    pub late: u64,
+    pub missing: u64,
+    pub due: u64,
+    pub cities: Vec<CycleCity>,
+}
+
+/// One indicator value of one city's report: a row of the indicators export.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IndicatorRow {
+    pub period: String,
+    pub commitment: u8,
+    pub indicator: String,
+    pub unit: String,
+    pub city: String,
+    pub country: String,
+    pub value: f64,
+    pub report: EntryId,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CyclesAudit {
+    pub cycles: Vec<CycleAudit>,
+    /// Indicator values of reports filed for a cycle, by period, commitment, indicator, city.
+    pub indicators: Vec<IndicatorRow>,
+}
+
+fn english(text: &coalition_record::LangText) -> String {
+    text.get("en")
+        .or_else(|| text.values().next())
+        .cloned()
+        .unwrap_or_default()
+}
+
+/// Audits the reporting cycles this node holds at `now_ms`. Cities expected to report are the
+/// active members of the roster (a city suspended or revoked is not asked).
+pub fn audit_cycles(store: &Store, now_ms: i64) -> Result<CyclesAudit, AuditError> {
+    let roster = store.roster();
+    let cycles = store.cycles()?;
+    let reports = store.query(&Query {
+        kinds: Some(vec![PayloadKind::ActivityReport.code()]),
+        include_inactive: true,
+        ..Query::default()
+    })?;
+    let feedback = store.query(&Query {
+        kinds: Some(vec![PayloadKind::ReportFeedback.code()]),
+        ..Query::default()
+    })?;
+    // (cycle, city) → the first report not retracted, by signed time.
+    let mut first: BTreeMap<(Hash32, PublicKey), (i64, EntryId)> = BTreeMap::new();
+    let mut report_cycle: BTreeMap<EntryId, Hash32> = BTreeMap::new();
+    let mut rows = Vec::new();
+    let mut latest_of: BTreeMap<(Hash32, PublicKey), (i64, EntryId)> = BTreeMap::new();
+    for e in &reports {
+        let Some(Payload::ActivityReport(r)) = &e.payload else {
+            continue;
+        };
+        let Some(cycle) = r.cycle else { continue };
+        if e.status.retracted_by.is_some() {
+            continue;
+        }
+        let h = &e.entry.header;
+        let key = (cycle, h.author);
+        let at = (h.timestamp_ms, e.id());
+        report_cycle.insert(e.id(), cycle);
+        first
+            .entry(key)
+            .and_modify(|v| *v = (*v).min(at))
+            .or_insert(at);
+        latest_of
+            .entry(key)
+            .and_modify(|v| *v = (*v).max(at))
+            .or_insert(at);
+    }
+    let by_id: BTreeMap<EntryId, &coalition_store::StoredEntry> =
+        reports.iter().map(|e| (e.id(), e)).collect();
+    let cycle_by_id: BTreeMap<Hash32, &Cycle> = cycles.iter().map(|c| (c.id, c)).collect();
+    // Indicators from the city's latest report for the cycle (a correction replaces the values).
+    for ((cycle, author), (_, id)) in &latest_of {
+        let (Some(c), Some(e)) = (cycle_by_id.get(cycle), by_id.get(id)) else {
+            continue;
+        };
+        let Some(Payload::ActivityReport(r)) = &e.payload else {
+            continue;
+        };
+        let member = roster.cities.get(author);
+        for item in &r.commitments {
+            for ind in &item.indicators {
+                rows.push(IndicatorRow {
+                    period: c.terms.period.clone(),
+                    commitment: item.commitment,
+                    indicator: ind.name.clone(),
+                    unit: ind.unit.clone(),
+                    city: member.map_or_else(|| r.city.clone(), |m| m.name.clone()),
+                    country: member.map_or_else(|| r.country.clone(), |m| m.country.clone()),
+                    value: ind.value,
+                    report: *id,
+                });
+            }
+        }
+    }
+    rows.sort_by(|a, b| {
+        (a.commitment, &a.indicator, &a.period, &a.city).cmp(&(
+            b.commitment,
+            &b.indicator,
+            &b.period,
+            &b.city,
+        ))
+    });
+    let mut feedback_on: BTreeMap<EntryId, u64> = BTreeMap::new();
+    for f in &feedback {
+        let Some(Payload::ReportFeedback(f)) = &f.payload else {
+            continue;
+        };
+        let cycle = report_cycle
+            .get(&f.report)
+            .and_then(|c| cycle_by_id.get(c).copied());
+        if store.may_review(&f.signer, cycle) {
+            *feedback_on.entry(f.report).or_default() += 1;
+        }
+    }
+    let mut out = Vec::new();
+    for c in &cycles {
+        let mut cities = Vec::new();
+        let (mut on_time, mut late, mut missing, mut due) = (0, 0, 0, 0);
+        for member in roster.cities.values() {
+            if member.status != CityStatus::Active {
+                continue;
+            }
+            let filed = first.get(&(c.id, member.key)).copied();
+            let t = timeliness(&c.terms, filed.map(|(ms, _)| ms), now_ms);
+            let (days_late, days_left) = match t {
+                Timeliness::OnTime { .. } => {
+                    on_time += 1;
+                    (None, None)
+                }
+                Timeliness::Late { days_late, .. } => {
+                    late += 1;
+                    (Some(days_late), None)
+                }
+                Timeliness::Missing => {
+                    missing += 1;
+                    (None, None)
+                }
+                Timeliness::Due { days_left } => {
+                    due += 1;
+                    (None, Some(days_left))
+                }
+            };
+            let report = filed.map(|(_, id)| id);
+            cities.push(CycleCity {
+                city: member.name.clone(),
+                country: member.country.clone(),
+                key: member.key,
+                state: t.label().into(),
+                filed_ms: filed.map(|(ms, _)| ms),
+                days_late,
+                days_left,
+                report,
+                feedback: latest_of
+                    .get(&(c.id, member.key))
+                    .map(|(_, id)| *id)
+                    .into_iter()
+                    .chain(report)
+                    .collect::<BTreeSet<_>>()
+                    .iter()
+                    .map(|id| feedback_on.get(id).copied().unwrap_or(0))
+                    .sum(),
+            });
+        }
+        cities.sort_by(|a, b| a.city.cmp(&b.city));
+        let original = store
+            .entry(&c.entries[0])?
+            .and_then(|e| match e.payload {
+                Some(Payload::ReportingCycle(d)) => Some(d.decision.deadline),
+                _ => None,
+            })
+            .filter(|d| *d != c.terms.deadline);
+        out.push(CycleAudit {
+            id: c.id,
+            period: c.terms.period.clone(),
+            title: english(&c.terms.title),
+            opens: c.terms.opens.clone(),
+            deadline: c.terms.deadline.clone(),
+            original_deadline: original,
+            commitments: c.terms.commitments.iter().map(|x| x.commitment).collect(),
+            on_time,
+            late,
+            missing,
+            due,
+            cities,
+        });
+    }
+    Ok(CyclesAudit {
+        cycles: out,
+        indicators: rows,
+    })
+}
+
+/// The CSV header of [`indicators_csv`].
+pub const INDICATORS_CSV_HEADER: &str =
+    "period,commitment,indicator,unit,city,country,value,report";
+/// The CSV header of [`timeliness_csv`].
+pub const TIMELINESS_CSV_HEADER: &str =
+    "cycle,period,deadline,city,country,state,filed,days_late,days_left,report,feedback";
+
+/// RFC 4180 quoting where needed.
+fn field(text: &str) -> String {
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text.to_string()
+    }
+}
+
+/// The indicator rows as CSV: the same rows and values as the JSON `indicators`.
+pub fn indicators_csv(audit: &CyclesAudit) -> String {
+    let mut out = format!("{INDICATORS_CSV_HEADER}\n");
+    for r in &audit.indicators {
+        let _ = writeln!(
+            out,
+            "{},{},{},{},{},{},{},{}",
+            field(&r.period),
+            r.commitment,
+            field(&r.indicator),
+            field(&r.unit),
+            field(&r.city),
+            field(&r.country),
+            r.value,
+            r.report
+        );
+    }
+    out
+}
+
+/// One row per cycle and city: the same facts as the JSON `cycles[].cities`.
+pub fn timeliness_csv(audit: &CyclesAudit) -> String {
+    let mut out = format!("{TIMELINESS_CSV_HEADER}\n");
+    let opt = |v: Option<i64>| v.map(|v| v.to_string()).unwrap_or_default();
+    for c in &audit.cycles {
+        for city in &c.cities {
+            let _ = writeln!(
+                out,
+                "{},{},{},{},{},{},{},{},{},{},{}",
+                c.id,
+                field(&c.period),
+                c.deadline,
+                field(&city.city),
+                field(&city.country),
+                city.state,
+                city.filed_ms.map(date_of_ms).unwrap_or_default(),
+                opt(city.days_late),
+                opt(city.days_left),
+                city.report.map(|r| r.to_string()).unwrap_or_default(),
+                city.feedback
+            );
+        }
+    }
+    out
+}
+
+fn esc(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+const PALETTE: [&str; 8] = [
+    "#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2",
+];
+
+/// One line chart per (commitment, indicator): the value per period, one line per city. Inline
+/// SVG with a title, axis labels and a legend, readable in print.
+pub fn indicator_charts(audit: &CyclesAudit) -> String {
+    let mut groups: BTreeMap<(u8, &str, &str), Vec<&IndicatorRow>> = BTreeMap::new();
+    for r in &audit.indicators {
+        groups
+            .entry((r.commitment, r.indicator.as_str(), r.unit.as_str()))
+            .or_default()
+            .push(r);
+    }
+    let mut out = String::new();
+    for ((commitment, indicator, unit), rows) in groups {
+        let periods: Vec<&str> = rows
+            .iter()
+            .map(|r| r.period.as_str())
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let cities: Vec<&str> = rows
+            .iter()
+            .map(|r| r.city.as_str())
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let max = rows.iter().map(|r| r.value).fold(0.0_f64, f64::max);
+        let top = if max <= 0.0 { 1.0 } else { max * 1.1 };
+        let (w, h, left, right, top_pad, bottom) = (640.0, 260.0, 60.0, 170.0, 30.0, 40.0);
+        let plot_w = w - left - right;
+        let plot_h = h - top_pad - bottom;
+        let x = |i: usize| {
+            if periods.len() == 1 {
+                left + plot_w / 2.0
+            } else {
+                left + plot_w * i as f64 / (periods.len() - 1) as f64
+            }
+        };
+        let y = |v: f64| top_pad + plot_h * (1.0 - v / top);
+        let title = COMMITMENTS
+            .iter()
+            .find(|c| c.id == commitment)
+            .map(|c| c.title)
+            .unwrap_or("");
+        let unit_text = if unit.is_empty() {
+            String::new()
+        } else {
+            format!(" ({unit})")
+        };
+        let _ = write!(
+            out,
+            "<figure class=\"indicator-chart\"><svg role=\"img\" viewBox=\"0 0 {w} {h}\" width=\"{w}\" height=\"{h}\" xmlns=\"http://www.w3.org/2000/svg\" aria-labelledby=\"chart-{commitment}-{slug}\"><title id=\"chart-{commitment}-{slug}\">Commitment {commitment}: {ind}{unit} by period and city</title>",
+            slug = esc(&indicator.replace(' ', "-")),
+            ind = esc(indicator),
+            unit = esc(&unit_text),
+        );
+        // Axes and three horizontal grid lines with their values.
+        let _ = write!(
+            out,
+            "<line x1=\"{left}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"#333\"/><line x1=\"{left}\" y1=\"{top_pad}\" x2=\"{left}\" y2=\"{}\" stroke=\"#333\"/>",
+            top_pad + plot_h,
+            left + plot_w,
+            top_pad + plot_h,
+            top_pad + plot_h
+        );
+        for k in 0..=2 {
+            let v = top * f64::from(k) / 2.0;
+            let _ = write!(
+                out,
+                "<line x1=\"{left}\" y1=\"{yy:.1}\" x2=\"{}\" y2=\"{yy:.1}\" stroke=\"#ddd\"/><text x=\"{}\" y=\"{:.1}\" font-size=\"11\" text-anchor=\"end\">{}</text>",
+                left + plot_w,
+                left - 6.0,
+                y(v) + 4.0,
+                trim_number(v),
+                yy = y(v),
+            );
+        }
+        for (i, p) in periods.iter().enumerate() {
+            let _ = write!(
+                out,
+                "<text x=\"{:.1}\" y=\"{}\" font-size=\"11\" text-anchor=\"middle\">{}</text>",
+                x(i),
+                top_pad + plot_h + 16.0,
+                esc(p)
+            );
+        }
+        for (n, city) in cities.iter().enumerate() {
+            let color = PALETTE[n % PALETTE.len()];
+            let points: Vec<(f64, f64, f64)> = periods
+                .iter()
+                .enumerate()
+                .filter_map(|(i, p)| {
+                    rows.iter()
+                        .find(|r| r.city == *city && r.period == *p)
+                        .map(|r| (x(i), y(r.value), r.value))
+                })
+                .collect();
+            if points.len() > 1 {
+                let path: Vec<String> = points
+                    .iter()
+                    .map(|(px, py, _)| format!("{px:.1},{py:.1}"))
+                    .collect();
+                let _ = write!(
+                    out,
+                    "<polyline fill=\"none\" stroke=\"{color}\" stroke-width=\"2\" points=\"{}\"/>",
+                    path.join(" ")
+                );
+            }
+            for (px, py, v) in &points {
+                let _ = write!(
+                    out,
+                    "<circle cx=\"{px:.1}\" cy=\"{py:.1}\" r=\"3.5\" fill=\"{color}\"><title>{}: {}</title></circle>",
+                    esc(city),
+                    trim_number(*v)
+                );
+            }
+            let ly = top_pad + 14.0 * n as f64;
+            let _ = write!(
+                out,
+                "<rect x=\"{}\" y=\"{:.1}\" width=\"10\" height=\"10\" fill=\"{color}\"/><text x=\"{}\" y=\"{:.1}\" font-size=\"11\">{}</text>",
+                left + plot_w + 12.0,
+                ly,
+                left + plot_w + 26.0,
+                ly + 9.0,
+                esc(city)
+            );
+        }
+        let _ = write!(
+            out,
+            "</svg><figcaption>Commitment {commitment} ({}): {}{} per city and period</figcaption></figure>\n",
+            esc(title),
+            esc(indicator),
+            esc(&unit_text)
+        );
+    }
+    out
+}
+
+fn trim_number(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        format!("{}", v as i64)
+    } else {
+        format!("{v:.1}")
+    }
+}
+
+/// The cycles as HTML: a table per cycle (who filed on time, late, not at all), then the charts.
+pub fn render_cycles_html(audit: &CyclesAudit) -> String {
+    let mut h = String::new();
+    if audit.cycles.is_empty() {
+        return h;
+    }
+    h.push_str("<h2 id=\"cycles\">Reporting cycles</h2>\n");
+    for c in &audit.cycles {
+        let amended = c
+            .original_deadline
+            .as_ref()
+            .map(|d| format!(" (extended from {})", esc(d)))
+            .unwrap_or_default();
+        let _ = write!(
+            h,
+            "<section class=\"cycle\" data-cycle=\"{id}\"><h3>{period}: {title}</h3><p>Opens {opens}, deadline <strong>{deadline}</strong>{amended}. Commitments {commitments}. <span class=\"ok\">{on} on time</span>, <span class=\"{late_class}\">{late} late</span>, <span class=\"{missing_class}\">{missing} missing</span>, {due} due. Cycle <code>{short}</code>.</p>",
+            id = c.id,
+            period = esc(&c.period),
+            title = esc(&c.title),
+            opens = esc(&c.opens),
+            deadline = esc(&c.deadline),
+            commitments = c.commitments.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(", "),
+            on = c.on_time,
+            late = c.late,
+            late_class = if c.late > 0 { "bad" } else { "ok" },
+            missing = c.missing,
+            missing_class = if c.missing > 0 { "bad" } else { "ok" },
+            due = c.due,
+            short = c.id.short(),
+        );
+        h.push_str("<table><thead><tr><th>city</th><th>country</th><th>state</th><th>filed</th><th>feedback</th></tr></thead><tbody>");
+        for city in &c.cities {
+            let state = match (city.state.as_str(), city.days_late, city.days_left) {
+                ("late", Some(d), _) => format!("late by {d} day{}", if d == 1 { "" } else { "s" }),
+                ("due", _, Some(d)) => format!("due in {d} day{}", if d == 1 { "" } else { "s" }),
+                ("on_time", _, _) => "on time".into(),
+                (other, _, _) => other.into(),
+            };
+            let _ = write!(
+                h,
+                "<tr data-city=\"{}\" data-state=\"{}\"><td>{}</td><td>{}</td><td class=\"{}\">{}</td><td>{}</td><td>{}</td></tr>",
+                esc(&city.city),
+                city.state,
+                esc(&city.city),
+                esc(&city.country),
+                if matches!(city.state.as_str(), "late" | "missing") { "bad" } else { "ok" },
+                esc(&state),
+                city.filed_ms.map(date_of_ms).unwrap_or_else(|| "-".into()),
+                city.feedback
+            );
+        }
+        h.push_str("</tbody></table></section>\n");
+    }
+    if !audit.indicators.is_empty() {
+        h.push_str("<h2 id=\"indicators\">Indicators across cities and periods</h2>\n<p>The numbers: <a href=\"/api/v1/cycles/indicators.csv\">CSV</a>, <a href=\"/api/v1/cycles/indicators\">JSON</a>.</p>\n");
+        h.push_str(&indicator_charts(audit));
+    }
+    h
+}
+
+/// The cycles as Markdown (tables; the charts are in the HTML).
+pub fn render_cycles_markdown(audit: &CyclesAudit) -> String {
+    let mut m = String::new();
+    if audit.cycles.is_empty() {
+        return m;
+    }
+    m.push_str("## Reporting cycles\n\n");
+    for c in &audit.cycles {
+        let _ = writeln!(
+            m,
+            "### {}: {}\n\nOpens {}, deadline {}{}; {} on time, {} late, {} missing, {} due.\n\n| city | country | state | filed | feedback |\n|---|---|---|---|---|",
+            c.period,
+            c.title,
+            c.opens,
+            c.deadline,
+            c.original_deadline
+                .as_ref()
+                .map(|d| format!(" (extended from {d})"))
+                .unwrap_or_default(),
+            c.on_time,
+            c.late,
+            c.missing,
+            c.due
+        );
+        for city in &c.cities {
+            let _ = writeln!(
+                m,
+                "| {} | {} | {}{} | {} | {} |",
+                city.city,
+                city.country,
+                city.state,
+                city.days_late
+                    .map(|d| format!(" ({d} days)"))
+                    .unwrap_or_default(),
+                city.filed_ms.map(date_of_ms).unwrap_or_else(|| "-".into()),
+                city.feedback
+            );
+        }
+        m.push('\n');
+    }
+    m
+}
