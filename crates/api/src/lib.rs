@@ -17,12 +17,14 @@
 #![recursion_limit = "256"]
 
 mod counters;
+mod cycles;
 mod error;
 mod exchange;
 mod guard;
 mod i18n;
 mod metrics;
 mod openapi;
+mod openapi_cycles;
 mod openapi_exchange;
 mod params;
 mod publish;

@@ -465,7 +465,10 @@ pub fn document() -> Value {
     });
     doc["paths"]["/api/v1/batch"] = batch_path();
     doc["paths"]["/api/v1/admin/backup"] = backup_path();
-    for (path, item) in crate::openapi_exchange::exchange_paths(publish_op) {
+    for (path, item) in crate::openapi_exchange::exchange_paths(publish_op)
+        .into_iter()
+        .chain(crate::openapi_cycles::cycle_paths(publish_op))
+    {
         doc["paths"][path] = item;
     }
     doc

@@ -62,6 +62,7 @@ pub static STRINGS: Strings = Strings {
     questions_heading: "Fragen und Antworten",
     not_answered: "Noch nicht beantwortet",
     exchange_nav: "Austausch",
+    reporting_nav: "Berichte",
     exchange_heading: "Zwischen Städten übernommene Praktiken",
     exchange_caption: "Jeder Pfeil führt von der Stadt, deren Praxis übernommen wurde, zur übernehmenden Stadt; dicker bei mehreren.",
     no_exchange: "Noch keine Stadt hat die Übernahme der Praxis einer anderen Stadt erfasst.",

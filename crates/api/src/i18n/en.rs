@@ -49,6 +49,7 @@ pub static STRINGS: Strings = Strings {
     questions_heading: "Questions and answers",
     not_answered: "Not answered yet",
     exchange_nav: "Exchange",
+    reporting_nav: "Reporting",
     exchange_heading: "Practices taken up between cities",
     exchange_caption: "Each arrow goes from the city whose practice was taken up to the city that took it up; thicker for more.",
     no_exchange: "No city has recorded taking up another city's practice yet.",

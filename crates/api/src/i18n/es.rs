@@ -62,6 +62,7 @@ pub static STRINGS: Strings = Strings {
     questions_heading: "Preguntas y respuestas",
     not_answered: "Aún sin respuesta",
     exchange_nav: "Intercambio",
+    reporting_nav: "Informes",
     exchange_heading: "Prácticas adoptadas entre ciudades",
     exchange_caption: "Cada flecha va de la ciudad cuya práctica se adoptó a la ciudad que la adoptó; más gruesa cuantas más haya.",
     no_exchange: "Ninguna ciudad ha registrado todavía la adopción de la práctica de otra.",

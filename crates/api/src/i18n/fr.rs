@@ -62,6 +62,7 @@ pub static STRINGS: Strings = Strings {
     questions_heading: "Questions et réponses",
     not_answered: "Pas encore de réponse",
     exchange_nav: "Échanges",
+    reporting_nav: "Rapports",
     exchange_heading: "Pratiques reprises d'une ville à l'autre",
     exchange_caption: "Chaque flèche va de la ville dont la pratique a été reprise vers la ville qui l'a reprise ; plus épaisse quand il y en a plusieurs.",
     no_exchange: "Aucune ville n'a encore indiqué avoir repris la pratique d'une autre.",

@@ -62,6 +62,7 @@ pub static STRINGS: Strings = Strings {
     questions_heading: "Domande e risposte",
     not_answered: "Ancora senza risposta",
     exchange_nav: "Scambi",
+    reporting_nav: "Rapporti",
     exchange_heading: "Pratiche riprese tra città",
     exchange_caption: "Ogni freccia va dalla città la cui pratica è stata ripresa alla città che l'ha ripresa; più spessa quando sono di più.",
     no_exchange: "Nessuna città ha ancora registrato di aver ripreso la pratica di un'altra.",

@@ -253,6 +253,7 @@ strings! {
     questions_heading,
     not_answered,
     exchange_nav,
+    reporting_nav,
     exchange_heading,
     exchange_caption,
     no_exchange,

@@ -62,6 +62,7 @@ pub static STRINGS: Strings = Strings {
     questions_heading: "Vragen en antwoorden",
     not_answered: "Nog niet beantwoord",
     exchange_nav: "Uitwisseling",
+    reporting_nav: "Rapportage",
     exchange_heading: "Tussen steden overgenomen praktijken",
     exchange_caption: "Elke pijl loopt van de stad waarvan de praktijk werd overgenomen naar de stad die haar overnam; dikker bij meer.",
     no_exchange: "Nog geen enkele stad heeft vastgelegd dat ze de praktijk van een andere stad heeft overgenomen.",

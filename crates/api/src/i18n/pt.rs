@@ -62,6 +62,7 @@ pub static STRINGS: Strings = Strings {
     questions_heading: "Perguntas e respostas",
     not_answered: "Ainda sem resposta",
     exchange_nav: "Intercâmbio",
+    reporting_nav: "Relatórios",
     exchange_heading: "Práticas adotadas entre cidades",
     exchange_caption: "Cada seta vai da cidade cuja prática foi adotada para a cidade que a adotou; mais grossa quando são mais.",
     no_exchange: "Nenhuma cidade registou ainda a adoção da prática de outra.",

@@ -62,6 +62,7 @@ pub static STRINGS: Strings = Strings {
     questions_heading: "Frågor och svar",
     not_answered: "Ännu inte besvarad",
     exchange_nav: "Utbyte",
+    reporting_nav: "Rapportering",
     exchange_heading: "Metoder som städer tagit över från varandra",
     exchange_caption: "Varje pil går från staden vars metod togs över till staden som tog över den; tjockare när de är fler.",
     no_exchange: "Ingen stad har ännu registrerat att den tagit över en annan stads metod.",

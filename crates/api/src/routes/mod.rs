@@ -3,6 +3,7 @@
 
 mod admin;
 mod batch;
+mod cycles;
 mod exchange;
 mod exchange_form;
 mod json;
@@ -72,6 +73,12 @@ fn table() -> Table {
     .post("/api/v1/questions", exchange::publish_question)
     .post("/api/v1/answers", exchange::publish_answer)
     .get("/api/v1/exchange", exchange::get_exchange)
+    .get("/api/v1/cycles", cycles::list_cycles)
+    .post("/api/v1/cycles", cycles::publish_cycle)
+    .get("/api/v1/cycles/indicators", cycles::indicators_json)
+    .get("/api/v1/cycles/indicators.csv", cycles::indicators_csv)
+    .get("/api/v1/cycles/timeliness.csv", cycles::timeliness_csv)
+    .post("/api/v1/feedback", cycles::publish_feedback)
     .post("/api/v1/batch", batch::publish_batch)
     .post("/api/v1/admin/backup", admin::backup)
     .get("/api/v1/openapi.json", json::openapi)
@@ -86,6 +93,9 @@ fn table() -> Table {
     .get("/city/{city}", web::city_page)
     .get("/exchange", web::exchange_page)
     .post("/exchange", exchange_form::exchange_submit)
+    .get("/cycles", cycles::cycles_page)
+    .get("/cycle/{id}", cycles::cycle_page)
+    .post("/cycle/{id}", cycles::cycle_submit)
     .get("/audit", web::audit_page)
     .get("/publish", publish_form::publish_page)
     .post("/publish", publish_form::publish_submit)

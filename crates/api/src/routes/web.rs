@@ -307,11 +307,24 @@ pub async fn city_page(
     let ctx = page_ctx(&s, ui, &path, &p, &[], Nav::Cities);
     let store = s.api.store.clone();
     let lang = ui.code();
-    match tokio::task::spawn_blocking(move || views::city_detail(&store, &city, Some(lang)))
-        .await
-        .unwrap_or_else(|e| Err(ApiError::Internal(e.to_string())))
+    let now = crate::time::now_ms();
+    match tokio::task::spawn_blocking(move || {
+        let detail = views::city_detail(&store, &city, Some(lang))?;
+        let audit = coalition_audit::audit_cycles(&store, now)
+            .map_err(|e| ApiError::Internal(format!("the cycle audit failed: {e}")))?;
+        let feedback = crate::cycles::feedback_for_city(&store, &detail.city.key)?;
+        Ok((detail, audit, feedback))
+    })
+    .await
+    .unwrap_or_else(|e| Err(ApiError::Internal(e.to_string())))
     {
-        Ok(detail) => html(StatusCode::OK, templates::city_page(&ctx, &detail), cookie),
+        Ok((detail, audit, feedback)) => {
+            let page = templates::city_page(&ctx, &detail);
+            let extra = templates::reminders(&ctx, &audit, &detail.city.name)
+                + &templates::feedback_section(&feedback, lang);
+            let page = page.replacen("\n</main>", &format!("{extra}\n</main>"), 1);
+            html(StatusCode::OK, page, cookie)
+        }
         Err(e) => error_response(&ctx, cookie, &e),
     }
 }

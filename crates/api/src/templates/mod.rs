@@ -14,6 +14,7 @@ use coalition_search::{SearchQuery, SearchResults};
 use std::fmt::Write as _;
 
 mod cities;
+mod cycles;
 mod exchange;
 mod practice;
 mod publish;
@@ -21,6 +22,7 @@ mod search;
 mod search_extras;
 
 pub use cities::{cities_page, city_page};
+pub use cycles::{cycle_page, cycles_page, feedback_section, reminders, CycleForm};
 pub use exchange::{exchange_page, ExchangeForm};
 pub use practice::practice_page;
 pub use publish::{publish_page, FormState, PublishAccess};
@@ -137,6 +139,7 @@ pub enum Nav {
     Search,
     Cities,
     Exchange,
+    Reporting,
     Publish,
     None,
 }
@@ -222,7 +225,7 @@ pub fn layout(ctx: &PageCtx, title: &str, body: &str) -> String {
 <header class="site">
 <div class="bar">
 <p class="brand"><a href="{home}">{coalition}</a><span class="tagline">{tagline}</span></p>
-<nav aria-label="{nav_label}"><ul class="nav">{search}{cities}{exchange}{publish}</ul></nav>
+<nav aria-label="{nav_label}"><ul class="nav">{search}{cities}{exchange}{reporting}{publish}</ul></nav>
 <nav aria-label="{lang_label}"><ul class="langs">{switch}</ul></nav>
 </div>
 </header>
@@ -245,6 +248,7 @@ pub fn layout(ctx: &PageCtx, title: &str, body: &str) -> String {
         search = nav_item(Nav::Search, "/", t.nav_search),
         cities = nav_item(Nav::Cities, "/cities", t.nav_cities),
         exchange = nav_item(Nav::Exchange, "/exchange", t.exchange_nav),
+        reporting = nav_item(Nav::Reporting, "/cycles", t.reporting_nav),
         publish = nav_item(Nav::Publish, "/publish", t.nav_publish),
         lang_label = esc(t.language_label),
         node = esc(t.footer_node),

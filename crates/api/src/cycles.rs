@@ -1,0 +1,217 @@
+//! Reporting cycles for the page and the API: the cycles as the audit sees them, a city's report
+//! built from the cycle form, and drafts kept on this node (never signed, never sent) until the
+//! city publishes.
+
+use crate::error::ApiError;
+use coalition_record::cycle::{Cycle, CycleDecision};
+use coalition_record::{ActivityReport, CommitmentReport, Hash32, Indicator, ReportStatus};
+use coalition_store::Store;
+use std::path::PathBuf;
+
+/// The status choices of the form, in the order shown.
+pub const STATUSES: [ReportStatus; 4] = [
+    ReportStatus::NotStarted,
+    ReportStatus::Planned,
+    ReportStatus::InProgress,
+    ReportStatus::Done,
+];
+
+pub fn status_of(code: &str) -> Option<ReportStatus> {
+    STATUSES.into_iter().find(|s| s.as_str() == code)
+}
+
+/// The cycle named by a full id (64 hex) or a period (`2025`, `2025-H1`).
+pub fn find(store: &Store, name: &str) -> Result<Cycle, ApiError> {
+    let cycles = store.cycles().map_err(ApiError::from)?;
+    coalition_record::cycle::find_cycle(&cycles, name)
+        .cloned()
+        .ok_or_else(|| {
+            ApiError::NotFound(format!(
+                "no reporting cycle {name} on this node: see /cycles for the cycles it holds"
+            ))
+        })
+}
+
+/// Form values → the report for `cycle`, in `lang`. Values that are not numbers are refused
+/// here, naming the field; what the cycle requires is checked by the store before signing.
+pub fn report_from_form(
+    terms: &CycleDecision,
+    cycle: Hash32,
+    lang: &str,
+    value: impl Fn(&str) -> String,
+) -> Result<ActivityReport, (String, String)> {
+    let text = |v: String| {
+        let mut t = coalition_record::LangText::new();
+        let v = v.trim().replace("\r\n", "\n");
+        if !v.is_empty() {
+            t.insert(lang.to_string(), v);
+        }
+        t
+    };
+    let mut commitments = Vec::new();
+    for asked in &terms.commitments {
+        let c = asked.commitment;
+        let status_field = format!("status_{c}");
+        let status = status_of(&value(&status_field)).ok_or_else(|| {
+            (
+                status_field.clone(),
+                format!("commitment {c}: choose a status"),
+            )
+        })?;
+        let mut indicators = Vec::new();
+        for (j, spec) in asked.indicators.iter().enumerate() {
+            let field = format!("ind_{c}_{j}");
+            let raw = value(&field);
+            let raw = raw.trim();
+            if raw.is_empty() {
+                continue;
+            }
+            let number: f64 = raw
+                .replace(',', ".")
+                .parse()
+                .ok()
+                .filter(|v: &f64| v.is_finite())
+                .ok_or_else(|| {
+                    (
+                        field.clone(),
+                        format!("\"{}\": '{raw}' is not a number", spec.name),
+                    )
+                })?;
+            indicators.push(Indicator {
+                name: spec.name.clone(),
+                value: number,
+                unit: spec.unit.clone(),
+            });
+        }
+        commitments.push(CommitmentReport {
+            commitment: c,
+            status,
+            narrative: text(value(&format!("narrative_{c}"))),
+            indicators,
+        });
+    }
+    Ok(ActivityReport {
+        city: String::new(),
+        country: String::new(),
+        period: terms.period.clone(),
+        narrative: text(value("narrative")),
+        commitments,
+        illustrative: false,
+        grounds: Vec::new(),
+        cycle: Some(cycle),
+    })
+}
+
+/// Maps a store rule's field (`report.commitments[0].indicators`) to the form field showing it.
+pub fn form_field(terms: &CycleDecision, field: &str) -> String {
+    let Some(rest) = field.strip_prefix("report.commitments[") else {
+        return if field == "report.narrative" {
+            "narrative".into()
+        } else {
+            String::new()
+        };
+    };
+    let index: usize = rest
+        .split(']')
+        .next()
+        .and_then(|i| i.parse().ok())
+        .unwrap_or(0);
+    let c = terms.commitments.get(index).map_or(0, |x| x.commitment);
+    if field.ends_with(".narrative") {
+        format!("narrative_{c}")
+    } else if field.contains(".indicators") {
+        format!("ind_{c}")
+    } else {
+        format!("status_{c}")
+    }
+}
+
+/// Drafts live beside the store, in the node's data directory: `drafts/<cycle id>.json`.
+fn draft_path(store: &Store, cycle: &Hash32) -> PathBuf {
+    store
+        .dir()
+        .parent()
+        .unwrap_or(store.dir())
+        .join("drafts")
+        .join(format!("{}.json", cycle.to_hex()))
+}
+
+/// The saved draft's form values (empty when none).
+pub fn load_draft(store: &Store, cycle: &Hash32) -> Vec<(String, String)> {
+    std::fs::read(draft_path(store, cycle))
+        .ok()
+        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+        .unwrap_or_default()
+}
+
+/// Saves the form values (write to a temporary file, then rename: a crash keeps the old draft).
+pub fn save_draft(
+    store: &Store,
+    cycle: &Hash32,
+    values: &[(String, String)],
+) -> Result<(), ApiError> {
+    let path = draft_path(store, cycle);
+    let keep: Vec<&(String, String)> = values
+        .iter()
+        .filter(|(k, _)| k != "csrf" && k != "action")
+        .collect();
+    let io = |e: std::io::Error| {
+        ApiError::Internal(format!("cannot save the draft {}: {e}", path.display()))
+    };
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(io)?;
+    }
+    let tmp = path.with_extension("json.tmp");
+    let bytes = serde_json::to_vec_pretty(&keep)
+        .map_err(|e| ApiError::Internal(format!("cannot encode the draft: {e}")))?;
+    std::fs::write(&tmp, bytes).map_err(io)?;
+    std::fs::rename(&tmp, &path).map_err(io)
+}
+
+/// Removes the draft once the report is published.
+pub fn drop_draft(store: &Store, cycle: &Hash32) {
+    let _ = std::fs::remove_file(draft_path(store, cycle));
+}
+
+/// Feedback on a city's reports by the committee or the cycle's reviewers: (report period,
+/// signer key, text, signed date), newest first.
+pub fn feedback_for_city(
+    store: &Store,
+    city: &coalition_record::PublicKey,
+) -> Result<
+    Vec<(
+        String,
+        coalition_record::PublicKey,
+        coalition_record::LangText,
+        i64,
+    )>,
+    ApiError,
+> {
+    use coalition_record::{Payload, PayloadKind};
+    let cycles = store.cycles()?;
+    let entries = store.query(&coalition_store::Query {
+        kinds: Some(vec![PayloadKind::ReportFeedback.code()]),
+        ..Default::default()
+    })?;
+    let mut out = Vec::new();
+    for e in entries {
+        let Some(Payload::ReportFeedback(f)) = e.payload else {
+            continue;
+        };
+        let Some(report) = store.entry(&f.report)? else {
+            continue;
+        };
+        if report.entry.header.author != *city {
+            continue;
+        }
+        let Some(Payload::ActivityReport(r)) = report.payload else {
+            continue;
+        };
+        let cycle = r.cycle.and_then(|id| cycles.iter().find(|c| c.id == id));
+        if !store.may_review(&f.signer, cycle) {
+            continue;
+        }
+        out.push((r.period, f.signer, f.text, e.entry.header.timestamp_ms));
+    }
+    Ok(out)
+}
