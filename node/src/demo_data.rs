@@ -130,7 +130,7 @@ const PRACTICES: [PracticeText; 10] = [
      "Alle 1.200 Mitarbeitenden in Sozialdiensten, Bibliotheken und Bürgerbüro absolvieren einen Tag Anti-Bias-Schulung, gefolgt von kollegialer Beratung."),
 ];
 
-fn text(pairs: &[(&str, &str)]) -> LangText {
+pub fn text(pairs: &[(&str, &str)]) -> LangText {
     pairs
         .iter()
         .filter(|(_, t)| !t.is_empty())

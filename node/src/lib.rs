@@ -10,6 +10,7 @@ mod cli;
 mod commands;
 mod config;
 mod datadir;
+mod demo_cycles;
 mod demo_data;
 mod input;
 mod node;

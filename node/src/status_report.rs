@@ -37,6 +37,41 @@ pub struct Facts {
     pub publish_held: bool,
     /// A read-only observer node (no city key): its name.
     pub observer: Option<String>,
+    /// Reports this city still has to file for open (or passed) reporting cycles: reminders,
+    /// not warnings (they do not change the exit code).
+    pub reports_to_file: Vec<ReportToFile>,
+}
+
+/// A reporting cycle this city has not answered yet.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReportToFile {
+    pub period: String,
+    pub cycle: String,
+    pub deadline: String,
+    /// `due` or `missing` (the deadline passed).
+    pub state: String,
+    pub days_left: Option<i64>,
+}
+
+/// Reminder lines for the reports to file, the most urgent first.
+pub fn reminders(f: &Facts) -> Vec<String> {
+    let mut due: Vec<&ReportToFile> = f.reports_to_file.iter().collect();
+    due.sort_by_key(|r| (r.state != "missing", r.days_left));
+    due.into_iter()
+        .map(|r| match r.days_left {
+            Some(d) => format!(
+                "the report for the cycle {} is due in {d} day{} (deadline {}): `coalition report template {}` writes the form to fill in, or use the Reporting page",
+                r.period,
+                if d == 1 { "" } else { "s" },
+                r.deadline,
+                r.period
+            ),
+            None => format!(
+                "the report for the cycle {} was due on {} and is not filed: file it now (it will show as late)",
+                r.period, r.deadline
+            ),
+        })
+        .collect()
 }
 
 impl Default for Facts {
@@ -59,6 +94,7 @@ impl Default for Facts {
             newest_other_entry: None,
             publish_held: false,
             observer: None,
+            reports_to_file: Vec::new(),
         }
     }
 }

@@ -184,7 +184,10 @@ async fn demo(args: DemoArgs) -> Result<()> {
     // Then the exchange between cities: two cities take up city 1's first practice and one asks
     // it a question, which it answers (needs three cities).
     let mut exchange = crate::demo_data::Exchange::new(n);
-    let total = queue.len() as u64 + exchange.entries();
+    // The Steering Committee's reporting cycles, and the cities' answers to them.
+    let mut cycles =
+        crate::demo_cycles::CycleDemo::new(n, charter.network_id(), &committee, now_ms());
+    let total = queue.len() as u64 + exchange.entries() + cycles.entries();
     let mut publish_tick = tokio::time::interval(Duration::from_millis(300));
     let mut show_tick = tokio::time::interval(Duration::from_secs(1));
     let deadline = (args.seconds > 0).then(|| Instant::now() + Duration::from_secs(args.seconds));
@@ -196,17 +199,22 @@ async fn demo(args: DemoArgs) -> Result<()> {
     loop {
         tokio::select! {
             _ = &mut signal => break,
-            _ = publish_tick.tick(), if !queue.is_empty() || !exchange.done() => {
-                let (i, payload) = match queue.is_empty() {
-                    false => queue.remove(0),
-                    true => match exchange.next() {
-                        Some(next) => next,
+            _ = publish_tick.tick(), if !queue.is_empty() || !exchange.done() || !cycles.done() => {
+                let (i, payload, at) = if !queue.is_empty() {
+                    let (i, payload) = queue.remove(0);
+                    (i, payload, now_ms())
+                } else if let Some(next) = cycles.next(now_ms()) {
+                    next
+                } else {
+                    match exchange.next() {
+                        Some((i, payload)) => (i, payload, now_ms()),
                         None => continue,
-                    },
+                    }
                 };
                 let node = &nodes[i];
-                let entry = node.store.append_local(&city_keys[i], &payload, now_ms())?;
+                let entry = node.store.append_local(&city_keys[i], &payload, at)?;
                 exchange.published(i, &payload, entry.id());
+                cycles.published(i, &payload, entry.id());
                 node.indexer.wake();
                 let _ = node.net.publish(entry.to_wire()).await;
             }

@@ -3,6 +3,7 @@
 pub mod apply;
 mod audit;
 mod charter;
+mod cycle;
 pub mod demo;
 mod handoff;
 pub mod init;
@@ -40,6 +41,9 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Migrate(a) => migrate::migrate(a),
         Command::Run(a) => run_node::run(a),
         Command::Demo(a) => demo::run(a),
+        Command::Cycle(c) => cycle::run(c),
+        Command::Report(c) => cycle::report(c),
+        Command::Feedback(a) => cycle::feedback(a),
         Command::Audit(a) => audit::audit(a),
         Command::Export(a) => audit::export(a),
         Command::VerifyBundle(a) => audit::verify_bundle(a),

@@ -210,6 +210,8 @@ impl Sink {
                     Payload::PracticeAdoption(a) => ("/api/v1/adoptions", serde_json::to_value(a)?),
                     Payload::Question(q) => ("/api/v1/questions", serde_json::to_value(q)?),
                     Payload::Answer(a) => ("/api/v1/answers", serde_json::to_value(a)?),
+                    Payload::ReportingCycle(c) => ("/api/v1/cycles", serde_json::to_value(c)?),
+                    Payload::ReportFeedback(f) => ("/api/v1/feedback", serde_json::to_value(f)?),
                     Payload::Erasure(_) => bail!("erasure is not published from the CLI"),
                     other => bail!(
                         "a running node takes no {} entries over its API: stop it and publish again",
@@ -221,6 +223,27 @@ impl Sink {
             }
         }
     }
+}
+
+/// Publishes one payload as this city (to the store, or handed to the running node) and says
+/// so: the entry id, and whether it was already published. For commands outside `publish`.
+pub(super) fn publish_one(dir: &DataDir, payload: &Payload, what: &str) -> Result<(String, bool)> {
+    let config = dir.config()?;
+    let sink = Sink::open(dir, &config)?;
+    let answer = sink
+        .append_all(std::slice::from_ref(payload))
+        .map_err(|e| explain(e, what))?
+        .pop()
+        .context("the publish returned no entry")?;
+    if answer.existing {
+        outln!(
+            "{}  already published ({what}); nothing new was signed",
+            answer.id
+        );
+    } else {
+        outln!("{}  stored ({what}, {})", answer.id, sink.via());
+    }
+    Ok((answer.id, answer.existing))
 }
 
 fn answer_of(value: &serde_json::Value) -> Result<Answer> {

@@ -119,6 +119,7 @@ fn gather(dir: &DataDir) -> Result<Facts> {
         open_secrets,
         newest_other_entry,
         observer: dir.config().ok().filter(|c| c.observer).map(|c| c.city),
+        reports_to_file: reports_to_file(&store, own_key, now),
         publish_held: dir
             .high_water_path()
             .with_file_name(coalition_store::high_water::PUBLISH_HOLD_FILE)
@@ -297,6 +298,9 @@ fn print_text(
                 .unwrap_or_else(|| "?".into())
         );
     }
+    for line in crate::status_report::reminders(f) {
+        outln!("reminder: {line}");
+    }
     if found.is_empty() {
         outln!("no warnings");
     } else {
@@ -306,4 +310,34 @@ fn print_text(
         }
     }
     Ok(())
+}
+
+/// The cycles this city has not answered (due, or missing after the deadline).
+fn reports_to_file(
+    store: &coalition_store::Store,
+    own_key: Option<coalition_record::PublicKey>,
+    now: i64,
+) -> Vec<crate::status_report::ReportToFile> {
+    let Some(key) = own_key else {
+        return Vec::new();
+    };
+    let Ok(audit) = coalition_audit::audit_cycles(store, now) else {
+        return Vec::new();
+    };
+    audit
+        .cycles
+        .iter()
+        .filter_map(|c| {
+            let mine = c.cities.iter().find(|x| x.key == key)?;
+            matches!(mine.state.as_str(), "due" | "missing").then(|| {
+                crate::status_report::ReportToFile {
+                    period: c.period.clone(),
+                    cycle: c.id.to_hex(),
+                    deadline: c.deadline.clone(),
+                    state: mine.state.clone(),
+                    days_left: mine.days_left,
+                }
+            })
+        })
+        .collect()
 }

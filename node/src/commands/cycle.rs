@@ -1,0 +1,318 @@
+//! `coalition cycle` (the Steering Committee opens and amends reporting cycles: propose, sign,
+//! publish, as roster changes), `coalition report template` (a city's TOML to fill in for a
+//! cycle) and `coalition feedback` (signed feedback on a city's report).
+
+use super::publish::publish_one;
+use super::{now_ms, print_json};
+use crate::cli::{CycleCommand, FeedbackArgs, ReportCommand};
+use crate::datadir::{load_charter, read_secret_key, DataDir};
+use crate::input::read_document;
+use anyhow::{bail, Context, Result};
+use coalition_record::cycle::{find_cycle, CycleCommitment, CycleDecision};
+use coalition_record::{Charter, Hash32, LangText, Payload, PublicKey, RecordError};
+use coalition_record::{ReportFeedback, SignedCycleDecision};
+use serde::Deserialize;
+use serde_json::json;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// The committee's cycle file: a decision without the fields the command fills in.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CycleFile {
+    period: String,
+    title: LangText,
+    opens: String,
+    deadline: String,
+    commitments: Vec<CycleCommitment>,
+    #[serde(default)]
+    reviewers: Vec<PublicKey>,
+}
+
+pub fn run(command: CycleCommand) -> Result<ExitCode> {
+    match command {
+        CycleCommand::Propose {
+            file,
+            out,
+            amends,
+            charter,
+            data_dir,
+        } => propose(&file, &out, amends.as_deref(), charter, &data_dir.data_dir),
+        CycleCommand::Sign {
+            proposal,
+            committee_key,
+            charter,
+            data_dir,
+        } => sign(&proposal, &committee_key, charter, &data_dir.data_dir),
+        CycleCommand::Publish { proposal, data_dir } => {
+            let dir = DataDir::new(&data_dir.data_dir);
+            let charter = load_charter(&dir.charter_path())?;
+            let signed = read_proposal(&proposal)?;
+            check_threshold(&charter, &signed, &proposal)?;
+            let what = format!("reporting cycle {}", signed.decision.period);
+            publish_one(&dir, &Payload::ReportingCycle(signed.clone()), &what)?;
+            outln!("cycle          {} (reports name this id)", signed.id());
+            Ok(ExitCode::SUCCESS)
+        }
+        CycleCommand::List { data_dir, json } => list(&data_dir.data_dir, json.json),
+    }
+}
+
+fn charter_for(given: Option<PathBuf>, data_dir: &Path) -> Result<Charter> {
+    match given {
+        Some(path) => load_charter(&path),
+        None => load_charter(&DataDir::new(data_dir).charter_path()).context(
+            "no charter: give --charter FILE (the coalition's charter.toml) or --data-dir DIR",
+        ),
+    }
+}
+
+fn read_proposal(path: &Path) -> Result<SignedCycleDecision> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the proposal {}", path.display()))?;
+    serde_json::from_str(&text)
+        .with_context(|| format!("{} is not a cycle proposal (JSON)", path.display()))
+}
+
+fn write_proposal(path: &Path, signed: &SignedCycleDecision) -> Result<()> {
+    let text = serde_json::to_string_pretty(signed)? + "\n";
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, text).with_context(|| format!("cannot write {}", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))
+}
+
+fn check_threshold(charter: &Charter, signed: &SignedCycleDecision, path: &Path) -> Result<()> {
+    match signed.verify(charter) {
+        Ok(()) => Ok(()),
+        Err(RecordError::BelowThreshold { valid, threshold }) => bail!(
+            "{} holds {valid} of {threshold} valid committee signatures: more committee members must `coalition cycle sign` it",
+            path.display()
+        ),
+        Err(e) => bail!("{}: {e}", path.display()),
+    }
+}
+
+fn propose(
+    file: &Path,
+    out: &Path,
+    amends: Option<&str>,
+    charter: Option<PathBuf>,
+    data_dir: &Path,
+) -> Result<ExitCode> {
+    let charter = charter_for(charter, data_dir)?;
+    let f: CycleFile = read_document(file, "reporting cycle")?;
+    let amends = match amends {
+        Some(text) => Some(
+            Hash32::from_hex(text.trim())
+                .map_err(|_| anyhow::anyhow!("--amends {text:?} is not a decision id (64 hex)"))?,
+        ),
+        None => None,
+    };
+    let decision = CycleDecision {
+        network_id: charter.network_id(),
+        period: f.period,
+        title: f.title,
+        opens: f.opens,
+        deadline: f.deadline,
+        commitments: f.commitments,
+        reviewers: f.reviewers,
+        amends,
+        decided_ms: now_ms(),
+    };
+    let signed = SignedCycleDecision::unsigned(decision);
+    Payload::ReportingCycle(signed.clone())
+        .validate()
+        .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+    write_proposal(out, &signed)?;
+    outln!(
+        "proposed the reporting cycle {} (deadline {}){}",
+        signed.decision.period,
+        signed.decision.deadline,
+        if amends.is_some() {
+            ", amending an earlier decision"
+        } else {
+            ""
+        }
+    );
+    outln!("decision id    {}", signed.id());
+    outln!("written to     {}", out.display());
+    outln!(
+        "needs          {} of {} committee signatures",
+        charter.threshold,
+        charter.committee.len()
+    );
+    outln!(
+        "next: each signer runs `coalition cycle sign {} --committee-key KEY`",
+        out.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn sign(
+    proposal: &Path,
+    committee_key: &Path,
+    charter: Option<PathBuf>,
+    data_dir: &Path,
+) -> Result<ExitCode> {
+    let charter = charter_for(charter, data_dir)?;
+    let mut signed = read_proposal(proposal)?;
+    if signed.decision.network_id != charter.network_id() {
+        bail!(
+            "{} is for network {}, the charter is network {}",
+            proposal.display(),
+            signed.decision.network_id,
+            charter.network_id()
+        );
+    }
+    let key = read_secret_key(committee_key)?;
+    if !charter.is_committee(&key.public()) {
+        bail!(
+            "{} is not a committee key of this charter; refusing to sign",
+            committee_key.display()
+        );
+    }
+    signed.sign_with(&key);
+    write_proposal(proposal, &signed)?;
+    let valid = signed.valid_committee_signers(&charter);
+    outln!("signed by      {}", key.public());
+    outln!("signatures     {valid} of {} needed", charter.threshold);
+    if valid >= usize::from(charter.threshold) {
+        outln!(
+            "next: `coalition cycle publish {} --data-dir DIR` on any member city's node",
+            proposal.display()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn list(data_dir: &Path, as_json: bool) -> Result<ExitCode> {
+    let dir = DataDir::new(data_dir);
+    let store = dir.open_store_read_only()?;
+    let audit = coalition_audit::audit_cycles(&store, now_ms())?;
+    if as_json {
+        print_json(&serde_json::to_value(&audit.cycles)?)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    if audit.cycles.is_empty() {
+        outln!("no reporting cycle yet: the Steering Committee opens one with `coalition cycle propose`");
+    }
+    for c in &audit.cycles {
+        outln!(
+            "{}  {}  deadline {}{}  on time {}, late {}, missing {}, due {}  {}",
+            c.period,
+            c.id.short(),
+            c.deadline,
+            c.original_deadline
+                .as_ref()
+                .map(|d| format!(" (extended from {d})"))
+                .unwrap_or_default(),
+            c.on_time,
+            c.late,
+            c.missing,
+            c.due,
+            c.title
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// TOML string literal.
+fn toml_str(text: &str) -> String {
+    toml::Value::String(text.to_string()).to_string()
+}
+
+pub fn report(command: ReportCommand) -> Result<ExitCode> {
+    let ReportCommand::Template {
+        cycle,
+        out,
+        data_dir,
+    } = command;
+    let dir = DataDir::new(&data_dir.data_dir);
+    let store = dir.open_store_read_only()?;
+    let cycles = store.cycles()?;
+    let Some(found) = find_cycle(&cycles, &cycle) else {
+        bail!("no reporting cycle {cycle:?} on this node: `coalition cycle list` shows the cycles it holds (by period or id)");
+    };
+    let t = &found.terms;
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "# Report for the reporting cycle {} ({}), deadline {}.\n# Fill in, then: coalition publish report {}\n",
+        t.period,
+        t.title.get("en").or_else(|| t.title.values().next()).cloned().unwrap_or_default(),
+        t.deadline,
+        out.as_deref().map_or("FILE".into(), |p| p.display().to_string())
+    );
+    let _ = writeln!(s, "period = {}", toml_str(&t.period));
+    let _ = writeln!(s, "cycle = {}", toml_str(&found.id.to_hex()));
+    let _ = writeln!(s, "narrative = {{ en = \"\" }}");
+    for asked in &t.commitments {
+        let _ = writeln!(s, "\n[[commitments]]\ncommitment = {}", asked.commitment);
+        for (lang, q) in &asked.questions {
+            let _ = writeln!(s, "# question ({lang}): {}", q.replace('\n', " "));
+        }
+        let _ = writeln!(
+            s,
+            "# status: not_started, planned, in_progress or done\nstatus = \"in_progress\"\nnarrative = {{ en = \"\" }}{}",
+            if asked.narrative_required {
+                "  # required"
+            } else {
+                ""
+            }
+        );
+        for spec in &asked.indicators {
+            let _ = writeln!(
+                s,
+                "\n[[commitments.indicators]]\n# {}\nname = {}\nunit = {}\nvalue = 0.0",
+                if spec.required {
+                    "required"
+                } else {
+                    "optional: delete this block if you have no figure"
+                },
+                toml_str(&spec.name),
+                toml_str(&spec.unit)
+            );
+        }
+    }
+    match &out {
+        Some(path) => {
+            if path.exists() {
+                bail!("{} exists; give another --out or remove it", path.display());
+            }
+            std::fs::write(path, &s).with_context(|| format!("cannot write {}", path.display()))?;
+            outln!(
+                "template for the cycle {} written to {}; fill it in, then `coalition publish report {}`",
+                t.period,
+                path.display(),
+                path.display()
+            );
+        }
+        None => out!("{s}"),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn feedback(args: FeedbackArgs) -> Result<ExitCode> {
+    let dir = DataDir::new(&args.data_dir.data_dir);
+    let key = read_secret_key(&args.signing_key)?;
+    let report = {
+        let store = dir.open_store_read_only()?;
+        store
+            .entry_by_prefix(&args.report)?
+            .with_context(|| format!("no entry {} on this node (give the report's id or a unique prefix of at least 8 hex characters)", args.report))?
+            .id()
+    };
+    let mut text = LangText::new();
+    text.insert(args.lang.clone(), args.text.trim().to_string());
+    let feedback = ReportFeedback::sign(&key, report, text);
+    let (id, _) = publish_one(
+        &dir,
+        &Payload::ReportFeedback(feedback),
+        &format!("feedback on report {}", report.short()),
+    )?;
+    if args.json.json {
+        print_json(&json!({ "id": id, "report": report, "signer": key.public() }))?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
