@@ -513,6 +513,12 @@ async fn scenario(c: &Client, s: &Server) {
     c.goto(&s.url("/publish")).await.expect("form on a phone");
     shot(c, "10-phone-publish", pw).await;
 
+    c.set_window_size(DESKTOP.0, DESKTOP.1)
+        .await
+        .expect("desktop size");
+    reporting_cycle(c, s).await;
+    c.goto(&s.url("/publish")).await.expect("publish page");
+
     // Sign out: the form is gone until the next sign-in.
     c.set_window_size(DESKTOP.0, DESKTOP.1)
         .await
@@ -522,6 +528,99 @@ async fn scenario(c: &Client, s: &Server) {
         .await
         .expect("publish page loads");
     assert_eq!(text_of(c, "h1").await, "Sign in to publish");
+}
+
+/// Issue #18: the committee opens a cycle; the signed-in city fills its form, saves a draft,
+/// reloads, publishes; the audit page shows the city on time, with the indicator chart.
+async fn reporting_cycle(c: &Client, s: &Server) {
+    use coalition_record::calendar::{date_of_ms, DAY_MS};
+    use coalition_record::cycle::{CycleCommitment, CycleDecision, IndicatorSpec};
+    let w = DESKTOP.0;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_millis() as i64;
+    let mut decision = coalition_record::SignedCycleDecision::unsigned(CycleDecision {
+        network_id: s.store.network_id(),
+        period: "2026".into(),
+        title: common::text(&[("en", "Ten-Point Plan report 2026")]),
+        opens: date_of_ms(now - 10 * DAY_MS),
+        deadline: date_of_ms(now + 30 * DAY_MS),
+        commitments: vec![CycleCommitment {
+            commitment: 3,
+            questions: common::text(&[("en", "How can victims reach the city?")]),
+            narrative_required: true,
+            indicators: vec![IndicatorSpec {
+                name: "complaints received".into(),
+                unit: "complaints".into(),
+                required: true,
+            }],
+        }],
+        reviewers: Vec::new(),
+        amends: None,
+        decided_ms: now - 10 * DAY_MS,
+    });
+    decision.sign_with(&common::committee());
+    let cycle = decision.id();
+    s.store
+        .publish_local(
+            &common::lindenau(),
+            &[coalition_record::Payload::ReportingCycle(decision)],
+            now - 10 * DAY_MS,
+        )
+        .expect("the committee's decision is published");
+
+    c.goto(&s.url("/cycles")).await.expect("reporting page");
+    let reminder = text_of(c, "section.reminders li").await;
+    // The deadline day counts whole: 30 days and part of a day are 31 days left.
+    assert!(reminder.contains("due in 31 days"), "{reminder}");
+    click_to_load(c, &format!("tr[data-cycle='{cycle}'] a")).await;
+    assert_eq!(text_of(c, "h1").await, "2026: Ten-Point Plan report 2026");
+    click(c, "#status_3 option[value=in_progress]").await;
+    type_into(
+        c,
+        "#narrative_3",
+        "A counselling office answers every complaint within a month.",
+    )
+    .await;
+    click_to_load(c, "button[value=draft]").await;
+    assert_eq!(text_of(c, "p.notice").await, "Draft saved on this node.");
+    // A reload shows the draft from the node, not from the browser.
+    c.goto(&s.url(&format!("/cycle/{cycle}")))
+        .await
+        .expect("reload");
+    let narrative = c
+        .find(Locator::Css("#narrative_3"))
+        .await
+        .expect("narrative")
+        .prop("value")
+        .await
+        .expect("value");
+    assert_eq!(
+        narrative.as_deref(),
+        Some("A counselling office answers every complaint within a month.")
+    );
+    shot(c, "11-cycle-draft", w).await;
+    type_into(c, "#ind_3_0", "41").await;
+    click_to_load(c, "button[value=publish]").await;
+    let notice = text_of(c, "p.notice").await;
+    assert!(notice.starts_with("Report published: entry "), "{notice}");
+    assert!(
+        !s.store.cycles().expect("cycles").is_empty(),
+        "the cycle is on the node"
+    );
+
+    // The committee's audit page: on time, and the chart of the indicator.
+    c.goto(&s.url("/audit")).await.expect("audit page");
+    let row = text_of(
+        c,
+        &format!("section[data-cycle='{cycle}'] tr[data-city='Valmeuse']"),
+    )
+    .await;
+    assert!(row.contains("on time"), "{row}");
+    let caption = text_of(c, "figure.indicator-chart figcaption").await;
+    assert!(caption.contains("complaints received"), "{caption}");
+    shot(c, "12-audit-cycle", w).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
