@@ -169,6 +169,10 @@ async fn demo(args: DemoArgs) -> Result<()> {
         "Open http://{}/ for the first city's page. Publishing sample practices…",
         nodes[0].api_addr
     );
+    sayln!(
+        "Reporting cycles (two past, one open) and who filed on time: http://{0}/cycles; the committee's follow-up with charts: http://{0}/audit",
+        nodes[0].api_addr
+    );
 
     // Publish: each city in turn, one record at a time, so arrivals show on the other nodes.
     let started = Instant::now();

@@ -8,6 +8,7 @@ use crate::common::{
     admit_action, admit_change, change, charter, city_key, committee_key, stranger_key,
     vector_practice, CREATED_MS, SALT,
 };
+use coalition_record::cycle::{CycleCommitment, CycleDecision, IndicatorSpec, ReportFeedback};
 use coalition_record::{
     chain_position, codec, signature, Charter, EntryHeader, Hash32, Payload, PayloadBlob,
     PublicKey, RecordError, Roster, RosterAction, SecretKey, SignatureBytes, SignedEntry,
@@ -369,6 +370,103 @@ fn entry_refusals() -> Vec<Refusal> {
         Input::Entry,
         header_wire(&city, &header, reversed),
     );
+    // Reporting cycles (§4.3, kinds 10 and 11, report field 2).
+    let cycle_decision = |network_id: Hash32| {
+        coalition_record::SignedCycleDecision::unsigned(CycleDecision {
+            network_id,
+            period: "2024".into(),
+            title: [("en".to_string(), "Report 2024".to_string())].into(),
+            opens: "2025-01-01".into(),
+            deadline: "2025-03-31".into(),
+            commitments: vec![CycleCommitment {
+                commitment: 3,
+                questions: Default::default(),
+                narrative_required: false,
+                indicators: vec![IndicatorSpec {
+                    name: "complaints received".into(),
+                    unit: "complaints".into(),
+                    required: true,
+                }],
+            }],
+            reviewers: Vec::new(),
+            amends: None,
+            decided_ms: CREATED_MS,
+        })
+    };
+    let with_kind = |kind: u16, payload: Payload| {
+        let mut header = base.clone();
+        header.kind = kind;
+        with_payload_bytes(header, payload.to_bytes())
+    };
+    let mut by_committee = cycle_decision(charter().network_id());
+    by_committee.sign_with(&committee_key());
+    let cycle_id = by_committee.id();
+    let (header, cycle_blob) = with_kind(10, Payload::ReportingCycle(by_committee));
+    push(
+        "reporting cycle signed by the committee",
+        "accepted",
+        Input::Entry,
+        header_wire(&city, &header, cycle_blob),
+    );
+    let mut by_city = cycle_decision(charter().network_id());
+    by_city.sign_with(&city);
+    let (header, city_blob) = with_kind(10, Payload::ReportingCycle(by_city));
+    push(
+        "reporting cycle signed by a city key",
+        "committee_threshold",
+        Input::Entry,
+        header_wire(&city, &header, city_blob),
+    );
+    let report = coalition_record::ActivityReport {
+        city: "Testville".into(),
+        country: "FR".into(),
+        period: "2024".into(),
+        narrative: Default::default(),
+        commitments: vec![coalition_record::CommitmentReport {
+            commitment: 3,
+            status: coalition_record::ReportStatus::InProgress,
+            narrative: Default::default(),
+            indicators: vec![coalition_record::Indicator {
+                name: "complaints received".into(),
+                value: 12.0,
+                unit: "complaints".into(),
+            }],
+        }],
+        illustrative: false,
+        grounds: Vec::new(),
+        cycle: Some(cycle_id),
+    };
+    let (header, report_blob) = with_kind(4, Payload::ActivityReport(report));
+    push(
+        "report naming its cycle in field 2",
+        "accepted",
+        Input::Entry,
+        header_wire(&city, &header, report_blob),
+    );
+    let text: coalition_record::LangText = [(
+        "en".to_string(),
+        "Please add the resolved complaints.".to_string(),
+    )]
+    .into();
+    let feedback = ReportFeedback::sign(&committee_key(), cycle_id, text);
+    let (header, feedback_blob) = with_kind(11, Payload::ReportFeedback(feedback.clone()));
+    push(
+        "feedback signed by the committee",
+        "accepted",
+        Input::Entry,
+        header_wire(&city, &header, feedback_blob),
+    );
+    let mut altered = feedback;
+    altered
+        .text
+        .insert("en".into(), "Please add nothing.".into());
+    let (header, altered_blob) = with_kind(11, Payload::ReportFeedback(altered));
+    push(
+        "feedback whose text changed after signing",
+        "payload_schema",
+        Input::Entry,
+        header_wire(&city, &header, altered_blob),
+    );
     let mut update_kind = base.clone();
     update_kind.kind = 3;
     push(
@@ -565,6 +663,7 @@ fn check_entry(
     network_id: Hash32,
     held: Option<&SignedEntry>,
 ) -> Result<(), RecordError> {
+    let charter = charter();
     let wire = WireEntry::decode(bytes)?;
     let entry = SignedEntry::decode(&wire.entry)?;
     entry.check_network(&network_id)?;
@@ -576,7 +675,10 @@ fn check_entry(
     chain_position(frontier, at_seq, &entry.header, entry.id())?;
     entry.verify_signature()?;
     if let Some(blob) = &wire.payload {
-        blob.check_against(&entry.header)?;
+        // §4.3: a committee decision carries the charter's threshold of committee signatures.
+        if let Payload::ReportingCycle(decision) = blob.check_against(&entry.header)? {
+            decision.verify(&charter)?;
+        }
     }
     Ok(())
 }
