@@ -437,9 +437,9 @@ pub fn indicator_charts(audit: &CyclesAudit) -> String {
                 esc(city)
             );
         }
-        let _ = write!(
+        let _ = writeln!(
             out,
-            "</svg><figcaption>Commitment {commitment} ({}): {}{} per city and period</figcaption></figure>\n",
+            "</svg><figcaption>Commitment {commitment} ({}): {}{} per city and period</figcaption></figure>",
             esc(title),
             esc(indicator),
             esc(&unit_text)

@@ -38,8 +38,8 @@ fn setup(dir: &std::path::Path) -> (Charter, Store) {
         1,
         1_700_000_000_000,
     )
-    .unwrap();
-    let store = Store::create(dir, &charter).unwrap();
+    .expect("valid in the test");
+    let store = Store::create(dir, &charter).expect("valid in the test");
     let mut prev = None;
     for (i, (name, country, seed)) in CITIES.iter().enumerate() {
         let mut change = SignedRosterChange::unsigned(RosterChange {
@@ -56,7 +56,9 @@ fn setup(dir: &std::path::Path) -> (Charter, Store) {
         });
         change.sign_with(&committee());
         prev = Some(change.id());
-        store.apply_roster_change(&change).unwrap();
+        store
+            .apply_roster_change(&change)
+            .expect("valid in the test");
     }
     (charter, store)
 }
@@ -66,7 +68,10 @@ fn decision(charter: &Charter, period: &str, deadline: &str, amends: Option<Hash
         network_id: charter.network_id(),
         period: period.into(),
         title: text(&format!("Report {period}")),
-        opens: format!("{}-01-01", &period[..4].parse::<u32>().unwrap() + 1),
+        opens: format!(
+            "{}-01-01",
+            &period[..4].parse::<u32>().expect("valid in the test") + 1
+        ),
         deadline: deadline.into(),
         commitments: vec![CycleCommitment {
             commitment: 3,
@@ -80,7 +85,8 @@ fn decision(charter: &Charter, period: &str, deadline: &str, amends: Option<Hash
         }],
         reviewers: Vec::new(),
         amends,
-        decided_ms: day_start_ms(deadline).unwrap() - 90 * DAY_MS + i64::from(amends.is_some()),
+        decided_ms: day_start_ms(deadline).expect("valid in the test") - 90 * DAY_MS
+            + i64::from(amends.is_some()),
     });
     signed.sign_with(&committee());
     Payload::ReportingCycle(signed)
@@ -109,12 +115,12 @@ fn report(cycle: Hash32, period: &str, complaints: f64) -> Payload {
 }
 
 fn at(date: &str, hour: i64) -> i64 {
-    day_start_ms(date).unwrap() + hour * 3_600_000
+    day_start_ms(date).expect("valid in the test") + hour * 3_600_000
 }
 
 #[test]
 fn timeliness_is_exact_and_csv_equals_json() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempfile::tempdir().expect("valid in the test");
     let (charter, store) = setup(tmp.path());
     let secretariat = key(2);
     // Cycle 2024: deadline 2025-03-31, amended to 2025-04-30. Cycle 2025: deadline 2026-03-31.
@@ -124,7 +130,7 @@ fn timeliness_is_exact_and_csv_equals_json() {
             &[decision(&charter, "2024", "2025-03-31", None)],
             at("2024-12-01", 0),
         )
-        .unwrap()[0]
+        .expect("valid in the test")[0]
         .entry
         .clone();
     let Some((_, Payload::ReportingCycle(opening))) = &first.payload else {
@@ -137,14 +143,14 @@ fn timeliness_is_exact_and_csv_equals_json() {
             &[decision(&charter, "2024", "2025-04-30", Some(cycle_2024))],
             at("2025-03-20", 0),
         )
-        .unwrap();
+        .expect("valid in the test");
     let cycle_2025 = match &store
         .publish_local(
             &secretariat,
             &[decision(&charter, "2025", "2026-03-31", None)],
             at("2025-12-01", 0),
         )
-        .unwrap()[0]
+        .expect("valid in the test")[0]
         .entry
         .payload
     {
@@ -165,7 +171,7 @@ fn timeliness_is_exact_and_csv_equals_json() {
     for (seed, period, cycle, when, value) in filings {
         store
             .publish_local(&key(seed), &[report(cycle, period, value)], when)
-            .unwrap();
+            .expect("valid in the test");
     }
     // Feedback by the committee on Graz's 2024 report.
     let graz_2024 = store
@@ -174,10 +180,10 @@ fn timeliness_is_exact_and_csv_equals_json() {
             author: Some(key(3).public()),
             ..Default::default()
         })
-        .unwrap()
+        .expect("valid in the test")
         .into_iter()
         .find(|e| matches!(&e.payload, Some(Payload::ActivityReport(r)) if r.period == "2024"))
-        .unwrap()
+        .expect("valid in the test")
         .id();
     store
         .publish_local(
@@ -189,17 +195,21 @@ fn timeliness_is_exact_and_csv_equals_json() {
             ))],
             at("2025-05-10", 0),
         )
-        .unwrap();
+        .expect("valid in the test");
 
     let now = at("2026-03-29", 12);
-    let audit = audit_cycles(&store, now).unwrap();
+    let audit = audit_cycles(&store, now).expect("valid in the test");
     assert_eq!(audit.cycles.len(), 2);
     let c2024 = &audit.cycles[0];
     assert_eq!(c2024.period, "2024");
     assert_eq!(c2024.deadline, "2025-04-30");
     assert_eq!(c2024.original_deadline.as_deref(), Some("2025-03-31"));
     let state = |c: &coalition_audit::CycleAudit, city: &str| {
-        let x = c.cities.iter().find(|x| x.city == city).unwrap();
+        let x = c
+            .cities
+            .iter()
+            .find(|x| x.city == city)
+            .expect("valid in the test");
         (x.state.clone(), x.days_late, x.days_left, x.feedback)
     };
     assert_eq!(state(c2024, "Lyon"), ("on_time".into(), None, None, 0));
@@ -220,36 +230,39 @@ fn timeliness_is_exact_and_csv_equals_json() {
         (2, 0, 0, 3)
     );
     // After the 2025 deadline the three that did not file are missing.
-    let later = audit_cycles(&store, at("2026-04-01", 0)).unwrap();
+    let later = audit_cycles(&store, at("2026-04-01", 0)).expect("valid in the test");
     assert_eq!(later.cycles[1].missing, 3);
 
     // CSV rows equal the JSON rows, value for value.
-    let json = serde_json::to_value(&audit).unwrap();
+    let json = serde_json::to_value(&audit).expect("valid in the test");
     let csv = indicators_csv(&audit);
     let mut lines = csv.lines();
     assert_eq!(lines.next(), Some(coalition_audit::INDICATORS_CSV_HEADER));
     let rows: Vec<Vec<String>> = lines
         .map(|l| l.split(',').map(str::to_string).collect())
         .collect();
-    let json_rows = json["indicators"].as_array().unwrap();
+    let json_rows = json["indicators"].as_array().expect("valid in the test");
     assert_eq!(rows.len(), 6);
     assert_eq!(rows.len(), json_rows.len());
     for (row, j) in rows.iter().zip(json_rows) {
-        assert_eq!(row[0], j["period"].as_str().unwrap());
+        assert_eq!(row[0], j["period"].as_str().expect("valid in the test"));
         assert_eq!(row[1], j["commitment"].to_string());
-        assert_eq!(row[2], j["indicator"].as_str().unwrap());
-        assert_eq!(row[3], j["unit"].as_str().unwrap());
-        assert_eq!(row[4], j["city"].as_str().unwrap());
-        assert_eq!(row[5], j["country"].as_str().unwrap());
-        assert_eq!(row[6].parse::<f64>().unwrap(), j["value"].as_f64().unwrap());
-        assert_eq!(row[7], j["report"].as_str().unwrap());
+        assert_eq!(row[2], j["indicator"].as_str().expect("valid in the test"));
+        assert_eq!(row[3], j["unit"].as_str().expect("valid in the test"));
+        assert_eq!(row[4], j["city"].as_str().expect("valid in the test"));
+        assert_eq!(row[5], j["country"].as_str().expect("valid in the test"));
+        assert_eq!(
+            row[6].parse::<f64>().expect("valid in the test"),
+            j["value"].as_f64().expect("valid in the test")
+        );
+        assert_eq!(row[7], j["report"].as_str().expect("valid in the test"));
     }
     let timeliness = timeliness_csv(&audit);
     let json_cities: usize = json["cycles"]
         .as_array()
-        .unwrap()
+        .expect("valid in the test")
         .iter()
-        .map(|c| c["cities"].as_array().unwrap().len())
+        .map(|c| c["cities"].as_array().expect("valid in the test").len())
         .sum();
     assert_eq!(timeliness.lines().count() - 1, json_cities);
     assert!(
@@ -258,7 +271,10 @@ fn timeliness_is_exact_and_csv_equals_json() {
     );
 
     // The committee's page: the cycle table and one chart with both periods.
-    let page = render_html(&audit_at(&store, None, &[], now).unwrap(), None);
+    let page = render_html(
+        &audit_at(&store, None, &[], now).expect("valid in the test"),
+        None,
+    );
     assert!(page.contains("data-city=\"Graz\" data-state=\"late\""));
     assert!(page.contains("extended from 2025-03-31"));
     assert_eq!(

@@ -436,7 +436,7 @@ pub(crate) mod tests {
         let (charter, _) = charter_and_keys();
         let day = calendar::DAY_MS;
         let first = decision(&charter, "2026-03-31", None);
-        let end = calendar::day_start_ms("2026-04-01").unwrap();
+        let end = calendar::day_start_ms("2026-04-01").expect("valid in the test");
         // Filed during the deadline day's last millisecond: on time.
         assert_eq!(
             timeliness(&first, Some(end - 1), end + 100 * day),

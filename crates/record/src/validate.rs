@@ -451,7 +451,7 @@ mod tests {
     fn report_missing_a_required_indicator_is_refused_naming_it() {
         let (charter, _) = charter_and_keys();
         let d = decision(&charter, "2026-03-31", None);
-        let error = check_report(&d, &report(Vec::new())).unwrap_err();
+        let error = check_report(&d, &report(Vec::new())).expect_err("refused");
         let text = error.to_string();
         assert!(text.contains("\"complaints received\""), "{text}");
         assert!(text.contains("report.commitments[0].indicators"), "{text}");
@@ -460,7 +460,9 @@ mod tests {
             value: 12.0,
             unit: "cases".into(),
         }]);
-        let text = check_report(&d, &wrong_unit).unwrap_err().to_string();
+        let text = check_report(&d, &wrong_unit)
+            .expect_err("refused")
+            .to_string();
         assert!(text.contains("asked in 'complaints'"), "{text}");
         let good = report(vec![Indicator {
             name: "complaints received".into(),
@@ -471,7 +473,7 @@ mod tests {
         let mut no_narrative = good.clone();
         no_narrative.commitments[0].narrative.clear();
         assert!(check_report(&d, &no_narrative)
-            .unwrap_err()
+            .expect_err("refused")
             .to_string()
             .contains("requires a narrative"));
         let mut other_period = good;

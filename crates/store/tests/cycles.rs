@@ -99,7 +99,7 @@ fn report(cycle: Option<coalition_record::Hash32>, indicators: Vec<Indicator>) -
 #[test]
 fn a_decision_below_the_threshold_is_refused_on_publish_and_on_ingest() {
     let charter = two_of_three();
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempfile::tempdir().expect("valid in the test");
     let a = store(&charter, &tmp.path().join("a"));
     let b = store(&charter, &tmp.path().join("b"));
     let mut signed = SignedCycleDecision::unsigned(decision(&charter));
@@ -124,24 +124,24 @@ fn a_decision_below_the_threshold_is_refused_on_publish_and_on_ingest() {
     let (entry, blob) = SignedEntry::create(&city_a(), charter.network_id(), 1, None, T0, &one);
     let outcomes = b
         .ingest(vec![coalition_record::WireEntry::new(&entry, Some(blob))])
-        .unwrap();
+        .expect("valid in the test");
     match &outcomes[0] {
         IngestOutcome::Rejected { error, .. } => assert_eq!(error.rule(), "committee_threshold"),
         other => panic!("expected a refusal, got {other:?}"),
     }
-    assert!(b.cycles().unwrap().is_empty());
+    assert!(b.cycles().expect("valid in the test").is_empty());
     // With the second signature it is published, and it is a cycle on both nodes.
     signed.sign_with(&second_committee_key());
     let published = a
         .publish_local(&city_a(), &[Payload::ReportingCycle(signed.clone())], T0)
-        .unwrap();
+        .expect("valid in the test");
     let wire = published[0].entry.to_wire();
     assert!(matches!(
-        b.ingest(vec![wire]).unwrap()[0],
+        b.ingest(vec![wire]).expect("valid in the test")[0],
         IngestOutcome::Stored { .. }
     ));
     for s in [&a, &b] {
-        let cycles = s.cycles().unwrap();
+        let cycles = s.cycles().expect("valid in the test");
         assert_eq!(cycles.len(), 1);
         assert_eq!(cycles[0].id, signed.id());
         assert_eq!(cycles[0].terms.deadline, "2025-03-31");
@@ -151,13 +151,13 @@ fn a_decision_below_the_threshold_is_refused_on_publish_and_on_ingest() {
 #[test]
 fn a_report_for_a_cycle_must_answer_it_and_feedback_needs_a_reviewer() {
     let charter = two_of_three();
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempfile::tempdir().expect("valid in the test");
     let s = store(&charter, &tmp.path().join("s"));
     let mut signed = SignedCycleDecision::unsigned(decision(&charter));
     signed.sign_with(&committee_key());
     signed.sign_with(&second_committee_key());
     s.publish_local(&city_a(), &[Payload::ReportingCycle(signed.clone())], T0)
-        .unwrap();
+        .expect("valid in the test");
     let before = s.entry_count();
     let missing = expect_err(
         s.publish_local(&city_b(), &[report(Some(signed.id()), Vec::new())], T0),
@@ -194,10 +194,13 @@ fn a_report_for_a_cycle_must_answer_it_and_feedback_needs_a_reviewer() {
             )],
             T0 + DAY_MS,
         )
-        .unwrap();
+        .expect("valid in the test");
     let report_id = good[0].entry.id();
     // The cycle field survives the round trip through the store.
-    let stored = s.entry(&report_id).unwrap().unwrap();
+    let stored = s
+        .entry(&report_id)
+        .expect("valid in the test")
+        .expect("valid in the test");
     match stored.payload {
         Some(Payload::ActivityReport(r)) => assert_eq!(r.cycle, Some(signed.id())),
         other => panic!("{other:?}"),
