@@ -39,23 +39,9 @@ pub fn format_time(ms: i64) -> String {
     )
 }
 
-/// Milliseconds since the epoch at 00:00 UTC of a `YYYY-MM-DD` date.
-pub fn date_to_ms(text: &str) -> Option<i64> {
-    let mut parts = text.split('-');
-    let y: i64 = parts.next()?.parse().ok()?;
-    let m: i64 = parts.next()?.parse().ok()?;
-    let d: i64 = parts.next()?.parse().ok()?;
-    if parts.next().is_some() || !(1..=12).contains(&m) || !(1..=31).contains(&d) {
-        return None;
-    }
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    Some((era * 146_097 + doe - 719_468) * 86_400_000)
-}
+/// Milliseconds since the epoch at 00:00 UTC of a `YYYY-MM-DD` date (`None` for a day that
+/// does not exist).
+pub use coalition_record::calendar::day_start_ms as date_to_ms;
 
 pub fn entry_json(roster: &Roster, e: &StoredEntry) -> Value {
     let h = &e.entry.header;

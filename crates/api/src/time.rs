@@ -1,5 +1,5 @@
-//! Wall-clock helpers: the current time in ms and calendar dates for display, without a date
-//! library (proleptic Gregorian calendar, UTC).
+//! Wall-clock helpers: the current time in ms, and calendar dates for display (from
+//! `coalition_record::calendar`, the one place that does date arithmetic).
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -10,31 +10,8 @@ pub fn now_ms() -> i64 {
         .unwrap_or(0)
 }
 
-/// `YYYY-MM-DD` (UTC) of a timestamp in ms since the Unix epoch.
-pub fn date_of_ms(ms: i64) -> String {
-    let days = ms.div_euclid(86_400_000);
-    let (y, m, d) = civil_from_days(days);
-    format!("{y:04}-{m:02}-{d:02}")
-}
-
-/// Howard Hinnant's days-to-civil algorithm.
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = if m <= 2 { y + 1 } else { y };
-    (
-        y,
-        u32::try_from(m).unwrap_or(1),
-        u32::try_from(d).unwrap_or(1),
-    )
-}
+/// `YYYY-MM-DD` (UTC) of a timestamp in ms since the Unix epoch (the record crate's calendar).
+pub use coalition_record::calendar::date_of_ms;
 
 #[cfg(test)]
 mod tests {

@@ -337,7 +337,7 @@ pub fn indicator_charts(audit: &CyclesAudit) -> String {
             .into_iter()
             .collect();
         let max = rows.iter().map(|r| r.value).fold(0.0_f64, f64::max);
-        let top = if max <= 0.0 { 1.0 } else { max * 1.1 };
+        let top = nice_ceiling(max);
         let (w, h, left, right, top_pad, bottom) = (640.0, 260.0, 60.0, 170.0, 30.0, 40.0);
         let plot_w = w - left - right;
         let plot_h = h - top_pad - bottom;
@@ -446,6 +446,19 @@ pub fn indicator_charts(audit: &CyclesAudit) -> String {
         );
     }
     out
+}
+
+/// The smallest 1, 2, 2.5 or 5 × 10^k at or above `max`: round numbers on the axis.
+fn nice_ceiling(max: f64) -> f64 {
+    if max <= 0.0 || !max.is_finite() {
+        return 1.0;
+    }
+    let magnitude = 10f64.powf(max.log10().floor());
+    [1.0, 2.0, 2.5, 5.0, 10.0]
+        .into_iter()
+        .map(|m| m * magnitude)
+        .find(|v| *v >= max)
+        .unwrap_or(10.0 * magnitude)
 }
 
 fn trim_number(v: f64) -> String {
@@ -557,4 +570,24 @@ pub fn render_cycles_markdown(audit: &CyclesAudit) -> String {
         m.push('\n');
     }
     m
+}
+
+#[cfg(test)]
+mod tests {
+    use super::nice_ceiling;
+
+    #[test]
+    fn axis_tops_are_round_and_cover_the_maximum() {
+        for (max, top) in [
+            (41.0, 50.0),
+            (100.0, 100.0),
+            (101.0, 200.0),
+            (0.3, 0.5),
+            (0.0, 1.0),
+            (7.5, 10.0),
+            (2400.0, 2500.0),
+        ] {
+            assert_eq!(nice_ceiling(max), top, "{max}");
+        }
+    }
 }
