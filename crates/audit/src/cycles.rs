@@ -27,6 +27,10 @@ pub struct CycleCity {
     pub report: Option<EntryId>,
     /// Feedback entries on the report by the committee or the cycle's reviewers.
     pub feedback: u64,
+    /// When the city's latest report for the cycle does not answer the questionnaire in force
+    /// (a node that skipped the publish check, or terms amended later): the rule it breaks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_answering: Option<String>,
 }
 
 /// One cycle: its terms in force and every expected city.
@@ -190,6 +194,16 @@ pub fn audit_cycles(store: &Store, now_ms: i64) -> Result<CyclesAudit, AuditErro
                 }
             };
             let report = filed.map(|(_, id)| id);
+            let latest = latest_of.get(&(c.id, member.key)).map(|(_, id)| *id);
+            let not_answering = latest
+                .and_then(|id| by_id.get(&id))
+                .and_then(|e| match &e.payload {
+                    Some(Payload::ActivityReport(r)) => {
+                        coalition_record::check_report(&c.terms, r).err()
+                    }
+                    _ => None,
+                })
+                .map(|e| e.to_string());
             cities.push(CycleCity {
                 city: member.name.clone(),
                 country: member.country.clone(),
@@ -208,6 +222,7 @@ pub fn audit_cycles(store: &Store, now_ms: i64) -> Result<CyclesAudit, AuditErro
                     .iter()
                     .map(|id| feedback_on.get(id).copied().unwrap_or(0))
                     .sum(),
+                not_answering,
             });
         }
         cities.sort_by(|a, b| a.city.cmp(&b.city));
@@ -515,7 +530,12 @@ pub fn render_cycles_html(audit: &CyclesAudit) -> String {
                 esc(&city.city),
                 esc(&city.country),
                 if matches!(city.state.as_str(), "late" | "missing") { "bad" } else { "ok" },
-                esc(&state),
+                esc(&state)
+                    + &city
+                        .not_answering
+                        .as_ref()
+                        .map(|r| format!(" <span class=\"bad\">(does not answer the questionnaire: {})</span>", esc(r)))
+                        .unwrap_or_default(),
                 city.filed_ms.map(date_of_ms).unwrap_or_else(|| "-".into()),
                 city.feedback
             );

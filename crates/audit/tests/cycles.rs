@@ -270,6 +270,30 @@ fn timeliness_is_exact_and_csv_equals_json() {
         "{timeliness}"
     );
 
+    // A report that skipped the publish check (a modified node) is filed, and flagged.
+    let mut bare = report(cycle_2025, "2025", 0.0);
+    if let Payload::ActivityReport(r) = &mut bare {
+        r.city = "Malmö".into();
+        r.country = "SE".into();
+        r.commitments[0].indicators.clear();
+    }
+    store
+        .append_local(&key(4), &bare, at("2026-03-02", 9))
+        .expect("appended without the publish rules");
+    let flagged = audit_cycles(&store, now).expect("audit");
+    let malmo = flagged.cycles[1]
+        .cities
+        .iter()
+        .find(|x| x.city == "Malmö")
+        .expect("Malmö");
+    assert_eq!(malmo.state, "on_time");
+    let rule = malmo.not_answering.as_deref().unwrap_or_default();
+    assert!(rule.contains("\"complaints received\""), "{rule}");
+    assert!(flagged.cycles[0]
+        .cities
+        .iter()
+        .all(|x| x.not_answering.is_none()));
+
     // The committee's page: the cycle table and one chart with both periods.
     let page = render_html(
         &audit_at(&store, None, &[], now).expect("valid in the test"),
