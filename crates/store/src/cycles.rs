@@ -3,6 +3,7 @@
 //! held, and the publish-time rules that tie a report to its cycle and feedback to its report.
 
 use crate::ingest::BatchView;
+use crate::publish::refuse;
 use crate::query::Query;
 use crate::{Store, StoreError};
 use coalition_record::cycle::{resolve_cycles, Cycle};
@@ -56,13 +57,6 @@ impl Store {
         view: &BatchView<'_>,
         payload: &Payload,
     ) -> Result<(), StoreError> {
-        let refuse = |field: &'static str, rule: &'static str, message: String| {
-            Err(StoreError::PublishRule {
-                field,
-                rule,
-                message,
-            })
-        };
         match payload {
             Payload::ActivityReport(report) => {
                 let Some(id) = report.cycle else {

@@ -247,13 +247,6 @@ impl Store {
         author: &PublicKey,
         payload: &Payload,
     ) -> Result<(), StoreError> {
-        let refuse = |field: &'static str, rule: &'static str, message: String| {
-            Err(StoreError::PublishRule {
-                field,
-                rule,
-                message,
-            })
-        };
         let is_practice = |kind: u16| {
             matches!(
                 PayloadKind::from_code(kind),
@@ -372,4 +365,17 @@ impl Store {
         }
         Ok(())
     }
+}
+
+/// A publish-time rule broken: refused before anything is signed.
+pub(crate) fn refuse(
+    field: &'static str,
+    rule: &'static str,
+    message: String,
+) -> Result<(), StoreError> {
+    Err(StoreError::PublishRule {
+        field,
+        rule,
+        message,
+    })
 }

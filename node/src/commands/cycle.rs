@@ -157,21 +157,12 @@ fn sign(
 ) -> Result<ExitCode> {
     let charter = charter_for(charter, data_dir)?;
     let mut signed = read_proposal(proposal)?;
-    if signed.decision.network_id != charter.network_id() {
-        bail!(
-            "{} is for network {}, the charter is network {}",
-            proposal.display(),
-            signed.decision.network_id,
-            charter.network_id()
-        );
-    }
-    let key = read_secret_key(committee_key)?;
-    if !charter.is_committee(&key.public()) {
-        bail!(
-            "{} is not a committee key of this charter; refusing to sign",
-            committee_key.display()
-        );
-    }
+    let key = super::roster::committee_signer(
+        &charter,
+        proposal,
+        &signed.decision.network_id,
+        committee_key,
+    )?;
     signed.sign_with(&key);
     write_proposal(proposal, &signed)?;
     let valid = signed.valid_committee_signers(&charter);

@@ -336,15 +336,19 @@ fn signature_count(charter: &Charter, proposal: &SignedRosterChange) -> String {
     )
 }
 
-/// `roster sign`: one more committee signature, in place.
-fn sign(proposal_path: &Path, committee_key: &Path, charter: Option<PathBuf>) -> Result<ExitCode> {
-    let (charter, _) = find_charter(charter, &[committee_key, proposal_path])?;
-    let mut proposal = roster_file::read_proposal(proposal_path)?;
-    if proposal.change.network_id != charter.network_id() {
+/// The committee key to sign a proposal with: the proposal is for this charter's network, and the
+/// key is one of its committee's (shared by roster and cycle proposals).
+pub(super) fn committee_signer(
+    charter: &Charter,
+    proposal: &Path,
+    proposal_network: &coalition_record::Hash32,
+    committee_key: &Path,
+) -> Result<coalition_record::SecretKey> {
+    if *proposal_network != charter.network_id() {
         bail!(
             "{} is for network {}, the charter is network {}",
-            proposal_path.display(),
-            proposal.change.network_id,
+            proposal.display(),
+            proposal_network,
             charter.network_id()
         );
     }
@@ -355,6 +359,19 @@ fn sign(proposal_path: &Path, committee_key: &Path, charter: Option<PathBuf>) ->
             committee_key.display()
         );
     }
+    Ok(key)
+}
+
+/// `roster sign`: one more committee signature, in place.
+fn sign(proposal_path: &Path, committee_key: &Path, charter: Option<PathBuf>) -> Result<ExitCode> {
+    let (charter, _) = find_charter(charter, &[committee_key, proposal_path])?;
+    let mut proposal = roster_file::read_proposal(proposal_path)?;
+    let key = committee_signer(
+        &charter,
+        proposal_path,
+        &proposal.change.network_id,
+        committee_key,
+    )?;
     let already = proposal.signatures.iter().any(|s| s.signer == key.public());
     // Drop signatures that do not verify or are not the committee's: they would only mislead.
     let message = proposal.change.signing_message();

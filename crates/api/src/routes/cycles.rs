@@ -3,13 +3,12 @@
 //! the form that saves drafts and publishes; the same rule as the publish form).
 
 use super::json::{created, parse_body};
-use super::publish_form::{access, same_origin, see_other, to_signin, Peer};
+use super::publish_form::{access, form_session, see_other, Peer};
 use super::web::{error_response, html, page_ctx, pick_ui, web_params};
 use super::AppState;
 use crate::error::ApiError;
 use crate::guard::check_bearer;
 use crate::publish::{local_member, publish};
-use crate::session::same_secret;
 use crate::templates::{self, CycleForm, FormState, Nav, PublishAccess};
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
@@ -67,17 +66,35 @@ pub async fn timeliness_csv(State(s): State<AppState>) -> Result<Response, ApiEr
     Ok(csv(coalition_audit::timeliness_csv(&audit_now(&s).await?)))
 }
 
+/// Publishes a JSON body as the local city (bearer token), answering 201 with the entry.
+async fn publish_json<T: serde::de::DeserializeOwned>(
+    s: &AppState,
+    headers: &HeaderMap,
+    body: &[u8],
+    kind: &'static str,
+    wrap: fn(T) -> Payload,
+) -> Result<Response, ApiError> {
+    check_bearer(s, headers, kind)?;
+    let document: T = parse_body(body)?;
+    let published = publish(s, wrap(document)).await?;
+    let location = format!("/api/v1/entries/{}", published.id);
+    Ok(created(published, location))
+}
+
 /// `POST /api/v1/cycles`: a committee decision with its signatures, carried in this city's log.
 pub async fn publish_cycle(
     State(s): State<AppState>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    check_bearer(&s, &headers, "reporting_cycle")?;
-    let decision: SignedCycleDecision = parse_body(&body)?;
-    let published = publish(&s, Payload::ReportingCycle(decision)).await?;
-    let location = format!("/api/v1/entries/{}", published.id);
-    Ok(created(published, location))
+    publish_json::<SignedCycleDecision>(
+        &s,
+        &headers,
+        &body,
+        "reporting_cycle",
+        Payload::ReportingCycle,
+    )
+    .await
 }
 
 /// `POST /api/v1/feedback`: feedback signed by a committee member or a named reviewer.
@@ -86,11 +103,14 @@ pub async fn publish_feedback(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    check_bearer(&s, &headers, "report_feedback")?;
-    let feedback: ReportFeedback = parse_body(&body)?;
-    let published = publish(&s, Payload::ReportFeedback(feedback)).await?;
-    let location = format!("/api/v1/entries/{}", published.id);
-    Ok(created(published, location))
+    publish_json::<ReportFeedback>(
+        &s,
+        &headers,
+        &body,
+        "report_feedback",
+        Payload::ReportFeedback,
+    )
+    .await
 }
 
 pub async fn cycles_page(
@@ -189,21 +209,10 @@ pub async fn cycle_submit(
     };
     let ui_code = form.value("ui").to_string();
     let ui = crate::i18n::Ui::from_code(&ui_code).unwrap_or(crate::i18n::Ui::En);
-    let Some((_, session)) = s.sessions.find(&headers) else {
-        return to_signin(ui);
+    let session = match form_session(&s, &headers, &peer, &form, ui, "report") {
+        Ok(session) => session,
+        Err(refused) => return *refused,
     };
-    let csrf_ok = same_secret(form.value("csrf").as_bytes(), session.csrf.as_bytes());
-    if !matches!(access(&s, &headers, &peer), PublishAccess::Open { .. })
-        || !csrf_ok
-        || !same_origin(&headers)
-    {
-        s.metrics.count_publish("report", "refused");
-        return (
-            StatusCode::FORBIDDEN,
-            "refused: the form's security token is missing or stale, the request did not come from this node's own page, or this node cannot publish; reload the page and try again",
-        )
-            .into_response();
-    }
     let p = web_params(None, &[]);
     let path = format!("/cycle/{}", templates::url_enc(&id));
     let ctx = page_ctx(&s, ui, &path, &p, &[], Nav::Reporting);

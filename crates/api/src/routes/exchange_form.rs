@@ -3,12 +3,11 @@
 //! city's practices. The same rule as the publish form: a signed-in session, its CSRF token,
 //! the node's own machine, the same origin.
 
-use super::publish_form::{access, lang_text, same_origin, see_other, to_signin, Peer};
+use super::publish_form::{form_session, lang_text, see_other, Peer};
 use super::AppState;
 use crate::params::full_entry_id;
 use crate::publish::publish;
-use crate::session::same_secret;
-use crate::templates::{self, FormState, PublishAccess};
+use crate::templates::{self, FormState};
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -42,26 +41,14 @@ pub async fn exchange_submit(
     let ui_code = form.value("ui").to_string();
     let ui = crate::i18n::Ui::from_code(&ui_code).unwrap_or(crate::i18n::Ui::En);
     let kind = form.value("kind").to_string();
-    let Some((_, session)) = s.sessions.find(&headers) else {
-        return to_signin(ui);
+    let counted = match kind.as_str() {
+        "question" => "question",
+        "adoption" => "adoption",
+        "answer" => "answer",
+        _ => "entry",
     };
-    let csrf_ok = same_secret(form.value("csrf").as_bytes(), session.csrf.as_bytes());
-    if !matches!(access(&s, &headers, &peer), PublishAccess::Open { .. })
-        || !csrf_ok
-        || !same_origin(&headers)
-    {
-        let counted = match kind.as_str() {
-            "question" => "question",
-            "adoption" => "adoption",
-            "answer" => "answer",
-            _ => "entry",
-        };
-        s.metrics.count_publish(counted, "refused");
-        return (
-            StatusCode::FORBIDDEN,
-            "refused: the form's security token is missing or stale, the request did not come from this node's own page, or this node cannot publish; reload the page and try again",
-        )
-            .into_response();
+    if let Err(refused) = form_session(&s, &headers, &peer, &form, ui, counted) {
+        return *refused;
     }
     let practice_text = form.value("practice").to_string();
     let practice = match full_entry_id("practice", &practice_text) {

@@ -118,6 +118,37 @@ pub(super) fn same_origin(headers: &HeaderMap) -> bool {
     origin_ok && fetch_ok
 }
 
+/// The rule of every form that publishes (the exchange forms, the cycle form): a signed-in
+/// session, its CSRF token in the form, the node's own machine, the same origin. The session,
+/// or the response to send instead (sign in, or 403 counted as a refused publish of `kind`).
+pub(super) fn form_session(
+    s: &AppState,
+    headers: &HeaderMap,
+    peer: &Peer,
+    form: &FormState,
+    ui: Ui,
+    kind: &'static str,
+) -> Result<Session, Box<Response>> {
+    let Some((_, session)) = s.sessions.find(headers) else {
+        return Err(Box::new(to_signin(ui)));
+    };
+    let csrf_ok = same_secret(form.value("csrf").as_bytes(), session.csrf.as_bytes());
+    if !matches!(access(s, headers, peer), PublishAccess::Open { .. })
+        || !csrf_ok
+        || !same_origin(headers)
+    {
+        s.metrics.count_publish(kind, "refused");
+        return Err(Box::new(
+            (
+                StatusCode::FORBIDDEN,
+                "refused: the form's security token is missing or stale, the request did not come from this node's own page, or this node cannot publish; reload the page and try again",
+            )
+                .into_response(),
+        ));
+    }
+    Ok(session)
+}
+
 pub(super) fn access(s: &AppState, headers: &HeaderMap, peer: &Peer) -> PublishAccess {
     if !is_local(headers, peer_addr(peer)) {
         return PublishAccess::NotLoopback;
