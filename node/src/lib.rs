@@ -7,6 +7,8 @@
 #[macro_use]
 mod out;
 mod cli;
+mod cli_args;
+mod cli_reporting;
 mod commands;
 mod config;
 mod datadir;
