@@ -2,6 +2,7 @@
 //! at all (with amended deadlines), the feedback given, and every indicator value across cities
 //! and periods, as JSON and CSV with the same rows, and as inline SVG charts.
 
+use crate::html::esc;
 use crate::AuditError;
 use coalition_record::calendar::date_of_ms;
 use coalition_record::cycle::{timeliness, Cycle, Timeliness};
@@ -314,13 +315,6 @@ pub fn timeliness_csv(audit: &CyclesAudit) -> String {
         }
     }
     out
-}
-
-fn esc(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
 
 const PALETTE: [&str; 8] = [

@@ -13,6 +13,7 @@
 mod bundle;
 mod cycles;
 mod error;
+mod html;
 mod render;
 mod report;
 mod signing;

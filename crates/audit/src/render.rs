@@ -1,5 +1,6 @@
 //! Markdown and standalone HTML renderings of an audit report.
 
+use crate::html::esc;
 use crate::{AuditReport, CityAudit, SignedAuditReport};
 use std::fmt::Write;
 
@@ -212,21 +213,6 @@ fn list(names: &[String]) -> String {
     } else {
         names.join(", ")
     }
-}
-
-fn esc(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for ch in text.chars() {
-        match ch {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// Inline SVG: one horizontal bar per Ten-Point-Plan commitment, cities reporting on it out of
