@@ -76,6 +76,10 @@ pub enum Command {
     Report(ReportCommand),
     /// Sign feedback on a city's report with a committee (or reviewer) key and publish it.
     Feedback(FeedbackArgs),
+    /// Find personal data (an e-mail address, phone number or name) in the entries this node
+    /// holds: what a data subject's access request needs.
+    #[command(subcommand, name = "personal-data")]
+    PersonalData(PersonalDataCommand),
     /// Audit the coalition (Steering Committee): reports filed, log integrity, forks, gaps.
     Audit(AuditArgs),
     /// Write a self-contained bundle (charter, roster, logs, fork proofs) that verifies offline.
@@ -631,4 +635,21 @@ pub struct VerifyBundleArgs {
     pub file: PathBuf,
     #[command(flatten)]
     pub json: JsonArg,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum PersonalDataCommand {
+    /// Every entry whose payload holds the e-mail address, phone number or name (give one).
+    Find {
+        #[arg(long)]
+        email: Option<String>,
+        #[arg(long)]
+        phone: Option<String>,
+        #[arg(long)]
+        name: Option<String>,
+        #[command(flatten)]
+        data_dir: DataDirArg,
+        #[command(flatten)]
+        json: JsonArg,
+    },
 }

@@ -17,6 +17,7 @@ mod demo_data;
 mod input;
 mod node;
 mod output;
+mod personal_data;
 mod search_index;
 mod status_report;
 

@@ -608,3 +608,59 @@ fn search_filters_take_several_values_or_within_and_across() {
         "{help}"
     );
 }
+
+#[test]
+fn personal_data_find_lists_the_entries_and_fields_holding_it() {
+    let c = Coalition::new();
+    let practice = examples().join("practice.toml").display().to_string();
+    let id = entry_id_of(&ok(&[
+        "publish",
+        "practice",
+        &practice,
+        "--data-dir",
+        &c.p("node"),
+        "--json",
+    ]));
+    let text: toml::Value =
+        toml::from_str(&std::fs::read_to_string(&practice).expect("example")).expect("toml");
+    let email = text["contact"]["email"]
+        .as_str()
+        .expect("the example has an e-mail");
+    let found: Value = serde_json::from_str(&ok(&[
+        "personal-data",
+        "find",
+        "--email",
+        &email.to_uppercase(),
+        "--json",
+        "--data-dir",
+        &c.p("node"),
+    ]))
+    .expect("json");
+    let entries = found["entries"].as_array().expect("entries");
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0]["id"], id.as_str());
+    assert!(entries[0]["fields"]
+        .as_array()
+        .expect("fields")
+        .contains(&Value::from("contact.email")));
+    let none: Value = serde_json::from_str(&ok(&[
+        "personal-data",
+        "find",
+        "--name",
+        "Nobody Atall",
+        "--json",
+        "--data-dir",
+        &c.p("node"),
+    ]))
+    .expect("json");
+    assert_eq!(none["entries"], Value::Array(vec![]));
+    let refused = fails(&[
+        "personal-data",
+        "find",
+        "--phone",
+        "12",
+        "--data-dir",
+        &c.p("node"),
+    ]);
+    assert!(refused.contains("fewer than 6 digits"), "{refused}");
+}

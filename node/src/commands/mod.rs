@@ -8,6 +8,7 @@ pub mod demo;
 mod handoff;
 pub mod init;
 mod migrate;
+mod personal;
 mod publish;
 mod read;
 mod restore;
@@ -44,6 +45,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Cycle(c) => cycle::run(c),
         Command::Report(c) => cycle::report(c),
         Command::Feedback(a) => cycle::feedback(a),
+        Command::PersonalData(c) => personal::run(c),
         Command::Audit(a) => audit::audit(a),
         Command::Export(a) => audit::export(a),
         Command::VerifyBundle(a) => audit::verify_bundle(a),
