@@ -610,6 +610,21 @@ async fn reporting_cycle(c: &Client, s: &Server) {
         "the cycle is on the node"
     );
 
+    // The reporting page in French, with the city's state in French.
+    c.goto(&s.url(&format!("/cycle/{cycle}?ui=fr")))
+        .await
+        .expect("French");
+    assert_eq!(
+        text_of(c, "button[value=publish]").await,
+        "Publier le rapport"
+    );
+    let row = text_of(c, "tr[data-city='Valmeuse']").await;
+    assert!(row.contains("dans les délais"), "{row}");
+    shot(c, "11b-cycle-fr", w).await;
+    c.goto(&s.url("/cycles?ui=en"))
+        .await
+        .expect("back to English");
+
     // The committee's audit page: on time, and the chart of the indicator.
     c.goto(&s.url("/audit")).await.expect("audit page");
     let row = text_of(

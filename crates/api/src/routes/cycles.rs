@@ -134,8 +134,6 @@ pub async fn cycles_page(
     }
 }
 
-const NOT_HERE: &str = "Reports are filed on the city's own node, signed in: open this page there to fill in the form.";
-
 pub async fn cycle_page(
     State(s): State<AppState>,
     headers: HeaderMap,
@@ -155,11 +153,12 @@ pub async fn cycle_page(
     let row = audit
         .as_ref()
         .and_then(|a| a.cycles.iter().find(|c| c.id == cycle.id));
+    let t = ui.t();
     let notice = if p.get("saved").is_some() {
-        Some("Draft saved on this node.".to_string())
+        Some(t.rc_saved.to_string())
     } else {
         p.get("published")
-            .map(|id| format!("Report published: entry {id}."))
+            .map(|id| t.rc_published.replace("{id}", id))
     };
     let open = matches!(access(&s, &headers, &peer), PublishAccess::Open { .. });
     let session = s.sessions.find(&headers);
@@ -180,15 +179,8 @@ pub async fn cycle_page(
                 },
             )
         }
-        (None, true) => templates::cycle_page(
-            &ctx,
-            &cycle,
-            row,
-            CycleForm::Closed(
-                "Sign in (Publish, then the node's API token) to fill in this city's report.",
-            ),
-        ),
-        _ => templates::cycle_page(&ctx, &cycle, row, CycleForm::Closed(NOT_HERE)),
+        (None, true) => templates::cycle_page(&ctx, &cycle, row, CycleForm::Closed(t.rc_sign_in)),
+        _ => templates::cycle_page(&ctx, &cycle, row, CycleForm::Closed(t.rc_not_here)),
     };
     html(StatusCode::OK, page, cookie)
 }
@@ -258,7 +250,7 @@ pub async fn cycle_submit(
         },
     };
     if let Some((field, message)) = refused {
-        form.general = Some(format!("Not published (the draft is saved): {message}"));
+        form.general = Some(format!("{} {message}", ui.t().rc_not_published));
         if !field.is_empty() {
             form.errors.push((field, message));
         }

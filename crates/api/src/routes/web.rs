@@ -321,7 +321,7 @@ pub async fn city_page(
         Ok((detail, audit, feedback)) => {
             let page = templates::city_page(&ctx, &detail);
             let extra = templates::reminders(&ctx, &audit, &detail.city.name)
-                + &templates::feedback_section(&feedback, lang);
+                + &templates::feedback_section(&ctx, &feedback);
             let page = page.replacen("\n</main>", &format!("{extra}\n</main>"), 1);
             html(StatusCode::OK, page, cookie)
         }

@@ -43,7 +43,7 @@ pub fn cities_page(ctx: &PageCtx, cities: &[CityView]) -> String {
     layout(ctx, t.cities_heading, &body)
 }
 
-fn report_status(t: &Strings, status: ReportStatus) -> &'static str {
+pub(super) fn report_status(t: &Strings, status: ReportStatus) -> &'static str {
     match status {
         ReportStatus::NotStarted => t.report_status_not_started,
         ReportStatus::Planned => t.report_status_planned,

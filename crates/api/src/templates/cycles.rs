@@ -1,9 +1,11 @@
 //! The reporting pages: `/cycles` (open cycles with the days left, past ones with who filed on
 //! time) and `/cycle/{id}` (the questions and, for the local city, the form that saves a draft
-//! and publishes the report).
+//! and publishes the report), in the interface language.
 
+use super::cities::report_status;
 use super::{esc, layout, FormState, PageCtx};
 use crate::cycles::STATUSES;
+use crate::i18n::Strings;
 use coalition_audit::{CycleAudit, CyclesAudit};
 use coalition_record::cycle::Cycle;
 use coalition_record::schema::LangText;
@@ -17,18 +19,29 @@ fn pick(text: &LangText, lang: &str) -> String {
         .unwrap_or_default()
 }
 
-fn state_text(state: &str, days_late: Option<i64>, days_left: Option<i64>) -> String {
-    let days = |d: i64| format!("{d} day{}", if d == 1 { "" } else { "s" });
+/// "on time", "late by 3 days", "due in 1 day", "missing", in the interface language.
+fn state_text(t: &Strings, state: &str, days_late: Option<i64>, days_left: Option<i64>) -> String {
+    let days = |n: i64, one: &str, many: &str| {
+        if n == 1 {
+            one.to_string()
+        } else {
+            many.replace("{n}", &n.to_string())
+        }
+    };
     match (state, days_late, days_left) {
-        ("late", Some(d), _) => format!("late by {}", days(d)),
-        ("due", _, Some(d)) => format!("due in {}", days(d)),
-        ("on_time", _, _) => "on time".into(),
+        ("late", Some(d), _) => days(d, t.rc_late_by_one, t.rc_late_by),
+        ("due", _, Some(d)) => days(d, t.rc_due_in_one, t.rc_due_in),
+        ("on_time", _, _) => t.rc_on_time.into(),
+        ("late", _, _) => t.rc_late.into(),
+        ("missing", _, _) => t.rc_missing.into(),
+        ("due", _, _) => t.rc_due.into(),
         (other, _, _) => other.into(),
     }
 }
 
 /// The cycles the local city still has to answer, for its page and `/cycles`.
 pub fn reminders(ctx: &PageCtx, audit: &CyclesAudit, city: &str) -> String {
+    let t = ctx.t();
     let mut out = String::new();
     for c in &audit.cycles {
         let Some(mine) = c.cities.iter().find(|x| x.city == city) else {
@@ -37,36 +50,52 @@ pub fn reminders(ctx: &PageCtx, audit: &CyclesAudit, city: &str) -> String {
         if mine.state != "due" && mine.state != "missing" {
             continue;
         }
+        let what = match mine.state.as_str() {
+            "missing" => t.rc_missing_now.to_string(),
+            _ => state_text(t, "due", None, mine.days_left),
+        };
         let _ = write!(
             out,
-            "<li class=\"reminder {state}\"><a href=\"{href}\">{period}: {title}</a>: {what} (deadline {deadline})</li>",
+            "<li class=\"reminder {state}\"><a href=\"{href}\">{period}: {title}</a>: {what} ({deadline_word} {deadline})</li>",
             state = esc(&mine.state),
             href = esc(&ctx.link(&format!("/cycle/{}", c.id), &[])),
             period = esc(&c.period),
             title = esc(&c.title),
-            what = esc(&match mine.state.as_str() {
-                "missing" => "not filed, the deadline has passed: file it now (it will show as late)".to_string(),
-                _ => format!("your report is {}", state_text("due", None, mine.days_left)),
-            }),
-            deadline = esc(&c.deadline),
+            what = esc(&what),
+            deadline_word = esc(t.rc_deadline),
+            deadline = esc(&ctx.ui.date(&c.deadline)),
         );
     }
     if out.is_empty() {
         return out;
     }
-    format!("<section class=\"reminders\" aria-labelledby=\"reminders-h\"><h2 id=\"reminders-h\">Reports to file</h2><ul>{out}</ul></section>")
+    format!(
+        "<section class=\"reminders\" aria-labelledby=\"reminders-h\"><h2 id=\"reminders-h\">{}</h2><ul>{out}</ul></section>",
+        esc(t.rc_to_file)
+    )
 }
 
 pub fn cycles_page(ctx: &PageCtx, audit: &CyclesAudit, local_city: Option<&str>) -> String {
-    let mut body = String::from("<h1>Reporting cycles</h1>\n");
+    let t = ctx.t();
+    let mut body = format!("<h1>{}</h1>\n", esc(t.rc_heading));
     if let Some(city) = local_city {
         body.push_str(&reminders(ctx, audit, city));
     }
     if audit.cycles.is_empty() {
-        body.push_str("<p>The Steering Committee has not opened a reporting cycle yet.</p>");
-        return layout(ctx, "Reporting cycles", &body);
+        let _ = write!(body, "<p>{}</p>", esc(t.rc_none));
+        return layout(ctx, t.rc_heading, &body);
     }
-    body.push_str("<table class=\"cycles\"><thead><tr><th>period</th><th>cycle</th><th>deadline</th><th>on time</th><th>late</th><th>missing</th><th>due</th></tr></thead><tbody>");
+    let _ = write!(
+        body,
+        "<table class=\"cycles\"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
+        esc(t.rc_period),
+        esc(t.rc_cycle),
+        esc(t.rc_deadline),
+        esc(t.rc_on_time),
+        esc(t.rc_late),
+        esc(t.rc_missing),
+        esc(t.rc_due)
+    );
     for c in audit.cycles.iter().rev() {
         let _ = write!(
             body,
@@ -75,11 +104,11 @@ pub fn cycles_page(ctx: &PageCtx, audit: &CyclesAudit, local_city: Option<&str>)
             period = esc(&c.period),
             href = esc(&ctx.link(&format!("/cycle/{}", c.id), &[])),
             title = esc(&c.title),
-            deadline = esc(&c.deadline),
+            deadline = esc(&ctx.ui.date(&c.deadline)),
             amended = c
                 .original_deadline
                 .as_ref()
-                .map(|d| format!(" (extended from {})", esc(d)))
+                .map(|d| format!(" ({})", esc(&t.rc_extended_from.replace("{d}", &ctx.ui.date(d)))))
                 .unwrap_or_default(),
             on = c.on_time,
             late = c.late,
@@ -87,8 +116,16 @@ pub fn cycles_page(ctx: &PageCtx, audit: &CyclesAudit, local_city: Option<&str>)
             due = c.due,
         );
     }
-    body.push_str("</tbody></table>\n<p>The committee's follow-up, with the charts: <a href=\"/audit#cycles\">audit</a>. The numbers: <a href=\"/api/v1/cycles/indicators.csv\">indicators (CSV)</a>, <a href=\"/api/v1/cycles/timeliness.csv\">timeliness (CSV)</a>.</p>");
-    layout(ctx, "Reporting cycles", &body)
+    let _ = write!(
+        body,
+        "</tbody></table>\n<p>{} <a href=\"/audit#cycles\">{}</a>. {} <a href=\"/api/v1/cycles/indicators.csv\">{}</a>, <a href=\"/api/v1/cycles/timeliness.csv\">{}</a>.</p>",
+        esc(t.rc_followup),
+        esc(t.rc_audit_link),
+        esc(t.rc_numbers),
+        esc(t.rc_indicators_csv),
+        esc(t.rc_timeliness_csv)
+    );
+    layout(ctx, t.rc_heading, &body)
 }
 
 /// What the form shows besides the fields.
@@ -108,26 +145,41 @@ pub fn cycle_page(
     audit: Option<&CycleAudit>,
     form: CycleForm<'_>,
 ) -> String {
+    let t_ = ctx.t();
     let lang = ctx.ui.code();
     let t = &cycle.terms;
+    let terms = esc(t_.rc_opens)
+        .replace("{o}", &esc(&ctx.ui.date(&t.opens)))
+        .replace(
+            "{d}",
+            &format!(
+                "<strong id=\"deadline\">{}</strong>",
+                esc(&ctx.ui.date(&t.deadline))
+            ),
+        );
     let mut body = format!(
-        "<h1>{period}: {title}</h1>\n<p class=\"cycle-terms\">Opens {opens}, deadline <strong id=\"deadline\">{deadline}</strong>{amended}. Cycle <code>{id}</code>.</p>",
+        "<h1>{period}: {title}</h1>\n<p class=\"cycle-terms\">{terms}{amended}. <code>{id}</code></p>",
         period = esc(&t.period),
         title = esc(&pick(&t.title, lang)),
-        opens = esc(&t.opens),
-        deadline = esc(&t.deadline),
         amended = if cycle.amended() {
-            " (amended by the committee)"
+            format!(" ({})", esc(t_.rc_amended))
         } else {
-            ""
+            String::new()
         },
         id = cycle.id.short(),
     );
     if let Some(a) = audit {
         let _ = write!(
             body,
-            "<p>{} on time, {} late, {} missing, {} due.</p>",
-            a.on_time, a.late, a.missing, a.due
+            "<p>{}: {} · {}: {} · {}: {} · {}: {}</p>",
+            esc(t_.rc_on_time),
+            a.on_time,
+            esc(t_.rc_late),
+            a.late,
+            esc(t_.rc_missing),
+            a.missing,
+            esc(t_.rc_due),
+            a.due
         );
     }
     let (csrf, state, notice) = match form {
@@ -160,6 +212,7 @@ pub fn cycle_page(
             })
             .unwrap_or_default()
     };
+    let required = format!(", {}", t_.rc_required);
     if state.is_some() {
         let _ = write!(
             body,
@@ -170,7 +223,8 @@ pub fn cycle_page(
         );
         let _ = write!(
             body,
-            "<label for=\"narrative\">Overall narrative (optional)</label><textarea id=\"narrative\" name=\"narrative\" rows=\"3\">{}</textarea>",
+            "<label for=\"narrative\">{}</label><textarea id=\"narrative\" name=\"narrative\" rows=\"3\">{}</textarea>",
+            esc(t_.rc_overall),
             esc(&value("narrative"))
         );
     }
@@ -178,13 +232,21 @@ pub fn cycle_page(
         let c = asked.commitment;
         let _ = write!(
             body,
-            "<fieldset class=\"commitment\" id=\"commitment-{c}\"><legend>Commitment {c}: {}</legend>",
+            "<fieldset class=\"commitment\" id=\"commitment-{c}\"><legend>{}: {}</legend>",
+            esc(&t_.rc_commitment.replace("{c}", &c.to_string())),
             esc(ctx.ui.commitment(c))
         );
         let questions = pick(&asked.questions, lang);
         if !questions.is_empty() {
             let _ = write!(body, "<p class=\"questions\">{}</p>", esc(&questions));
         }
+        let unit = |u: &str| {
+            if u.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", esc(u))
+            }
+        };
         if state.is_none() {
             body.push_str("<ul>");
             for spec in &asked.indicators {
@@ -192,12 +254,12 @@ pub fn cycle_page(
                     body,
                     "<li>{}{}{}</li>",
                     esc(&spec.name),
-                    if spec.unit.is_empty() {
-                        String::new()
+                    unit(&spec.unit),
+                    if spec.required {
+                        esc(&required)
                     } else {
-                        format!(" ({})", esc(&spec.unit))
-                    },
-                    if spec.required { ", required" } else { "" }
+                        String::new()
+                    }
                 );
             }
             body.push_str("</ul></fieldset>");
@@ -206,7 +268,8 @@ pub fn cycle_page(
         let status_name = format!("status_{c}");
         let _ = write!(
             body,
-            "<label for=\"{status_name}\">Status</label><select id=\"{status_name}\" name=\"{status_name}\" required><option value=\"\"></option>"
+            "<label for=\"{status_name}\">{}</label><select id=\"{status_name}\" name=\"{status_name}\" required><option value=\"\"></option>",
+            esc(t_.rc_status)
         );
         let chosen = value(&status_name);
         for s in STATUSES {
@@ -219,7 +282,7 @@ pub fn cycle_page(
                 } else {
                     ""
                 },
-                label = s.as_str().replace('_', " ")
+                label = esc(report_status(t_, s))
             );
         }
         body.push_str("</select>");
@@ -227,8 +290,9 @@ pub fn cycle_page(
         let narrative = format!("narrative_{c}");
         let _ = write!(
             body,
-            "<label for=\"{narrative}\">Narrative{}</label><textarea id=\"{narrative}\" name=\"{narrative}\" rows=\"4\"{}>{}</textarea>{}",
-            if asked.narrative_required { " (required)" } else { "" },
+            "<label for=\"{narrative}\">{}{}</label><textarea id=\"{narrative}\" name=\"{narrative}\" rows=\"4\"{}>{}</textarea>{}",
+            esc(t_.rc_narrative),
+            if asked.narrative_required { esc(&required) } else { String::new() },
             if asked.narrative_required { " required" } else { "" },
             esc(&value(&narrative)),
             error(&narrative)
@@ -237,14 +301,10 @@ pub fn cycle_page(
             let name = format!("ind_{c}_{j}");
             let _ = write!(
                 body,
-                "<label for=\"{name}\">{}{}{}</label><input id=\"{name}\" name=\"{name}\" inputmode=\"decimal\" value=\"{}\"{}>{}",
+                "<label for=\"{name}\">{}{}{}</label><input type=\"text\" id=\"{name}\" name=\"{name}\" inputmode=\"decimal\" value=\"{}\"{}>{}",
                 esc(&spec.name),
-                if spec.unit.is_empty() {
-                    String::new()
-                } else {
-                    format!(" ({})", esc(&spec.unit))
-                },
-                if spec.required { ", required" } else { "" },
+                unit(&spec.unit),
+                if spec.required { esc(&required) } else { String::new() },
                 esc(&value(&name)),
                 if spec.required { " required" } else { "" },
                 error(&name)
@@ -255,11 +315,21 @@ pub fn cycle_page(
     }
     if state.is_some() {
         // "Save draft" skips the browser's required-field check: a draft may be incomplete.
-        body.push_str("<p class=\"actions\"><button type=\"submit\" name=\"action\" value=\"draft\" formnovalidate>Save draft</button> <button type=\"submit\" name=\"action\" value=\"publish\">Publish the report</button></p><p class=\"note\">A draft stays on this node only; publishing signs the report with the city's key and sends it to every member city.</p></form>");
+        let _ = write!(
+            body,
+            "<p class=\"actions\"><button type=\"submit\" name=\"action\" value=\"draft\" formnovalidate>{}</button> <button type=\"submit\" name=\"action\" value=\"publish\">{}</button></p><p class=\"note\">{}</p></form>",
+            esc(t_.rc_save_draft),
+            esc(t_.rc_publish),
+            esc(t_.rc_draft_note)
+        );
     }
     if let Some(a) = audit {
-        body.push_str(
-            "<h2>Cities</h2><table><thead><tr><th>city</th><th>state</th></tr></thead><tbody>",
+        let _ = write!(
+            body,
+            "<h2>{}</h2><table><thead><tr><th>{}</th><th>{}</th></tr></thead><tbody>",
+            esc(t_.rc_cities),
+            esc(t_.rc_city),
+            esc(t_.rc_state)
         );
         for city in &a.cities {
             let _ = write!(
@@ -268,36 +338,41 @@ pub fn cycle_page(
                 esc(&city.city),
                 esc(&city.state),
                 esc(&city.city),
-                esc(&state_text(&city.state, city.days_late, city.days_left))
+                esc(&state_text(t_, &city.state, city.days_late, city.days_left))
             );
         }
         body.push_str("</tbody></table>");
     }
-    layout(ctx, &format!("Reporting cycle {}", t.period), &body)
+    layout(ctx, &format!("{} {}", t_.rc_heading, t.period), &body)
 }
 
 /// Feedback on the city's reports, for its page.
 pub fn feedback_section(
+    ctx: &PageCtx,
     feedback: &[(
         String,
         coalition_record::PublicKey,
         coalition_record::LangText,
         i64,
     )],
-    lang: &str,
 ) -> String {
     if feedback.is_empty() {
         return String::new();
     }
-    let mut out = String::from("<section class=\"feedback\" aria-labelledby=\"feedback-h\"><h2 id=\"feedback-h\">Feedback on the reports</h2><ul>");
+    let t = ctx.t();
+    let mut out = format!(
+        "<section class=\"feedback\" aria-labelledby=\"feedback-h\"><h2 id=\"feedback-h\">{}</h2><ul>",
+        esc(t.rc_feedback)
+    );
     for (period, signer, text, at) in feedback {
         let _ = write!(
             out,
-            "<li><strong>{}</strong>: {} <span class=\"signed\">(signed by <code>{}</code>, {})</span></li>",
+            "<li><strong>{}</strong>: {} <span class=\"signed\">({} <code>{}</code>, {})</span></li>",
             esc(period),
-            esc(&pick(text, lang)),
+            esc(&pick(text, ctx.ui.code())),
+            esc(t.rc_signed_by),
             signer.short(),
-            coalition_record::calendar::date_of_ms(*at)
+            esc(&ctx.ui.date(&coalition_record::calendar::date_of_ms(*at)))
         );
     }
     out.push_str("</ul></section>");
