@@ -8,6 +8,7 @@ pub mod net;
 pub mod quality;
 pub mod query;
 pub mod report;
+pub mod scale;
 pub mod storage;
 
 use anyhow::Result;
@@ -15,7 +16,7 @@ use report::Row;
 use serde::Serialize;
 use std::time::Instant;
 
-pub const SCENARIOS: [&str; 7] = [
+pub const SCENARIOS: [&str; 8] = [
     "ingest",
     "storage",
     "catchup",
@@ -23,6 +24,7 @@ pub const SCENARIOS: [&str; 7] = [
     "query",
     "search-quality",
     "footprint",
+    "scale",
 ];
 
 /// Workload sizes; `smoke()` is tiny and runs in seconds.
@@ -43,6 +45,16 @@ pub struct Sizes {
     pub footprint: usize,
     pub idle_nodes: usize,
     pub idle_secs: f64,
+    /// Network sizes of the `scale` scenario (issue #19).
+    pub scale_nodes: Vec<usize>,
+    /// Entries published per size (at least one per city).
+    pub scale_messages: usize,
+    /// Stores per second across the whole process the publish rate is set for (rate =
+    /// this / (N - 1), at most 50 entries a second).
+    pub scale_deliveries: f64,
+    /// Bootstrap peers each joining node dials.
+    pub scale_dials: usize,
+    pub scale_idle_secs: f64,
 }
 
 impl Sizes {
@@ -61,6 +73,11 @@ impl Sizes {
             footprint: 100_000,
             idle_nodes: 10,
             idle_secs: 5.0,
+            scale_nodes: vec![30, 100, 300, 500],
+            scale_messages: 100,
+            scale_deliveries: 500.0,
+            scale_dials: 3,
+            scale_idle_secs: 5.0,
         }
     }
 
@@ -79,6 +96,11 @@ impl Sizes {
             footprint: 1_000,
             idle_nodes: 4,
             idle_secs: 1.0,
+            scale_nodes: vec![6, 10],
+            scale_messages: 10,
+            scale_deliveries: 500.0,
+            scale_dials: 3,
+            scale_idle_secs: 1.0,
         }
     }
 }
@@ -131,6 +153,7 @@ pub fn run_scenario(name: &str, sizes: &Sizes) -> Result<Vec<Row>> {
         "query" => query::run(sizes),
         "search-quality" => quality::run(),
         "footprint" => footprint::run(sizes),
+        "scale" => scale::run(sizes),
         other => anyhow::bail!("unknown scenario {other}; known: {}", SCENARIOS.join(", ")),
     }
 }
