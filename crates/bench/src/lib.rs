@@ -2,6 +2,7 @@
 //! baseline it is judged against. See docs/PERFORMANCE.md.
 
 pub mod data;
+pub mod decade;
 pub mod footprint;
 pub mod ingest;
 pub mod net;
@@ -16,7 +17,7 @@ use report::Row;
 use serde::Serialize;
 use std::time::Instant;
 
-pub const SCENARIOS: [&str; 8] = [
+pub const SCENARIOS: [&str; 9] = [
     "ingest",
     "storage",
     "catchup",
@@ -25,6 +26,7 @@ pub const SCENARIOS: [&str; 8] = [
     "search-quality",
     "footprint",
     "scale",
+    "decade",
 ];
 
 /// Workload sizes; `smoke()` is tiny and runs in seconds.
@@ -55,6 +57,10 @@ pub struct Sizes {
     /// Bootstrap peers each joining node dials.
     pub scale_dials: usize,
     pub scale_idle_secs: f64,
+    /// Gossipsub parameters of the scale scenario's nodes: a name of `scale::PRESETS`.
+    pub gossip_preset: String,
+    /// Cities of the ten-year scenario `decade`.
+    pub decade_cities: usize,
 }
 
 impl Sizes {
@@ -78,6 +84,8 @@ impl Sizes {
             scale_deliveries: 500.0,
             scale_dials: 3,
             scale_idle_secs: 5.0,
+            gossip_preset: "default".into(),
+            decade_cities: 500,
         }
     }
 
@@ -101,6 +109,8 @@ impl Sizes {
             scale_deliveries: 500.0,
             scale_dials: 3,
             scale_idle_secs: 1.0,
+            gossip_preset: "default".into(),
+            decade_cities: 5,
         }
     }
 }
@@ -154,6 +164,7 @@ pub fn run_scenario(name: &str, sizes: &Sizes) -> Result<Vec<Row>> {
         "search-quality" => quality::run(),
         "footprint" => footprint::run(sizes),
         "scale" => scale::run(sizes),
+        "decade" => decade::run(sizes),
         other => anyhow::bail!("unknown scenario {other}; known: {}", SCENARIOS.join(", ")),
     }
 }

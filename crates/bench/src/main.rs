@@ -11,7 +11,7 @@ struct Args {
     #[arg(long)]
     smoke: bool,
     /// Run only this scenario (repeatable): ingest, storage, catchup, propagation, query,
-    /// search-quality, footprint, scale.
+    /// search-quality, footprint, scale, decade.
     #[arg(long = "scenario")]
     scenarios: Vec<String>,
     /// Write the report as JSON here.
@@ -48,6 +48,12 @@ struct Args {
     /// Bootstrap peers each node dials in the scale scenario.
     #[arg(long)]
     scale_dials: Option<usize>,
+    /// Gossipsub parameters of the scale scenario: default, d4, d4-noflood, d8.
+    #[arg(long)]
+    gossip_preset: Option<String>,
+    /// Cities of the ten-year scenario (decade).
+    #[arg(long)]
+    decade_cities: Option<usize>,
     /// Internal: the footprint scenario's child process (open a store, serve a query, idle).
     #[arg(long, hide = true)]
     footprint_child: Option<PathBuf>,
@@ -93,6 +99,12 @@ fn main() -> Result<()> {
     }
     if let Some(n) = args.scale_deliveries {
         sizes.scale_deliveries = n;
+    }
+    if let Some(p) = args.gossip_preset {
+        sizes.gossip_preset = p;
+    }
+    if let Some(n) = args.decade_cities {
+        sizes.decade_cities = n;
     }
     if let Some(n) = args.scale_dials {
         sizes.scale_dials = n;

@@ -10,6 +10,7 @@ use crate::net::cpu_seconds;
 use crate::report::{percentile, Row, Target};
 use crate::Sizes;
 use anyhow::{bail, Context, Result};
+use coalition_net::gossip::GossipTuning;
 use coalition_net::NetEvent;
 use coalition_record::EntryId;
 use coalition_tests::{test_config, wait_until, Coalition, Node};
@@ -22,6 +23,45 @@ use std::time::{Duration, Instant};
 
 /// Nodes the fits are extrapolated to.
 pub const EXTRAPOLATE_TO: f64 = 5_000.0;
+
+/// The gossipsub parameter sets the scenario can run with (`--gossip-preset`).
+pub const PRESETS: [&str; 4] = ["default", "d4", "d4-noflood", "d8"];
+
+/// `default`: libp2p's (mesh 6/5/12, gossip factor 0.25, flood publishing, IDONTWANT for
+/// messages of 1,000 B and more). `d4`: mesh 4/3/8, gossip to 4, and a publisher's IDONTWANT.
+/// `d4-noflood`: as d4, publishing to the mesh only. `d8`: mesh 8/6/12, for comparison.
+pub fn preset(name: &str) -> Result<GossipTuning> {
+    let d = GossipTuning::default();
+    let d4 = GossipTuning {
+        mesh_n: 4,
+        mesh_n_low: 3,
+        mesh_n_high: 8,
+        mesh_outbound_min: 1,
+        gossip_lazy: 4,
+        idontwant_on_publish: true,
+        ..d
+    };
+    Ok(match name {
+        "default" => d,
+        "d4" => d4,
+        "d4-noflood" => GossipTuning {
+            flood_publish: false,
+            ..d4
+        },
+        "d8" => GossipTuning {
+            mesh_n: 8,
+            mesh_n_low: 6,
+            mesh_n_high: 12,
+            mesh_outbound_min: 3,
+            gossip_lazy: 8,
+            ..d
+        },
+        other => bail!(
+            "unknown gossip preset {other}; known: {}",
+            PRESETS.join(", ")
+        ),
+    })
+}
 
 /// What one size measured (also the input of the fits).
 #[derive(Debug, Clone)]
@@ -41,6 +81,7 @@ struct Measured {
 }
 
 pub fn run(sizes: &Sizes) -> Result<Vec<Row>> {
+    preset(&sizes.gossip_preset)?;
     let mut rows = Vec::new();
     let mut measured = Vec::new();
     for &n in &sizes.scale_nodes {
@@ -170,6 +211,7 @@ fn one_size(sizes: &Sizes, n: usize) -> Result<(Measured, Vec<Row>)> {
     // second: all N nodes share 2 cores, and past that the figures measure the queue of this
     // simulation rather than the network (a real coalition publishes a few entries a day).
     let rate = (sizes.scale_deliveries / (n - 1) as f64).min(50.0);
+    let tuning = preset(&sizes.gossip_preset)?;
     let coalition = Coalition::new(n)?;
     let root = tempfile::tempdir()?;
     let template = root.path().join("template");
@@ -204,6 +246,7 @@ fn one_size(sizes: &Sizes, n: usize) -> Result<(Measured, Vec<Row>)> {
             // Production heartbeat (1 s) and sync interval (30 s): delivery is by gossip.
             let mut config = test_config(Duration::from_secs(30))?;
             config.gossip_heartbeat = Duration::from_secs(1);
+            config.gossip_tuning = tuning;
             nodes.push(Node::start(&format!("n{i}"), dir, store, config).await?);
         }
         let started = Instant::now();
@@ -358,8 +401,9 @@ fn one_size(sizes: &Sizes, n: usize) -> Result<(Measured, Vec<Row>)> {
         let degree = 2.0 * edges.len() as f64 / n as f64;
         let rows = vec![
             Row::new("scale", &s("publish-to-last-delivery p50"), "ms", x.p50_ms).note(format!(
-                "{n} nodes, {} edges (mean degree {degree:.1}), {m} entries of 1-4 KiB at {rate:.2}/s; connecting took {connect_secs:.1} s",
+                "{n} nodes, {} edges (mean degree {degree:.1}), {m} entries of 1-4 KiB at {rate:.2}/s; gossip preset {}; connecting took {connect_secs:.1} s",
                 edges.len(),
+                sizes.gossip_preset,
             )),
             Row::new("scale", &s("process CPU while publishing"), "% of all cores", busy).note(
                 "near 100 % the delays measure this simulation's CPU queue, not the network",
@@ -471,15 +515,25 @@ fn fits(measured: &[Measured]) -> Vec<Row> {
     let figures: [(&str, &str, Get); 11] = [
         ("publish-to-last-delivery p50", "ms", |m| m.p50_ms),
         ("publish-to-last-delivery p99", "ms", |m| m.p99_ms),
-        ("gossip copies received per entry per node", "msgs", |m| m.copies),
-        ("gossip bytes sent per entry per node", "B", |m| m.bytes_sent),
-        ("gossip bytes received per entry per node", "B", |m| m.bytes_received),
+        ("gossip copies received per entry per node", "msgs", |m| {
+            m.copies
+        }),
+        ("gossip bytes sent per entry per node", "B", |m| {
+            m.bytes_sent
+        }),
+        ("gossip bytes received per entry per node", "B", |m| {
+            m.bytes_received
+        }),
         ("all loopback bytes per entry per node", "B", |m| m.lo_bytes),
-        ("signature checks per entry per node", "checks", |m| m.checks),
+        ("signature checks per entry per node", "checks", |m| {
+            m.checks
+        }),
         ("RSS per node", "MiB", |m| m.rss_mib),
         ("idle CPU per node", "% of one core", |m| m.idle_cpu),
         ("frontier sent in one sync round", "B", |m| m.frontier_bytes),
-        ("new node catch-up, 3 bootstrap peers", "s", |m| m.catchup_secs),
+        ("new node catch-up, 3 bootstrap peers", "s", |m| {
+            m.catchup_secs
+        }),
     ];
     let mut rows = Vec::new();
     for (name, unit, get) in figures {

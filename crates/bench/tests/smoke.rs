@@ -22,7 +22,7 @@ fn smoke_mode_runs_every_scenario_and_writes_json() {
     let text = std::fs::read_to_string(&json).expect("json written");
     let report: serde_json::Value = serde_json::from_str(&text).expect("valid json");
     let scenarios = report["scenarios"].as_array().expect("scenarios");
-    assert_eq!(scenarios.len(), 8);
+    assert_eq!(scenarios.len(), 9);
     for s in scenarios {
         assert!(s["error"].is_null(), "scenario failed: {s}");
     }
@@ -36,6 +36,7 @@ fn smoke_mode_runs_every_scenario_and_writes_json() {
         "search-quality",
         "footprint",
         "scale",
+        "decade",
     ] {
         assert!(
             rows.iter().any(|r| r["scenario"] == name),
