@@ -98,9 +98,12 @@ pub fn run(sizes: &Sizes) -> Result<Vec<Row>> {
     Ok(rows)
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime> {
+/// Each node's store worker holds one of the runtime's blocking threads for the node's lifetime:
+/// with tokio's default of 512, 500 nodes would leave the others (a publish's append) queueing.
+fn runtime(nodes: usize) -> Result<tokio::runtime::Runtime> {
     Ok(tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
+        .max_blocking_threads(nodes + 64)
         .enable_all()
         .build()?)
 }
@@ -237,7 +240,7 @@ fn one_size(sizes: &Sizes, n: usize) -> Result<(Measured, Vec<Row>)> {
     }
     let mut rng = StdRng::seed_from_u64(19 + n as u64);
     let edges = topology(n, sizes.scale_dials, &mut rng);
-    let rt = runtime()?;
+    let rt = runtime(n + 1)?;
     rt.block_on(async {
         let rss_before = rss_bytes()?;
         let mut nodes = Vec::with_capacity(n);
