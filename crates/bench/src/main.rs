@@ -48,7 +48,7 @@ struct Args {
     /// Bootstrap peers each node dials in the scale scenario.
     #[arg(long)]
     scale_dials: Option<usize>,
-    /// Gossipsub parameters of the scale scenario: default, d4, d4-noflood, d8.
+    /// Gossipsub parameters of the scale scenario: default, idw, d5, d4, d4-noflood, d8.
     #[arg(long)]
     gossip_preset: Option<String>,
     /// Cities of the ten-year scenario (decade).

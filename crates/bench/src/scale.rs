@@ -25,11 +25,13 @@ use std::time::{Duration, Instant};
 pub const EXTRAPOLATE_TO: f64 = 5_000.0;
 
 /// The gossipsub parameter sets the scenario can run with (`--gossip-preset`).
-pub const PRESETS: [&str; 4] = ["default", "d4", "d4-noflood", "d8"];
+pub const PRESETS: [&str; 6] = ["default", "idw", "d5", "d4", "d4-noflood", "d8"];
 
 /// `default`: libp2p's (mesh 6/5/12, gossip factor 0.25, flood publishing, IDONTWANT for
 /// messages of 1,000 B and more). `d4`: mesh 4/3/8, gossip to 4, and a publisher's IDONTWANT.
-/// `d4-noflood`: as d4, publishing to the mesh only. `d8`: mesh 8/6/12, for comparison.
+/// `d4-noflood`: as d4, publishing to the mesh only. `d5`: mesh 5/4/10, gossip to 5, and a
+/// publisher's IDONTWANT. `idw`: the default with a publisher's IDONTWANT. `d8`: mesh 8/6/12,
+/// for comparison.
 pub fn preset(name: &str) -> Result<GossipTuning> {
     let d = GossipTuning::default();
     let d4 = GossipTuning {
@@ -44,6 +46,18 @@ pub fn preset(name: &str) -> Result<GossipTuning> {
     Ok(match name {
         "default" => d,
         "d4" => d4,
+        "idw" => GossipTuning {
+            idontwant_on_publish: true,
+            ..d
+        },
+        "d5" => GossipTuning {
+            mesh_n: 5,
+            mesh_n_low: 4,
+            mesh_n_high: 10,
+            mesh_outbound_min: 2,
+            gossip_lazy: 5,
+            ..d4
+        },
         "d4-noflood" => GossipTuning {
             flood_publish: false,
             ..d4
