@@ -442,6 +442,13 @@ fn one_size(sizes: &Sizes, n: usize) -> Result<(Measured, Vec<Row>)> {
                 .note("libp2p_topic_msg_recv_bytes_unfiltered: duplicates included, no control messages"),
             Row::new("scale", &s("all loopback bytes per entry per node"), "B", x.lo_bytes)
                 .note("lo rx bytes of the namespace while publishing (TCP/IP headers, Noise, Yamux, control, identify, ping; each byte once); mean entry ~2.6 KB"),
+            Row::new(
+                "scale",
+                &s("gossip messages dropped from send queues"),
+                "msgs",
+                metrics_after.failed - metrics_before.failed,
+            )
+            .note("libp2p_failed_messages: a peer's queue full or a message past its send timeout; all nodes, while publishing"),
             Row::new("scale", &s("signature checks per entry per node"), "checks", x.checks)
                 .target(Target::ValueEquals(1.0))
                 .note(format!("{checks} checks for {arrivals} deliveries")),
@@ -471,6 +478,9 @@ struct GossipMetrics {
     copies: f64,
     sent_bytes: f64,
     recv_bytes: f64,
+    /// Messages gossipsub gave up sending to a peer: its send queue full, or a message waiting
+    /// past the forward (1 s) or publish (5 s) timeout.
+    failed: f64,
 }
 
 async fn gossip_metrics(nodes: &[Node]) -> Result<GossipMetrics> {
@@ -478,12 +488,14 @@ async fn gossip_metrics(nodes: &[Node]) -> Result<GossipMetrics> {
         copies: 0.0,
         sent_bytes: 0.0,
         recv_bytes: 0.0,
+        failed: 0.0,
     };
     for node in nodes {
         let text = node.handle.libp2p_metrics().await?;
         m.copies += metric_sum(&text, "libp2p_topic_msg_recv_counts_unfiltered_total");
         m.sent_bytes += metric_sum(&text, "libp2p_topic_msg_sent_bytes_total");
         m.recv_bytes += metric_sum(&text, "libp2p_topic_msg_recv_bytes_unfiltered_total");
+        m.failed += metric_sum(&text, "libp2p_failed_messages_sum");
     }
     Ok(m)
 }
