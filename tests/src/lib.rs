@@ -444,6 +444,7 @@ impl RawPeer {
             heartbeat: Duration::from_millis(200),
             max_transmit_size: coalition_net::MAX_GOSSIP_MESSAGE_BYTES * 2,
             allow_loopback: true,
+            tuning: gossip::GossipTuning::default(),
         };
         let behaviour = gossip::behaviour(&settings, &mut libp2p::metrics::Registry::default())?;
         let mut swarm = raw_swarm(behaviour)?;

@@ -2,12 +2,14 @@
 //! baseline it is judged against. See docs/PERFORMANCE.md.
 
 pub mod data;
+pub mod decade;
 pub mod footprint;
 pub mod ingest;
 pub mod net;
 pub mod quality;
 pub mod query;
 pub mod report;
+pub mod scale;
 pub mod storage;
 
 use anyhow::Result;
@@ -15,7 +17,7 @@ use report::Row;
 use serde::Serialize;
 use std::time::Instant;
 
-pub const SCENARIOS: [&str; 7] = [
+pub const SCENARIOS: [&str; 9] = [
     "ingest",
     "storage",
     "catchup",
@@ -23,6 +25,8 @@ pub const SCENARIOS: [&str; 7] = [
     "query",
     "search-quality",
     "footprint",
+    "scale",
+    "decade",
 ];
 
 /// Workload sizes; `smoke()` is tiny and runs in seconds.
@@ -43,6 +47,20 @@ pub struct Sizes {
     pub footprint: usize,
     pub idle_nodes: usize,
     pub idle_secs: f64,
+    /// Network sizes of the `scale` scenario (issue #19).
+    pub scale_nodes: Vec<usize>,
+    /// Entries published per size (at least one per city).
+    pub scale_messages: usize,
+    /// Stores per second across the whole process the publish rate is set for (rate =
+    /// this / (N - 1), at most 50 entries a second).
+    pub scale_deliveries: f64,
+    /// Bootstrap peers each joining node dials.
+    pub scale_dials: usize,
+    pub scale_idle_secs: f64,
+    /// Gossipsub parameters of the scale scenario's nodes: a name of `scale::PRESETS`.
+    pub gossip_preset: String,
+    /// Cities of the ten-year scenario `decade`.
+    pub decade_cities: usize,
 }
 
 impl Sizes {
@@ -61,6 +79,13 @@ impl Sizes {
             footprint: 100_000,
             idle_nodes: 10,
             idle_secs: 5.0,
+            scale_nodes: vec![30, 100, 300, 500],
+            scale_messages: 100,
+            scale_deliveries: 500.0,
+            scale_dials: 3,
+            scale_idle_secs: 5.0,
+            gossip_preset: "default".into(),
+            decade_cities: 500,
         }
     }
 
@@ -79,6 +104,13 @@ impl Sizes {
             footprint: 1_000,
             idle_nodes: 4,
             idle_secs: 1.0,
+            scale_nodes: vec![6, 10],
+            scale_messages: 10,
+            scale_deliveries: 500.0,
+            scale_dials: 3,
+            scale_idle_secs: 1.0,
+            gossip_preset: "default".into(),
+            decade_cities: 5,
         }
     }
 }
@@ -131,6 +163,8 @@ pub fn run_scenario(name: &str, sizes: &Sizes) -> Result<Vec<Row>> {
         "query" => query::run(sizes),
         "search-quality" => quality::run(),
         "footprint" => footprint::run(sizes),
+        "scale" => scale::run(sizes),
+        "decade" => decade::run(sizes),
         other => anyhow::bail!("unknown scenario {other}; known: {}", SCENARIOS.join(", ")),
     }
 }

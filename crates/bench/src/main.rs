@@ -11,7 +11,7 @@ struct Args {
     #[arg(long)]
     smoke: bool,
     /// Run only this scenario (repeatable): ingest, storage, catchup, propagation, query,
-    /// search-quality, footprint.
+    /// search-quality, footprint, scale, decade.
     #[arg(long = "scenario")]
     scenarios: Vec<String>,
     /// Write the report as JSON here.
@@ -36,6 +36,24 @@ struct Args {
     nodes: Option<usize>,
     #[arg(long)]
     messages: Option<usize>,
+    /// Network sizes of the scale scenario, comma-separated (default 30,100,300,500).
+    #[arg(long, value_delimiter = ',')]
+    scale_nodes: Option<Vec<usize>>,
+    /// Entries published per size in the scale scenario (at least one per city).
+    #[arg(long)]
+    scale_messages: Option<usize>,
+    /// Stores per second across all nodes the scale scenario's publish rate is set for.
+    #[arg(long)]
+    scale_deliveries: Option<f64>,
+    /// Bootstrap peers each node dials in the scale scenario.
+    #[arg(long)]
+    scale_dials: Option<usize>,
+    /// Gossipsub parameters of the scale scenario: default, idw, d5, d4, d4-noflood, d8.
+    #[arg(long)]
+    gossip_preset: Option<String>,
+    /// Cities of the ten-year scenario (decade).
+    #[arg(long)]
+    decade_cities: Option<usize>,
     /// Internal: the footprint scenario's child process (open a store, serve a query, idle).
     #[arg(long, hide = true)]
     footprint_child: Option<PathBuf>,
@@ -72,6 +90,24 @@ fn main() -> Result<()> {
     }
     if let Some(n) = args.messages {
         sizes.prop_messages = n;
+    }
+    if let Some(n) = args.scale_nodes {
+        sizes.scale_nodes = n;
+    }
+    if let Some(n) = args.scale_messages {
+        sizes.scale_messages = n;
+    }
+    if let Some(n) = args.scale_deliveries {
+        sizes.scale_deliveries = n;
+    }
+    if let Some(p) = args.gossip_preset {
+        sizes.gossip_preset = p;
+    }
+    if let Some(n) = args.decade_cities {
+        sizes.decade_cities = n;
+    }
+    if let Some(n) = args.scale_dials {
+        sizes.scale_dials = n;
     }
     let names: Vec<String> = if args.scenarios.is_empty() {
         SCENARIOS.iter().map(|s| s.to_string()).collect()

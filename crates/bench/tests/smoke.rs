@@ -22,7 +22,7 @@ fn smoke_mode_runs_every_scenario_and_writes_json() {
     let text = std::fs::read_to_string(&json).expect("json written");
     let report: serde_json::Value = serde_json::from_str(&text).expect("valid json");
     let scenarios = report["scenarios"].as_array().expect("scenarios");
-    assert_eq!(scenarios.len(), 7);
+    assert_eq!(scenarios.len(), 9);
     for s in scenarios {
         assert!(s["error"].is_null(), "scenario failed: {s}");
     }
@@ -35,6 +35,8 @@ fn smoke_mode_runs_every_scenario_and_writes_json() {
         "query",
         "search-quality",
         "footprint",
+        "scale",
+        "decade",
     ] {
         assert!(
             rows.iter().any(|r| r["scenario"] == name),
@@ -56,6 +58,30 @@ fn smoke_mode_runs_every_scenario_and_writes_json() {
         1.0
     );
     assert!(value("one missing of n: round trips") <= 3.0);
+    // The scale scenario at its smoke sizes (6 and 10 nodes, 10 entries each): every entry
+    // reaches every node, one signature check per delivery, fits for every figure.
+    for n in [6, 10] {
+        assert_eq!(
+            value(&format!("N={n}: every entry reached every node")),
+            10.0
+        );
+        assert_eq!(
+            value(&format!("N={n}: signature checks per entry per node")),
+            1.0
+        );
+        assert!(value(&format!("N={n}: frontier sent in one sync round")) > 0.0);
+    }
+    assert!(rows
+        .iter()
+        .any(|r| r["figure"] == "fit, at N=5000: frontier sent in one sync round"));
+    // The ten-year scenario: both joins fetched everything, with little overhead.
+    for peers in ["1 peer", "3 peers"] {
+        let row = rows
+            .iter()
+            .find(|r| r["figure"] == format!("join from {peers}: sync bytes"))
+            .expect("decade sync bytes row");
+        assert!(row["ratio"].as_f64().is_some_and(|r| r <= 1.10), "{row}");
+    }
     let bytes = rows
         .iter()
         .find(|r| r["figure"] == "sync bytes (requests sent + responses received)")

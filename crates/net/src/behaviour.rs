@@ -70,6 +70,7 @@ impl Behaviour {
                 heartbeat: config.gossip_heartbeat,
                 max_transmit_size: config.max_transmit_size(),
                 allow_loopback: config.allow_loopback,
+                tuning: config.gossip_tuning,
             },
             registry,
         )?;

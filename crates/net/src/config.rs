@@ -39,6 +39,8 @@ pub struct NetConfig {
     pub sync_interval: Duration,
     /// Gossipsub heartbeat (mesh maintenance, gossip emission).
     pub gossip_heartbeat: Duration,
+    /// Mesh degree, gossip factor, flood publishing and IDONTWANT (gossipsub 1.2).
+    pub gossip_tuning: crate::gossip::GossipTuning,
     /// Most established connections in total, and per peer.
     pub max_connections: u32,
     pub max_connections_per_peer: u32,
@@ -122,6 +124,7 @@ impl NetConfig {
             target_peers: 8,
             sync_interval: Duration::from_secs(30),
             gossip_heartbeat: Duration::from_secs(1),
+            gossip_tuning: crate::gossip::GossipTuning::default(),
             max_connections: 64,
             max_connections_per_peer: 2,
             max_pending_connections: 32,

@@ -90,6 +90,45 @@ pub struct GossipSettings {
     pub heartbeat: Duration,
     pub max_transmit_size: usize,
     pub allow_loopback: bool,
+    pub tuning: GossipTuning,
+}
+
+/// The gossipsub parameters that set how many copies of an entry travel and how fast
+/// (docs/PERFORMANCE.md, "Scale"). The default is libp2p's default; the scale benchmark compares
+/// others with it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct GossipTuning {
+    /// Mesh degree D, and the bounds D_low and D_high the heartbeat keeps it within.
+    pub mesh_n: usize,
+    pub mesh_n_low: usize,
+    pub mesh_n_high: usize,
+    /// Least outbound peers in the mesh (at most mesh_n / 2 and below mesh_n_low).
+    pub mesh_outbound_min: usize,
+    /// Least peers, and the share of non-mesh peers, sent IHAVE gossip each heartbeat.
+    pub gossip_lazy: usize,
+    pub gossip_factor: f64,
+    /// Publish one's own entries to every peer, not only the mesh.
+    pub flood_publish: bool,
+    /// Messages of at least this many bytes make the receiver send IDONTWANT to its mesh
+    /// (gossipsub 1.2), and whether a publisher sends it for its own.
+    pub idontwant_threshold: usize,
+    pub idontwant_on_publish: bool,
+}
+
+impl Default for GossipTuning {
+    fn default() -> Self {
+        GossipTuning {
+            mesh_n: 6,
+            mesh_n_low: 5,
+            mesh_n_high: 12,
+            mesh_outbound_min: 2,
+            gossip_lazy: 6,
+            gossip_factor: 0.25,
+            flood_publish: true,
+            idontwant_threshold: 1000,
+            idontwant_on_publish: false,
+        }
+    }
 }
 
 /// Below this score gossipsub ignores everything a peer sends (and so the node never sees its
@@ -152,7 +191,17 @@ pub fn behaviour(
     settings: &GossipSettings,
     registry: &mut libp2p::metrics::Registry,
 ) -> Result<gossipsub::Behaviour, NetError> {
+    let t = settings.tuning;
     let config = gossipsub::ConfigBuilder::default()
+        .mesh_n(t.mesh_n)
+        .mesh_n_low(t.mesh_n_low)
+        .mesh_n_high(t.mesh_n_high)
+        .mesh_outbound_min(t.mesh_outbound_min)
+        .gossip_lazy(t.gossip_lazy)
+        .gossip_factor(t.gossip_factor)
+        .flood_publish(t.flood_publish)
+        .idontwant_message_size_threshold(t.idontwant_threshold)
+        .idontwant_on_publish(t.idontwant_on_publish)
         .validation_mode(ValidationMode::Anonymous)
         .validate_messages()
         .message_id_fn(message_id)
@@ -236,12 +285,31 @@ mod tests {
     }
 
     #[test]
+    fn the_default_tuning_is_libp2ps_default() {
+        let ours = GossipTuning::default();
+        let theirs = gossipsub::Config::default();
+        assert_eq!(ours.mesh_n, theirs.mesh_n());
+        assert_eq!(ours.mesh_n_low, theirs.mesh_n_low());
+        assert_eq!(ours.mesh_n_high, theirs.mesh_n_high());
+        assert_eq!(ours.mesh_outbound_min, theirs.mesh_outbound_min());
+        assert_eq!(ours.gossip_lazy, theirs.gossip_lazy());
+        assert_eq!(ours.gossip_factor, theirs.gossip_factor());
+        assert_eq!(ours.flood_publish, theirs.flood_publish());
+        assert_eq!(
+            ours.idontwant_threshold,
+            theirs.idontwant_message_size_threshold()
+        );
+        assert_eq!(ours.idontwant_on_publish, theirs.idontwant_on_publish());
+    }
+
+    #[test]
     fn score_params_validate() {
         let settings = GossipSettings {
             network_id: Hash32([1; 32]),
             heartbeat: Duration::from_secs(1),
             max_transmit_size: 1 << 20,
             allow_loopback: true,
+            tuning: GossipTuning::default(),
         };
         let (params, thresholds) = score_params(&settings);
         assert_eq!(params.validate(), Ok(()));
