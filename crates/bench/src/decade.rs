@@ -58,6 +58,7 @@ fn report(rng: &mut StdRng, city: usize, period: String, target: usize) -> Paylo
         })
         .collect();
     Payload::ActivityReport(ActivityReport {
+        cycle: None,
         city: city_name(city),
         country: data::COUNTRIES[city % data::COUNTRIES.len()].into(),
         period,
