@@ -356,6 +356,8 @@ async fn scenario(c: &Client, s: &Server) {
     .await;
     click(c, "label[for=f-c1]").await;
     click(c, "label[for=f-c4]").await;
+    click(c, "label[for=f-g-racial_or_ethnic_origin]").await;
+    click(c, "label[for=f-g-religion_or_belief]").await;
     type_into(c, "#f-period_start", "2025-01").await;
     type_into(c, "#f-partners", "Valmeuse Youth Council").await;
     click_to_load(c, "form.publish .actions button").await;
@@ -399,6 +401,11 @@ async fn scenario(c: &Client, s: &Server) {
         "Neighbourhood anti-racism ambassadors"
     );
     assert!(text_of(c, ".badge.ok").await.contains("Signature verified"));
+    let facts = text_of(c, "main").await;
+    assert!(
+        facts.contains("Religion or belief"),
+        "the grounds ticked on the form are on the practice: {facts}"
+    );
     shot(c, "06-published-practice", w).await;
     assert_eq!(s.store.entry_count(), 10, "the practice is in the store");
 

@@ -221,6 +221,7 @@ fn form_field(field: &str) -> Option<&'static str> {
         "results" => "results",
         "transferability" => "transferability",
         "commitments" => "commitments",
+        "grounds" => "grounds",
         "themes" => "themes",
         "target_groups" => "target_groups",
         "partners" => "partners",
@@ -264,6 +265,28 @@ fn practice_from_form(form: &FormState) -> (Practice, Vec<(String, String)>) {
     }
     commitments.sort_unstable();
     commitments.dedup();
+    let mut grounds: Vec<String> = form
+        .values
+        .iter()
+        .filter(|(k, _)| k == "ground")
+        .map(|(_, v)| v.trim().to_string())
+        .collect();
+    grounds.sort();
+    grounds.dedup();
+    for code in &grounds {
+        check(
+            "grounds",
+            coalition_record::taxonomy::check_listed(
+                code,
+                &coalition_record::taxonomy::GROUNDS,
+                "docs/grounds.toml",
+            )
+            .map_err(|rule| RecordError::Schema {
+                field: "grounds".into(),
+                rule,
+            }),
+        );
+    }
     let end = form.value("period_end").trim();
     let contact_name = form.value("contact_name").trim();
     let contact_email = form.value("contact_email").trim();
@@ -293,7 +316,7 @@ fn practice_from_form(form: &FormState) -> (Practice, Vec<(String, String)>) {
             phone: None,
         }),
         illustrative: false,
-        grounds: Vec::new(),
+        grounds,
         partner_types: Vec::new(),
     };
     let p = &practice;

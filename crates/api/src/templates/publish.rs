@@ -256,6 +256,28 @@ pub fn publish_page(ctx: &PageCtx, access: &PublishAccess, csrf: &str, form: &Fo
     }
     body.push_str("</div></fieldset>");
 
+    // Grounds of discrimination (docs/grounds.toml), in the interface language.
+    let (g_error, _) = error_html("grounds");
+    let _ = write!(
+        body,
+        "<fieldset class=\"field\" id=\"f-grounds\" tabindex=\"-1\"><legend>{}{opt}</legend>{g_error}<div class=\"checks\">",
+        esc(t.grounds)
+    );
+    for g in coalition_record::taxonomy::GROUNDS.iter() {
+        let checked = if form.has("ground", g.code) {
+            " checked"
+        } else {
+            ""
+        };
+        let _ = write!(
+            body,
+            "<div class=\"check\"><input type=\"checkbox\" id=\"f-g-{code}\" name=\"ground\" value=\"{code}\"{checked}><label for=\"f-g-{code}\">{}</label></div>",
+            esc(g.label(ui.code())),
+            code = g.code,
+        );
+    }
+    body.push_str("</div></fieldset>");
+
     let _ = write!(
         body,
         "<fieldset class=\"group\"><legend>{}</legend><div class=\"pair\">",
