@@ -37,9 +37,11 @@ pub fn find(store: &Store, name: &str) -> Result<Cycle, ApiError> {
 pub fn report_from_form(
     terms: &CycleDecision,
     cycle: Hash32,
-    lang: &str,
+    ui: crate::i18n::Ui,
     value: impl Fn(&str) -> String,
 ) -> Result<ActivityReport, (String, String)> {
+    let lang = ui.code();
+    let t = ui.t();
     let text = |v: String| {
         let mut t = coalition_record::LangText::new();
         let v = v.trim().replace("\r\n", "\n");
@@ -55,7 +57,7 @@ pub fn report_from_form(
         let status = status_of(&value(&status_field)).ok_or_else(|| {
             (
                 status_field.clone(),
-                format!("commitment {c}: choose a status"),
+                t.rc_choose_status.replace("{c}", &c.to_string()),
             )
         })?;
         let mut indicators = Vec::new();
@@ -74,7 +76,9 @@ pub fn report_from_form(
                 .ok_or_else(|| {
                     (
                         field.clone(),
-                        format!("\"{}\": '{raw}' is not a number", spec.name),
+                        t.rc_not_a_number
+                            .replace("{name}", &spec.name)
+                            .replace("{raw}", raw),
                     )
                 })?;
             indicators.push(Indicator {
@@ -214,4 +218,83 @@ pub fn feedback_for_city(
         out.push((r.period, f.signer, f.text, e.entry.header.timestamp_ms));
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use coalition_record::cycle::{CycleCommitment, IndicatorSpec};
+
+    fn terms() -> CycleDecision {
+        CycleDecision {
+            network_id: Hash32::of(b"n"),
+            period: "2026".into(),
+            title: Default::default(),
+            opens: "2027-01-01".into(),
+            deadline: "2027-03-31".into(),
+            commitments: vec![CycleCommitment {
+                commitment: 3,
+                questions: Default::default(),
+                narrative_required: false,
+                indicators: vec![IndicatorSpec {
+                    name: "complaints received".into(),
+                    unit: "complaints".into(),
+                    required: true,
+                }],
+            }],
+            reviewers: Vec::new(),
+            amends: None,
+            decided_ms: 0,
+        }
+    }
+
+    #[test]
+    fn the_form_becomes_a_report_and_its_errors_are_in_the_readers_language() {
+        let cycle = Hash32::of(b"c");
+        let values = |pairs: &'static [(&'static str, &'static str)]| {
+            move |name: &str| {
+                pairs
+                    .iter()
+                    .find(|(k, _)| *k == name)
+                    .map(|(_, v)| v.to_string())
+                    .unwrap_or_default()
+            }
+        };
+        let report = report_from_form(
+            &terms(),
+            cycle,
+            crate::i18n::Ui::Fr,
+            values(&[
+                ("status_3", "done"),
+                ("ind_3_0", "41,5"),
+                ("narrative_3", " Un bureau. "),
+            ]),
+        )
+        .expect("a report");
+        assert_eq!(report.cycle, Some(cycle));
+        assert_eq!(report.commitments[0].indicators[0].value, 41.5);
+        assert_eq!(
+            report.commitments[0]
+                .narrative
+                .get("fr")
+                .map(String::as_str),
+            Some("Un bureau.")
+        );
+        let (field, message) = report_from_form(
+            &terms(),
+            cycle,
+            crate::i18n::Ui::Fr,
+            values(&[("status_3", "done"), ("ind_3_0", "beaucoup")]),
+        )
+        .expect_err("not a number");
+        assert_eq!(field, "ind_3_0");
+        assert_eq!(
+            message,
+            "« complaints received » : 'beaucoup' n'est pas un nombre"
+        );
+        let (field, message) = report_from_form(&terms(), cycle, crate::i18n::Ui::De, values(&[]))
+            .expect_err("no status");
+        assert_eq!(field, "status_3");
+        assert_eq!(message, "Verpflichtung 3: Stand wählen");
+    }
 }

@@ -205,4 +205,6 @@ pub static STRINGS: Strings = Strings {
     rc_not_published: "Nicht veröffentlicht (der Entwurf ist gespeichert):",
     rc_feedback: "Rückmeldungen zu den Berichten",
     rc_signed_by: "signiert von",
+    rc_choose_status: "Verpflichtung {c}: Stand wählen",
+    rc_not_a_number: "„{name}“: '{raw}' ist keine Zahl",
 };

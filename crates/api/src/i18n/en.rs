@@ -192,4 +192,6 @@ pub static STRINGS: Strings = Strings {
     rc_not_published: "Not published (the draft is saved):",
     rc_feedback: "Feedback on the reports",
     rc_signed_by: "signed by",
+    rc_choose_status: "commitment {c}: choose a status",
+    rc_not_a_number: "\"{name}\": '{raw}' is not a number",
 };

@@ -205,4 +205,6 @@ pub static STRINGS: Strings = Strings {
     rc_not_published: "No publicado (el borrador está guardado):",
     rc_feedback: "Comentarios sobre los informes",
     rc_signed_by: "firmado por",
+    rc_choose_status: "compromiso {c}: elija un estado",
+    rc_not_a_number: "«{name}»: '{raw}' no es un número",
 };

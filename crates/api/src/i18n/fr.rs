@@ -205,4 +205,6 @@ pub static STRINGS: Strings = Strings {
     rc_not_published: "Non publié (le brouillon est enregistré) :",
     rc_feedback: "Retours sur les rapports",
     rc_signed_by: "signé par",
+    rc_choose_status: "engagement {c} : choisissez un état",
+    rc_not_a_number: "« {name} » : '{raw}' n'est pas un nombre",
 };

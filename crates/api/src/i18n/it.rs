@@ -205,4 +205,6 @@ pub static STRINGS: Strings = Strings {
     rc_not_published: "Non pubblicato (la bozza è salvata):",
     rc_feedback: "Riscontri sui rapporti",
     rc_signed_by: "firmato da",
+    rc_choose_status: "impegno {c}: scegli uno stato",
+    rc_not_a_number: "«{name}»: '{raw}' non è un numero",
 };

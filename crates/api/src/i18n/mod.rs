@@ -295,6 +295,8 @@ strings! {
     rc_not_published,
     rc_feedback,
     rc_signed_by,
+    rc_choose_status,
+    rc_not_a_number,
     exchange_heading,
     exchange_caption,
     no_exchange,

@@ -205,4 +205,6 @@ pub static STRINGS: Strings = Strings {
     rc_not_published: "Niet gepubliceerd (het concept is opgeslagen):",
     rc_feedback: "Feedback op de rapporten",
     rc_signed_by: "ondertekend door",
+    rc_choose_status: "verbintenis {c}: kies een stand van zaken",
+    rc_not_a_number: "\"{name}\": '{raw}' is geen getal",
 };

@@ -205,4 +205,6 @@ pub static STRINGS: Strings = Strings {
     rc_not_published: "Não publicado (o rascunho está guardado):",
     rc_feedback: "Comentários sobre os relatórios",
     rc_signed_by: "assinado por",
+    rc_choose_status: "compromisso {c}: escolha um estado",
+    rc_not_a_number: "«{name}»: '{raw}' não é um número",
 };

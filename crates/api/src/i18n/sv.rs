@@ -205,4 +205,6 @@ pub static STRINGS: Strings = Strings {
     rc_not_published: "Inte publicerad (utkastet är sparat):",
     rc_feedback: "Återkoppling på rapporterna",
     rc_signed_by: "signerad av",
+    rc_choose_status: "åtagande {c}: välj ett läge",
+    rc_not_a_number: "”{name}”: '{raw}' är inte ett tal",
 };

@@ -234,7 +234,7 @@ pub async fn cycle_submit(
             .map(|(_, v)| v.clone())
             .unwrap_or_default()
     };
-    let refused = match crate::cycles::report_from_form(&cycle.terms, cycle.id, ui.code(), value) {
+    let refused = match crate::cycles::report_from_form(&cycle.terms, cycle.id, ui, value) {
         Err((field, message)) => Some((field, message)),
         Ok(report) => match publish(&s, Payload::ActivityReport(report)).await {
             Ok(published) => {
