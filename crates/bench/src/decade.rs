@@ -7,6 +7,7 @@
 use crate::data;
 use crate::ingest::ingest_all;
 use crate::report::{Row, Target};
+use crate::scale::copy_dir;
 use crate::Sizes;
 use anyhow::{Context, Result};
 use coalition_record::{
@@ -104,20 +105,6 @@ pub fn generate(coalition: &Coalition, cities: usize, seed: u64) -> Result<Vec<W
         }
     }
     Ok(out)
-}
-
-fn copy_dir(from: &Path, to: &Path) -> Result<()> {
-    std::fs::create_dir_all(to)?;
-    for entry in std::fs::read_dir(from)? {
-        let entry = entry?;
-        let target = to.join(entry.file_name());
-        if entry.file_type()?.is_dir() {
-            copy_dir(&entry.path(), &target)?;
-        } else {
-            std::fs::copy(entry.path(), &target)?;
-        }
-    }
-    Ok(())
 }
 
 /// Builds the search index of `store` and answers one query: seconds, documents, hits.

@@ -228,22 +228,8 @@ pub fn propagation(sizes: &Sizes) -> Result<Vec<Row>> {
             published.insert(id, (origin, t0));
         }
         let expected = m * (k - 1);
-        let mut last: HashMap<EntryId, (usize, Instant)> = HashMap::new();
-        let mut arrivals = 0usize;
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-        while arrivals < expected {
-            match tokio::time::timeout_at(deadline, rx.recv()).await {
-                Ok(Some((node, id, at))) => {
-                    if published.get(&id).is_some_and(|(o, _)| *o != node) {
-                        arrivals += 1;
-                        let e = last.entry(id).or_insert((0, at));
-                        e.0 += 1;
-                        e.1 = e.1.max(at);
-                    }
-                }
-                _ => break,
-            }
-        }
+        let (last, arrivals) =
+            collect_arrivals(&mut rx, &published, expected, Duration::from_secs(30)).await;
         let checks = coalition_record::signature::signatures_checked() - checks_before;
         let mut latencies: Vec<f64> = published
             .iter()
@@ -350,4 +336,31 @@ pub fn idle_cpu(sizes: &Sizes) -> Result<Row> {
             )),
         )
     })
+}
+
+/// Arrivals of published entries at nodes other than their origin, until `expected` came or
+/// `wait` passed: per entry, (nodes it reached, when the last one got it), and the count.
+pub(crate) async fn collect_arrivals(
+    rx: &mut tokio::sync::mpsc::UnboundedReceiver<(usize, EntryId, Instant)>,
+    published: &HashMap<EntryId, (usize, Instant)>,
+    expected: usize,
+    wait: Duration,
+) -> (HashMap<EntryId, (usize, Instant)>, usize) {
+    let mut last: HashMap<EntryId, (usize, Instant)> = HashMap::new();
+    let mut arrivals = 0usize;
+    let deadline = tokio::time::Instant::now() + wait;
+    while arrivals < expected {
+        match tokio::time::timeout_at(deadline, rx.recv()).await {
+            Ok(Some((node, id, at))) => {
+                if published.get(&id).is_some_and(|(o, _)| *o != node) {
+                    arrivals += 1;
+                    let e = last.entry(id).or_insert((0, at));
+                    e.0 += 1;
+                    e.1 = e.1.max(at);
+                }
+            }
+            _ => break,
+        }
+    }
+    (last, arrivals)
 }

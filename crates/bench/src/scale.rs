@@ -155,7 +155,7 @@ fn loopback_bytes() -> Result<f64> {
 
 /// Copies a closed store's directory (a template with the roster applied: applying 500 roster
 /// changes to each of 500 stores would dominate the run).
-fn copy_dir(from: &Path, to: &Path) -> Result<()> {
+pub(crate) fn copy_dir(from: &Path, to: &Path) -> Result<()> {
     std::fs::create_dir_all(to)?;
     for entry in std::fs::read_dir(from)? {
         let entry = entry?;
@@ -314,22 +314,9 @@ fn one_size(sizes: &Sizes, n: usize) -> Result<(Measured, Vec<Row>)> {
             published.insert(id, (origin, t0));
         }
         let expected = m * (n - 1);
-        let mut last: HashMap<EntryId, (usize, Instant)> = HashMap::new();
-        let mut arrivals = 0usize;
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
-        while arrivals < expected {
-            match tokio::time::timeout_at(deadline, rx.recv()).await {
-                Ok(Some((node, id, at))) => {
-                    if published.get(&id).is_some_and(|(o, _)| *o != node) {
-                        arrivals += 1;
-                        let e = last.entry(id).or_insert((0, at));
-                        e.0 += 1;
-                        e.1 = e.1.max(at);
-                    }
-                }
-                _ => break,
-            }
-        }
+        let (last, arrivals) =
+            crate::net::collect_arrivals(&mut rx, &published, expected, Duration::from_secs(60))
+                .await;
         let busy = 100.0 * (cpu_seconds()? - cpu_publish)
             / publish_started.elapsed().as_secs_f64()
             / sizes_cores();
