@@ -212,7 +212,7 @@ pub fn feedback_for_city(
             continue;
         };
         let cycle = r.cycle.and_then(|id| cycles.iter().find(|c| c.id == id));
-        if !store.may_review(&f.signer, cycle) {
+        if !store.feedback_counts(&f, cycle) {
             continue;
         }
         out.push((r.period, f.signer, f.text, e.entry.header.timestamp_ms));

@@ -162,7 +162,7 @@ pub fn audit_cycles(store: &Store, now_ms: i64) -> Result<CyclesAudit, AuditErro
         let cycle = report_cycle
             .get(&f.report)
             .and_then(|c| cycle_by_id.get(c).copied());
-        if store.may_review(&f.signer, cycle) {
+        if store.feedback_counts(f, cycle) {
             *feedback_on.entry(f.report).or_default() += 1;
         }
     }

@@ -8,7 +8,7 @@ use crate::query::Query;
 use crate::{Store, StoreError};
 use coalition_record::cycle::{resolve_cycles, Cycle};
 use coalition_record::{
-    check_report, Hash32, Payload, PayloadKind, PublicKey, RecordError, VerifiedEntry,
+    check_report, Hash32, Payload, PayloadKind, RecordError, ReportFeedback, VerifiedEntry,
 };
 
 /// The rule "committee threshold" for entries that carry a committee decision: checked on ingest
@@ -37,7 +37,11 @@ impl Store {
         let decisions: Vec<_> = entries
             .into_iter()
             .filter_map(|e| match e.payload {
-                Some(Payload::ReportingCycle(signed)) => Some((e.entry.id(), signed)),
+                // Checked again here: a node of an earlier release stored kind 10 as a newer
+                // kind without the threshold check, and reads it as a decision once upgraded.
+                Some(Payload::ReportingCycle(signed)) if signed.verify(&self.charter).is_ok() => {
+                    Some((e.entry.id(), signed))
+                }
                 _ => None,
             })
             .collect();
@@ -147,9 +151,11 @@ impl Store {
         }
     }
 
-    /// Whether `signer` may give feedback on reports of `cycle` (committee or named reviewer).
-    pub fn may_review(&self, signer: &PublicKey, cycle: Option<&Cycle>) -> bool {
-        self.charter.is_committee(signer)
-            || cycle.is_some_and(|c| c.terms.reviewers.contains(signer))
+    /// Whether feedback counts: its signature verifies (checked again on reading: a node of an
+    /// earlier release stored kind 11 unchecked, as a newer kind) and its signer is a committee
+    /// key or a reviewer `cycle` names.
+    pub fn feedback_counts(&self, feedback: &ReportFeedback, cycle: Option<&Cycle>) -> bool {
+        feedback.verify_signature().is_ok()
+            && feedback.authorised(&self.charter, cycle.map(|c| &c.terms))
     }
 }

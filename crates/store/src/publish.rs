@@ -174,6 +174,8 @@ impl Store {
                 SignedEntry::create(key, self.network_id(), seq, prev, timestamp_ms, payload);
             let verified = VerifiedEntry::with_verified_signature(entry, Some(blob))?;
             check_references(&view, &verified)?;
+            // The rule every other node applies on arrival: never sign what they would refuse.
+            crate::cycles::check_committee(&self.charter, &verified)?;
             if publishing {
                 self.check_status_rules(&view, payload)?;
                 self.check_exchange_rules(&view, &author, payload)?;

@@ -130,6 +130,16 @@ fn a_decision_below_the_threshold_is_refused_on_publish_and_on_ingest() {
         other => panic!("expected a refusal, got {other:?}"),
     }
     assert!(b.cycles().expect("valid in the test").is_empty());
+    // The node's own signing path without the publish rules (demo, benchmarks) refuses it too.
+    let own = expect_err(
+        a.append_local(&city_a(), &one, T0),
+        "appending a decision with 1 of 2 signatures",
+    );
+    assert!(
+        matches!(own, StoreError::Record(RecordError::BelowThreshold { .. })),
+        "{own}"
+    );
+    assert_eq!(a.entry_count(), 0);
     // With the second signature it is published, and it is a cycle on both nodes.
     signed.sign_with(&second_committee_key());
     let published = a
