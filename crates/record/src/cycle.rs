@@ -138,13 +138,11 @@ impl SignedCycleDecision {
 
     /// Adds (or replaces) `key`'s signature.
     pub fn sign_with(&mut self, key: &SecretKey) {
-        let signer = key.public();
-        self.signatures.retain(|s| s.signer != signer);
-        self.signatures.push(CommitteeSignature {
-            signer,
-            signature: key.sign(&self.decision.signing_message()),
-        });
-        self.signatures.sort_by_key(|s| s.signer);
+        crate::roster::add_committee_signature(
+            &mut self.signatures,
+            key,
+            &self.decision.signing_message(),
+        );
     }
 
     /// Valid signatures by distinct committee keys.
@@ -159,19 +157,12 @@ impl SignedCycleDecision {
     /// The rule "committee threshold" for a decision: this coalition's, signed by at least
     /// `threshold` committee members.
     pub fn verify(&self, charter: &Charter) -> Result<(), RecordError> {
-        let network_id = charter.network_id();
-        if self.decision.network_id != network_id {
-            return Err(RecordError::WrongNetwork {
-                expected: network_id,
-                found: self.decision.network_id,
-            });
-        }
-        let valid = self.valid_committee_signers(charter);
-        let threshold = usize::from(charter.threshold);
-        if valid < threshold {
-            return Err(RecordError::BelowThreshold { valid, threshold });
-        }
-        Ok(())
+        crate::roster::check_committee_threshold(
+            charter,
+            self.decision.network_id,
+            &self.decision.signing_message(),
+            &self.signatures,
+        )
     }
 }
 

@@ -15,8 +15,8 @@ use crate::codec;
 use crate::error::RecordError;
 use crate::limits::{MAX_LIST_ITEMS, MAX_PAYLOAD_BYTES};
 use crate::payload::{
-    ActivityReport, ActivityUpdate, CommitmentReport, Contact, LangText, Payload, Period, Practice,
-    PracticeRevision, UpdateCategory,
+    ActivityReport, ActivityUpdate, CommitmentReport, Contact, Erasure, LangText, Payload, Period,
+    Practice, PracticeRevision, UpdateCategory,
 };
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -70,6 +70,14 @@ pub const FIELD_GROUNDS: u32 = 1;
 pub const FIELD_PARTNER_TYPES: u32 = 2;
 /// Extension field 2 of reports: the reporting cycle answered (a postcard `Hash32`).
 pub const FIELD_REPORT_CYCLE: u32 = 2;
+/// Extension field 1 of erasures: the reason (a postcard `String`).
+pub const FIELD_ERASURE_REASON: u32 = 1;
+
+/// An erasure's version-1 fields, as signed: the target alone.
+#[derive(Serialize, Deserialize)]
+struct ErasureV1 {
+    target: crate::bytes::Hash32,
+}
 
 /// A practice's version-1 fields, as signed: every field but those carried as extensions.
 #[derive(Serialize)]
@@ -247,6 +255,13 @@ pub(crate) fn encode(payload: &Payload, extensions: &Extensions) -> Vec<u8> {
     if let Some(grounds) = payload.grounds().filter(|g| !g.is_empty()) {
         extensions.0.insert(FIELD_GROUNDS, codec::encode(&grounds));
     }
+    if let Payload::Erasure(e) = payload {
+        if !e.reason.is_empty() {
+            extensions
+                .0
+                .insert(FIELD_ERASURE_REASON, codec::encode(&e.reason));
+        }
+    }
     let version = if extensions.is_empty() {
         PAYLOAD_VERSION_BASE
     } else {
@@ -289,7 +304,9 @@ fn body(payload: &Payload) -> Vec<u8> {
             illustrative: r.illustrative,
         }),
         Payload::Retraction(r) => codec::encode(r),
-        Payload::Erasure(e) => codec::encode(e),
+        Payload::Erasure(e) => codec::encode(&ErasureV1 { target: e.target }),
+        Payload::ErasureReceipt(r) => codec::encode(r),
+        Payload::ErasureOrder(o) => codec::encode(o),
         Payload::PracticeAdoption(a) => codec::encode(a),
         Payload::Question(q) => codec::encode(q),
         Payload::Answer(a) => codec::encode(a),
@@ -370,6 +387,19 @@ fn apply_known_fields(
             Check::Stored => codec::decode_stored(what, bytes),
         }
     };
+    if let Payload::Erasure(e) = payload {
+        if let Some(bytes) = extensions.0.get(&FIELD_ERASURE_REASON) {
+            e.reason = match check {
+                Check::Canonical => codec::decode_canonical(
+                    "payload field 1 (erasure reason)",
+                    bytes,
+                    MAX_PAYLOAD_BYTES,
+                )?,
+                Check::Stored => codec::decode_stored("payload field 1 (erasure reason)", bytes)?,
+            };
+        }
+        return Ok(());
+    }
     let grounds = match extensions.0.get(&FIELD_GROUNDS) {
         Some(bytes) => read("payload field 1 (grounds)", bytes)?,
         None => Vec::new(),
@@ -446,12 +476,19 @@ fn decode_known(
             })
         })?,
         5 => take(body, check, Payload::Retraction)?,
-        6 => take(body, check, Payload::Erasure)?,
+        6 => take(body, check, |e: ErasureV1| {
+            Payload::Erasure(Erasure {
+                target: e.target,
+                reason: String::new(),
+            })
+        })?,
         7 => take(body, check, Payload::PracticeAdoption)?,
         8 => take(body, check, Payload::Question)?,
         9 => take(body, check, Payload::Answer)?,
         10 => take(body, check, Payload::ReportingCycle)?,
         11 => take(body, check, Payload::ReportFeedback)?,
+        12 => take(body, check, Payload::ErasureReceipt)?,
+        13 => take(body, check, Payload::ErasureOrder)?,
         #[cfg(feature = "future-kind")]
         crate::payload::TEST_NOTE_KIND => take(body, check, Payload::TestNote)?,
         _ => return Ok(None),

@@ -232,6 +232,9 @@ pub struct Retraction {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Erasure {
     pub target: Hash32,
+    /// Why, in plain words (no personal data); signed as extension field 1, empty when none.
+    #[serde(default)]
+    pub reason: String,
 }
 
 /// A city records that it took up another city's practice, as it was or adapted (kind 7).
@@ -295,6 +298,10 @@ pub enum Payload {
     ReportingCycle(SignedCycleDecision),
     /// Signed feedback on a city's report (kind 11).
     ReportFeedback(ReportFeedback),
+    /// A node's receipt for an erasure it applied (kind 12).
+    ErasureReceipt(crate::erasure::ErasureReceipt),
+    /// The Steering Committee's order to erase any city's payload (kind 13).
+    ErasureOrder(crate::erasure::SignedErasureOrder),
     /// Only in builds with the `future-kind` feature: the kind a "newer" node knows in the
     /// mixed-version test. Kind codes from 0xF000 are reserved for tests and never assigned.
     #[cfg(feature = "future-kind")]
@@ -333,6 +340,8 @@ pub enum PayloadKind {
     Answer,
     ReportingCycle,
     ReportFeedback,
+    ErasureReceipt,
+    ErasureOrder,
     #[cfg(feature = "future-kind")]
     TestNote,
     /// A kind code this node does not know (made by a newer version).
@@ -340,7 +349,7 @@ pub enum PayloadKind {
 }
 
 impl PayloadKind {
-    pub const ALL: [PayloadKind; 11] = [
+    pub const ALL: [PayloadKind; 13] = [
         PayloadKind::Practice,
         PayloadKind::PracticeRevision,
         PayloadKind::ActivityUpdate,
@@ -352,6 +361,8 @@ impl PayloadKind {
         PayloadKind::Answer,
         PayloadKind::ReportingCycle,
         PayloadKind::ReportFeedback,
+        PayloadKind::ErasureReceipt,
+        PayloadKind::ErasureOrder,
     ];
 
     pub fn code(self) -> u16 {
@@ -367,6 +378,8 @@ impl PayloadKind {
             PayloadKind::Answer => 9,
             PayloadKind::ReportingCycle => 10,
             PayloadKind::ReportFeedback => 11,
+            PayloadKind::ErasureReceipt => 12,
+            PayloadKind::ErasureOrder => 13,
             #[cfg(feature = "future-kind")]
             PayloadKind::TestNote => TEST_NOTE_KIND,
             PayloadKind::Unknown(code) => code,
@@ -400,6 +413,8 @@ impl PayloadKind {
             PayloadKind::Answer => "answer",
             PayloadKind::ReportingCycle => "reporting_cycle",
             PayloadKind::ReportFeedback => "report_feedback",
+            PayloadKind::ErasureReceipt => "erasure_receipt",
+            PayloadKind::ErasureOrder => "erasure_order",
             #[cfg(feature = "future-kind")]
             PayloadKind::TestNote => "test_note",
             PayloadKind::Unknown(_) => "newer_kind",
@@ -428,6 +443,8 @@ impl Payload {
             Payload::Answer(_) => PayloadKind::Answer,
             Payload::ReportingCycle(_) => PayloadKind::ReportingCycle,
             Payload::ReportFeedback(_) => PayloadKind::ReportFeedback,
+            Payload::ErasureReceipt(_) => PayloadKind::ErasureReceipt,
+            Payload::ErasureOrder(_) => PayloadKind::ErasureOrder,
             #[cfg(feature = "future-kind")]
             Payload::TestNote(_) => PayloadKind::TestNote,
             Payload::Newer(n) => PayloadKind::of_code(n.kind),
@@ -505,6 +522,8 @@ impl Payload {
             | Payload::Answer(_)
             | Payload::ReportingCycle(_)
             | Payload::ReportFeedback(_)
+            | Payload::ErasureReceipt(_)
+            | Payload::ErasureOrder(_)
             | Payload::Newer(_) => Vec::new(),
         }
     }
@@ -530,7 +549,11 @@ impl Payload {
             Payload::ReportFeedback(f) => f.text.keys().cloned().collect(),
             #[cfg(feature = "future-kind")]
             Payload::TestNote(n) => n.text.keys().cloned().collect(),
-            Payload::Retraction(_) | Payload::Erasure(_) | Payload::Newer(_) => Vec::new(),
+            Payload::Retraction(_)
+            | Payload::Erasure(_)
+            | Payload::ErasureReceipt(_)
+            | Payload::ErasureOrder(_)
+            | Payload::Newer(_) => Vec::new(),
         };
         langs.sort();
         langs.dedup();
@@ -546,7 +569,16 @@ impl Payload {
             Payload::ActivityUpdate(u) => pick(&u.title),
             Payload::ActivityReport(r) => format!("Activity report {} ({})", r.period, r.city),
             Payload::Retraction(r) => format!("Retraction of {}: {}", r.target.short(), r.reason),
-            Payload::Erasure(e) => format!("Erasure of {}", e.target.short()),
+            Payload::Erasure(e) if e.reason.is_empty() => {
+                format!("Erasure of {}", e.target.short())
+            }
+            Payload::Erasure(e) => format!("Erasure of {}: {}", e.target.short(), e.reason),
+            Payload::ErasureReceipt(r) => format!("Erasure {} applied", r.erasure.short()),
+            Payload::ErasureOrder(o) => format!(
+                "Committee erasure order for {}: {}",
+                o.order.target.short(),
+                o.order.reason
+            ),
             Payload::PracticeAdoption(a) => format!(
                 "{} practice {}",
                 if a.adapted { "Adapted" } else { "Took up" },

@@ -75,6 +75,45 @@ pub(crate) fn count_committee_signers(
     signers.len()
 }
 
+/// Adds (or replaces) `key`'s signature over `message`, keeping the list sorted by signer.
+pub(crate) fn add_committee_signature(
+    signatures: &mut Vec<CommitteeSignature>,
+    key: &crate::keys::SecretKey,
+    message: &[u8],
+) {
+    let signer = key.public();
+    signatures.retain(|s| s.signer != signer);
+    signatures.push(CommitteeSignature {
+        signer,
+        signature: key.sign(message),
+    });
+    signatures.sort_by_key(|s| s.signer);
+}
+
+/// The rule "committee threshold" for a committee decision carried in an entry (a reporting
+/// cycle, an erasure order): made for this coalition, signed by at least `threshold` distinct
+/// committee members.
+pub(crate) fn check_committee_threshold(
+    charter: &Charter,
+    network_id: Hash32,
+    message: &[u8],
+    signatures: &[CommitteeSignature],
+) -> Result<(), RecordError> {
+    let expected = charter.network_id();
+    if network_id != expected {
+        return Err(RecordError::WrongNetwork {
+            expected,
+            found: network_id,
+        });
+    }
+    let valid = count_committee_signers(charter, message, signatures);
+    let threshold = usize::from(charter.threshold);
+    if valid < threshold {
+        return Err(RecordError::BelowThreshold { valid, threshold });
+    }
+    Ok(())
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CommitteeSignature {
     pub signer: PublicKey,

@@ -23,7 +23,15 @@ impl Payload {
             Payload::ActivityUpdate(u) => update(u),
             Payload::ActivityReport(r) => report(r),
             Payload::Retraction(r) => short_text("reason", &r.reason, true),
-            Payload::Erasure(_) => Ok(()),
+            Payload::Erasure(e) => short_text("erasure.reason", &e.reason, false),
+            Payload::ErasureReceipt(_) => Ok(()),
+            Payload::ErasureOrder(o) => {
+                short_text("erasure_order.reason", &o.order.reason, true)?;
+                if o.signatures.len() > MAX_LIST_ITEMS {
+                    return Err(too_many("erasure_order.signatures"));
+                }
+                Ok(())
+            }
             Payload::PracticeAdoption(a) => adoption(a),
             Payload::Question(q) => lang_text("question.text", &q.text, true, MAX_TEXT_BYTES),
             Payload::Answer(a) => lang_text("answer.text", &a.text, true, MAX_TEXT_BYTES),
@@ -54,7 +62,11 @@ impl Payload {
         }
         self.validate()?;
         let prefix = match self {
-            Payload::ReportingCycle(_) | Payload::ReportFeedback(_) => return Ok(()),
+            Payload::ReportingCycle(_)
+            | Payload::ReportFeedback(_)
+            | Payload::Erasure(_)
+            | Payload::ErasureReceipt(_)
+            | Payload::ErasureOrder(_) => return Ok(()),
             Payload::ActivityUpdate(_) => "update",
             Payload::ActivityReport(_) => "report",
             _ => "practice",

@@ -5,6 +5,7 @@
 use crate::common;
 
 use coalition_record::codec;
+use coalition_record::erasure::ErasureReceipt;
 use coalition_record::payload::{Erasure, PracticeRevision, Retraction};
 use coalition_record::roster::CommitteeSignature;
 use coalition_record::{
@@ -271,7 +272,9 @@ fn payload() -> impl Strategy<Value = Payload> {
         2 => update().prop_map(Payload::ActivityUpdate),
         2 => report().prop_map(Payload::ActivityReport),
         1 => (hash(), words(40)).prop_map(|(target, reason)| Payload::Retraction(Retraction { target, reason })),
-        1 => hash().prop_map(|target| Payload::Erasure(Erasure { target })),
+        1 => (hash(), prop_oneof![Just(String::new()), words(40)])
+            .prop_map(|(target, reason)| Payload::Erasure(Erasure { target, reason })),
+        1 => hash().prop_map(|erasure| Payload::ErasureReceipt(ErasureReceipt { erasure })),
     ]
 }
 
@@ -419,7 +422,9 @@ proptest! {
     fn payloads_roundtrip_and_validate(payload in payload()) {
         prop_assert_eq!(payload.validate(), Ok(()));
         let bytes = payload.to_bytes();
-        prop_assert_eq!(bytes[0], FORMAT_VERSION);
+        // Version 2 when an extension field is present (here: an erasure's reason, §8.7).
+        let extended = matches!(&payload, Payload::Erasure(e) if !e.reason.is_empty());
+        prop_assert_eq!(bytes[0], if extended { 2 } else { FORMAT_VERSION });
         // The variant index (one byte for 0..=5) is the kind code minus one.
         prop_assert_eq!(u16::from(bytes[1]) + 1, payload.kind().code());
         let decoded = Payload::decode(&bytes).expect("decodes");

@@ -193,6 +193,10 @@ impl SearchIndex {
                 Some(Payload::Erasure(e)) => {
                     erased.insert(e.target);
                 }
+                // Read again from the store, which dropped the payload if the order holds.
+                Some(Payload::ErasureOrder(o)) => {
+                    targets.insert(o.order.target);
+                }
                 _ => {}
             }
         }

@@ -326,6 +326,27 @@ impl SearchIndex {
         Ok(())
     }
 
+    /// Rewrites every segment holding deleted documents without them, and removes the files
+    /// no longer used: after an erasure, the erased text is in none of the index's files.
+    /// Returns how many segments were rewritten.
+    pub fn purge_deleted(&self) -> Result<usize, SearchError> {
+        let mut writer = self.lock_writer();
+        let segments: Vec<_> = self
+            .index
+            .searchable_segment_metas()?
+            .into_iter()
+            .filter(|m| m.has_deletes())
+            .map(|m| m.id())
+            .collect();
+        if !segments.is_empty() {
+            writer.merge(&segments).wait()?;
+        }
+        writer.garbage_collect_files().wait()?;
+        drop(writer);
+        self.reader.reload()?;
+        Ok(segments.len())
+    }
+
     /// True when opening made this index (there was none, or one of another schema was dropped):
     /// it is empty, and [`SearchIndex::rebuild`] fills it from the store.
     pub fn created(&self) -> bool {
@@ -444,6 +465,11 @@ impl SearchIndex {
                 }
                 Some(Payload::Erasure(e)) => {
                     erased.insert(e.target);
+                }
+                // The store drops the target's payload if the order carries the threshold:
+                // read again, it is then no document.
+                Some(Payload::ErasureOrder(o)) => {
+                    touched.insert(o.order.target);
                 }
                 _ => {}
             }

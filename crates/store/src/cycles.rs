@@ -19,6 +19,7 @@ pub(crate) fn check_committee(
 ) -> Result<(), RecordError> {
     match &verified.payload {
         Some((_, Payload::ReportingCycle(signed))) => signed.verify(charter),
+        Some((_, Payload::ErasureOrder(order))) => order.verify(charter),
         _ => Ok(()),
     }
 }

@@ -344,10 +344,15 @@ impl Store {
             (None, Some(Err(error))) => Err(error),
             (None, None) => VerifiedEntry::verify(entry, payload),
         };
-        let verified = match verified {
+        let mut verified = match verified {
             Ok(v) => v,
             Err(error) => return rejected(Some(id), error),
         };
+        if verified.payload.is_some() && self.erasure_known(&id)? {
+            // Erased before it arrived (a committee order travels in another city's log): the
+            // payload is not kept, whoever still offers it.
+            verified.payload = None;
+        }
         if let Err(error) = check_references(view, &verified)
             .and_then(|()| crate::cycles::check_committee(&self.charter, &verified))
         {
@@ -495,10 +500,7 @@ impl Store {
             write.put_cf(db.cf(CF_STATUS)?, target.0, codec::encode(&status));
             view.status.insert(target, status);
         }
-        if let Payload::Erasure(erasure) = payload {
-            write.put_cf(db.cf(CF_INDEX)?, erased_key(&erasure.target), []);
-            self.clear_missing_mark(write, &erasure.target)?;
-        }
+        self.mark_erased(write, payload)?;
         Ok(())
     }
 

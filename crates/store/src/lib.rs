@@ -7,6 +7,7 @@
 //! read-only opens work beside it.
 
 mod cycles;
+mod erasures;
 mod error;
 mod files;
 pub mod high_water;
@@ -21,6 +22,7 @@ mod read;
 mod recover;
 mod verify;
 
+pub use erasures::HeldErasure;
 pub use error::StoreError;
 pub use files::FileProblem;
 pub use high_water::{HighWaterStatus, HIGH_WATER_FILE};
@@ -124,6 +126,8 @@ pub struct Store {
     frontier: RwLock<Frontier>,
     /// Serialises writers so chain checks and the batch they guard see one state.
     write_lock: Mutex<()>,
+    /// Targets of erasures in the write under way, deleted once it is durable (`erasures.rs`).
+    pending_purge: Mutex<Vec<EntryId>>,
     /// Ids with a stored status (retracted or superseded): few, so kept in memory to spare a
     /// read per entry on queries and reads.
     inactive: RwLock<HashSet<EntryId>>,
@@ -336,6 +340,7 @@ impl Store {
             read_only,
             frontier: RwLock::new(HashMap::new()),
             write_lock: Mutex::new(()),
+            pending_purge: Mutex::new(Vec::new()),
             batch_verification: AtomicBool::new(true),
             inactive: RwLock::new(HashSet::new()),
             high_water: Mutex::new(None),

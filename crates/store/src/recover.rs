@@ -36,8 +36,18 @@ impl Store {
         write.set_sync(true);
         let db = self.db()?;
         match db.write_opt(batch, &write) {
-            Ok(()) => Ok(()),
-            Err(error) => Err(self.write_failed(error)),
+            Ok(()) => {
+                self.purge_queued();
+                Ok(())
+            }
+            Err(error) => {
+                // Nothing of this write is durable: neither are its erasures.
+                self.pending_purge
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .clear();
+                Err(self.write_failed(error))
+            }
         }
     }
 

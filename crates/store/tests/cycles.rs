@@ -5,55 +5,12 @@
 mod common;
 
 use coalition_record::cycle::{CycleCommitment, CycleDecision, IndicatorSpec, ReportFeedback};
-use coalition_record::roster::RosterChange;
 use coalition_record::{
     ActivityReport, Charter, CommitmentReport, Indicator, Payload, RecordError, ReportStatus,
-    SecretKey, SignedCycleDecision, SignedEntry, SignedRosterChange, FORMAT_VERSION,
+    SignedCycleDecision, SignedEntry,
 };
-use coalition_store::{IngestOutcome, Store, StoreError};
+use coalition_store::{IngestOutcome, StoreError};
 use common::*;
-
-fn second_committee_key() -> SecretKey {
-    SecretKey::from_seed([21u8; 32])
-}
-
-/// A charter whose committee is two of three keys.
-fn two_of_three() -> Charter {
-    Charter::new(
-        "Cycle Test Coalition",
-        vec![
-            committee_key().public(),
-            second_committee_key().public(),
-            SecretKey::from_seed([22u8; 32]).public(),
-        ],
-        2,
-        CREATED_MS,
-    )
-    .expect("charter")
-}
-
-fn store(charter: &Charter, dir: &std::path::Path) -> Store {
-    let store = Store::create(dir, charter).expect("create");
-    let mut prev = None;
-    for (seq, (key, name, country)) in [(city_a(), "Lyon", "FR"), (city_b(), "Montréal", "CA")]
-        .into_iter()
-        .enumerate()
-    {
-        let mut change = SignedRosterChange::unsigned(RosterChange {
-            version: FORMAT_VERSION,
-            network_id: charter.network_id(),
-            seq: seq as u64 + 1,
-            prev,
-            timestamp_ms: CREATED_MS,
-            action: admit(key.public(), name, country),
-        });
-        change.sign_with(&committee_key());
-        change.sign_with(&second_committee_key());
-        prev = Some(change.id());
-        store.apply_roster_change(&change).expect("roster");
-    }
-    store
-}
 
 fn decision(charter: &Charter) -> CycleDecision {
     CycleDecision {
@@ -100,8 +57,8 @@ fn report(cycle: Option<coalition_record::Hash32>, indicators: Vec<Indicator>) -
 fn a_decision_below_the_threshold_is_refused_on_publish_and_on_ingest() {
     let charter = two_of_three();
     let tmp = tempfile::tempdir().expect("valid in the test");
-    let a = store(&charter, &tmp.path().join("a"));
-    let b = store(&charter, &tmp.path().join("b"));
+    let a = store_two_of_three(&charter, &tmp.path().join("a"));
+    let b = store_two_of_three(&charter, &tmp.path().join("b"));
     let mut signed = SignedCycleDecision::unsigned(decision(&charter));
     signed.sign_with(&committee_key());
     let one = Payload::ReportingCycle(signed.clone());
@@ -162,7 +119,7 @@ fn a_decision_below_the_threshold_is_refused_on_publish_and_on_ingest() {
 fn a_report_for_a_cycle_must_answer_it_and_feedback_needs_a_reviewer() {
     let charter = two_of_three();
     let tmp = tempfile::tempdir().expect("valid in the test");
-    let s = store(&charter, &tmp.path().join("s"));
+    let s = store_two_of_three(&charter, &tmp.path().join("s"));
     let mut signed = SignedCycleDecision::unsigned(decision(&charter));
     signed.sign_with(&committee_key());
     signed.sign_with(&second_committee_key());

@@ -38,7 +38,10 @@ fn catch_up_applies_exactly_what_the_index_lacks_and_agrees_with_a_rebuild() {
     f.report(3, "A year of meeting places for newcomers.");
     f.publish(
         2,
-        Payload::Erasure(coalition_record::payload::Erasure { target: schools }),
+        Payload::Erasure(coalition_record::payload::Erasure {
+            target: schools,
+            reason: String::new(),
+        }),
     );
     let index = SearchIndex::open_or_create(&dir).expect("reopen");
     let before = index.applied().expect("the position survives a reopen");

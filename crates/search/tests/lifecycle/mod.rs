@@ -101,7 +101,10 @@ fn erasure_removes_its_target() {
     assert_eq!(incremental.doc_count(), 2);
     let erasure = f.publish(
         0,
-        Payload::Erasure(coalition_record::payload::Erasure { target: p }),
+        Payload::Erasure(coalition_record::payload::Erasure {
+            target: p,
+            reason: String::new(),
+        }),
     );
     incremental.apply(&f.store, &[erasure]).expect("apply");
     let rebuilt = indexed(&f);

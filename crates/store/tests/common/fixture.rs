@@ -88,7 +88,14 @@ pub fn build_fixture(dir: &Path) {
     publish(&a, retraction(u1, "Published twice"), day(5));
     let b1 = publish(&b, placed(&["fr"], &[5], "CA", "2021-09"), day(1));
     let b2 = publish(&b, update("Forum", "2024-02-02", &[5, 6]), day(2));
-    publish(&b, Payload::Erasure(Erasure { target: b2 }), day(3));
+    publish(
+        &b,
+        Payload::Erasure(Erasure {
+            target: b2,
+            reason: String::new(),
+        }),
+        day(3),
+    );
     publish(&b, placed(&["en", "de"], &[8], "CA", "2020-06"), day(6));
     publish(&c, update("Kick-off", "2024-03-03", &[2]), day(2));
     // Montréal signs a second seq 2 (naming its real seq 1): a fork proof.

@@ -242,3 +242,46 @@ pub fn expect_err<T>(result: Result<T, StoreError>, what: &str) -> StoreError {
 }
 
 pub mod fixture;
+
+pub fn second_committee_key() -> SecretKey {
+    SecretKey::from_seed([21u8; 32])
+}
+
+/// A charter whose committee is two of three keys (the first [`committee_key`]).
+pub fn two_of_three() -> Charter {
+    Charter::new(
+        "Cycle Test Coalition",
+        vec![
+            committee_key().public(),
+            second_committee_key().public(),
+            SecretKey::from_seed([22u8; 32]).public(),
+        ],
+        2,
+        CREATED_MS,
+    )
+    .expect("charter")
+}
+
+/// A store for a two-of-three charter, with Lyon and Montréal admitted by two signatures.
+pub fn store_two_of_three(charter: &Charter, dir: &std::path::Path) -> Store {
+    let store = Store::create(dir, charter).expect("create");
+    let mut prev = None;
+    for (seq, (key, name, country)) in [(city_a(), "Lyon", "FR"), (city_b(), "Montréal", "CA")]
+        .into_iter()
+        .enumerate()
+    {
+        let mut change = SignedRosterChange::unsigned(RosterChange {
+            version: FORMAT_VERSION,
+            network_id: charter.network_id(),
+            seq: seq as u64 + 1,
+            prev,
+            timestamp_ms: CREATED_MS,
+            action: admit(key.public(), name, country),
+        });
+        change.sign_with(&committee_key());
+        change.sign_with(&second_committee_key());
+        prev = Some(change.id());
+        store.apply_roster_change(&change).expect("roster");
+    }
+    store
+}

@@ -1,0 +1,192 @@
+//! Erasure orders and receipts (PROTOCOL.md §4.4): the Steering Committee's threshold-signed
+//! order to erase any city's payload (kind 13), for a data subject whose own city does not act,
+//! and the receipt each node signs once it has deleted an erased payload (kind 12), so that the
+//! city and the committee can show which copies are gone.
+//!
+//! A city erases its own payloads with an [`crate::payload::Erasure`] (kind 6). An order travels
+//! in the log of whichever member city publishes it: its authority is the committee signatures
+//! it carries, checked against the charter by every node, as for reporting cycles.
+
+use crate::bytes::Hash32;
+use crate::charter::Charter;
+use crate::codec;
+use crate::error::RecordError;
+use crate::keys::SecretKey;
+use crate::payload::{Erasure, Payload, PracticeRevision};
+use crate::roster::CommitteeSignature;
+use serde::{Deserialize, Serialize};
+
+/// Domain separation: committee signatures over an erasure order are over this tag and its bytes.
+pub const ERASURE_ORDER_SIGNING_TAG: &[u8] = b"coalition/erasure-order/v1";
+
+/// The committee's order to erase the payload of one entry, whichever city signed it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ErasureOrder {
+    pub network_id: Hash32,
+    /// The entry whose payload is erased (its header, signature and chain stay).
+    pub target: Hash32,
+    /// Why, in plain words (no personal data: it is kept by every node).
+    pub reason: String,
+    pub decided_ms: i64,
+}
+
+/// An order with the committee signatures gathered for it: the payload of kind 13.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignedErasureOrder {
+    pub order: ErasureOrder,
+    #[serde(default)]
+    pub signatures: Vec<CommitteeSignature>,
+}
+
+/// A node's statement that it deleted an erased payload from its store and index (kind 12), in
+/// its own city's log. The entry's timestamp is when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ErasureReceipt {
+    /// The entry id of the erasure (kind 6) or order (kind 13) applied.
+    pub erasure: Hash32,
+}
+
+impl ErasureOrder {
+    pub fn signing_message(&self) -> Vec<u8> {
+        let mut message = ERASURE_ORDER_SIGNING_TAG.to_vec();
+        message.extend(codec::encode(self));
+        message
+    }
+}
+
+impl SignedErasureOrder {
+    pub fn unsigned(order: ErasureOrder) -> Self {
+        SignedErasureOrder {
+            order,
+            signatures: Vec::new(),
+        }
+    }
+
+    /// Adds (or replaces) `key`'s signature.
+    pub fn sign_with(&mut self, key: &SecretKey) {
+        crate::roster::add_committee_signature(
+            &mut self.signatures,
+            key,
+            &self.order.signing_message(),
+        );
+    }
+
+    /// Valid signatures by distinct committee keys.
+    pub fn valid_committee_signers(&self, charter: &Charter) -> usize {
+        crate::roster::count_committee_signers(
+            charter,
+            &self.order.signing_message(),
+            &self.signatures,
+        )
+    }
+
+    /// The rule "committee threshold" for an order: this coalition's, signed by at least
+    /// `threshold` committee members.
+    pub fn verify(&self, charter: &Charter) -> Result<(), RecordError> {
+        crate::roster::check_committee_threshold(
+            charter,
+            self.order.network_id,
+            &self.order.signing_message(),
+            &self.signatures,
+        )
+    }
+}
+
+/// What a city signs to erase one of its own entries' payload: the erasure and, for the current
+/// version of a practice, first a revision of it without the contact person, so the practice
+/// stays findable. `current` says whether the target is the practice's version in force (not
+/// retracted, not superseded); an older version needs no new revision.
+pub fn erasure_payloads(
+    target: Hash32,
+    target_payload: Option<&Payload>,
+    current: bool,
+    reason: &str,
+) -> Vec<Payload> {
+    let mut out = Vec::with_capacity(2);
+    if let (Some(practice), true) = (target_payload.and_then(Payload::practice), current) {
+        let mut kept = practice.clone();
+        kept.contact = None;
+        out.push(Payload::PracticeRevision(PracticeRevision {
+            supersedes: target,
+            practice: kept,
+        }));
+    }
+    out.push(Payload::Erasure(Erasure {
+        target,
+        reason: reason.trim().to_string(),
+    }));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn erasing_a_current_practice_revises_it_without_the_contact_first() {
+        let mut practice: crate::payload::Practice =
+            toml::from_str(include_str!("../../../docs/examples/practice.toml"))
+                .expect("the example practice");
+        practice.contact = Some(crate::payload::Contact {
+            name: "Ana Pérez".into(),
+            role: None,
+            email: Some("ana@example.org".into()),
+            phone: Some("+34 600 000 000".into()),
+        });
+        let target = Hash32([3; 32]);
+        let payload = Payload::Practice(practice.clone());
+        let out = erasure_payloads(target, Some(&payload), true, " contact left ");
+        let [Payload::PracticeRevision(revision), Payload::Erasure(erasure)] = &out[..] else {
+            panic!("a revision then the erasure: {out:?}");
+        };
+        assert_eq!(revision.supersedes, target);
+        assert_eq!(revision.practice.contact, None);
+        assert_eq!(revision.practice.title, practice.title);
+        assert_eq!(erasure.target, target);
+        assert_eq!(erasure.reason, "contact left");
+        // An older version, or another kind: the erasure alone.
+        assert_eq!(
+            erasure_payloads(target, Some(&payload), false, "x").len(),
+            1
+        );
+        assert_eq!(erasure_payloads(target, None, true, "x").len(), 1);
+    }
+
+    #[test]
+    fn an_order_needs_the_threshold_of_distinct_committee_signatures() {
+        // Three committee keys, threshold 2.
+        let (charter, keys) = crate::cycle::tests::charter_and_keys();
+        let mut order = SignedErasureOrder::unsigned(ErasureOrder {
+            network_id: charter.network_id(),
+            target: Hash32([7; 32]),
+            reason: "a data subject's request".into(),
+            decided_ms: 1_700_000_000_000,
+        });
+        order.sign_with(&keys[0]);
+        order.sign_with(&keys[0]);
+        let refused = order.verify(&charter).expect_err("one signer is below 2");
+        assert!(
+            matches!(
+                refused,
+                RecordError::BelowThreshold {
+                    valid: 1,
+                    threshold: 2
+                }
+            ),
+            "{refused}"
+        );
+        order.sign_with(&keys[1]);
+        order.verify(&charter).expect("two of three");
+        // An outsider's signature does not count, and a changed order loses its signatures.
+        let mut changed = order.clone();
+        changed.order.target = Hash32([8; 32]);
+        assert!(changed.verify(&charter).is_err());
+        let mut other = SignedErasureOrder::unsigned(order.order.clone());
+        other.sign_with(&SecretKey::generate());
+        other.sign_with(&keys[2]);
+        assert!(other.verify(&charter).is_err());
+    }
+}

@@ -1,0 +1,217 @@
+//! Erasures in the store (issue #16): a city's erasure deletes the payload on every store that
+//! takes it, out of RocksDB's files too; the target re-offered with its payload stays without it;
+//! a committee order needs the threshold and is obeyed even when it arrives before its target;
+//! receipts say who has done it. Real RocksDB in temporary directories.
+
+mod common;
+
+use coalition_record::erasure::{
+    erasure_payloads, ErasureOrder, ErasureReceipt, SignedErasureOrder,
+};
+use coalition_record::{Contact, Hash32, Payload, RecordError, SecretKey, WireEntry};
+use coalition_store::{IngestOutcome, Store, StoreError};
+use common::*;
+use std::path::Path;
+
+const EMAIL: &str = "q7.erasable.person@lyon-test.example";
+const PHONE: &str = "+33 4 99 17 23 58";
+
+fn practice_with_contact(title: &str, city: &str, country: &str) -> Payload {
+    let mut p = practice(&["en"], &[3], country, "2024-01");
+    p.city = city.into();
+    p.title.insert("en".into(), title.into());
+    p.contact = Some(Contact {
+        name: "Q. Person".into(),
+        role: Some("coordinator".into()),
+        email: Some(EMAIL.into()),
+        phone: Some(PHONE.into()),
+    });
+    Payload::Practice(p)
+}
+
+/// Whether any file under `dir` holds `needle` as bytes.
+fn files_hold(dir: &Path, needle: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for item in std::fs::read_dir(dir).expect("read dir") {
+        let path = item.expect("dir entry").path();
+        if path.is_dir() {
+            found.extend(files_hold(&path, needle));
+        } else if let Ok(bytes) = std::fs::read(&path) {
+            if bytes.windows(needle.len()).any(|w| w == needle.as_bytes()) {
+                found.push(path.display().to_string());
+            }
+        }
+    }
+    found
+}
+
+fn wire_log(store: &Store, key: &SecretKey) -> Vec<WireEntry> {
+    store
+        .log(&key.public(), 1, 1000)
+        .expect("log")
+        .iter()
+        .map(|e| e.to_wire())
+        .collect()
+}
+
+fn ingest_all(store: &Store, entries: Vec<WireEntry>) -> Vec<IngestOutcome> {
+    store.ingest(entries).expect("ingest")
+}
+
+#[test]
+fn an_erasure_deletes_the_payload_everywhere_and_a_re_offered_copy_stays_erased() {
+    let charter = two_of_three();
+    let tmp = tempfile::tempdir().expect("tmp");
+    let lyon = store_two_of_three(&charter, &tmp.path().join("lyon"));
+    let peer = store_two_of_three(&charter, &tmp.path().join("peer"));
+    let practice = practice_with_contact("Housing mediation", "Lyon", "FR");
+    let target = lyon
+        .append_local(&city_a(), &practice, T0)
+        .expect("publish the practice");
+    let original = target.to_wire();
+    ingest_all(&peer, vec![original.clone()]);
+    // The test can see the address in the files before: its absence after means something.
+    assert!(!files_hold(&tmp.path().join("peer"), EMAIL).is_empty());
+
+    let payloads = erasure_payloads(target.id(), Some(&practice), true, "the contact left");
+    let appended = lyon
+        .publish_local(&city_a(), &payloads, T0 + DAY_MS)
+        .expect("publish the revision and the erasure");
+    let erasure_id = appended[1].entry.id();
+    let outcomes = ingest_all(&peer, wire_log(&lyon, &city_a())[1..].to_vec());
+    assert_eq!(stored_ids(&outcomes).len(), 2, "{outcomes:?}");
+
+    for (name, store) in [("lyon", &lyon), ("peer", &peer)] {
+        let held = store.entry(&target.id()).expect("read").expect("held");
+        assert!(held.payload.is_none(), "{name}: the payload is gone");
+        assert!(!store.payload_held(&target.id()).expect("read"));
+        let revision = store
+            .entry(&appended[0].entry.id())
+            .expect("read")
+            .expect("the revision");
+        let Some(Payload::PracticeRevision(r)) = revision.payload else {
+            panic!("{name}: a revision");
+        };
+        assert_eq!(r.practice.contact, None, "{name}");
+        let erasures = store.erasures().expect("erasures");
+        assert_eq!(erasures.len(), 1, "{name}");
+        assert_eq!(erasures[0].id, erasure_id);
+        assert_eq!(erasures[0].reason, "the contact left");
+        assert!(!erasures[0].by_committee);
+        let problems = store.verify_all(|_| {}).expect("verify").0;
+        assert!(
+            problems.is_empty(),
+            "{name}: the log still verifies: {problems:?}"
+        );
+    }
+    let left = files_hold(&tmp.path().join("peer"), EMAIL);
+    assert!(left.is_empty(), "the e-mail address is still in {left:?}");
+    let left = files_hold(&tmp.path().join("peer"), PHONE);
+    assert!(left.is_empty(), "the phone number is still in {left:?}");
+    let left = files_hold(&tmp.path().join("lyon"), EMAIL);
+    assert!(left.is_empty(), "the e-mail address is still in {left:?}");
+
+    // A rogue peer offers the original with its payload again: a duplicate, still erased.
+    let again = ingest_all(&peer, vec![original]);
+    assert!(
+        matches!(again[..], [IngestOutcome::Duplicate { .. }]),
+        "{again:?}"
+    );
+    assert!(!peer.payload_held(&target.id()).expect("read"));
+    // A fresh node that syncs the whole log never stores the payload either.
+    let fresh = store_two_of_three(&charter, &tmp.path().join("fresh"));
+    ingest_all(&fresh, wire_log(&lyon, &city_a()));
+    assert!(!fresh.payload_held(&target.id()).expect("read"));
+
+    // Receipts: the peer's city (Montréal) confirms; Lyon has not yet.
+    assert_eq!(
+        peer.erasures_awaiting_receipt(&city_b().public())
+            .expect("awaiting")
+            .len(),
+        1
+    );
+    let receipt = Payload::ErasureReceipt(ErasureReceipt {
+        erasure: erasure_id,
+    });
+    let signed = peer
+        .publish_local(&city_b(), &[receipt], T0 + 2 * DAY_MS)
+        .expect("receipt");
+    assert!(peer
+        .erasures_awaiting_receipt(&city_b().public())
+        .expect("awaiting")
+        .is_empty());
+    ingest_all(&lyon, vec![signed[0].entry.to_wire()]);
+    let receipts = lyon.erasure_receipts().expect("receipts");
+    assert_eq!(
+        receipts[&erasure_id].get(&city_b().public()),
+        Some(&(T0 + 2 * DAY_MS))
+    );
+    assert_eq!(
+        lyon.erasures_awaiting_receipt(&city_a().public())
+            .expect("awaiting")
+            .len(),
+        1
+    );
+}
+
+fn order(charter: &coalition_record::Charter, target: Hash32) -> SignedErasureOrder {
+    SignedErasureOrder::unsigned(ErasureOrder {
+        network_id: charter.network_id(),
+        target,
+        reason: "a data subject's request; the city did not act".into(),
+        decided_ms: T0,
+    })
+}
+
+#[test]
+fn a_committee_order_needs_the_threshold_and_is_obeyed_even_before_its_target_arrives() {
+    let charter = two_of_three();
+    let tmp = tempfile::tempdir().expect("tmp");
+    let montreal = store_two_of_three(&charter, &tmp.path().join("montreal"));
+    let lyon = store_two_of_three(&charter, &tmp.path().join("lyon"));
+    let practice = practice_with_contact("Anti-discrimination desk", "Montréal", "CA");
+    let target = montreal
+        .append_local(&city_b(), &practice, T0)
+        .expect("Montréal publishes");
+    ingest_all(&lyon, vec![target.to_wire()]);
+
+    // k − 1 signatures: refused when Lyon publishes it, and refused from a peer.
+    let mut below = order(&charter, target.id());
+    below.sign_with(&committee_key());
+    let refused = lyon
+        .publish_local(&city_a(), &[Payload::ErasureOrder(below.clone())], T0 + 1)
+        .expect_err("one signature of two");
+    assert!(
+        matches!(
+            refused,
+            StoreError::Record(RecordError::BelowThreshold {
+                valid: 1,
+                threshold: 2
+            })
+        ),
+        "{refused}"
+    );
+    assert!(lyon.payload_held(&target.id()).expect("read"));
+
+    // k signatures: applied where it is published and wherever it arrives.
+    let mut signed = below;
+    signed.sign_with(&second_committee_key());
+    lyon.publish_local(&city_a(), &[Payload::ErasureOrder(signed)], T0 + 2)
+        .expect("two signatures of two");
+    assert!(!lyon.payload_held(&target.id()).expect("read"));
+    let erasures = lyon.erasures().expect("erasures");
+    assert!(erasures[0].by_committee, "{erasures:?}");
+    assert!(files_hold(&tmp.path().join("lyon"), EMAIL).is_empty());
+
+    // A node that gets Lyon's log (with the order) before Montréal's (with the target) never
+    // keeps the payload.
+    let late = store_two_of_three(&charter, &tmp.path().join("late"));
+    ingest_all(&late, wire_log(&lyon, &city_a()));
+    let outcomes = ingest_all(&late, vec![target.to_wire()]);
+    assert_eq!(stored_ids(&outcomes), vec![target.id()]);
+    assert!(!late.payload_held(&target.id()).expect("read"));
+    assert!(files_hold(&tmp.path().join("late"), EMAIL).is_empty());
+    // And Montréal's own node obeys too.
+    ingest_all(&montreal, wire_log(&lyon, &city_a()));
+    assert!(!montreal.payload_held(&target.id()).expect("read"));
+}
