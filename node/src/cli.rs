@@ -16,6 +16,7 @@ pub struct Cli {
 }
 
 pub use crate::cli_args::{DataDirArg, JsonArg};
+pub use crate::cli_erasure::{EraseArgs, ErasureOrderCommand, ErasuresArgs};
 pub use crate::cli_reporting::{CycleCommand, FeedbackArgs, ReportCommand};
 
 #[derive(Subcommand, Debug)]
@@ -80,6 +81,16 @@ pub enum Command {
     /// holds: what a data subject's access request needs.
     #[command(subcommand, name = "personal-data")]
     PersonalData(PersonalDataCommand),
+    /// Erase the personal data of one of this city's entries on every node: publishes an
+    /// erasure (and, for a practice, a version without the contact person first), and each node
+    /// deletes the payload and confirms with a receipt.
+    Erase(EraseArgs),
+    /// The Steering Committee orders any city's payload erased: propose, sign, publish.
+    #[command(subcommand, name = "erasure-order")]
+    ErasureOrder(ErasureOrderCommand),
+    /// Each erasure this node holds, with the member nodes that confirmed it and those that
+    /// have not yet.
+    Erasures(ErasuresArgs),
     /// Audit the coalition (Steering Committee): reports filed, log integrity, forks, gaps.
     Audit(AuditArgs),
     /// Write a self-contained bundle (charter, roster, logs, fork proofs) that verifies offline.

@@ -8,12 +8,14 @@
 mod out;
 mod cli;
 mod cli_args;
+mod cli_erasure;
 mod cli_reporting;
 mod commands;
 mod config;
 mod datadir;
 mod demo_cycles;
 mod demo_data;
+mod erasure_duty;
 mod input;
 mod node;
 mod output;

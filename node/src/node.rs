@@ -281,6 +281,12 @@ impl RunningNode {
 
         let token = dir.api_token().ok();
         let city_key = dir.city_key().ok().map(Arc::new);
+        tasks.push(tokio::spawn(crate::erasure_duty::run(
+            net.clone(),
+            store.clone(),
+            search.clone(),
+            city_key.clone(),
+        )));
         let metrics_source = status.clone();
         let state = ApiState {
             store: store.clone(),

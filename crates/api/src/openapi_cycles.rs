@@ -1,4 +1,4 @@
-//! The OpenAPI paths of reporting cycles (issue #18): the cycles with each city's timeliness,
+//! The OpenAPI paths of reporting cycles (issue #18) and erasures (issue #16): the cycles with each city's timeliness,
 //! the indicator exports, publishing a committee decision or feedback, and the web pages.
 
 use serde_json::{json, Value};
@@ -58,6 +58,52 @@ pub(crate) fn cycle_paths(
                 json!({"type": "object", "required": ["report", "text", "signer", "signature"]}),
                 "/api/v1/entries/{id}",
             )}),
+        ),
+        (
+            "/api/v1/erasures",
+            json!({
+                "get": {
+                    "tags": ["erasure"],
+                    "summary": "Every erasure this node holds (a city's own, or a committee order) with the active member cities whose nodes signed a receipt (and when) and those that have not yet",
+                    "responses": {"200": {"description": "The erasures.", "content": {"application/json": {"schema": {"type": "object", "properties": {
+                        "erasures": {"type": "array", "items": {"type": "object", "properties": {
+                            "erasure": {"type": "string"}, "target": {"type": "string"}, "target_city": {"type": "string"},
+                            "published_by": {"type": "string"}, "reason": {"type": "string"}, "by_committee": {"type": "boolean"},
+                            "timestamp_ms": {"type": "integer"},
+                            "confirmed": {"type": "array", "items": {"type": "object"}},
+                            "missing": {"type": "array", "items": {"type": "string"}}
+                        }}}
+                    }}}}}}
+                },
+                "post": {
+                    "tags": ["erasure"],
+                    "summary": "Erase the payload of one of the local city's entries on every node: answers the entries signed in one write (for a practice in force, first a version without its contact person, then the erasure). Refused for another city's entry (`not_own_entry`), one not held (`unknown_entry`) or one already erased (`already_erased`)",
+                    "security": [{"bearer": []}],
+                    "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["target"], "properties": {
+                        "target": {"type": "string", "description": "Entry id, 64 hex characters."},
+                        "reason": {"type": "string", "description": "Why, without personal data."}
+                    }}}}},
+                    "responses": {
+                        "201": {"description": "Stored: {\"entries\": [...]}, each as a publish answer."},
+                        "400": {"description": "A rule refused it; nothing was stored."},
+                        "401": {"description": "No or wrong bearer token."}
+                    }
+                }
+            }),
+        ),
+        (
+            "/api/v1/erasure-orders",
+            json!({"post": {
+                "tags": ["erasure"],
+                "summary": "Publish a Steering Committee order to erase the payload of any city's entry, carrying at least the charter's threshold of committee signatures (`coalition erasure-order propose/sign/publish` writes it); refused below the threshold (`committee_threshold`)",
+                "security": [{"bearer": []}],
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["order", "signatures"]}}}},
+                "responses": {
+                    "201": {"description": "Stored: the entry, as every publish answers (Location: /api/v1/entries/{id})."},
+                    "400": {"description": "A rule refused it; nothing was stored."},
+                    "401": {"description": "No or wrong bearer token."}
+                }
+            }}),
         ),
         (
             "/cycles",

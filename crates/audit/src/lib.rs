@@ -12,6 +12,7 @@
 
 mod bundle;
 mod cycles;
+mod erasures;
 mod error;
 mod html;
 mod render;
@@ -27,6 +28,7 @@ pub use cycles::{
     timeliness_csv, CycleAudit, CycleCity, CyclesAudit, IndicatorRow, INDICATORS_CSV_HEADER,
     TIMELINESS_CSV_HEADER,
 };
+pub use erasures::{audit_erasures, ErasureAudit, ErasureConfirmation};
 pub use error::AuditError;
 pub use render::{render_html, render_markdown};
 pub use report::{

@@ -148,6 +148,10 @@ pub fn render_markdown(report: &AuditReport, signed: Option<&SignedAuditReport>)
         md.push('\n');
         md.push_str(&crate::cycles::render_cycles_markdown(cycles));
     }
+    if !report.erasures.is_empty() {
+        md.push('\n');
+        md.push_str(&crate::erasures::render_erasures_markdown(&report.erasures));
+    }
     if !s.adoptions.is_empty() {
         let _ = writeln!(md, "\n## Exchange: practices taken up between cities\n");
         let _ = writeln!(
@@ -319,6 +323,9 @@ section.city{{break-inside:avoid;border-top:1px solid #ccc;margin-top:1rem}}\
     }
     if let Some(cycles) = &report.cycles {
         h.push_str(&crate::cycles::render_cycles_html(cycles));
+    }
+    if !report.erasures.is_empty() {
+        h.push_str(&crate::erasures::render_erasures_html(&report.erasures));
     }
     let _ = write!(
         h,

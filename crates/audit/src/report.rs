@@ -165,6 +165,10 @@ pub struct AuditReport {
     /// clock. Left out when absent, so reports signed before it existed verify as they were.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cycles: Option<crate::cycles::CyclesAudit>,
+    /// Erasures of personal data with their receipts ([`crate::audit_erasures`]). Left out when
+    /// there are none, so reports signed before it existed verify as they were.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub erasures: Vec<crate::erasures::ErasureAudit>,
 }
 
 /// Does a report for `report_period` count for the audited `period`? A year is covered by a
@@ -505,6 +509,7 @@ pub fn audit(
         cities,
         summary,
         cycles: None,
+        erasures: crate::erasures::audit_erasures(store)?,
     })
 }
 

@@ -8,6 +8,7 @@
 //! payload is a duplicate. Receipts (kind 12) say which nodes have done this.
 
 use crate::layout::*;
+use crate::publish::refusal;
 use crate::query::{summarize, Query};
 use crate::{Store, StoreError};
 use coalition_record::{codec, EntryId, Payload, PayloadKind, PublicKey, SignedEntry};
@@ -70,6 +71,8 @@ impl Store {
         if queued.is_empty() {
             return;
         }
+        self.erasures_applied
+            .fetch_add(queued.len() as u64, std::sync::atomic::Ordering::Release);
         for target in &queued {
             if let Err(error) = self.delete_erased_payload(target) {
                 tracing::warn!(%target, %error, "could not delete an erased payload yet; it is retried at the next start");
@@ -78,6 +81,13 @@ impl Store {
         if let Err(error) = self.force_out_of_files(&queued) {
             tracing::warn!(%error, "could not compact erased payloads out of the store's files yet; retried at the next start");
         }
+    }
+
+    /// How many erasures this store has applied since it was opened: changes when there is
+    /// something new to confirm.
+    pub fn erasures_applied(&self) -> u64 {
+        self.erasures_applied
+            .load(std::sync::atomic::Ordering::Acquire)
     }
 
     /// Deletes every erased payload still held and forces it out of the files: what a node does
@@ -167,6 +177,45 @@ impl Store {
             }
         }
         Ok(())
+    }
+
+    /// What `city` signs to erase the payload of its entry `target`: the erasure, after a
+    /// revision without the contact person when the target is a practice's version in force.
+    /// Refused, naming the rule, for an entry not held, another city's, or already erased.
+    pub fn erasure_payloads_for(
+        &self,
+        city: &PublicKey,
+        target: &EntryId,
+        reason: &str,
+    ) -> Result<Vec<Payload>, StoreError> {
+        let Some(held) = self.entry(target)? else {
+            return Err(refusal(
+                "erasure.target",
+                "unknown_entry",
+                format!("no entry {target} on this node"),
+            ));
+        };
+        if held.entry.header.author != *city {
+            return Err(refusal(
+                "erasure.target",
+                "not_own_entry",
+                format!("entry {target} was published by another city; a city erases only its own entries (the Steering Committee can order any erasure: `coalition erasure-order`)"),
+            ));
+        }
+        if self.erasure_known(target)? {
+            return Err(refusal(
+                "erasure.target",
+                "already_erased",
+                format!("the payload of {target} is already erased"),
+            ));
+        }
+        let current = held.status.retracted_by.is_none() && held.status.superseded_by.is_none();
+        Ok(coalition_record::erasure::erasure_payloads(
+            *target,
+            held.payload.as_ref(),
+            current,
+            reason,
+        ))
     }
 
     /// Every erasure this node holds with authority (a city's own, or a committee order with the

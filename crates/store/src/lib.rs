@@ -128,6 +128,8 @@ pub struct Store {
     write_lock: Mutex<()>,
     /// Targets of erasures in the write under way, deleted once it is durable (`erasures.rs`).
     pending_purge: Mutex<Vec<EntryId>>,
+    /// Erasures applied since the store was opened: a running node's erasure duty watches it.
+    erasures_applied: std::sync::atomic::AtomicU64,
     /// Ids with a stored status (retracted or superseded): few, so kept in memory to spare a
     /// read per entry on queries and reads.
     inactive: RwLock<HashSet<EntryId>>,
@@ -341,6 +343,7 @@ impl Store {
             frontier: RwLock::new(HashMap::new()),
             write_lock: Mutex::new(()),
             pending_purge: Mutex::new(Vec::new()),
+            erasures_applied: std::sync::atomic::AtomicU64::new(0),
             batch_verification: AtomicBool::new(true),
             inactive: RwLock::new(HashSet::new()),
             high_water: Mutex::new(None),

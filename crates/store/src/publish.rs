@@ -375,9 +375,14 @@ pub(crate) fn refuse(
     rule: &'static str,
     message: String,
 ) -> Result<(), StoreError> {
-    Err(StoreError::PublishRule {
+    Err(refusal(field, rule, message))
+}
+
+/// The error of a publish rule: the field, the rule's name and what to do.
+pub(crate) fn refusal(field: &'static str, rule: &'static str, message: String) -> StoreError {
+    StoreError::PublishRule {
         field,
         rule,
         message,
-    })
+    }
 }

@@ -48,8 +48,8 @@ pub fn run(command: CycleCommand) -> Result<ExitCode> {
         CycleCommand::Publish { proposal, data_dir } => {
             let dir = DataDir::new(&data_dir.data_dir);
             let charter = load_charter(&dir.charter_path())?;
-            let signed = read_proposal(&proposal)?;
-            check_threshold(&charter, &signed, &proposal)?;
+            let signed: SignedCycleDecision = read_proposal(&proposal, "a cycle")?;
+            check_threshold(signed.verify(&charter), &proposal, "coalition cycle sign")?;
             let what = format!("reporting cycle {}", signed.decision.period);
             publish_one(&dir, &Payload::ReportingCycle(signed.clone()), &what)?;
             outln!("cycle          {} (reports name this id)", signed.id());
@@ -59,7 +59,7 @@ pub fn run(command: CycleCommand) -> Result<ExitCode> {
     }
 }
 
-fn charter_for(given: Option<PathBuf>, data_dir: &Path) -> Result<Charter> {
+pub(super) fn charter_for(given: Option<PathBuf>, data_dir: &Path) -> Result<Charter> {
     match given {
         Some(path) => load_charter(&path),
         None => load_charter(&DataDir::new(data_dir).charter_path()).context(
@@ -68,25 +68,32 @@ fn charter_for(given: Option<PathBuf>, data_dir: &Path) -> Result<Charter> {
     }
 }
 
-fn read_proposal(path: &Path) -> Result<SignedCycleDecision> {
+/// Reads a committee proposal (JSON) written by `propose` and signed in place by `sign`.
+pub(super) fn read_proposal<T: serde::de::DeserializeOwned>(path: &Path, what: &str) -> Result<T> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read the proposal {}", path.display()))?;
     serde_json::from_str(&text)
-        .with_context(|| format!("{} is not a cycle proposal (JSON)", path.display()))
+        .with_context(|| format!("{} is not {what} proposal (JSON)", path.display()))
 }
 
-fn write_proposal(path: &Path, signed: &SignedCycleDecision) -> Result<()> {
+/// Writes a proposal atomically (a temporary file renamed over it).
+pub(super) fn write_proposal<T: serde::Serialize>(path: &Path, signed: &T) -> Result<()> {
     let text = serde_json::to_string_pretty(signed)? + "\n";
     let tmp = path.with_extension("tmp");
     std::fs::write(&tmp, text).with_context(|| format!("cannot write {}", tmp.display()))?;
     std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))
 }
 
-fn check_threshold(charter: &Charter, signed: &SignedCycleDecision, path: &Path) -> Result<()> {
-    match signed.verify(charter) {
+/// The committee threshold of a proposal, worded as what to do next.
+pub(super) fn check_threshold(
+    verified: Result<(), RecordError>,
+    path: &Path,
+    sign_command: &str,
+) -> Result<()> {
+    match verified {
         Ok(()) => Ok(()),
         Err(RecordError::BelowThreshold { valid, threshold }) => bail!(
-            "{} holds {valid} of {threshold} valid committee signatures: more committee members must `coalition cycle sign` it",
+            "{} holds {valid} of {threshold} valid committee signatures: more committee members must `{sign_command}` it",
             path.display()
         ),
         Err(e) => bail!("{}: {e}", path.display()),
@@ -156,7 +163,7 @@ fn sign(
     data_dir: &Path,
 ) -> Result<ExitCode> {
     let charter = charter_for(charter, data_dir)?;
-    let mut signed = read_proposal(proposal)?;
+    let mut signed: SignedCycleDecision = read_proposal(proposal, "a cycle")?;
     let key = super::roster::committee_signer(
         &charter,
         proposal,

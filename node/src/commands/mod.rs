@@ -5,6 +5,7 @@ mod audit;
 mod charter;
 mod cycle;
 pub mod demo;
+mod erase;
 mod handoff;
 pub mod init;
 mod migrate;
@@ -46,6 +47,9 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Report(c) => cycle::report(c),
         Command::Feedback(a) => cycle::feedback(a),
         Command::PersonalData(c) => personal::run(c),
+        Command::Erase(a) => erase::erase(a),
+        Command::ErasureOrder(c) => erase::order(c),
+        Command::Erasures(a) => erase::list(a),
         Command::Audit(a) => audit::audit(a),
         Command::Export(a) => audit::export(a),
         Command::VerifyBundle(a) => audit::verify_bundle(a),

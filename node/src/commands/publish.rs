@@ -212,7 +212,8 @@ impl Sink {
                     Payload::Answer(a) => ("/api/v1/answers", serde_json::to_value(a)?),
                     Payload::ReportingCycle(c) => ("/api/v1/cycles", serde_json::to_value(c)?),
                     Payload::ReportFeedback(f) => ("/api/v1/feedback", serde_json::to_value(f)?),
-                    Payload::Erasure(_) => bail!("erasure is not published from the CLI"),
+                    Payload::Erasure(_) => bail!("erasures are published with `coalition erase`"),
+                    Payload::ErasureOrder(o) => ("/api/v1/erasure-orders", serde_json::to_value(o)?),
                     other => bail!(
                         "a running node takes no {} entries over its API: stop it and publish again",
                         other.kind().name()
@@ -223,6 +224,61 @@ impl Sink {
             }
         }
     }
+}
+
+/// Erases the payload of this city's entry `target` (the store, or the running node, builds
+/// what is signed: see `Store::erasure_payloads_for`). Returns each entry's answer and the way
+/// it went.
+pub(super) fn publish_erasure(
+    dir: &DataDir,
+    target: &coalition_record::EntryId,
+    reason: &str,
+) -> Result<(Vec<(String, &'static str)>, &'static str)> {
+    let config = dir.config()?;
+    let sink = Sink::open(dir, &config)?;
+    let what = format!("erasure of {}", target.short());
+    let answers: Vec<(String, &'static str)> = match &sink {
+        Sink::Store(store, key) => {
+            let payloads = store.erasure_payloads_for(&key.public(), target, reason)?;
+            store
+                .publish_local(key, &payloads, now_ms())
+                .map_err(|e| explain(e.into(), &what))?
+                .into_iter()
+                .map(|a| {
+                    let kind = a
+                        .entry
+                        .payload
+                        .as_ref()
+                        .map_or("entry", |(_, p)| p.kind().name());
+                    (a.entry.id().to_hex(), kind)
+                })
+                .collect()
+        }
+        Sink::Node { api, token } => {
+            let answer = post_json(
+                api,
+                "/api/v1/erasures",
+                token,
+                &json!({ "target": target.to_hex(), "reason": reason }),
+            )
+            .map_err(|e| explain(e, &what))?;
+            answer
+                .get("entries")
+                .and_then(|v| v.as_array())
+                .context("the running node did not return the entries")?
+                .iter()
+                .map(|e| {
+                    let id = answer_of(e)?.id;
+                    let kind = match e.get("kind").and_then(|k| k.as_str()) {
+                        Some("practice_revision") => "practice_revision",
+                        _ => "erasure",
+                    };
+                    Ok((id, kind))
+                })
+                .collect::<Result<_>>()?
+        }
+    };
+    Ok((answers, sink.via()))
 }
 
 /// Publishes one payload as this city (to the store, or handed to the running node) and says

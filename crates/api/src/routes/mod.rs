@@ -4,6 +4,7 @@
 mod admin;
 mod batch;
 mod cycles;
+mod erasures;
 mod exchange;
 mod exchange_form;
 mod json;
@@ -79,6 +80,9 @@ fn table() -> Table {
     .get("/api/v1/cycles/indicators.csv", cycles::indicators_csv)
     .get("/api/v1/cycles/timeliness.csv", cycles::timeliness_csv)
     .post("/api/v1/feedback", cycles::publish_feedback)
+    .get("/api/v1/erasures", erasures::list_erasures)
+    .post("/api/v1/erasures", erasures::publish_erasure)
+    .post("/api/v1/erasure-orders", erasures::publish_order)
     .post("/api/v1/batch", batch::publish_batch)
     .post("/api/v1/admin/backup", admin::backup)
     .get("/api/v1/openapi.json", json::openapi)
