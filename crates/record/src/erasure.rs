@@ -1,4 +1,4 @@
-//! Erasure orders and receipts (PROTOCOL.md §4.4): the Steering Committee's threshold-signed
+//! Erasure orders and receipts (PROTOCOL.md §8.9): the Steering Committee's threshold-signed
 //! order to erase any city's payload (kind 13), for a data subject whose own city does not act,
 //! and the receipt each node signs once it has deleted an erased payload (kind 12), so that the
 //! city and the committee can show which copies are gone.

@@ -1,4 +1,4 @@
-//! Erasures in the store (PROTOCOL.md §4.4). A city's erasure (kind 6) or a committee order
+//! Erasures in the store (PROTOCOL.md §8.9). A city's erasure (kind 6) or a committee order
 //! (kind 13) marks its target erased in the same write that stores it; right after that write is
 //! durable the target's payload is deleted — its log record is written again without the payload,
 //! its payload-derived facets and index keys go — and forced out of RocksDB's files (memtables

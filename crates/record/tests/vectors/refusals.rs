@@ -88,6 +88,12 @@ fn with_payload_bytes(mut header: EntryHeader, bytes: Vec<u8>) -> (EntryHeader, 
     (header, blob)
 }
 
+/// The id of the §12 entry (what the erasure vectors name).
+fn vector_entry_id() -> Hash32 {
+    let wire = WireEntry::decode(&vector_wire()).expect("the §12 wire entry");
+    SignedEntry::decode(&wire.entry).expect("the §12 entry").id()
+}
+
 fn vector_wire() -> Vec<u8> {
     let (header, blob) = vector_header();
     header_wire(&city_key(), &header, blob)
@@ -467,6 +473,54 @@ fn entry_refusals() -> Vec<Refusal> {
         Input::Entry,
         header_wire(&city, &header, altered_blob),
     );
+    // §8.9: an erasure with its reason, a node's receipt, and committee orders.
+    let erasure = Payload::Erasure(coalition_record::payload::Erasure {
+        target: vector_entry_id(),
+        reason: "The contact person left.".into(),
+    });
+    let (header, erasure_blob) = with_kind(6, erasure);
+    push(
+        "erasure with its reason in field 1",
+        "accepted",
+        Input::Entry,
+        header_wire(&city, &header, erasure_blob),
+    );
+    let receipt = Payload::ErasureReceipt(coalition_record::erasure::ErasureReceipt {
+        erasure: vector_entry_id(),
+    });
+    let (header, receipt_blob) = with_kind(12, receipt);
+    push(
+        "erasure receipt",
+        "accepted",
+        Input::Entry,
+        header_wire(&city, &header, receipt_blob),
+    );
+    let order = |signer: &SecretKey| {
+        let mut order = coalition_record::erasure::SignedErasureOrder::unsigned(
+            coalition_record::erasure::ErasureOrder {
+                network_id: charter().network_id(),
+                target: vector_entry_id(),
+                reason: "Request of the data subject.".into(),
+                decided_ms: CREATED_MS,
+            },
+        );
+        order.sign_with(signer);
+        Payload::ErasureOrder(order)
+    };
+    let (header, order_blob) = with_kind(13, order(&committee_key()));
+    push(
+        "erasure order signed by the committee",
+        "accepted",
+        Input::Entry,
+        header_wire(&city, &header, order_blob),
+    );
+    let (header, order_blob) = with_kind(13, order(&city));
+    push(
+        "erasure order signed by a city key",
+        "committee_threshold",
+        Input::Entry,
+        header_wire(&city, &header, order_blob),
+    );
     let mut update_kind = base.clone();
     update_kind.kind = 3;
     push(
@@ -676,8 +730,11 @@ fn check_entry(
     entry.verify_signature()?;
     if let Some(blob) = &wire.payload {
         // §4.3: a committee decision carries the charter's threshold of committee signatures.
-        if let Payload::ReportingCycle(decision) = blob.check_against(&entry.header)? {
-            decision.verify(&charter)?;
+        match blob.check_against(&entry.header)? {
+            Payload::ReportingCycle(decision) => decision.verify(&charter)?,
+            // §8.9: so does a committee erasure order.
+            Payload::ErasureOrder(order) => order.verify(&charter)?,
+            _ => {}
         }
     }
     Ok(())
