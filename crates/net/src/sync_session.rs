@@ -302,10 +302,96 @@ impl<R: Copy + Eq> SyncScheduler<R> {
     }
 }
 
+/// What a sync response lets the next pipelined request claim as held: per author, the end of
+/// the longest run of consecutive seqs in the response's order. A response may carry an erasure
+/// ahead of the entries it serves without payload (PROTOCOL.md §8.9); that entry is not the end
+/// of a run from the requester's head, so claiming it would skip the entries between. An erasure
+/// or order alone of its author is not claimed either (the next request asks again from the
+/// stored head, and gets it as a duplicate).
+pub fn claimable_heads(entries: &[coalition_record::SignedEntry]) -> Vec<Head> {
+    let erasure_kinds = [6u16, 13];
+    let mut runs: Vec<(coalition_record::PublicKey, Vec<Head>)> = Vec::new();
+    for e in entries {
+        let head = Head {
+            author: e.header.author,
+            seq: e.header.seq,
+            id: e.id(),
+        };
+        match runs.iter_mut().find(|(a, _)| *a == head.author) {
+            Some((_, seen)) => seen.push(head),
+            None => runs.push((head.author, vec![head])),
+        }
+    }
+    let mut out = Vec::new();
+    for (_, seen) in runs {
+        if seen.len() == 1 {
+            let alone = &entries
+                .iter()
+                .find(|e| e.id() == seen[0].id)
+                .map(|e| e.header.kind);
+            if alone.is_some_and(|k| erasure_kinds.contains(&k)) {
+                continue;
+            }
+        }
+        let (mut best, mut best_len) = (0usize, 0usize);
+        let (mut start, mut len) = (0usize, 0usize);
+        for (i, h) in seen.iter().enumerate() {
+            if i > 0 && h.seq == seen[i - 1].seq.saturating_add(1) {
+                len += 1;
+            } else {
+                start = i;
+                len = 1;
+            }
+            if len > best_len {
+                (best, best_len) = (start + len - 1, len);
+            }
+        }
+        if let Some(h) = seen.get(best) {
+            out.push(*h);
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use coalition_record::{Hash32, PublicKey};
+
+    fn signed(
+        key: &coalition_record::SecretKey,
+        seq: u64,
+        kind_erasure: bool,
+    ) -> coalition_record::SignedEntry {
+        let payload = if kind_erasure {
+            coalition_record::Payload::Erasure(coalition_record::payload::Erasure {
+                target: Hash32([1; 32]),
+                reason: String::new(),
+            })
+        } else {
+            coalition_record::Payload::Retraction(coalition_record::payload::Retraction {
+                target: Hash32([1; 32]),
+                reason: "r".into(),
+            })
+        };
+        coalition_record::SignedEntry::create(key, Hash32([0; 32]), seq, None, 0, &payload).0
+    }
+
+    #[test]
+    fn an_erasure_sent_ahead_of_its_page_is_not_claimed() {
+        let a = coalition_record::SecretKey::from_seed([1; 32]);
+        let b = coalition_record::SecretKey::from_seed([2; 32]);
+        // Erasure at seq 50 first, then the page 3..=6 of the same city; an order alone by b.
+        let mut entries = vec![signed(&a, 50, true), signed(&b, 9, true)];
+        entries.extend((3..=6).map(|seq| signed(&a, seq, false)));
+        let heads = claimable_heads(&entries);
+        assert_eq!(heads.len(), 1, "{heads:?}");
+        assert_eq!((heads[0].author, heads[0].seq), (a.public(), 6));
+        // A plain page claims its last entry, as before.
+        let page: Vec<_> = (1..=3).map(|seq| signed(&b, seq, false)).collect();
+        let heads = claimable_heads(&page);
+        assert_eq!((heads[0].author, heads[0].seq), (b.public(), 3));
+    }
 
     fn head(n: u8) -> Head {
         Head {

@@ -228,10 +228,10 @@ pub(crate) fn serve(
         }
     }
     let mut budget = BatchBudget::new(
-        max_response.saturating_sub(RESPONSE_ENVELOPE_BYTES + reserved),
+        max_response.saturating_sub(RESPONSE_ENVELOPE_BYTES + reserved + ERASURES_RESERVE),
         MAX_ENTRIES_PER_RESPONSE,
     );
-    for want in wants(&request.frontier, &local) {
+    'wants: for want in wants(&request.frontier, &local) {
         let Some(head) = local.heads.iter().find(|h| h.author == want.author) else {
             continue;
         };
@@ -244,14 +244,46 @@ pub(crate) fn serve(
             for wire in chunk {
                 if !budget.take(wire_entry_size(&wire)) {
                     response.more = true;
-                    return Ok(response);
+                    break 'wants;
                 }
                 from += 1;
                 response.entries.push(wire);
             }
         }
     }
+    put_erasures_first(store, &mut response)?;
     Ok(response)
+}
+
+/// Room kept in a response for the erasures of the entries it serves without payload.
+const ERASURES_RESERVE: usize = 16 * 1024;
+
+/// An entry served without its payload was erased: its erasure (or committee order) goes first
+/// in the response, so a node that never held the payload can store the entry (PROTOCOL.md
+/// §8.9); a node of an earlier revision takes it as an entry ahead of its chain and fetches the
+/// rest later.
+fn put_erasures_first(store: &Store, response: &mut SyncResponse) -> Result<(), StoreError> {
+    if response.entries.iter().all(|w| w.payload.is_some()) {
+        return Ok(());
+    }
+    let mut first = Vec::new();
+    let mut room = ERASURES_RESERVE;
+    for wire in response.entries.iter().filter(|w| w.payload.is_none()) {
+        let id = coalition_record::Hash32::of(&wire.entry);
+        let Some(erasure) = store.erasure_of(&id)? else {
+            continue;
+        };
+        let size = wire_entry_size(&erasure);
+        let sent = |w: &WireEntry| w.entry == erasure.entry;
+        if size > room || first.iter().any(sent) || response.entries.iter().any(sent) {
+            continue;
+        }
+        room -= size;
+        first.push(erasure);
+    }
+    first.append(&mut response.entries);
+    response.entries = first;
+    Ok(())
 }
 
 /// Applies a sync response: roster changes in order, then all entries in one durable write.

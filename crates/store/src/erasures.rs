@@ -8,12 +8,16 @@
 //! payload is a duplicate. Receipts (kind 12) say which nodes have done this.
 
 use crate::layout::*;
+use crate::pipeline::Decoded;
 use crate::publish::refusal;
 use crate::query::{summarize, Query};
 use crate::{Store, StoreError};
-use coalition_record::{codec, EntryId, Payload, PayloadKind, PublicKey, SignedEntry};
+use coalition_record::{
+    codec, Charter, EntryId, Payload, PayloadKind, PublicKey, RecordError, SignedEntry,
+    VerifiedEntry, WireEntry,
+};
 use rocksdb::WriteBatch;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// An erasure held by this node: a city's own (kind 6) or a committee order (kind 13).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,12 +38,67 @@ pub struct HeldErasure {
 /// store's reference rule checked it names the city's own entry) or an order that carries the
 /// committee threshold (checked again on read: a node of an earlier release stored kind 13
 /// unchecked, as a newer kind).
-fn erased_target(charter: &coalition_record::Charter, payload: &Payload) -> Option<EntryId> {
+fn erased_target(charter: &Charter, payload: &Payload) -> Option<EntryId> {
     match payload {
         Payload::Erasure(e) => Some(e.target),
         Payload::ErasureOrder(o) if o.verify(charter).is_ok() => Some(o.order.target),
         _ => None,
     }
+}
+
+/// An erasure carried in a batch being ingested, by its target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ErasedBy {
+    /// The erasure's entry id.
+    pub erasure: EntryId,
+    /// The city that signed a kind-6 erasure (it must be the target's author); `None` for a
+    /// committee order, which may name any city's entry.
+    pub author: Option<PublicKey>,
+}
+
+/// The erasures a batch carries with a valid signature and payload (orders: with the threshold),
+/// wherever they sit in their logs: an entry of the batch that comes without its payload is
+/// stored when one of them erased it. Only entries of kinds 6 and 13 are checked here (those not
+/// already checked ahead in `verified`).
+pub(crate) fn erasures_carried(
+    charter: &Charter,
+    decoded: &[Decoded],
+    verified: &HashMap<usize, Result<VerifiedEntry, RecordError>>,
+) -> HashMap<EntryId, ErasedBy> {
+    let mut out = HashMap::new();
+    let erasure_kinds = [
+        PayloadKind::Erasure.code(),
+        PayloadKind::ErasureOrder.code(),
+    ];
+    for (index, (entry, blob)) in decoded.iter().enumerate() {
+        let Ok(entry) = entry else { continue };
+        if !erasure_kinds.contains(&entry.header.kind) || blob.is_none() {
+            continue;
+        }
+        let checked = match verified.get(&index) {
+            Some(Ok(v)) => v.payload.as_ref().map(|(_, p)| p.clone()),
+            Some(Err(_)) => None,
+            None => VerifiedEntry::verify(entry.clone(), blob.clone())
+                .ok()
+                .and_then(|v| v.payload.map(|(_, p)| p)),
+        };
+        let Some(payload) = checked else { continue };
+        let Some(target) = erased_target(charter, &payload) else {
+            continue;
+        };
+        let author = match payload {
+            Payload::Erasure(_) => Some(entry.header.author),
+            _ => None,
+        };
+        out.insert(
+            target,
+            ErasedBy {
+                erasure: entry.id(),
+                author,
+            },
+        );
+    }
+    out
 }
 
 impl Store {
@@ -48,13 +107,15 @@ impl Store {
     pub(crate) fn mark_erased(
         &self,
         write: &mut WriteBatch,
+        erasure: EntryId,
         payload: &Payload,
     ) -> Result<(), StoreError> {
         let Some(target) = erased_target(&self.charter, payload) else {
             return Ok(());
         };
         let db = self.db()?;
-        write.put_cf(db.cf(CF_INDEX)?, erased_key(&target), []);
+        // The mark holds the erasure's id: sync serves it beside the target (see `erasure_of`).
+        write.put_cf(db.cf(CF_INDEX)?, erased_key(&target), erasure.0);
         self.clear_missing_mark(write, &target)?;
         self.pending_purge
             .lock()
@@ -216,6 +277,23 @@ impl Store {
             current,
             reason,
         ))
+    }
+
+    /// The erasure (or order) that erased `target`, in wire form: what sync sends before an
+    /// entry it serves without its payload, so that a node which never had the payload can
+    /// store the entry (see [`erasures_carried`]). `None` for a mark written before it held
+    /// the erasure's id.
+    pub fn erasure_of(&self, target: &EntryId) -> Result<Option<WireEntry>, StoreError> {
+        let db = self.db()?;
+        let Some(value) = db.get_pinned_cf(db.cf(CF_INDEX)?, erased_key(target))? else {
+            return Ok(None);
+        };
+        let Ok(id) = <[u8; 32]>::try_from(&value[..]) else {
+            return Ok(None);
+        };
+        Ok(self
+            .entry(&coalition_record::Hash32(id))?
+            .map(|e| e.to_wire()))
     }
 
     /// Every erasure this node holds with authority (a city's own, or a committee order with the

@@ -103,6 +103,9 @@ pub(crate) struct BatchView<'a> {
     pub(crate) verified: HashMap<usize, Result<VerifiedEntry, RecordError>>,
     /// Ids the look-ahead already looked up and found not stored.
     pub(crate) absent: HashSet<EntryId>,
+    /// Erasures the batch carries, by target (`erasures.rs`): an entry they erased may come
+    /// without its payload.
+    pub(crate) erased_ahead: HashMap<EntryId, crate::erasures::ErasedBy>,
 }
 
 impl<'a> BatchView<'a> {
@@ -117,6 +120,7 @@ impl<'a> BatchView<'a> {
             signatures: HashMap::new(),
             verified: HashMap::new(),
             absent: HashSet::new(),
+            erased_ahead: HashMap::new(),
         }
     }
 
@@ -252,6 +256,7 @@ impl Store {
         // Positions are the piece's own.
         view.verified = checked.verified;
         view.absent.extend(checked.absent);
+        view.erased_ahead.extend(checked.erased_ahead);
         for (index, (entry, payload)) in checked.decoded.into_iter().enumerate() {
             let outcome =
                 self.ingest_one(roster, network_id, view, write, (index, entry, payload))?;
@@ -336,7 +341,15 @@ impl Store {
             ChainPosition::Next => {}
         }
         if payload.is_none() && !self.erasure_known(&id)? {
-            return Ok(IngestOutcome::PayloadMissing { id });
+            // Erased by an erasure this batch carries (sync sends it before the entries it
+            // serves without payload): stored without it, marked as the erasure will mark it.
+            match view.erased_ahead.get(&id) {
+                Some(by) if by.author.is_none_or(|a| a == author) => {
+                    let db = self.db()?;
+                    write.put_cf(db.cf(CF_INDEX)?, erased_key(&id), by.erasure.0);
+                }
+                _ => return Ok(IngestOutcome::PayloadMissing { id }),
+            }
         }
         let verified = match (view.verified.remove(&index), signature) {
             (Some(verified), _) => verified,
@@ -500,7 +513,7 @@ impl Store {
             write.put_cf(db.cf(CF_STATUS)?, target.0, codec::encode(&status));
             view.status.insert(target, status);
         }
-        self.mark_erased(write, payload)?;
+        self.mark_erased(write, id, payload)?;
         Ok(())
     }
 

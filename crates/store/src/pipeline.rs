@@ -23,6 +23,8 @@ pub(crate) struct Prechecked {
     pub verified: HashMap<usize, Result<VerifiedEntry, RecordError>>,
     /// Ids looked up and not held.
     pub absent: HashSet<EntryId>,
+    /// Erasures the batch carries, by target.
+    pub erased_ahead: HashMap<EntryId, crate::erasures::ErasedBy>,
 }
 
 /// Runs the look-ahead over successive batches, carrying each city's expected head from one
@@ -60,6 +62,7 @@ impl<'a> Prechecker<'a> {
             signatures: HashMap::new(),
             verified: HashMap::new(),
             absent: HashSet::new(),
+            erased_ahead: HashMap::new(),
         };
         let mut candidates: Vec<(usize, EntryId, Vec<u8>)> = Vec::new();
         for (index, (entry, _)) in decoded.iter().enumerate() {
@@ -123,6 +126,8 @@ impl<'a> Prechecker<'a> {
             }
             out.signatures.insert(*id, verdict);
         }
+        out.erased_ahead =
+            crate::erasures::erasures_carried(self.store.charter(), &decoded, &out.verified);
         out.decoded = decoded;
         Ok(out)
     }

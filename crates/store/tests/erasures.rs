@@ -118,10 +118,38 @@ fn an_erasure_deletes_the_payload_everywhere_and_a_re_offered_copy_stays_erased(
         "{again:?}"
     );
     assert!(!peer.payload_held(&target.id()).expect("read"));
-    // A fresh node that syncs the whole log never stores the payload either.
+    // A fresh node that syncs the whole log stores the entry without its payload: the erasure
+    // later in the batch vouches for the missing payload (and, first in the batch, as sync
+    // sends it, too). Without it, an entry lacking its payload is refused.
+    let log = wire_log(&lyon, &city_a());
+    assert!(
+        log[0].payload.is_none(),
+        "Lyon serves the target without payload"
+    );
     let fresh = store_two_of_three(&charter, &tmp.path().join("fresh"));
-    ingest_all(&fresh, wire_log(&lyon, &city_a()));
+    let alone = ingest_all(&fresh, vec![log[0].clone()]);
+    assert!(
+        matches!(alone[..], [IngestOutcome::PayloadMissing { .. }]),
+        "{alone:?}"
+    );
+    let outcomes = ingest_all(&fresh, log.clone());
+    assert_eq!(stored_ids(&outcomes).len(), 3, "{outcomes:?}");
     assert!(!fresh.payload_held(&target.id()).expect("read"));
+    let sent_first = lyon
+        .erasure_of(&target.id())
+        .expect("read")
+        .expect("the erasure");
+    assert_eq!(sent_first, log[2]);
+    let fresh2 = store_two_of_three(&charter, &tmp.path().join("fresh2"));
+    let mut batch = vec![sent_first];
+    batch.extend(log.iter().cloned());
+    let outcomes = ingest_all(&fresh2, batch);
+    assert!(
+        matches!(outcomes[0], IngestOutcome::Gap { .. }),
+        "{outcomes:?}"
+    );
+    assert!(fresh2.entry(&target.id()).expect("read").is_some());
+    assert_eq!(fresh2.erasures().expect("erasures").len(), 1);
 
     // Receipts: the peer's city (Montréal) confirms; Lyon has not yet.
     assert_eq!(

@@ -585,3 +585,104 @@ async fn a_sync_request_for_another_coalition_is_refused_as_such() -> Result<()>
     })
     .await
 }
+
+/// Issue #16: after an erasure, a peer offering the erased payload again — by gossip (a rogue
+/// peer) or by sync (a node that still holds it) — gets it refused: the victim keeps the entry
+/// without its payload, does not relay the message, and does not punish the sender (a node of an
+/// earlier release may still hold the payload honestly).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_erased_payload_offered_again_by_gossip_or_sync_is_refused() -> Result<()> {
+    bounded(
+        "erased payloads offered again",
+        Duration::from_secs(60),
+        async {
+            let coalition = Coalition::new(1)?;
+            let dirs = temp_dirs(3)?;
+            let nodes = start_nodes(&coalition, &dirs, |_| {
+                test_config(Duration::from_millis(500))
+            })
+            .await?;
+            let (victim, bystander, stale) = (&nodes[0], &nodes[1], &nodes[2]);
+            connect(bystander, victim).await?;
+            wait_for_mesh(&[victim, bystander], 1, Duration::from_secs(10)).await?;
+
+            let genuine = coalition.sign_entry(0, 1, None, &practice(0, 0))?;
+            let id = Hash32::of(&genuine.entry);
+            let erasure = coalition.sign_entry(
+                0,
+                2,
+                Some(id),
+                &coalition_record::Payload::Erasure(coalition_record::payload::Erasure {
+                    target: id,
+                    reason: "the contact person left".into(),
+                }),
+            )?;
+            // The victim and the stale node take the practice from their store, not by gossip, so
+            // the rogue's copy below is a message the victim has never seen.
+            for node in [victim, stale] {
+                node.store.ingest(vec![genuine.clone()])?;
+            }
+            ensure!(victim.store.payload_held(&id)?);
+            let erasure_id = inject(victim, erasure).await?;
+            ensure!(
+                !victim.store.payload_held(&id)?,
+                "the victim deleted the payload on storing the erasure"
+            );
+            wait_for_entry(&[bystander], erasure_id, Duration::from_secs(10)).await?;
+
+            // By gossip: a rogue peer publishes the original with its payload.
+            let mut attacker = RawPeer::spawn(coalition.network_id())?;
+            attacker.connect(&victim.addr).await?;
+            let judged = {
+                let s = victim.status().await?;
+                s.gossip_accepted + s.gossip_rejected + s.gossip_ignored
+            };
+            let relayed_before = bystander.status().await?.gossip_received;
+            attacker
+                .publish(GossipMessage::Entry(genuine.clone()).to_bytes())
+                .await?;
+            wait_judged(victim, judged + 1, Duration::from_secs(10)).await?;
+            ensure!(
+                !victim.store.payload_held(&id)?,
+                "the victim kept the erased payload a rogue peer offered"
+            );
+            tokio::time::sleep(Duration::from_millis(800)).await;
+            let s = victim.status().await?;
+            ensure!(
+                s.gossip_rejected == 0,
+                "the sender is not punished: {}",
+                gossip_counts(victim).await?
+            );
+            ensure!(
+                bystander.status().await?.gossip_received == relayed_before,
+                "the victim relayed the erased payload to its mesh"
+            );
+            ensure!(!bystander.store.payload_held(&id)?);
+
+            // By sync: a node that still holds the payload, and not the erasure, meets the victim.
+            ensure!(stale.store.payload_held(&id)?);
+            connect(stale, victim).await?;
+            wait_until(
+                "the stale node to take the erasure by sync and delete the payload",
+                Duration::from_secs(20),
+                || async { Ok((!stale.store.payload_held(&id)?, String::new())) },
+            )
+            .await?;
+            ensure!(
+                !victim.store.payload_held(&id)?,
+                "the victim took the payload back from the stale node's sync answer"
+            );
+            say(format!(
+                "erased payload offered again: {}; {}",
+                gossip_counts(victim).await?,
+                gossip_counts(bystander).await?
+            ));
+            attacker.stop();
+            for node in nodes {
+                node.stop().await?;
+            }
+            Ok(())
+        },
+    )
+    .await
+}

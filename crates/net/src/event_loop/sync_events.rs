@@ -240,16 +240,12 @@ impl EventLoop {
                 return;
             }
         };
-        let heads: Vec<Head> = response
+        let decoded: Vec<SignedEntry> = response
             .entries
             .iter()
             .filter_map(|w| SignedEntry::decode(&w.entry).ok())
-            .map(|e| Head {
-                author: e.header.author,
-                seq: e.header.seq,
-                id: e.id(),
-            })
             .collect();
+        let heads = crate::sync_session::claimable_heads(&decoded);
         let roster_ahead = response.roster.last().map_or(0, |c| c.change.seq);
         // Ask for the next batch now, as if the batches handed to the worker were stored: the
         // peer reads it while our worker verifies and writes.

@@ -91,7 +91,9 @@ fn with_payload_bytes(mut header: EntryHeader, bytes: Vec<u8>) -> (EntryHeader, 
 /// The id of the §12 entry (what the erasure vectors name).
 fn vector_entry_id() -> Hash32 {
     let wire = WireEntry::decode(&vector_wire()).expect("the §12 wire entry");
-    SignedEntry::decode(&wire.entry).expect("the §12 entry").id()
+    SignedEntry::decode(&wire.entry)
+        .expect("the §12 entry")
+        .id()
 }
 
 fn vector_wire() -> Vec<u8> {
