@@ -21,6 +21,19 @@ pub struct Config {
     pub api: ApiConfig,
     #[serde(default)]
     pub log: LogConfig,
+    #[serde(default)]
+    pub privacy: PrivacyConfig,
+}
+
+/// `[privacy]`: what this city's node erases by itself.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PrivacyConfig {
+    /// Erase the contact person of this city's practices once their entry is older than this
+    /// many years (a version without the contact is published first, so the practice stays).
+    /// Off when absent.
+    #[serde(default)]
+    pub contact_retention_years: Option<u32>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -252,6 +265,11 @@ listen = "{api}"
 [log]
 # "text" for people, "json" for log collectors. Verbosity: the RUST_LOG variable (e.g. info).
 format = "{format}"
+
+[privacy]
+# Erase the contact person of this city's practices once their entry is older than this many
+# years, on every node, with receipts (the practice is published again without it first).
+# contact_retention_years = 5
 "#,
             identity = if self.observer {
                 format!(

@@ -33,6 +33,8 @@ pub struct NodeOptions {
     pub relay_server: bool,
     /// Relays to be reachable through.
     pub relays: Vec<coalition_net::Multiaddr>,
+    /// `[privacy] contact_retention_years`: contact data older than this is erased.
+    pub contact_retention_years: Option<u32>,
 }
 
 /// The network view the API reads: refreshed every second from the network task, so that an HTTP
@@ -286,6 +288,7 @@ impl RunningNode {
             store.clone(),
             search.clone(),
             city_key.clone(),
+            options.contact_retention_years,
         )));
         let metrics_source = status.clone();
         let state = ApiState {

@@ -148,6 +148,7 @@ async fn demo(args: DemoArgs) -> Result<()> {
             allow_loopback: true,
             relay_server: false,
             relays: Vec::new(),
+            contact_retention_years: None,
         })
         .await?;
         let status = node.net.status().await?;

@@ -121,6 +121,7 @@ pub fn create_node_dir(
         store.apply_roster_change(change)?;
     }
     let config = Config {
+        privacy: Default::default(),
         city: city.to_string(),
         country: country.to_string(),
         observer: key.is_none(),

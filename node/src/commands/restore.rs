@@ -219,6 +219,7 @@ fn set_up_from_backup(dir: &DataDir, args: &RestoreArgs) -> Result<()> {
             text
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Config {
+            privacy: Default::default(),
             city: member.name.clone(),
             country: member.country.clone(),
             observer: false,

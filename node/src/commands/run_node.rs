@@ -67,6 +67,7 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
         allow_loopback: args.local,
         relay_server: args.relay_server || config.network.relay_server,
         relays,
+        contact_retention_years: config.privacy.contact_retention_years,
     };
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async move {
