@@ -3,6 +3,7 @@
 //! erased: propose, sign, publish) and `coalition erasures` (each erasure with its receipts).
 
 use crate::cli_args::{DataDirArg, JsonArg};
+use crate::cli_reporting::{PublishProposalArgs, SignProposalArgs};
 use clap::{Args, Subcommand};
 use std::path::PathBuf;
 
@@ -41,21 +42,9 @@ pub enum ErasureOrderCommand {
         data_dir: DataDirArg,
     },
     /// Add a committee member's signature to a proposal, in place.
-    Sign {
-        proposal: PathBuf,
-        #[arg(long)]
-        committee_key: PathBuf,
-        #[arg(long)]
-        charter: Option<PathBuf>,
-        #[command(flatten)]
-        data_dir: DataDirArg,
-    },
+    Sign(SignProposalArgs),
     /// Publish an order holding the threshold of signatures through this city's node.
-    Publish {
-        proposal: PathBuf,
-        #[command(flatten)]
-        data_dir: DataDirArg,
-    },
+    Publish(PublishProposalArgs),
 }
 
 #[derive(Args, Debug)]

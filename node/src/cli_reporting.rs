@@ -23,21 +23,9 @@ pub enum CycleCommand {
         data_dir: DataDirArg,
     },
     /// Add a committee member's signature to a proposal, in place.
-    Sign {
-        proposal: PathBuf,
-        #[arg(long)]
-        committee_key: PathBuf,
-        #[arg(long)]
-        charter: Option<PathBuf>,
-        #[command(flatten)]
-        data_dir: DataDirArg,
-    },
+    Sign(SignProposalArgs),
     /// Publish a proposal holding the threshold of signatures through this city's node.
-    Publish {
-        proposal: PathBuf,
-        #[command(flatten)]
-        data_dir: DataDirArg,
-    },
+    Publish(PublishProposalArgs),
     /// The cycles this node holds, with who filed on time, late or not at all.
     List {
         #[command(flatten)]
@@ -45,6 +33,28 @@ pub enum CycleCommand {
         #[command(flatten)]
         json: JsonArg,
     },
+}
+
+/// Signing a committee proposal (a reporting cycle, an erasure order) in place.
+#[derive(Args, Debug)]
+pub struct SignProposalArgs {
+    pub proposal: PathBuf,
+    /// A committee member's secret key file.
+    #[arg(long)]
+    pub committee_key: PathBuf,
+    /// The coalition's charter (default: the data directory's).
+    #[arg(long)]
+    pub charter: Option<PathBuf>,
+    #[command(flatten)]
+    pub data_dir: DataDirArg,
+}
+
+/// Publishing a committee proposal that holds the threshold of signatures.
+#[derive(Args, Debug)]
+pub struct PublishProposalArgs {
+    pub proposal: PathBuf,
+    #[command(flatten)]
+    pub data_dir: DataDirArg,
 }
 
 #[derive(Subcommand, Debug)]

@@ -5,6 +5,7 @@
 use super::publish::publish_one;
 use super::{now_ms, print_json};
 use crate::cli::{CycleCommand, FeedbackArgs, ReportCommand};
+use crate::cli_reporting::{PublishProposalArgs, SignProposalArgs};
 use crate::datadir::{load_charter, read_secret_key, DataDir};
 use crate::input::read_document;
 use anyhow::{bail, Context, Result};
@@ -39,13 +40,8 @@ pub fn run(command: CycleCommand) -> Result<ExitCode> {
             charter,
             data_dir,
         } => propose(&file, &out, amends.as_deref(), charter, &data_dir.data_dir),
-        CycleCommand::Sign {
-            proposal,
-            committee_key,
-            charter,
-            data_dir,
-        } => sign(&proposal, &committee_key, charter, &data_dir.data_dir),
-        CycleCommand::Publish { proposal, data_dir } => {
+        CycleCommand::Sign(a) => sign(&a),
+        CycleCommand::Publish(PublishProposalArgs { proposal, data_dir }) => {
             let dir = DataDir::new(&data_dir.data_dir);
             let charter = load_charter(&dir.charter_path())?;
             let signed: SignedCycleDecision = read_proposal(&proposal, "a cycle")?;
@@ -156,32 +152,39 @@ fn propose(
     Ok(ExitCode::SUCCESS)
 }
 
-fn sign(
-    proposal: &Path,
-    committee_key: &Path,
-    charter: Option<PathBuf>,
-    data_dir: &Path,
-) -> Result<ExitCode> {
-    let charter = charter_for(charter, data_dir)?;
-    let mut signed: SignedCycleDecision = read_proposal(proposal, "a cycle")?;
+fn sign(a: &SignProposalArgs) -> Result<ExitCode> {
+    let charter = charter_for(a.charter.clone(), &a.data_dir.data_dir)?;
+    let mut signed: SignedCycleDecision = read_proposal(&a.proposal, "a cycle")?;
     let key = super::roster::committee_signer(
         &charter,
-        proposal,
+        &a.proposal,
         &signed.decision.network_id,
-        committee_key,
+        &a.committee_key,
     )?;
     signed.sign_with(&key);
-    write_proposal(proposal, &signed)?;
-    let valid = signed.valid_committee_signers(&charter);
+    write_proposal(&a.proposal, &signed)?;
+    say_signed(
+        &key,
+        signed.valid_committee_signers(&charter),
+        &charter,
+        &format!("coalition cycle publish {}", a.proposal.display()),
+    )?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// What `sign` of a committee proposal reports: the signer, the count, and the next step.
+pub(super) fn say_signed(
+    key: &coalition_record::SecretKey,
+    valid: usize,
+    charter: &Charter,
+    publish: &str,
+) -> Result<()> {
     outln!("signed by      {}", key.public());
     outln!("signatures     {valid} of {} needed", charter.threshold);
     if valid >= usize::from(charter.threshold) {
-        outln!(
-            "next: `coalition cycle publish {} --data-dir DIR` on any member city's node",
-            proposal.display()
-        );
+        outln!("next: `{publish} --data-dir DIR` on any member city's node");
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(())
 }
 
 fn list(data_dir: &Path, as_json: bool) -> Result<ExitCode> {

@@ -3,7 +3,7 @@
 //! sign, publish, as reporting cycles) and `coalition erasures` (each erasure with the member
 //! nodes that confirmed it).
 
-use super::cycle::{charter_for, check_threshold, read_proposal, write_proposal};
+use super::cycle::{charter_for, check_threshold, read_proposal, say_signed, write_proposal};
 use super::publish::{publish_erasure, publish_one};
 use super::{now_ms, print_json};
 use crate::cli::{EraseArgs, ErasureOrderCommand, ErasuresArgs};
@@ -91,36 +91,26 @@ pub fn order(command: ErasureOrderCommand) -> Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
-        ErasureOrderCommand::Sign {
-            proposal,
-            committee_key,
-            charter,
-            data_dir,
-        } => {
-            let charter = charter_for(charter, &data_dir.data_dir)?;
-            let mut signed: SignedErasureOrder = read_proposal(&proposal, "an erasure order")?;
+        ErasureOrderCommand::Sign(a) => {
+            let charter = charter_for(a.charter.clone(), &a.data_dir.data_dir)?;
+            let mut signed: SignedErasureOrder = read_proposal(&a.proposal, "an erasure order")?;
             let key = super::roster::committee_signer(
                 &charter,
-                &proposal,
+                &a.proposal,
                 &signed.order.network_id,
-                &committee_key,
+                &a.committee_key,
             )?;
             signed.sign_with(&key);
-            write_proposal(&proposal, &signed)?;
-            let valid = signed.valid_committee_signers(&charter);
-            outln!("signed by      {}", key.public());
-            outln!("signatures     {valid} of {} needed", charter.threshold);
-            if valid >= usize::from(charter.threshold) {
-                outln!(
-                    "next: `coalition erasure-order publish {} --data-dir DIR` on any member city's node",
-                    proposal.display()
-                );
-            }
+            write_proposal(&a.proposal, &signed)?;
+            say_signed(
+                &key,
+                signed.valid_committee_signers(&charter),
+                &charter,
+                &format!("coalition erasure-order publish {}", a.proposal.display()),
+            )?;
             Ok(ExitCode::SUCCESS)
         }
-        ErasureOrderCommand::Publish { proposal, data_dir } => {
-            publish_order(&proposal, &data_dir.data_dir)
-        }
+        ErasureOrderCommand::Publish(a) => publish_order(&a.proposal, &a.data_dir.data_dir),
     }
 }
 
