@@ -40,7 +40,7 @@ pub fn run(command: CycleCommand) -> Result<ExitCode> {
             charter,
             data_dir,
         } => propose(&file, &out, amends.as_deref(), charter, &data_dir.data_dir),
-        CycleCommand::Sign(a) => sign(&a),
+        CycleCommand::Sign(a) => sign_proposal::<SignedCycleDecision>(&a),
         CycleCommand::Publish(PublishProposalArgs { proposal, data_dir }) => {
             let dir = DataDir::new(&data_dir.data_dir);
             let charter = load_charter(&dir.charter_path())?;
@@ -152,28 +152,55 @@ fn propose(
     Ok(ExitCode::SUCCESS)
 }
 
-fn sign(a: &SignProposalArgs) -> Result<ExitCode> {
+/// A committee proposal signed member by member: a reporting cycle or an erasure order.
+pub(super) trait CommitteeProposal: serde::Serialize + serde::de::DeserializeOwned {
+    /// "a cycle", "an erasure order": for messages.
+    const WHAT: &'static str;
+    /// The command that publishes it.
+    const PUBLISH: &'static str;
+    fn network_id(&self) -> Hash32;
+    fn add_signature(&mut self, key: &coalition_record::SecretKey);
+    fn valid_signers(&self, charter: &Charter) -> usize;
+}
+
+impl CommitteeProposal for SignedCycleDecision {
+    const WHAT: &'static str = "a cycle";
+    const PUBLISH: &'static str = "coalition cycle publish";
+    fn network_id(&self) -> Hash32 {
+        self.decision.network_id
+    }
+    fn add_signature(&mut self, key: &coalition_record::SecretKey) {
+        self.sign_with(key);
+    }
+    fn valid_signers(&self, charter: &Charter) -> usize {
+        self.valid_committee_signers(charter)
+    }
+}
+
+/// `sign` of a committee proposal: checks the key is the charter's committee's, adds its
+/// signature in place and says what is next.
+pub(super) fn sign_proposal<T: CommitteeProposal>(a: &SignProposalArgs) -> Result<ExitCode> {
     let charter = charter_for(a.charter.clone(), &a.data_dir.data_dir)?;
-    let mut signed: SignedCycleDecision = read_proposal(&a.proposal, "a cycle")?;
+    let mut signed: T = read_proposal(&a.proposal, T::WHAT)?;
     let key = super::roster::committee_signer(
         &charter,
         &a.proposal,
-        &signed.decision.network_id,
+        &signed.network_id(),
         &a.committee_key,
     )?;
-    signed.sign_with(&key);
+    signed.add_signature(&key);
     write_proposal(&a.proposal, &signed)?;
     say_signed(
         &key,
-        signed.valid_committee_signers(&charter),
+        signed.valid_signers(&charter),
         &charter,
-        &format!("coalition cycle publish {}", a.proposal.display()),
+        &format!("{} {}", T::PUBLISH, a.proposal.display()),
     )?;
     Ok(ExitCode::SUCCESS)
 }
 
 /// What `sign` of a committee proposal reports: the signer, the count, and the next step.
-pub(super) fn say_signed(
+fn say_signed(
     key: &coalition_record::SecretKey,
     valid: usize,
     charter: &Charter,

@@ -3,7 +3,9 @@
 //! sign, publish, as reporting cycles) and `coalition erasures` (each erasure with the member
 //! nodes that confirmed it).
 
-use super::cycle::{charter_for, check_threshold, read_proposal, say_signed, write_proposal};
+use super::cycle::{
+    charter_for, check_threshold, read_proposal, sign_proposal, write_proposal, CommitteeProposal,
+};
 use super::publish::{publish_erasure, publish_one};
 use super::{now_ms, print_json};
 use crate::cli::{EraseArgs, ErasureOrderCommand, ErasuresArgs};
@@ -14,6 +16,20 @@ use coalition_record::{EntryId, Payload};
 use serde_json::json;
 use std::path::Path;
 use std::process::ExitCode;
+
+impl CommitteeProposal for SignedErasureOrder {
+    const WHAT: &'static str = "an erasure order";
+    const PUBLISH: &'static str = "coalition erasure-order publish";
+    fn network_id(&self) -> coalition_record::Hash32 {
+        self.order.network_id
+    }
+    fn add_signature(&mut self, key: &coalition_record::SecretKey) {
+        self.sign_with(key);
+    }
+    fn valid_signers(&self, charter: &coalition_record::Charter) -> usize {
+        self.valid_committee_signers(charter)
+    }
+}
 
 pub fn erase(args: EraseArgs) -> Result<ExitCode> {
     let dir = DataDir::new(&args.data_dir.data_dir);
@@ -91,25 +107,7 @@ pub fn order(command: ErasureOrderCommand) -> Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
-        ErasureOrderCommand::Sign(a) => {
-            let charter = charter_for(a.charter.clone(), &a.data_dir.data_dir)?;
-            let mut signed: SignedErasureOrder = read_proposal(&a.proposal, "an erasure order")?;
-            let key = super::roster::committee_signer(
-                &charter,
-                &a.proposal,
-                &signed.order.network_id,
-                &a.committee_key,
-            )?;
-            signed.sign_with(&key);
-            write_proposal(&a.proposal, &signed)?;
-            say_signed(
-                &key,
-                signed.valid_committee_signers(&charter),
-                &charter,
-                &format!("coalition erasure-order publish {}", a.proposal.display()),
-            )?;
-            Ok(ExitCode::SUCCESS)
-        }
+        ErasureOrderCommand::Sign(a) => sign_proposal::<SignedErasureOrder>(&a),
         ErasureOrderCommand::Publish(a) => publish_order(&a.proposal, &a.data_dir.data_dir),
     }
 }
