@@ -18,6 +18,7 @@ pub struct Cli {
 pub use crate::cli_args::{DataDirArg, JsonArg};
 pub use crate::cli_erasure::{EraseArgs, ErasureOrderCommand, ErasuresArgs};
 pub use crate::cli_reporting::{CycleCommand, FeedbackArgs, ReportCommand};
+pub use crate::cli_translation::{EndorseArgs, TranslateArgs};
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
@@ -81,6 +82,11 @@ pub enum Command {
     /// holds: what a data subject's access request needs.
     #[command(subcommand, name = "personal-data")]
     PersonalData(PersonalDataCommand),
+    /// Translate another city's practice into one language, signed by this city (the practice
+    /// page and search then show it, marked with this city as translator).
+    Translate(TranslateArgs),
+    /// Endorse a translation of one of this city's practices.
+    Endorse(EndorseArgs),
     /// Erase the personal data of one of this city's entries on every node: publishes an
     /// erasure (and, for a practice, a version without the contact person first), and each node
     /// deletes the payload and confirms with a receipt.

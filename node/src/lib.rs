@@ -10,6 +10,7 @@ mod cli;
 mod cli_args;
 mod cli_erasure;
 mod cli_reporting;
+mod cli_translation;
 mod commands;
 mod config;
 mod datadir;

@@ -106,6 +106,24 @@ pub(crate) fn cycle_paths(
             }}),
         ),
         (
+            "/api/v1/translations",
+            json!({"post": publish_op(
+                "Publish the local city's translation of another city's practice version into one language: {source, from_lang, lang, title, summary, body, rationale, approach, results, transferability}; refused for a version not held (`unknown_version`), this city's own practice (`own_practice`: add the language with a revision), a version not written in from_lang or already in lang (`payload_schema`). The practice's JSON and page list its translations",
+                "translation",
+                json!({"type": "object", "required": ["source", "from_lang", "lang", "title", "summary"]}),
+                "/api/v1/entries/{id}",
+            )}),
+        ),
+        (
+            "/api/v1/endorsements",
+            json!({"post": publish_op(
+                "Endorse a translation of one of the local city's practices: {translation}; refused for any other city (`not_author_city`) or an unknown translation (`unknown_translation`)",
+                "translation",
+                json!({"type": "object", "required": ["translation"]}),
+                "/api/v1/entries/{id}",
+            )}),
+        ),
+        (
             "/cycles",
             json!({"get": {"tags": ["web"], "summary": "The reporting page: open cycles with the days left, past cycles with who filed on time, late or not at all", "responses": html}}),
         ),

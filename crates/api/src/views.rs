@@ -102,6 +102,25 @@ pub struct PracticeView {
     /// Cities that took it up, and questions asked about it with their answers.
     #[serde(flatten)]
     pub exchange: crate::exchange::Exchange,
+    /// Translations other cities signed of any of its versions, oldest first.
+    pub translations: Vec<TranslationView>,
+}
+
+/// A translation of one of the practice's versions by another city.
+#[derive(Debug, Clone, Serialize)]
+pub struct TranslationView {
+    pub id: EntryId,
+    pub translator: PublicKey,
+    /// The translating city's name on the roster.
+    pub translator_city: Option<String>,
+    pub timestamp_ms: i64,
+    /// The version translated, and whether it is the version in force.
+    pub of_version: EntryId,
+    pub of_current: bool,
+    /// The practice's own city endorsed it.
+    pub endorsed: bool,
+    #[serde(flatten)]
+    pub translation: coalition_record::translation::Translation,
 }
 
 fn version_info(e: &StoredEntry, current: bool) -> VersionInfo {
@@ -189,8 +208,23 @@ pub fn practice(store: &Store, id: &IdRef) -> Result<PracticeView, ApiError> {
         .collect();
     let ids: Vec<EntryId> = all.iter().map(|e| e.id()).collect();
     let exchange = crate::exchange::exchange_for(store, &ids)?;
+    let roster = store.roster();
+    let translations = store
+        .translations_of(&ids)?
+        .into_iter()
+        .map(|(version, t)| TranslationView {
+            id: t.id,
+            translator: t.translator,
+            translator_city: roster.cities.get(&t.translator).map(|m| m.name.clone()),
+            timestamp_ms: t.timestamp_ms,
+            of_version: version,
+            of_current: version == current_id,
+            endorsed: t.endorsed,
+            translation: t.translation,
+        })
+        .collect();
     let author = entry.entry.header.author;
-    let member = store.roster().cities.get(&author).cloned();
+    let member = roster.cities.get(&author).cloned();
     let mut practice = practice;
     // The roster names the author; a payload's own city or country is not trusted for display.
     if let Some(m) = &member {
@@ -212,6 +246,7 @@ pub fn practice(store: &Store, id: &IdRef) -> Result<PracticeView, ApiError> {
         versions,
         retraction,
         exchange,
+        translations,
     })
 }
 

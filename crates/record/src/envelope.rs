@@ -307,6 +307,8 @@ fn body(payload: &Payload) -> Vec<u8> {
         Payload::Erasure(e) => codec::encode(&ErasureV1 { target: e.target }),
         Payload::ErasureReceipt(r) => codec::encode(r),
         Payload::ErasureOrder(o) => codec::encode(o),
+        Payload::Translation(t) => codec::encode(t),
+        Payload::TranslationEndorsement(e) => codec::encode(e),
         Payload::PracticeAdoption(a) => codec::encode(a),
         Payload::Question(q) => codec::encode(q),
         Payload::Answer(a) => codec::encode(a),
@@ -489,6 +491,8 @@ fn decode_known(
         11 => take(body, check, Payload::ReportFeedback)?,
         12 => take(body, check, Payload::ErasureReceipt)?,
         13 => take(body, check, Payload::ErasureOrder)?,
+        14 => take(body, check, Payload::Translation)?,
+        15 => take(body, check, Payload::TranslationEndorsement)?,
         #[cfg(feature = "future-kind")]
         crate::payload::TEST_NOTE_KIND => take(body, check, Payload::TestNote)?,
         _ => return Ok(None),

@@ -24,6 +24,7 @@ pub mod schema;
 pub mod signature;
 pub mod sync;
 pub mod taxonomy;
+pub mod translation;
 mod validate;
 
 pub use bytes::{Hash32, PublicKey, SignatureBytes};

@@ -302,6 +302,10 @@ pub enum Payload {
     ErasureReceipt(crate::erasure::ErasureReceipt),
     /// The Steering Committee's order to erase any city's payload (kind 13).
     ErasureOrder(crate::erasure::SignedErasureOrder),
+    /// A city's translation of another city's practice version (kind 14).
+    Translation(crate::translation::Translation),
+    /// The practice's own city vouches for a translation (kind 15).
+    TranslationEndorsement(crate::translation::TranslationEndorsement),
     /// Only in builds with the `future-kind` feature: the kind a "newer" node knows in the
     /// mixed-version test. Kind codes from 0xF000 are reserved for tests and never assigned.
     #[cfg(feature = "future-kind")]
@@ -342,6 +346,8 @@ pub enum PayloadKind {
     ReportFeedback,
     ErasureReceipt,
     ErasureOrder,
+    Translation,
+    TranslationEndorsement,
     #[cfg(feature = "future-kind")]
     TestNote,
     /// A kind code this node does not know (made by a newer version).
@@ -349,7 +355,7 @@ pub enum PayloadKind {
 }
 
 impl PayloadKind {
-    pub const ALL: [PayloadKind; 13] = [
+    pub const ALL: [PayloadKind; 15] = [
         PayloadKind::Practice,
         PayloadKind::PracticeRevision,
         PayloadKind::ActivityUpdate,
@@ -363,6 +369,8 @@ impl PayloadKind {
         PayloadKind::ReportFeedback,
         PayloadKind::ErasureReceipt,
         PayloadKind::ErasureOrder,
+        PayloadKind::Translation,
+        PayloadKind::TranslationEndorsement,
     ];
 
     pub fn code(self) -> u16 {
@@ -380,6 +388,8 @@ impl PayloadKind {
             PayloadKind::ReportFeedback => 11,
             PayloadKind::ErasureReceipt => 12,
             PayloadKind::ErasureOrder => 13,
+            PayloadKind::Translation => 14,
+            PayloadKind::TranslationEndorsement => 15,
             #[cfg(feature = "future-kind")]
             PayloadKind::TestNote => TEST_NOTE_KIND,
             PayloadKind::Unknown(code) => code,
@@ -415,6 +425,8 @@ impl PayloadKind {
             PayloadKind::ReportFeedback => "report_feedback",
             PayloadKind::ErasureReceipt => "erasure_receipt",
             PayloadKind::ErasureOrder => "erasure_order",
+            PayloadKind::Translation => "translation",
+            PayloadKind::TranslationEndorsement => "translation_endorsement",
             #[cfg(feature = "future-kind")]
             PayloadKind::TestNote => "test_note",
             PayloadKind::Unknown(_) => "newer_kind",
@@ -445,6 +457,8 @@ impl Payload {
             Payload::ReportFeedback(_) => PayloadKind::ReportFeedback,
             Payload::ErasureReceipt(_) => PayloadKind::ErasureReceipt,
             Payload::ErasureOrder(_) => PayloadKind::ErasureOrder,
+            Payload::Translation(_) => PayloadKind::Translation,
+            Payload::TranslationEndorsement(_) => PayloadKind::TranslationEndorsement,
             #[cfg(feature = "future-kind")]
             Payload::TestNote(_) => PayloadKind::TestNote,
             Payload::Newer(n) => PayloadKind::of_code(n.kind),
@@ -524,6 +538,8 @@ impl Payload {
             | Payload::ReportFeedback(_)
             | Payload::ErasureReceipt(_)
             | Payload::ErasureOrder(_)
+            | Payload::Translation(_)
+            | Payload::TranslationEndorsement(_)
             | Payload::Newer(_) => Vec::new(),
         }
     }
@@ -553,6 +569,8 @@ impl Payload {
             | Payload::Erasure(_)
             | Payload::ErasureReceipt(_)
             | Payload::ErasureOrder(_)
+            | Payload::Translation(_)
+            | Payload::TranslationEndorsement(_)
             | Payload::Newer(_) => Vec::new(),
         };
         langs.sort();
@@ -574,6 +592,10 @@ impl Payload {
             }
             Payload::Erasure(e) => format!("Erasure of {}: {}", e.target.short(), e.reason),
             Payload::ErasureReceipt(r) => format!("Erasure {} applied", r.erasure.short()),
+            Payload::Translation(t) => t.title.clone(),
+            Payload::TranslationEndorsement(e) => {
+                format!("Endorsed translation {}", e.translation.short())
+            }
             Payload::ErasureOrder(o) => format!(
                 "Committee erasure order for {}: {}",
                 o.order.target.short(),

@@ -111,6 +111,14 @@ pub(crate) fn links(field: &str, items: &[String]) -> Result {
 }
 
 /// A BCP 47 language tag in its usual case: `en`, `fr`, `de-AT`, `zh-Hant`, `es-419`.
+/// The primary language subtag of a BCP 47 tag, lower-cased (`nl` of `nl-BE`).
+pub fn primary_tag(tag: &str) -> String {
+    tag.split('-')
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase()
+}
+
 pub fn language_tag(field: &str, tag: &str) -> Result {
     let bad = || {
         RecordError::schema(

@@ -24,7 +24,8 @@ impl Payload {
             Payload::ActivityReport(r) => report(r),
             Payload::Retraction(r) => short_text("reason", &r.reason, true),
             Payload::Erasure(e) => short_text("erasure.reason", &e.reason, false),
-            Payload::ErasureReceipt(_) => Ok(()),
+            Payload::ErasureReceipt(_) | Payload::TranslationEndorsement(_) => Ok(()),
+            Payload::Translation(t) => t.validate(),
             Payload::ErasureOrder(o) => {
                 short_text("erasure_order.reason", &o.order.reason, true)?;
                 if o.signatures.len() > MAX_LIST_ITEMS {
@@ -66,7 +67,9 @@ impl Payload {
             | Payload::ReportFeedback(_)
             | Payload::Erasure(_)
             | Payload::ErasureReceipt(_)
-            | Payload::ErasureOrder(_) => return Ok(()),
+            | Payload::ErasureOrder(_)
+            | Payload::Translation(_)
+            | Payload::TranslationEndorsement(_) => return Ok(()),
             Payload::ActivityUpdate(_) => "update",
             Payload::ActivityReport(_) => "report",
             _ => "practice",

@@ -5,7 +5,7 @@
 //! position it reached, so a catch-up killed halfway resumes where its last commit stopped.
 
 use crate::applied::{self, Applied, LogRange, Plan};
-use crate::{document, SearchError, SearchIndex};
+use crate::{SearchError, SearchIndex};
 use coalition_record::{EntryId, Payload, PublicKey, Roster, RosterAction};
 use coalition_store::{Store, StoredEntry};
 use std::collections::BTreeSet;
@@ -197,6 +197,9 @@ impl SearchIndex {
                 Some(Payload::ErasureOrder(o)) => {
                     targets.insert(o.order.target);
                 }
+                Some(Payload::Translation(t)) => {
+                    targets.insert(Self::current_version(store, t.source)?);
+                }
                 _ => {}
             }
         }
@@ -206,14 +209,14 @@ impl SearchIndex {
             if targets.contains(&id) || erased.contains(&id) {
                 continue;
             }
-            if let Some(doc) = document::build(&self.fields, roster, stored) {
+            if let Some(doc) = self.document(store, roster, stored)? {
                 writer.add_document(doc)?;
             }
         }
         for id in targets.difference(&erased) {
             writer.delete_term(self.id_term(id));
             if let Some(stored) = store.entry(id)? {
-                if let Some(doc) = document::build(&self.fields, roster, &stored) {
+                if let Some(doc) = self.document(store, roster, &stored)? {
                     writer.add_document(doc)?;
                 }
             }

@@ -61,8 +61,15 @@ impl Texts {
 }
 
 /// The index document for `stored`, or None when it is not searchable (inactive, erased, or a
-/// kind that is not searched: retractions, erasures).
-pub fn build(fields: &Fields, roster: &Roster, stored: &StoredEntry) -> Option<TantivyDocument> {
+/// kind that is not searched: retractions, erasures). A practice's document holds the
+/// translations other cities signed of it (any of its versions): each adds its texts in its
+/// language, where the practice has none, so a search in that language finds the practice.
+pub fn build(
+    fields: &Fields,
+    roster: &Roster,
+    stored: &StoredEntry,
+    translations: &[coalition_record::translation::Translation],
+) -> Option<TantivyDocument> {
     if stored.status.retracted_by.is_some() || stored.status.superseded_by.is_some() {
         return None;
     }
@@ -95,6 +102,18 @@ pub fn build(fields: &Fields, roster: &Roster, stored: &StoredEntry) -> Option<T
                 &p.transferability,
             ] {
                 texts.body(section);
+            }
+            for t in translations {
+                let primary_of = |tag: &str| coalition_record::schema::primary_tag(tag);
+                if p.title.keys().any(|k| primary_of(k) == primary_of(&t.lang)) {
+                    continue;
+                }
+                let [title, summary, sections @ ..] = t.as_lang_texts();
+                texts.title(&title);
+                texts.summary(&summary);
+                for section in &sections {
+                    texts.body(section);
+                }
             }
             tags.extend(p.themes.iter().cloned());
             tags.extend(p.target_groups.iter().cloned());

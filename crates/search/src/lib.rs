@@ -362,6 +362,36 @@ impl SearchIndex {
         self.writer.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// The index document of `stored`, with the translations of a practice's versions.
+    pub(crate) fn document(
+        &self,
+        store: &Store,
+        roster: &coalition_record::Roster,
+        stored: &coalition_store::StoredEntry,
+    ) -> Result<Option<tantivy::TantivyDocument>, SearchError> {
+        let translations = match stored.payload.as_ref().and_then(Payload::practice) {
+            Some(_) => store
+                .translations_of(&store.practice_versions(&stored.id())?)?
+                .into_iter()
+                .map(|(_, t)| t.translation)
+                .collect(),
+            None => Vec::new(),
+        };
+        Ok(document::build(&self.fields, roster, stored, &translations))
+    }
+
+    /// The version of the practice in force that `version` is part of (itself when current).
+    pub(crate) fn current_version(store: &Store, version: EntryId) -> Result<EntryId, SearchError> {
+        let mut at = version;
+        for _ in 0..64 {
+            match store.entry(&at)?.and_then(|e| e.status.superseded_by) {
+                Some(next) => at = next,
+                None => break,
+            }
+        }
+        Ok(at)
+    }
+
     fn id_term(&self, id: &EntryId) -> Term {
         Term::from_field_text(self.fields.id, &id.to_hex())
     }
@@ -424,7 +454,7 @@ impl SearchIndex {
                         // Deletes apply to documents added before them: the erased target goes.
                         writer.delete_term(self.id_term(&e.target));
                     }
-                    if let Some(doc) = document::build(&self.fields, &roster, stored) {
+                    if let Some(doc) = self.document(store, &roster, stored)? {
                         writer.add_document(doc)?;
                         indexed += 1;
                     }
@@ -471,6 +501,10 @@ impl SearchIndex {
                 Some(Payload::ErasureOrder(o)) => {
                     touched.insert(o.order.target);
                 }
+                // The practice it translates is found in one more language.
+                Some(Payload::Translation(t)) => {
+                    touched.insert(Self::current_version(store, t.source)?);
+                }
                 _ => {}
             }
         }
@@ -483,7 +517,7 @@ impl SearchIndex {
                     continue;
                 }
                 if let Some(stored) = store.entry(id)? {
-                    if let Some(doc) = document::build(&self.fields, &roster, &stored) {
+                    if let Some(doc) = self.document(store, &roster, &stored)? {
                         writer.add_document(doc)?;
                     }
                 }

@@ -514,6 +514,7 @@ impl Store {
             view.status.insert(target, status);
         }
         self.mark_erased(write, id, payload)?;
+        self.put_translation_keys(write, id, payload)?;
         Ok(())
     }
 

@@ -20,6 +20,7 @@ mod publish;
 mod query;
 mod read;
 mod recover;
+mod translations;
 mod verify;
 
 pub use erasures::HeldErasure;
@@ -30,6 +31,7 @@ pub use ingest::{IngestOutcome, RosterOutcome};
 pub use migrate::{MigrateOptions, MigrateReport};
 pub use publish::{place_from_roster, Appended};
 pub use query::{EntryStatus, EntrySummary, Query};
+pub use translations::HeldTranslation;
 pub use verify::IntegrityProblem;
 
 use coalition_record::{

@@ -180,6 +180,7 @@ impl Store {
                 self.check_status_rules(&view, payload)?;
                 self.check_exchange_rules(&view, &author, payload)?;
                 self.check_cycle_rules(&view, payload)?;
+                self.check_translation_rules(&view, &author, payload)?;
             }
             self.put_entry(&mut write, &mut view, &verified)?;
             new_entries.push(verified.to_wire());

@@ -17,6 +17,7 @@ mod roster;
 pub mod roster_file;
 pub mod run_node;
 mod status;
+mod translate;
 mod verify;
 
 use crate::cli::{Cli, Command};
@@ -47,6 +48,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Report(c) => cycle::report(c),
         Command::Feedback(a) => cycle::feedback(a),
         Command::PersonalData(c) => personal::run(c),
+        Command::Translate(a) => translate::translate(a),
+        Command::Endorse(a) => translate::endorse(a),
         Command::Erase(a) => erase::erase(a),
         Command::ErasureOrder(c) => erase::order(c),
         Command::Erasures(a) => erase::list(a),

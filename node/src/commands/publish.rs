@@ -214,6 +214,10 @@ impl Sink {
                     Payload::ReportFeedback(f) => ("/api/v1/feedback", serde_json::to_value(f)?),
                     Payload::Erasure(_) => bail!("erasures are published with `coalition erase`"),
                     Payload::ErasureOrder(o) => ("/api/v1/erasure-orders", serde_json::to_value(o)?),
+                    Payload::Translation(t) => ("/api/v1/translations", serde_json::to_value(t)?),
+                    Payload::TranslationEndorsement(e) => {
+                        ("/api/v1/endorsements", serde_json::to_value(e)?)
+                    }
                     other => bail!(
                         "a running node takes no {} entries over its API: stop it and publish again",
                         other.kind().name()
@@ -284,6 +288,22 @@ pub(super) fn publish_erasure(
 /// Publishes one payload as this city (to the store, or handed to the running node) and says
 /// so: the entry id, and whether it was already published. For commands outside `publish`.
 pub(super) fn publish_one(dir: &DataDir, payload: &Payload, what: &str) -> Result<(String, bool)> {
+    let (id, existing, via) = publish_quietly(dir, payload, what)?;
+    if existing {
+        outln!("{id}  already published ({what}); nothing new was signed");
+    } else {
+        outln!("{id}  stored ({what}, {via})");
+    }
+    Ok((id, existing))
+}
+
+/// [`publish_one`] without the line: the entry id, whether it was already published, and the
+/// way it went (for `--json` answers).
+pub(super) fn publish_quietly(
+    dir: &DataDir,
+    payload: &Payload,
+    what: &str,
+) -> Result<(String, bool, &'static str)> {
     let config = dir.config()?;
     let sink = Sink::open(dir, &config)?;
     let answer = sink
@@ -291,15 +311,7 @@ pub(super) fn publish_one(dir: &DataDir, payload: &Payload, what: &str) -> Resul
         .map_err(|e| explain(e, what))?
         .pop()
         .context("the publish returned no entry")?;
-    if answer.existing {
-        outln!(
-            "{}  already published ({what}); nothing new was signed",
-            answer.id
-        );
-    } else {
-        outln!("{}  stored ({what}, {})", answer.id, sink.via());
-    }
-    Ok((answer.id, answer.existing))
+    Ok((answer.id, answer.existing, sink.via()))
 }
 
 fn answer_of(value: &serde_json::Value) -> Result<Answer> {

@@ -207,4 +207,8 @@ pub static STRINGS: Strings = Strings {
     rc_signed_by: "signiert von",
     rc_choose_status: "Verpflichtung {c}: Stand wählen",
     rc_not_a_number: "„{name}“: '{raw}' ist keine Zahl",
+    tr_heading: "Übersetzungen anderer Städte",
+    tr_by: "Übersetzt von {city} aus dem {from}",
+    tr_endorsed: "von der Stadt der Praxis bestätigt",
+    tr_older: "Übersetzung einer früheren Fassung",
 };

@@ -194,4 +194,8 @@ pub static STRINGS: Strings = Strings {
     rc_signed_by: "signed by",
     rc_choose_status: "commitment {c}: choose a status",
     rc_not_a_number: "\"{name}\": '{raw}' is not a number",
+    tr_heading: "Translations by other cities",
+    tr_by: "Translated by {city} from {from}",
+    tr_endorsed: "endorsed by the practice's city",
+    tr_older: "translation of an earlier version",
 };

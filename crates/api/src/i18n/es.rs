@@ -207,4 +207,8 @@ pub static STRINGS: Strings = Strings {
     rc_signed_by: "firmado por",
     rc_choose_status: "compromiso {c}: elija un estado",
     rc_not_a_number: "«{name}»: '{raw}' no es un número",
+    tr_heading: "Traducciones de otras ciudades",
+    tr_by: "Traducido por {city} del {from}",
+    tr_endorsed: "avalada por la ciudad de la práctica",
+    tr_older: "traducción de una versión anterior",
 };

@@ -207,4 +207,8 @@ pub static STRINGS: Strings = Strings {
     rc_signed_by: "signé par",
     rc_choose_status: "engagement {c} : choisissez un état",
     rc_not_a_number: "« {name} » : '{raw}' n'est pas un nombre",
+    tr_heading: "Traductions par d'autres villes",
+    tr_by: "Traduit par {city} depuis {from}",
+    tr_endorsed: "approuvée par la ville de la pratique",
+    tr_older: "traduction d'une version antérieure",
 };

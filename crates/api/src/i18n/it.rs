@@ -207,4 +207,8 @@ pub static STRINGS: Strings = Strings {
     rc_signed_by: "firmato da",
     rc_choose_status: "impegno {c}: scegli uno stato",
     rc_not_a_number: "«{name}»: '{raw}' non è un numero",
+    tr_heading: "Traduzioni di altre città",
+    tr_by: "Tradotto da {city} dal {from}",
+    tr_endorsed: "approvata dalla città della pratica",
+    tr_older: "traduzione di una versione precedente",
 };

@@ -207,4 +207,8 @@ pub static STRINGS: Strings = Strings {
     rc_signed_by: "ondertekend door",
     rc_choose_status: "verbintenis {c}: kies een stand van zaken",
     rc_not_a_number: "\"{name}\": '{raw}' is geen getal",
+    tr_heading: "Vertalingen door andere steden",
+    tr_by: "Vertaald door {city} uit het {from}",
+    tr_endorsed: "goedgekeurd door de stad van de praktijk",
+    tr_older: "vertaling van een eerdere versie",
 };

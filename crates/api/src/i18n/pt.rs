@@ -207,4 +207,8 @@ pub static STRINGS: Strings = Strings {
     rc_signed_by: "assinado por",
     rc_choose_status: "compromisso {c}: escolha um estado",
     rc_not_a_number: "«{name}»: '{raw}' não é um número",
+    tr_heading: "Traduções de outras cidades",
+    tr_by: "Traduzido por {city} do {from}",
+    tr_endorsed: "aprovada pela cidade da prática",
+    tr_older: "tradução de uma versão anterior",
 };

@@ -207,4 +207,8 @@ pub static STRINGS: Strings = Strings {
     rc_signed_by: "signerad av",
     rc_choose_status: "åtagande {c}: välj ett läge",
     rc_not_a_number: "”{name}”: '{raw}' är inte ett tal",
+    tr_heading: "Översättningar av andra städer",
+    tr_by: "Översatt av {city} från {from}",
+    tr_endorsed: "godkänd av exemplets stad",
+    tr_older: "översättning av en tidigare version",
 };

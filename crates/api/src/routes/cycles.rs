@@ -67,7 +67,7 @@ pub async fn timeliness_csv(State(s): State<AppState>) -> Result<Response, ApiEr
 }
 
 /// Publishes a JSON body as the local city (bearer token), answering 201 with the entry.
-async fn publish_json<T: serde::de::DeserializeOwned>(
+pub(super) async fn publish_json<T: serde::de::DeserializeOwned>(
     s: &AppState,
     headers: &HeaderMap,
     body: &[u8],

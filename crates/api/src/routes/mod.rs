@@ -11,6 +11,7 @@ mod json;
 mod publish_form;
 mod signin;
 mod status;
+mod translations;
 mod web;
 
 pub use crate::state::AppState;
@@ -83,6 +84,8 @@ fn table() -> Table {
     .get("/api/v1/erasures", erasures::list_erasures)
     .post("/api/v1/erasures", erasures::publish_erasure)
     .post("/api/v1/erasure-orders", erasures::publish_order)
+    .post("/api/v1/translations", translations::publish_translation)
+    .post("/api/v1/endorsements", translations::publish_endorsement)
     .post("/api/v1/batch", batch::publish_batch)
     .post("/api/v1/admin/backup", admin::backup)
     .get("/api/v1/openapi.json", json::openapi)

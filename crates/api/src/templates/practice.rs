@@ -243,6 +243,7 @@ pub fn practice_page(
         }
         body.push_str("</section>");
     }
+    body.push_str(&translation_sections(ctx, v));
     body.push_str(&super::exchange::exchange_sections(ctx, v, form));
 
     if v.versions.len() > 1 || v.retraction.is_some() {
@@ -296,4 +297,72 @@ pub(super) fn pick_tag(text: &LangText, lang: &str) -> Option<String> {
 pub(super) fn pick_text(text: &LangText, lang: &str) -> Option<(String, String)> {
     let tag = pick_tag(text, lang)?;
     text.get(&tag).map(|t| (tag, t.clone()))
+}
+
+/// The translations other cities signed: each in its language, with its translating city, the
+/// language it is from, whether the practice's city endorsed it and whether it is of an earlier
+/// version.
+fn translation_sections(ctx: &super::PageCtx, v: &crate::views::PracticeView) -> String {
+    if v.translations.is_empty() {
+        return String::new();
+    }
+    let (ui, t) = (ctx.ui, ctx.ui.t());
+    let mut out = format!(
+        "<section class=\"translations\" aria-labelledby=\"tr-h\"><h2 id=\"tr-h\">{}</h2>",
+        esc(t.tr_heading)
+    );
+    for tr in &v.translations {
+        let x = &tr.translation;
+        let city = tr
+            .translator_city
+            .clone()
+            .unwrap_or_else(|| tr.translator.short());
+        let by = t
+            .tr_by
+            .replace("{city}", &city)
+            .replace("{from}", &language_name(&x.from_lang));
+        let mut marks = Vec::new();
+        if tr.endorsed {
+            marks.push(format!(
+                "<span class=\"badge ok\">{}</span>",
+                esc(t.tr_endorsed)
+            ));
+        }
+        if !tr.of_current {
+            marks.push(format!("<span class=\"badge\">{}</span>", esc(t.tr_older)));
+        }
+        let _ = write!(
+            out,
+            "<article class=\"translation\" id=\"tr-{id}\" lang=\"{l}\" dir=\"auto\"><h3>{name}</h3><p class=\"meta\" lang=\"{ui_lang}\">{by} {marks} <code title=\"{id_full}\">{id}</code></p><p class=\"ltitle\">{title}</p>",
+            id = esc(&tr.id.short()),
+            id_full = esc(&tr.id.to_hex()),
+            l = esc(&x.lang),
+            name = esc(&language_name(&x.lang)),
+            ui_lang = ui.code(),
+            by = esc(&by),
+            marks = marks.join(" "),
+            title = esc(&x.title),
+        );
+        for (label, text) in [
+            (t.summary, &x.summary),
+            (t.body, &x.body),
+            (t.rationale, &x.rationale),
+            (t.approach, &x.approach),
+            (t.results_section, &x.results),
+            (t.transferability, &x.transferability),
+        ] {
+            if !text.trim().is_empty() {
+                let _ = write!(
+                    out,
+                    "<h4 lang=\"{}\">{}</h4>{}",
+                    ui.code(),
+                    esc(label),
+                    paragraphs(text)
+                );
+            }
+        }
+        out.push_str("</article>");
+    }
+    out.push_str("</section>");
+    out
 }

@@ -1,0 +1,143 @@
+//! Issue #21, acceptance 2, across two running nodes: Lindenfeld translates Valmeuse's practice
+//! into Spanish; Valmeuse's node shows the translation with its translator and finds the practice
+//! by a Spanish search; only Valmeuse may endorse it; a translation of a version that does not
+//! exist, or of the city's own practice, is refused; after a revision the translation is marked
+//! as being of an earlier version.
+
+mod common;
+use common::procs::{http_get, http_json, start_node, stop, two_cities, wait_until};
+use common::*;
+use serde_json::Value;
+use std::io::{Read, Write};
+
+/// POST of a JSON body with the node's bearer token: (status, body).
+fn post(api: &str, token: &str, path: &str, body: &Value) -> (u16, String) {
+    let mut stream = std::net::TcpStream::connect(api).expect("connect");
+    let body = body.to_string();
+    write!(
+        stream,
+        "POST {path} HTTP/1.1\r\nHost: {api}\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .expect("write");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).expect("read");
+    let status = response
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let body = response.split_once("\r\n\r\n").map_or("", |(_, b)| b);
+    (status, body.to_string())
+}
+
+const SPANISH: &str = r#"from_lang = "en"
+lang = "es"
+title = "Pruebas de discriminación en las agencias arrendadoras"
+summary = "Solicitudes emparejadas revelan la discriminación en el alquiler de viviendas."
+body = "Dos personas solicitan la misma vivienda."
+"#;
+
+#[test]
+fn a_translation_by_another_city_is_shown_found_endorsed_and_marked_after_a_revision() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let root = tmp.path();
+    let (a, b) = two_cities(root);
+    let p = |rel: &str| root.join(rel).display().to_string();
+    let node_a = start_node(&a, None);
+    let node_b = start_node(&b, Some(&node_a.listen));
+
+    let practice = examples().join("practice.toml").display().to_string();
+    let out = ok(&["publish", "practice", &practice, "--data-dir", &a, "--json"]);
+    let id = entry_id_of(&out);
+    wait_until("the practice reaches Lindenfeld", 60, || {
+        http_json(&node_b.api, &format!("/api/v1/practices/{id}")).is_some_and(|(s, _)| s == 200)
+    });
+
+    // Lindenfeld translates it into Spanish, through its running node.
+    std::fs::write(p("es.toml"), SPANISH).expect("write");
+    let out = ok(&["translate", &id, &p("es.toml"), "--data-dir", &b, "--json"]);
+    let v: Value = serde_json::from_str(&out).expect("json");
+    let translation = v["id"].as_str().expect("id").to_string();
+    wait_until("the translation reaches Valmeuse", 60, || {
+        http_json(&node_a.api, &format!("/api/v1/practices/{id}"))
+            .is_some_and(|(_, v)| v["translations"].as_array().is_some_and(|t| !t.is_empty()))
+    });
+    let (_, v) = http_json(&node_a.api, &format!("/api/v1/practices/{id}")).expect("practice");
+    let t = &v["translations"][0];
+    assert_eq!(t["translator_city"], "Lindenfeld", "{v}");
+    assert_eq!(t["lang"], "es");
+    assert_eq!(t["of_current"], true);
+    assert_eq!(t["endorsed"], false);
+    let (_, page) = http_get(&node_a.api, &format!("/practice/{id}?ui=en")).expect("page");
+    assert!(
+        page.contains("Translated by Lindenfeld from English"),
+        "{page}"
+    );
+    assert!(page.contains("Pruebas de discriminación en las agencias arrendadoras"));
+    // Found by a search in Spanish, on a word only the translation has.
+    wait_until("a Spanish search finds the practice", 30, || {
+        http_json(&node_a.api, "/api/v1/practices?q=arrendadoras&lang=es")
+            .is_some_and(|(_, v)| v.to_string().contains(&id))
+    });
+
+    // Only Valmeuse endorses it.
+    let refused = run(&["endorse", &translation, "--data-dir", &b]);
+    assert!(!refused.status.success());
+    let why = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        why.contains("not_author_city") || why.contains("only the city whose practice"),
+        "{why}"
+    );
+    ok(&["endorse", &translation, "--data-dir", &a]);
+    let (_, page) = http_get(&node_a.api, &format!("/practice/{id}?ui=en")).expect("page");
+    assert!(
+        page.contains("endorsed by the practice&#39;s city")
+            || page.contains("endorsed by the practice's city"),
+        "{page}"
+    );
+
+    // Refused: a version that does not exist; the city's own practice.
+    let token = std::fs::read_to_string(std::path::Path::new(&b).join("api.token"))
+        .expect("token")
+        .trim()
+        .to_string();
+    let (status, body) = post(
+        &node_b.api,
+        &token,
+        "/api/v1/translations",
+        &serde_json::json!({
+            "source": "ab".repeat(32), "from_lang": "en", "lang": "es",
+            "title": "Título", "summary": "Resumen"
+        }),
+    );
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("unknown_version"), "{body}");
+    std::fs::write(
+        p("fr.toml"),
+        SPANISH.replace("lang = \"es\"", "lang = \"nl\""),
+    )
+    .expect("write");
+    let own = run(&["translate", &id, &p("fr.toml"), "--data-dir", &a]);
+    assert!(!own.status.success());
+    assert!(
+        String::from_utf8_lossy(&own.stderr).contains("own_practice")
+            || String::from_utf8_lossy(&own.stderr).contains("with a revision")
+    );
+
+    // Valmeuse revises the practice: the translation is of an earlier version now.
+    let out = ok(&["revise", &id, &practice, "--data-dir", &a, "--json"]);
+    let revision = entry_id_of(&out);
+    let (_, v) =
+        http_json(&node_a.api, &format!("/api/v1/practices/{revision}")).expect("practice");
+    assert_eq!(v["translations"][0]["of_current"], false, "{v}");
+    assert_eq!(v["translations"][0]["endorsed"], true, "{v}");
+    let (_, page) = http_get(&node_a.api, &format!("/practice/{revision}?ui=de")).expect("page");
+    assert!(
+        page.contains("Übersetzung einer früheren Fassung"),
+        "{page}"
+    );
+
+    stop(node_b);
+    stop(node_a);
+}
