@@ -261,23 +261,64 @@ pub fn update_for(i: usize) -> ActivityUpdate {
 }
 
 /// The demo's exchange between cities, after the practices: cities 2 and 3 take up city 1's
-/// first practice (one adapted), city 2 asks city 1 a question about it, and city 1 answers.
-/// Each step needs the id of an entry published before it, so they come one at a time.
+/// first practice (one adapted), city 2 asks city 1 a question about it, and city 1 answers;
+/// cities 3 and 2 translate it into two languages it lacks, and city 1 endorses the first
+/// translation. Each step needs the id of an entry published before it, so they come one at a
+/// time.
 pub struct Exchange {
     enabled: bool,
     practice: Option<coalition_record::EntryId>,
+    /// The languages of that practice's title.
+    languages: Vec<String>,
     question: Option<coalition_record::EntryId>,
+    translation: Option<coalition_record::EntryId>,
     step: usize,
 }
 
-const EXCHANGE_STEPS: usize = 4;
+const EXCHANGE_STEPS: usize = 7;
+
+/// A translation of the demo practice into `lang` (one of these two), from English.
+fn demo_translation(source: coalition_record::EntryId, lang: &str) -> Payload {
+    let (title, summary) = match lang {
+        "es" => (
+            "Alquilar sin discriminar: pruebas de discriminación en la vivienda de alquiler",
+            "Pruebas por parejas en agencias y anuncios de alquiler, y apoyo a los inquilinos afectados (traducción ilustrativa).",
+        ),
+        "it" => (
+            "Affittare senza discriminare: test di discriminazione negli affitti",
+            "Test in coppia presso agenzie e annunci di affitto, con sostegno agli inquilini colpiti (traduzione illustrativa).",
+        ),
+        "sv" => (
+            "Hyra utan diskriminering: diskrimineringstester på hyresmarknaden",
+            "Parvisa tester hos uthyrare och annonser, med stöd till de drabbade hyresgästerna (illustrativ översättning).",
+        ),
+        _ => (
+            "Alugar sem discriminar: testes de discriminação no arrendamento",
+            "Testes em pares junto de agências e anúncios, com apoio aos inquilinos afetados (tradução ilustrativa).",
+        ),
+    };
+    Payload::Translation(coalition_record::translation::Translation {
+        source,
+        from_lang: "en".into(),
+        lang: lang.into(),
+        title: title.into(),
+        summary: summary.into(),
+        body: String::new(),
+        rationale: String::new(),
+        approach: String::new(),
+        results: String::new(),
+        transferability: String::new(),
+    })
+}
 
 impl Exchange {
     pub fn new(cities: usize) -> Self {
         Exchange {
             enabled: cities >= 3,
             practice: None,
+            languages: Vec::new(),
             question: None,
+            translation: None,
             step: 0,
         }
     }
@@ -298,10 +339,12 @@ impl Exchange {
     /// Notes what was published: city 1's first practice, and the question.
     pub fn published(&mut self, city: usize, payload: &Payload, id: coalition_record::EntryId) {
         match payload {
-            Payload::Practice(_) if city == 0 && self.practice.is_none() => {
-                self.practice = Some(id)
+            Payload::Practice(p) if city == 0 && self.practice.is_none() => {
+                self.practice = Some(id);
+                self.languages = p.title.keys().cloned().collect();
             }
             Payload::Question(_) => self.question = Some(id),
+            Payload::Translation(_) if self.translation.is_none() => self.translation = Some(id),
             _ => {}
         }
     }
@@ -340,13 +383,30 @@ impl Exchange {
                     illustrative: true,
                 }),
             ),
-            _ => (
+            3 => (
                 0,
                 Payload::Answer(coalition_record::Answer {
                     question: self.question?,
                     text: text(&[("en", "Through the university's social science students, paid and trained over two days (illustrative).")]),
                     illustrative: true,
                 }),
+            ),
+            4 | 5 => {
+                // Two languages the practice is not written in.
+                let missing: Vec<&str> = ["es", "it", "sv", "pt"]
+                    .into_iter()
+                    .filter(|l| !self.languages.iter().any(|have| have.starts_with(l)))
+                    .collect();
+                let lang = missing.get(step - 4).copied().unwrap_or("pt");
+                (if step == 4 { 2 } else { 1 }, demo_translation(source, lang))
+            }
+            _ => (
+                0,
+                Payload::TranslationEndorsement(
+                    coalition_record::translation::TranslationEndorsement {
+                        translation: self.translation?,
+                    },
+                ),
             ),
         };
         self.step += 1;

@@ -231,6 +231,31 @@ fn demo_runs_delivers_everything_serves_its_page_and_stops() {
         home.contains("Fair Rent"),
         "the page shows the demo's practices"
     );
+    // Two translations of city 1's first practice by the other cities, one endorsed (issue #21):
+    // a Spanish or Italian search finds it, and its JSON lists both.
+    let found = http_get(
+        &page,
+        "/api/v1/practices?q=discriminar+discriminare&lang=es",
+    );
+    let body = found.split_once("\r\n\r\n").map_or("", |(_, b)| b);
+    let v: serde_json::Value = serde_json::from_str(body.trim()).expect("search json");
+    let id = v["items"][0]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("a search in the translations' language finds the practice: {v}"))
+        .to_string();
+    let practice = http_get(&page, &format!("/api/v1/practices/{id}"));
+    let body = practice.split_once("\r\n\r\n").map_or("", |(_, b)| b);
+    let v: serde_json::Value = serde_json::from_str(body.trim()).expect("practice json");
+    let translations = v["translations"].as_array().expect("translations");
+    assert_eq!(translations.len(), 2, "{v}");
+    assert_eq!(
+        translations
+            .iter()
+            .filter(|t| t["endorsed"] == true)
+            .count(),
+        1,
+        "{v}"
+    );
     let metrics = http_get(&page, "/metrics");
     assert!(
         metrics.contains("coalition_net_connected_peers"),

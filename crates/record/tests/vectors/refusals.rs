@@ -523,6 +523,46 @@ fn entry_refusals() -> Vec<Refusal> {
         Input::Entry,
         header_wire(&city, &header, order_blob),
     );
+    // §8.10: a translation of the §12 practice, and one into the language it is from.
+    let translation = |lang: &str| {
+        Payload::Translation(coalition_record::translation::Translation {
+            source: vector_entry_id(),
+            from_lang: "en".into(),
+            lang: lang.into(),
+            title: "Probar las agencias de alquiler".into(),
+            summary: "Pruebas por parejas en agencias de alquiler.".into(),
+            body: String::new(),
+            rationale: String::new(),
+            approach: String::new(),
+            results: String::new(),
+            transferability: String::new(),
+        })
+    };
+    let (header, es_blob) = with_kind(14, translation("es"));
+    push(
+        "translation into Spanish",
+        "accepted",
+        Input::Entry,
+        header_wire(&city, &header, es_blob),
+    );
+    let (header, en_blob) = with_kind(14, translation("en-GB"));
+    push(
+        "translation into the language it is from",
+        "payload_schema",
+        Input::Entry,
+        header_wire(&city, &header, en_blob),
+    );
+    let endorsement =
+        Payload::TranslationEndorsement(coalition_record::translation::TranslationEndorsement {
+            translation: vector_entry_id(),
+        });
+    let (header, endorsement_blob) = with_kind(15, endorsement);
+    push(
+        "translation endorsement",
+        "accepted",
+        Input::Entry,
+        header_wire(&city, &header, endorsement_blob),
+    );
     let mut update_kind = base.clone();
     update_kind.kind = 3;
     push(
