@@ -371,7 +371,7 @@ impl SearchIndex {
     ) -> Result<Option<tantivy::TantivyDocument>, SearchError> {
         let translations = match stored.payload.as_ref().and_then(Payload::practice) {
             Some(_) => store
-                .translations_of(&store.practice_versions(&stored.id())?)?
+                .translations_of(&store.practice_versions(&stored.id(), stored.payload.as_ref())?)?
                 .into_iter()
                 .map(|(_, t)| t.translation)
                 .collect(),

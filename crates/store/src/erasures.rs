@@ -113,14 +113,27 @@ impl Store {
         let Some(target) = erased_target(&self.charter, payload) else {
             return Ok(());
         };
-        let db = self.db()?;
-        // The mark holds the erasure's id: sync serves it beside the target (see `erasure_of`).
-        write.put_cf(db.cf(CF_INDEX)?, erased_key(&target), erasure.0);
+        self.put_erased_mark(write, &target, &erasure)?;
         self.clear_missing_mark(write, &target)?;
         self.pending_purge
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .push(target);
+        Ok(())
+    }
+
+    /// The mark that `target`'s payload is erased, holding the erasure's id: sync serves the
+    /// erasure beside the target (see `erasure_of`).
+    pub(crate) fn put_erased_mark(
+        &self,
+        write: &mut WriteBatch,
+        target: &EntryId,
+        erasure: &EntryId,
+    ) -> Result<(), StoreError> {
+        let db = self.db()?;
+        write.put_cf(db.cf(CF_INDEX)?, erased_key(target), erasure.0);
+        self.erasure_marks
+            .store(true, std::sync::atomic::Ordering::Release);
         Ok(())
     }
 
@@ -142,6 +155,25 @@ impl Store {
         if let Err(error) = self.force_out_of_files(&queued) {
             tracing::warn!(%error, "could not compact erased payloads out of the store's files yet; retried at the next start");
         }
+    }
+
+    /// At open: whether any erasure mark is held (one seek).
+    pub(crate) fn note_erasure_marks(&self) -> Result<(), StoreError> {
+        let db = self.db()?;
+        let held = match db.prefix_iterator_cf(db.cf(CF_INDEX)?, [b'e']).next() {
+            Some(item) => item?.0.first() == Some(&b'e'),
+            None => false,
+        };
+        self.erasure_marks
+            .store(held, std::sync::atomic::Ordering::Release);
+        Ok(())
+    }
+
+    /// Whether this store may hold an erasure mark: false only when it held none at open and
+    /// has written none since, so ingest skips a lookup per entry in the common case.
+    pub(crate) fn may_hold_erasures(&self) -> bool {
+        self.erasure_marks
+            .load(std::sync::atomic::Ordering::Acquire)
     }
 
     /// How many erasures this store has applied since it was opened: changes when there is

@@ -345,8 +345,7 @@ impl Store {
             // serves without payload): stored without it, marked as the erasure will mark it.
             match view.erased_ahead.get(&id) {
                 Some(by) if by.author.is_none_or(|a| a == author) => {
-                    let db = self.db()?;
-                    write.put_cf(db.cf(CF_INDEX)?, erased_key(&id), by.erasure.0);
+                    self.put_erased_mark(write, &id, &by.erasure)?;
                 }
                 _ => return Ok(IngestOutcome::PayloadMissing { id }),
             }
@@ -361,7 +360,7 @@ impl Store {
             Ok(v) => v,
             Err(error) => return rejected(Some(id), error),
         };
-        if verified.payload.is_some() && self.erasure_known(&id)? {
+        if verified.payload.is_some() && self.may_hold_erasures() && self.erasure_known(&id)? {
             // Erased before it arrived (a committee order travels in another city's log): the
             // payload is not kept, whoever still offers it.
             verified.payload = None;

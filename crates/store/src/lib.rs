@@ -132,6 +132,8 @@ pub struct Store {
     pending_purge: Mutex<Vec<EntryId>>,
     /// Erasures applied since the store was opened: a running node's erasure duty watches it.
     erasures_applied: std::sync::atomic::AtomicU64,
+    /// Some erasure mark is (or may be) held: see `Store::may_hold_erasures`.
+    erasure_marks: AtomicBool,
     /// Ids with a stored status (retracted or superseded): few, so kept in memory to spare a
     /// read per entry on queries and reads.
     inactive: RwLock<HashSet<EntryId>>,
@@ -346,12 +348,14 @@ impl Store {
             write_lock: Mutex::new(()),
             pending_purge: Mutex::new(Vec::new()),
             erasures_applied: std::sync::atomic::AtomicU64::new(0),
+            erasure_marks: AtomicBool::new(true),
             batch_verification: AtomicBool::new(true),
             inactive: RwLock::new(HashSet::new()),
             high_water: Mutex::new(None),
         };
         store.load_state()?;
         store.check_missing_payloads_once()?;
+        store.note_erasure_marks()?;
         Ok(store)
     }
 

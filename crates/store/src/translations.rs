@@ -49,16 +49,13 @@ impl Store {
         id: EntryId,
         payload: &Payload,
     ) -> Result<(), StoreError> {
+        let key = match payload {
+            Payload::Translation(t) => translation_key(&t.source, &id),
+            Payload::TranslationEndorsement(e) => endorsement_key(&e.translation, &id),
+            _ => return Ok(()),
+        };
         let db = self.db()?;
-        match payload {
-            Payload::Translation(t) => {
-                write.put_cf(db.cf(CF_INDEX)?, translation_key(&t.source, &id), []);
-            }
-            Payload::TranslationEndorsement(e) => {
-                write.put_cf(db.cf(CF_INDEX)?, endorsement_key(&e.translation, &id), []);
-            }
-            _ => {}
-        }
+        write.put_cf(db.cf(CF_INDEX)?, key, []);
         Ok(())
     }
 
@@ -139,8 +136,12 @@ impl Store {
     ) -> Result<Vec<(EntryId, HeldTranslation)>, StoreError> {
         let mut out = Vec::new();
         for version in versions {
+            let ids = self.ids_under(b't', version)?;
+            if ids.is_empty() {
+                continue;
+            }
             let version_author = self.entry(version)?.map(|v| v.entry.header.author);
-            for id in self.ids_under(b't', version)? {
+            for id in ids {
                 let Some(held) = self.entry(&id)? else {
                     continue;
                 };
@@ -171,19 +172,24 @@ impl Store {
         Ok(out)
     }
 
-    /// The versions of the practice whose current version is `id`: it, then what it superseded,
-    /// back to the first (at most 64).
-    pub fn practice_versions(&self, id: &EntryId) -> Result<Vec<EntryId>, StoreError> {
+    /// The versions of the practice version `id` with payload `payload`: it, then what it
+    /// superseded, back to the first (at most 64). Reads only the earlier versions.
+    pub fn practice_versions(
+        &self,
+        id: &EntryId,
+        payload: Option<&Payload>,
+    ) -> Result<Vec<EntryId>, StoreError> {
         let mut out = vec![*id];
-        let mut at = *id;
-        while out.len() < 64 {
-            match self.entry(&at)?.and_then(|e| e.payload) {
-                Some(Payload::PracticeRevision(r)) if !out.contains(&r.supersedes) => {
-                    out.push(r.supersedes);
-                    at = r.supersedes;
-                }
-                _ => break,
-            }
+        let mut next = match payload {
+            Some(Payload::PracticeRevision(r)) => Some(r.supersedes),
+            _ => None,
+        };
+        while let Some(at) = next.filter(|at| out.len() < 64 && !out.contains(at)) {
+            out.push(at);
+            next = match self.entry(&at)?.and_then(|e| e.payload) {
+                Some(Payload::PracticeRevision(r)) => Some(r.supersedes),
+                _ => None,
+            };
         }
         Ok(out)
     }
