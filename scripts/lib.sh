@@ -18,3 +18,20 @@ ensure_packages() {
     exit 1
   fi
 }
+
+# axe-core, the WCAG rules the browser test runs inside Chromium: installed once from the npm
+# registry into the cargo target directory; COALITION_AXE names its script.
+ensure_axe() {
+  local dir="${CARGO_TARGET_DIR:-$PWD/target}/axe-core"
+  local script="$dir/node_modules/axe-core/axe.min.js"
+  if [ ! -f "$script" ]; then
+    if ! command -v npm >/dev/null 2>&1; then
+      echo "npm is missing (the browser test runs axe-core from the npm registry) — install it with: sudo apt-get install -y npm" >&2
+      exit 1
+    fi
+    echo "Installing axe-core 4.14.1 from the npm registry into $dir" >&2
+    mkdir -p "$dir"
+    npm install --prefix "$dir" --no-audit --no-fund --silent axe-core@4.14.1 >/dev/null
+  fi
+  export COALITION_AXE="$script"
+}

@@ -1,8 +1,8 @@
 //! The web page in a real browser: Debian's headless Chromium driven through chromedriver with
 //! fantoccini, against a running API server over the demo store. It searches, filters, opens a
 //! practice, switches the interface to French, signs in with the API token (a wrong one first),
-//! sees a field error for a practice without a title, publishes one through the form, signs out,
-//! and saves screenshots (desktop and phone widths) to `$CARGO_TARGET_TMPDIR/screenshots/`.
+//! sees a field error for a practice without a title, publishes one through the form, checks the
+//! main pages with axe-core's WCAG 2.1 A/AA rules at both widths, signs out, and saves screenshots (desktop and phone widths) to `$CARGO_TARGET_TMPDIR/screenshots/`.
 //!
 //! Needs the Debian packages `chromium` and `chromium-driver`. When they are missing the test
 //! fails with one line saying so (it does not skip). `COALITION_CHROMEDRIVER` and
@@ -95,15 +95,27 @@ async fn start_driver(chromedriver: &Path) -> Driver {
 }
 
 async fn connect(driver: &Driver, chromium: &Path) -> Client {
-    let mut args: Vec<String> = CHROMIUM_ARGS.iter().map(|a| a.to_string()).collect();
-    args.push(format!(
-        "--user-data-dir={}",
-        driver._profile.path().display()
-    ));
+    connect_as(driver, chromium, driver._profile.path(), "en-US").await
+}
+
+/// A Chromium session with its own profile directory, whose language (and so its
+/// `Accept-Language`) is `lang`.
+async fn connect_as(driver: &Driver, chromium: &Path, profile: &Path, lang: &str) -> Client {
+    let mut args: Vec<String> = CHROMIUM_ARGS
+        .iter()
+        .filter(|a| !a.starts_with("--lang="))
+        .map(|a| a.to_string())
+        .collect();
+    args.push(format!("--lang={lang}"));
+    args.push(format!("--user-data-dir={}", profile.display()));
     args.push(format!("--window-size={},{}", DESKTOP.0, DESKTOP.1));
     let caps = json!({
         "browserName": "chrome",
-        "goog:chromeOptions": {"binary": chromium.display().to_string(), "args": args}
+        "goog:chromeOptions": {
+            "binary": chromium.display().to_string(),
+            "args": args,
+            "prefs": {"intl.accept_languages": lang}
+        }
     });
     let Value::Object(caps) = caps else {
         unreachable!("capabilities are an object")
@@ -524,6 +536,7 @@ async fn scenario(c: &Client, s: &Server) {
         .await
         .expect("desktop size");
     reporting_cycle(c, s).await;
+    accessibility(c, s).await;
     c.goto(&s.url("/publish")).await.expect("publish page");
 
     // Sign out: the form is gone until the next sign-in.
@@ -535,6 +548,73 @@ async fn scenario(c: &Client, s: &Server) {
         .await
         .expect("publish page loads");
     assert_eq!(text_of(c, "h1").await, "Sign in to publish");
+}
+
+/// axe-core's script (the WCAG rules run in the page): `COALITION_AXE`, which `scripts/test`
+/// sets after installing axe-core from the npm registry.
+fn axe_script() -> String {
+    let Some(path) = std::env::var_os("COALITION_AXE") else {
+        panic!("COALITION_AXE is not set: run the tests with scripts/test (it installs axe-core from npm), or set it to axe.min.js (npm install axe-core)");
+    };
+    std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "cannot read axe-core at {}: {e}",
+            Path::new(&path).display()
+        )
+    })
+}
+
+/// axe-core's WCAG 2.1 A and AA violations on the page loaded, one line each.
+async fn axe_violations(c: &Client, axe: &str) -> Vec<String> {
+    c.execute(axe, vec![])
+        .await
+        .expect("axe-core loads in the page");
+    let found = c
+        .execute_async(
+            r#"const done = arguments[arguments.length - 1];
+axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})
+  .then(r => done({passes: r.passes.length, violations: r.violations.map(v => v.id + ' (' +
+      v.impact + '): ' + v.help + ' at ' + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | '))}))
+  .catch(e => done({passes: 0, violations: ['axe-core failed: ' + e]}));"#,
+            vec![],
+        )
+        .await
+        .expect("axe-core ran");
+    // Rules that passed: the check looked at the page (an empty run would pass nothing).
+    let passes = found["passes"].as_u64().unwrap_or(0);
+    assert!(passes > 10, "axe-core checked almost nothing: {found}");
+    serde_json::from_value(found["violations"].clone()).expect("a list of violations")
+}
+
+/// Issue #21: axe-core reports no WCAG 2.1 A or AA violation on the search, practice, city,
+/// publish and audit pages, at desktop and phone widths (signed in, so the publish form shows).
+async fn accessibility(c: &Client, s: &Server) {
+    let axe = axe_script();
+    let pages = [
+        "/".to_string(),
+        format!("/practice/{}", s.demo.fair_rent),
+        "/city/Valmeuse".to_string(),
+        "/publish".to_string(),
+        "/audit".to_string(),
+    ];
+    let mut problems = Vec::new();
+    for (width, height) in [DESKTOP, PHONE] {
+        c.set_window_size(width, height).await.expect("window size");
+        for page in &pages {
+            c.goto(&s.url(page)).await.expect("page loads");
+            for v in axe_violations(c, &axe).await {
+                problems.push(format!("{page} at {width} px: {v}"));
+            }
+        }
+    }
+    c.set_window_size(DESKTOP.0, DESKTOP.1)
+        .await
+        .expect("desktop size");
+    assert!(
+        problems.is_empty(),
+        "axe-core (WCAG 2.1 A/AA) found:\n{}",
+        problems.join("\n")
+    );
 }
 
 /// Issue #18: the committee opens a cycle; the signed-in city fills its form, saves a draft,
@@ -666,9 +746,35 @@ async fn search_read_and_publish_in_headless_chromium() {
     };
     let outcome = task.await;
     let _ = client.close().await;
+    // A first visit from a browser set to Swedish gets the page in Swedish (Accept-Language).
+    let swedish = if outcome.as_ref().is_ok_and(|o| o.is_ok()) {
+        let profile = tempfile::tempdir().expect("profile directory");
+        let c = connect_as(&driver, &chromium, profile.path(), "sv-SE").await;
+        c.goto(&server.url("/")).await.expect("search page");
+        let heading = text_of(&c, "h1").await;
+        let lang = c
+            .find(Locator::Css("html"))
+            .await
+            .expect("html")
+            .attr("lang")
+            .await
+            .expect("lang attribute");
+        shot(&c, "13-accept-language-sv", DESKTOP.0).await;
+        let _ = c.close().await;
+        Some((heading, lang))
+    } else {
+        None
+    };
     drop(driver);
     if let Ok(server) = std::sync::Arc::try_unwrap(server) {
         server.stop().await;
+    }
+    if let Some((heading, lang)) = swedish {
+        assert_eq!(
+            heading, "Hitta goda exempel",
+            "Accept-Language: sv-SE picks Swedish"
+        );
+        assert_eq!(lang.as_deref(), Some("sv"));
     }
     match outcome {
         Ok(Ok(())) => {}
