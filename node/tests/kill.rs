@@ -167,8 +167,9 @@ fn rounds(s: &Setup, rounds: usize, signal: &str, tag: &str) -> Vec<(String, Out
         .trim()
         .to_string();
     for round in 0..rounds {
-        let started = start_node(&s.dir, None);
-        let (api, mut node) = (started.api, started.child);
+        let mut started = start_node(&s.dir, None);
+        let api = started.api.clone();
+        let node = &mut started.child;
         let stop = Arc::new(AtomicBool::new(false));
         let mut publishers = Vec::new();
         {

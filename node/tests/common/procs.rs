@@ -16,6 +16,17 @@ pub struct Node {
     pub api: String,
 }
 
+/// A test that fails midway must not leave its nodes running (they would go on using the
+/// machine's cores and ports): a node still running when dropped is killed.
+impl Drop for Node {
+    fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
 /// Starts `coalition run` on `dir` (log appended to `<dir>.log`) and waits until it serves its
 /// page.
 pub fn start_node(dir: &str, bootstrap: Option<&str>) -> Node {
