@@ -338,6 +338,25 @@ async fn scenario(c: &Client, s: &Server) {
             .expect("lang attribute");
         assert_eq!(lang.as_deref(), Some(code));
         shot(c, &format!("04c-search-{code}"), w).await;
+        // The other main pages in the same language (the cookie keeps it). The audit page is
+        // the audit's own report, in English only for now (issue #21).
+        for (name, page) in [
+            ("practice", format!("/practice/{}", s.demo.fair_rent)),
+            ("city", "/city/Valmeuse".to_string()),
+            ("reporting", "/cycles".to_string()),
+        ] {
+            c.goto(&s.url(&page)).await.expect("page loads");
+            let lang = c
+                .find(Locator::Css("html"))
+                .await
+                .expect("html")
+                .attr("lang")
+                .await
+                .expect("lang attribute");
+            assert_eq!(lang.as_deref(), Some(code), "{page} in {code}");
+            shot(c, &format!("04d-{name}-{code}"), w).await;
+        }
+        c.goto(&s.url("/")).await.expect("search page");
     }
 
     // The publish form needs a sign-in with the node's API token first.
