@@ -556,6 +556,7 @@ async fn scenario(c: &Client, s: &Server) {
         .expect("desktop size");
     reporting_cycle(c, s).await;
     accessibility(c, s).await;
+    erase_contact(c, s).await;
     c.goto(&s.url("/publish")).await.expect("publish page");
 
     // Sign out: the form is gone until the next sign-in.
@@ -567,6 +568,61 @@ async fn scenario(c: &Client, s: &Server) {
         .await
         .expect("publish page loads");
     assert_eq!(text_of(c, "h1").await, "Sign in to publish");
+}
+
+/// Issue #16: the signed-in local city erases the contact person of its practice from the
+/// practice page; the page it lands on is the practice again, without the contact.
+async fn erase_contact(c: &Client, s: &Server) {
+    c.goto(&s.url(&format!("/practice/{}", s.demo.fair_rent)))
+        .await
+        .expect("practice page");
+    let page = c.source().await.expect("page source");
+    assert!(
+        page.contains("fair-housing@valmeuse.example"),
+        "the contact is shown first"
+    );
+    type_into(c, "#erase-form input[name=reason]", "the coordinator left").await;
+    shot(c, "14-erase-form", DESKTOP.0).await;
+    click_to_load(c, "#erase-form button[type=submit]").await;
+    let url = c.current_url().await.expect("url");
+    assert_ne!(
+        url.path(),
+        format!("/practice/{}", s.demo.fair_rent),
+        "the page shows the new version"
+    );
+    assert!(text_of(c, "h1").await.starts_with("Fair Rent"));
+    let page = c.source().await.expect("page source");
+    assert!(
+        !page.contains("fair-housing@valmeuse.example"),
+        "the contact is gone"
+    );
+    let erasures: Value = serde_json::from_str(&plain_get(&s.url("/api/v1/erasures")).await)
+        .expect("erasures json");
+    assert_eq!(
+        erasures["erasures"][0]["reason"], "the coordinator left",
+        "{erasures}"
+    );
+}
+
+/// A GET of a JSON document from the test server, without a browser.
+async fn plain_get(url: &str) -> String {
+    let url = url.strip_prefix("http://").expect("http url");
+    let (host, path) = url
+        .split_once('/')
+        .map_or((url, "/".to_string()), |(h, p)| (h, format!("/{p}")));
+    let mut stream = tokio::net::TcpStream::connect(host).await.expect("connect");
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    stream
+        .write_all(
+            format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n").as_bytes(),
+        )
+        .await
+        .expect("write");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.expect("read");
+    response
+        .split_once("\r\n\r\n")
+        .map_or(String::new(), |(_, b)| b.to_string())
 }
 
 /// axe-core's script (the WCAG rules run in the page): `COALITION_AXE`, which `scripts/test`

@@ -211,4 +211,8 @@ pub static STRINGS: Strings = Strings {
     tr_by: "Übersetzt von {city} aus dem {from}",
     tr_endorsed: "von der Stadt der Praxis bestätigt",
     tr_older: "Übersetzung einer früheren Fassung",
+    erase_heading: "Kontaktperson löschen",
+    erase_help: "Löscht die personenbezogenen Daten dieser Praxis auf jedem Mitgliedsknoten: Die Praxis wird ohne Kontaktperson neu veröffentlicht, und jeder Knoten bestätigt mit einer Quittung (/audit).",
+    erase_reason: "Grund (ohne personenbezogene Daten)",
+    erase_button: "Auf allen Knoten löschen",
 };

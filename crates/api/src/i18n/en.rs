@@ -198,4 +198,8 @@ pub static STRINGS: Strings = Strings {
     tr_by: "Translated by {city} from {from}",
     tr_endorsed: "endorsed by the practice's city",
     tr_older: "translation of an earlier version",
+    erase_heading: "Erase the contact person",
+    erase_help: "Erases this practice's personal data on every member node: the practice is published again without its contact person, and each node confirms with a receipt (/audit).",
+    erase_reason: "Reason (no personal data)",
+    erase_button: "Erase on every node",
 };

@@ -211,4 +211,8 @@ pub static STRINGS: Strings = Strings {
     tr_by: "Traducido por {city} del {from}",
     tr_endorsed: "avalada por la ciudad de la práctica",
     tr_older: "traducción de una versión anterior",
+    erase_heading: "Borrar la persona de contacto",
+    erase_help: "Borra los datos personales de esta práctica en cada nodo miembro: la práctica se vuelve a publicar sin su persona de contacto y cada nodo lo confirma con un acuse (/audit).",
+    erase_reason: "Motivo (sin datos personales)",
+    erase_button: "Borrar en todos los nodos",
 };

@@ -211,4 +211,8 @@ pub static STRINGS: Strings = Strings {
     tr_by: "Traduit par {city} depuis {from}",
     tr_endorsed: "approuvée par la ville de la pratique",
     tr_older: "traduction d'une version antérieure",
+    erase_heading: "Effacer la personne de contact",
+    erase_help: "Efface les données personnelles de cette pratique sur chaque nœud membre : la pratique est republiée sans sa personne de contact, et chaque nœud le confirme par un accusé (/audit).",
+    erase_reason: "Motif (sans données personnelles)",
+    erase_button: "Effacer sur tous les nœuds",
 };

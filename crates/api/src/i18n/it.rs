@@ -211,4 +211,8 @@ pub static STRINGS: Strings = Strings {
     tr_by: "Tradotto da {city} dal {from}",
     tr_endorsed: "approvata dalla città della pratica",
     tr_older: "traduzione di una versione precedente",
+    erase_heading: "Cancella la persona di contatto",
+    erase_help: "Cancella i dati personali di questa pratica su ogni nodo membro: la pratica viene ripubblicata senza la persona di contatto e ogni nodo lo conferma con una ricevuta (/audit).",
+    erase_reason: "Motivo (senza dati personali)",
+    erase_button: "Cancella su tutti i nodi",
 };

@@ -211,4 +211,8 @@ pub static STRINGS: Strings = Strings {
     tr_by: "Vertaald door {city} uit het {from}",
     tr_endorsed: "goedgekeurd door de stad van de praktijk",
     tr_older: "vertaling van een eerdere versie",
+    erase_heading: "Contactpersoon wissen",
+    erase_help: "Wist de persoonsgegevens van deze praktijk op elk lidknooppunt: de praktijk wordt opnieuw gepubliceerd zonder contactpersoon, en elk knooppunt bevestigt met een ontvangstbewijs (/audit).",
+    erase_reason: "Reden (zonder persoonsgegevens)",
+    erase_button: "Wissen op alle knooppunten",
 };

@@ -211,4 +211,8 @@ pub static STRINGS: Strings = Strings {
     tr_by: "Traduzido por {city} do {from}",
     tr_endorsed: "aprovada pela cidade da prática",
     tr_older: "tradução de uma versão anterior",
+    erase_heading: "Apagar a pessoa de contacto",
+    erase_help: "Apaga os dados pessoais desta prática em cada nó membro: a prática é publicada de novo sem a pessoa de contacto, e cada nó confirma com um recibo (/audit).",
+    erase_reason: "Motivo (sem dados pessoais)",
+    erase_button: "Apagar em todos os nós",
 };

@@ -211,4 +211,8 @@ pub static STRINGS: Strings = Strings {
     tr_by: "Översatt av {city} från {from}",
     tr_endorsed: "godkänd av exemplets stad",
     tr_older: "översättning av en tidigare version",
+    erase_heading: "Radera kontaktpersonen",
+    erase_help: "Raderar exemplets personuppgifter på varje medlemsnod: exemplet publiceras på nytt utan kontaktperson, och varje nod bekräftar med ett kvitto (/audit).",
+    erase_reason: "Skäl (utan personuppgifter)",
+    erase_button: "Radera på alla noder",
 };

@@ -6,7 +6,7 @@
 use super::publish_form::{form_session, lang_text, see_other, Peer};
 use super::AppState;
 use crate::params::full_entry_id;
-use crate::publish::publish;
+use crate::publish::{publish, publish_many};
 use crate::templates::{self, FormState};
 use axum::body::Bytes;
 use axum::extract::State;
@@ -45,6 +45,7 @@ pub async fn exchange_submit(
         "question" => "question",
         "adoption" => "adoption",
         "answer" => "answer",
+        "erase" => "erasure",
         _ => "entry",
     };
     if let Err(refused) = form_session(&s, &headers, &peer, &form, ui, counted) {
@@ -55,6 +56,9 @@ pub async fn exchange_submit(
         Ok(id) => id,
         Err(e) => return (StatusCode::BAD_REQUEST, e.message()).into_response(),
     };
+    if kind == "erase" {
+        return erase(&s, &ui_code, &practice_text, practice, form.value("reason")).await;
+    }
     let lang = ui.code();
     let payload = match kind.as_str() {
         "question" => Payload::Question(Question {
@@ -102,5 +106,38 @@ pub async fn exchange_submit(
             Some(("exchange_error", e.message())),
             "#exchange-forms",
         ),
+    }
+}
+
+/// The erase form: the practice again without its contact person, then the erasure, in one
+/// write (`Store::erasure_payloads_for`); back to the new version, or to the form with the reason.
+async fn erase(
+    s: &AppState,
+    ui: &str,
+    practice_text: &str,
+    practice: coalition_record::EntryId,
+    reason: &str,
+) -> Response {
+    let refused = |why: String| {
+        back(
+            ui,
+            practice_text,
+            Some(("exchange_error", why)),
+            "#erase-form",
+        )
+    };
+    let Some(city) = s.api.city_key.as_ref().map(|k| k.public()) else {
+        return refused("this node has no city key".into());
+    };
+    let payloads = match s.api.store.erasure_payloads_for(&city, &practice, reason) {
+        Ok(p) => p,
+        Err(e) => return refused(crate::error::ApiError::from(e).message()),
+    };
+    match publish_many(s, payloads).await {
+        Ok(published) => match published.first() {
+            Some(revision) if published.len() == 2 => back(ui, &revision.id.to_hex(), None, ""),
+            _ => back(ui, practice_text, None, ""),
+        },
+        Err(e) => refused(e.message()),
     }
 }

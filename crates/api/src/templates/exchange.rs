@@ -142,6 +142,18 @@ pub(super) fn exchange_sections(
                 esc(t.adoption_button)
             );
         }
+        // The local city's own practice in force, naming a contact person: erase it everywhere.
+        if f.local == v.author && v.is_current && v.practice.contact.is_some() {
+            let _ = write!(
+                body,
+                "<section id=\"erase-form\"><h2>{}</h2><p>{}</p>{}<label>{}<input name=\"reason\" required maxlength=\"200\"></label><button type=\"submit\">{}</button></form></section>",
+                esc(t.erase_heading),
+                esc(t.erase_help),
+                form_open(ctx, v, f, "erase"),
+                esc(t.erase_reason),
+                esc(t.erase_button)
+            );
+        }
     }
     body
 }
