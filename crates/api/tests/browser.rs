@@ -596,8 +596,8 @@ async fn erase_contact(c: &Client, s: &Server) {
         !page.contains("fair-housing@valmeuse.example"),
         "the contact is gone"
     );
-    let erasures: Value = serde_json::from_str(&plain_get(&s.url("/api/v1/erasures")).await)
-        .expect("erasures json");
+    let erasures: Value =
+        serde_json::from_str(&plain_get(&s.url("/api/v1/erasures")).await).expect("erasures json");
     assert_eq!(
         erasures["erasures"][0]["reason"], "the coordinator left",
         "{erasures}"
