@@ -343,19 +343,6 @@ fn sigkill_and_sigterm_loops_lose_no_answered_publish_and_store_no_document_twic
     println!("SIGTERM: {unknown_api} API publishes got no answer");
 }
 
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("create the copy");
-    for item in std::fs::read_dir(from).expect("read the store") {
-        let item = item.expect("a store file");
-        let target = to.join(item.file_name());
-        if item.file_type().expect("file type").is_dir() {
-            copy_tree(&item.path(), &target);
-        } else {
-            std::fs::copy(item.path(), &target).expect("copy a store file");
-        }
-    }
-}
-
 /// The state a kill between a publish's two writes leaves: the entry is signed into the
 /// high-water file, not yet in the store. `verify` does not call it lost (the next start or
 /// publish stores it from the file), says so, and the retry of the publish answers the entry.
@@ -367,7 +354,7 @@ fn an_entry_signed_into_the_high_water_file_only_is_reported_pending_not_lost() 
     ok(&["publish", "update", &first, "--data-dir", &s.dir]);
     let store = Path::new(&s.dir).join("store");
     let saved = Path::new(&s.dir).join("../store-after-first");
-    copy_tree(&store, &saved);
+    copy_dir(&store, &saved);
     let answer = ok(&["publish", "update", &second, "--data-dir", &s.dir, "--json"]);
     let second_id = entry_id_of(&answer);
     // The store as it was before the second write: the file is one signed entry ahead.

@@ -1,16 +1,10 @@
 //! `coalition migrate` end to end on the committed schema-1 fixture: backup, progress line,
 //! verified result, and a second run that has nothing to do.
 
+mod common;
+use common::copy_dir;
 use std::path::Path;
 use std::process::Command;
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("create");
-    for file in std::fs::read_dir(from).expect("read the fixture") {
-        let file = file.expect("entry");
-        std::fs::copy(file.path(), to.join(file.file_name())).expect("copy");
-    }
-}
 
 fn migrate(data_dir: &Path) -> (bool, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_coalition"))

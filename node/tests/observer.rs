@@ -9,31 +9,6 @@ use common::procs::{
 };
 use common::*;
 
-use std::io::{Read, Write};
-
-/// POST of a JSON body with the node's bearer token; (status, body).
-fn post(api: &str, path: &str, token: &str, body: &str) -> (u16, String) {
-    let mut stream = std::net::TcpStream::connect(api).expect("connect");
-    write!(
-        stream,
-        "POST {path} HTTP/1.1\r\nHost: {api}\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    )
-    .expect("write");
-    let mut response = String::new();
-    stream.read_to_string(&mut response).expect("read");
-    let status = response
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    let body = response
-        .split_once("\r\n\r\n")
-        .map_or("", |(_, b)| b)
-        .to_string();
-    (status, body)
-}
-
 #[test]
 fn an_observer_receives_and_searches_everything_and_cannot_publish() {
     let tmp = tempfile::tempdir().expect("tempdir");
@@ -94,7 +69,7 @@ fn an_observer_receives_and_searches_everything_and_cannot_publish() {
     assert!(!out.status.success(), "an observer cannot publish: {err}");
     assert!(err.contains("observer"), "{err}");
     let token = std::fs::read_to_string(root.join("observer/api.token")).expect("token");
-    let (status, body) = post(
+    let (status, body) = procs::http_post(
         &observer.api,
         "/api/v1/updates",
         token.trim(),

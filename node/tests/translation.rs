@@ -5,31 +5,9 @@
 //! as being of an earlier version.
 
 mod common;
-use common::procs::{http_get, http_json, start_node, stop, two_cities, wait_until};
+use common::procs::{http_get, http_json, http_post, start_node, stop, two_cities, wait_until};
 use common::*;
 use serde_json::Value;
-use std::io::{Read, Write};
-
-/// POST of a JSON body with the node's bearer token: (status, body).
-fn post(api: &str, token: &str, path: &str, body: &Value) -> (u16, String) {
-    let mut stream = std::net::TcpStream::connect(api).expect("connect");
-    let body = body.to_string();
-    write!(
-        stream,
-        "POST {path} HTTP/1.1\r\nHost: {api}\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    )
-    .expect("write");
-    let mut response = String::new();
-    stream.read_to_string(&mut response).expect("read");
-    let status = response
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    let body = response.split_once("\r\n\r\n").map_or("", |(_, b)| b);
-    (status, body.to_string())
-}
 
 const SPANISH: &str = r#"from_lang = "en"
 lang = "es"
@@ -102,14 +80,15 @@ fn a_translation_by_another_city_is_shown_found_endorsed_and_marked_after_a_revi
         .expect("token")
         .trim()
         .to_string();
-    let (status, body) = post(
+    let (status, body) = http_post(
         &node_b.api,
-        &token,
         "/api/v1/translations",
+        &token,
         &serde_json::json!({
             "source": "ab".repeat(32), "from_lang": "en", "lang": "es",
             "title": "Título", "summary": "Resumen"
-        }),
+        })
+        .to_string(),
     );
     assert_eq!(status, 400, "{body}");
     assert!(body.contains("unknown_version"), "{body}");

@@ -162,6 +162,16 @@ async fn shot(c: &Client, name: &str, width: u32) -> PathBuf {
 
 /// The text of the first element matching `css`, waiting up to 10 s for it. An element the page
 /// replaced between finding and reading it ("stale") is looked up again.
+/// The `lang` attribute of the page's `html` element.
+async fn html_lang(c: &Client) -> Option<String> {
+    c.find(Locator::Css("html"))
+        .await
+        .expect("html")
+        .attr("lang")
+        .await
+        .expect("lang attribute")
+}
+
 async fn text_of(c: &Client, css: &str) -> String {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
@@ -329,13 +339,7 @@ async fn scenario(c: &Client, s: &Server) {
     ] {
         click_to_load(c, &format!("ul.langs a[lang={code}]")).await;
         assert_eq!(text_of(c, "h1").await, heading, "{code}");
-        let lang = c
-            .find(Locator::Css("html"))
-            .await
-            .expect("html")
-            .attr("lang")
-            .await
-            .expect("lang attribute");
+        let lang = html_lang(c).await;
         assert_eq!(lang.as_deref(), Some(code));
         shot(c, &format!("04c-search-{code}"), w).await;
         // The other main pages in the same language (the cookie keeps it). The audit page is
@@ -346,13 +350,7 @@ async fn scenario(c: &Client, s: &Server) {
             ("reporting", "/cycles".to_string()),
         ] {
             c.goto(&s.url(&page)).await.expect("page loads");
-            let lang = c
-                .find(Locator::Css("html"))
-                .await
-                .expect("html")
-                .attr("lang")
-                .await
-                .expect("lang attribute");
+            let lang = html_lang(c).await;
             assert_eq!(lang.as_deref(), Some(code), "{page} in {code}");
             shot(c, &format!("04d-{name}-{code}"), w).await;
         }
@@ -827,13 +825,7 @@ async fn search_read_and_publish_in_headless_chromium() {
         let c = connect_as(&driver, &chromium, profile.path(), "sv-SE").await;
         c.goto(&server.url("/")).await.expect("search page");
         let heading = text_of(&c, "h1").await;
-        let lang = c
-            .find(Locator::Css("html"))
-            .await
-            .expect("html")
-            .attr("lang")
-            .await
-            .expect("lang attribute");
+        let lang = html_lang(&c).await;
         shot(&c, "13-accept-language-sv", DESKTOP.0).await;
         let _ = c.close().await;
         Some((heading, lang))

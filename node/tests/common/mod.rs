@@ -48,5 +48,19 @@ pub fn entry_id_of(json_out: &str) -> String {
         .to_string()
 }
 
+/// Copies a directory tree (a store or a fixture, which no process has open).
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("create the copy");
+    for item in std::fs::read_dir(from).expect("read the directory") {
+        let item = item.expect("a directory entry");
+        let target = to.join(item.file_name());
+        if item.file_type().expect("file type").is_dir() {
+            copy_dir(&item.path(), &target);
+        } else {
+            std::fs::copy(item.path(), &target).expect("copy a file");
+        }
+    }
+}
+
 pub mod netns;
 pub mod procs;

@@ -113,6 +113,29 @@ pub fn http_get(addr: &str, path: &str) -> Option<(u16, String)> {
     Some((status, body.to_string()))
 }
 
+/// POST of a JSON body with the node's bearer token; (status, body).
+pub fn http_post(api: &str, path: &str, token: &str, body: &str) -> (u16, String) {
+    let mut stream = std::net::TcpStream::connect(api).expect("connect");
+    write!(
+        stream,
+        "POST {path} HTTP/1.1\r\nHost: {api}\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .expect("write");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).expect("read");
+    let status = response
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let body = response
+        .split_once("\r\n\r\n")
+        .map_or("", |(_, b)| b)
+        .to_string();
+    (status, body)
+}
+
 /// GET of a JSON document; `None` when the node does not answer or the body is not JSON.
 pub fn http_json(addr: &str, path: &str) -> Option<(u16, Value)> {
     let (status, body) = http_get(addr, path)?;
