@@ -571,6 +571,7 @@ fn schemas() -> Value {
                         "snippet_html": {"type": "string", "description": "Escaped text with <mark> around matches."},
                         "lang": {"type": "string"}, "city": {"type": "string"}, "country": {"type": "string"},
                         "matched_lang": {"type": ["string", "null"], "description": "Language of the text the question matched in (it may differ from the question's: the thesaurus carries words across languages)."},
+                        "translated_by": {"type": "object", "description": "Present when the title and snippet shown are another city's signed translation (kind 14): the translating city and the language it translated from.", "properties": {"city": {"type": "string"}, "from_lang": {"type": "string"}}, "required": ["city", "from_lang"]},
                         "commitments": {"type": "array", "items": {"type": "integer"}},
                         "year": {"type": ["integer", "null"]}, "kind": {"type": "string"}, "author": {"type": "string"},
                         "url": {"type": "string"}

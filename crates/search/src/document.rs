@@ -68,7 +68,10 @@ pub fn build(
     fields: &Fields,
     roster: &Roster,
     stored: &StoredEntry,
-    translations: &[coalition_record::translation::Translation],
+    translations: &[(
+        coalition_record::PublicKey,
+        coalition_record::translation::Translation,
+    )],
 ) -> Option<TantivyDocument> {
     if stored.status.retracted_by.is_some() || stored.status.superseded_by.is_some() {
         return None;
@@ -89,6 +92,8 @@ pub fn build(
     };
     let mut texts = Texts::default();
     let mut tags: Vec<String> = Vec::new();
+    // (language, translating city, translated from) of each language a translation added.
+    let mut translated: Vec<(String, String, String)> = Vec::new();
     let (kind, city, country) = match payload {
         Payload::Practice(_) | Payload::PracticeRevision(_) => {
             let p = payload.practice()?;
@@ -103,11 +108,21 @@ pub fn build(
             ] {
                 texts.body(section);
             }
-            for t in translations {
+            for (translator, t) in translations {
                 let primary_of = |tag: &str| coalition_record::schema::primary_tag(tag);
-                if p.title.keys().any(|k| primary_of(k) == primary_of(&t.lang)) {
+                if p.title.keys().any(|k| primary_of(k) == primary_of(&t.lang))
+                    || translated
+                        .iter()
+                        .any(|(lang, _, _)| primary_of(lang) == primary_of(&t.lang))
+                {
                     continue;
                 }
+                // Who translated it, so a result shown in this language says so.
+                let by = roster
+                    .cities
+                    .get(translator)
+                    .map_or_else(|| translator.short(), |m| m.name.clone());
+                translated.push((t.lang.clone(), by, t.from_lang.clone()));
                 let [title, summary, sections @ ..] = t.as_lang_texts();
                 texts.title(&title);
                 texts.summary(&summary);
@@ -185,6 +200,12 @@ pub fn build(
         );
     }
     doc.add_i64(fields.timestamp, header.timestamp_ms);
+    for (lang, by, from) in &translated {
+        doc.add_text(
+            fields.translated,
+            format!("{lang}{TAG_SEPARATOR}{by}{TAG_SEPARATOR}{from}"),
+        );
+    }
     for (tag, title) in &texts.titles {
         doc.add_text(fields.titles, format!("{tag}{TAG_SEPARATOR}{title}"));
         doc.add_text(fields.title_by_bucket[bucket_of(tag)], title);

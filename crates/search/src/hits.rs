@@ -2,7 +2,7 @@
 //! entry has it, else in the language the query matched, with matched words marked.
 
 use crate::schema::{bucket_of, primary, TAG_SEPARATOR};
-use crate::{Hit, SearchIndex, SNIPPET_CHARS};
+use crate::{Hit, SearchIndex, TranslatedBy, SNIPPET_CHARS};
 use coalition_record::payload::pick_lang;
 use coalition_record::LangText;
 use std::collections::BTreeSet;
@@ -81,6 +81,18 @@ impl SearchIndex {
             }
         };
         let matched_lang = snippet_matched.then(|| lang.clone());
+        let translated_by = doc
+            .get_all(f.translated)
+            .filter_map(|v| v.as_str())
+            .filter_map(|v| {
+                let mut parts = v.split(TAG_SEPARATOR);
+                Some((parts.next()?, parts.next()?, parts.next()?))
+            })
+            .find(|(tag, _, _)| *tag == lang)
+            .map(|(_, city, from)| TranslatedBy {
+                city: city.to_string(),
+                from_lang: from.to_string(),
+            });
         Hit {
             id: text_of(f.id),
             matched_lang,
@@ -101,6 +113,7 @@ impl SearchIndex {
                 .and_then(|y| i32::try_from(y).ok()),
             kind: text_of(f.kind),
             author: text_of(f.author),
+            translated_by,
         }
     }
 }

@@ -149,6 +149,16 @@ pub struct Hit {
     pub kind: String,
     /// The author's city key, hex.
     pub author: String,
+    /// Set when the title and snippet shown are another city's signed translation.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub translated_by: Option<TranslatedBy>,
+}
+
+/// The city that translated the text a hit shows, and the language it translated from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TranslatedBy {
+    pub city: String,
+    pub from_lang: String,
 }
 
 /// Counts over the whole filtered result set. Commitments ascending, years newest first, the
@@ -373,7 +383,7 @@ impl SearchIndex {
             Some(_) => store
                 .translations_of(&store.practice_versions(&stored.id(), stored.payload.as_ref())?)?
                 .into_iter()
-                .map(|(_, t)| t.translation)
+                .map(|(_, t)| (t.translator, t.translation))
                 .collect(),
             None => Vec::new(),
         };

@@ -17,7 +17,7 @@ use tantivy::tokenizer::{
 };
 
 /// Bumped whenever fields or analysers change; an index of another version is rebuilt.
-pub const SCHEMA_VERSION: u64 = 4;
+pub const SCHEMA_VERSION: u64 = 5;
 
 /// A language bucket: the primary subtags it covers and its stemmer (none for `other`).
 pub struct Bucket {
@@ -134,6 +134,9 @@ pub struct Fields {
     pub titles: Field,
     /// Stored only: `tag \u{1f} text` (summary then the other sections), one per language.
     pub texts: Field,
+    /// Stored only: `tag \u{1f} city \u{1f} from` for each language a practice has only through
+    /// another city's signed translation.
+    pub translated: Field,
     /// Themes, target groups, partners, city and country names (stored for related practices).
     pub tags: Field,
     /// Indexed only, per bucket (same order as [`BUCKETS`]): titles, summaries, and the other
@@ -191,6 +194,7 @@ pub fn build() -> (Schema, Fields) {
     let timestamp = b.add_i64_field(names::TIMESTAMP, FAST | STORED);
     let titles = b.add_text_field("titles", STORED);
     let texts = b.add_text_field("texts", STORED);
+    let translated = b.add_text_field("translated", STORED);
     let other = analyser_name(&BUCKETS[BUCKETS.len() - 1]);
     let tags = b.add_text_field("tags", analysed(&other, true));
     let mut title_by_bucket = Vec::with_capacity(BUCKETS.len());
@@ -226,6 +230,7 @@ pub fn build() -> (Schema, Fields) {
         timestamp,
         titles,
         texts,
+        translated,
         tags,
         title_by_bucket,
         summary_by_bucket,

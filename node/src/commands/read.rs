@@ -369,6 +369,14 @@ fn full_text(
         if let Some(lang) = hit.get("matched_lang").and_then(|l| l.as_str()) {
             outln!("    (matched in {lang})");
         }
+        if let Some(by) = hit.get("translated_by") {
+            let part = |k: &str| by.get(k).and_then(|v| v.as_str()).unwrap_or("?");
+            outln!(
+                "    (translated by {} from {})",
+                part("city"),
+                part("from_lang")
+            );
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -197,6 +197,7 @@ pub fn search_page(
             }
             meta.push(esc(kind_label(t, &h.kind)));
             meta.extend(search_extras::matched_language(ui, h));
+            meta.extend(search_extras::translated_by(ui, h));
             let _ = write!(
                 body,
                 "<li class=\"hit\"><article><h3><a href=\"{url}\" lang=\"{lang}\">{title}</a></h3><p class=\"meta\">{meta}</p><p class=\"snippet\" lang=\"{lang}\">{snippet}</p>{badges}</article></li>",

@@ -1,5 +1,5 @@
 //! Page parts of ranked search: the line that says results were relaxed, the language a result
-//! matched in, and the related-practices section of a practice page.
+//! matched in, the city that translated it, and the related-practices section of a practice page.
 
 use super::{esc, language_name, PageCtx};
 use crate::i18n::Ui;
@@ -27,6 +27,18 @@ pub fn matched_language(ui: Ui, hit: &Hit) -> Option<String> {
         esc(label),
         esc(tag),
         esc(&language_name(tag))
+    ))
+}
+
+/// "Translated by Lindenfeld from Nederlands", when the hit shows another city's translation.
+pub fn translated_by(ui: Ui, hit: &Hit) -> Option<String> {
+    let by = hit.translated_by.as_ref()?;
+    Some(format!(
+        "<span class=\"translated-by\">{}</span>",
+        esc(&crate::i18n::fill(
+            ui.t().tr_by,
+            &[("city", &by.city), ("from", &language_name(&by.from_lang))]
+        ))
     ))
 }
 
