@@ -21,7 +21,7 @@ mod cycles;
 mod error;
 mod exchange;
 mod guard;
-mod i18n;
+pub(crate) use coalition_i18n as i18n;
 mod metrics;
 mod openapi;
 mod openapi_cycles;

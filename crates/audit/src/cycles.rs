@@ -4,9 +4,9 @@
 
 use crate::html::esc;
 use crate::AuditError;
+use coalition_i18n::{fill, Ui};
 use coalition_record::calendar::date_of_ms;
 use coalition_record::cycle::{timeliness, Cycle, Timeliness};
-use coalition_record::taxonomy::COMMITMENTS;
 use coalition_record::{CityStatus, EntryId, Hash32, Payload, PayloadKind, PublicKey};
 use coalition_store::{Query, Store};
 use serde::{Deserialize, Serialize};
@@ -323,7 +323,7 @@ const PALETTE: [&str; 8] = [
 
 /// One line chart per (commitment, indicator): the value per period, one line per city. Inline
 /// SVG with a title, axis labels and a legend, readable in print.
-pub fn indicator_charts(audit: &CyclesAudit) -> String {
+pub fn indicator_charts(audit: &CyclesAudit, ui: Ui) -> String {
     let mut groups: BTreeMap<(u8, &str, &str), Vec<&IndicatorRow>> = BTreeMap::new();
     for r in &audit.indicators {
         groups
@@ -358,22 +358,26 @@ pub fn indicator_charts(audit: &CyclesAudit) -> String {
             }
         };
         let y = |v: f64| top_pad + plot_h * (1.0 - v / top);
-        let title = COMMITMENTS
-            .iter()
-            .find(|c| c.id == commitment)
-            .map(|c| c.title)
-            .unwrap_or("");
+        let title = ui.commitment(commitment);
         let unit_text = if unit.is_empty() {
             String::new()
         } else {
             format!(" ({unit})")
         };
+        let caption = fill(
+            ui.t().au_indicator_caption,
+            &[
+                ("n", &commitment.to_string()),
+                ("title", title),
+                ("indicator", indicator),
+                ("unit", &unit_text),
+            ],
+        );
         let _ = write!(
             out,
-            "<figure class=\"indicator-chart\"><svg role=\"img\" viewBox=\"0 0 {w} {h}\" width=\"{w}\" height=\"{h}\" xmlns=\"http://www.w3.org/2000/svg\" aria-labelledby=\"chart-{commitment}-{slug}\"><title id=\"chart-{commitment}-{slug}\">Commitment {commitment}: {ind}{unit} by period and city</title>",
+            "<figure class=\"indicator-chart\"><svg role=\"img\" viewBox=\"0 0 {w} {h}\" width=\"{w}\" height=\"{h}\" xmlns=\"http://www.w3.org/2000/svg\" aria-labelledby=\"chart-{commitment}-{slug}\"><title id=\"chart-{commitment}-{slug}\">{caption}</title>",
             slug = esc(&indicator.replace(' ', "-")),
-            ind = esc(indicator),
-            unit = esc(&unit_text),
+            caption = esc(&caption),
         );
         // Axes and three horizontal grid lines with their values.
         let _ = write!(
@@ -448,10 +452,8 @@ pub fn indicator_charts(audit: &CyclesAudit) -> String {
         }
         let _ = writeln!(
             out,
-            "</svg><figcaption>Commitment {commitment} ({}): {}{} per city and period</figcaption></figure>",
-            esc(title),
-            esc(indicator),
-            esc(&unit_text)
+            "</svg><figcaption>{}</figcaption></figure>",
+            esc(&caption)
         );
     }
     out
@@ -478,67 +480,118 @@ fn trim_number(v: f64) -> String {
     }
 }
 
-/// The cycles as HTML: a table per cycle (who filed on time, late, not at all), then the charts.
-pub fn render_cycles_html(audit: &CyclesAudit) -> String {
+/// The cycles as HTML in an interface language: a table per cycle (who filed on time, late, not
+/// at all), then the charts.
+pub fn render_cycles_html(audit: &CyclesAudit, ui: Ui) -> String {
+    let t = ui.t();
     let mut h = String::new();
     if audit.cycles.is_empty() {
         return h;
     }
-    h.push_str("<h2 id=\"cycles\">Reporting cycles</h2>\n");
+    let _ = writeln!(h, "<h2 id=\"cycles\">{}</h2>", esc(t.rc_heading));
     for c in &audit.cycles {
         let amended = c
             .original_deadline
             .as_ref()
-            .map(|d| format!(" (extended from {})", esc(d)))
+            .map(|d| {
+                format!(
+                    " ({})",
+                    esc(&fill(t.rc_extended_from, &[("d", &ui.date(d))]))
+                )
+            })
             .unwrap_or_default();
+        let opens = fill(
+            &esc(t.rc_opens),
+            &[
+                ("o", &esc(&ui.date(&c.opens))),
+                (
+                    "d",
+                    &format!("<strong>{}</strong>", esc(&ui.date(&c.deadline))),
+                ),
+            ],
+        );
+        let commitments = c
+            .commitments
+            .iter()
+            .map(|x| x.to_string())
+            .collect::<Vec<_>>()
+            .join(", ");
+        let count = |n: u64, word: &str| format!("{} {}", ui.number(n), esc(word));
         let _ = write!(
             h,
-            "<section class=\"cycle\" data-cycle=\"{id}\"><h3>{period}: {title}</h3><p>Opens {opens}, deadline <strong>{deadline}</strong>{amended}. Commitments {commitments}. <span class=\"ok\">{on} on time</span>, <span class=\"{late_class}\">{late} late</span>, <span class=\"{missing_class}\">{missing} missing</span>, {due} due. Cycle <code>{short}</code>.</p>",
+            "<section class=\"cycle\" data-cycle=\"{id}\"><h3>{period}: {title}</h3><p>{opens}{amended}. {commitments}. <span class=\"ok\">{on}</span>, <span class=\"{late_class}\">{late}</span>, <span class=\"{missing_class}\">{missing}</span>, {due}. {cycle}</p>",
             id = c.id,
             period = esc(&c.period),
             title = esc(&c.title),
-            opens = esc(&c.opens),
-            deadline = esc(&c.deadline),
-            commitments = c.commitments.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(", "),
-            on = c.on_time,
-            late = c.late,
+            commitments = esc(&fill(t.au_commitments_list, &[("list", &commitments)])),
+            on = count(c.on_time as u64, t.rc_on_time),
+            late = count(c.late as u64, t.rc_late),
             late_class = if c.late > 0 { "bad" } else { "ok" },
-            missing = c.missing,
+            missing = count(c.missing as u64, t.rc_missing),
             missing_class = if c.missing > 0 { "bad" } else { "ok" },
-            due = c.due,
-            short = c.id.short(),
+            due = count(c.due as u64, t.rc_due),
+            cycle = fill(
+                &esc(t.au_cycle_id),
+                &[("id", &format!("<code>{}</code>", c.id.short()))]
+            ),
         );
-        h.push_str("<table><thead><tr><th>city</th><th>country</th><th>state</th><th>filed</th><th>feedback</th></tr></thead><tbody>");
+        let _ = write!(
+            h,
+            "<table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
+            esc(t.city),
+            esc(t.country),
+            esc(t.status),
+            esc(t.au_filed_on),
+            esc(t.au_feedback)
+        );
         for city in &c.cities {
             let state = match (city.state.as_str(), city.days_late, city.days_left) {
-                ("late", Some(d), _) => format!("late by {d} day{}", if d == 1 { "" } else { "s" }),
-                ("due", _, Some(d)) => format!("due in {d} day{}", if d == 1 { "" } else { "s" }),
-                ("on_time", _, _) => "on time".into(),
-                (other, _, _) => other.into(),
+                ("late", Some(1), _) => t.rc_late_by_one.to_string(),
+                ("late", Some(d), _) => fill(t.rc_late_by, &[("n", &d.to_string())]),
+                ("due", _, Some(1)) => t.rc_due_in_one.to_string(),
+                ("due", _, Some(d)) => fill(t.rc_due_in, &[("n", &d.to_string())]),
+                ("on_time", _, _) => t.rc_on_time.to_string(),
+                ("late", None, _) => t.rc_late.to_string(),
+                ("missing", _, _) => t.rc_missing.to_string(),
+                ("due", _, None) => t.rc_due.to_string(),
+                (other, _, _) => other.to_string(),
             };
+            let not_answering = city
+                .not_answering
+                .as_ref()
+                .map(|r| {
+                    format!(
+                        " <span class=\"bad\">{}</span>",
+                        esc(&fill(t.au_not_answering, &[("reason", r)]))
+                    )
+                })
+                .unwrap_or_default();
             let _ = write!(
                 h,
-                "<tr data-city=\"{}\" data-state=\"{}\"><td>{}</td><td>{}</td><td class=\"{}\">{}</td><td>{}</td><td>{}</td></tr>",
+                "<tr data-city=\"{}\" data-state=\"{}\"><td>{}</td><td>{}</td><td class=\"{}\">{}{}</td><td>{}</td><td>{}</td></tr>",
                 esc(&city.city),
-                city.state,
+                esc(&city.state),
                 esc(&city.city),
                 esc(&city.country),
                 if matches!(city.state.as_str(), "late" | "missing") { "bad" } else { "ok" },
-                esc(&state)
-                    + &city
-                        .not_answering
-                        .as_ref()
-                        .map(|r| format!(" <span class=\"bad\">(does not answer the questionnaire: {})</span>", esc(r)))
-                        .unwrap_or_default(),
-                city.filed_ms.map(date_of_ms).unwrap_or_else(|| "-".into()),
-                city.feedback
+                esc(&state),
+                not_answering,
+                city.filed_ms
+                    .map(|ms| esc(&ui.date(&date_of_ms(ms))))
+                    .unwrap_or_else(|| "-".into()),
+                ui.number(city.feedback)
             );
         }
         h.push_str("</tbody></table></section>\n");
     }
     if !audit.indicators.is_empty() {
-        h.push_str("<h2 id=\"indicators\">Indicators across cities and periods</h2>\n<p>The numbers: <a href=\"/api/v1/cycles/indicators.csv\">CSV</a>, <a href=\"/api/v1/cycles/indicators\">JSON</a>.</p>\n");
-        h.push_str(&indicator_charts(audit));
+        let _ = writeln!(
+            h,
+            "<h2 id=\"indicators\">{}</h2>\n<p>{} <a href=\"/api/v1/cycles/indicators.csv\">CSV</a>, <a href=\"/api/v1/cycles/indicators\">JSON</a>.</p>",
+            esc(t.au_indicators),
+            esc(t.rc_numbers)
+        );
+        h.push_str(&indicator_charts(audit, ui));
     }
     h
 }

@@ -4,6 +4,7 @@
 
 use crate::html::esc;
 use crate::AuditError;
+use coalition_i18n::{fill, Ui};
 use coalition_record::calendar::date_of_ms as date;
 use coalition_record::{CityStatus, EntryId, PublicKey};
 use coalition_store::Store;
@@ -137,22 +138,50 @@ pub(crate) fn render_erasures_markdown(erasures: &[ErasureAudit]) -> String {
     md
 }
 
-pub(crate) fn render_erasures_html(erasures: &[ErasureAudit]) -> String {
-    let mut h = String::from(
-        "<h2 id=\"erasures\">Erasures of personal data</h2>\n<table><thead><tr><th>erased entry</th><th>city</th><th>by</th><th>date</th><th>reason</th><th>confirmed by</th><th>not confirmed yet</th></tr></thead><tbody>",
+pub(crate) fn render_erasures_html(erasures: &[ErasureAudit], ui: Ui) -> String {
+    let t = ui.t();
+    let mut h = format!(
+        "<h2 id=\"erasures\">{}</h2>\n<table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
+        esc(t.au_erasures),
+        esc(t.au_erased_entry),
+        esc(t.city),
+        esc(t.au_by),
+        esc(t.au_date),
+        esc(t.au_reason),
+        esc(t.au_confirmed_by),
+        esc(t.au_not_confirmed),
     );
     for e in erasures {
+        let who = if e.by_committee {
+            fill(t.au_committee_order, &[("city", &e.published_by)])
+        } else {
+            e.published_by.clone()
+        };
+        let confirmed = if e.confirmed.is_empty() {
+            t.au_none_yet.to_string()
+        } else {
+            e.confirmed
+                .iter()
+                .map(|c| format!("{} ({})", c.city, ui.date(&date(c.at_ms))))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let missing = if e.missing.is_empty() {
+            t.au_none.to_string()
+        } else {
+            e.missing.join(", ")
+        };
         let _ = write!(
             h,
             "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"ok\">{}</td><td class=\"{}\">{}</td></tr>",
             e.target.short(),
-            esc(e.target_city.as_deref().unwrap_or("not held here")),
-            esc(&who(e)),
-            date(e.timestamp_ms),
+            esc(e.target_city.as_deref().unwrap_or(t.au_not_held)),
+            esc(&who),
+            esc(&ui.date(&date(e.timestamp_ms))),
             esc(&e.reason),
-            esc(&confirmed_list(e)),
+            esc(&confirmed),
             if e.missing.is_empty() { "ok" } else { "bad" },
-            esc(&missing_list(e)),
+            esc(&missing),
         );
     }
     h.push_str("</tbody></table>\n");

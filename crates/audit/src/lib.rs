@@ -30,7 +30,7 @@ pub use cycles::{
 };
 pub use erasures::{audit_erasures, ErasureAudit, ErasureConfirmation};
 pub use error::AuditError;
-pub use render::{render_html, render_markdown};
+pub use render::{render_html, render_html_in, render_markdown};
 pub use report::{
     audit, audit_at, period_covers, AuditReport, CityAudit, CityProblem, CoalitionSummary,
     CommitmentCount, ForkAudit, GapAudit, ReportAudit, RetractionAudit,

@@ -4,6 +4,7 @@ use crate::html::esc;
 use crate::{AuditReport, CityAudit, SignedAuditReport};
 use std::fmt::Write;
 
+use coalition_i18n::{fill, Ui};
 use coalition_record::calendar::date_of_ms as date;
 
 fn rate(r: Option<f64>) -> String {
@@ -19,43 +20,61 @@ fn filed_word(c: &CityAudit) -> &'static str {
 }
 
 /// Lines describing each finding of a city, shared by both renderings.
-fn findings(c: &CityAudit) -> Vec<String> {
+fn findings(c: &CityAudit, ui: Ui) -> Vec<String> {
+    let t = ui.t();
     let mut out = Vec::new();
     for p in &c.problems {
-        out.push(format!(
-            "integrity problem at seq {}: [{}] {}",
-            p.seq, p.rule, p.detail
+        out.push(fill(
+            t.au_problem,
+            &[
+                ("seq", &p.seq.to_string()),
+                ("rule", &p.rule),
+                ("detail", &p.detail),
+            ],
         ));
     }
     for g in &c.gaps {
-        out.push(format!(
-            "gap: seq {} to {} missing ({}): {}",
-            g.from_seq, g.to_seq, g.source, g.detail
+        out.push(fill(
+            t.au_gap,
+            &[
+                ("from", &g.from_seq.to_string()),
+                ("to", &g.to_seq.to_string()),
+                ("source", &g.source),
+                ("detail", &g.detail),
+            ],
         ));
     }
     for f in &c.forks {
-        out.push(format!(
-            "fork at seq {}: entries {} and {} ({})",
-            f.seq,
-            f.first,
-            f.second,
-            if f.valid {
-                "proof verified"
-            } else {
-                "proof does not verify"
-            }
+        out.push(fill(
+            t.au_fork,
+            &[
+                ("seq", &f.seq.to_string()),
+                ("first", &f.first.to_string()),
+                ("second", &f.second.to_string()),
+                (
+                    "proof",
+                    if f.valid {
+                        t.au_proof_verified
+                    } else {
+                        t.au_proof_fails
+                    },
+                ),
+            ],
         ));
     }
     for r in &c.retractions {
-        out.push(format!(
-            "retraction seq {} ({}) of {}{}: {}",
-            r.seq,
-            r.entry.short(),
-            r.target,
-            r.target_seq
-                .map(|s| format!(" (seq {s})"))
-                .unwrap_or_default(),
-            r.reason
+        let target = match r.target_seq {
+            Some(seq) => format!("{} (seq {seq})", r.target),
+            None => r.target.to_string(),
+        };
+        out.push(fill(
+            t.au_retraction,
+            &[
+                ("seq", &r.seq.to_string()),
+                ("entry", &r.entry.short()),
+                ("target", &target),
+                ("reason", &r.reason),
+            ],
         ));
     }
     for r in &c.reports {
@@ -64,13 +83,19 @@ fn findings(c: &CityAudit) -> Vec<String> {
             .iter()
             .map(|(c, s)| format!("{c}: {s}"))
             .collect();
-        out.push(format!(
-            "report for {} at seq {} ({}){}: {}",
-            r.period,
-            r.seq,
-            r.entry.short(),
-            if r.retracted { ", retracted" } else { "" },
-            commitments.join(", ")
+        let entry = if r.retracted {
+            format!("{}, {}", r.entry.short(), t.retracted)
+        } else {
+            r.entry.short()
+        };
+        out.push(fill(
+            t.au_report_line,
+            &[
+                ("period", &r.period),
+                ("seq", &r.seq.to_string()),
+                ("entry", &entry),
+                ("commitments", &commitments.join(", ")),
+            ],
         ));
     }
     out
@@ -139,7 +164,7 @@ pub fn render_markdown(report: &AuditReport, signed: Option<&SignedAuditReport>)
                 "| {} | {} | {} | `{}` |",
                 m.city,
                 m.title,
-                ground_labels(&m.grounds),
+                ground_labels(&m.grounds, "en"),
                 m.entry.short()
             );
         }
@@ -192,7 +217,7 @@ pub fn render_markdown(report: &AuditReport, signed: Option<&SignedAuditReport>)
         );
     }
     for c in &report.cities {
-        let lines = findings(c);
+        let lines = findings(c, Ui::En);
         if lines.is_empty() {
             continue;
         }
@@ -221,14 +246,26 @@ fn list(names: &[String]) -> String {
 
 /// Inline SVG: one horizontal bar per Ten-Point-Plan commitment, cities reporting on it out of
 /// the active cities.
-fn chart(report: &AuditReport) -> String {
+fn chart(report: &AuditReport, ui: Ui) -> String {
     let s = &report.summary;
     let max = s.active_cities.max(1) as f64;
-    let (label_w, bar_w, row_h) = (430.0, 300.0, 26.0);
+    // Wide enough for the longest title in this language (about 6.3 px per character at 12 px).
+    let longest = s
+        .per_commitment
+        .iter()
+        .map(|c| {
+            format!("{}. {}", c.commitment, ui.commitment(c.commitment))
+                .chars()
+                .count()
+        })
+        .max()
+        .unwrap_or(0);
+    let (label_w, bar_w, row_h) = ((longest as f64 * 6.3).max(430.0), 300.0, 26.0);
     let height = row_h * s.per_commitment.len() as f64 + 10.0;
     let mut svg = format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" viewBox=\"0 0 {w} {height}\" width=\"100%\" aria-labelledby=\"chart-title\"><title id=\"chart-title\">Cities reporting per commitment</title>",
-        w = label_w + bar_w + 60.0
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" viewBox=\"0 0 {w} {height}\" width=\"100%\" aria-labelledby=\"chart-title\"><title id=\"chart-title\">{title}</title>",
+        w = label_w + bar_w + 60.0,
+        title = esc(ui.t().au_chart_title),
     );
     for (i, c) in s.per_commitment.iter().enumerate() {
         let y = 5.0 + row_h * i as f64;
@@ -238,7 +275,7 @@ fn chart(report: &AuditReport) -> String {
             "<text x=\"0\" y=\"{ty}\" font-size=\"12\">{n}. {t}</text><rect x=\"{label_w}\" y=\"{y}\" width=\"{bar_w}\" height=\"18\" fill=\"#e8e8e8\"/><rect class=\"bar\" x=\"{label_w}\" y=\"{y}\" width=\"{w:.1}\" height=\"18\" fill=\"#1f5f8b\"/><text x=\"{vx}\" y=\"{ty}\" font-size=\"12\">{count}/{active}</text>",
             ty = y + 13.0,
             n = c.commitment,
-            t = esc(&c.title),
+            t = esc(ui.commitment(c.commitment)),
             vx = label_w + bar_w + 6.0,
             count = c.cities,
             active = s.active_cities,
@@ -248,66 +285,139 @@ fn chart(report: &AuditReport) -> String {
     svg
 }
 
+/// The report as a standalone HTML page in English (what `coalition audit --format html` writes).
 pub fn render_html(report: &AuditReport, signed: Option<&SignedAuditReport>) -> String {
+    render_html_in(report, signed, Ui::En)
+}
+
+/// The report as a standalone HTML page in an interface language: headings, labels, commitment
+/// titles, grounds, dates and numbers as that language writes them. Content (city names, reasons,
+/// rule names, details) stays as signed.
+pub fn render_html_in(report: &AuditReport, signed: Option<&SignedAuditReport>, ui: Ui) -> String {
+    let t = ui.t();
     let s = &report.summary;
-    let period = esc(report.period.as_deref().unwrap_or("none"));
+    let period = esc(report.period.as_deref().unwrap_or(t.au_none));
+    let title = esc(&fill(t.au_title, &[("name", &report.coalition)]));
     let mut h = String::new();
     let _ = write!(
         h,
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>Audit of {name}</title><style>\
+        "<!DOCTYPE html>\n<html lang=\"{lang}\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{title}</title><style>\
 body{{font-family:system-ui,sans-serif;max-width:70rem;margin:1rem auto;padding:0 1rem;color:#111}}\
 table{{border-collapse:collapse;width:100%;margin:.5rem 0 1rem}}th,td{{border:1px solid #bbb;padding:.25rem .4rem;text-align:left;vertical-align:top;font-size:.9rem}}\
 th{{background:#f0f0f0}}.bad{{color:#a00;font-weight:bold}}.ok{{color:#060}}code{{font-size:.85em;word-break:break-all}}\
 section.city{{break-inside:avoid;border-top:1px solid #ccc;margin-top:1rem}}\
 @media print{{body{{max-width:none;margin:0;font-size:10pt}}a{{color:inherit;text-decoration:none}}th{{background:#fff}}h2{{break-after:avoid}}table,svg{{break-inside:avoid}}}}\
-</style></head><body>\n<h1>Audit of {name}</h1>\n<ul><li>network id: <code>{nid}</code></li><li>roster version: {rv}</li><li>period: {period}</li>",
-        name = esc(&report.coalition),
+</style></head><body>\n<h1>{title}</h1>\n<ul><li>{nid_label}: <code>{nid}</code></li><li>{rv_label}: {rv}</li><li>{period_label}: {period}</li>",
+        lang = ui.code(),
+        nid_label = esc(t.au_network_id),
         nid = report.network_id,
+        rv_label = esc(t.au_roster_version),
         rv = report.roster_version,
+        period_label = esc(t.period),
     );
-    if let Some(t) = report.generated_ms {
-        let _ = write!(h, "<li>generated: {}</li>", date(t));
+    if let Some(ms) = report.generated_ms {
+        let _ = write!(
+            h,
+            "<li>{}: {}</li>",
+            esc(t.au_generated),
+            esc(&ui.date(&date(ms)))
+        );
     }
+    let counts = fill(
+        t.au_counts,
+        &[
+            ("cities", &ui.number(s.cities as u64)),
+            ("active", &ui.number(s.active_cities as u64)),
+            ("entries", &ui.number(s.entries as u64)),
+            ("forks", &ui.number(s.fork_proofs as u64)),
+        ],
+    );
+    let compliance = s
+        .compliance_rate
+        .map_or(t.au_not_applicable.to_string(), |r| {
+            fill(t.au_percent, &[("n", &format!("{:.0}", r * 100.0))])
+        });
+    let detail = fill(
+        t.au_compliance_detail,
+        &[
+            ("filed", &ui.number(s.cities_filed.len() as u64)),
+            ("active", &ui.number(s.active_cities as u64)),
+            ("period", report.period.as_deref().unwrap_or(t.au_none)),
+        ],
+    );
+    let none = |names: &[String]| {
+        if names.is_empty() {
+            t.au_none.to_string()
+        } else {
+            names.join(", ")
+        }
+    };
     let _ = write!(
         h,
-        "<li>cities: {} ({} active), entries: {}, fork proofs: {}</li><li>compliance: <strong id=\"compliance\">{}</strong> ({} of {} active cities filed a report for {period})</li><li>filed: {}</li><li>missing: <span class=\"{}\">{}</span></li><li>cities with problems: <span class=\"{}\">{}</span></li>",
-        s.cities,
-        s.active_cities,
-        s.entries,
-        s.fork_proofs,
-        rate(s.compliance_rate),
-        s.cities_filed.len(),
-        s.active_cities,
-        esc(&list(&s.cities_filed)),
+        "<li>{}</li><li>{}: <strong id=\"compliance\">{}</strong> ({})</li><li>{}: {}</li><li>{}: <span class=\"{}\">{}</span></li><li>{}: <span class=\"{}\">{}</span></li>",
+        esc(&counts),
+        esc(t.au_compliance),
+        esc(&compliance),
+        esc(&detail),
+        esc(t.au_list_filed),
+        esc(&none(&s.cities_filed)),
+        esc(t.au_list_missing),
         if s.cities_missing.is_empty() { "ok" } else { "bad" },
-        esc(&list(&s.cities_missing)),
+        esc(&none(&s.cities_missing)),
+        esc(t.au_with_problems),
         if s.cities_with_problems.is_empty() { "ok" } else { "bad" },
-        esc(&list(&s.cities_with_problems)),
+        esc(&none(&s.cities_with_problems)),
     );
     for u in &s.unattributed {
-        let _ = write!(h, "<li class=\"bad\">unattributed: {}</li>", esc(u));
+        let _ = write!(
+            h,
+            "<li class=\"bad\">{}: {}</li>",
+            esc(t.au_unattributed),
+            esc(u)
+        );
     }
     let _ = write!(
         h,
-        "</ul>\n<h2>Reporting per commitment ({period})</h2>\n{}\n",
-        chart(report)
+        "</ul>\n<h2>{}</h2>\n{}\n",
+        esc(&fill(
+            t.au_per_commitment,
+            &[("period", report.period.as_deref().unwrap_or(t.au_none))]
+        )),
+        chart(report, ui)
     );
     if !s.multiple_grounds.is_empty() {
-        h.push_str("<h2>Multiple discrimination: practices addressing more than one ground</h2>\n<table><thead><tr><th>city</th><th>practice</th><th>grounds</th><th>entry</th></tr></thead><tbody>");
+        let _ = write!(
+            h,
+            "<h2>{}</h2>\n<table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
+            esc(t.au_multiple),
+            esc(t.city),
+            esc(t.kind_practice),
+            esc(t.grounds),
+            esc(t.au_entry)
+        );
         for m in &s.multiple_grounds {
             let _ = write!(
                 h,
                 "<tr><td>{}</td><td>{}</td><td>{}</td><td><code>{}</code></td></tr>",
                 esc(&m.city),
                 esc(&m.title),
-                esc(&ground_labels(&m.grounds)),
+                esc(&ground_labels(&m.grounds, ui.code())),
                 m.entry.short()
             );
         }
         h.push_str("</tbody></table>\n");
     }
     if !s.adoptions.is_empty() {
-        h.push_str("<h2>Exchange: practices taken up between cities</h2>\n<table><thead><tr><th>from</th><th>to</th><th>practice</th><th>adapted</th><th>entry</th></tr></thead><tbody>");
+        let _ = write!(
+            h,
+            "<h2>{}</h2>\n<table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
+            esc(t.exchange_heading),
+            esc(t.au_from),
+            esc(t.au_to),
+            esc(t.kind_practice),
+            esc(t.adapted),
+            esc(t.au_entry)
+        );
         for a in &s.adoptions {
             let _ = write!(
                 h,
@@ -315,42 +425,61 @@ section.city{{break-inside:avoid;border-top:1px solid #ccc;margin-top:1rem}}\
                 esc(&a.from),
                 esc(&a.to),
                 a.practice.short(),
-                if a.adapted { "yes" } else { "no" },
+                esc(if a.adapted { t.au_yes } else { t.au_no }),
                 a.adoption.short()
             );
         }
         h.push_str("</tbody></table>\n");
     }
     if let Some(cycles) = &report.cycles {
-        h.push_str(&crate::cycles::render_cycles_html(cycles));
+        h.push_str(&crate::cycles::render_cycles_html(cycles, ui));
     }
     if !report.erasures.is_empty() {
-        h.push_str(&crate::erasures::render_erasures_html(&report.erasures));
+        h.push_str(&crate::erasures::render_erasures_html(&report.erasures, ui));
     }
     let _ = write!(
         h,
-        "<h2>Cities</h2>\n<table><thead><tr><th>city</th><th>country</th><th>status</th><th>entries</th><th>last seq</th><th>last hash</th><th>verified</th><th>report {period}</th><th>last activity</th></tr></thead><tbody>"
+        "<h2>{}</h2>\n<table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
+        esc(t.rc_cities),
+        esc(t.city),
+        esc(t.country),
+        esc(t.status),
+        esc(t.au_entries),
+        esc(t.au_last_seq),
+        esc(t.au_last_hash),
+        esc(t.au_verified),
+        esc(&fill(
+            t.au_report_for,
+            &[("period", report.period.as_deref().unwrap_or(t.au_none))]
+        )),
+        esc(t.last_activity),
     );
     for c in &report.cities {
+        let filed = match c.filed_for_period {
+            Some(true) => t.au_filed,
+            Some(false) => t.rc_missing,
+            None => t.au_not_applicable,
+        };
         let _ = write!(
             h,
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td><code>{}</code></td><td class=\"{}\">{}</td><td class=\"{}\">{}</td><td>{}</td></tr>",
             esc(&c.name),
             esc(&c.country),
-            esc(&c.status),
-            c.entries,
+            esc(status_label(&c.status, ui)),
+            ui.number(c.entries as u64),
             c.last_seq.map_or("-".into(), |s| s.to_string()),
             c.last_hash.map_or("-".into(), |x| x.short()),
             if c.verified { "ok" } else { "bad" },
-            if c.verified { "yes" } else { "NO" },
+            esc(if c.verified { t.au_yes } else { t.au_not_verified }),
             if c.filed_for_period == Some(false) { "bad" } else { "ok" },
-            filed_word(c),
-            c.last_activity_ms.map_or("-".into(), date),
+            esc(filed),
+            c.last_activity_ms
+                .map_or("-".into(), |ms| esc(&ui.date(&date(ms)))),
         );
     }
     h.push_str("</tbody></table>\n");
     for c in &report.cities {
-        let lines = findings(c);
+        let lines = findings(c, ui);
         if lines.is_empty() {
             continue;
         }
@@ -368,9 +497,13 @@ section.city{{break-inside:avoid;border-top:1px solid #ccc;margin-top:1rem}}\
     if let Some(signed) = signed {
         let _ = writeln!(
             h,
-            "<h2>Signature</h2><ul><li>signer: <code>{}</code></li><li>domain: <code>{}</code></li><li>signature: <code>{}</code></li></ul>",
+            "<h2>{}</h2><ul><li>{}: <code>{}</code></li><li>{}: <code>{}</code></li><li>{}: <code>{}</code></li></ul>",
+            esc(t.au_signature),
+            esc(t.au_signer),
             signed.signature.signer,
+            esc(t.au_domain),
             esc(&signed.signature.domain),
+            esc(t.au_signature),
             signed.signature.signature
         );
     }
@@ -378,11 +511,23 @@ section.city{{break-inside:avoid;border-top:1px solid #ccc;margin-top:1rem}}\
     h
 }
 
-/// English labels of ground codes (a code of a newer release shows as its code).
-fn ground_labels(codes: &[String]) -> String {
+/// A city's roster status in the interface language (a status of a newer release shows as is).
+fn status_label<'a>(status: &'a str, ui: Ui) -> &'a str {
+    let t = ui.t();
+    match status {
+        "active" => t.state_active,
+        "suspended" => t.state_suspended,
+        "revoked" => t.state_revoked,
+        "rotated" => t.state_rotated,
+        other => other,
+    }
+}
+
+/// Labels of ground codes in `lang` (a code of a newer release shows as its code).
+fn ground_labels(codes: &[String], lang: &str) -> String {
     codes
         .iter()
-        .map(|c| coalition_record::taxonomy::ground_label(c, "en"))
+        .map(|c| coalition_record::taxonomy::ground_label(c, lang))
         .collect::<Vec<_>>()
         .join(", ")
 }

@@ -690,6 +690,66 @@ fn practices_with_several_grounds_are_tabled_and_the_report_still_signs() {
     assert_eq!(back, r);
 }
 
+/// Issue 21: the audit page in each interface language: its headings, the commitment titles,
+/// the grounds and the findings' words in that language, the signed content as it was signed.
+#[test]
+fn the_audit_page_speaks_each_interface_language() {
+    use coalition_i18n::Ui;
+    let f = fixture();
+    let r = run_audit(&f);
+    let english = render_html(&r, None);
+    let mut pages = std::collections::BTreeSet::new();
+    // The page escapes apostrophes (and the rest) in its text.
+    let escaped = |text: &str| text.replace('\'', "&#39;");
+    for ui in Ui::ALL {
+        let page = coalition_audit::render_html_in(&r, None, ui);
+        let t = ui.t();
+        assert!(
+            page.contains(&format!("<html lang=\"{}\">", ui.code())),
+            "{ui:?}"
+        );
+        assert!(
+            page.contains(&escaped(&coalition_i18n::fill(
+                t.au_title,
+                &[("name", &r.coalition)]
+            ))),
+            "{ui:?} title"
+        );
+        for text in [
+            t.au_compliance,
+            t.au_with_problems,
+            t.au_last_hash,
+            t.au_verified,
+        ] {
+            assert!(page.contains(&escaped(text)), "{ui:?}: '{text}' missing");
+        }
+        // The chart's commitment titles, and the fork finding, in this language.
+        assert!(
+            page.contains(&escaped(ui.commitment(7))),
+            "{ui:?} commitment 7"
+        );
+        let fork_words = t.au_fork.split('{').next().unwrap_or_default();
+        assert!(
+            page.contains(&escaped(fork_words)),
+            "{ui:?}: '{fork_words}'"
+        );
+        // Content stays as signed.
+        assert!(
+            page.contains(&f.retraction_reason),
+            "{ui:?} retraction reason"
+        );
+        if ui != Ui::En {
+            assert!(
+                !page.contains("Fair Access to Housing"),
+                "{ui:?} English title"
+            );
+        }
+        pages.insert(page);
+    }
+    assert_eq!(pages.len(), 8, "eight different pages");
+    assert_eq!(coalition_audit::render_html_in(&r, None, Ui::En), english);
+}
+
 /// Issue 17: adoptions between cities are in the audit, as in the API.
 #[test]
 fn practices_taken_up_between_cities_are_in_the_audit() {

@@ -300,7 +300,7 @@ fn timeliness_is_exact_and_csv_equals_json() {
         None,
     );
     assert!(page.contains("data-city=\"Graz\" data-state=\"late\""));
-    assert!(page.contains("extended from 2025-03-31"));
+    assert!(page.contains("extended from 31 March 2025"), "{page}");
     assert_eq!(
         page.matches("<svg ").count(),
         2,

@@ -38,15 +38,19 @@ pub(super) fn html(status: StatusCode, body: String, cookie: Option<Ui>) -> Resp
         HeaderValue::from_static("same-origin"),
     );
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    if let Some(ui) = cookie {
-        if let Ok(v) = HeaderValue::from_str(&format!(
-            "ui={}; Path=/; Max-Age=31536000; SameSite=Lax",
-            ui.code()
-        )) {
-            h.insert(header::SET_COOKIE, v);
-        }
+    if let Some(v) = cookie.and_then(ui_cookie) {
+        h.insert(header::SET_COOKIE, v);
     }
     response
+}
+
+/// The `Set-Cookie` value that remembers an interface language for a year.
+fn ui_cookie(ui: Ui) -> Option<HeaderValue> {
+    HeaderValue::from_str(&format!(
+        "ui={}; Path=/; Max-Age=31536000; SameSite=Lax",
+        ui.code()
+    ))
+    .ok()
 }
 
 fn cookie_ui(headers: &HeaderMap) -> Option<Ui> {
@@ -354,8 +358,13 @@ pub async fn script() -> Response {
 /// The Steering Committee's audit of this node's copy of the coalition: the same standalone HTML
 /// as `coalition audit --format html` (integrity, forks, gaps, retractions, reporting per
 /// commitment). `?period=2025` or `2025-H1` picks the reporting period.
-pub async fn audit_page(State(s): State<AppState>, RawQuery(raw): RawQuery) -> Response {
+pub async fn audit_page(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Response {
     let mut period = None;
+    let mut explicit_ui = None;
     for pair in raw
         .as_deref()
         .unwrap_or_default()
@@ -364,10 +373,13 @@ pub async fn audit_page(State(s): State<AppState>, RawQuery(raw): RawQuery) -> R
     {
         match pair.split_once('=') {
             Some(("period", value)) if !value.is_empty() => period = Some(value.to_string()),
+            Some(("ui", value)) if Ui::from_code(value).is_some() => {
+                explicit_ui = Some(value.to_string())
+            }
             _ => {
                 return (
                     StatusCode::BAD_REQUEST,
-                    format!("unknown parameter in '{pair}': the audit page takes only period=YYYY, YYYY-H1 or YYYY-H2"),
+                    format!("unknown parameter in '{pair}': the audit page takes only period=YYYY, YYYY-H1 or YYYY-H2, and ui=en, fr, de, es, it, nl, sv or pt"),
                 )
                     .into_response()
             }
@@ -378,19 +390,28 @@ pub async fn audit_page(State(s): State<AppState>, RawQuery(raw): RawQuery) -> R
             return (StatusCode::BAD_REQUEST, e.to_string()).into_response();
         }
     }
+    let (ui, remember) = pick_ui(explicit_ui.as_deref(), &headers);
     let store = s.api.store.clone();
     let rendered = tokio::task::spawn_blocking(move || {
         coalition_audit::audit_at(&store, period.as_deref(), &[], crate::time::now_ms())
-            .map(|report| coalition_audit::render_html(&report, None))
+            .map(|report| coalition_audit::render_html_in(&report, None, ui))
     })
     .await;
     match rendered {
-        Ok(Ok(page)) => (
-            StatusCode::OK,
-            [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
-            page,
-        )
-            .into_response(),
+        Ok(Ok(page)) => {
+            // Standalone (its own inline style, as in the file the CLI writes), so not `html()`
+            // and its CSP; the language chosen with `?ui=` is remembered as on every page.
+            let mut response = (
+                StatusCode::OK,
+                [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+                page,
+            )
+                .into_response();
+            if let Some(cookie) = remember.and_then(ui_cookie) {
+                response.headers_mut().insert(header::SET_COOKIE, cookie);
+            }
+            response
+        }
         Ok(Err(e)) => (
             StatusCode::INTERNAL_SERVER_ERROR,
             format!("the audit failed: {e}"),

@@ -317,10 +317,10 @@ fn translation_sections(ctx: &super::PageCtx, v: &crate::views::PracticeView) ->
             .translator_city
             .clone()
             .unwrap_or_else(|| tr.translator.short());
-        let by = t
-            .tr_by
-            .replace("{city}", &city)
-            .replace("{from}", &language_name(&x.from_lang));
+        let by = crate::i18n::fill(
+            t.tr_by,
+            &[("city", &city), ("from", &language_name(&x.from_lang))],
+        );
         let mut marks = Vec::new();
         if tr.endorsed {
             marks.push(format!(

@@ -1,4 +1,4 @@
-//! Interface languages of the web page: every string the page shows that is not content, the
+//! Interface languages of the web page and the audit: every string they show that is not content, the
 //! Ten-Point-Plan commitment titles and dates, in English, French, German, Spanish, Italian, Dutch,
 //! Swedish and Portuguese (the project's own translations, one file per language).
 //!
@@ -187,6 +187,36 @@ impl Ui {
         }
         out
     }
+}
+
+/// Fills the `{name}` placeholders of an interface string in one pass, so a value that itself
+/// holds braces (a city's name, a reason) is never filled again. A placeholder without a value
+/// stays as written.
+pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
+    let mut out = String::with_capacity(template.len() + 32);
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let value = after.find('}').and_then(|close| {
+            values
+                .iter()
+                .find(|(name, _)| *name == &after[..close])
+                .map(|(_, value)| (close, *value))
+        });
+        match value {
+            Some((close, value)) => {
+                out.push_str(value);
+                rest = &after[close + 1..];
+            }
+            None => {
+                out.push('{');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 macro_rules! strings {
@@ -406,6 +436,62 @@ strings! {
     month_pattern,
     date_pattern,
     thousands_separator,
+    au_title,
+    au_network_id,
+    au_roster_version,
+    au_generated,
+    au_counts,
+    au_compliance,
+    au_compliance_detail,
+    au_percent,
+    au_none,
+    au_not_applicable,
+    au_filed,
+    au_list_filed,
+    au_list_missing,
+    au_with_problems,
+    au_unattributed,
+    au_per_commitment,
+    au_chart_title,
+    au_multiple,
+    au_entry,
+    au_entries,
+    au_from,
+    au_to,
+    au_yes,
+    au_no,
+    au_last_seq,
+    au_last_hash,
+    au_verified,
+    au_not_verified,
+    au_report_for,
+    au_problem,
+    au_gap,
+    au_fork,
+    au_proof_verified,
+    au_proof_fails,
+    au_retraction,
+    au_report_line,
+    au_signature,
+    au_signer,
+    au_domain,
+    au_commitments_list,
+    au_cycle_id,
+    au_filed_on,
+    au_feedback,
+    au_not_answering,
+    au_indicators,
+    au_indicator_caption,
+    au_erasures,
+    au_erased_entry,
+    au_by,
+    au_date,
+    au_reason,
+    au_confirmed_by,
+    au_not_confirmed,
+    au_not_held,
+    au_none_yet,
+    au_committee_order,
 }
 
 #[cfg(test)]
@@ -472,6 +558,16 @@ mod tests {
                 assert!(ui.t().month_pattern.contains(part), "{ui:?} month_pattern");
             }
         }
+    }
+
+    #[test]
+    fn fill_replaces_each_placeholder_once() {
+        assert_eq!(
+            fill("{a} of {b} ({a})", &[("a", "3"), ("b", "{a}")]),
+            "3 of {a} (3)"
+        );
+        assert_eq!(fill("{unknown} {", &[("a", "1")]), "{unknown} {");
+        assert_eq!(fill("", &[]), "");
     }
 
     #[test]
