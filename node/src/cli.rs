@@ -621,6 +621,9 @@ pub struct AuditArgs {
     /// Sign the report with this committee secret key file.
     #[arg(long)]
     pub sign_with: Option<PathBuf>,
+    /// Language of the HTML page: en, fr, de, es, it, nl, sv or pt (as `?ui=` on /audit).
+    #[arg(long, default_value = "en")]
+    pub ui: String,
     /// A peer-announced frontier, CITY=SEQ (city name or key); reported as a gap when this node
     /// holds less. May be repeated.
     #[arg(long = "peer-frontier", value_name = "CITY=SEQ")]

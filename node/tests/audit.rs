@@ -89,6 +89,38 @@ fn audit_export_and_verify_bundle() {
     assert!(html.starts_with("<!DOCTYPE html>"));
     assert!(html.contains("Valmeuse") && html.contains("<svg") && html.contains("report for 2024"));
 
+    // The same page in Swedish; a language the page does not speak is refused by name.
+    ok(&[
+        "audit",
+        "--format",
+        "html",
+        "--ui",
+        "sv",
+        "--out",
+        &p("granskning.html"),
+        "--period",
+        "2024",
+        "--data-dir",
+        &p("node"),
+    ]);
+    let sv = std::fs::read_to_string(root.join("granskning.html")).expect("granskning.html");
+    assert!(sv.contains("<html lang=\"sv\">"), "{sv}");
+    assert!(sv.contains("Rättvis tillgång till bostäder"), "{sv}");
+    let refused = run(&[
+        "audit",
+        "--format",
+        "html",
+        "--ui",
+        "ru",
+        "--data-dir",
+        &p("node"),
+    ]);
+    assert!(!refused.status.success());
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("is not an interface language"),
+        "{refused:?}"
+    );
+
     // Markdown to stdout, with a period nobody reported for.
     let md = ok(&["audit", "--period", "2025-H1", "--data-dir", &p("node")]);
     assert!(

@@ -58,6 +58,23 @@ fn a_translation_by_another_city_is_shown_found_endorsed_and_marked_after_a_revi
         http_json(&node_a.api, "/api/v1/practices?q=arrendadoras&lang=es")
             .is_some_and(|(_, v)| v.to_string().contains(&id))
     });
+    // The hit shows the Spanish translation, and says who translated it (JSON, page, CLI).
+    let (_, v) =
+        http_json(&node_a.api, "/api/v1/practices?q=arrendadoras&lang=es").expect("search");
+    let hit = &v["items"][0];
+    assert_eq!(hit["lang"], "es", "{v}");
+    assert_eq!(hit["translated_by"]["city"], "Lindenfeld", "{v}");
+    assert_eq!(hit["translated_by"]["from_lang"], "en", "{v}");
+    let (_, page) = http_get(&node_a.api, "/?q=arrendadoras&ui=es").expect("search page");
+    assert!(page.contains("class=\"translated-by\""), "{page}");
+    let (_, english) =
+        http_json(&node_a.api, "/api/v1/practices?q=housing&lang=en").expect("search");
+    assert!(
+        english["items"][0].get("translated_by").is_none(),
+        "the English original is not a translation: {english}"
+    );
+    let cli = ok(&["search", "arrendadoras", "--lang", "es", "--data-dir", &a]);
+    assert!(cli.contains("translated by Lindenfeld from en"), "{cli}");
 
     // Only Valmeuse endorses it.
     let refused = run(&["endorse", &translation, "--data-dir", &b]);

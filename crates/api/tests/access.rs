@@ -248,3 +248,125 @@ async fn a_node_without_a_token_offers_no_sign_in() {
     assert_eq!(s.sign_in("anything").await, None);
     s.stop().await;
 }
+
+fn language_form(csrf: &str, practice: &str, lang: &str, title: &str) -> String {
+    serde_urlencoded::to_string([
+        ("csrf", csrf),
+        ("kind", "language"),
+        ("practice", practice),
+        ("ui", "en"),
+        ("lang", lang),
+        ("title", title),
+        (
+            "summary",
+            "Parade ansökningar visar diskriminering på bostadsmarknaden.",
+        ),
+    ])
+    .expect("form encodes")
+}
+
+/// Issue #21: the language form revises only the local city's own practice in force; each
+/// refusal names its rule, goes back to that form and stores nothing.
+#[tokio::test]
+async fn the_language_form_revises_only_the_local_citys_own_current_practice() {
+    let s = Server::start().await;
+    let cookie = s.sign_in(TOKEN).await.expect("a session");
+    let own = s.demo.fair_rent.to_hex();
+    let (_, _, page) = get_page(&s, &format!("/practice/{own}"), Some(&cookie)).await;
+    let csrf = csrf_of(&page).expect("a CSRF token on the practice page");
+    assert!(
+        page.contains("id=\"language-form\""),
+        "the section is offered"
+    );
+    let (_, _, page) = get_page(
+        &s,
+        &format!("/practice/{}", s.demo.school_v2.to_hex()),
+        Some(&cookie),
+    )
+    .await;
+    assert!(
+        !page.contains("id=\"language-form\""),
+        "not on another city's practice"
+    );
+    let before = s.store.entry_count();
+    let refused = |to: &str, rule: &str| {
+        assert!(to.contains("language_error="), "{to}");
+        assert!(to.contains(rule), "{rule}: {to}");
+        assert!(to.contains("edit_lang="), "back to the same form: {to}");
+        assert!(to.ends_with("#language-form"), "{to}");
+    };
+    for (practice, lang, title, rule) in [
+        (s.demo.school_v2.to_hex(), "sv", "Skolor", "not_own_entry"),
+        (own.clone(), "sv_SE!", "Rättvis hyra", "BCP%2047"),
+        (
+            own.clone(),
+            "sv",
+            "",
+            "Title%20and%20summary%20are%20required",
+        ),
+        (s.demo.retracted.to_hex(), "sv", "Indragen", "not_"),
+    ] {
+        let response = post_form(
+            &s,
+            "/exchange",
+            Some(&cookie),
+            language_form(&csrf, &practice, lang, title),
+        )
+        .await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER, "{rule}");
+        refused(&location(&response), rule);
+        assert_eq!(s.store.entry_count(), before, "{rule}: nothing stored");
+    }
+
+    // The city's own practice: a revision with Swedish beside the languages it had.
+    let response = post_form(
+        &s,
+        "/exchange",
+        Some(&cookie),
+        language_form(&csrf, &own, "sv", "Rättvis hyra"),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let to = location(&response);
+    assert!(to.contains("published=1"), "{to}");
+    assert_eq!(s.store.entry_count(), before + 1);
+    let revision_hex = to
+        .trim_start_matches("/practice/")
+        .split('?')
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    let revision = coalition_record::EntryId::from_hex(&revision_hex).expect("an entry id");
+    let stored = s.store.entry(&revision).expect("read").expect("stored");
+    let Some(coalition_record::Payload::PracticeRevision(r)) = stored.payload else {
+        panic!("a revision: {:?}", stored.payload);
+    };
+    assert_eq!(r.supersedes, s.demo.fair_rent);
+    assert_eq!(
+        r.practice.title.get("sv").map(String::as_str),
+        Some("Rättvis hyra")
+    );
+    let Some(coalition_record::Payload::Practice(old)) = s
+        .store
+        .entry(&s.demo.fair_rent)
+        .expect("read")
+        .expect("stored")
+        .payload
+    else {
+        panic!("the original practice");
+    };
+    for (tag, title) in &old.title {
+        assert_eq!(r.practice.title.get(tag), Some(title), "{tag} kept");
+    }
+
+    // The version it replaced is no longer the one to edit.
+    let response = post_form(
+        &s,
+        "/exchange",
+        Some(&cookie),
+        language_form(&csrf, &own, "it", "Affitto equo"),
+    )
+    .await;
+    refused(&location(&response), "not_current");
+    assert_eq!(s.store.entry_count(), before + 1);
+}

@@ -342,18 +342,27 @@ async fn scenario(c: &Client, s: &Server) {
         let lang = html_lang(c).await;
         assert_eq!(lang.as_deref(), Some(code));
         shot(c, &format!("04c-search-{code}"), w).await;
-        // The other main pages in the same language (the cookie keeps it). The audit page is
-        // the audit's own report, in English only for now (issue #21).
+        // The other main pages in the same language (the cookie keeps it), the audit too.
         for (name, page) in [
             ("practice", format!("/practice/{}", s.demo.fair_rent)),
             ("city", "/city/Valmeuse".to_string()),
             ("reporting", "/cycles".to_string()),
+            ("audit", "/audit".to_string()),
         ] {
             c.goto(&s.url(&page)).await.expect("page loads");
             let lang = html_lang(c).await;
             assert_eq!(lang.as_deref(), Some(code), "{page} in {code}");
             shot(c, &format!("04d-{name}-{code}"), w).await;
         }
+        let audit_heading = text_of(c, "h1").await;
+        let expected = coalition_i18n::fill(
+            coalition_i18n::Ui::from_code(code)
+                .expect("a ui")
+                .t()
+                .au_title,
+            &[("name", &s.store.charter().name)],
+        );
+        assert_eq!(audit_heading, expected, "the audit's heading in {code}");
         c.goto(&s.url("/")).await.expect("search page");
     }
 
@@ -554,7 +563,8 @@ async fn scenario(c: &Client, s: &Server) {
         .expect("desktop size");
     reporting_cycle(c, s).await;
     accessibility(c, s).await;
-    erase_contact(c, s).await;
+    let current = erase_contact(c, s).await;
+    language_version(c, s, &current).await;
     c.goto(&s.url("/publish")).await.expect("publish page");
 
     // Sign out: the form is gone until the next sign-in.
@@ -569,8 +579,9 @@ async fn scenario(c: &Client, s: &Server) {
 }
 
 /// Issue #16: the signed-in local city erases the contact person of its practice from the
-/// practice page; the page it lands on is the practice again, without the contact.
-async fn erase_contact(c: &Client, s: &Server) {
+/// practice page; the page it lands on is the practice again, without the contact. Returns the
+/// path of that new version.
+async fn erase_contact(c: &Client, s: &Server) -> String {
     c.goto(&s.url(&format!("/practice/{}", s.demo.fair_rent)))
         .await
         .expect("practice page");
@@ -599,6 +610,66 @@ async fn erase_contact(c: &Client, s: &Server) {
     assert_eq!(
         erasures["erasures"][0]["reason"], "the coordinator left",
         "{erasures}"
+    );
+    url.path().to_string()
+}
+
+/// Issue #21: the signed-in local city adds a Swedish version of its own practice from the page,
+/// with the English beside each field; it lands on the revision, whose page in Swedish shows
+/// the Swedish title, and in English the English one.
+async fn language_version(c: &Client, s: &Server, practice: &str) {
+    c.goto(&s.url(&format!("{practice}?ui=en")))
+        .await
+        .expect("practice page");
+    click_to_load(c, "#language-form a[href*='edit_lang=sv']").await;
+    let reference = text_of(c, "#language-edit .lv-ref").await;
+    assert!(
+        reference.contains("Fair Rent"),
+        "English beside: {reference}"
+    );
+    type_into(c, "#lv-title", "Rättvis hyra: testning av hyresvärdar").await;
+    type_into(
+        c,
+        "#lv-summary",
+        "Parade ansökningar visar diskriminering på bostadsmarknaden.",
+    )
+    .await;
+    shot(c, "15-language-form", DESKTOP.0).await;
+    let axe = axe_script();
+    let problems = axe_violations(c, &axe).await;
+    assert!(
+        problems.is_empty(),
+        "axe-core on the language form: {problems:?}"
+    );
+    click_to_load(c, "#language-edit button[type=submit]").await;
+    let url = c.current_url().await.expect("url");
+    assert_ne!(url.path(), practice, "the page shows the revision");
+    assert!(
+        c.source()
+            .await
+            .expect("page source")
+            .contains("class=\"notice ok\""),
+        "published notice"
+    );
+    c.goto(&s.url(&format!("{}?ui=sv", url.path())))
+        .await
+        .expect("revision in Swedish");
+    assert_eq!(
+        text_of(c, "h1").await,
+        "Rättvis hyra: testning av hyresvärdar"
+    );
+    c.goto(&s.url(&format!("{}?ui=en", url.path())))
+        .await
+        .expect("revision in English");
+    assert!(text_of(c, "h1").await.starts_with("Fair Rent"));
+    // Refused, with the reason on the form: the same again changes nothing.
+    click_to_load(c, "#language-form a[href*='edit_lang=sv']").await;
+    click_to_load(c, "#language-edit button[type=submit]").await;
+    assert!(
+        text_of(c, "#language-form p.notice.error")
+            .await
+            .contains("Nothing changed"),
+        "an unchanged version is not published"
     );
 }
 
@@ -668,7 +739,9 @@ async fn accessibility(c: &Client, s: &Server) {
         format!("/practice/{}", s.demo.fair_rent),
         "/city/Valmeuse".to_string(),
         "/publish".to_string(),
-        "/audit".to_string(),
+        "/audit?ui=de".to_string(),
+        // Back to English: `?ui=` is remembered for the steps after this one.
+        "/audit?ui=en".to_string(),
     ];
     let mut problems = Vec::new();
     for (width, height) in [DESKTOP, PHONE] {

@@ -524,12 +524,12 @@ pub fn render_cycles_html(audit: &CyclesAudit, ui: Ui) -> String {
             period = esc(&c.period),
             title = esc(&c.title),
             commitments = esc(&fill(t.au_commitments_list, &[("list", &commitments)])),
-            on = count(c.on_time as u64, t.rc_on_time),
-            late = count(c.late as u64, t.rc_late),
+            on = count(c.on_time, t.rc_on_time),
+            late = count(c.late, t.rc_late),
             late_class = if c.late > 0 { "bad" } else { "ok" },
-            missing = count(c.missing as u64, t.rc_missing),
+            missing = count(c.missing, t.rc_missing),
             missing_class = if c.missing > 0 { "bad" } else { "ok" },
-            due = count(c.due as u64, t.rc_due),
+            due = count(c.due, t.rc_due),
             cycle = fill(
                 &esc(t.au_cycle_id),
                 &[("id", &format!("<code>{}</code>", c.id.short()))]

@@ -81,7 +81,7 @@ fn findings(c: &CityAudit, ui: Ui) -> Vec<String> {
         let commitments: Vec<String> = r
             .commitments
             .iter()
-            .map(|(c, s)| format!("{c}: {s}"))
+            .map(|(c, s)| format!("{c}: {}", report_status(s, ui)))
             .collect();
         let entry = if r.retracted {
             format!("{}, {}", r.entry.short(), t.retracted)
@@ -326,10 +326,10 @@ section.city{{break-inside:avoid;border-top:1px solid #ccc;margin-top:1rem}}\
     let counts = fill(
         t.au_counts,
         &[
-            ("cities", &ui.number(s.cities as u64)),
-            ("active", &ui.number(s.active_cities as u64)),
-            ("entries", &ui.number(s.entries as u64)),
-            ("forks", &ui.number(s.fork_proofs as u64)),
+            ("cities", &ui.number(s.cities)),
+            ("active", &ui.number(s.active_cities)),
+            ("entries", &ui.number(s.entries)),
+            ("forks", &ui.number(s.fork_proofs)),
         ],
     );
     let compliance = s
@@ -341,7 +341,7 @@ section.city{{break-inside:avoid;border-top:1px solid #ccc;margin-top:1rem}}\
         t.au_compliance_detail,
         &[
             ("filed", &ui.number(s.cities_filed.len() as u64)),
-            ("active", &ui.number(s.active_cities as u64)),
+            ("active", &ui.number(s.active_cities)),
             ("period", report.period.as_deref().unwrap_or(t.au_none)),
         ],
     );
@@ -466,7 +466,7 @@ section.city{{break-inside:avoid;border-top:1px solid #ccc;margin-top:1rem}}\
             esc(&c.name),
             esc(&c.country),
             esc(status_label(&c.status, ui)),
-            ui.number(c.entries as u64),
+            ui.number(c.entries),
             c.last_seq.map_or("-".into(), |s| s.to_string()),
             c.last_hash.map_or("-".into(), |x| x.short()),
             if c.verified { "ok" } else { "bad" },
@@ -511,8 +511,20 @@ section.city{{break-inside:avoid;border-top:1px solid #ccc;margin-top:1rem}}\
     h
 }
 
+/// A report's status of a commitment in the interface language (a newer code shows as is).
+fn report_status(code: &str, ui: Ui) -> &str {
+    let t = ui.t();
+    match code {
+        "not_started" => t.report_status_not_started,
+        "planned" => t.report_status_planned,
+        "in_progress" => t.report_status_in_progress,
+        "done" => t.report_status_done,
+        other => other,
+    }
+}
+
 /// A city's roster status in the interface language (a status of a newer release shows as is).
-fn status_label<'a>(status: &'a str, ui: Ui) -> &'a str {
+fn status_label(status: &str, ui: Ui) -> &str {
     let t = ui.t();
     match status {
         "active" => t.state_active,

@@ -271,4 +271,11 @@ pub static STRINGS: Strings = Strings {
     au_not_held: "nicht auf diesem Knoten",
     au_none_yet: "noch keine",
     au_committee_order: "Anordnung des Ausschusses, veröffentlicht von {city}",
+    lv_heading: "Sprachfassungen",
+    lv_help: "Fügen Sie diese Praxis in einer weiteren Sprache hinzu oder korrigieren Sie eine vorhandene: Sie wird als Überarbeitung mit den Texten dieser Sprache neu veröffentlicht; die anderen Sprachen bleiben unverändert.",
+    lv_edit: "Bearbeiten: {lang}",
+    lv_add: "Hinzufügen: {lang}",
+    lv_button: "Überarbeitung veröffentlichen",
+    lv_required: "Titel und Zusammenfassung sind in der hinzugefügten oder bearbeiteten Sprache Pflicht.",
+    lv_unchanged: "Nichts geändert, daher wurde nichts veröffentlicht.",
 };

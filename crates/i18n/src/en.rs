@@ -258,4 +258,11 @@ pub static STRINGS: Strings = Strings {
     au_not_held: "not held here",
     au_none_yet: "none yet",
     au_committee_order: "committee order, published by {city}",
+    lv_heading: "Language versions",
+    lv_help: "Add this practice in another language, or correct a language it has: it is published again as a revision with that language's texts; the other languages stay as they are.",
+    lv_edit: "Edit: {lang}",
+    lv_add: "Add: {lang}",
+    lv_button: "Publish the revision",
+    lv_required: "Title and summary are required in the language you add or edit.",
+    lv_unchanged: "Nothing changed, so nothing was published.",
 };

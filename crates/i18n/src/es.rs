@@ -271,4 +271,11 @@ pub static STRINGS: Strings = Strings {
     au_not_held: "no está en este nodo",
     au_none_yet: "ninguna todavía",
     au_committee_order: "orden del comité, publicada por {city}",
+    lv_heading: "Versiones lingüísticas",
+    lv_help: "Añada esta práctica en otro idioma o corrija uno de los que tiene: se vuelve a publicar como revisión con los textos de ese idioma; los demás idiomas quedan como están.",
+    lv_edit: "Editar: {lang}",
+    lv_add: "Añadir: {lang}",
+    lv_button: "Publicar la revisión",
+    lv_required: "El título y el resumen son obligatorios en el idioma que añade o edita.",
+    lv_unchanged: "No ha cambiado nada, así que no se ha publicado nada.",
 };

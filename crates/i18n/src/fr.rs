@@ -271,4 +271,11 @@ pub static STRINGS: Strings = Strings {
     au_not_held: "pas sur ce nœud",
     au_none_yet: "aucune pour l'instant",
     au_committee_order: "décision du comité, publiée par {city}",
+    lv_heading: "Versions linguistiques",
+    lv_help: "Ajoutez cette pratique dans une autre langue, ou corrigez une de ses langues : elle est republiée comme révision avec les textes de cette langue ; les autres langues restent telles quelles.",
+    lv_edit: "Modifier : {lang}",
+    lv_add: "Ajouter : {lang}",
+    lv_button: "Publier la révision",
+    lv_required: "Le titre et le résumé sont obligatoires dans la langue ajoutée ou modifiée.",
+    lv_unchanged: "Rien n'a changé, rien n'a donc été publié.",
 };

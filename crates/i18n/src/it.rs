@@ -271,4 +271,11 @@ pub static STRINGS: Strings = Strings {
     au_not_held: "non presente su questo nodo",
     au_none_yet: "ancora nessuna",
     au_committee_order: "disposizione del comitato, pubblicata da {city}",
+    lv_heading: "Versioni linguistiche",
+    lv_help: "Aggiungi questa pratica in un'altra lingua o correggi una delle sue lingue: viene ripubblicata come revisione con i testi di quella lingua; le altre lingue restano invariate.",
+    lv_edit: "Modifica: {lang}",
+    lv_add: "Aggiungi: {lang}",
+    lv_button: "Pubblica la revisione",
+    lv_required: "Titolo e sintesi sono obbligatori nella lingua aggiunta o modificata.",
+    lv_unchanged: "Non è cambiato nulla, quindi non è stato pubblicato nulla.",
 };

@@ -492,6 +492,13 @@ strings! {
     au_not_held,
     au_none_yet,
     au_committee_order,
+    lv_heading,
+    lv_help,
+    lv_edit,
+    lv_add,
+    lv_button,
+    lv_required,
+    lv_unchanged,
 }
 
 #[cfg(test)]

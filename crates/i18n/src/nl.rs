@@ -271,4 +271,11 @@ pub static STRINGS: Strings = Strings {
     au_not_held: "niet op dit knooppunt",
     au_none_yet: "nog geen",
     au_committee_order: "besluit van het comité, gepubliceerd door {city}",
+    lv_heading: "Taalversies",
+    lv_help: "Voeg deze praktijk toe in een andere taal of verbeter een taal die ze al heeft: ze wordt opnieuw gepubliceerd als herziening met de teksten in die taal; de andere talen blijven zoals ze zijn.",
+    lv_edit: "Bewerken: {lang}",
+    lv_add: "Toevoegen: {lang}",
+    lv_button: "Herziening publiceren",
+    lv_required: "Titel en samenvatting zijn verplicht in de taal die u toevoegt of bewerkt.",
+    lv_unchanged: "Er is niets veranderd, dus er is niets gepubliceerd.",
 };

@@ -271,4 +271,11 @@ pub static STRINGS: Strings = Strings {
     au_not_held: "não está neste nó",
     au_none_yet: "ainda nenhuma",
     au_committee_order: "decisão do comité, publicada por {city}",
+    lv_heading: "Versões linguísticas",
+    lv_help: "Acrescente esta prática noutro idioma ou corrija um dos que já tem: é publicada de novo como revisão com os textos desse idioma; os outros idiomas ficam como estão.",
+    lv_edit: "Editar: {lang}",
+    lv_add: "Acrescentar: {lang}",
+    lv_button: "Publicar a revisão",
+    lv_required: "O título e o resumo são obrigatórios no idioma que acrescenta ou edita.",
+    lv_unchanged: "Nada mudou, por isso nada foi publicado.",
 };

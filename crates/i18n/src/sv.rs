@@ -271,4 +271,11 @@ pub static STRINGS: Strings = Strings {
     au_not_held: "finns inte på den här noden",
     au_none_yet: "inga ännu",
     au_committee_order: "kommitténs beslut, publicerat av {city}",
+    lv_heading: "Språkversioner",
+    lv_help: "Lägg till exemplet på ett annat språk, eller rätta ett språk det redan har: det publiceras på nytt som en revidering med det språkets texter; de andra språken förblir som de är.",
+    lv_edit: "Redigera: {lang}",
+    lv_add: "Lägg till: {lang}",
+    lv_button: "Publicera revideringen",
+    lv_required: "Rubrik och sammanfattning krävs på det språk du lägger till eller redigerar.",
+    lv_unchanged: "Inget ändrades, så inget publicerades.",
 };

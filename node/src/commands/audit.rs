@@ -6,7 +6,7 @@ use crate::cli::{AuditArgs, AuditFormat, ExportArgs, VerifyBundleArgs};
 use crate::datadir::{read_secret_key, DataDir};
 use crate::output::date_to_ms;
 use anyhow::{bail, Context, Result};
-use coalition_audit::{render_html, render_markdown, sign_report};
+use coalition_audit::{render_html_in, render_markdown, sign_report};
 use coalition_record::{schema, PublicKey};
 use serde_json::json;
 use std::process::ExitCode;
@@ -23,6 +23,12 @@ pub fn audit(args: AuditArgs) -> Result<ExitCode> {
         schema::report_period("--period", p)
             .map_err(|_| anyhow::anyhow!("--period {p:?} is not YYYY, YYYY-H1 or YYYY-H2"))?;
     }
+    let Some(ui) = coalition_i18n::Ui::from_code(&args.ui) else {
+        bail!(
+            "--ui {:?} is not an interface language: use en, fr, de, es, it, nl, sv or pt",
+            args.ui
+        );
+    };
     let dir = DataDir::new(&args.data_dir.data_dir);
     let store = dir.open_store_read_only()?;
     let roster = store.roster();
@@ -64,7 +70,7 @@ pub fn audit(args: AuditArgs) -> Result<ExitCode> {
             serde_json::to_string_pretty(&value)? + "\n"
         }
         AuditFormat::Md => render_markdown(&report, signed.as_ref()),
-        AuditFormat::Html => render_html(&report, signed.as_ref()),
+        AuditFormat::Html => render_html_in(&report, signed.as_ref(), ui),
         AuditFormat::IndicatorsCsv | AuditFormat::TimelinessCsv => {
             if signed.is_some() {
                 bail!("--sign-with signs the JSON report; the CSV tables are not signed");

@@ -200,7 +200,10 @@ pub async fn practice_page(
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> Response {
-    let p = web_params(raw.as_deref(), &["published", "exchange_error"]);
+    let p = web_params(
+        raw.as_deref(),
+        &["published", "exchange_error", "edit_lang", "language_error"],
+    );
     // The exchange forms, for a signed-in browser on this machine whose city can publish.
     let form = match (
         super::publish_form::access(&s, &headers, &peer),
@@ -212,6 +215,12 @@ pub async fn practice_page(
                 csrf: session.csrf.clone(),
                 local: key.public(),
                 error: p.get("exchange_error").map(str::to_string),
+                // A language tag, as the form will sign it (anything else shows no form).
+                edit_lang: p
+                    .get("edit_lang")
+                    .filter(|tag| coalition_record::schema::language_tag("edit_lang", tag).is_ok())
+                    .map(str::to_string),
+                language_error: p.get("language_error").map(str::to_string),
             })
         }
         _ => None,

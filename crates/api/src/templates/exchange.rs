@@ -13,6 +13,10 @@ pub struct ExchangeForm {
     pub local: PublicKey,
     /// Why the last submission was refused, to show above the forms.
     pub error: Option<String>,
+    /// The language version of its own practice the local city chose to add or edit.
+    pub edit_lang: Option<String>,
+    /// Why the last language version was refused, to show above that form.
+    pub language_error: Option<String>,
 }
 
 /// The start of a form posting to `/exchange` for practice `v`.

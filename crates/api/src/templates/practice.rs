@@ -245,6 +245,7 @@ pub fn practice_page(
     }
     body.push_str(&translation_sections(ctx, v));
     body.push_str(&super::exchange::exchange_sections(ctx, v, form));
+    body.push_str(&super::language_form::language_section(ctx, v, form));
 
     if v.versions.len() > 1 || v.retraction.is_some() {
         let _ = write!(
