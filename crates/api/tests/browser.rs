@@ -400,7 +400,7 @@ async fn scenario(c: &Client, s: &Server) {
     type_into(c, "#f-partners", "Valmeuse Youth Council").await;
     click_to_load(c, "form.publish .actions button").await;
     let error = text_of(c, "#f-title-error").await;
-    assert!(error.contains("required"), "title error: {error}");
+    assert!(error.contains("Required"), "title error: {error}");
     let invalid = c
         .find(Locator::Css("#f-title"))
         .await

@@ -278,4 +278,12 @@ pub static STRINGS: Strings = Strings {
     lv_button: "Überarbeitung veröffentlichen",
     lv_required: "Titel und Zusammenfassung sind in der hinzugefügten oder bearbeiteten Sprache Pflicht.",
     lv_unchanged: "Nichts geändert, daher wurde nichts veröffentlicht.",
+    fe_required: "Pflichtfeld: bitte ausfüllen.",
+    fe_too_long: "Zu lang: {n} Bytes, höchstens {limit}.",
+    fe_date: "„{value}“ ist kein Datum: schreiben Sie JJJJ-MM-TT, JJJJ-MM oder JJJJ.",
+    fe_end_before_start: "Das Ende ({value}) liegt vor dem Beginn.",
+    fe_link: "„{value}“ ist keine Webadresse: beginnen Sie sie mit https://",
+    fe_language: "„{value}“ ist kein Sprachcode (zum Beispiel en, fr, de-AT, pt-BR).",
+    fe_commitment: "Wählen Sie mindestens eine der zehn Verpflichtungen.",
+    fe_email: "„{value}“ ist keine E-Mail-Adresse.",
 };

@@ -265,4 +265,12 @@ pub static STRINGS: Strings = Strings {
     lv_button: "Publish the revision",
     lv_required: "Title and summary are required in the language you add or edit.",
     lv_unchanged: "Nothing changed, so nothing was published.",
+    fe_required: "Required: fill it in.",
+    fe_too_long: "Too long: {n} bytes, at most {limit}.",
+    fe_date: "'{value}' is not a date: write YYYY-MM-DD, YYYY-MM or YYYY.",
+    fe_end_before_start: "The end ({value}) is before the start.",
+    fe_link: "'{value}' is not a web address: start it with https://",
+    fe_language: "'{value}' is not a language code (for example en, fr, de-AT, pt-BR).",
+    fe_commitment: "Choose at least one of the ten commitments.",
+    fe_email: "'{value}' is not an e-mail address.",
 };

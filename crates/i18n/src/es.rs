@@ -278,4 +278,12 @@ pub static STRINGS: Strings = Strings {
     lv_button: "Publicar la revisión",
     lv_required: "El título y el resumen son obligatorios en el idioma que añade o edita.",
     lv_unchanged: "No ha cambiado nada, así que no se ha publicado nada.",
+    fe_required: "Obligatorio: rellénelo.",
+    fe_too_long: "Demasiado largo: {n} bytes, como máximo {limit}.",
+    fe_date: "«{value}» no es una fecha: escriba AAAA-MM-DD, AAAA-MM o AAAA.",
+    fe_end_before_start: "El final ({value}) es anterior al inicio.",
+    fe_link: "«{value}» no es una dirección web: empiécela con https://",
+    fe_language: "«{value}» no es un código de idioma (por ejemplo en, fr, de-AT, pt-BR).",
+    fe_commitment: "Elija al menos uno de los diez compromisos.",
+    fe_email: "«{value}» no es una dirección de correo electrónico.",
 };

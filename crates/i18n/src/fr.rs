@@ -278,4 +278,12 @@ pub static STRINGS: Strings = Strings {
     lv_button: "Publier la révision",
     lv_required: "Le titre et le résumé sont obligatoires dans la langue ajoutée ou modifiée.",
     lv_unchanged: "Rien n'a changé, rien n'a donc été publié.",
+    fe_required: "Obligatoire : veuillez le remplir.",
+    fe_too_long: "Trop long : {n} octets, au plus {limit}.",
+    fe_date: "« {value} » n'est pas une date : écrivez AAAA-MM-JJ, AAAA-MM ou AAAA.",
+    fe_end_before_start: "La fin ({value}) précède le début.",
+    fe_link: "« {value} » n'est pas une adresse web : commencez-la par https://",
+    fe_language: "« {value} » n'est pas un code de langue (par exemple en, fr, de-AT, pt-BR).",
+    fe_commitment: "Choisissez au moins un des dix engagements.",
+    fe_email: "« {value} » n'est pas une adresse e-mail.",
 };

@@ -278,4 +278,12 @@ pub static STRINGS: Strings = Strings {
     lv_button: "Pubblica la revisione",
     lv_required: "Titolo e sintesi sono obbligatori nella lingua aggiunta o modificata.",
     lv_unchanged: "Non è cambiato nulla, quindi non è stato pubblicato nulla.",
+    fe_required: "Obbligatorio: compilalo.",
+    fe_too_long: "Troppo lungo: {n} byte, al massimo {limit}.",
+    fe_date: "«{value}» non è una data: scrivi AAAA-MM-GG, AAAA-MM o AAAA.",
+    fe_end_before_start: "La fine ({value}) precede l'inizio.",
+    fe_link: "«{value}» non è un indirizzo web: inizialo con https://",
+    fe_language: "«{value}» non è un codice di lingua (per esempio en, fr, de-AT, pt-BR).",
+    fe_commitment: "Scegli almeno uno dei dieci impegni.",
+    fe_email: "«{value}» non è un indirizzo e-mail.",
 };

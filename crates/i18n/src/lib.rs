@@ -173,6 +173,40 @@ impl Ui {
         }
     }
 
+    /// A validation rule's message (as the record crate words it, in English) in this language,
+    /// for the publish form's field errors. Messages of a shape not known here stay as they are.
+    pub fn field_error(self, rule: &str) -> String {
+        let t = self.t();
+        // The first quoted value of the message: the text the person typed.
+        let quoted = || rule.split('\'').nth(1).unwrap_or_default();
+        let numbers: Vec<&str> = rule
+            .split(|c: char| !c.is_ascii_digit())
+            .filter(|n| !n.is_empty())
+            .collect();
+        if rule.starts_with("required") {
+            t.fe_required.to_string()
+        } else if rule.contains("bytes is over the limit of") && numbers.len() >= 2 {
+            fill(t.fe_too_long, &[("n", numbers[0]), ("limit", numbers[1])])
+        } else if rule.ends_with("write YYYY-MM-DD, YYYY-MM or YYYY") {
+            fill(t.fe_date, &[("value", quoted())])
+        } else if let Some(end) = rule
+            .strip_suffix(" is before the start")
+            .or_else(|| rule.split_once(" is before the start ").map(|(end, _)| end))
+        {
+            fill(t.fe_end_before_start, &[("value", end)])
+        } else if rule.ends_with("is not an http(s) link") {
+            fill(t.fe_link, &[("value", quoted())])
+        } else if rule.contains("is not a BCP 47 language tag") {
+            fill(t.fe_language, &[("value", quoted())])
+        } else if rule.contains("Ten-Point-Plan commitment") {
+            t.fe_commitment.to_string()
+        } else if rule.ends_with("is not an e-mail address") {
+            fill(t.fe_email, &[("value", quoted())])
+        } else {
+            rule.to_string()
+        }
+    }
+
     /// A whole number with this language's digit grouping: 12345 → "12,345", "12 345",
     /// "12.345".
     pub fn number(self, n: u64) -> String {
@@ -499,6 +533,14 @@ strings! {
     lv_button,
     lv_required,
     lv_unchanged,
+    fe_required,
+    fe_too_long,
+    fe_date,
+    fe_end_before_start,
+    fe_link,
+    fe_language,
+    fe_commitment,
+    fe_email,
 }
 
 #[cfg(test)]
@@ -575,6 +617,69 @@ mod tests {
         );
         assert_eq!(fill("{unknown} {", &[("a", "1")]), "{unknown} {");
         assert_eq!(fill("", &[]), "");
+    }
+
+    /// The record crate's own messages, not copies of them: a reworded rule that this crate no
+    /// longer recognises fails here instead of showing in English.
+    #[test]
+    fn the_record_crates_form_rules_are_recognised() {
+        use coalition_record::schema;
+        let rule = |result: Result<(), coalition_record::RecordError>| match result {
+            Err(coalition_record::RecordError::Schema { rule, .. }) => rule,
+            other => panic!("a schema error: {other:?}"),
+        };
+        let empty = coalition_record::LangText::new();
+        let long: coalition_record::LangText = [("en".to_string(), "x".repeat(300))].into();
+        for message in [
+            rule(schema::lang_text("title", &empty, true, 200)),
+            rule(schema::lang_text("title", &long, true, 200)),
+            rule(schema::short_text("partners", " ", true)),
+            rule(schema::date("period.start", "2025-13")),
+            rule(schema::language_tag("lang", "not a tag")),
+            rule(schema::commitments("commitments", &[], true)),
+        ] {
+            assert_ne!(
+                Ui::De.field_error(&message),
+                message,
+                "not recognised: {message}"
+            );
+        }
+    }
+
+    #[test]
+    fn field_errors_follow_the_language() {
+        assert_eq!(
+            Ui::De.field_error("required: give it in at least one language, e.g. en = \"…\""),
+            "Pflichtfeld: bitte ausfüllen."
+        );
+        assert_eq!(
+            Ui::Fr.field_error("'2025-13' has no such month; write YYYY-MM-DD, YYYY-MM or YYYY"),
+            "« 2025-13 » n'est pas une date : écrivez AAAA-MM-JJ, AAAA-MM ou AAAA."
+        );
+        assert_eq!(
+            Ui::Sv.field_error("4100 bytes is over the limit of 4096 bytes"),
+            "För långt: 4100 byte, högst 4096."
+        );
+        assert_eq!(
+            Ui::Es.field_error("2024 is before the start 2025-03"),
+            "El final (2024) es anterior al inicio."
+        );
+        assert_eq!(
+            Ui::It.field_error("'ftp://x' is not an http(s) link"),
+            "«ftp://x» non è un indirizzo web: inizialo con https://"
+        );
+        assert_eq!(
+            Ui::Nl.field_error("name at least one Ten-Point-Plan commitment (1 to 10)"),
+            "Kies minstens één van de tien verbintenissen."
+        );
+        assert_eq!(
+            Ui::Pt.field_error("'x@' is not an e-mail address"),
+            "«x@» não é um endereço de e-mail."
+        );
+        assert_eq!(
+            Ui::De.field_error("a rule of a newer release"),
+            "a rule of a newer release"
+        );
     }
 
     #[test]

@@ -278,4 +278,12 @@ pub static STRINGS: Strings = Strings {
     lv_button: "Herziening publiceren",
     lv_required: "Titel en samenvatting zijn verplicht in de taal die u toevoegt of bewerkt.",
     lv_unchanged: "Er is niets veranderd, dus er is niets gepubliceerd.",
+    fe_required: "Verplicht: vul het in.",
+    fe_too_long: "Te lang: {n} bytes, hoogstens {limit}.",
+    fe_date: "'{value}' is geen datum: schrijf JJJJ-MM-DD, JJJJ-MM of JJJJ.",
+    fe_end_before_start: "Het einde ({value}) ligt vóór het begin.",
+    fe_link: "'{value}' is geen webadres: begin het met https://",
+    fe_language: "'{value}' is geen taalcode (bijvoorbeeld en, fr, de-AT, pt-BR).",
+    fe_commitment: "Kies minstens één van de tien verbintenissen.",
+    fe_email: "'{value}' is geen e-mailadres.",
 };

@@ -278,4 +278,12 @@ pub static STRINGS: Strings = Strings {
     lv_button: "Publicar a revisão",
     lv_required: "O título e o resumo são obrigatórios no idioma que acrescenta ou edita.",
     lv_unchanged: "Nada mudou, por isso nada foi publicado.",
+    fe_required: "Obrigatório: preencha-o.",
+    fe_too_long: "Demasiado longo: {n} bytes, no máximo {limit}.",
+    fe_date: "«{value}» não é uma data: escreva AAAA-MM-DD, AAAA-MM ou AAAA.",
+    fe_end_before_start: "O fim ({value}) é anterior ao início.",
+    fe_link: "«{value}» não é um endereço web: comece-o por https://",
+    fe_language: "«{value}» não é um código de idioma (por exemplo en, fr, de-AT, pt-BR).",
+    fe_commitment: "Escolha pelo menos um dos dez compromissos.",
+    fe_email: "«{value}» não é um endereço de e-mail.",
 };

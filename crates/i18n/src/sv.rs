@@ -278,4 +278,12 @@ pub static STRINGS: Strings = Strings {
     lv_button: "Publicera revideringen",
     lv_required: "Rubrik och sammanfattning krävs på det språk du lägger till eller redigerar.",
     lv_unchanged: "Inget ändrades, så inget publicerades.",
+    fe_required: "Obligatoriskt: fyll i det.",
+    fe_too_long: "För långt: {n} byte, högst {limit}.",
+    fe_date: "”{value}” är inget datum: skriv ÅÅÅÅ-MM-DD, ÅÅÅÅ-MM eller ÅÅÅÅ.",
+    fe_end_before_start: "Slutet ({value}) ligger före början.",
+    fe_link: "”{value}” är ingen webbadress: börja den med https://",
+    fe_language: "”{value}” är ingen språkkod (till exempel en, fr, de-AT, pt-BR).",
+    fe_commitment: "Välj minst ett av de tio åtagandena.",
+    fe_email: "”{value}” är ingen e-postadress.",
 };

@@ -101,7 +101,7 @@ pub fn publish_page(ctx: &PageCtx, access: &PublishAccess, csrf: &str, form: &Fo
                 "<li><a href=\"#f-{}\">{}</a>: {}</li>",
                 esc(field),
                 esc(label),
-                esc(message)
+                esc(&ctx.ui.field_error(message))
             );
         }
         if let Some(general) = &form.general {
@@ -131,7 +131,7 @@ pub fn publish_page(ctx: &PageCtx, access: &PublishAccess, csrf: &str, form: &Fo
             Some(m) => (
                 format!(
                     "<p class=\"field-error\" id=\"f-{name}-error\"><span aria-hidden=\"true\">⚠</span> {}</p>",
-                    esc(m)
+                    esc(&ctx.ui.field_error(m))
                 ),
                 format!(" aria-invalid=\"true\" aria-describedby=\"f-{name}-error\""),
             ),
