@@ -1,5 +1,5 @@
-//! Facet counts over the whole filtered result set, read from the fast-field columns in the same
-//! pass that ranks the hits.
+//! Facet counts over the whole filtered result set, in the same pass that ranks the hits, from
+//! per-segment facet rows read once from the fast-field columns and cached.
 //!
 //! The year facet counts what the `year` filter means: an entry counts in every year it is active
 //! (a practice from its start year to its end year; an open-ended one up to the current year, or
@@ -7,13 +7,18 @@
 
 use crate::schema::{names, OPEN_END};
 use crate::Facets;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::{Arc, Mutex, MutexGuard};
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::{Column, StrColumn};
+use tantivy::index::SegmentId;
 use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader};
 
-/// Counts commitment, country, city, language, year and kind values of every matching document.
-pub struct FacetCollector;
+/// Counts commitment, country, city, language, year and kind values of every matching document,
+/// from the segments' facet rows kept in `cache`.
+pub struct FacetCollector<'a> {
+    pub cache: &'a FacetCache,
+}
 
 /// The current calendar year (UTC), from the system clock.
 fn this_year() -> i64 {
@@ -50,30 +55,168 @@ fn active_years(start: i64, end: Option<i64>, this_year: i64) -> std::ops::Range
     start..=last.min(start + YEAR_SLOTS as i64 - 1)
 }
 
-/// Per-segment counts: string columns by term ordinal, resolved to text at harvest.
-pub struct FacetSegmentCollector {
-    commitment: Option<Column<u64>>,
-    year: Option<Column<i64>>,
-    year_end: Option<Column<i64>>,
-    this_year: i64,
-    strings: Vec<(StrColumn, Vec<u64>)>,
-    /// Which facet each entry of `strings` feeds (country, city, language, kind, ground,
-    /// partner type).
-    slots: Vec<usize>,
-    /// Counted in arrays, not maps: this runs once per matching document, and the profile of the
-    /// full-text benchmark showed map updates as a large part of the facet pass.
-    commitments: [u64; COMMITMENT_SLOTS],
-    years: Vec<u64>,
-    /// Values outside the arrays' ranges (not expected from valid payloads).
-    other_commitments: BTreeMap<u64, u64>,
-    other_years: BTreeMap<i64, u64>,
-}
-
-/// Commitments 0..=10 (valid ones are 1 to 10).
-const COMMITMENT_SLOTS: usize = 11;
+/// Commitments 0..=14 get a bit of a document's mask; bit 15 says it has others (not expected
+/// from valid payloads), kept aside.
+const COMMITMENT_BITS: u64 = 15;
+const OTHER_COMMITMENTS: u16 = 1 << 15;
 /// Years FIRST_YEAR..FIRST_YEAR + YEAR_SLOTS get an array slot.
 const FIRST_YEAR: i64 = 1900;
 const YEAR_SLOTS: usize = 300;
+/// A document active in no year.
+const NO_YEARS: (u16, u16) = (u16::MAX, 0);
+/// A document whose years fall outside the slots, kept aside.
+const OTHER_YEARS: (u16, u16) = (u16::MAX, 1);
+
+/// One string facet of a segment: each document's term ordinals, one slice per document
+/// (`ords[offsets[doc]..offsets[doc + 1]]`), and the column that names them.
+struct StringRows {
+    slot: usize,
+    column: StrColumn,
+    terms: usize,
+    offsets: Vec<u32>,
+    ords: Vec<u32>,
+}
+
+/// A segment's facet values, read once from its columns into plain arrays and kept while the
+/// segment lives: the facet pass runs over every matching document of every query, and reading
+/// nine fast-field columns per document was most of a full-text query's time (issue #13).
+pub struct SegmentRows {
+    commitments: Vec<u16>,
+    other_commitments: HashMap<DocId, Vec<u64>>,
+    /// First and last active year as offsets from [`FIRST_YEAR`], or a marker.
+    years: Vec<(u16, u16)>,
+    other_years: HashMap<DocId, (i64, i64)>,
+    strings: Vec<StringRows>,
+}
+
+impl SegmentRows {
+    fn read(segment: &SegmentReader, this_year: i64) -> tantivy::Result<SegmentRows> {
+        let fast = segment.fast_fields();
+        let docs = segment.max_doc();
+        let commitment: Option<Column<u64>> = fast.column_opt(names::COMMITMENT)?;
+        let year: Option<Column<i64>> = fast.column_opt(names::YEAR)?;
+        let year_end: Option<Column<i64>> = fast.column_opt(names::YEAR_END)?;
+        let mut rows = SegmentRows {
+            commitments: Vec::with_capacity(docs as usize),
+            other_commitments: HashMap::new(),
+            years: Vec::with_capacity(docs as usize),
+            other_years: HashMap::new(),
+            strings: Vec::new(),
+        };
+        for doc in 0..docs {
+            let mut mask = 0u16;
+            if let Some(column) = &commitment {
+                for c in column.values_for_doc(doc) {
+                    if c < COMMITMENT_BITS {
+                        mask |= 1 << c;
+                    } else {
+                        mask |= OTHER_COMMITMENTS;
+                        rows.other_commitments.entry(doc).or_default().push(c);
+                    }
+                }
+            }
+            rows.commitments.push(mask);
+            let start = year.as_ref().and_then(|column| column.first(doc));
+            let span = match start {
+                None => NO_YEARS,
+                Some(start) => {
+                    let end = year_end.as_ref().and_then(|column| column.first(doc));
+                    let range = active_years(start, end, this_year);
+                    let (first, last) = (*range.start(), *range.end());
+                    let slot = |y: i64| {
+                        y.checked_sub(FIRST_YEAR)
+                            .filter(|i| (0..YEAR_SLOTS as i64).contains(i))
+                            .and_then(|i| u16::try_from(i).ok())
+                    };
+                    if first > last {
+                        NO_YEARS
+                    } else {
+                        match (slot(first), slot(last)) {
+                            (Some(a), Some(b)) => (a, b),
+                            _ => {
+                                rows.other_years.insert(doc, (first, last));
+                                OTHER_YEARS
+                            }
+                        }
+                    }
+                }
+            };
+            rows.years.push(span);
+        }
+        for (slot, name) in STRING_FACETS.iter().enumerate() {
+            // A segment where no document has the field has no column for it.
+            let Some(column) = fast.str(name)? else {
+                continue;
+            };
+            let mut offsets = Vec::with_capacity(docs as usize + 1);
+            let mut ords = Vec::with_capacity(docs as usize);
+            offsets.push(0);
+            for doc in 0..docs {
+                ords.extend(
+                    column
+                        .term_ords(doc)
+                        .filter_map(|ord| u32::try_from(ord).ok()),
+                );
+                offsets.push(u32::try_from(ords.len()).unwrap_or(u32::MAX));
+            }
+            rows.strings.push(StringRows {
+                slot,
+                terms: column.num_terms(),
+                column,
+                offsets,
+                ords,
+            });
+        }
+        Ok(rows)
+    }
+}
+
+/// The facet rows of the index's segments, by segment and the year they were read in (an
+/// ongoing practice counts up to the current year). Segments are immutable, so rows stay valid
+/// until their segment is merged away; [`FacetCache::keep_only`] drops those.
+#[derive(Default)]
+pub struct FacetCache {
+    segments: Mutex<HashMap<(SegmentId, i64), Arc<SegmentRows>>>,
+}
+
+impl FacetCache {
+    fn rows(&self, segment: &SegmentReader, this_year: i64) -> tantivy::Result<Arc<SegmentRows>> {
+        let key = (segment.segment_id(), this_year);
+        if let Some(rows) = self.lock().get(&key) {
+            return Ok(rows.clone());
+        }
+        // Read outside the lock: another query may read the same segment meanwhile; the
+        // second copy is dropped.
+        let rows = Arc::new(SegmentRows::read(segment, this_year)?);
+        Ok(self.lock().entry(key).or_insert(rows).clone())
+    }
+
+    /// Forgets the rows of segments `searcher` no longer has (merged or deleted).
+    pub fn keep_only(&self, searcher: &tantivy::Searcher) {
+        let live: HashSet<SegmentId> = searcher
+            .segment_readers()
+            .iter()
+            .map(|s| s.segment_id())
+            .collect();
+        self.lock().retain(|(id, _), _| live.contains(id));
+    }
+
+    fn lock(&self) -> MutexGuard<'_, HashMap<(SegmentId, i64), Arc<SegmentRows>>> {
+        self.segments.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// Per-segment counts over the segment's facet rows: string facets by term ordinal, resolved to
+/// text at harvest; years as a difference array (+1 at the first active year, −1 after the
+/// last), so a long-running practice costs two updates, not one per year.
+pub struct FacetSegmentCollector {
+    rows: Arc<SegmentRows>,
+    commitments: [u64; COMMITMENT_BITS as usize],
+    year_steps: Vec<i64>,
+    strings: Vec<Vec<u64>>,
+    other_commitments: BTreeMap<u64, u64>,
+    other_years: BTreeMap<i64, u64>,
+}
 
 /// What one segment counted.
 #[derive(Default)]
@@ -93,7 +236,85 @@ const STRING_FACETS: [&str; 6] = [
     names::PARTNER_TYPE,
 ];
 
-impl Collector for FacetCollector {
+impl SegmentCollector for FacetSegmentCollector {
+    type Fruit = SegmentCounts;
+
+    fn collect(&mut self, doc: DocId, _score: Score) {
+        let rows = &*self.rows;
+        let d = doc as usize;
+        let Some(&mask) = rows.commitments.get(d) else {
+            return;
+        };
+        let mut bits = mask & !OTHER_COMMITMENTS;
+        while bits != 0 {
+            self.commitments[bits.trailing_zeros() as usize] += 1;
+            bits &= bits - 1;
+        }
+        if mask & OTHER_COMMITMENTS != 0 {
+            for c in rows.other_commitments.get(&doc).into_iter().flatten() {
+                *self.other_commitments.entry(*c).or_default() += 1;
+            }
+        }
+        match rows.years[d] {
+            NO_YEARS => {}
+            OTHER_YEARS => {
+                if let Some(&(first, last)) = rows.other_years.get(&doc) {
+                    for y in first..=last {
+                        *self.other_years.entry(y).or_default() += 1;
+                    }
+                }
+            }
+            (first, last) => {
+                self.year_steps[usize::from(first)] += 1;
+                self.year_steps[usize::from(last) + 1] -= 1;
+            }
+        }
+        for (string, counts) in rows.strings.iter().zip(&mut self.strings) {
+            let (from, to) = (string.offsets[d] as usize, string.offsets[d + 1] as usize);
+            for &ord in &string.ords[from..to] {
+                if let Some(n) = counts.get_mut(ord as usize) {
+                    *n += 1;
+                }
+            }
+        }
+    }
+
+    fn harvest(self) -> SegmentCounts {
+        let mut commitments = self.other_commitments;
+        for (c, &n) in self.commitments.iter().enumerate() {
+            if n > 0 {
+                *commitments.entry(c as u64).or_default() += n;
+            }
+        }
+        let mut years = self.other_years;
+        let mut active = 0i64;
+        for (i, step) in self.year_steps.iter().take(YEAR_SLOTS).enumerate() {
+            active += step;
+            if active > 0 {
+                *years.entry(FIRST_YEAR + i as i64).or_default() += active as u64;
+            }
+        }
+        let mut out = SegmentCounts {
+            commitments,
+            years,
+            ..SegmentCounts::default()
+        };
+        let mut text = String::new();
+        for (string, counts) in self.rows.strings.iter().zip(self.strings) {
+            for (ord, n) in counts.into_iter().enumerate() {
+                if n == 0 {
+                    continue;
+                }
+                if matches!(string.column.ord_to_str(ord as u64, &mut text), Ok(true)) {
+                    *out.strings[string.slot].entry(text.clone()).or_default() += n;
+                }
+            }
+        }
+        out
+    }
+}
+
+impl Collector for FacetCollector<'_> {
     type Fruit = Facets;
     type Child = FacetSegmentCollector;
 
@@ -102,26 +323,13 @@ impl Collector for FacetCollector {
         _segment_local_id: SegmentOrdinal,
         segment: &SegmentReader,
     ) -> tantivy::Result<FacetSegmentCollector> {
-        let fast = segment.fast_fields();
-        let mut strings = Vec::new();
-        let mut slots = Vec::new();
-        for (slot, name) in STRING_FACETS.iter().enumerate() {
-            // A segment where no document has the field has no column for it.
-            if let Some(column) = fast.str(name)? {
-                let counts = vec![0; column.num_terms()];
-                strings.push((column, counts));
-                slots.push(slot);
-            }
-        }
+        let rows = self.cache.rows(segment, this_year())?;
+        let strings = rows.strings.iter().map(|s| vec![0; s.terms]).collect();
         Ok(FacetSegmentCollector {
-            commitment: fast.column_opt(names::COMMITMENT)?,
-            year: fast.column_opt(names::YEAR)?,
-            year_end: fast.column_opt(names::YEAR_END)?,
-            this_year: this_year(),
+            rows,
+            commitments: [0; COMMITMENT_BITS as usize],
+            year_steps: vec![0; YEAR_SLOTS + 1],
             strings,
-            slots,
-            commitments: [0; COMMITMENT_SLOTS],
-            years: vec![0; YEAR_SLOTS],
             other_commitments: BTreeMap::new(),
             other_years: BTreeMap::new(),
         })
@@ -174,76 +382,6 @@ fn by_count(counts: HashMap<String, u64>) -> Vec<(String, u64)> {
     let mut out: Vec<(String, u64)> = counts.into_iter().collect();
     out.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     out
-}
-
-impl SegmentCollector for FacetSegmentCollector {
-    type Fruit = SegmentCounts;
-
-    fn collect(&mut self, doc: DocId, _score: Score) {
-        if let Some(column) = &self.commitment {
-            for c in column.values_for_doc(doc) {
-                match usize::try_from(c)
-                    .ok()
-                    .and_then(|i| self.commitments.get_mut(i))
-                {
-                    Some(n) => *n += 1,
-                    None => *self.other_commitments.entry(c).or_default() += 1,
-                }
-            }
-        }
-        if let Some(start) = self.year.as_ref().and_then(|column| column.first(doc)) {
-            let end = self.year_end.as_ref().and_then(|column| column.first(doc));
-            for y in active_years(start, end, self.this_year) {
-                let slot = y
-                    .checked_sub(FIRST_YEAR)
-                    .and_then(|i| usize::try_from(i).ok())
-                    .and_then(|i| self.years.get_mut(i));
-                match slot {
-                    Some(n) => *n += 1,
-                    None => *self.other_years.entry(y).or_default() += 1,
-                }
-            }
-        }
-        for (column, counts) in &mut self.strings {
-            for ord in column.term_ords(doc) {
-                if let Some(n) = usize::try_from(ord).ok().and_then(|o| counts.get_mut(o)) {
-                    *n += 1;
-                }
-            }
-        }
-    }
-
-    fn harvest(self) -> SegmentCounts {
-        let mut commitments = self.other_commitments;
-        for (c, &n) in self.commitments.iter().enumerate() {
-            if n > 0 {
-                *commitments.entry(c as u64).or_default() += n;
-            }
-        }
-        let mut years = self.other_years;
-        for (i, &n) in self.years.iter().enumerate() {
-            if n > 0 {
-                *years.entry(FIRST_YEAR + i as i64).or_default() += n;
-            }
-        }
-        let mut out = SegmentCounts {
-            commitments,
-            years,
-            ..SegmentCounts::default()
-        };
-        let mut text = String::new();
-        for ((column, counts), slot) in self.strings.into_iter().zip(self.slots) {
-            for (ord, n) in counts.into_iter().enumerate() {
-                if n == 0 {
-                    continue;
-                }
-                if matches!(column.ord_to_str(ord as u64, &mut text), Ok(true)) {
-                    *out.strings[slot].entry(text.clone()).or_default() += n;
-                }
-            }
-        }
-        out
-    }
 }
 
 #[cfg(test)]

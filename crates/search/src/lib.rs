@@ -190,6 +190,8 @@ pub struct SearchIndex {
     thesaurus: Arc<Thesaurus>,
     /// The store position of the last commit (None: unknown, a rebuild is due).
     applied: Mutex<Option<Applied>>,
+    /// Each segment's facet values, read once (the facet pass runs over every match).
+    facet_rows: facets::FacetCache,
 }
 
 fn analysers() -> TokenizerManager {
@@ -306,6 +308,7 @@ impl SearchIndex {
             created,
             thesaurus,
             applied: Mutex::new(applied),
+            facet_rows: facets::FacetCache::default(),
         })
     }
 
@@ -558,6 +561,7 @@ impl SearchIndex {
     pub fn search(&self, q: &SearchQuery) -> Result<SearchResults, SearchError> {
         let started = Instant::now();
         let searcher = self.reader.searcher();
+        self.facet_rows.keep_only(&searcher);
         let text = q.text.as_deref().map(str::trim).filter(|t| !t.is_empty());
         let reader_lang = q.lang.as_deref().map(str::trim).filter(|l| !l.is_empty());
         let reader_bucket = reader_lang.map(bucket_of);
@@ -651,7 +655,13 @@ impl SearchIndex {
         if scored {
             return Ok(searcher.search(
                 query,
-                &(top.order_by_score(), Count, facets::FacetCollector),
+                &(
+                    top.order_by_score(),
+                    Count,
+                    facets::FacetCollector {
+                        cache: &self.facet_rows,
+                    },
+                ),
             )?);
         }
         let (docs, total, facets) = searcher.search(
@@ -659,7 +669,9 @@ impl SearchIndex {
             &(
                 top.order_by_fast_field::<i64>(names::TIMESTAMP, Order::Desc),
                 Count,
-                facets::FacetCollector,
+                facets::FacetCollector {
+                    cache: &self.facet_rows,
+                },
             ),
         )?;
         let docs = docs
