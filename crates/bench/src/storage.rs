@@ -99,6 +99,12 @@ pub fn run(sizes: &Sizes) -> Result<Vec<Row>> {
         bare.get_pinned(&*at)?.context("bare entry missing")?;
     }
     let bare_get = sample.len() as f64 / started.elapsed().as_secs_f64();
+    // The same gets, bytes only: what the layout costs without decoding.
+    let started = Instant::now();
+    for id in &sample {
+        store.wire_entry(id)?.context("entry missing")?;
+    }
+    let store_get_bytes = sample.len() as f64 / started.elapsed().as_secs_f64();
 
     // Per-city range scans.
     let started = Instant::now();
@@ -123,6 +129,15 @@ pub fn run(sizes: &Sizes) -> Result<Vec<Row>> {
     }
     anyhow::ensure!(count == n, "bare scan saw {count} of {n}");
     let bare_scan = count as f64 / started.elapsed().as_secs_f64();
+    let started = Instant::now();
+    let mut count = 0;
+    for city in &coalition.cities {
+        count += store
+            .log_wire(&city.public(), 1, usize::MAX, usize::MAX)?
+            .len();
+    }
+    anyhow::ensure!(count == n, "bytes scan saw {count} of {n}");
+    let store_scan_bytes = count as f64 / started.elapsed().as_secs_f64();
 
     // Commitment-index scans, every commitment.
     let started = Instant::now();
@@ -170,6 +185,22 @@ pub fn run(sizes: &Sizes) -> Result<Vec<Row>> {
             .baseline("bare 2 gets", bare_get)
             .target(Target::RatioAtLeast(0.8))
             .note(format!("{} ids", sample.len())),
+        // Info rows: the same reads without decoding, as sync and export read (the bare
+        // baseline decodes nothing either); the gap to the rows above is decoding.
+        Row::new(
+            "storage",
+            "get by id, bytes only: Store::wire_entry",
+            "ops/s",
+            store_get_bytes,
+        )
+        .baseline("bare 2 gets", bare_get),
+        Row::new(
+            "storage",
+            "per-city scan, bytes only: Store::log_wire",
+            "entries/s",
+            store_scan_bytes,
+        )
+        .baseline("bare prefix iterator", bare_scan),
         Row::new(
             "storage",
             "per-city scan: Store::log",

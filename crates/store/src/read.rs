@@ -105,6 +105,28 @@ impl Store {
         }
     }
 
+    /// The wire form of the entry with this id (entry and payload bytes), if held. Bytes only:
+    /// nothing is decoded (for serving and export; [`Store::entry`] decodes).
+    pub fn wire_entry(&self, id: &EntryId) -> Result<Option<WireEntry>, StoreError> {
+        let Some((author, seq)) = self.position(id)? else {
+            return Ok(None);
+        };
+        let db = self.db()?;
+        let Some(record) = db.get_pinned_cf(db.cf(CF_ENTRIES)?, entry_key(&author, seq))? else {
+            return Ok(None);
+        };
+        let parts = split_log_record(&record).ok_or_else(|| {
+            StoreError::Corrupt(format!(
+                "the log record of {} seq {seq} is malformed",
+                author.short()
+            ))
+        })?;
+        Ok(Some(WireEntry {
+            entry: parts.entry.to_vec(),
+            payload: parts.blob(),
+        }))
+    }
+
     /// Finds an entry by a unique hex prefix of its id (at least 8 characters), as people type them.
     pub fn entry_by_prefix(&self, prefix: &str) -> Result<Option<StoredEntry>, StoreError> {
         let prefix = prefix.trim().to_ascii_lowercase();
