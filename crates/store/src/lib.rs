@@ -176,8 +176,9 @@ fn cf_options(cache: &rocksdb::Cache) -> Options {
     // Most point reads are misses (dedupe before verification, the status of an entry that was
     // never retracted): a bloom filter answers them without touching a block.
     table.set_bloom_filter(10.0, false);
-    table.set_cache_index_and_filter_blocks(true);
-    table.set_pin_l0_filter_and_index_blocks_in_cache(true);
+    // Index and filter blocks stay in the table readers' memory (a few MiB for a million
+    // entries), not in the block cache: there, payload blocks evicted them, and a random get by
+    // id re-read and re-parsed two index blocks (issue #14's get row, in the release profile).
     let mut opts = Options::default();
     opts.set_compression_type(rocksdb::DBCompressionType::Lz4);
     opts.set_block_based_table_factory(&table);
