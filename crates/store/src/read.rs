@@ -60,12 +60,13 @@ impl Store {
         Ok(status)
     }
 
-    /// The bytes of the entry held at `author`, `seq` (without its payload).
-    pub(crate) fn entry_bytes_at(
+    /// Reads the log record at `author`, `seq` and hands its parts to `read` (bytes only).
+    fn with_log_record<T>(
         &self,
         author: &PublicKey,
         seq: u64,
-    ) -> Result<Option<Vec<u8>>, StoreError> {
+        read: impl FnOnce(LogRecord<'_>) -> T,
+    ) -> Result<Option<T>, StoreError> {
         let db = self.db()?;
         let Some(record) = db.get_pinned_cf(db.cf(CF_ENTRIES)?, entry_key(author, seq))? else {
             return Ok(None);
@@ -76,7 +77,16 @@ impl Store {
                 author.short()
             ))
         })?;
-        Ok(Some(parts.entry.to_vec()))
+        Ok(Some(read(parts)))
+    }
+
+    /// The bytes of the entry held at `author`, `seq` (without its payload).
+    pub(crate) fn entry_bytes_at(
+        &self,
+        author: &PublicKey,
+        seq: u64,
+    ) -> Result<Option<Vec<u8>>, StoreError> {
+        self.with_log_record(author, seq, |parts| parts.entry.to_vec())
     }
 
     /// The id of `author`'s entry at `seq`, if held.
@@ -108,23 +118,13 @@ impl Store {
     /// The wire form of the entry with this id (entry and payload bytes), if held. Bytes only:
     /// nothing is decoded (for serving and export; [`Store::entry`] decodes).
     pub fn wire_entry(&self, id: &EntryId) -> Result<Option<WireEntry>, StoreError> {
-        let Some((author, seq)) = self.position(id)? else {
-            return Ok(None);
-        };
-        let db = self.db()?;
-        let Some(record) = db.get_pinned_cf(db.cf(CF_ENTRIES)?, entry_key(&author, seq))? else {
-            return Ok(None);
-        };
-        let parts = split_log_record(&record).ok_or_else(|| {
-            StoreError::Corrupt(format!(
-                "the log record of {} seq {seq} is malformed",
-                author.short()
-            ))
-        })?;
-        Ok(Some(WireEntry {
-            entry: parts.entry.to_vec(),
-            payload: parts.blob(),
-        }))
+        match self.position(id)? {
+            Some((author, seq)) => self.with_log_record(&author, seq, |parts| WireEntry {
+                entry: parts.entry.to_vec(),
+                payload: parts.blob(),
+            }),
+            None => Ok(None),
+        }
     }
 
     /// Finds an entry by a unique hex prefix of its id (at least 8 characters), as people type them.
