@@ -84,4 +84,16 @@ mod tests {
         }
         assert_eq!(date_of_ms(DAY_MS - 1), "1970-01-01");
     }
+
+    #[test]
+    fn days_map_to_their_year_across_year_ends() {
+        let year = |days| civil_from_days(days).0;
+        assert_eq!(year(0), 1970);
+        assert_eq!(year(364), 1970);
+        assert_eq!(year(365), 1971);
+        // 2024-12-31 and 2025-01-01 (2024 is a leap year).
+        assert_eq!(civil_from_days(20_088), (2024, 12, 31));
+        assert_eq!(civil_from_days(20_089), (2025, 1, 1));
+        assert_eq!(year(-1), 1969);
+    }
 }

@@ -25,23 +25,8 @@ fn this_year() -> i64 {
     let secs = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
-    year_of_day(i64::try_from(secs / 86_400).unwrap_or(0))
-}
-
-/// The proleptic Gregorian year of a day counted from 1970-01-01 (days-from-civil inverted).
-fn year_of_day(days: i64) -> i64 {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let year = yoe + era * 400;
-    if mp >= 10 {
-        year + 1
-    } else {
-        year
-    }
+    let days = i64::try_from(secs / 86_400).unwrap_or(0);
+    coalition_record::calendar::civil_from_days(days).0
 }
 
 /// The years an entry counts in: its start year to its end year, an open end read as the current
@@ -387,17 +372,6 @@ fn by_count(counts: HashMap<String, u64>) -> Vec<(String, u64)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn days_map_to_their_year() {
-        assert_eq!(year_of_day(0), 1970);
-        assert_eq!(year_of_day(364), 1970);
-        assert_eq!(year_of_day(365), 1971);
-        // 2024-12-31 and 2025-01-01 (2024 is a leap year).
-        assert_eq!(year_of_day(20_088), 2024);
-        assert_eq!(year_of_day(20_089), 2025);
-        assert_eq!(year_of_day(-1), 1969);
-    }
 
     #[test]
     fn an_entry_counts_in_every_year_it_is_active() {
