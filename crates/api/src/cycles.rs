@@ -76,9 +76,7 @@ pub fn report_from_form(
                 .ok_or_else(|| {
                     (
                         field.clone(),
-                        t.rc_not_a_number
-                            .replace("{name}", &spec.name)
-                            .replace("{raw}", raw),
+                        crate::i18n::fill(t.rc_not_a_number, &[("name", &spec.name), ("raw", raw)]),
                     )
                 })?;
             indicators.push(Indicator {
@@ -296,5 +294,25 @@ mod tests {
             .expect_err("no status");
         assert_eq!(field, "status_3");
         assert_eq!(message, "Verpflichtung 3: Stand wählen");
+    }
+
+    /// The committee's indicator name is shown as written, even one holding a placeholder's
+    /// braces: the person's value is not filled into it.
+    #[test]
+    fn an_indicator_name_with_braces_is_not_filled_in() {
+        let mut terms = terms();
+        terms.commitments[0].indicators[0].name = "cases {raw} per year".into();
+        let (_, message) = report_from_form(
+            &terms,
+            Hash32::of(b"c"),
+            crate::i18n::Ui::En,
+            |name: &str| match name {
+                "status_3" => "done".into(),
+                "ind_3_0" => "lots".into(),
+                _ => String::new(),
+            },
+        )
+        .expect_err("not a number");
+        assert!(message.contains("cases {raw} per year"), "{message}");
     }
 }
