@@ -53,6 +53,26 @@ use tantivy::{
     TantivyDocument, TantivyError, Term,
 };
 
+/// Whether any live document matches `query`: stops at the first one (whether results are
+/// relaxed needs no count of all the documents matching every word group).
+fn any_match(searcher: &tantivy::Searcher, query: &dyn Query) -> Result<bool, SearchError> {
+    let weight = query.weight(tantivy::query::EnableScoring::disabled_from_searcher(
+        searcher,
+    ))?;
+    for segment in searcher.segment_readers() {
+        let mut scorer = weight.scorer(segment, 1.0)?;
+        let alive = segment.alive_bitset();
+        let mut doc = scorer.doc();
+        while doc != tantivy::TERMINATED {
+            if alive.is_none_or(|bits| bits.is_alive(doc)) {
+                return Ok(true);
+            }
+            doc = scorer.advance();
+        }
+    }
+    Ok(false)
+}
+
 /// Hits per page when a query asks for none.
 pub const DEFAULT_LIMIT: usize = 20;
 /// Most hits one query returns.
@@ -601,7 +621,7 @@ impl SearchIndex {
                 let all_match = if required == n {
                     found.1 > 0
                 } else {
-                    searcher.search(&*Self::all_match_query(&plan, &filters), &Count)? > 0
+                    any_match(&searcher, &*Self::all_match_query(&plan, &filters))?
                 };
                 if all_match || n <= 1 {
                     (query, found, false)
