@@ -34,7 +34,27 @@ pub fn start_node(dir: &str, bootstrap: Option<&str>) -> Node {
 }
 
 /// As [`start_node`], with another build of the binary (the mixed-version test's newer node).
+/// The API port is picked free just before the node binds it; when another test took it in
+/// between (tests run in parallel), the node says so and starts again on another port.
 pub fn start_node_of(bin: &str, dir: &str, bootstrap: Option<&str>) -> Node {
+    for _ in 0..3 {
+        let log_before = std::fs::metadata(format!("{dir}.log")).map_or(0, |m| m.len());
+        match try_start_node_of(bin, dir, bootstrap) {
+            Ok(node) => return node,
+            Err(failure) => {
+                let log = std::fs::read(format!("{dir}.log")).unwrap_or_default();
+                let new = String::from_utf8_lossy(log.get(log_before as usize..).unwrap_or(&[]))
+                    .to_string();
+                if !new.contains("cannot listen for the API") {
+                    panic!("{failure}");
+                }
+            }
+        }
+    }
+    panic!("coalition run on {dir}: three API ports in a row were taken");
+}
+
+fn try_start_node_of(bin: &str, dir: &str, bootstrap: Option<&str>) -> Result<Node, String> {
     let api = format!("127.0.0.1:{}", free_port());
     let mut child = spawn_node_of(bin, dir, bootstrap, &api);
     let stdout = child.stdout.take().expect("stdout");
@@ -52,14 +72,22 @@ pub fn start_node_of(bin: &str, dir: &str, bootstrap: Option<&str>) -> Node {
             break;
         }
     }
-    assert!(
-        serving,
-        "coalition run on {dir} stopped before serving; see {dir}.log"
-    );
+    if !serving {
+        // The temporary directory goes with the failing test: say here what the node said.
+        let _ = child.kill();
+        let status = child.wait().map(|s| s.to_string()).unwrap_or_default();
+        let log = std::fs::read_to_string(format!("{dir}.log")).unwrap_or_default();
+        let tail: Vec<&str> = log.lines().rev().take(30).collect();
+        let tail: Vec<&str> = tail.into_iter().rev().collect();
+        return Err(format!(
+            "coalition run on {dir} stopped before serving ({status}); the end of {dir}.log:\n{}",
+            tail.join("\n")
+        ));
+    }
     // Keep draining stdout so the node never writes into a closed pipe.
     std::thread::spawn(move || lines.for_each(drop));
     let listen = listen.unwrap_or_else(|| panic!("coalition run on {dir} printed no address"));
-    Node { child, listen, api }
+    Ok(Node { child, listen, api })
 }
 
 /// Spawns `coalition run` on `dir` with its API on `api` and stdout piped, without waiting.
