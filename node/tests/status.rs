@@ -23,12 +23,19 @@ fn status(dir: &str) -> (i32, Value) {
     (code, value)
 }
 
+/// The warnings' codes. `disk_nearly_full` is the machine's, not the node's: it is left out when
+/// the disk figures the report gives are indeed low (under 5 % or 1 GiB free, the node's rule),
+/// and kept (so the test fails) when they are not.
 fn codes(v: &Value) -> Vec<String> {
+    let free = v["disk_free_bytes"].as_u64().unwrap_or(u64::MAX);
+    let total = v["disk_total_bytes"].as_u64().unwrap_or(0);
+    let disk_low = total > 0 && (free < 1024 * 1024 * 1024 || (free as f64) < 0.05 * total as f64);
     v["warnings"]
         .as_array()
         .map(|w| {
             w.iter()
                 .filter_map(|w| w["code"].as_str().map(str::to_string))
+                .filter(|code| !(disk_low && code == "disk_nearly_full"))
                 .collect()
         })
         .unwrap_or_default()
