@@ -81,7 +81,7 @@ fn findings(c: &CityAudit, ui: Ui) -> Vec<String> {
         let commitments: Vec<String> = r
             .commitments
             .iter()
-            .map(|(c, s)| format!("{c}: {}", report_status(s, ui)))
+            .map(|(c, s)| format!("{c}: {}", ui.t().report_status(s)))
             .collect();
         let entry = if r.retracted {
             format!("{}, {}", r.entry.short(), t.retracted)
@@ -465,7 +465,7 @@ section.city{{break-inside:avoid;border-top:1px solid #ccc;margin-top:1rem}}\
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td><code>{}</code></td><td class=\"{}\">{}</td><td class=\"{}\">{}</td><td>{}</td></tr>",
             esc(&c.name),
             esc(&c.country),
-            esc(status_label(&c.status, ui)),
+            esc(t.city_status(&c.status)),
             ui.number(c.entries),
             c.last_seq.map_or("-".into(), |s| s.to_string()),
             c.last_hash.map_or("-".into(), |x| x.short()),
@@ -509,30 +509,6 @@ section.city{{break-inside:avoid;border-top:1px solid #ccc;margin-top:1rem}}\
     }
     h.push_str("</body></html>\n");
     h
-}
-
-/// A report's status of a commitment in the interface language (a newer code shows as is).
-fn report_status(code: &str, ui: Ui) -> &str {
-    let t = ui.t();
-    match code {
-        "not_started" => t.report_status_not_started,
-        "planned" => t.report_status_planned,
-        "in_progress" => t.report_status_in_progress,
-        "done" => t.report_status_done,
-        other => other,
-    }
-}
-
-/// A city's roster status in the interface language (a status of a newer release shows as is).
-fn status_label(status: &str, ui: Ui) -> &str {
-    let t = ui.t();
-    match status {
-        "active" => t.state_active,
-        "suspended" => t.state_suspended,
-        "revoked" => t.state_revoked,
-        "rotated" => t.state_rotated,
-        other => other,
-    }
 }
 
 /// Labels of ground codes in `lang` (a code of a newer release shows as its code).

@@ -223,6 +223,32 @@ impl Ui {
     }
 }
 
+impl Strings {
+    /// A city's roster status (`active`, `suspended`, `revoked`, `rotated`) in this language; a
+    /// status of a newer release shows as its code.
+    pub fn city_status<'a>(&self, code: &'a str) -> &'a str {
+        match code {
+            "active" => self.state_active,
+            "suspended" => self.state_suspended,
+            "revoked" => self.state_revoked,
+            "rotated" => self.state_rotated,
+            other => other,
+        }
+    }
+
+    /// A report's status of a commitment (`not_started`, `planned`, `in_progress`, `done`) in
+    /// this language; a status of a newer release shows as its code.
+    pub fn report_status<'a>(&self, code: &'a str) -> &'a str {
+        match code {
+            "not_started" => self.report_status_not_started,
+            "planned" => self.report_status_planned,
+            "in_progress" => self.report_status_in_progress,
+            "done" => self.report_status_done,
+            other => other,
+        }
+    }
+}
+
 /// Fills the `{name}` placeholders of an interface string in one pass, so a value that itself
 /// holds braces (a city's name, a reason) is never filled again. A placeholder without a value
 /// stays as written.

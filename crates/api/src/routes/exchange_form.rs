@@ -198,16 +198,10 @@ async fn language_version(
     let same_language = |tag: &str| {
         coalition_record::schema::primary_tag(tag) == coalition_record::schema::primary_tag(&lang)
     };
-    for field in templates::LANGUAGE_FIELDS {
-        let text = match field {
-            "title" => &mut revised.title,
-            "summary" => &mut revised.summary,
-            "body" => &mut revised.body,
-            "rationale" => &mut revised.rationale,
-            "approach" => &mut revised.approach,
-            "results" => &mut revised.results,
-            _ => &mut revised.transferability,
-        };
+    for (field, text) in templates::LANGUAGE_FIELDS
+        .iter()
+        .zip(templates::practice_texts_mut(&mut revised))
+    {
         text.retain(|tag, _| !same_language(tag));
         let value = form.value(field).trim();
         if !value.is_empty() {

@@ -3,15 +3,6 @@
 use super::practice::{copyable, paragraphs, pick_text};
 use super::*;
 
-fn status_name(t: &Strings, state: &str) -> &'static str {
-    match state {
-        "suspended" => t.state_suspended,
-        "revoked" => t.state_revoked,
-        "rotated" => t.state_rotated,
-        _ => t.state_active,
-    }
-}
-
 /// The list of member cities.
 pub fn cities_page(ctx: &PageCtx, cities: &[CityView]) -> String {
     let t = ctx.t();
@@ -33,7 +24,7 @@ pub fn cities_page(ctx: &PageCtx, cities: &[CityView]) -> String {
             esc(&ctx.link(&format!("/city/{}", c.key), &[])),
             esc(&c.name),
             esc(&c.country),
-            esc(status_name(t, c.status)),
+            esc(t.city_status(c.status)),
             c.practices,
             c.reports,
             c.last_activity_ms.map(date_of_ms).unwrap_or_else(|| "–".into()),
@@ -41,15 +32,6 @@ pub fn cities_page(ctx: &PageCtx, cities: &[CityView]) -> String {
     }
     body.push_str("</tbody></table></div>");
     layout(ctx, t.cities_heading, &body)
-}
-
-pub(super) fn report_status(t: &Strings, status: ReportStatus) -> &'static str {
-    match status {
-        ReportStatus::NotStarted => t.report_status_not_started,
-        ReportStatus::Planned => t.report_status_planned,
-        ReportStatus::InProgress => t.report_status_in_progress,
-        ReportStatus::Done => t.report_status_done,
-    }
 }
 
 fn report_html(ctx: &PageCtx, r: &ReportItem) -> String {
@@ -98,7 +80,7 @@ fn report_html(ctx: &PageCtx, r: &ReportItem) -> String {
             c.commitment,
             esc(ui.commitment(c.commitment)),
             c.status.as_str(),
-            esc(report_status(t, c.status)),
+            esc(t.report_status(c.status.as_str())),
             indicators.join("<br>"),
         );
     }
@@ -116,7 +98,7 @@ pub fn city_page(ctx: &PageCtx, d: &CityDetail) -> String {
         esc(&c.name),
         esc(&c.country),
         esc(t.status),
-        esc(status_name(t, c.status)),
+        esc(t.city_status(c.status)),
         esc(t.key),
         copyable(&c.key.to_hex()),
         esc(t.entries),

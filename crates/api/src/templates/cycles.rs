@@ -2,7 +2,6 @@
 //! time) and `/cycle/{id}` (the questions and, for the local city, the form that saves a draft
 //! and publishes the report), in the interface language.
 
-use super::cities::report_status;
 use super::{esc, layout, FormState, PageCtx};
 use crate::cycles::STATUSES;
 use crate::i18n::Strings;
@@ -282,7 +281,7 @@ pub fn cycle_page(
                 } else {
                     ""
                 },
-                label = esc(report_status(t_, s))
+                label = esc(t_.report_status(s.as_str()))
             );
         }
         body.push_str("</select>");

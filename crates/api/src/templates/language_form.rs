@@ -20,17 +20,30 @@ pub const LANGUAGE_FIELDS: [&str; 7] = [
     "transferability",
 ];
 
-/// A practice's text of one of [`LANGUAGE_FIELDS`].
-fn practice_field<'a>(p: &'a coalition_record::Practice, field: &str) -> &'a LangText {
-    match field {
-        "title" => &p.title,
-        "summary" => &p.summary,
-        "body" => &p.body,
-        "rationale" => &p.rationale,
-        "approach" => &p.approach,
-        "results" => &p.results,
-        _ => &p.transferability,
-    }
+/// A practice's texts, in the order of [`LANGUAGE_FIELDS`].
+fn practice_texts(p: &coalition_record::Practice) -> [&LangText; 7] {
+    [
+        &p.title,
+        &p.summary,
+        &p.body,
+        &p.rationale,
+        &p.approach,
+        &p.results,
+        &p.transferability,
+    ]
+}
+
+/// As [`practice_texts`], to change them (the language form's revision).
+pub fn practice_texts_mut(p: &mut coalition_record::Practice) -> [&mut LangText; 7] {
+    [
+        &mut p.title,
+        &mut p.summary,
+        &mut p.body,
+        &mut p.rationale,
+        &mut p.approach,
+        &mut p.results,
+        &mut p.transferability,
+    ]
 }
 
 fn field_label(t: &Strings, field: &str) -> &'static str {
@@ -47,7 +60,8 @@ fn field_label(t: &Strings, field: &str) -> &'static str {
 
 /// The text of `field` in the language whose primary subtag is `lang`'s, if the practice has it.
 fn text_in(p: &coalition_record::Practice, field: &str, lang: &str) -> Option<(String, String)> {
-    practice_field(p, field)
+    let at = LANGUAGE_FIELDS.iter().position(|f| *f == field)?;
+    practice_texts(p)[at]
         .iter()
         .find(|(tag, _)| primary_tag(tag) == primary_tag(lang))
         .map(|(tag, text)| (tag.clone(), text.clone()))

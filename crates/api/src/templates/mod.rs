@@ -9,7 +9,7 @@
 use crate::i18n::{Strings, Ui};
 use crate::time::date_of_ms;
 use crate::views::{CityDetail, CityView, PracticeView, ReportItem};
-use coalition_record::{LangText, ReportStatus};
+use coalition_record::LangText;
 use coalition_search::{SearchQuery, SearchResults};
 use std::fmt::Write as _;
 
@@ -25,7 +25,7 @@ mod search_extras;
 pub use cities::{cities_page, city_page};
 pub use cycles::{cycle_page, cycles_page, feedback_section, reminders, CycleForm};
 pub use exchange::{exchange_page, ExchangeForm};
-pub use language_form::LANGUAGE_FIELDS;
+pub use language_form::{practice_texts_mut, LANGUAGE_FIELDS};
 pub use practice::practice_page;
 pub use publish::{publish_page, FormState, PublishAccess};
 pub use search::search_page;
