@@ -149,7 +149,7 @@ pub async fn run(
             retention_at = tokio::time::Instant::now() + RETENTION_EVERY;
             let s = store.clone();
             let signed = tokio::task::spawn_blocking(move || {
-                apply_retention(&s, &k, years, crate::commands::now_ms())
+                apply_retention(&s, &k, years, coalition_record::calendar::now_ms())
             })
             .await;
             match signed {
@@ -180,7 +180,13 @@ pub async fn run(
             let (s, se, k) = (store.clone(), search.clone(), key.clone());
             let mut done = std::mem::take(&mut indexed);
             let result = tokio::task::spawn_blocking(move || {
-                let r = pass(&s, &se, k.as_deref(), &mut done, crate::commands::now_ms());
+                let r = pass(
+                    &s,
+                    &se,
+                    k.as_deref(),
+                    &mut done,
+                    coalition_record::calendar::now_ms(),
+                );
                 (r, done)
             })
             .await;

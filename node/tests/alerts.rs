@@ -2,7 +2,7 @@
 //! `coalition_*` selector in its rules, with each label it matches (and each plain value), is
 //! found in the /metrics of two running nodes after one entry has crossed between them.
 
-mod common;
+use crate::common;
 use common::procs::{
     http_get, publish_update, start_node, stop, two_cities, update_file, wait_until,
 };

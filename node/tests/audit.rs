@@ -1,6 +1,6 @@
 //! `coalition audit`, `coalition export` and `coalition verify-bundle` on the real binary.
 
-mod common;
+use crate::common;
 use common::*;
 
 use serde_json::Value;

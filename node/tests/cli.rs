@@ -1,6 +1,6 @@
 //! The `coalition` binary end to end: real processes, real RocksDB on disk.
 
-mod common;
+use crate::common;
 use common::*;
 
 use serde_json::Value;

@@ -7,7 +7,7 @@
 //! is found by search by the unique word of its title, and the index holds one document per
 //! stored entry. At the end `coalition verify` is clean.
 
-mod common;
+use crate::common;
 use common::procs::*;
 use common::*;
 

@@ -2,7 +2,7 @@
 //! over the size limit (`/dev/zero`, 100 MB), a reader that closes the pipe early, a garbled
 //! search index, and `run` starting while something else holds the store lock.
 
-mod common;
+use crate::common;
 use common::*;
 
 use std::io::{BufRead, BufReader, Read};

@@ -6,7 +6,7 @@
 //! order below the threshold is refused and at the threshold is obeyed; the audit names every
 //! erasure with its confirmed and missing receipts; `verify` and an exported bundle still verify.
 
-mod common;
+use crate::common;
 use common::procs::{http_json, start_node, stop, Node};
 use common::*;
 use serde_json::Value;

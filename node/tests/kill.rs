@@ -3,7 +3,7 @@
 //! publish that got an answer is stored; every stored document got its answer or is reported as
 //! already stored when published again (publishing is idempotent); no document is stored twice.
 
-mod common;
+use crate::common;
 use common::procs::start_node;
 use common::*;
 

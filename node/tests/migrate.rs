@@ -1,7 +1,7 @@
 //! `coalition migrate` end to end on the committed schema-1 fixture: backup, progress line,
 //! verified result, and a second run that has nothing to do.
 
-mod common;
+use crate::common;
 use common::copy_dir;
 use std::path::Path;
 use std::process::Command;

@@ -8,7 +8,7 @@
 //! `scripts/test` builds `coalition-future` before the tests; by hand:
 //! `cargo build --workspace --locked --bin coalition-future --features coalition-node/future-kind`.
 
-mod common;
+use crate::common;
 use common::procs::{cities, head_of, start_node, start_node_of, stop, update_file, wait_until};
 use common::*;
 

@@ -12,7 +12,7 @@
 //!   rta  100.64.0.2 / 10.1.0.1   NAT router A (masquerade, drops new inbound)  —  a  10.1.0.2
 //!   rtb  100.64.0.3 / 10.2.0.1   NAT router B (masquerade, drops new inbound)  —  b  10.2.0.2
 
-mod common;
+use crate::common;
 use common::netns::{skip_reason, Net, NsNode};
 use common::procs::two_cities;
 use common::*;

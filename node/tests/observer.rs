@@ -3,7 +3,7 @@
 //! searches everything the cities publish, and is refused, with a message saying why, when it
 //! tries to publish, from the CLI and over its API.
 
-mod common;
+use crate::common;
 use common::procs::{
     head_of, http_json, publish_update, start_node, stop, two_cities, update_file, wait_until,
 };

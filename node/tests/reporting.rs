@@ -3,7 +3,7 @@
 //! and handed to its running node, shows on the first node as on time; the committee's feedback
 //! reaches the reporting city's page.
 
-mod common;
+use crate::common;
 use common::procs::{http_get, http_json, start_node, stop, two_cities, wait_until};
 use common::*;
 

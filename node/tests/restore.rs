@@ -2,7 +2,7 @@
 //! until the node has synced its own 3 entries back from a peer (two real `coalition run`
 //! processes), then publishing continues at the right seq, and no node holds a fork proof.
 
-mod common;
+use crate::common;
 use common::procs::{
     head_of, publish_update as publish, seq_of, start_node as start, stop, two_cities, update_file,
     wait_until,

@@ -4,7 +4,7 @@
 //! the node started there with the peer syncs the three entries it missed, then publishes at the
 //! next seq, and neither node holds a fork proof (two real `coalition run` processes).
 
-mod common;
+use crate::common;
 use common::procs::{
     head_of, http_get, publish_update, seq_of, start_node, stop, two_cities, update_file,
     wait_until, Node,

@@ -1,7 +1,7 @@
 //! Two `coalition run` processes, one bootstrapped to the other as the README shows, replicate a
 //! practice published on either; both stop cleanly on SIGTERM. And the demo runs and stops.
 
-mod common;
+use crate::common;
 use common::procs::two_cities;
 use common::*;
 

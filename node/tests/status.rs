@@ -2,7 +2,7 @@
 //! the node not running, a readable key file, no peers, an unreadable search index — and the
 //! running node's addresses and reachability are shown.
 
-mod common;
+use crate::common;
 use common::procs::*;
 use common::*;
 

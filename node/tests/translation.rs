@@ -4,7 +4,7 @@
 //! exist, or of the city's own practice, is refused; after a revision the translation is marked
 //! as being of an earlier version.
 
-mod common;
+use crate::common;
 use common::procs::{http_get, http_json, http_post, start_node, stop, two_cities, wait_until};
 use common::*;
 use serde_json::Value;

@@ -12,7 +12,7 @@
 //! connection Valmeuse's node made is the WebSocket one. Where namespaces cannot be created (not root, no `ip` or `nft`) it says
 //! "skipped: …" and passes.
 
-mod common;
+use crate::common;
 use common::netns::{command, skip_reason, Net, NsNode};
 use common::procs::{two_cities, update_file};
 use common::*;

@@ -1,14 +1,8 @@
 //! Wall-clock helpers: the current time in ms, and calendar dates for display (from
 //! `coalition_record::calendar`, the one place that does date arithmetic).
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
-pub fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
-}
+/// Now, in ms since the Unix epoch (the record crate's one wall-clock reader).
+pub use coalition_record::calendar::now_ms;
 
 /// `YYYY-MM-DD` (UTC) of a timestamp in ms since the Unix epoch (the record crate's calendar).
 pub use coalition_record::calendar::date_of_ms;

@@ -2,7 +2,7 @@
 //! the API token gets no usable CSRF token and is refused, with nothing stored; with the token it
 //! signs in and publishes; sign-out ends the session. Real server on 127.0.0.1, real store.
 
-mod common;
+use crate::common;
 
 use common::*;
 use reqwest::{Client, StatusCode};

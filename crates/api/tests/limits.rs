@@ -3,7 +3,7 @@
 //! body is never read); slow clients (dribbled headers, a stalled body, an idle keep-alive
 //! connection) are disconnected.
 
-mod common;
+use crate::common;
 
 use common::*;
 use std::time::{Duration, Instant};

@@ -2,7 +2,7 @@
 //! answered 200 the second time), the batch route (all or nothing), city and country from the
 //! roster, the publish-time retraction rules, and the roster's name shown for a mislabelled entry.
 
-mod common;
+use crate::common;
 
 use common::*;
 use reqwest::{Client, StatusCode};

@@ -1,7 +1,7 @@
 //! Ranked search over real HTTP: the relaxed flag and the language a result matched in, in the
 //! JSON API and on the page, and related practices (route and page section).
 
-mod common;
+use crate::common;
 
 use common::*;
 use reqwest::StatusCode;

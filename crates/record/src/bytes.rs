@@ -125,3 +125,6 @@ impl Hash32 {
         Hash32(*blake3::hash(bytes).as_bytes())
     }
 }
+
+/// BLAKE3 of the entry's bytes (header bytes followed by the signature).
+pub type EntryId = Hash32;

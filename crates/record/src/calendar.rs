@@ -5,6 +5,15 @@
 /// Milliseconds in a day.
 pub const DAY_MS: i64 = 86_400_000;
 
+/// Now, in milliseconds since the Unix epoch (0 if the system clock is before it). The one
+/// reader of the wall clock for timestamps; decisions take the time as an argument.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
 /// Milliseconds since the epoch at 00:00 UTC of a `YYYY-MM-DD` date; `None` when it is not one
 /// (including days a month does not have).
 pub fn day_start_ms(text: &str) -> Option<i64> {

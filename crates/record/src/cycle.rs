@@ -8,11 +8,11 @@
 //! publishes it: its authority is the committee signatures it carries, checked against the
 //! charter by every node, not the publishing city.
 
+use crate::bytes::EntryId;
 use crate::bytes::{Hash32, PublicKey, SignatureBytes};
 use crate::calendar;
 use crate::charter::Charter;
 use crate::codec;
-use crate::entry::EntryId;
 use crate::error::RecordError;
 use crate::keys::SecretKey;
 use crate::roster::CommitteeSignature;

@@ -15,8 +15,7 @@ pub const ENTRY_SIGNING_TAG: &[u8] = b"coalition/entry/v1";
 pub const SALT_LEN: usize = 16;
 const SIGNATURE_LEN: usize = 64;
 
-/// BLAKE3 of the entry's bytes (header bytes followed by the signature).
-pub type EntryId = Hash32;
+pub use crate::bytes::EntryId;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EntryHeader {

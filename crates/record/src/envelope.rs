@@ -15,8 +15,8 @@ use crate::codec;
 use crate::error::RecordError;
 use crate::limits::{MAX_LIST_ITEMS, MAX_PAYLOAD_BYTES};
 use crate::payload::{
-    ActivityReport, ActivityUpdate, CommitmentReport, Contact, Erasure, LangText, Payload, Period,
-    Practice, PracticeRevision, UpdateCategory,
+    ActivityReport, ActivityUpdate, CommitmentReport, Contact, Erasure, Extensions, LangText,
+    NewerPayload, Payload, Period, Practice, PracticeRevision, UpdateCategory,
 };
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -26,25 +26,6 @@ use std::collections::BTreeMap;
 pub const PAYLOAD_VERSION_BASE: u8 = 1;
 /// The payload version that appends extension fields to the version-1 body.
 pub const PAYLOAD_VERSION_EXTENDED: u8 = 2;
-
-/// A payload made by a newer version of Coalition: a kind this node does not know, or a version
-/// of a known kind above [`PAYLOAD_VERSION_EXTENDED`]. Its bytes are kept as they came.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct NewerPayload {
-    pub kind: u16,
-    pub version: u8,
-}
-
-/// Extension fields of a version-2 payload, by number: what this node does not read is kept and
-/// shown as "has fields from a newer version".
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Extensions(pub BTreeMap<u32, Vec<u8>>);
-
-impl Extensions {
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-}
 
 /// One extension field on the wire.
 #[derive(Serialize, Deserialize)]
@@ -547,4 +528,33 @@ fn extensions(mut bytes: &[u8], check: Check) -> Result<Extensions, RecordError>
         bytes = rest;
     }
     Ok(Extensions(fields))
+}
+
+/// The envelope's encoding and decoding, as methods of the payload.
+impl Payload {
+    /// Canonical bytes (§8): version 1, the kind's variant index, then the kind's fields.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        encode(self, &Extensions::default())
+    }
+
+    /// Canonical bytes with extension fields (§8.7): version 2 when there are any.
+    pub fn to_bytes_with(&self, extensions: &Extensions) -> Vec<u8> {
+        encode(self, extensions)
+    }
+
+    /// Decodes payload bytes from outside (canonical form checked). A kind or version this node
+    /// does not know decodes to [`Payload::Newer`]; extension fields are checked and dropped.
+    pub fn decode(bytes: &[u8]) -> Result<Self, RecordError> {
+        decode(bytes, Check::Canonical).map(|(p, _)| p)
+    }
+
+    /// As [`Payload::decode`], with the extension fields of a version-2 payload.
+    pub fn decode_with_extensions(bytes: &[u8]) -> Result<(Self, Extensions), RecordError> {
+        decode(bytes, Check::Canonical)
+    }
+
+    /// Decodes a payload this node validated before storing it (see [`codec::decode_stored`]).
+    pub fn decode_stored(bytes: &[u8]) -> Result<Self, RecordError> {
+        decode(bytes, Check::Stored).map(|(p, _)| p)
+    }
 }

@@ -14,6 +14,7 @@ pub mod codec;
 pub mod cycle;
 pub mod entry;
 mod envelope;
+pub mod erasing;
 pub mod erasure;
 pub mod error;
 pub mod keys;

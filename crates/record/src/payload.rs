@@ -3,12 +3,29 @@
 
 use crate::bytes::Hash32;
 pub use crate::cycle::{ReportFeedback, SignedCycleDecision};
-use crate::envelope::{self, Check};
-use crate::error::RecordError;
 use serde::{Deserialize, Serialize};
 
-pub use crate::envelope::{Extensions, NewerPayload};
 pub use crate::schema::LangText;
+use std::collections::BTreeMap;
+
+/// A payload made by a newer version of Coalition: a kind this node does not know, or a version
+/// of a known kind above 2 (the envelope's extended version). Its bytes are kept as they came.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct NewerPayload {
+    pub kind: u16,
+    pub version: u8,
+}
+
+/// Extension fields of a version-2 payload, by number: what this node does not read is kept and
+/// shown as "has fields from a newer version".
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Extensions(pub BTreeMap<u32, Vec<u8>>);
+
+impl Extensions {
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -471,32 +488,6 @@ impl Payload {
             Payload::Newer(n) => Some(*n),
             _ => None,
         }
-    }
-
-    /// Canonical bytes (§8): version 1, the kind's variant index, then the kind's fields.
-    pub fn to_bytes(&self) -> Vec<u8> {
-        envelope::encode(self, &Extensions::default())
-    }
-
-    /// Canonical bytes with extension fields (§8.7): version 2 when there are any.
-    pub fn to_bytes_with(&self, extensions: &Extensions) -> Vec<u8> {
-        envelope::encode(self, extensions)
-    }
-
-    /// Decodes payload bytes from outside (canonical form checked). A kind or version this node
-    /// does not know decodes to [`Payload::Newer`]; extension fields are checked and dropped.
-    pub fn decode(bytes: &[u8]) -> Result<Self, RecordError> {
-        envelope::decode(bytes, Check::Canonical).map(|(p, _)| p)
-    }
-
-    /// As [`Payload::decode`], with the extension fields of a version-2 payload.
-    pub fn decode_with_extensions(bytes: &[u8]) -> Result<(Self, Extensions), RecordError> {
-        envelope::decode(bytes, Check::Canonical)
-    }
-
-    /// Decodes a payload this node validated before storing it (see [`codec::decode_stored`]).
-    pub fn decode_stored(bytes: &[u8]) -> Result<Self, RecordError> {
-        envelope::decode(bytes, Check::Stored).map(|(p, _)| p)
     }
 
     /// The practice this payload describes, for practices and revisions.

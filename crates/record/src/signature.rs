@@ -154,17 +154,18 @@ pub fn verify_batch(items: &[BatchItem<'_>]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::keys::SecretKey;
     use curve25519_dalek::constants::EIGHT_TORSION;
     use curve25519_dalek::traits::Identity;
+    use ed25519_dalek::{Signer, SigningKey};
 
     fn signed(n: usize) -> Vec<(PublicKey, Vec<u8>, SignatureBytes)> {
         (0..n)
             .map(|i| {
-                let key = SecretKey::from_seed([i as u8 % 5; 32]);
+                // ed25519-dalek signs directly: this module sits below `keys`.
+                let key = SigningKey::from_bytes(&[i as u8 % 5; 32]);
                 let message = format!("message {i}").into_bytes();
-                let sig = key.sign(&message);
-                (key.public(), message, sig)
+                let sig = SignatureBytes(key.sign(&message).to_bytes());
+                (PublicKey(key.verifying_key().to_bytes()), message, sig)
             })
             .collect()
     }

@@ -6,7 +6,6 @@
 use crate::bytes::Hash32;
 use crate::error::RecordError;
 use crate::limits::{MAX_SHORT_TEXT_BYTES, MAX_TEXT_BYTES};
-use crate::payload::Practice;
 use crate::schema::{language_tag, LangText};
 use serde::{Deserialize, Serialize};
 
@@ -99,37 +98,6 @@ impl Translation {
                     format!("at most {limit} bytes"),
                 ));
             }
-        }
-        Ok(())
-    }
-
-    /// The rule a translating city's node checks against the version translated: it is in
-    /// `from_lang`, and not already in `lang` (the author adds its own languages by revision).
-    pub fn check_against(&self, version: &Practice) -> Result<(), RecordError> {
-        let has = |tag: &str| {
-            version
-                .title
-                .keys()
-                .any(|k| crate::schema::primary_tag(k) == crate::schema::primary_tag(tag))
-        };
-        if !has(&self.from_lang) {
-            return Err(RecordError::schema(
-                "translation.from_lang",
-                format!(
-                    "the version translated has no text in '{}' (it has {})",
-                    self.from_lang,
-                    version.title.keys().cloned().collect::<Vec<_>>().join(", ")
-                ),
-            ));
-        }
-        if has(&self.lang) {
-            return Err(RecordError::schema(
-                "translation.lang",
-                format!(
-                    "the version translated is already written in '{}'",
-                    self.lang
-                ),
-            ));
         }
         Ok(())
     }

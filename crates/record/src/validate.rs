@@ -11,6 +11,7 @@ use crate::schema::{
     short_text, too_many,
 };
 use crate::taxonomy;
+use crate::translation::Translation;
 
 type Result<T = ()> = std::result::Result<T, RecordError>;
 
@@ -435,6 +436,41 @@ fn unit_note(unit: &str) -> String {
         String::new()
     } else {
         format!(" (in {unit})")
+    }
+}
+
+/// A translation against the version it translates: a rule of the translating city's node, kept
+/// here beside the other payload rules so that `translation` needs nothing of `payload`.
+impl Translation {
+    /// The rule a translating city's node checks against the version translated: it is in
+    /// `from_lang`, and not already in `lang` (the author adds its own languages by revision).
+    pub fn check_against(&self, version: &Practice) -> Result {
+        let has = |tag: &str| {
+            version
+                .title
+                .keys()
+                .any(|k| crate::schema::primary_tag(k) == crate::schema::primary_tag(tag))
+        };
+        if !has(&self.from_lang) {
+            return Err(RecordError::schema(
+                "translation.from_lang",
+                format!(
+                    "the version translated has no text in '{}' (it has {})",
+                    self.from_lang,
+                    version.title.keys().cloned().collect::<Vec<_>>().join(", ")
+                ),
+            ));
+        }
+        if has(&self.lang) {
+            return Err(RecordError::schema(
+                "translation.lang",
+                format!(
+                    "the version translated is already written in '{}'",
+                    self.lang
+                ),
+            ));
+        }
+        Ok(())
     }
 }
 

@@ -44,3 +44,4 @@ fn validate_practice(p: coalition_record::Practice) -> Result<(), RecordError> {
 mod encoding;
 mod entries;
 mod roster;
+mod taxonomy;

@@ -2,7 +2,7 @@
 //! eight languages, questions answered in another language, typos, the relaxed flag, related
 //! practices, and the quality threshold on the judged set.
 
-mod common;
+use crate::common;
 
 use coalition_record::{EntryId, Payload, Practice};
 use coalition_search::quality::{evaluate, JudgedSet};

@@ -1,7 +1,7 @@
 //! End-to-end tests: a real store, a real index, the public API only.
 
 mod catch_up;
-mod common;
+use crate::common;
 mod facets;
 mod lifecycle;
 

@@ -2,7 +2,7 @@
 //! open-ended one is ongoing), `started` keeps the start year, and the year facet counts what the
 //! `year` filter finds.
 
-mod common;
+use crate::common;
 
 use coalition_record::Payload;
 use coalition_search::{SearchIndex, SearchQuery, SearchResults};

@@ -2,8 +2,8 @@
 //! decision that arrives (the charter is the store's), the cycles resolved from the decisions
 //! held, and the publish-time rules that tie a report to its cycle and feedback to its report.
 
-use crate::ingest::BatchView;
-use crate::publish::refuse;
+use crate::batch::BatchView;
+use crate::error::refuse;
 use crate::query::Query;
 use crate::{Store, StoreError};
 use coalition_record::cycle::{resolve_cycles, Cycle};

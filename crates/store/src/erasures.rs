@@ -7,9 +7,9 @@
 //! that arrives after its erasure is stored without its payload, and a copy re-offered with its
 //! payload is a duplicate. Receipts (kind 12) say which nodes have done this.
 
+use crate::batch::{Decoded, ErasedBy};
+use crate::error::refusal;
 use crate::layout::*;
-use crate::pipeline::Decoded;
-use crate::publish::refusal;
 use crate::query::{summarize, Query};
 use crate::{Store, StoreError};
 use coalition_record::{
@@ -44,16 +44,6 @@ fn erased_target(charter: &Charter, payload: &Payload) -> Option<EntryId> {
         Payload::ErasureOrder(o) if o.verify(charter).is_ok() => Some(o.order.target),
         _ => None,
     }
-}
-
-/// An erasure carried in a batch being ingested, by its target.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct ErasedBy {
-    /// The erasure's entry id.
-    pub erasure: EntryId,
-    /// The city that signed a kind-6 erasure (it must be the target's author); `None` for a
-    /// committee order, which may name any city's entry.
-    pub author: Option<PublicKey>,
 }
 
 /// The erasures a batch carries with a valid signature and payload (orders: with the threshold),
@@ -303,7 +293,7 @@ impl Store {
             ));
         }
         let current = held.status.retracted_by.is_none() && held.status.superseded_by.is_none();
-        Ok(coalition_record::erasure::erasure_payloads(
+        Ok(coalition_record::erasing::erasure_payloads(
             *target,
             held.payload.as_ref(),
             current,

@@ -79,3 +79,21 @@ impl StoreError {
         }
     }
 }
+
+/// A publish-time rule broken: refused before anything is signed.
+pub(crate) fn refuse(
+    field: &'static str,
+    rule: &'static str,
+    message: String,
+) -> Result<(), StoreError> {
+    Err(refusal(field, rule, message))
+}
+
+/// The error of a publish rule: the field, the rule's name and what to do.
+pub(crate) fn refusal(field: &'static str, rule: &'static str, message: String) -> StoreError {
+    StoreError::PublishRule {
+        field,
+        rule,
+        message,
+    }
+}

@@ -2,7 +2,7 @@
 //! is numeric order.
 
 use coalition_record::entry::SALT_LEN;
-use coalition_record::{EntryId, PayloadBlob, PublicKey};
+use coalition_record::{EntryId, Hash32, PayloadBlob, PublicKey};
 
 /// Stored schema version. Raise it when the layout changes, with a migration (`migrate.rs`).
 /// Schema 2 keeps a payload beside its entry and one facet record per entry (ARCHITECTURE.md).
@@ -177,4 +177,34 @@ pub fn facet_record(id: &EntryId, summary_bytes: &[u8]) -> Vec<u8> {
 pub fn split_facet_record(record: &[u8]) -> Option<(EntryId, &[u8])> {
     let id: [u8; 32] = record.get(..32)?.try_into().ok()?;
     Some((EntryId::from_raw(id), record.get(32..)?))
+}
+
+/// Domain tag of the document hash, so it can never equal another hash in the store.
+const DOCUMENT_TAG: &[u8] = b"coalition/document/v1";
+
+pub(crate) fn document_hash(kind: u16, bytes: &[u8]) -> Hash32 {
+    let mut data = Vec::with_capacity(DOCUMENT_TAG.len() + 2 + bytes.len());
+    data.extend_from_slice(DOCUMENT_TAG);
+    data.extend_from_slice(&kind.to_be_bytes());
+    data.extend_from_slice(bytes);
+    Hash32::of(&data)
+}
+
+pub(crate) fn document_prefix(author: &PublicKey, kind: u16, bytes: &[u8]) -> Vec<u8> {
+    let mut value = author.0.to_vec();
+    value.extend_from_slice(&document_hash(kind, bytes).0);
+    index_prefix(IndexTag::Document, &value)
+}
+
+/// Index key that finds an entry by its author and exact payload.
+pub(crate) fn document_key(
+    author: &PublicKey,
+    kind: u16,
+    bytes: &[u8],
+    timestamp_ms: i64,
+    id: &EntryId,
+) -> Vec<u8> {
+    let mut value = author.0.to_vec();
+    value.extend_from_slice(&document_hash(kind, bytes).0);
+    index_key(IndexTag::Document, &value, timestamp_ms, id)
 }

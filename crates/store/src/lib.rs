@@ -6,6 +6,7 @@
 //! reported stored survives a crash. One process opens a store for writing (RocksDB's lock file);
 //! read-only opens work beside it.
 
+mod batch;
 mod cycles;
 mod erasures;
 mod error;
@@ -23,11 +24,12 @@ mod recover;
 mod translations;
 mod verify;
 
+pub use batch::IngestOutcome;
 pub use erasures::HeldErasure;
 pub use error::StoreError;
 pub use files::FileProblem;
 pub use high_water::{HighWaterStatus, HIGH_WATER_FILE};
-pub use ingest::{IngestOutcome, RosterOutcome};
+pub use ingest::RosterOutcome;
 pub use migrate::{MigrateOptions, MigrateReport};
 pub use publish::{place_from_roster, Appended};
 pub use query::{EntryStatus, EntrySummary, Query};

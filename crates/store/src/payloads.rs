@@ -3,7 +3,7 @@
 //! and an entry an older version stored without its payload gets it back from the first full copy
 //! that matches its commitment ([`IngestOutcome::PayloadRestored`]).
 
-use crate::ingest::{BatchView, IngestOutcome};
+use crate::batch::{BatchView, IngestOutcome};
 use crate::layout::*;
 use crate::query::summarize;
 use crate::{Store, StoreError};

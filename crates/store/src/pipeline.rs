@@ -4,15 +4,13 @@
 //! second thread while batch n is applied, written and synced on the caller's; each batch's
 //! outcomes are reported only once its `WriteBatch` is durable.
 
-use crate::ingest::IngestOutcome;
+use crate::batch::{Decoded, IngestOutcome};
 use crate::{Store, StoreError};
 use coalition_record::{
-    signature, EntryHeader, EntryId, PayloadBlob, PublicKey, RecordError, Roster, SignedEntry,
-    VerifiedEntry, WireEntry,
+    signature, EntryHeader, EntryId, PublicKey, RecordError, Roster, SignedEntry, VerifiedEntry,
+    WireEntry,
 };
 use std::collections::{HashMap, HashSet};
-
-pub(crate) type Decoded = (Result<SignedEntry, RecordError>, Option<PayloadBlob>);
 
 /// A batch after the look-ahead, ready for [`Store::apply_checked`].
 pub(crate) struct Prechecked {
@@ -24,7 +22,7 @@ pub(crate) struct Prechecked {
     /// Ids looked up and not held.
     pub absent: HashSet<EntryId>,
     /// Erasures the batch carries, by target.
-    pub erased_ahead: HashMap<EntryId, crate::erasures::ErasedBy>,
+    pub erased_ahead: HashMap<EntryId, crate::batch::ErasedBy>,
 }
 
 /// Runs the look-ahead over successive batches, carrying each city's expected head from one

@@ -3,45 +3,15 @@
 //! log gives the existing entry back instead of signing it again (idempotent, so a publish whose
 //! answer was lost can simply be repeated); and the high-water mark is written before the store.
 
-use crate::ingest::{check_references, BatchView};
+use crate::batch::{check_references, BatchView};
+use crate::error::refuse;
 use crate::layout::*;
 use crate::{Store, StoreError};
 use coalition_record::{
-    EntryId, Hash32, Payload, PayloadKind, PublicKey, SecretKey, SignedEntry, VerifiedEntry,
-    WireEntry,
+    Hash32, Payload, PayloadKind, PublicKey, SecretKey, SignedEntry, VerifiedEntry, WireEntry,
 };
 use rocksdb::WriteBatch;
 use std::collections::HashMap;
-
-/// Domain tag of the document hash, so it can never equal another hash in the store.
-const DOCUMENT_TAG: &[u8] = b"coalition/document/v1";
-
-fn document_hash(kind: u16, bytes: &[u8]) -> Hash32 {
-    let mut data = Vec::with_capacity(DOCUMENT_TAG.len() + 2 + bytes.len());
-    data.extend_from_slice(DOCUMENT_TAG);
-    data.extend_from_slice(&kind.to_be_bytes());
-    data.extend_from_slice(bytes);
-    Hash32::of(&data)
-}
-
-fn document_prefix(author: &PublicKey, kind: u16, bytes: &[u8]) -> Vec<u8> {
-    let mut value = author.0.to_vec();
-    value.extend_from_slice(&document_hash(kind, bytes).0);
-    index_prefix(IndexTag::Document, &value)
-}
-
-/// Index key that finds an entry by its author and exact payload.
-pub(crate) fn document_key(
-    author: &PublicKey,
-    kind: u16,
-    bytes: &[u8],
-    timestamp_ms: i64,
-    id: &EntryId,
-) -> Vec<u8> {
-    let mut value = author.0.to_vec();
-    value.extend_from_slice(&document_hash(kind, bytes).0);
-    index_key(IndexTag::Document, &value, timestamp_ms, id)
-}
 
 /// Fills a practice's, revision's or report's empty city and country from the author's roster
 /// entry, and refuses them when they differ from it: a city publishes under its own name only.
@@ -367,23 +337,5 @@ impl Store {
             }
         }
         Ok(())
-    }
-}
-
-/// A publish-time rule broken: refused before anything is signed.
-pub(crate) fn refuse(
-    field: &'static str,
-    rule: &'static str,
-    message: String,
-) -> Result<(), StoreError> {
-    Err(refusal(field, rule, message))
-}
-
-/// The error of a publish rule: the field, the rule's name and what to do.
-pub(crate) fn refusal(field: &'static str, rule: &'static str, message: String) -> StoreError {
-    StoreError::PublishRule {
-        field,
-        rule,
-        message,
     }
 }

@@ -3,9 +3,9 @@
 //! checks before signing one (the version is another city's practice, in the language named;
 //! only the practice's own city endorses); and a practice's translations as a page shows them.
 
-use crate::ingest::BatchView;
+use crate::batch::BatchView;
+use crate::error::refuse;
 use crate::layout::CF_INDEX;
-use crate::publish::refuse;
 use crate::{Store, StoreError};
 use coalition_record::translation::Translation;
 use coalition_record::{EntryId, Hash32, Payload, PayloadKind, PublicKey};

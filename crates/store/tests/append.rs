@@ -1,7 +1,7 @@
 //! Appending a city's own entries: chaining, frontier, reading back by id, seq, range, wire form
 //! and id prefix; roster and schema refusals; retractions and revisions.
 
-mod common;
+use crate::common;
 
 use coalition_record::payload::PracticeRevision;
 use coalition_record::{Hash32, Payload, PayloadKind, RecordError};

@@ -2,7 +2,7 @@
 //! report checked against its cycle at publish, feedback only from the committee or a reviewer
 //! the cycle names. Real RocksDB in a temporary directory.
 
-mod common;
+use crate::common;
 
 use coalition_record::cycle::{CycleCommitment, CycleDecision, IndicatorSpec, ReportFeedback};
 use coalition_record::{

@@ -2,7 +2,7 @@
 //! `check_files` (reads with checksums on); a deleted SST is reported as a damaged store naming
 //! the part, not as a directory without a store.
 
-mod common;
+use crate::common;
 
 use coalition_store::{Store, StoreError};
 use common::*;

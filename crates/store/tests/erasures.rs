@@ -3,11 +3,10 @@
 //! a committee order needs the threshold and is obeyed even when it arrives before its target;
 //! receipts say who has done it. Real RocksDB in temporary directories.
 
-mod common;
+use crate::common;
 
-use coalition_record::erasure::{
-    erasure_payloads, ErasureOrder, ErasureReceipt, SignedErasureOrder,
-};
+use coalition_record::erasing::erasure_payloads;
+use coalition_record::erasure::{ErasureOrder, ErasureReceipt, SignedErasureOrder};
 use coalition_record::{Contact, Hash32, Payload, RecordError, SecretKey, WireEntry};
 use coalition_store::{IngestOutcome, Store, StoreError};
 use common::*;

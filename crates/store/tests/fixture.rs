@@ -1,8 +1,8 @@
 //! Writes the upgrade fixture (see `common/fixture.rs`) with the code as it stands. Run once when a
 //! schema changes, before the change, to keep a store of the old schema:
-//! `COALITION_WRITE_FIXTURE=crates/store/tests/fixtures/store-vN cargo test --test fixture -- --ignored`.
+//! `COALITION_WRITE_FIXTURE=crates/store/tests/fixtures/store-vN cargo test -p coalition-store --test store fixture:: -- --ignored`.
 
-mod common;
+use crate::common;
 
 use coalition_store::Store;
 use common::fixture::*;

@@ -3,7 +3,7 @@
 //! from the high-water mark by the next publish, or not at all, and never signed twice.
 //! Needs root to mount a small tmpfs; skipped with a printed reason otherwise.
 
-mod common;
+use crate::common;
 
 use coalition_store::{Store, HIGH_WATER_FILE};
 use common::*;

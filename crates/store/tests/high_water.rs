@@ -1,7 +1,7 @@
 //! The high-water mark (a store that went back in time never makes the city sign twice at one
 //! seq), idempotent and all-or-nothing local publishing, and the publish-time status rules.
 
-mod common;
+use crate::common;
 
 use coalition_record::payload::PracticeRevision;
 use coalition_record::{Payload, WireEntry};

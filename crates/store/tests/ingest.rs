@@ -1,7 +1,7 @@
 //! Ingesting entries made elsewhere (gossip, sync): batches in order, duplicates, gaps, forgeries,
 //! strangers, other networks, tampered payloads, and forks with their proofs.
 
-mod common;
+use crate::common;
 
 use coalition_record::{Hash32, PayloadBlob, RecordError, SignedEntry, WireEntry};
 use coalition_store::{IngestOutcome, Query};

@@ -1,7 +1,7 @@
 //! Whole-store checks and lifecycle: verify_all against bytes damaged on disk, roster changes,
 //! checkpoints, and durability across a close.
 
-mod common;
+use crate::common;
 
 use coalition_record::{Hash32, RecordError, RosterAction};
 use coalition_store::layout::{entry_key, frontier_value, ALL_CFS, CF_ENTRIES, CF_FRONTIER};

@@ -2,7 +2,7 @@
 //! every read answers exactly as before, including after a migration stopped part-way and
 //! resumed; a backup is taken first; a newer schema is refused.
 
-mod common;
+use crate::common;
 
 use coalition_store::layout::{ALL_CFS, CF_META, META_SCHEMA, SCHEMA_VERSION};
 use coalition_store::{MigrateOptions, Store, StoreError};

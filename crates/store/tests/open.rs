@@ -1,7 +1,7 @@
 //! Creating and opening stores: reopen, refusing to overwrite, the writer lock (in this process
 //! and from another process), read-only opens beside a writer, and the schema version guard.
 
-mod common;
+use crate::common;
 
 use coalition_store::layout::{ALL_CFS, CF_META, META_SCHEMA};
 use coalition_store::{Store, StoreError};

@@ -2,7 +2,7 @@
 //! each batch reported only once durable (a read-only open sees it), each signature checked once.
 //! One test in this binary: it counts the process's signature checks.
 
-mod common;
+use crate::common;
 
 use coalition_record::signature::signatures_checked;
 use coalition_record::{Hash32, SignedEntry, WireEntry};

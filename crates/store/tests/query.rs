@@ -1,7 +1,7 @@
 //! Structured queries over the secondary indexes: each filter alone and combined, paging, and
 //! newest-first order by the entries' timestamps (not by arrival).
 
-mod common;
+use crate::common;
 
 use coalition_record::payload::{ActivityReport, CommitmentReport, ReportStatus};
 use coalition_record::{Hash32, Payload, PayloadKind};

@@ -3,7 +3,7 @@
 //! an endorsement by any city but the practice's own is refused at publish and does not count
 //! when a peer sends one. Real RocksDB in temporary directories.
 
-mod common;
+use crate::common;
 
 use coalition_record::translation::{Translation, TranslationEndorsement};
 use coalition_record::{Hash32, Payload, RecordError, SignedEntry};

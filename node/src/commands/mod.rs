@@ -60,12 +60,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
 }
 
 /// Milliseconds since the Unix epoch, now.
-pub fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
-}
+pub use coalition_record::calendar::now_ms;
 
 pub fn print_json(value: &serde_json::Value) -> Result<()> {
     outln!(

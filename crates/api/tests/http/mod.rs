@@ -1,8 +1,7 @@
 //! Every route over real HTTP: a server on 127.0.0.1:0 over a real store (RocksDB on a temporary
 //! directory) and a real search index, driven with reqwest.
 
-#[path = "../common/mod.rs"]
-mod common;
+use crate::common;
 mod exchange;
 mod publishing;
 mod web;
