@@ -147,7 +147,7 @@ fn hold_in_child(dir: &Path) -> Child {
     let exe = std::env::current_exe().expect("the test binary's path");
     let mut child = Command::new(exe)
         .args([
-            "child_process_holds_store_open",
+            "open::child_process_holds_store_open",
             "--exact",
             "--nocapture",
             "--test-threads=1",

@@ -1,6 +1,6 @@
 //! Pipelined ingest (`Store::ingest_pipelined`): the same outcomes as ingesting batch after batch,
 //! each batch reported only once durable (a read-only open sees it), each signature checked once.
-//! One test in this binary: it counts the process's signature checks.
+//! It counts the process's signature checks, so it runs alone in a child process.
 
 use crate::common;
 
@@ -19,6 +19,11 @@ fn forged(wire: &WireEntry) -> WireEntry {
 
 #[test]
 fn pipelined_ingest_matches_batch_by_batch_and_checks_each_signature_once() {
+    if !common::alone_in_child(
+        "pipeline::pipelined_ingest_matches_batch_by_batch_and_checks_each_signature_once",
+    ) {
+        return;
+    }
     let source = TestStore::new();
     let a = append_updates(&source.store, &city_a(), 80);
     let b = append_updates(&source.store, &city_b(), 60);

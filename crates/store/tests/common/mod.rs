@@ -285,3 +285,28 @@ pub fn store_two_of_three(charter: &Charter, dir: &std::path::Path) -> Store {
     }
     store
 }
+
+/// Runs the test `name` (its full path in this binary, e.g. `pipeline::some_test`) alone in a
+/// child process, for tests that count process-wide figures which the tests running beside them
+/// in this binary would change. Returns true in the child, where the caller runs the test's body;
+/// in the parent it waits for the child, fails if the child failed or ran no test, and returns
+/// false.
+pub fn alone_in_child(name: &str) -> bool {
+    const ALONE: &str = "COALITION_TEST_ALONE";
+    if std::env::var(ALONE).is_ok_and(|v| v == name) {
+        return true;
+    }
+    let exe = std::env::current_exe().expect("the test binary's path");
+    let out = std::process::Command::new(exe)
+        .args([name, "--exact", "--test-threads=1", "--nocapture"])
+        .env(ALONE, name)
+        .output()
+        .expect("run the test binary as a child");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success() && stdout.contains("test result: ok. 1 passed"),
+        "{name} alone in a child process failed:\n{stdout}\n{stderr}"
+    );
+    false
+}
