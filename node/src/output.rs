@@ -3,7 +3,6 @@
 use coalition_record::payload::pick_lang;
 use coalition_record::{Payload, PayloadKind, Roster};
 use coalition_store::StoredEntry;
-use serde_json::{json, Value};
 
 pub fn city_name(roster: &Roster, entry: &StoredEntry) -> String {
     roster
@@ -31,27 +30,6 @@ pub fn format_time(ms: i64) -> String {
 /// Milliseconds since the epoch at 00:00 UTC of a `YYYY-MM-DD` date (`None` for a day that
 /// does not exist).
 pub use coalition_record::calendar::day_start_ms as date_to_ms;
-
-pub fn entry_json(roster: &Roster, e: &StoredEntry) -> Value {
-    let h = &e.entry.header;
-    json!({
-        "id": e.id().to_hex(),
-        "author": h.author.to_hex(),
-        "city": city_name(roster, e),
-        "seq": h.seq,
-        "prev": h.prev.map(|p| p.to_hex()),
-        "timestamp_ms": h.timestamp_ms,
-        "time": format_time(h.timestamp_ms),
-        "kind": kind_name(h.kind),
-        "payload_commitment": h.payload_commitment.to_hex(),
-        "payload_len": h.payload_len,
-        "signature": e.entry.signature.to_hex(),
-        "retracted_by": e.status.retracted_by.map(|i| i.to_hex()),
-        "superseded_by": e.status.superseded_by.map(|i| i.to_hex()),
-        "payload": e.payload.as_ref().map(|p| serde_json::to_value(p).unwrap_or(Value::Null)),
-        "erased": e.blob.is_none(),
-    })
-}
 
 /// One line for listings: seq, short id, date, kind, commitments and title.
 pub fn entry_line(roster: &Roster, e: &StoredEntry, lang: Option<&str>) -> String {

@@ -167,8 +167,9 @@ fn init_publish_search_show() {
     assert!(shown.contains(&id));
     let shown = ok(&["show", &id, "--json", "--data-dir", &c.p("node")]);
     let shown: Value = serde_json::from_str(&shown).expect("show --json");
-    assert_eq!(shown["city"], "Valmeuse");
-    assert_eq!(shown["seq"], 1);
+    assert_eq!(shown["member"], "Valmeuse");
+    assert_eq!(shown["header"]["seq"], 1);
+    assert_eq!(shown["signature_check"]["verified"], true);
 
     // Update and report publish too; the verify command passes on a healthy store.
     ok(&[
@@ -577,7 +578,10 @@ fn search_filters_take_several_values_or_within_and_across() {
     // Words with several values per filter; a city given by its key is the same city.
     let shown: Value =
         serde_json::from_str(&ok(&["show", &a, "--json", "--data-dir", &node])).expect("json");
-    let key = shown["author"].as_str().expect("author").to_string();
+    let key = shown["header"]["author"]
+        .as_str()
+        .expect("author")
+        .to_string();
     assert_eq!(
         search(&[
             "practice",

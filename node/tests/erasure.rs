@@ -148,7 +148,7 @@ fn an_erasure_reaches_ten_nodes_each_deletes_it_and_confirms_and_a_late_node_cat
     );
     for (i, dir) in dirs.iter().enumerate().take(9) {
         let entry = shown(dir, &practice).expect("the entry stays");
-        assert_eq!(entry["erased"], Value::Bool(true), "{dir}: {entry}");
+        assert_eq!(entry["payload_erased"], Value::Bool(true), "{dir}: {entry}");
         assert_eq!(entry["payload"], Value::Null, "{dir}");
         let kept = shown(dir, &revision).expect("the revision reached it");
         let kept = &kept["payload"]["PracticeRevision"]["practice"];
@@ -254,7 +254,7 @@ fn an_erasure_reaches_ten_nodes_each_deletes_it_and_confirms_and_a_late_node_cat
     });
     for dir in &dirs {
         assert_eq!(
-            shown(dir, &second).expect("held")["erased"],
+            shown(dir, &second).expect("held")["payload_erased"],
             Value::Bool(true)
         );
         for needle in [email2, phone2] {

@@ -41,6 +41,7 @@ pub use guard::MAX_BODY_BYTES;
 pub use openapi::document as openapi_document;
 pub use routes::route_list;
 pub use serve::{serve_with, Timeouts};
+pub use views::{entry_view, EntryView};
 
 use coalition_record::{SecretKey, WireEntry};
 use coalition_search::{Indexer, SearchIndex};

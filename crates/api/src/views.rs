@@ -628,8 +628,14 @@ pub struct EntryView {
 pub fn entry(store: &Store, id: &IdRef) -> Result<EntryView, ApiError> {
     let e = resolve(store, id)?
         .ok_or_else(|| ApiError::NotFound(format!("no entry {} on this node", id_text(id))))?;
+    Ok(entry_view(store, &e))
+}
+
+/// One stored entry as `GET /api/v1/entries/{id}` shows it; `coalition show --json`, `log --json`
+/// and the listings of `search --json` print the same keys.
+pub fn entry_view(store: &Store, e: &StoredEntry) -> EntryView {
     let h = &e.entry.header;
-    Ok(EntryView {
+    EntryView {
         id: e.id(),
         header: HeaderView {
             version: h.version,
@@ -645,7 +651,7 @@ pub fn entry(store: &Store, id: &IdRef) -> Result<EntryView, ApiError> {
         },
         member: store.roster().cities.get(&h.author).map(|m| m.name.clone()),
         signature: hex::encode(e.entry.signature.0),
-        signature_check: check_signature(&e),
+        signature_check: check_signature(e),
         retracted_by: e.status.retracted_by,
         superseded_by: e.status.superseded_by,
         payload_erased: e.blob.is_none(),
@@ -654,5 +660,5 @@ pub fn entry(store: &Store, id: &IdRef) -> Result<EntryView, ApiError> {
         entry_hex: hex::encode(e.entry.bytes()),
         payload_salt_hex: e.blob.as_ref().map(|b| hex::encode(b.salt)),
         payload_hex: e.blob.as_ref().map(|b| hex::encode(&b.bytes)),
-    })
+    }
 }

@@ -4,7 +4,7 @@
 use super::print_json;
 use crate::cli::{KindArg, LogArgs, SearchArgs, ShowArgs};
 use crate::datadir::DataDir;
-use crate::output::{date_to_ms, entry_json, entry_line, entry_text};
+use crate::output::{date_to_ms, entry_line, entry_text};
 use anyhow::{bail, Context, Result};
 use coalition_record::PayloadKind;
 use coalition_search::SearchQuery;
@@ -23,7 +23,7 @@ pub fn show(args: ShowArgs) -> Result<ExitCode> {
     })?;
     let roster = store.roster();
     if args.json.json {
-        print_json(&entry_json(&roster, &entry))?;
+        print_json(&entry_json(&store, &entry))?;
     } else {
         out!("{}", entry_text(&roster, &entry, args.lang.as_deref()));
     }
@@ -49,7 +49,7 @@ pub fn log(args: LogArgs) -> Result<ExitCode> {
     if args.json.json {
         print_json(&json!(entries
             .iter()
-            .map(|e| entry_json(&roster, e))
+            .map(|e| entry_json(&store, e))
             .collect::<Vec<_>>()))?;
     } else {
         let head = store.head(&author);
@@ -157,7 +157,7 @@ pub fn search(args: SearchArgs) -> Result<ExitCode> {
     if args.json.json {
         print_json(&json!(results
             .iter()
-            .map(|e| entry_json(&roster, e))
+            .map(|e| entry_json(&store, e))
             .collect::<Vec<_>>()))?;
     } else {
         if results.is_empty() {
@@ -407,4 +407,12 @@ pub fn reindex(args: crate::cli::VerifyArgs) -> Result<ExitCode> {
     let count = opened.rebuilt.unwrap_or_default();
     outln!("search index rebuilt: {count} documents from {total} entries");
     Ok(ExitCode::SUCCESS)
+}
+
+/// One entry as JSON: the keys of `GET /api/v1/entries/{id}` (the API's own view of it).
+fn entry_json(
+    store: &coalition_store::Store,
+    e: &coalition_store::StoredEntry,
+) -> serde_json::Value {
+    serde_json::to_value(coalition_api::entry_view(store, e)).unwrap_or(serde_json::Value::Null)
 }

@@ -280,7 +280,7 @@ pub fn publish_update(data_dir: &str, file: &str) -> std::process::Output {
 pub fn seq_of(data_dir: &str, id: &str) -> u64 {
     let out = ok(&["show", id, "--data-dir", data_dir, "--json"]);
     let v: Value = serde_json::from_str(&out).expect("show json");
-    v["seq"].as_u64().expect("seq")
+    v["header"]["seq"].as_u64().expect("seq")
 }
 
 /// How many entries of `city` the store of `data_dir` holds.
