@@ -20,6 +20,7 @@ pub mod erasing;
 pub mod erasure;
 pub mod error;
 pub mod keys;
+mod kind;
 pub mod limits;
 pub mod payload;
 pub mod roster;
