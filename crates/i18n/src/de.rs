@@ -2,7 +2,7 @@
 
 use super::Strings;
 
-pub const COMMITMENTS: [&str; 10] = [
+pub(crate) const COMMITMENTS: [&str; 10] = [
     "Verstärkte Wachsamkeit gegenüber Rassismus",
     "Rassismus und Diskriminierung bewerten und die kommunale Politik überprüfen",
     "Bessere Unterstützung für die Opfer von Rassismus und Diskriminierung",
@@ -15,7 +15,7 @@ pub const COMMITMENTS: [&str; 10] = [
     "Hassverbrechen und Konfliktmanagement",
 ];
 
-pub static STRINGS: Strings = Strings {
+pub(crate) static STRINGS: Strings = Strings {
     skip_to_content: "Zum Inhalt springen",
     site_tagline: "Gute Praxis und Berichte der Mitgliedsstädte",
     nav_search: "Suche",

@@ -2,7 +2,7 @@
 
 use super::Strings;
 
-pub static STRINGS: Strings = Strings {
+pub(crate) static STRINGS: Strings = Strings {
     skip_to_content: "Skip to content",
     site_tagline: "Good practices and reports of the member cities",
     nav_search: "Search",

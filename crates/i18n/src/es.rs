@@ -2,7 +2,7 @@
 
 use super::Strings;
 
-pub const COMMITMENTS: [&str; 10] = [
+pub(crate) const COMMITMENTS: [&str; 10] = [
     "Mayor vigilancia contra el racismo",
     "Evaluar el racismo y la discriminación y hacer seguimiento de las políticas municipales",
     "Mejor apoyo a las víctimas del racismo y la discriminación",
@@ -15,7 +15,7 @@ pub const COMMITMENTS: [&str; 10] = [
     "Delitos de odio y gestión de conflictos",
 ];
 
-pub static STRINGS: Strings = Strings {
+pub(crate) static STRINGS: Strings = Strings {
     skip_to_content: "Saltar al contenido",
     site_tagline: "Buenas prácticas e informes de las ciudades miembro",
     nav_search: "Buscar",

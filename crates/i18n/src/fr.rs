@@ -2,7 +2,7 @@
 
 use super::Strings;
 
-pub const COMMITMENTS: [&str; 10] = [
+pub(crate) const COMMITMENTS: [&str; 10] = [
     "Vigilance accrue contre le racisme",
     "Évaluer le racisme et la discrimination et suivre les politiques municipales",
     "Meilleur soutien aux victimes du racisme et de la discrimination",
@@ -15,7 +15,7 @@ pub const COMMITMENTS: [&str; 10] = [
     "Crimes de haine et gestion des conflits",
 ];
 
-pub static STRINGS: Strings = Strings {
+pub(crate) static STRINGS: Strings = Strings {
     skip_to_content: "Aller au contenu",
     site_tagline: "Bonnes pratiques et rapports des villes membres",
     nav_search: "Recherche",

@@ -2,7 +2,7 @@
 
 use super::Strings;
 
-pub const COMMITMENTS: [&str; 10] = [
+pub(crate) const COMMITMENTS: [&str; 10] = [
     "Maggiore vigilanza contro il razzismo",
     "Valutare il razzismo e la discriminazione e monitorare le politiche comunali",
     "Maggiore sostegno alle vittime di razzismo e discriminazione",
@@ -15,7 +15,7 @@ pub const COMMITMENTS: [&str; 10] = [
     "Crimini d'odio e gestione dei conflitti",
 ];
 
-pub static STRINGS: Strings = Strings {
+pub(crate) static STRINGS: Strings = Strings {
     skip_to_content: "Vai al contenuto",
     site_tagline: "Buone pratiche e rapporti delle città aderenti",
     nav_search: "Cerca",

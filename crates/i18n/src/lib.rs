@@ -6,6 +6,8 @@
 //! browser's `Accept-Language`, else English. A language's table is a [`Strings`] value: a string
 //! missing in any language does not compile, and the tests refuse empty ones.
 
+#![warn(missing_docs, unreachable_pub)]
+
 mod de;
 mod en;
 mod es;
@@ -15,20 +17,30 @@ mod nl;
 mod pt;
 mod sv;
 
-/// An interface language.
+/// An interface language: the language of the web page's and the audit's own words (content
+/// keeps the languages it was written in).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Ui {
+    /// English (`en`).
     En,
+    /// French (`fr`).
     Fr,
+    /// German (`de`).
     De,
+    /// Spanish (`es`).
     Es,
+    /// Italian (`it`).
     It,
+    /// Dutch (`nl`).
     Nl,
+    /// Swedish (`sv`).
     Sv,
+    /// Portuguese (`pt`).
     Pt,
 }
 
 impl Ui {
+    /// Every interface language, in the order the language switch lists them; English first.
     pub const ALL: [Ui; 8] = [
         Ui::En,
         Ui::Fr,
@@ -40,6 +52,7 @@ impl Ui {
         Ui::Pt,
     ];
 
+    /// The language's ISO 639-1 code, as `?ui=` and the `ui` cookie carry it.
     pub fn code(self) -> &'static str {
         match self {
             Ui::En => "en",
@@ -67,6 +80,8 @@ impl Ui {
         }
     }
 
+    /// The language of a code such as `fr` (surrounding spaces and case ignored); `None` for a
+    /// code that is not one of the eight. A region (`fr-BE`) is not stripped here.
     pub fn from_code(code: &str) -> Option<Ui> {
         let code = code.trim().to_ascii_lowercase();
         Ui::ALL.into_iter().find(|ui| ui.code() == code)
@@ -94,6 +109,7 @@ impl Ui {
             .find_map(|(_, tag)| Ui::from_code(tag.split('-').next().unwrap_or(tag)))
     }
 
+    /// This language's table of interface strings.
     pub fn t(self) -> &'static Strings {
         match self {
             Ui::En => &en::STRINGS,
@@ -281,7 +297,19 @@ pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
 
 macro_rules! strings {
     ($($field:ident),* $(,)?) => {
-        /// The interface strings of one language.
+        /// The interface strings of one language: one static table per language (`Ui::t`).
+        ///
+        /// Each field is one string, named by where it is used: `nav_`, `search_`, `publish_`,
+        /// `signin_`, `erase_` for those parts of the web page; `rc_` for reporting cycles, `tr_`
+        /// for translations, `lv_` for the language-versions form, `fe_` for the publish form's
+        /// field errors (see [`Ui::field_error`]), `state_` and `report_status_` for status labels
+        /// ([`Strings::city_status`], [`Strings::report_status`]), `au_` for the audit. A `{name}`
+        /// in a string is a placeholder that [`fill`] replaces. `months` (twelve names, comma
+        /// separated), `month_pattern`, `date_pattern` and `thousands_separator` are used by
+        /// [`Ui::date`] and [`Ui::number`].
+        // One doc comment per field would only repeat its name; the names and the English table
+        // (en.rs) say what each string is.
+        #[allow(missing_docs)]
         pub struct Strings {
             $(pub $field: &'static str,)*
         }

@@ -2,7 +2,7 @@
 
 use super::Strings;
 
-pub const COMMITMENTS: [&str; 10] = [
+pub(crate) const COMMITMENTS: [&str; 10] = [
     "Meer waakzaamheid tegen racisme",
     "Racisme en discriminatie in kaart brengen en het gemeentebeleid volgen",
     "Betere steun voor slachtoffers van racisme en discriminatie",
@@ -15,7 +15,7 @@ pub const COMMITMENTS: [&str; 10] = [
     "Haatmisdrijven en conflictbeheersing",
 ];
 
-pub static STRINGS: Strings = Strings {
+pub(crate) static STRINGS: Strings = Strings {
     skip_to_content: "Naar de inhoud",
     site_tagline: "Goede praktijken en verslagen van de aangesloten steden",
     nav_search: "Zoeken",

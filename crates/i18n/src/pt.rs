@@ -2,7 +2,7 @@
 
 use super::Strings;
 
-pub const COMMITMENTS: [&str; 10] = [
+pub(crate) const COMMITMENTS: [&str; 10] = [
     "Maior vigilância contra o racismo",
     "Avaliar o racismo e a discriminação e acompanhar as políticas municipais",
     "Melhor apoio às vítimas de racismo e discriminação",
@@ -15,7 +15,7 @@ pub const COMMITMENTS: [&str; 10] = [
     "Crimes de ódio e gestão de conflitos",
 ];
 
-pub static STRINGS: Strings = Strings {
+pub(crate) static STRINGS: Strings = Strings {
     skip_to_content: "Ir para o conteúdo",
     site_tagline: "Boas práticas e relatórios das cidades membros",
     nav_search: "Pesquisar",

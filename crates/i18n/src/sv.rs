@@ -2,7 +2,7 @@
 
 use super::Strings;
 
-pub const COMMITMENTS: [&str; 10] = [
+pub(crate) const COMMITMENTS: [&str; 10] = [
     "Ökad vaksamhet mot rasism",
     "Bedöma rasism och diskriminering och följa upp kommunens politik",
     "Bättre stöd till offer för rasism och diskriminering",
@@ -15,7 +15,7 @@ pub const COMMITMENTS: [&str; 10] = [
     "Hatbrott och konflikthantering",
 ];
 
-pub static STRINGS: Strings = Strings {
+pub(crate) static STRINGS: Strings = Strings {
     skip_to_content: "Hoppa till innehållet",
     site_tagline: "Goda exempel och rapporter från medlemsstäderna",
     nav_search: "Sök",

@@ -17,11 +17,13 @@ pub const APPLICATION_SIGNING_TAG: &[u8] = b"coalition/application/v1";
 /// What the candidate city declares.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Application {
+    /// Format version of the application: [`FORMAT_VERSION`](crate::FORMAT_VERSION) (1).
     pub version: u8,
     /// The coalition applied to.
     pub network_id: Hash32,
     /// The key the city will sign its entries with.
     pub city_key: PublicKey,
+    /// The city's name: a required short text (at most 1024 bytes).
     pub city: String,
     /// ISO 3166-1 alpha-2.
     pub country: String,
@@ -29,6 +31,7 @@ pub struct Application {
     pub contact_office: String,
     /// The city's letter of commitment to the Ten-Point Plan of Action.
     pub letter: LangText,
+    /// When the application was made, in milliseconds since the Unix epoch (informational).
     pub created_ms: i64,
 }
 
@@ -36,7 +39,9 @@ pub struct Application {
 /// bytes being the application's canonical encoding.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SignedApplication {
+    /// The application as signed.
     pub application: Application,
+    /// The ed25519 signature by the application's `city_key`.
     pub signature: SignatureBytes,
 }
 

@@ -12,16 +12,20 @@ macro_rules! fixed_bytes {
         pub struct $name(pub [u8; $len]);
 
         impl $name {
+            /// Length in bytes.
             pub const LEN: usize = $len;
 
+            /// Wraps raw bytes as they are, without any check.
             pub const fn from_raw(bytes: [u8; $len]) -> Self {
                 Self(bytes)
             }
 
+            /// The raw bytes.
             pub fn as_bytes(&self) -> &[u8; $len] {
                 &self.0
             }
 
+            /// All the bytes as lowercase hex (the human-readable form in JSON and TOML).
             pub fn to_hex(&self) -> String {
                 hex::encode(self.0)
             }
@@ -121,6 +125,7 @@ fixed_bytes!(
 );
 
 impl Hash32 {
+    /// The BLAKE3 hash (32-byte output, default mode) of `bytes`.
     pub fn of(bytes: &[u8]) -> Self {
         Hash32(*blake3::hash(bytes).as_bytes())
     }

@@ -4,6 +4,8 @@
 use crate::entry::{EntryHeader, EntryId};
 use crate::error::RecordError;
 
+/// Where an entry stands against its author's log as a node holds it (PROTOCOL.md §5, "Chain
+/// position"); a malformed chain is an error instead, see [`chain_position`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ChainPosition {
     /// The next entry: seq is the frontier + 1 and prev names the frontier.
@@ -12,9 +14,15 @@ pub enum ChainPosition {
     Duplicate,
     /// Another entry is held at this seq: if this one's signature verifies, the pair proves
     /// the author equivocated.
-    Fork { existing: EntryId },
+    Fork {
+        /// The id of the entry already held at this seq.
+        existing: EntryId,
+    },
     /// Entries between the frontier and this one are missing: hold it and sync.
-    Gap { have: u64 },
+    Gap {
+        /// The highest seq held of the author's log (0 when none).
+        have: u64,
+    },
 }
 
 /// `frontier` is the highest seq held for the author and its id; `stored_at_seq` the id held at

@@ -10,9 +10,13 @@ use serde::{Deserialize, Serialize};
 /// Protocol version spoken by this build; named in the charter.
 pub const PROTOCOL_VERSION: u16 = 1;
 
+/// A coalition's charter (PROTOCOL.md §3): its name, its Steering Committee and the number of
+/// committee signatures a decision needs. Not signed: it is the trust root, and its canonical
+/// bytes hash to the [`NetworkId`](crate::NetworkId).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Charter {
+    /// Format version: [`FORMAT_VERSION`] (1); another is refused (`format_version`).
     pub version: u8,
     /// The coalition's name, for people.
     pub name: String,
@@ -20,6 +24,7 @@ pub struct Charter {
     pub committee: Vec<PublicKey>,
     /// Distinct committee signatures a roster change needs.
     pub threshold: u8,
+    /// The protocol version the coalition speaks: [`PROTOCOL_VERSION`].
     pub protocol_version: u16,
     /// When the charter was written (ms since the Unix epoch), so two charters with the same
     /// name and committee still have different network ids.
@@ -27,6 +32,7 @@ pub struct Charter {
 }
 
 impl Charter {
+    /// A charter of this build's format and protocol version, validated (see [`Charter::validate`]).
     pub fn new(
         name: &str,
         committee: Vec<PublicKey>,
@@ -45,6 +51,10 @@ impl Charter {
         Ok(charter)
     }
 
+    /// The charter rules of PROTOCOL.md §3: version 1; a name of 1 to 200 bytes, not blank; 1 to
+    /// 64 distinct committee keys, each a valid ed25519 key; a threshold from 1 to the committee
+    /// size; this build's protocol version. A failure is the rule `charter` (`format_version` for
+    /// the version).
     pub fn validate(&self) -> Result<(), RecordError> {
         if self.version != FORMAT_VERSION {
             return Err(RecordError::UnsupportedVersion {
@@ -93,14 +103,17 @@ impl Charter {
         Ok(())
     }
 
+    /// The charter's canonical postcard encoding: the bytes the network id hashes.
     pub fn canonical_bytes(&self) -> Vec<u8> {
         codec::encode(self)
     }
 
+    /// The network id: BLAKE3 of [`Charter::canonical_bytes`].
     pub fn network_id(&self) -> Hash32 {
         Hash32::of(&self.canonical_bytes())
     }
 
+    /// Whether `key` is one of the Steering Committee's keys.
     pub fn is_committee(&self, key: &PublicKey) -> bool {
         self.committee.contains(key)
     }

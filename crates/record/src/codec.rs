@@ -4,13 +4,13 @@
 use crate::error::RecordError;
 use serde::{de::DeserializeOwned, Serialize};
 
+/// The postcard encoding of `value`: for the crate's structures, their canonical bytes.
 pub fn encode<T: Serialize>(value: &T) -> Vec<u8> {
     // Serialising our own plain structs into a Vec cannot fail: no maps with non-string keys
     // that postcard rejects, no I/O. An empty Vec would then fail every later check loudly.
     postcard::to_stdvec(value).unwrap_or_default()
 }
 
-/// Decodes `bytes` and checks they are the canonical encoding of the result.
 /// Decodes bytes this node checked (canonical, within limits) before it stored them: no
 /// re-encoding check, which would double the cost of every read. `verify` re-checks stored bytes.
 pub fn decode_stored<T: DeserializeOwned>(
@@ -23,6 +23,10 @@ pub fn decode_stored<T: DeserializeOwned>(
     })
 }
 
+/// Decodes `bytes` and checks they are the canonical encoding of the result (PROTOCOL.md §2,
+/// "Canonical form"): over `limit` bytes is `TooLarge`, bytes that do not decode are
+/// `Malformed`, and a value that re-encodes to other bytes is `NonCanonical`. `what` names the
+/// structure in the error.
 pub fn decode_canonical<T: Serialize + DeserializeOwned>(
     what: &'static str,
     bytes: &[u8],
@@ -53,10 +57,12 @@ pub mod byte_vec {
     use serde::de::{Error, SeqAccess, Visitor};
     use serde::{Deserializer, Serializer};
 
+    /// Writes the bytes as postcard writes a `Vec<u8>`: varint length, then the bytes.
     pub fn serialize<S: Serializer>(bytes: &[u8], serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_bytes(bytes)
     }
 
+    /// Reads what [`serialize`] wrote, or a list of numbers from a self-describing format.
     pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<u8>, D::Error> {
         deserializer.deserialize_byte_buf(ByteBuf)
     }

@@ -1,4 +1,4 @@
-//! Reporting cycles (PROTOCOL.md §4.3): the Steering Committee's threshold-signed decision of
+//! Reporting cycles (PROTOCOL.md §8.8): the Steering Committee's threshold-signed decision of
 //! which period cities report on, by when, and what is asked for each commitment; amendments
 //! (a new decision naming the one it replaces, e.g. to extend the deadline); a report checked
 //! against its cycle; feedback on a report; and timeliness, as pure functions of the decisions,
@@ -29,10 +29,12 @@ pub const FEEDBACK_SIGNING_TAG: &[u8] = b"coalition/report-feedback/v1";
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct IndicatorSpec {
+    /// The indicator's name, as reports must give it; distinct within a commitment.
     pub name: String,
     /// The unit the value must be given in (`people`, `EUR`, `%`…); empty for a plain count.
     #[serde(default)]
     pub unit: String,
+    /// Whether a report for the cycle must give this indicator.
     #[serde(default)]
     pub required: bool,
 }
@@ -41,12 +43,15 @@ pub struct IndicatorSpec {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CycleCommitment {
+    /// The Ten-Point-Plan commitment, 1 to 10; each once in a decision.
     pub commitment: u8,
     /// The questions the narrative should answer, in the committee's languages.
     #[serde(default)]
     pub questions: LangText,
+    /// Whether a report must give a narrative for this commitment.
     #[serde(default)]
     pub narrative_required: bool,
+    /// The numeric indicators asked for this commitment.
     #[serde(default)]
     pub indicators: Vec<IndicatorSpec>,
 }
@@ -55,9 +60,11 @@ pub struct CycleCommitment {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CycleDecision {
+    /// The coalition the decision is for.
     pub network_id: Hash32,
     /// The period reported on: `YYYY`, `YYYY-H1` or `YYYY-H2`.
     pub period: String,
+    /// The cycle's title, per language.
     pub title: LangText,
     /// First day reports are accepted for the cycle (`YYYY-MM-DD`, UTC).
     pub opens: String,
@@ -72,6 +79,8 @@ pub struct CycleDecision {
     /// The decision this one replaces, for an amendment.
     #[serde(default)]
     pub amends: Option<Hash32>,
+    /// When the committee decided (ms since the Unix epoch): between two amendments of one
+    /// decision, the later is in force.
     pub decided_ms: i64,
 }
 
@@ -79,7 +88,10 @@ pub struct CycleDecision {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SignedCycleDecision {
+    /// The decision, as signed.
     pub decision: CycleDecision,
+    /// Committee signatures over [`CycleDecision::signing_message`]; at least the charter's
+    /// threshold of distinct committee keys must verify.
     #[serde(default)]
     pub signatures: Vec<CommitteeSignature>,
 }
@@ -91,12 +103,17 @@ pub struct SignedCycleDecision {
 pub struct ReportFeedback {
     /// The entry id of the report.
     pub report: Hash32,
+    /// The feedback, per language.
     pub text: LangText,
+    /// The key that signed: a committee key, or a reviewer the report's cycle names.
     pub signer: PublicKey,
+    /// The signer's signature over [`ReportFeedback::signing_message`] of the report id and
+    /// text.
     pub signature: SignatureBytes,
 }
 
 impl CycleDecision {
+    /// The decision's canonical postcard bytes.
     pub fn canonical_bytes(&self) -> Vec<u8> {
         codec::encode(self)
     }
@@ -107,6 +124,7 @@ impl CycleDecision {
         Hash32::of(&self.canonical_bytes())
     }
 
+    /// What committee members sign: [`CYCLE_SIGNING_TAG`] followed by the decision's bytes.
     pub fn signing_message(&self) -> Vec<u8> {
         let mut message = CYCLE_SIGNING_TAG.to_vec();
         message.extend(self.canonical_bytes());
@@ -119,12 +137,14 @@ impl CycleDecision {
         calendar::day_start_ms(&self.deadline).map(|start| start + calendar::DAY_MS)
     }
 
+    /// What the decision asks about `commitment`; `None` when it is not in scope.
     pub fn scope(&self, commitment: u8) -> Option<&CycleCommitment> {
         self.commitments.iter().find(|c| c.commitment == commitment)
     }
 }
 
 impl SignedCycleDecision {
+    /// The decision with no signature yet.
     pub fn unsigned(decision: CycleDecision) -> Self {
         SignedCycleDecision {
             decision,
@@ -132,6 +152,7 @@ impl SignedCycleDecision {
         }
     }
 
+    /// The decision's id (signatures are not part of it).
     pub fn id(&self) -> Hash32 {
         self.decision.id()
     }
@@ -167,6 +188,8 @@ impl SignedCycleDecision {
 }
 
 impl ReportFeedback {
+    /// What the signer signs: [`FEEDBACK_SIGNING_TAG`], the report id's 32 bytes, then the
+    /// postcard bytes of `text`.
     pub fn signing_message(report: &Hash32, text: &LangText) -> Vec<u8> {
         let mut message = FEEDBACK_SIGNING_TAG.to_vec();
         message.extend(report.0);
@@ -174,6 +197,8 @@ impl ReportFeedback {
         message
     }
 
+    /// Feedback on `report` signed by `key`. Whether that key may give feedback is not checked
+    /// here (see [`ReportFeedback::authorised`]).
     pub fn sign(key: &SecretKey, report: Hash32, text: LangText) -> Self {
         let signature = key.sign(&Self::signing_message(&report, &text));
         ReportFeedback {
@@ -286,16 +311,29 @@ pub fn resolve_cycles(decisions: &[(EntryId, SignedCycleDecision)]) -> Vec<Cycle
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum Timeliness {
     /// Filed on or before the deadline day.
-    OnTime { filed_ms: i64 },
+    OnTime {
+        /// When the report was filed: its entry timestamp (ms since the Unix epoch).
+        filed_ms: i64,
+    },
     /// Filed after the deadline day, `days_late` days (a started day counts as one).
-    Late { filed_ms: i64, days_late: i64 },
+    Late {
+        /// When the report was filed: its entry timestamp (ms since the Unix epoch).
+        filed_ms: i64,
+        /// Days started since the deadline day ended, at least 1.
+        days_late: i64,
+    },
     /// Not filed, and the deadline has passed.
     Missing,
     /// Not filed yet, `days_left` days before the deadline ends (a started day counts as one).
-    Due { days_left: i64 },
+    Due {
+        /// Days until the deadline day ends, a started day counting as one; at least 1.
+        days_left: i64,
+    },
 }
 
 impl Timeliness {
+    /// The state's code, the same as its serialised `state` tag: `on_time`, `late`, `missing` or
+    /// `due`.
     pub fn label(&self) -> &'static str {
         match self {
             Timeliness::OnTime { .. } => "on_time",

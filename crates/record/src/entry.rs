@@ -12,27 +12,39 @@ use serde::{Deserialize, Serialize};
 
 /// Domain separation: a city signs this tag followed by the header's canonical bytes.
 pub const ENTRY_SIGNING_TAG: &[u8] = b"coalition/entry/v1";
+/// Length of a payload's salt in bytes (PROTOCOL.md §6).
 pub const SALT_LEN: usize = 16;
 const SIGNATURE_LEN: usize = 64;
 
 pub use crate::bytes::EntryId;
 
+/// What a city signs for one entry of its log (PROTOCOL.md §5): its place in the log and a
+/// commitment to the payload, which can be erased while the header still verifies.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EntryHeader {
+    /// Format version: [`FORMAT_VERSION`] (1); another is refused (`format_version`).
     pub version: u8,
+    /// The coalition the entry belongs to; another coalition's is refused (`network_id`).
     pub network_id: Hash32,
+    /// The city key that signs the entry; it must be on the roster (the author rule, §4).
     pub author: PublicKey,
+    /// Position in the author's log: 1, 2, 3…; 0 is refused (`chain_shape`).
     pub seq: u64,
+    /// The id of the author's entry at `seq - 1`; `None` exactly when `seq` is 1.
     pub prev: Option<EntryId>,
     /// Informational only: never used for ordering.
     pub timestamp_ms: i64,
+    /// The payload's kind code (PROTOCOL.md §8; [`PayloadKind::code`](crate::PayloadKind::code));
+    /// 0 is refused, a code this node does not know is kept (§8.7).
     pub kind: u16,
     /// BLAKE3(salt || payload bytes).
     pub payload_commitment: Hash32,
+    /// Length of the payload bytes (without the salt).
     pub payload_len: u32,
 }
 
 impl EntryHeader {
+    /// What the author signs: [`ENTRY_SIGNING_TAG`] followed by the header's canonical bytes.
     pub fn signing_message(header_bytes: &[u8]) -> Vec<u8> {
         let mut message = Vec::with_capacity(ENTRY_SIGNING_TAG.len() + header_bytes.len());
         message.extend_from_slice(ENTRY_SIGNING_TAG);
@@ -45,7 +57,10 @@ impl EntryHeader {
 /// beyond canonical decoding; see [`VerifiedEntry`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SignedEntry {
+    /// The decoded header.
     pub header: EntryHeader,
+    /// The author's ed25519 signature over [`EntryHeader::signing_message`] of the header bytes;
+    /// not checked by decoding (see [`SignedEntry::verify_signature`]).
     pub signature: SignatureBytes,
     bytes: Vec<u8>,
     id: EntryId,
@@ -155,18 +170,22 @@ impl SignedEntry {
         )
     }
 
+    /// The entry id: BLAKE3 of the entry bytes (header and signature).
     pub fn id(&self) -> EntryId {
         self.id
     }
 
+    /// The entry bytes: the header bytes followed by the 64-byte signature.
     pub fn bytes(&self) -> &[u8] {
         &self.bytes
     }
 
+    /// The header's canonical bytes: the entry bytes without the signature.
     pub fn header_bytes(&self) -> &[u8] {
         &self.bytes[..self.bytes.len() - SIGNATURE_LEN]
     }
 
+    /// The rule "network id": the header names this coalition (`WrongNetwork` otherwise).
     pub fn check_network(&self, network_id: &Hash32) -> Result<(), RecordError> {
         if &self.header.network_id != network_id {
             return Err(RecordError::WrongNetwork {
@@ -193,12 +212,16 @@ impl SignedEntry {
 /// A payload's bytes and the salt that blinds its commitment.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PayloadBlob {
+    /// Random per entry; blinds the commitment, so the header reveals nothing of an erased
+    /// payload.
     pub salt: [u8; SALT_LEN],
+    /// The payload bytes (PROTOCOL.md §8), at most [`MAX_PAYLOAD_BYTES`].
     #[serde(with = "crate::codec::byte_vec")]
     pub bytes: Vec<u8>,
 }
 
 impl PayloadBlob {
+    /// The payload commitment: BLAKE3 of the salt followed by the payload bytes (no lengths).
     pub fn commitment(&self) -> Hash32 {
         let mut hasher = blake3::Hasher::new();
         hasher.update(&self.salt);
@@ -241,12 +264,15 @@ impl PayloadBlob {
 /// erased, its salted payload.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WireEntry {
+    /// The entry bytes (PROTOCOL.md §5), as a byte string.
     #[serde(with = "crate::codec::byte_vec")]
     pub entry: Vec<u8>,
+    /// The salted payload; `None` once the payload was erased.
     pub payload: Option<PayloadBlob>,
 }
 
 impl WireEntry {
+    /// The wire form of `entry` with `payload`, or without one when erased.
     pub fn new(entry: &SignedEntry, payload: Option<PayloadBlob>) -> Self {
         WireEntry {
             entry: entry.bytes().to_vec(),
@@ -254,20 +280,27 @@ impl WireEntry {
         }
     }
 
+    /// The canonical bytes, as gossip and sync carry them.
     pub fn to_bytes(&self) -> Vec<u8> {
         codec::encode(self)
     }
 
+    /// Decodes canonical bytes of at most [`MAX_WIRE_ENTRY_BYTES`]. The entry inside is not
+    /// decoded here (see [`SignedEntry::decode`]).
     pub fn decode(bytes: &[u8]) -> Result<Self, RecordError> {
         codec::decode_canonical("wire entry", bytes, MAX_WIRE_ENTRY_BYTES)
     }
 }
 
 /// An entry that passed every stateless rule (network, signature, payload) and the roster rule at
-/// the time it was checked. Only [`VerifiedEntry::verify`] and [`VerifiedEntry::trusted`] make one.
+/// the time it was checked. Made by [`VerifiedEntry::verify`] or
+/// [`VerifiedEntry::with_verified_signature`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct VerifiedEntry {
+    /// The entry, its signature verified.
     pub entry: SignedEntry,
+    /// The payload as it came and as decoded, checked against the header; `None` when the
+    /// payload was erased (or not sent).
     pub payload: Option<(PayloadBlob, Payload)>,
 }
 
@@ -294,10 +327,12 @@ impl VerifiedEntry {
         Ok(VerifiedEntry { entry, payload })
     }
 
+    /// The entry id.
     pub fn id(&self) -> EntryId {
         self.entry.id()
     }
 
+    /// The wire form: the entry bytes and the payload blob, if held.
     pub fn to_wire(&self) -> WireEntry {
         WireEntry::new(&self.entry, self.payload.as_ref().map(|(b, _)| b.clone()))
     }

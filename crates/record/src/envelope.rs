@@ -23,9 +23,9 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// The payload version whose body is exactly a kind's fields.
-pub const PAYLOAD_VERSION_BASE: u8 = 1;
+pub(crate) const PAYLOAD_VERSION_BASE: u8 = 1;
 /// The payload version that appends extension fields to the version-1 body.
-pub const PAYLOAD_VERSION_EXTENDED: u8 = 2;
+pub(crate) const PAYLOAD_VERSION_EXTENDED: u8 = 2;
 
 /// One extension field on the wire.
 #[derive(Serialize, Deserialize)]
@@ -45,14 +45,14 @@ pub(crate) enum Check {
 
 /// Extension field 1 of practices and revisions: the grounds of discrimination (a postcard
 /// `Vec<String>`).
-pub const FIELD_GROUNDS: u32 = 1;
+pub(crate) const FIELD_GROUNDS: u32 = 1;
 /// Extension field 2 of practices and revisions: the type of each partner, aligned with
 /// `partners` (a postcard `Vec<String>`).
-pub const FIELD_PARTNER_TYPES: u32 = 2;
+pub(crate) const FIELD_PARTNER_TYPES: u32 = 2;
 /// Extension field 2 of reports: the reporting cycle answered (a postcard `Hash32`).
-pub const FIELD_REPORT_CYCLE: u32 = 2;
+pub(crate) const FIELD_REPORT_CYCLE: u32 = 2;
 /// Extension field 1 of erasures: the reason (a postcard `String`).
-pub const FIELD_ERASURE_REASON: u32 = 1;
+pub(crate) const FIELD_ERASURE_REASON: u32 = 1;
 
 /// An erasure's version-1 fields, as signed: the target alone.
 #[derive(Serialize, Deserialize)]

@@ -22,11 +22,13 @@ pub const ERASURE_ORDER_SIGNING_TAG: &[u8] = b"coalition/erasure-order/v1";
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ErasureOrder {
+    /// The coalition the order is for.
     pub network_id: Hash32,
     /// The entry whose payload is erased (its header, signature and chain stay).
     pub target: Hash32,
     /// Why, in plain words (no personal data: it is kept by every node).
     pub reason: String,
+    /// When the committee decided (ms since the Unix epoch; informational).
     pub decided_ms: i64,
 }
 
@@ -34,7 +36,10 @@ pub struct ErasureOrder {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SignedErasureOrder {
+    /// The order, as signed.
     pub order: ErasureOrder,
+    /// Committee signatures over [`ErasureOrder::signing_message`]; at least the charter's
+    /// threshold of distinct committee keys must verify.
     #[serde(default)]
     pub signatures: Vec<CommitteeSignature>,
 }
@@ -49,6 +54,8 @@ pub struct ErasureReceipt {
 }
 
 impl ErasureOrder {
+    /// What committee members sign: [`ERASURE_ORDER_SIGNING_TAG`] followed by the order's
+    /// postcard bytes.
     pub fn signing_message(&self) -> Vec<u8> {
         let mut message = ERASURE_ORDER_SIGNING_TAG.to_vec();
         message.extend(codec::encode(self));
@@ -57,6 +64,7 @@ impl ErasureOrder {
 }
 
 impl SignedErasureOrder {
+    /// The order with no signature yet.
     pub fn unsigned(order: ErasureOrder) -> Self {
         SignedErasureOrder {
             order,

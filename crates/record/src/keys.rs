@@ -9,18 +9,22 @@ use ed25519_dalek::{Signer, SigningKey, VerifyingKey};
 pub struct SecretKey(SigningKey);
 
 impl SecretKey {
+    /// A new random key (`rand`'s thread-local CSPRNG, seeded by the operating system).
     pub fn generate() -> Self {
         SecretKey(SigningKey::from_bytes(&rand::random::<[u8; 32]>()))
     }
 
+    /// The key of a 32-byte ed25519 seed (the secret the key file holds).
     pub fn from_seed(seed: [u8; 32]) -> Self {
         SecretKey(SigningKey::from_bytes(&seed))
     }
 
+    /// The matching public key: the city key or committee key others verify with.
     pub fn public(&self) -> PublicKey {
         PublicKey(self.0.verifying_key().to_bytes())
     }
 
+    /// An ed25519 signature over `message` as it is; callers put the domain tag in front.
     pub fn sign(&self, message: &[u8]) -> SignatureBytes {
         SignatureBytes(self.0.sign(message).to_bytes())
     }
@@ -30,6 +34,7 @@ impl SecretKey {
         format!("{}\n", hex::encode(self.0.to_bytes()))
     }
 
+    /// Reads a key file's text: 64 hex characters of the seed, surrounding whitespace ignored.
     pub fn from_file_text(text: &str) -> Result<Self, String> {
         let raw = hex::decode(text.trim()).map_err(|e| {
             format!("a key file holds 64 hex characters; this one is not hex ({e})")

@@ -5,6 +5,8 @@
 //! validation rules, each failing with a [`RecordError`] that names the rule it broke. The byte
 //! layouts are specified in `docs/PROTOCOL.md`.
 
+#![warn(missing_docs, unreachable_pub)]
+
 pub mod application;
 pub mod bytes;
 pub mod calendar;
@@ -18,6 +20,7 @@ pub mod erasing;
 pub mod erasure;
 pub mod error;
 pub mod keys;
+mod kind;
 pub mod limits;
 pub mod payload;
 pub mod roster;

@@ -3,6 +3,9 @@
 
 use crate::bytes::Hash32;
 pub use crate::cycle::{ReportFeedback, SignedCycleDecision};
+pub use crate::kind::PayloadKind;
+#[cfg(feature = "future-kind")]
+pub use crate::kind::TEST_NOTE_KIND;
 use serde::{Deserialize, Serialize};
 
 pub use crate::schema::LangText;
@@ -12,7 +15,10 @@ use std::collections::BTreeMap;
 /// of a known kind above 2 (the envelope's extended version). Its bytes are kept as they came.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct NewerPayload {
+    /// The payload's kind code (variant index + 1), equal to the header's `kind`.
     pub kind: u16,
+    /// The payload's version byte: any (at least 1) for a kind this node does not know, 3 or
+    /// above for one it knows.
     pub version: u8,
 }
 
@@ -22,28 +28,38 @@ pub struct NewerPayload {
 pub struct Extensions(pub BTreeMap<u32, Vec<u8>>);
 
 impl Extensions {
+    /// True when the payload has no extension field at all (as every version-1 payload).
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
 }
 
+/// When a practice or an adoption ran (PROTOCOL.md §8.1).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Period {
     /// `YYYY`, `YYYY-MM` or `YYYY-MM-DD`.
     pub start: String,
+    /// `YYYY`, `YYYY-MM` or `YYYY-MM-DD`, not before the start (compared as PROTOCOL.md §8.6
+    /// says); `None` while it still runs or when no end is given.
     #[serde(default)]
     pub end: Option<String>,
 }
 
+/// The person to contact about a practice: personal data, which an erasure removes
+/// (PROTOCOL.md §8.9).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Contact {
+    /// The person's name: a required short text.
     pub name: String,
+    /// Their role or office, if given: a short text.
     #[serde(default)]
     pub role: Option<String>,
+    /// Their e-mail address, if given: a short text containing `@`.
     #[serde(default)]
     pub email: Option<String>,
+    /// Their telephone number, if given: a short text.
     #[serde(default)]
     pub phone: Option<String>,
 }
@@ -77,12 +93,16 @@ fn contact_table<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Contac
     d.deserialize_option(Table)
 }
 
-/// A good-practice record.
+/// A good-practice record (kind 1, PROTOCOL.md §8.1). Every text is a [`LangText`]: language
+/// tag → text.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Practice {
+    /// Its title: required, at most 1024 bytes per language.
     pub title: LangText,
+    /// A short account of it: required, at most 64 KiB per language.
     pub summary: LangText,
+    /// The full description: optional, at most 64 KiB per language.
     #[serde(default)]
     pub body: LangText,
     /// Why it was needed.
@@ -99,10 +119,13 @@ pub struct Practice {
     pub transferability: LangText,
     /// Ten-Point-Plan commitments served, 1..=10, sorted, no repeats.
     pub commitments: Vec<u8>,
+    /// Free keywords (`housing`, `schools`…): at most 64, each a required short text.
     #[serde(default)]
     pub themes: Vec<String>,
+    /// The people it is for, in words: at most 64, each a required short text.
     #[serde(default)]
     pub target_groups: Vec<String>,
+    /// Organisations it was run with: at most 64, each a required short text.
     #[serde(default)]
     pub partners: Vec<String>,
     /// Filled from the roster when left empty in the input file.
@@ -111,7 +134,9 @@ pub struct Practice {
     /// ISO 3166-1 alpha-2; filled from the roster when left empty.
     #[serde(default)]
     pub country: String,
+    /// When it ran.
     pub period: Period,
+    /// Web links about it: at most 64, each an `http://` or `https://` short text.
     #[serde(default)]
     pub links: Vec<String>,
     /// Personal data: erasable.
@@ -140,28 +165,40 @@ fn sorted_codes<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D
     Ok(codes)
 }
 
+/// What an activity update is about (PROTOCOL.md §8.3); the variant index is its tag on the wire.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum UpdateCategory {
+    /// `event`: an event the city held or took part in.
     Event,
+    /// `campaign`: a campaign the city ran.
     Campaign,
+    /// `milestone`: a step reached, such as a plan adopted or a programme completed.
     Milestone,
+    /// `office`: news of a city office, such as its anti-discrimination office.
     Office,
+    /// `other`: anything else.
     Other,
 }
 
-/// Short dated news from a city.
+/// Short dated news from a city (kind 3, PROTOCOL.md §8.3).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ActivityUpdate {
-    /// `YYYY-MM-DD`.
+    /// `YYYY-MM-DD` (or `YYYY-MM`, `YYYY`).
     pub date: String,
+    /// What the update is about.
     pub category: UpdateCategory,
+    /// Its title: required, at most 1024 bytes per language.
     pub title: LangText,
+    /// The news: required, at most 64 KiB per language.
     pub text: LangText,
+    /// Ten-Point-Plan commitments concerned, 1..=10, sorted, no repeats; may be empty.
     pub commitments: Vec<u8>,
+    /// Web links: at most 64, each an `http://` or `https://` short text.
     #[serde(default)]
     pub links: Vec<String>,
+    /// Sample data, not a real city's news.
     #[serde(default)]
     pub illustrative: bool,
     /// Grounds of discrimination the activity addressed (as a practice's); extension field 1.
@@ -169,16 +206,23 @@ pub struct ActivityUpdate {
     pub grounds: Vec<String>,
 }
 
+/// Where a city stands with one commitment in a report (PROTOCOL.md §8.4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ReportStatus {
+    /// Nothing done yet.
     NotStarted,
+    /// Work decided but not begun.
     Planned,
+    /// Work under way.
     InProgress,
+    /// Done.
     Done,
 }
 
 impl ReportStatus {
+    /// The status's code, as in input files and JSON: `not_started`, `planned`, `in_progress` or
+    /// `done`.
     pub fn as_str(&self) -> &'static str {
         match self {
             ReportStatus::NotStarted => "not_started",
@@ -189,65 +233,89 @@ impl ReportStatus {
     }
 }
 
+/// One figure a report gives for a commitment.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Indicator {
+    /// What is measured (`complaints received`): a required short text.
     pub name: String,
+    /// The figure: finite (NaN and ±infinity are refused).
     pub value: f64,
+    /// Its unit (`people`, `EUR`, `%`…): a short text, empty for a plain count.
     pub unit: String,
 }
 
+/// A report's account of one commitment (PROTOCOL.md §8.4).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CommitmentReport {
+    /// The commitment, 1 to 10; each once in a report.
     pub commitment: u8,
+    /// Where the city stands with it.
     pub status: ReportStatus,
+    /// What the city did: optional, at most 64 KiB per language.
     #[serde(default)]
     pub narrative: LangText,
+    /// Figures: at most 64.
     #[serde(default)]
     pub indicators: Vec<Indicator>,
 }
 
-/// A city's periodic report on its commitments: what the Steering Committee audits.
+/// A city's periodic report on its commitments: what the Steering Committee audits (kind 4,
+/// PROTOCOL.md §8.4).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ActivityReport {
+    /// The reporting city's name: required; filled from the roster when left empty in the input
+    /// file.
     #[serde(default)]
     pub city: String,
+    /// ISO 3166-1 alpha-2; filled from the roster when left empty.
     #[serde(default)]
     pub country: String,
     /// `YYYY`, `YYYY-H1` or `YYYY-H2`.
     pub period: String,
+    /// The overall account: optional, at most 64 KiB per language.
     #[serde(default)]
     pub narrative: LangText,
+    /// One account per commitment reported on: 1 to 10.
     pub commitments: Vec<CommitmentReport>,
+    /// Sample data, not a real city's report.
     #[serde(default)]
     pub illustrative: bool,
     /// Grounds of discrimination the report's narrative covers (as a practice's); extension
     /// field 1.
     #[serde(default, deserialize_with = "sorted_codes")]
     pub grounds: Vec<String>,
-    /// The reporting cycle answered: the id of the decision that opened it (§4.3); extension
-    /// field 2.
+    /// The reporting cycle answered: the id of the decision that opened it (PROTOCOL.md
+    /// §8.8); extension field 2. `None` for a report outside any cycle.
     #[serde(default)]
     pub cycle: Option<Hash32>,
 }
 
+/// A new version of a practice, replacing an earlier one (kind 2, PROTOCOL.md §8.2).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PracticeRevision {
     /// The entry id of the practice (or earlier revision) this one replaces.
     pub supersedes: Hash32,
+    /// The practice as it now stands, whole (the same rules as a new practice).
     pub practice: Practice,
 }
 
+/// A city withdraws one of its entries (kind 5, PROTOCOL.md §8.2); the entry stays in the log.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Retraction {
+    /// The entry id of the entry withdrawn.
     pub target: Hash32,
+    /// Why: a required short text.
     pub reason: String,
 }
 
+/// A city erases the payload of one of its own entries on every node (kind 6, PROTOCOL.md
+/// §8.9); the entry's header, signature and chain stay.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Erasure {
+    /// The entry id whose payload is erased: an entry of the same author.
     pub target: Hash32,
     /// Why, in plain words (no personal data); signed as extension field 1, empty when none.
     #[serde(default)]
@@ -271,6 +339,7 @@ pub struct PracticeAdoption {
     /// What it achieved there.
     #[serde(default)]
     pub results: LangText,
+    /// Sample data, not a real city's adoption.
     #[serde(default)]
     pub illustrative: bool,
 }
@@ -281,7 +350,9 @@ pub struct PracticeAdoption {
 pub struct Question {
     /// The entry id of the practice (or revision) asked about.
     pub about: Hash32,
+    /// The question: required, at most 64 KiB per language.
     pub text: LangText,
+    /// Sample data, not a real coordinator's question.
     #[serde(default)]
     pub illustrative: bool,
 }
@@ -292,7 +363,9 @@ pub struct Question {
 pub struct Answer {
     /// The entry id of the question answered.
     pub question: Hash32,
+    /// The answer: required, at most 64 KiB per language.
     pub text: LangText,
+    /// Sample data, not a real city's answer.
     #[serde(default)]
     pub illustrative: bool,
 }
@@ -302,14 +375,23 @@ pub struct Answer {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub enum Payload {
+    /// A good practice (kind 1).
     Practice(Practice),
+    /// A new version of a practice (kind 2).
     PracticeRevision(PracticeRevision),
+    /// Short dated news (kind 3).
     ActivityUpdate(ActivityUpdate),
+    /// A periodic report on the commitments (kind 4).
     ActivityReport(ActivityReport),
+    /// The withdrawal of an entry (kind 5).
     Retraction(Retraction),
+    /// The erasure of one of the city's own payloads (kind 6).
     Erasure(Erasure),
+    /// Another city's practice taken up (kind 7).
     PracticeAdoption(PracticeAdoption),
+    /// A question about a practice (kind 8).
     Question(Question),
+    /// The practice's city's answer to a question (kind 9).
     Answer(Answer),
     /// The Steering Committee's decision opening or amending a reporting cycle (kind 10).
     ReportingCycle(SignedCycleDecision),
@@ -333,132 +415,17 @@ pub enum Payload {
     Newer(NewerPayload),
 }
 
-/// The kind code of [`TestNote`]: in the range reserved for tests.
-#[cfg(feature = "future-kind")]
-pub const TEST_NOTE_KIND: u16 = 0xF000;
-
 /// The payload of the test-only future kind: a note in some languages.
 #[cfg(feature = "future-kind")]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TestNote {
+    /// The note, per language.
     pub text: LangText,
 }
 
-/// The payload kind code carried in the entry header.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum PayloadKind {
-    Practice,
-    PracticeRevision,
-    ActivityUpdate,
-    ActivityReport,
-    Retraction,
-    Erasure,
-    PracticeAdoption,
-    Question,
-    Answer,
-    ReportingCycle,
-    ReportFeedback,
-    ErasureReceipt,
-    ErasureOrder,
-    Translation,
-    TranslationEndorsement,
-    #[cfg(feature = "future-kind")]
-    TestNote,
-    /// A kind code this node does not know (made by a newer version).
-    Unknown(u16),
-}
-
-impl PayloadKind {
-    pub const ALL: [PayloadKind; 15] = [
-        PayloadKind::Practice,
-        PayloadKind::PracticeRevision,
-        PayloadKind::ActivityUpdate,
-        PayloadKind::ActivityReport,
-        PayloadKind::Retraction,
-        PayloadKind::Erasure,
-        PayloadKind::PracticeAdoption,
-        PayloadKind::Question,
-        PayloadKind::Answer,
-        PayloadKind::ReportingCycle,
-        PayloadKind::ReportFeedback,
-        PayloadKind::ErasureReceipt,
-        PayloadKind::ErasureOrder,
-        PayloadKind::Translation,
-        PayloadKind::TranslationEndorsement,
-    ];
-
-    pub fn code(self) -> u16 {
-        match self {
-            PayloadKind::Practice => 1,
-            PayloadKind::PracticeRevision => 2,
-            PayloadKind::ActivityUpdate => 3,
-            PayloadKind::ActivityReport => 4,
-            PayloadKind::Retraction => 5,
-            PayloadKind::Erasure => 6,
-            PayloadKind::PracticeAdoption => 7,
-            PayloadKind::Question => 8,
-            PayloadKind::Answer => 9,
-            PayloadKind::ReportingCycle => 10,
-            PayloadKind::ReportFeedback => 11,
-            PayloadKind::ErasureReceipt => 12,
-            PayloadKind::ErasureOrder => 13,
-            PayloadKind::Translation => 14,
-            PayloadKind::TranslationEndorsement => 15,
-            #[cfg(feature = "future-kind")]
-            PayloadKind::TestNote => TEST_NOTE_KIND,
-            PayloadKind::Unknown(code) => code,
-        }
-    }
-
-    /// The kind of a code this node knows; `None` for codes of newer versions.
-    pub fn from_code(code: u16) -> Option<Self> {
-        #[cfg(feature = "future-kind")]
-        if code == TEST_NOTE_KIND {
-            return Some(PayloadKind::TestNote);
-        }
-        Self::ALL.into_iter().find(|k| k.code() == code)
-    }
-
-    /// The kind of any code: a known kind, or [`PayloadKind::Unknown`].
-    pub fn of_code(code: u16) -> Self {
-        Self::from_code(code).unwrap_or(PayloadKind::Unknown(code))
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            PayloadKind::Practice => "practice",
-            PayloadKind::PracticeRevision => "practice_revision",
-            PayloadKind::ActivityUpdate => "update",
-            PayloadKind::ActivityReport => "report",
-            PayloadKind::Retraction => "retraction",
-            PayloadKind::Erasure => "erasure",
-            PayloadKind::PracticeAdoption => "adoption",
-            PayloadKind::Question => "question",
-            PayloadKind::Answer => "answer",
-            PayloadKind::ReportingCycle => "reporting_cycle",
-            PayloadKind::ReportFeedback => "report_feedback",
-            PayloadKind::ErasureReceipt => "erasure_receipt",
-            PayloadKind::ErasureOrder => "erasure_order",
-            PayloadKind::Translation => "translation",
-            PayloadKind::TranslationEndorsement => "translation_endorsement",
-            #[cfg(feature = "future-kind")]
-            PayloadKind::TestNote => "test_note",
-            PayloadKind::Unknown(_) => "newer_kind",
-        }
-    }
-
-    pub fn from_name(name: &str) -> Option<Self> {
-        let name = name.trim().to_ascii_lowercase();
-        Self::ALL.into_iter().find(|k| {
-            k.name() == name || (name == "revision" && *k == PayloadKind::PracticeRevision)
-        })
-    }
-}
-
 impl Payload {
+    /// The payload's kind; for a [`Payload::Newer`], the kind of its code.
     pub fn kind(&self) -> PayloadKind {
         match self {
             Payload::Practice(_) => PayloadKind::Practice,

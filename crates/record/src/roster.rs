@@ -17,44 +17,69 @@ use std::collections::BTreeMap;
 /// Domain separation: committee signatures are over this tag followed by the change's bytes.
 pub const ROSTER_SIGNING_TAG: &[u8] = b"coalition/roster-change/v1";
 
+/// What a roster change does (PROTOCOL.md §4); the variant index is its tag on the wire.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum RosterAction {
+    /// Adds a city as active. The key must not be on the roster yet and must be a valid,
+    /// not small-order ed25519 key.
     Admit {
+        /// The city key it will sign its entries with.
         city: PublicKey,
+        /// The city's name: a required short text.
         name: String,
+        /// The city's ISO 3166-1 alpha-2 country code.
         country: String,
     },
+    /// Suspends an active city: its entries after `last_seq` are refused until it is readmitted.
     Suspend {
+        /// The city's key.
         city: PublicKey,
         /// The city's entries up to this seq stay valid; later ones are refused.
         last_seq: u64,
+        /// Why: a required short text, public on every node.
         reason: String,
     },
+    /// Makes a suspended city active again.
     Readmit {
+        /// The city's key.
         city: PublicKey,
     },
+    /// Replaces an active city's key: `new` joins as active with the old name and country, `old`
+    /// is marked rotated.
     RotateKey {
+        /// The key being replaced; must be on the roster and active.
         old: PublicKey,
+        /// The new key; must not be on the roster and must be a valid key.
         new: PublicKey,
         /// The old key's entries up to this seq stay valid.
         last_seq: u64,
     },
+    /// Revokes a city (whatever its status): its entries after `cutoff_seq` are refused for good.
     Revoke {
+        /// The city's key.
         city: PublicKey,
         /// Entries with seq above this are refused; those at or below stay valid.
         cutoff_seq: u64,
+        /// Why: a required short text, public on every node.
         reason: String,
     },
 }
 
+/// One change of the roster (PROTOCOL.md §4), without its signatures. Its id, the hash of these
+/// bytes alone, does not change as signatures are gathered.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RosterChange {
+    /// Format version: [`FORMAT_VERSION`] (1).
     pub version: u8,
+    /// The coalition whose roster it changes.
     pub network_id: Hash32,
     /// Roster version this change creates: 1, 2, 3…
     pub seq: u64,
+    /// The id of change `seq - 1`; `None` for the first change.
     pub prev: Option<Hash32>,
+    /// When the change was proposed (ms since the Unix epoch); informational.
     pub timestamp_ms: i64,
+    /// What the change does.
     pub action: RosterAction,
 }
 
@@ -114,27 +139,39 @@ pub(crate) fn check_committee_threshold(
     Ok(())
 }
 
+/// One committee member's signature (96 bytes on the wire), over a roster change, a reporting
+/// cycle decision or an erasure order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CommitteeSignature {
+    /// The committee key that signed; counts only if the charter names it.
     pub signer: PublicKey,
+    /// The ed25519 signature over the structure's signing message (its domain tag and bytes).
     pub signature: SignatureBytes,
 }
 
+/// A roster change with the committee signatures gathered for it: what is gossiped, synced and
+/// stored, at most [`MAX_ROSTER_CHANGE_BYTES`] encoded.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SignedRosterChange {
+    /// The change, as signed.
     pub change: RosterChange,
+    /// Signatures over [`RosterChange::signing_message`], sorted by signer; at least the
+    /// charter's threshold of distinct committee keys must verify.
     pub signatures: Vec<CommitteeSignature>,
 }
 
 impl RosterChange {
+    /// The change's canonical postcard bytes.
     pub fn canonical_bytes(&self) -> Vec<u8> {
         codec::encode(self)
     }
 
+    /// The roster change id: BLAKE3 of the change's bytes, signatures not included.
     pub fn id(&self) -> Hash32 {
         Hash32::of(&self.canonical_bytes())
     }
 
+    /// What committee members sign: [`ROSTER_SIGNING_TAG`] followed by the change's bytes.
     pub fn signing_message(&self) -> Vec<u8> {
         let mut message = ROSTER_SIGNING_TAG.to_vec();
         message.extend_from_slice(&self.canonical_bytes());
@@ -143,6 +180,7 @@ impl RosterChange {
 }
 
 impl SignedRosterChange {
+    /// The change with no signature yet.
     pub fn unsigned(change: RosterChange) -> Self {
         SignedRosterChange {
             change,
@@ -160,14 +198,17 @@ impl SignedRosterChange {
         self.signatures.sort_by_key(|s| s.signer);
     }
 
+    /// The change's id (signatures are not part of it).
     pub fn id(&self) -> Hash32 {
         self.change.id()
     }
 
+    /// The canonical bytes: the change's bytes, the signature count, 96 bytes per signature.
     pub fn to_bytes(&self) -> Vec<u8> {
         codec::encode(self)
     }
 
+    /// Decodes canonical bytes of at most [`MAX_ROSTER_CHANGE_BYTES`]; nothing else is checked.
     pub fn decode(bytes: &[u8]) -> Result<Self, RecordError> {
         codec::decode_canonical("roster change", bytes, MAX_ROSTER_CHANGE_BYTES)
     }
@@ -204,47 +245,67 @@ impl SignedRosterChange {
     }
 }
 
+/// Where a key on the roster stands, and so which of its entries are accepted (the author rule,
+/// PROTOCOL.md §4).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum CityStatus {
+    /// A member in good standing: every new entry is accepted.
     Active,
     /// Entries up to `last_seq` stay valid; later ones are refused until readmission.
     Suspended {
+        /// Why, as the roster change gave it.
         reason: String,
+        /// The last seq of the city's log that stays valid.
         last_seq: u64,
     },
+    /// Revoked for good: entries up to `cutoff_seq` stay valid, later ones are refused.
     Revoked {
+        /// The last seq of the city's log that stays valid.
         cutoff_seq: u64,
+        /// Why, as the roster change gave it.
         reason: String,
     },
     /// The key was replaced by `new`; its entries after `last_seq` are refused.
     Rotated {
+        /// The city's new key.
         new: PublicKey,
+        /// The last seq of the old key's log that stays valid.
         last_seq: u64,
     },
 }
 
+/// One key on the roster: a member city as the roster changes made it. A city whose key was
+/// rotated is on the roster twice: the old key rotated, the new one active.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CityMember {
+    /// The city key.
     pub key: PublicKey,
+    /// The city's name, as admitted.
     pub name: String,
+    /// The city's ISO 3166-1 alpha-2 country code, as admitted.
     pub country: String,
+    /// Where the key stands.
     pub status: CityStatus,
-    /// Roster version that admitted this key.
+    /// Roster version that admitted this key (for a rotated-in key: the rotation's).
     pub admitted_in: u64,
 }
 
 /// The member list at one roster version, built by applying changes in order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Roster {
+    /// The coalition.
     pub network_id: Hash32,
     /// Roster version (the seq of the last applied change); 0 before any change.
     pub version: u64,
+    /// The id of the last change applied; `None` before any.
     pub head: Option<Hash32>,
+    /// Every key ever admitted or rotated in, whatever its status, by key.
     pub cities: BTreeMap<PublicKey, CityMember>,
 }
 
 impl Roster {
+    /// The roster before any change: version 0, no city.
     pub fn empty(network_id: Hash32) -> Self {
         Roster {
             network_id,
@@ -350,6 +411,7 @@ impl Roster {
         Ok(())
     }
 
+    /// Checks `signed` ([`Roster::check`]) and applies it: the action, then the version and head.
     pub fn apply(
         &mut self,
         charter: &Charter,
@@ -460,6 +522,8 @@ impl Roster {
         }
     }
 
+    /// The member whose name matches (ASCII case ignored), or whose key's hex matches in full
+    /// or starts with a prefix of at least 8 characters.
     pub fn find_by_name(&self, name_or_key: &str) -> Option<&CityMember> {
         let wanted = name_or_key.trim();
         self.cities.values().find(|m| {

@@ -10,6 +10,7 @@ type Result<T = ()> = std::result::Result<T, RecordError>;
 /// A text in several languages: BCP 47 language tag → text, sorted by tag.
 pub type LangText = std::collections::BTreeMap<String, String>;
 
+/// A Ten-Point-Plan commitment: 1 to 10.
 pub fn commitment(field: &str, id: u8) -> Result {
     if taxonomy::commitment(id).is_none() {
         return Err(RecordError::schema(
@@ -20,6 +21,8 @@ pub fn commitment(field: &str, id: u8) -> Result {
     Ok(())
 }
 
+/// A commitment list: each a commitment, strictly increasing (so each once) and, when
+/// `required`, not empty.
 pub fn commitments(field: &str, ids: &[u8], required: bool) -> Result {
     if required && ids.is_empty() {
         return Err(RecordError::schema(
@@ -39,6 +42,8 @@ pub fn commitments(field: &str, ids: &[u8], required: bool) -> Result {
     Ok(())
 }
 
+/// A lang text: when `required`, at least one value that is not blank; at most 32 languages;
+/// every tag a [`language_tag`]; every value at most `limit` bytes (the error names `field.tag`).
 pub fn lang_text(field: &str, text: &LangText, required: bool, limit: usize) -> Result {
     if required && text.values().all(|t| t.trim().is_empty()) {
         return Err(RecordError::schema(
@@ -64,6 +69,7 @@ pub fn lang_text(field: &str, text: &LangText, required: bool, limit: usize) -> 
     Ok(())
 }
 
+/// A short text: at most 1024 bytes and, when `required`, not empty or whitespace only.
 pub fn short_text(field: &str, value: &str, required: bool) -> Result {
     if required && value.trim().is_empty() {
         return Err(RecordError::schema(
@@ -110,7 +116,6 @@ pub(crate) fn links(field: &str, items: &[String]) -> Result {
     Ok(())
 }
 
-/// A BCP 47 language tag in its usual case: `en`, `fr`, `de-AT`, `zh-Hant`, `es-419`.
 /// The primary language subtag of a BCP 47 tag, lower-cased (`nl` of `nl-BE`).
 pub fn primary_tag(tag: &str) -> String {
     tag.split('-')
@@ -119,6 +124,9 @@ pub fn primary_tag(tag: &str) -> String {
         .to_ascii_lowercase()
 }
 
+/// A BCP 47 language tag in its usual case: `en`, `fr`, `de-AT`, `zh-Hant`, `es-419`. A primary
+/// subtag of 2–3 lowercase letters, then subtags of 2 uppercase letters, 3 digits, 4 letters
+/// (first uppercase) or 5–8 lowercase letters or digits (PROTOCOL.md §8.6).
 pub fn language_tag(field: &str, tag: &str) -> Result {
     let bad = || {
         RecordError::schema(
@@ -154,6 +162,7 @@ pub fn language_tag(field: &str, tag: &str) -> Result {
 /// ISO 3166-1 alpha-2 codes, officially assigned.
 const COUNTRIES: &str = "AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR BS BT BV BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM DO DZ EC EE EG EH ER ES ET FI FJ FK FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS GT GU GW GY HK HM HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE JM JO JP KE KG KH KI KM KN KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK ML MM MN MO MP MQ MR MS MT MU MV MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM PN PR PS PT PW PY QA RE RO RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI VN VU WF WS YE YT ZA ZM ZW";
 
+/// An officially assigned ISO 3166-1 alpha-2 country code, uppercase (`FR`; not `fr`, `UK`).
 pub fn country(field: &str, code: &str) -> Result {
     if code.len() == 2 && COUNTRIES.split(' ').any(|c| c == code) {
         return Ok(());

@@ -106,8 +106,11 @@ pub fn verify(key: &PublicKey, message: &[u8], signature: &SignatureBytes) -> bo
 
 /// One item of a batch: who signed, what, and the signature.
 pub struct BatchItem<'a> {
+    /// The key the signature must verify under.
     pub key: &'a PublicKey,
+    /// The signed message, domain tag included.
     pub message: &'a [u8],
+    /// The signature to check.
     pub signature: &'a SignatureBytes,
 }
 

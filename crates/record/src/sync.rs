@@ -22,6 +22,7 @@ pub const MAX_ENTRIES_PER_RESPONSE: usize = 4096;
 /// One author's head as a node holds it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Head {
+    /// The author's city key.
     pub author: PublicKey,
     /// Highest seq held; logs are contiguous, so 1..=seq are all held.
     pub seq: u64,
@@ -33,7 +34,9 @@ pub struct Head {
 /// author with no repeats when built with [`Frontier::new`].
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Frontier {
+    /// The roster version held: the seq of the last roster change applied (0 before any).
     pub roster_version: u64,
+    /// One head per author whose log the node holds.
     pub heads: Vec<Head>,
 }
 
@@ -72,7 +75,9 @@ impl Frontier {
 /// "Send me `author`'s log from `from_seq` on."
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Want {
+    /// The author whose log is wanted.
     pub author: PublicKey,
+    /// The first seq wanted, at least 1; everything after it is wanted too.
     pub from_seq: u64,
 }
 
@@ -152,6 +157,7 @@ pub struct BatchBudget {
 }
 
 impl BatchBudget {
+    /// A budget of at most `max_bytes` bytes and `max_items` items.
     pub fn new(max_bytes: usize, max_items: usize) -> Self {
         BatchBudget {
             bytes_left: max_bytes,
@@ -184,6 +190,7 @@ impl BatchBudget {
         self.full
     }
 
+    /// Bytes still free in the response.
     pub fn bytes_left(&self) -> usize {
         self.bytes_left
     }

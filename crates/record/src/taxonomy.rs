@@ -1,11 +1,15 @@
 //! The Ten-Point Plan of Action of the European Coalition of Cities Against Racism: the commitments
 //! every practice and report is tagged with. Kept in step with `docs/ten-point-plan.toml` by a test.
 
+/// One commitment of the Ten-Point Plan.
 pub struct Commitment {
+    /// Its number, 1 to 10: what payloads carry.
     pub id: u8,
+    /// Its title in the plan's own English.
     pub title: &'static str,
 }
 
+/// The ten commitments, in order (`COMMITMENTS[i].id == i + 1`).
 pub const COMMITMENTS: [Commitment; 10] = [
     Commitment {
         id: 1,
@@ -49,6 +53,7 @@ pub const COMMITMENTS: [Commitment; 10] = [
     },
 ];
 
+/// The commitment numbered `id`; `None` outside 1 to 10.
 pub fn commitment(id: u8) -> Option<&'static Commitment> {
     COMMITMENTS.iter().find(|c| c.id == id)
 }
@@ -56,6 +61,7 @@ pub fn commitment(id: u8) -> Option<&'static Commitment> {
 /// A coded value of a list in `docs/` (grounds of discrimination, partner types): its code as
 /// signed, and its label in each interface language. Kept in step with the file by a test.
 pub struct Term {
+    /// The code payloads carry: 1 to 64 bytes of `a`–`z` and `_`.
     pub code: &'static str,
     /// `(language, label)` for en, fr, de, es, it, nl, sv, pt.
     pub labels: [(&'static str, &'static str); 8],
@@ -80,6 +86,7 @@ pub type Ground = Term;
 /// Most grounds on one payload.
 pub const MAX_GROUNDS: usize = 16;
 
+/// The grounds of `docs/grounds.toml`, in its order.
 pub const GROUNDS: [Ground; 9] = [
     Term {
         code: "racial_or_ethnic_origin",
@@ -200,6 +207,7 @@ pub const GROUNDS: [Ground; 9] = [
     },
 ];
 
+/// The ground of `code`; `None` for a code not listed (perhaps one of a newer release).
 pub fn ground(code: &str) -> Option<&'static Ground> {
     GROUNDS.iter().find(|g| g.code == code)
 }
@@ -286,6 +294,7 @@ pub const PARTNER_TYPES: [Term; 6] = [
     },
 ];
 
+/// The partner type of `code`; `None` for a code not listed (perhaps one of a newer release).
 pub fn partner_type(code: &str) -> Option<&'static Term> {
     PARTNER_TYPES.iter().find(|t| t.code == code)
 }

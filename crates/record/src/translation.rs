@@ -15,19 +15,29 @@ use serde::{Deserialize, Serialize};
 pub struct Translation {
     /// The version translated: the entry id of a practice or one of its revisions.
     pub source: Hash32,
-    /// The language translated from (one of the version's) and into (BCP 47).
+    /// The language translated from: a BCP 47 tag. The signing node checks that the version is
+    /// written in it (not re-checked on arrival).
     pub from_lang: String,
+    /// The language translated into: a BCP 47 tag whose primary subtag differs from
+    /// `from_lang`'s. The signing node checks that the version is not already in it.
     pub lang: String,
+    /// The practice's title in `lang`: not blank, at most 1 KiB.
     pub title: String,
+    /// The summary in `lang`: not blank, at most 64 KiB.
     pub summary: String,
+    /// The body in `lang`: empty when not translated, at most 64 KiB.
     #[serde(default)]
     pub body: String,
+    /// The rationale section in `lang`: empty when not translated, at most 64 KiB.
     #[serde(default)]
     pub rationale: String,
+    /// The approach section in `lang`: empty when not translated, at most 64 KiB.
     #[serde(default)]
     pub approach: String,
+    /// The results section in `lang`: empty when not translated, at most 64 KiB.
     #[serde(default)]
     pub results: String,
+    /// The transferability section in `lang`: empty when not translated, at most 64 KiB.
     #[serde(default)]
     pub transferability: String,
 }
