@@ -564,8 +564,8 @@ pub struct RunArgs {
     #[arg(long)]
     pub api: Option<String>,
     /// Log format: text or json; default from config.toml.
-    #[arg(long)]
-    pub log_format: Option<String>,
+    #[arg(long, value_enum)]
+    pub log_format: Option<crate::config::LogFormat>,
     /// Find peers on the local network by mDNS.
     #[arg(long)]
     pub mdns: bool,

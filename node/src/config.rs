@@ -75,12 +75,32 @@ pub struct ApiConfig {
     pub listen: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LogConfig {
-    /// "text" or "json".
-    #[serde(default = "default_log_format")]
-    pub format: String,
+    /// `text` (for people) or `json` (one object per line, for log collectors).
+    #[serde(default)]
+    pub format: LogFormat,
+}
+
+/// How the node writes its log to stderr: `[log] format` in config.toml, `run --log-format`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Lines for people.
+    #[default]
+    Text,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
+impl std::fmt::Display for LogFormat {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            LogFormat::Text => "text",
+            LogFormat::Json => "json",
+        })
+    }
 }
 
 fn default_listen() -> Vec<String> {
@@ -110,9 +130,6 @@ fn default_author_entry_burst() -> u32 {
 fn default_api() -> String {
     "127.0.0.1:7700".into()
 }
-fn default_log_format() -> String {
-    "text".into()
-}
 
 impl Default for NetworkConfig {
     fn default() -> Self {
@@ -140,14 +157,6 @@ impl Default for ApiConfig {
     }
 }
 
-impl Default for LogConfig {
-    fn default() -> Self {
-        LogConfig {
-            format: default_log_format(),
-        }
-    }
-}
-
 impl Config {
     pub fn load(path: &Path) -> Result<Config> {
         let text = std::fs::read_to_string(path)
@@ -159,13 +168,6 @@ impl Config {
                 crate::input::one_line(&e.to_string())
             )
         })?;
-        if config.log.format != "text" && config.log.format != "json" {
-            anyhow::bail!(
-                "{}: log.format is \"{}\"; use \"text\" or \"json\"",
-                path.display(),
-                config.log.format
-            );
-        }
         let network = &config.network;
         for (key, value, default) in [
             (

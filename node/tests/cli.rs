@@ -464,7 +464,7 @@ fn full_text_search_finds_french_plural() {
 }
 
 #[test]
-fn rate_limits_are_in_the_config_and_a_zero_is_refused() {
+fn rate_limits_and_log_format_are_in_the_config_and_bad_values_are_refused() {
     let c = Coalition::new();
     let path = c.root.join("node/config.toml");
     let text = std::fs::read_to_string(&path).expect("config.toml written by init");
@@ -484,6 +484,29 @@ fn rate_limits_are_in_the_config_and_a_zero_is_refused() {
     let e = fails(&["run", "--data-dir", &c.p("node"), "--local"]);
     assert!(
         e.contains("network.sync_request_burst is 0") && e.contains("default 100"),
+        "{e}"
+    );
+
+    // The log format is one of two words, in the file and on the command line.
+    std::fs::write(&path, text.replace("format = \"text\"", "format = \"xml\"")).expect("edit");
+    let e = fails(&["run", "--data-dir", &c.p("node"), "--local"]);
+    assert!(
+        e.contains("config.toml") && e.contains("`xml`, expected `text` or `json`"),
+        "{e}"
+    );
+    std::fs::write(&path, &text).expect("restore config.toml");
+    // A usage error: clap's own message, with the values it takes.
+    let out = run(&[
+        "run",
+        "--data-dir",
+        &c.p("node"),
+        "--local",
+        "--log-format",
+        "xml",
+    ]);
+    let e = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && e.contains("possible values: text, json"),
         "{e}"
     );
 }

@@ -56,7 +56,7 @@ pub fn run(args: DemoArgs) -> Result<ExitCode> {
         bail!("--cities must be between 2 and {}", CITIES.len());
     }
     // The live lines are the demo's output; logs only for problems (RUST_LOG=info for more).
-    init_tracing("text", "warn");
+    init_tracing(crate::config::LogFormat::Text, "warn");
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(demo(args))?;
     Ok(ExitCode::SUCCESS)

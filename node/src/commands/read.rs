@@ -273,7 +273,7 @@ fn full_text(
     // Without a node, the index is opened as the node opens it (a damaged one is moved aside and
     // rebuilt) and brought up to date with the store (entries published offline included).
     // Its warnings (a damaged index moved aside, a rebuild) go to stderr.
-    crate::commands::run_node::init_tracing("text", "warn");
+    crate::commands::run_node::init_tracing(crate::config::LogFormat::Text, "warn");
     let opened = match crate::search_index::open_caught_up(&dir.search_path(), store) {
         Ok(index) => Ok(index),
         Err(e) if e.downcast_ref::<crate::search_index::Busy>().is_some() => Err(e),
@@ -398,7 +398,7 @@ fn encode(value: &str) -> String {
 pub fn reindex(args: crate::cli::VerifyArgs) -> Result<ExitCode> {
     let dir = DataDir::new(&args.data_dir.data_dir);
     let store = dir.open_store_read_only()?;
-    crate::commands::run_node::init_tracing("text", "info");
+    crate::commands::run_node::init_tracing(crate::config::LogFormat::Text, "info");
     let total = store.entry_count();
     let opened = crate::search_index::open(&dir.search_path(), &store, true)?;
     if opened.repaired {

@@ -1,6 +1,7 @@
 //! `coalition run`: the node process. Logs with tracing; stops cleanly on SIGINT or SIGTERM.
 
 use crate::cli::RunArgs;
+use crate::config::LogFormat;
 use crate::datadir::DataDir;
 use crate::node::{NodeOptions, RunningNode};
 use anyhow::{Context, Result};
@@ -20,13 +21,13 @@ pub fn parse_addrs(flag: &str, items: &[String]) -> Result<Vec<coalition_net::Mu
 }
 
 /// Logs to stderr; `RUST_LOG` overrides `default_filter`.
-pub fn init_tracing(format: &str, default_filter: &str) {
+pub fn init_tracing(format: LogFormat, default_filter: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_filter));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
-    let _ = if format == "json" {
+    let _ = if format == LogFormat::Json {
         builder.json().try_init()
     } else {
         builder.try_init()
@@ -36,11 +37,10 @@ pub fn init_tracing(format: &str, default_filter: &str) {
 pub fn run(args: RunArgs) -> Result<ExitCode> {
     let dir = DataDir::new(&args.data_dir.data_dir);
     let config = dir.config()?;
-    let format = args.log_format.clone().unwrap_or(config.log.format.clone());
-    if format != "text" && format != "json" {
-        anyhow::bail!("--log-format {format}: use text or json");
-    }
-    init_tracing(&format, "info,libp2p=warn");
+    init_tracing(
+        args.log_format.unwrap_or(config.log.format),
+        "info,libp2p=warn",
+    );
     let listen = if args.listen.is_empty() {
         parse_addrs("network.listen", &config.network.listen)?
     } else {
