@@ -26,9 +26,12 @@ pub struct HeldErasure {
     pub id: EntryId,
     /// The city whose log carries it.
     pub author: PublicKey,
+    /// The carrying entry's timestamp (ms since the Unix epoch; informational, as on every
+    /// entry). [`Store::erasures`] sorts by it.
     pub timestamp_ms: i64,
     /// The entry whose payload is erased.
     pub target: EntryId,
+    /// Why, in the signer's words (the erasure's or the order's `reason`).
     pub reason: String,
     /// A committee order rather than the target city's own erasure.
     pub by_committee: bool,
