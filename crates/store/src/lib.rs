@@ -8,6 +8,8 @@
 //!
 //! The column families and key encodings are in [`layout`] (docs/ARCHITECTURE.md, "Store layout").
 
+#![warn(missing_docs, unreachable_pub)]
+
 mod batch;
 mod cycles;
 mod erasures;
