@@ -306,7 +306,7 @@ impl Store {
 
     /// The erasure (or order) that erased `target`, in wire form: what sync sends before an
     /// entry it serves without its payload, so that a node which never had the payload can
-    /// store the entry (see [`erasures_carried`]). `None` for a mark written before it held
+    /// store the entry (see `erasures_carried`). `None` for a mark written before it held
     /// the erasure's id.
     pub fn erasure_of(&self, target: &EntryId) -> Result<Option<WireEntry>, StoreError> {
         let db = self.db()?;
