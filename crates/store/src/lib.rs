@@ -132,7 +132,7 @@ impl Db {
 }
 
 /// One coalition's store, open for writing or read-only; see the crate doc. Shared across threads:
-/// writers take an internal lock, readers do not wait for them.
+/// writers serialise on an internal lock that readers never take.
 pub struct Store {
     /// `None` only while a reopen after a failed write could not open the database again.
     db: RwLock<Option<Db>>,
