@@ -16,32 +16,57 @@ pub(crate) type Decoded = (Result<SignedEntry, RecordError>, Option<PayloadBlob>
 #[derive(Debug, Clone, PartialEq)]
 pub enum IngestOutcome {
     /// New, valid, and durable.
-    Stored { id: EntryId },
+    Stored {
+        /// The entry's id.
+        id: EntryId,
+    },
     /// Already held; nothing was verified again.
-    Duplicate { id: EntryId },
+    Duplicate {
+        /// The entry's id.
+        id: EntryId,
+    },
     /// A second valid entry at a held seq: the fork proof is stored, the entry is not.
-    Fork { id: EntryId, existing: EntryId },
+    Fork {
+        /// The id of the entry refused.
+        id: EntryId,
+        /// The id of the entry held at that seq.
+        existing: EntryId,
+    },
     /// Its predecessors are missing: keep it and sync the author's log from `have + 1`.
     Gap {
+        /// The entry's id.
         id: EntryId,
+        /// The city whose log has the gap.
         author: PublicKey,
+        /// The entry's seq, above `have + 1`.
         seq: u64,
+        /// The author's highest seq held (0: none).
         have: u64,
     },
     /// It came without its payload and no erasure of it is known here: not stored. A payload is
     /// absent only when its author erased it; a copy stripped of it is fetched again in full.
-    PayloadMissing { id: EntryId },
+    PayloadMissing {
+        /// The entry's id.
+        id: EntryId,
+    },
     /// Already held without its payload (stored by an older version from a stripped copy); this
     /// copy's payload matched the entry's commitment and is now stored.
-    PayloadRestored { id: EntryId },
+    PayloadRestored {
+        /// The entry's id.
+        id: EntryId,
+    },
     /// It broke a rule and was not stored.
     Rejected {
+        /// The entry's id; `None` when its bytes did not decode.
         id: Option<EntryId>,
+        /// The rule it broke.
         error: RecordError,
     },
 }
 
 impl IngestOutcome {
+    /// Whether this ingest stored the entry ([`IngestOutcome::Stored`]; a restored payload or a
+    /// duplicate does not count).
     pub fn is_stored(&self) -> bool {
         matches!(self, IngestOutcome::Stored { .. })
     }

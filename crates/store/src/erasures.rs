@@ -26,9 +26,12 @@ pub struct HeldErasure {
     pub id: EntryId,
     /// The city whose log carries it.
     pub author: PublicKey,
+    /// The carrying entry's timestamp (ms since the Unix epoch; informational, as on every
+    /// entry). [`Store::erasures`] sorts by it.
     pub timestamp_ms: i64,
     /// The entry whose payload is erased.
     pub target: EntryId,
+    /// Why, in the signer's words (the erasure's or the order's `reason`).
     pub reason: String,
     /// A committee order rather than the target city's own erasure.
     pub by_committee: bool,
@@ -303,7 +306,7 @@ impl Store {
 
     /// The erasure (or order) that erased `target`, in wire form: what sync sends before an
     /// entry it serves without its payload, so that a node which never had the payload can
-    /// store the entry (see [`erasures_carried`]). `None` for a mark written before it held
+    /// store the entry (see `erasures_carried`). `None` for a mark written before it held
     /// the erasure's id.
     pub fn erasure_of(&self, target: &EntryId) -> Result<Option<WireEntry>, StoreError> {
         let db = self.db()?;

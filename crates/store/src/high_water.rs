@@ -122,7 +122,7 @@ pub(crate) struct HighWater {
 }
 
 impl HighWater {
-    pub fn floor(&self) -> u64 {
+    pub(crate) fn floor(&self) -> u64 {
         self.head.seq.max(self.reported)
     }
 }

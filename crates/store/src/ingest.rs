@@ -16,13 +16,18 @@ use rocksdb::WriteBatch;
 /// What became of a roster change handed to [`Store::apply_roster_change`].
 #[derive(Debug, Clone, PartialEq)]
 pub enum RosterOutcome {
+    /// Verified against the current roster and durably stored; the roster is now at `version`.
     Applied {
+        /// The new roster version (the change's seq).
         version: u64,
     },
+    /// This very change is already applied; nothing was written.
     Duplicate,
     /// Its version is beyond the next one: fetch the changes in between first.
     Ahead {
+        /// The roster version held.
         have: u64,
+        /// The change's version, above `have + 1`.
         got: u64,
     },
 }

@@ -27,9 +27,12 @@ pub const CF_FACETS: &str = "facets";
 pub const CF_INDEX: &str = "index";
 /// target entry id → postcard(EntryStatus): retractions and revisions.
 pub const CF_STATUS: &str = "status";
-/// schema version, network id, charter.
+/// [`META_SCHEMA`] and [`META_CHARTER`] (the network id is the charter's hash), plus a
+/// migration's cursor while one is under way.
 pub const CF_META: &str = "meta";
 
+/// Every column family of schema [`SCHEMA_VERSION`], in no particular order. Opening an existing
+/// store uses the names it holds instead; a writable open drops any not listed here.
 pub const ALL_CFS: [&str; 9] = [
     CF_ENTRIES,
     CF_IDS,
@@ -42,7 +45,9 @@ pub const ALL_CFS: [&str; 9] = [
     CF_META,
 ];
 
+/// Key in [`CF_META`] of the store's schema version (u32, big-endian).
 pub const META_SCHEMA: &[u8] = b"schema_version";
+/// Key in [`CF_META`] of the charter's canonical bytes, written once by `Store::create`.
 pub const META_CHARTER: &[u8] = b"charter";
 
 /// In [`CF_INDEX`]: `e` ‖ target entry id → empty, written with an erasure of that entry's
@@ -54,6 +59,8 @@ pub fn erased_key(target: &EntryId) -> [u8; 33] {
     key
 }
 
+/// Key in [`CF_ENTRIES`] and [`CF_FACETS`]: author (32 bytes) ‖ seq (8 bytes), so a city's log
+/// is one prefix scan in seq order.
 pub fn entry_key(author: &PublicKey, seq: u64) -> [u8; 40] {
     let mut key = [0u8; 40];
     key[..32].copy_from_slice(&author.0);
@@ -61,12 +68,14 @@ pub fn entry_key(author: &PublicKey, seq: u64) -> [u8; 40] {
     key
 }
 
+/// The author and seq of an [`entry_key`]; `None` when the key is shorter than 40 bytes.
 pub fn split_entry_key(key: &[u8]) -> Option<(PublicKey, u64)> {
     let author: [u8; 32] = key.get(..32)?.try_into().ok()?;
     let seq: [u8; 8] = key.get(32..40)?.try_into().ok()?;
     Some((PublicKey(author), u64::from_be_bytes(seq)))
 }
 
+/// Value in [`CF_FRONTIER`]: the city's highest seq (8 bytes) ‖ its entry id (32 bytes).
 pub fn frontier_value(seq: u64, id: &EntryId) -> [u8; 40] {
     let mut value = [0u8; 40];
     value[..8].copy_from_slice(&seq.to_be_bytes());
@@ -74,6 +83,7 @@ pub fn frontier_value(seq: u64, id: &EntryId) -> [u8; 40] {
     value
 }
 
+/// The seq and id of a [`frontier_value`]; `None` when it is shorter than 40 bytes.
 pub fn split_frontier_value(value: &[u8]) -> Option<(u64, EntryId)> {
     let seq: [u8; 8] = value.get(..8)?.try_into().ok()?;
     let id: [u8; 32] = value.get(8..40)?.try_into().ok()?;
@@ -85,11 +95,14 @@ pub fn split_frontier_value(value: &[u8]) -> Option<(u64, EntryId)> {
 /// language and year keys (tags `k a n l y`); schema 2 answers those from [`CF_FACETS`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IndexTag {
+    /// The commitment number (1 byte): the entries that name that commitment.
     Commitment = b'c' as isize,
     /// author ‖ BLAKE3 of kind and payload bytes: finds a document already published.
     Document = b'd' as isize,
 }
 
+/// Tag ‖ value length (1 byte) ‖ value: the prefix of every [`index_key`] for that value.
+/// `value` is at most 255 bytes.
 pub fn index_prefix(tag: IndexTag, value: &[u8]) -> Vec<u8> {
     let mut key = Vec::with_capacity(2 + value.len() + 8 + 32);
     key.push(tag as u8);
@@ -99,6 +112,8 @@ pub fn index_prefix(tag: IndexTag, value: &[u8]) -> Vec<u8> {
     key
 }
 
+/// An index key: [`index_prefix`] ‖ timestamp (ms, big-endian with the sign bit flipped, so
+/// keys sort by time, earliest first) ‖ entry id.
 pub fn index_key(tag: IndexTag, value: &[u8], timestamp_ms: i64, id: &EntryId) -> Vec<u8> {
     let mut key = index_prefix(tag, value);
     // Flip the sign bit so negative timestamps sort before positive ones.
@@ -107,6 +122,8 @@ pub fn index_key(tag: IndexTag, value: &[u8], timestamp_ms: i64, id: &EntryId) -
     key
 }
 
+/// The entry id at the end of an index key (see [`index_key`]); `None` when the key is shorter
+/// than 32 bytes.
 pub fn id_from_index_key(key: &[u8]) -> Option<EntryId> {
     let raw: [u8; 32] = key.get(key.len().checked_sub(32)?..)?.try_into().ok()?;
     Some(EntryId::from_raw(raw))
@@ -135,12 +152,15 @@ pub fn log_record(entry: &[u8], blob: Option<&PayloadBlob>) -> Vec<u8> {
 
 /// The parts of a log record, borrowed.
 pub struct LogRecord<'a> {
+    /// The signed entry's bytes, as on the wire.
     pub entry: &'a [u8],
-    /// Salt and payload bytes.
+    /// Salt and payload bytes; `None` when the store holds no payload (erased, or kept without
+    /// it by an older version).
     pub payload: Option<(&'a [u8; SALT_LEN], &'a [u8])>,
 }
 
 impl LogRecord<'_> {
+    /// The payload as an owned [`PayloadBlob`] (the bytes copied); `None` as for `payload`.
     pub fn blob(&self) -> Option<PayloadBlob> {
         self.payload.map(|(salt, bytes)| PayloadBlob {
             salt: *salt,

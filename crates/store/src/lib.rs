@@ -5,6 +5,10 @@
 //! once), write a whole batch in one `WriteBatch` and sync the WAL before returning: an entry
 //! reported stored survives a crash. One process opens a store for writing (RocksDB's lock file);
 //! read-only opens work beside it.
+//!
+//! The column families and key encodings are in [`layout`] (docs/ARCHITECTURE.md, "Store layout").
+
+#![warn(missing_docs, unreachable_pub)]
 
 mod batch;
 mod cycles;
@@ -54,15 +58,17 @@ pub type Frontier = HashMap<PublicKey, (u64, EntryId)>;
 /// Two validly signed entries by one city at one seq: proof that the city equivocated.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ForkProof {
+    /// One entry's bytes, as signed (in a proof this node made, the one it held first).
     #[serde(with = "coalition_record::codec::byte_vec")]
     pub first: Vec<u8>,
+    /// The other entry's bytes: same author and seq, another id.
     #[serde(with = "coalition_record::codec::byte_vec")]
     pub second: Vec<u8>,
 }
 
 impl ForkProof {
     /// Checks the proof stands on its own: both entries decode, verify, share author and seq,
-    /// and differ.
+    /// and differ. Returns the equivocating city and the seq.
     pub fn verify(&self) -> Result<(PublicKey, u64), coalition_record::RecordError> {
         let a = SignedEntry::decode(&self.first)?;
         let b = SignedEntry::decode(&self.second)?;
@@ -81,17 +87,25 @@ impl ForkProof {
 /// An entry read back from the store, with its payload unless it was erased.
 #[derive(Debug, Clone)]
 pub struct StoredEntry {
+    /// The signed entry.
     pub entry: SignedEntry,
+    /// The payload as stored (salt and bytes); `None` when the store holds none (erased, or kept
+    /// without it by an older version).
     pub blob: Option<PayloadBlob>,
+    /// The decoded payload (a kind this build does not know decodes to [`Payload::Newer`]);
+    /// `None` when `blob` is, or when its bytes no longer decode.
     pub payload: Option<Payload>,
+    /// Whether a later entry retracted or superseded it.
     pub status: EntryStatus,
 }
 
 impl StoredEntry {
+    /// The entry's id (the hash of its signed bytes).
     pub fn id(&self) -> EntryId {
         self.entry.id()
     }
 
+    /// The entry as sync sends it: its bytes and its payload blob, if any.
     pub fn to_wire(&self) -> coalition_record::WireEntry {
         coalition_record::WireEntry::new(&self.entry, self.blob.clone())
     }
@@ -117,6 +131,8 @@ impl Db {
     }
 }
 
+/// One coalition's store, open for writing or read-only; see the crate doc. Shared across threads:
+/// writers serialise on an internal lock that readers never take.
 pub struct Store {
     /// `None` only while a reopen after a failed write could not open the database again.
     db: RwLock<Option<Db>>,
@@ -428,14 +444,17 @@ impl Store {
             })
     }
 
+    /// The store directory, as given to open.
     pub fn dir(&self) -> &Path {
         &self.dir
     }
 
+    /// The coalition's charter, recorded at creation and never changed.
     pub fn charter(&self) -> &Charter {
         &self.charter
     }
 
+    /// The coalition's network id: the charter's hash, named by every entry it accepts.
     pub fn network_id(&self) -> EntryId {
         self.charter.network_id()
     }
@@ -451,6 +470,7 @@ impl Store {
         self.batch_verification.load(Ordering::Relaxed)
     }
 
+    /// Whether the store was opened read-only (every write fails with [`StoreError::ReadOnly`]).
     pub fn is_read_only(&self) -> bool {
         self.read_only
     }
@@ -463,6 +483,7 @@ impl Store {
             .clone()
     }
 
+    /// The current roster version: the number of roster changes applied (0 before the first).
     pub fn roster_version(&self) -> u64 {
         self.roster
             .read()
@@ -501,6 +522,7 @@ impl Store {
             .clone()
     }
 
+    /// `author`'s highest seq held and that entry's id; `None` when none of its entries is held.
     pub fn head(&self, author: &PublicKey) -> Option<(u64, EntryId)> {
         self.frontier
             .read()
@@ -519,6 +541,7 @@ impl Store {
             .sum()
     }
 
+    /// Whether the entry `id` is held (with or without its payload).
     pub fn contains(&self, id: &EntryId) -> Result<bool, StoreError> {
         let db = self.db()?;
         let found = db.get_pinned_cf(db.cf(CF_IDS)?, id.0)?.is_some();

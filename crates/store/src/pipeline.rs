@@ -39,7 +39,7 @@ pub(crate) struct Prechecker<'a> {
 }
 
 impl<'a> Prechecker<'a> {
-    pub fn new(store: &'a Store) -> Self {
+    pub(crate) fn new(store: &'a Store) -> Self {
         Prechecker {
             store,
             roster: store.roster(),
@@ -50,7 +50,7 @@ impl<'a> Prechecker<'a> {
         }
     }
 
-    pub fn check(&mut self, batch: Vec<WireEntry>) -> Result<Prechecked, StoreError> {
+    pub(crate) fn check(&mut self, batch: Vec<WireEntry>) -> Result<Prechecked, StoreError> {
         let decoded: Vec<Decoded> = batch
             .into_iter()
             .map(|wire| (SignedEntry::decode(&wire.entry), wire.payload))

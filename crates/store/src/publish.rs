@@ -49,6 +49,7 @@ pub fn place_from_roster(
 /// One document of a local publish.
 #[derive(Debug, Clone)]
 pub struct Appended {
+    /// The signed entry, stored.
     pub entry: VerifiedEntry,
     /// The city had already published this document: `entry` is the one stored then.
     pub existing: bool,

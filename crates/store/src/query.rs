@@ -12,20 +12,30 @@ use std::collections::HashSet;
 /// What a later entry said about this one.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EntryStatus {
+    /// The retraction (kind 5) that withdrew this entry, if one is held.
     pub retracted_by: Option<EntryId>,
+    /// The practice revision (kind 2) that replaced this practice, if one is held.
     pub superseded_by: Option<EntryId>,
 }
 
 /// The indexed facts of an entry, kept beside it so filters need not decode payloads.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EntrySummary {
+    /// The city that signed the entry.
     pub author: PublicKey,
+    /// Its position in the author's log (1, 2, 3…).
     pub seq: u64,
+    /// The payload's kind code, from the header (PROTOCOL.md §8).
     pub kind: u16,
+    /// The header's timestamp (ms since the Unix epoch); orders query results.
     pub timestamp_ms: i64,
+    /// Ten-Point-Plan commitments (1 to 10) the payload is tagged with; empty without a payload.
     pub commitments: Vec<u8>,
+    /// The ISO 3166-1 alpha-2 country the payload states, if any.
     pub country: Option<String>,
+    /// BCP 47 tags of the languages the payload's texts are in.
     pub languages: Vec<String>,
+    /// The year the payload is about (a practice's start, an update's date, a report's period).
     pub year: Option<i32>,
 }
 
@@ -78,17 +88,27 @@ fn primary(tag: &str) -> &str {
 /// A structured query; every set field must match. Results come newest first.
 #[derive(Debug, Clone, Default)]
 pub struct Query {
+    /// Kind codes, any of which matches.
     pub kinds: Option<Vec<u16>>,
+    /// A commitment (1 to 10) the entry is tagged with; answered from the commitment index.
     pub commitment: Option<u8>,
+    /// The signing city; answered from that city's facet records.
     pub author: Option<PublicKey>,
+    /// An ISO 3166-1 alpha-2 code, compared exactly.
     pub country: Option<String>,
+    /// A BCP 47 tag, compared on its primary subtag: `fr` matches `fr-CA` and the reverse.
     pub language: Option<String>,
+    /// The year the payload is about (see [`EntrySummary::year`]).
     pub year: Option<i32>,
+    /// Earliest timestamp, inclusive (ms since the Unix epoch).
     pub since_ms: Option<i64>,
+    /// Latest timestamp, exclusive (ms since the Unix epoch).
     pub until_ms: Option<i64>,
     /// Also return retracted and superseded entries.
     pub include_inactive: bool,
+    /// Matches to skip, newest first.
     pub offset: usize,
+    /// Most matches to return after `offset`; 0 means no limit.
     pub limit: usize,
 }
 
@@ -199,7 +219,7 @@ impl Store {
         Ok(matched)
     }
 
-    /// The indexed summary of an entry.
+    /// The indexed summary of an entry; `None` when the entry is not held.
     pub fn summary(&self, id: &EntryId) -> Result<Option<EntrySummary>, StoreError> {
         let db = self.db()?;
         let Some(at) = db.get_pinned_cf(db.cf(CF_IDS)?, id.0)? else {

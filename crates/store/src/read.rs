@@ -41,6 +41,8 @@ impl Store {
         self.stored_entry(author, seq, &record).map(Some)
     }
 
+    /// What later entries said about `id` (retracted, superseded); the default, all `None`, for
+    /// an entry never retracted or revised and for one not held.
     pub fn status(&self, id: &EntryId) -> Result<EntryStatus, StoreError> {
         // Most entries were never retracted or revised: answer those from memory.
         if !self
@@ -164,6 +166,7 @@ impl Store {
         }
     }
 
+    /// The entry at `seq` of `author`'s log; `None` when it is not held.
     pub fn entry_at(
         &self,
         author: &PublicKey,

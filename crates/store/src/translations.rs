@@ -32,10 +32,13 @@ fn pair_key(tag: u8, first: &EntryId, second: &EntryId) -> [u8; 65] {
 /// A translation of a practice version, as a page shows it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HeldTranslation {
+    /// The translation's entry id: what an endorsement names.
     pub id: EntryId,
     /// The translating city.
     pub translator: PublicKey,
+    /// The translation entry's timestamp (ms since the Unix epoch).
     pub timestamp_ms: i64,
+    /// The payload: the version translated, the language and the translated texts.
     pub translation: Translation,
     /// The practice's own city endorsed it.
     pub endorsed: bool,

@@ -9,10 +9,16 @@ use serde::Serialize;
 /// One problem found, located by city and seq.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct IntegrityProblem {
+    /// The city whose log has the problem.
     pub author: PublicKey,
+    /// Its name on the roster, or `unknown city` and its short key.
     pub city: String,
+    /// The seq at fault; for a frontier problem, the last seq of the log.
     pub seq: u64,
+    /// The rule broken: a record rule's name ([`coalition_record::RecordError::rule`]), or
+    /// `layout`, `chain` or `frontier` for the store's own checks.
     pub rule: String,
+    /// What is wrong, for a person.
     pub detail: String,
 }
 
