@@ -82,7 +82,7 @@ pub struct NetConfig {
     /// addresses learnt from peers. Off in production.
     pub allow_loopback: bool,
     /// Serve as a relay (Circuit Relay v2) and an AutoNAT server for nodes behind NAT. For a node
-    /// with a public address; limits in [`RELAY_LIMITS`].
+    /// with a public address; limits in `RELAY_LIMITS` (config.rs).
     pub relay_server: bool,
     /// Relays to reserve a slot on, each `/…/p2p/RELAY_PEER_ID`: the node listens through them
     /// (`…/p2p-circuit`) so that peers can reach it behind NAT, and hole punching (DCUtR) then

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 pub struct SearchQuery {
     /// The question, in any language (`"a phrase"` must match as written, `-word` excludes).
     /// Results match a minimum of its words that grows with its length, see
-    /// [`SearchIndex::search`]. None or blank: list newest first.
+    /// [`crate::SearchIndex::search`]. None or blank: list newest first.
     pub text: Option<String>,
     /// The reader's language (BCP 47): its texts rank higher, and titles and snippets are shown
     /// in it when the entry has it.
@@ -36,7 +36,7 @@ pub struct SearchQuery {
     /// Types of partner (codes of docs/partner-types.toml) a practice names.
     pub partner_type: Vec<String>,
     pub offset: usize,
-    /// 0 means [`DEFAULT_LIMIT`]; at most [`MAX_LIMIT`].
+    /// 0 means [`crate::DEFAULT_LIMIT`]; at most [`crate::MAX_LIMIT`].
     pub limit: usize,
     /// How words are matched; not a request parameter (the benchmark compares the modes).
     #[serde(skip)]
