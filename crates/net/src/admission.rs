@@ -37,7 +37,7 @@ pub(crate) struct AdmissionPolicy {
 }
 
 impl AdmissionPolicy {
-    pub fn from_config(config: &NetConfig) -> Self {
+    pub(crate) fn from_config(config: &NetConfig) -> Self {
         let mut exempt = HashSet::new();
         if config.allow_loopback {
             exempt.insert(IpAddr::V4(Ipv4Addr::LOCALHOST));
@@ -100,7 +100,7 @@ pub(crate) struct AdmissionState {
 }
 
 impl AdmissionState {
-    pub fn new(policy: AdmissionPolicy) -> Self {
+    pub(crate) fn new(policy: AdmissionPolicy) -> Self {
         AdmissionState {
             policy,
             connections: HashMap::new(),
@@ -110,12 +110,12 @@ impl AdmissionState {
         }
     }
 
-    pub fn is_exempt(&self, ip: &IpAddr) -> bool {
+    pub(crate) fn is_exempt(&self, ip: &IpAddr) -> bool {
         self.policy.exempt.contains(ip)
     }
 
     /// A new inbound connection from `ip`, before its handshake.
-    pub fn admit_pending(
+    pub(crate) fn admit_pending(
         &mut self,
         id: ConnectionId,
         ip: IpAddr,
@@ -143,7 +143,7 @@ impl AdmissionState {
     }
 
     /// The connection finished its handshake.
-    pub fn admit_established(&mut self, id: ConnectionId) -> Result<(), Refusal> {
+    pub(crate) fn admit_established(&mut self, id: ConnectionId) -> Result<(), Refusal> {
         let Some((ip, stage)) = self.connections.get(&id).copied() else {
             return Ok(()); // exempt, or not inbound
         };
@@ -161,7 +161,7 @@ impl AdmissionState {
     }
 
     /// The connection failed, was refused by another part of the node, or closed.
-    pub fn gone(&mut self, id: ConnectionId) {
+    pub(crate) fn gone(&mut self, id: ConnectionId) {
         match self.connections.remove(&id) {
             Some((ip, Stage::Pending)) => decrement(&mut self.pending, &ip),
             Some((ip, Stage::Established)) => decrement(&mut self.established, &ip),
@@ -171,7 +171,7 @@ impl AdmissionState {
 
     /// Bans `ip` until `now + duration` (exempt addresses are never banned). Returns whether it
     /// was banned.
-    pub fn ban(&mut self, ip: IpAddr, now: Instant, duration: Duration) -> bool {
+    pub(crate) fn ban(&mut self, ip: IpAddr, now: Instant, duration: Duration) -> bool {
         if self.is_exempt(&ip) {
             return false;
         }
@@ -193,15 +193,15 @@ impl AdmissionState {
     }
 
     #[cfg(test)]
-    pub fn is_banned(&self, ip: &IpAddr, now: Instant) -> bool {
+    pub(crate) fn is_banned(&self, ip: &IpAddr, now: Instant) -> bool {
         self.banned.get(ip).is_some_and(|until| *until > now)
     }
 
-    pub fn banned_count(&self, now: Instant) -> usize {
+    pub(crate) fn banned_count(&self, now: Instant) -> usize {
         self.banned.values().filter(|until| **until > now).count()
     }
 
-    pub fn expire(&mut self, now: Instant) {
+    pub(crate) fn expire(&mut self, now: Instant) {
         self.banned.retain(|_, until| *until > now);
     }
 }
@@ -235,7 +235,7 @@ pub(crate) struct Admission {
 }
 
 impl Admission {
-    pub fn new(policy: AdmissionPolicy) -> Self {
+    pub(crate) fn new(policy: AdmissionPolicy) -> Self {
         Admission {
             state: AdmissionState::new(policy),
         }

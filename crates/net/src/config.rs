@@ -92,7 +92,7 @@ pub struct NetConfig {
 
 /// What a relay serves to others: enough for peers to meet and sync until hole punching gives
 /// them a direct connection, bounded so a relay cannot be used as free bandwidth.
-pub struct RelayLimits {
+pub(crate) struct RelayLimits {
     pub max_reservations: usize,
     pub max_reservations_per_peer: usize,
     pub reservation_duration: Duration,
@@ -102,7 +102,7 @@ pub struct RelayLimits {
     pub max_circuit_bytes: u64,
 }
 
-pub const RELAY_LIMITS: RelayLimits = RelayLimits {
+pub(crate) const RELAY_LIMITS: RelayLimits = RelayLimits {
     max_reservations: 256,
     max_reservations_per_peer: 2,
     reservation_duration: Duration::from_secs(3600),

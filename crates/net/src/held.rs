@@ -20,7 +20,7 @@ fn size(held: &Held) -> usize {
 }
 
 impl HeldQueue {
-    pub fn new(max_entries: usize, max_bytes: usize, ttl: Duration) -> Self {
+    pub(crate) fn new(max_entries: usize, max_bytes: usize, ttl: Duration) -> Self {
         HeldQueue {
             entries: VecDeque::new(),
             bytes: 0,
@@ -30,16 +30,16 @@ impl HeldQueue {
         }
     }
 
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.entries.len()
     }
 
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }
 
     /// Holds `held` unless the same entry is held already; drops the oldest past the bounds.
-    pub fn hold(&mut self, held: Held) {
+    pub(crate) fn hold(&mut self, held: Held) {
         if self.entries.iter().any(|h| h.id == held.id) {
             return;
         }
@@ -54,13 +54,13 @@ impl HeldQueue {
     }
 
     /// Everything held, oldest first, leaving the queue empty.
-    pub fn take_all(&mut self) -> Vec<Held> {
+    pub(crate) fn take_all(&mut self) -> Vec<Held> {
         self.bytes = 0;
         self.entries.drain(..).collect()
     }
 
     /// Drops what has been held longer than the time to live.
-    pub fn expire(&mut self, now: Instant) {
+    pub(crate) fn expire(&mut self, now: Instant) {
         let ttl = self.ttl;
         let before = self.entries.len();
         self.entries

@@ -38,7 +38,7 @@ pub(crate) struct Offences {
 }
 
 impl Offences {
-    pub fn new(policy: OffencePolicy) -> Self {
+    pub(crate) fn new(policy: OffencePolicy) -> Self {
         Offences {
             policy,
             per_peer: HashMap::new(),
@@ -47,13 +47,13 @@ impl Offences {
         }
     }
 
-    pub fn ban_duration(&self) -> Duration {
+    pub(crate) fn ban_duration(&self) -> Duration {
         self.policy.ban_duration
     }
 
     /// `peer` (connected from `ip`, `None` for an exempt address) sent an invalid message.
     /// `graylisted`: gossipsub's score already ignores it, so it would never reach the count.
-    pub fn invalid(
+    pub(crate) fn invalid(
         &mut self,
         peer: PeerId,
         ip: Option<IpAddr>,
@@ -104,21 +104,21 @@ impl Offences {
     }
 
     /// Records a ban of `peer` until `now + ban_duration`; its count starts again after.
-    pub fn ban_peer(&mut self, peer: PeerId, now: Instant) {
+    pub(crate) fn ban_peer(&mut self, peer: PeerId, now: Instant) {
         self.per_peer.remove(&peer);
         self.peer_bans.insert(peer, now + self.policy.ban_duration);
     }
 
-    pub fn is_banned(&self, peer: &PeerId) -> bool {
+    pub(crate) fn is_banned(&self, peer: &PeerId) -> bool {
         self.peer_bans.contains_key(peer)
     }
 
-    pub fn banned_peers(&self) -> usize {
+    pub(crate) fn banned_peers(&self) -> usize {
         self.peer_bans.len()
     }
 
     /// Ends the bans that are over; returns the peers to unblock.
-    pub fn expire(&mut self, now: Instant) -> Vec<PeerId> {
+    pub(crate) fn expire(&mut self, now: Instant) -> Vec<PeerId> {
         let over: Vec<PeerId> = self
             .peer_bans
             .iter()

@@ -68,7 +68,7 @@ pub(crate) struct SyncScheduler<R> {
 }
 
 impl<R: Copy + Eq> SyncScheduler<R> {
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         SyncScheduler {
             session: None,
             queue: VecDeque::new(),
@@ -77,31 +77,31 @@ impl<R: Copy + Eq> SyncScheduler<R> {
         }
     }
 
-    pub fn session_peer(&self) -> Option<PeerId> {
+    pub(crate) fn session_peer(&self) -> Option<PeerId> {
         self.session.as_ref().map(|s| s.peer)
     }
 
     /// When [`Self::on_retry_time`] should be called.
-    pub fn retry_at(&self) -> Option<Instant> {
+    pub(crate) fn retry_at(&self) -> Option<Instant> {
         self.retry_at
     }
 
     /// Whether `request` is the current session's request in flight.
-    pub fn is_ours(&self, request: R) -> bool {
+    pub(crate) fn is_ours(&self, request: R) -> bool {
         self.session
             .as_ref()
             .is_some_and(|s| s.request == Some(request))
     }
 
     /// Asks `peer` after the peers already queued.
-    pub fn queue(&mut self, peer: PeerId) {
+    pub(crate) fn queue(&mut self, peer: PeerId) {
         if self.session_peer() != Some(peer) && !self.queue.contains(&peer) {
             self.queue.push_back(peer);
         }
     }
 
     /// Asks `peer` before the peers already queued.
-    pub fn queue_first(&mut self, peer: PeerId) {
+    pub(crate) fn queue_first(&mut self, peer: PeerId) {
         self.queue.retain(|p| *p != peer);
         if self.session_peer() != Some(peer) {
             self.queue.push_front(peer);
@@ -109,7 +109,7 @@ impl<R: Copy + Eq> SyncScheduler<R> {
     }
 
     /// With no session running, starts one with the first queued peer `can_sync` allows.
-    pub fn start_next(
+    pub(crate) fn start_next(
         &mut self,
         now: Instant,
         can_sync: impl Fn(&PeerId) -> bool,
@@ -156,7 +156,7 @@ impl<R: Copy + Eq> SyncScheduler<R> {
     }
 
     /// The request of a [`SyncAction::Send`] went out as `request`.
-    pub fn sent(&mut self, request: R) {
+    pub(crate) fn sent(&mut self, request: R) {
         if let Some(session) = self.session.as_mut() {
             session.waiting = false;
             session.requests += 1;
@@ -167,7 +167,7 @@ impl<R: Copy + Eq> SyncScheduler<R> {
     /// A batch answered our request: returns what to claim in a pipelined request sent right
     /// away (call [`Self::pipeline`] once the batch is with the store worker), if one should go.
     /// At most one batch waits in the worker, so the pipeline cannot run ahead of it.
-    pub fn on_batch(&mut self, heads: Vec<Head>, more: bool) -> Option<Vec<Head>> {
+    pub(crate) fn on_batch(&mut self, heads: Vec<Head>, more: bool) -> Option<Vec<Head>> {
         let session = self.session.as_mut()?;
         session.request = None;
         session.refused_in_a_row = 0;
@@ -182,7 +182,7 @@ impl<R: Copy + Eq> SyncScheduler<R> {
     }
 
     /// Sends the pipelined request [`Self::on_batch`] asked for.
-    pub fn pipeline(
+    pub(crate) fn pipeline(
         &mut self,
         ahead: Vec<Head>,
         roster_ahead: u64,
@@ -192,7 +192,7 @@ impl<R: Copy + Eq> SyncScheduler<R> {
     }
 
     /// The store worker reported a batch from `peer` stored (`progressed`: something new).
-    pub fn on_stored(
+    pub(crate) fn on_stored(
         &mut self,
         peer: PeerId,
         progressed: bool,
@@ -227,7 +227,7 @@ impl<R: Copy + Eq> SyncScheduler<R> {
 
     /// The peer refused our request (over its rate, or busy): wait as told, then ask again;
     /// after too many refusals in a row, leave it and try another peer later.
-    pub fn on_refused(
+    pub(crate) fn on_refused(
         &mut self,
         peer: PeerId,
         retry_after_ms: u32,
@@ -256,12 +256,12 @@ impl<R: Copy + Eq> SyncScheduler<R> {
 
     /// Our request failed (no answer, protocol unsupported, another coalition), or the batch
     /// could not be stored: the session is over.
-    pub fn fail(&mut self) -> Vec<SyncAction> {
+    pub(crate) fn fail(&mut self) -> Vec<SyncAction> {
         self.end(false)
     }
 
     /// The retry time of a waiting session came.
-    pub fn on_retry_time(
+    pub(crate) fn on_retry_time(
         &mut self,
         connected: impl Fn(&PeerId) -> bool,
         now: Instant,
@@ -278,7 +278,7 @@ impl<R: Copy + Eq> SyncScheduler<R> {
     }
 
     /// `peer`'s last connection closed.
-    pub fn on_disconnected(&mut self, peer: PeerId) -> Vec<SyncAction> {
+    pub(crate) fn on_disconnected(&mut self, peer: PeerId) -> Vec<SyncAction> {
         self.queue.retain(|p| *p != peer);
         let waiting_on_it = self
             .session
@@ -292,7 +292,7 @@ impl<R: Copy + Eq> SyncScheduler<R> {
     }
 
     /// Forgets retry times that have passed.
-    pub fn expire(&mut self, now: Instant) {
+    pub(crate) fn expire(&mut self, now: Instant) {
         self.not_before.retain(|_, until| *until > now);
     }
 
@@ -308,7 +308,7 @@ impl<R: Copy + Eq> SyncScheduler<R> {
 /// of a run from the requester's head, so claiming it would skip the entries between. An erasure
 /// or order alone of its author is not claimed either (the next request asks again from the
 /// stored head, and gets it as a duplicate).
-pub fn claimable_heads(entries: &[coalition_record::SignedEntry]) -> Vec<Head> {
+pub(crate) fn claimable_heads(entries: &[coalition_record::SignedEntry]) -> Vec<Head> {
     let erasure_kinds = [6u16, 13];
     let mut runs: Vec<(coalition_record::PublicKey, Vec<Head>)> = Vec::new();
     for e in entries {

@@ -43,7 +43,7 @@ pub(crate) enum GossipOutcome {
 }
 
 impl GossipOutcome {
-    pub fn acceptance(&self) -> MessageAcceptance {
+    pub(crate) fn acceptance(&self) -> MessageAcceptance {
         match self {
             GossipOutcome::Stored(_)
             | GossipOutcome::RosterApplied(_)

@@ -54,7 +54,7 @@ pub(crate) struct SyncReport {
 }
 
 impl SyncReport {
-    pub fn progressed(&self) -> bool {
+    pub(crate) fn progressed(&self) -> bool {
         !self.stored.is_empty() || !self.roster_applied.is_empty()
     }
 }
