@@ -20,12 +20,16 @@ use std::io;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
+/// The sync protocol's name, negotiated by multistream-select (docs/PROTOCOL.md §14.3).
 pub const SYNC_PROTOCOL: StreamProtocol = StreamProtocol::new("/coalition/sync/1");
 
 /// "Here is what I hold; send what I lack."
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SyncRequest {
+    /// The coalition asked about; a responder of another coalition answers
+    /// [`SyncAnswer::WrongNetwork`].
     pub network_id: NetworkId,
+    /// The requester's roster version and the head of every author it holds.
     pub frontier: Frontier,
 }
 
@@ -33,23 +37,31 @@ pub struct SyncRequest {
 /// one bounded batch. `more` says the responder holds more the requester lacks: ask again.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SyncResponse {
+    /// Roster changes the requester lacks, in version order.
     pub roster: Vec<SignedRosterChange>,
+    /// Entries the requester lacks (erasures served before the payload-less entries they
+    /// explain, docs/PROTOCOL.md §14.4).
     pub entries: Vec<WireEntry>,
+    /// The responder holds more the requester lacks than fitted in this batch.
     pub more: bool,
 }
 
 /// What a responder sends back.
 #[derive(Debug, Clone, PartialEq)]
 pub enum SyncAnswer {
+    /// Served: one bounded batch.
     Batch(SyncResponse),
     /// Over this peer's request rate: not served (the store was not touched); ask again after
     /// `retry_after_ms`. Asking earlier, again and again, gets the requester banned.
     Refused {
+        /// Milliseconds to wait; below `0xffffffff` on the wire (a larger value is sent as
+        /// `0xfffffffe`).
         retry_after_ms: u32,
     },
     /// The request named another coalition: this node never serves it. Carries this node's own
     /// network id.
     WrongNetwork {
+        /// The responder's network id.
         ours: NetworkId,
     },
 }
@@ -71,14 +83,20 @@ fn add(counter: &AtomicU64, bytes: usize) {
     counter.fetch_add(bytes as u64, Ordering::Relaxed);
 }
 
+/// The length-prefixed postcard codec of `/coalition/sync/1`, for libp2p's request-response
+/// behaviour. Clones share one set of traffic counters.
 #[derive(Debug, Clone)]
 pub struct SyncCodec {
+    /// Largest request frame read or written, in bytes (length prefix not counted).
     pub max_request: usize,
+    /// Largest batch frame read or written, in bytes (length prefix not counted).
     pub max_response: usize,
+    /// Frame bytes sent and received, counted by every clone.
     pub traffic: Arc<SyncTraffic>,
 }
 
 impl SyncCodec {
+    /// A codec with these frame limits (bytes) and fresh traffic counters.
     pub fn new(max_request: usize, max_response: usize) -> Self {
         SyncCodec {
             max_request,

@@ -21,6 +21,9 @@ pub const DEFAULT_SYNC_REQUEST_RATE: Rate = Rate::new(50, 100);
 /// 50 a second spread over 30 cities.
 pub const DEFAULT_AUTHOR_GOSSIP_RATE: Rate = Rate::new(50, 500);
 
+/// Everything [`spawn`](crate::spawn) needs: key, addresses, discovery, gossip tuning, limits
+/// and bans (docs/PROTOCOL.md §14.5). Start from [`NetConfig::new`]; `spawn` refuses an
+/// inconsistent one (too small a frame limit, a zero rate...) with [`NetError::Config`].
 #[derive(Clone)]
 pub struct NetConfig {
     /// The node's libp2p transport key (its peer id). Not the city key.
@@ -41,13 +44,16 @@ pub struct NetConfig {
     pub gossip_heartbeat: Duration,
     /// Mesh degree, gossip factor, flood publishing and IDONTWANT (gossipsub 1.2).
     pub gossip_tuning: crate::gossip::GossipTuning,
-    /// Most established connections in total, and per peer.
+    /// Most established connections in total (default 64, at least 1).
     pub max_connections: u32,
+    /// Most established connections to one peer id (default 2, at least 1).
     pub max_connections_per_peer: u32,
+    /// Most connections in their handshake, inbound and outbound each (default 32).
     pub max_pending_connections: u32,
     /// Inbound connections from one address still in their handshake, and established: a few
     /// sockets from one address cannot take every pending slot.
     pub max_pending_per_ip: u32,
+    /// Most established inbound connections from one IP address (default 8).
     pub max_connections_per_ip: u32,
     /// Largest gossip message accepted or published; gossipsub's `max_transmit_size` is set to
     /// twice this (gossipsub compares whole read buffers with it).
@@ -61,6 +67,8 @@ pub struct NetConfig {
     /// Invalid gossip messages from all peer ids of one address within
     /// `invalid_per_ip_window` before the address is banned: fresh peer ids cost nothing.
     pub max_invalid_per_ip: u32,
+    /// The window of `max_invalid_per_ip`, counted from the first invalid message in it (default
+    /// 10 min).
     pub invalid_per_ip_window: Duration,
     /// How long a peer that sent too many invalid messages, or kept asking for sync too fast,
     /// stays blocked.
@@ -73,6 +81,7 @@ pub struct NetConfig {
     /// `sync_strike_window` and the peer is disconnected and blocked for `ban_duration`. A peer
     /// that waits as told is never banned.
     pub max_sync_strikes: u32,
+    /// The window of `max_sync_strikes`, counted from the first strike in it (default 10 s).
     pub sync_strike_window: Duration,
     /// New entries of one author (city key) accepted from gossip (sustained per second, burst).
     /// Over it an entry is ignored: not stored now, not forwarded, not punished; sync fetches it.

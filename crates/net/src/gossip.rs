@@ -24,6 +24,7 @@ pub enum GossipMessage {
 }
 
 impl GossipMessage {
+    /// The message's gossip data: its postcard encoding (docs/PROTOCOL.md §14.2).
     pub fn to_bytes(&self) -> Vec<u8> {
         // Plain structs of byte vectors: encoding into a Vec cannot fail.
         postcard::to_stdvec(self).unwrap_or_default()
@@ -86,10 +87,16 @@ fn message_id(message: &gossipsub::Message) -> MessageId {
 /// Gossipsub settings shared by every node of a coalition.
 #[derive(Debug, Clone)]
 pub struct GossipSettings {
+    /// The coalition: it names the topic.
     pub network_id: NetworkId,
+    /// Heartbeat interval, also the delay before the first heartbeat.
     pub heartbeat: Duration,
+    /// gossipsub's `max_transmit_size` in bytes: twice the largest message
+    /// ([`NetConfig::max_transmit_size`](crate::NetConfig::max_transmit_size)).
     pub max_transmit_size: usize,
+    /// Whitelist 127.0.0.1 and ::1 in the IP-colocation score (tests on one host).
     pub allow_loopback: bool,
+    /// Mesh degree, gossip factor, flood publishing and IDONTWANT.
     pub tuning: GossipTuning,
 }
 
@@ -100,18 +107,22 @@ pub struct GossipSettings {
 pub struct GossipTuning {
     /// Mesh degree D, and the bounds D_low and D_high the heartbeat keeps it within.
     pub mesh_n: usize,
+    /// D_low: below it the heartbeat grafts peers (default 5).
     pub mesh_n_low: usize,
+    /// D_high: above it the heartbeat prunes peers (default 12).
     pub mesh_n_high: usize,
     /// Least outbound peers in the mesh (at most mesh_n / 2 and below mesh_n_low).
     pub mesh_outbound_min: usize,
     /// Least peers, and the share of non-mesh peers, sent IHAVE gossip each heartbeat.
     pub gossip_lazy: usize,
+    /// Share of non-mesh peers sent IHAVE gossip each heartbeat, 0.0 to 1.0 (default 0.25).
     pub gossip_factor: f64,
     /// Publish one's own entries to every peer, not only the mesh.
     pub flood_publish: bool,
     /// Messages of at least this many bytes make the receiver send IDONTWANT to its mesh
     /// (gossipsub 1.2), and whether a publisher sends it for its own.
     pub idontwant_threshold: usize,
+    /// Send IDONTWANT for one's own published messages too (default off).
     pub idontwant_on_publish: bool,
 }
 

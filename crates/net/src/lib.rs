@@ -14,6 +14,8 @@
 //!   peer (refused over the limit, banned for ignoring the retry time) and new gossiped entries
 //!   per author (ignored over the limit, fetched later by sync). The decisions are in [`limits`].
 
+#![warn(missing_docs, unreachable_pub)]
+
 mod admission;
 mod behaviour;
 mod codec;
@@ -50,7 +52,9 @@ use tokio::sync::{broadcast, mpsc, oneshot};
 /// How an entry reached this node.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Via {
+    /// A gossipsub message, stored before it was forwarded.
     Gossip,
+    /// A batch of a sync response (`/coalition/sync/1`).
     Sync,
     /// Held back (gap or unknown author) and stored once what it needed arrived.
     Held,
@@ -60,17 +64,27 @@ pub enum Via {
 /// misses events (and sees `RecvError::Lagged`), it never slows the network.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NetEvent {
+    /// An entry from the network was stored (the node's own appends are not reported).
     EntryStored {
+        /// The entry id (BLAKE3 of the signed entry).
         id: EntryId,
+        /// The city key that signed it.
         author: PublicKey,
+        /// Its place in the author's log, from 1.
         seq: u64,
+        /// How it arrived.
         via: Via,
     },
+    /// A roster change from the network was applied.
     RosterApplied {
+        /// The roster version now (the number of changes applied).
         version: u64,
     },
+    /// A fork proof was found and verified: the city signed two entries at one seq.
     ForkDetected {
+        /// The city key that signed both.
         author: PublicKey,
+        /// The seq both entries claim.
         seq: u64,
     },
 }
@@ -89,17 +103,25 @@ pub enum Delivery {
 /// A snapshot of the network task's state and counters.
 #[derive(Debug, Clone)]
 pub struct NetStatus {
+    /// This node's peer id (from its transport key, not the city key).
     pub peer_id: PeerId,
+    /// Addresses the swarm listens on now.
     pub listen_addrs: Vec<Multiaddr>,
+    /// Peers with at least one established connection.
     pub connected_peers: Vec<PeerId>,
     /// Peers in this node's gossipsub mesh for the coalition topic.
     pub mesh_peers: usize,
+    /// Entries in the store, every city's log (the node's own appends included).
     pub entries_held: u64,
+    /// Roster changes applied (0 before the first).
     pub roster_version: u64,
     /// When an entry last arrived from the network and was stored.
     pub last_arrival: Option<SystemTime>,
+    /// Entries stored from gossip since start ([`Via::Gossip`]).
     pub entries_via_gossip: u64,
+    /// Entries stored from sync responses since start ([`Via::Sync`]).
     pub entries_via_sync: u64,
+    /// Held entries stored once what they needed arrived ([`Via::Held`]).
     pub entries_via_held: u64,
     /// Entries carried by sync responses this node received (stored or not).
     pub sync_entries_received: u64,
@@ -118,19 +140,29 @@ pub struct NetStatus {
     pub sync_bans: u64,
     /// Bytes of sync frames (length prefix included; Noise and Yamux framing not counted).
     pub sync_request_bytes_sent: u64,
+    /// Bytes of sync request frames received (counted like `sync_request_bytes_sent`).
     pub sync_request_bytes_received: u64,
+    /// Bytes of sync answers sent: batches and refusals.
     pub sync_response_bytes_sent: u64,
+    /// Bytes of sync answers received: batches and refusals.
     pub sync_response_bytes_received: u64,
+    /// Gossip messages gossipsub handed to the node, before any check.
     pub gossip_received: u64,
+    /// Gossip messages reported Accept (stored or applied, then forwarded).
     pub gossip_accepted: u64,
+    /// Gossip messages reported Reject (invalid whoever relays them; the sender is penalised).
     pub gossip_rejected: u64,
+    /// Gossip messages reported Ignore (duplicates, held, over a rate limit, worker busy): not
+    /// forwarded, not punished.
     pub gossip_ignored: u64,
     /// Gossiped entries ignored over their author's rate limit (also in `gossip_ignored`); sync
     /// fetches them later.
     pub gossip_rate_limited: u64,
     /// Entries held back waiting for predecessors or roster changes.
     pub held_entries: usize,
+    /// Gossiped entries held back because they needed predecessors or their author's admission.
     pub gaps_seen: u64,
+    /// Fork proofs found, from gossip, sync or held entries (two entries of one city at one seq).
     pub forks_seen: u64,
     /// Peers blocked now (invalid messages or sync flooding).
     pub banned_peers: usize,
@@ -179,6 +211,7 @@ pub struct NetHandle {
 }
 
 impl NetHandle {
+    /// This node's peer id (fixed for the handle's life, no round trip to the task).
     pub fn peer_id(&self) -> PeerId {
         self.peer_id
     }
@@ -211,6 +244,7 @@ impl NetHandle {
             .await?
     }
 
+    /// A snapshot of the task's state and counters (counters count since the task started).
     pub async fn status(&self) -> Result<NetStatus, NetError> {
         self.request(|reply| Command::Status { reply }).await
     }

@@ -22,11 +22,14 @@ use std::time::{Duration, Instant};
 /// holds at most `burst` tokens. Both must be at least 1.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Rate {
+    /// Tokens added each second: the sustained rate.
     pub per_second: u32,
+    /// Most tokens the bucket holds: how many may come at once after a quiet spell.
     pub burst: u32,
 }
 
 impl Rate {
+    /// `per_second` sustained, up to `burst` at once. Not checked here: `spawn` refuses a zero.
     pub const fn new(per_second: u32, burst: u32) -> Self {
         Rate { per_second, burst }
     }
@@ -48,6 +51,7 @@ pub struct TokenBucket {
 }
 
 impl TokenBucket {
+    /// A bucket holding `rate.burst` tokens at `now`.
     pub fn full(rate: Rate, now: Instant) -> Self {
         TokenBucket {
             tokens: f64::from(rate.burst),
@@ -61,6 +65,7 @@ impl TokenBucket {
         (self.tokens + elapsed * rate.per_second_f64()).min(f64::from(rate.burst))
     }
 
+    /// The bucket holds `rate.burst` tokens at `now`: whatever was taken has been refilled.
     pub fn is_full(&self, rate: Rate, now: Instant) -> bool {
         self.available(rate, now) >= f64::from(rate.burst)
     }
@@ -86,7 +91,9 @@ impl TokenBucket {
 /// from the first strike of the window).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StrikePolicy {
+    /// Strikes within one window that ban the key (0 and 1 both ban at the first).
     pub max_strikes: u32,
+    /// How long a window lasts from its first strike.
     pub window: Duration,
 }
 
@@ -112,6 +119,7 @@ impl Strikes {
         self.count >= policy.max_strikes
     }
 
+    /// Strikes in the current window (0 before the first).
     pub fn count(&self) -> u32 {
         self.count
     }
@@ -128,14 +136,17 @@ impl Strikes {
 /// What to do with one request or message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Decision {
+    /// Within the limit: a token was taken.
     Allow,
     /// Over the limit: refuse it; a token is there after `retry_after`.
     Deny {
+        /// How long to wait before asking again; asking earlier is a strike.
         retry_after: Duration,
     },
     /// Over the limit, and the key ignored the retry time it was given once too often: refuse
     /// it and ban the key. Its state is forgotten (a fresh start when the ban ends).
     Ban {
+        /// Strikes in the window that earned the ban.
         strikes: u32,
     },
 }
@@ -235,10 +246,12 @@ impl<K: Hash + Eq + Clone> KeyedLimiter<K> {
         self.slots.remove(key);
     }
 
+    /// Keys with state now (at most the capacity).
     pub fn len(&self) -> usize {
         self.slots.len()
     }
 
+    /// No key has state.
     pub fn is_empty(&self) -> bool {
         self.slots.is_empty()
     }
