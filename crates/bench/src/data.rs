@@ -10,10 +10,13 @@ use coalition_tests::{city_name, Coalition, CREATED_MS};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
+/// Cities of the coalition most scenarios build (each signs its own chain).
 pub const CITIES: usize = 20;
 
+/// Country codes given to cities round-robin (city `i` gets `COUNTRIES[i % 10]`).
 pub const COUNTRIES: [&str; 10] = ["FR", "DE", "ES", "IT", "NL", "BE", "SE", "PL", "AT", "PT"];
 
+/// The themes a practice draws one of.
 pub const THEMES: [&str; 8] = [
     "housing",
     "education",
@@ -25,6 +28,8 @@ pub const THEMES: [&str; 8] = [
     "media",
 ];
 
+/// The topical vocabulary practice and update texts are drawn from, so that full-text queries
+/// match a realistic share of entries.
 pub const WORDS: [&str; 96] = [
     "housing",
     "rental",
@@ -306,6 +311,8 @@ pub fn entries_sized(
     Ok(out)
 }
 
+/// Bytes of `entries` as carried: entry bytes plus payload bytes and their 16-byte salt (length
+/// prefixes and message framing not counted).
 pub fn wire_bytes(entries: &[WireEntry]) -> usize {
     entries
         .iter()

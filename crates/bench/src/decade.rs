@@ -174,6 +174,9 @@ async fn join(coalition: &Coalition, dir: &Path, peers: &[&Node], total: u64) ->
     })
 }
 
+/// Scenario `decade`: replays ten years of `sizes.decade_cities` cities, then times a joining
+/// node's sync from one and from three peers, and its first search, against local ingest and
+/// index build of the same entries.
 pub fn run(sizes: &Sizes) -> Result<Vec<Row>> {
     let cities = sizes.decade_cities;
     let coalition = Coalition::new(cities)?;

@@ -64,6 +64,8 @@ pub fn child(dir: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Scenario `footprint`: start-up time (open, first query) and RSS of a child process on a
+/// store of `sizes.footprint` entries, then the idle CPU of `sizes.idle_nodes` connected nodes.
 pub fn run(sizes: &Sizes) -> Result<Vec<Row>> {
     let coalition = Coalition::new(data::CITIES)?;
     let entries = data::entries(&coalition, sizes.footprint, 6)?;

@@ -1,6 +1,8 @@
 //! The Coalition benchmark harness: each scenario measures a figure and, in the same run, the
 //! baseline it is judged against. See docs/PERFORMANCE.md.
 
+#![warn(missing_docs, unreachable_pub)]
+
 pub mod data;
 pub mod decade;
 pub mod footprint;
@@ -17,6 +19,7 @@ use report::Row;
 use serde::Serialize;
 use std::time::Instant;
 
+/// Every scenario's name, in the order a full run takes them (`--scenario` picks some).
 pub const SCENARIOS: [&str; 9] = [
     "ingest",
     "storage",
@@ -35,17 +38,29 @@ pub struct Sizes {
     /// Payload size of the ingest and catch-up entries (`--payload-bytes`); `None`: practices
     /// of 1–4 KiB.
     pub payload_bytes: Option<usize>,
+    /// Entries of the `ingest` scenario (`--ingest-n`).
     pub ingest: usize,
+    /// Entries per store ingest call, in every scenario that fills a store.
     pub batch: usize,
+    /// Entries of the `storage` scenario (`--storage-n`).
     pub storage: usize,
+    /// Entries a fresh node fetches by sync in `catchup` (`--catchup-n`).
     pub catchup: usize,
+    /// Nodes of the `propagation` scenario, at least 2 (`--nodes`).
     pub prop_nodes: usize,
+    /// Entries published in `propagation` (`--messages`).
     pub prop_messages: usize,
+    /// Entries published per second in `propagation`.
     pub prop_rate: f64,
+    /// Entries indexed by the `query` scenario (`--query-n`).
     pub query: usize,
+    /// How many times `query` runs each query set.
     pub query_repeats: usize,
+    /// Entries in the store the `footprint` scenario opens (`--footprint-n`).
     pub footprint: usize,
+    /// Connected nodes whose idle CPU `footprint` measures, at least 2.
     pub idle_nodes: usize,
+    /// Seconds over which that idle CPU is measured.
     pub idle_secs: f64,
     /// Network sizes of the `scale` scenario (issue #19).
     pub scale_nodes: Vec<usize>,
@@ -56,6 +71,7 @@ pub struct Sizes {
     pub scale_deliveries: f64,
     /// Bootstrap peers each joining node dials.
     pub scale_dials: usize,
+    /// Seconds over which the scale scenario measures idle CPU, per network size.
     pub scale_idle_secs: f64,
     /// Gossipsub parameters of the scale scenario's nodes: a name of `scale::PRESETS`.
     pub gossip_preset: String,
@@ -64,6 +80,7 @@ pub struct Sizes {
 }
 
 impl Sizes {
+    /// The sizes behind the figures in docs/PERFORMANCE.md (the default without `--smoke`).
     pub fn full() -> Sizes {
         Sizes {
             payload_bytes: None,
@@ -89,6 +106,7 @@ impl Sizes {
         }
     }
 
+    /// Tiny sizes (`--smoke`): the whole harness runs in seconds, so CI keeps it from rotting.
     pub fn smoke() -> Sizes {
         Sizes {
             payload_bytes: None,
@@ -115,29 +133,44 @@ impl Sizes {
     }
 }
 
+/// One scenario's run, as the JSON report records it.
 #[derive(Debug, Serialize)]
 pub struct ScenarioRun {
+    /// A name of [`SCENARIOS`].
     pub name: String,
+    /// Wall-clock seconds the scenario took, baselines included.
     pub seconds: f64,
+    /// Why it failed (the error chain); `None` when it produced its rows.
     pub error: Option<String>,
 }
 
+/// Everything a run produced: what `--json` writes.
 #[derive(Debug, Serialize)]
 pub struct Report {
+    /// Where it ran.
     pub machine: Machine,
+    /// The command line, to run it again.
     pub command: String,
+    /// Run with [`Sizes::smoke`] (figures not comparable with full runs).
     pub smoke: bool,
+    /// The sizes used, overrides included.
     pub sizes: Sizes,
+    /// Each scenario run, in order.
     pub scenarios: Vec<ScenarioRun>,
+    /// The rows of every scenario that succeeded, in order.
     pub rows: Vec<Row>,
 }
 
+/// The machine a report comes from.
 #[derive(Debug, Serialize)]
 pub struct Machine {
+    /// CPUs available to this process (1 when unknown).
     pub nproc: usize,
+    /// The first `model name` of /proc/cpuinfo, or "unknown".
     pub cpu_model: String,
 }
 
+/// Describes this machine (reads /proc/cpuinfo).
 pub fn machine() -> Machine {
     let cpu_model = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
@@ -154,6 +187,8 @@ pub fn machine() -> Machine {
     }
 }
 
+/// Runs one scenario by name and returns its rows; an unknown name is an error listing
+/// [`SCENARIOS`].
 pub fn run_scenario(name: &str, sizes: &Sizes) -> Result<Vec<Row>> {
     match name {
         "ingest" => ingest::run(sizes),
@@ -206,7 +241,7 @@ pub fn run(names: &[String], sizes: &Sizes, smoke: bool, command: String) -> Rep
     report
 }
 
-/// Throughput helper.
+/// `n` items per second of wall time since `started`.
 pub fn per_sec(n: usize, started: Instant) -> f64 {
     n as f64 / started.elapsed().as_secs_f64()
 }

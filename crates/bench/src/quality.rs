@@ -13,6 +13,8 @@ use coalition_tests::{Coalition, CREATED_MS};
 const NDCG_TARGET: f64 = 0.85;
 const RECALL_ALL_TARGET: f64 = 0.85;
 
+/// Scenario `search-quality`: the judged set's nDCG@10, recall@10, MRR and empty-page shares,
+/// ranked retrieval against the all-words search, with issue #13's targets.
 pub fn run() -> Result<Vec<Row>> {
     let set = JudgedSet::builtin()?;
     let coalition = Coalition::new(8)?;

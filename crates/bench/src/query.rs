@@ -156,6 +156,8 @@ fn time_scan(blobs: &[Vec<u8>], queries: &[SearchQuery]) -> Result<(Vec<f64>, us
     Ok((samples, hits))
 }
 
+/// Scenario `query`: p50 and p99 latency (ms) of filtered and full-text queries on an index of
+/// `sizes.query` entries against a full scan, and the index rebuild time.
 pub fn run(sizes: &Sizes) -> Result<Vec<Row>> {
     let coalition = Coalition::new(data::CITIES)?;
     let entries = data::entries(&coalition, sizes.query, 5)?;

@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 
+/// What a row must reach to pass; the JSON report writes it as `{"kind": ..., "bound": ...}`.
 #[derive(Debug, Clone, Copy, Serialize)]
 #[serde(tag = "kind", content = "bound", rename_all = "snake_case")]
 pub enum Target {
@@ -19,21 +20,34 @@ pub enum Target {
     None,
 }
 
+/// One measured figure with its same-run baseline and target: a line of the table and of the
+/// JSON report. Built with [`Row::new`], then [`Row::baseline`] before [`Row::target`].
 #[derive(Debug, Clone, Serialize)]
 pub struct Row {
+    /// The scenario that measured it (a name of [`SCENARIOS`](crate::SCENARIOS)).
     pub scenario: String,
+    /// What was measured, e.g. "Store::ingest_pipelined, batch verification, batches of 128".
     pub figure: String,
+    /// The unit of `value` and `baseline`, e.g. "entries/s", "ms", "MiB".
     pub unit: String,
+    /// The measurement.
     pub value: f64,
+    /// What the baseline is, e.g. "verify_strict, 1 core"; `None` without a baseline.
     pub baseline_name: Option<String>,
+    /// The baseline measured in the same run, in `unit`.
     pub baseline: Option<f64>,
+    /// `value / baseline`; `None` without a baseline or when it is 0.
     pub ratio: Option<f64>,
+    /// What the row must reach ([`Target::None`]: informational).
     pub target: Target,
+    /// Whether it reached the target; `None` when informational or a ratio target lacks a ratio.
     pub pass: Option<bool>,
+    /// Sizes and conditions, shown in brackets after the figure; empty for none.
     pub note: String,
 }
 
 impl Row {
+    /// A row without baseline, target or note.
     pub fn new(scenario: &str, figure: &str, unit: &str, value: f64) -> Row {
         Row {
             scenario: scenario.into(),
@@ -49,6 +63,8 @@ impl Row {
         }
     }
 
+    /// Sets the same-run baseline and the ratio; call before [`Row::target`], which judges the
+    /// ratio.
     pub fn baseline(mut self, name: &str, value: f64) -> Row {
         self.baseline_name = Some(name.into());
         self.baseline = Some(value);
@@ -56,6 +72,7 @@ impl Row {
         self
     }
 
+    /// Sets the target and judges the row against it (`pass`).
     pub fn target(mut self, target: Target) -> Row {
         self.target = target;
         self.pass = match target {
@@ -69,6 +86,7 @@ impl Row {
         self
     }
 
+    /// Sets the note (sizes, conditions).
     pub fn note(mut self, note: impl Into<String>) -> Row {
         self.note = note.into();
         self

@@ -94,6 +94,8 @@ struct Measured {
     catchup_secs: f64,
 }
 
+/// Scenario `scale`: one network per size of `sizes.scale_nodes`, with per-size rows and a
+/// fitted a·N^b per figure extrapolated to 5,000 nodes.
 pub fn run(sizes: &Sizes) -> Result<Vec<Row>> {
     preset(&sizes.gossip_preset)?;
     let mut rows = Vec::new();

@@ -55,6 +55,8 @@ fn bare_kvs(entries: &[WireEntry]) -> Result<Vec<Vec<Kv>>> {
         .collect()
 }
 
+/// Scenario `storage`: writes, gets by id, per-city log scans and a commitment index scan of
+/// `sizes.storage` entries through the store, against bare RocksDB doing the same job.
 pub fn run(sizes: &Sizes) -> Result<Vec<Row>> {
     let coalition = Coalition::new(data::CITIES)?;
     let entries = data::entries(&coalition, sizes.storage, 2)?;
