@@ -10,6 +10,7 @@ use coalition_api::{ApiState, NetworkStatus, NetworkView};
 use coalition_net::{NetConfig, NetEvent, NetHandle};
 use coalition_search::{Indexer, SearchIndex};
 use coalition_store::Store;
+use prometheus_client::registry::Registry;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -43,159 +44,8 @@ pub struct NodeOptions {
 pub struct CachedStatus {
     /// What the API's /healthz and pages show.
     view: Arc<Mutex<Option<NetworkStatus>>>,
-    /// The network task's counters, for /metrics.
-    counters: Arc<Mutex<Option<coalition_net::NetStatus>>>,
-    /// libp2p's own metrics text, for /metrics.
-    libp2p_metrics: Arc<Mutex<String>>,
-}
-
-impl CachedStatus {
-    /// The network task's counters as Prometheus text, appended to the API's /metrics.
-    fn prometheus(&self) -> String {
-        let guard = self.counters.lock().unwrap_or_else(|p| p.into_inner());
-        let Some(s) = guard.as_ref() else {
-            return String::new();
-        };
-        let mut out = String::new();
-        let mut metric = |name: &str, kind: &str, help: &str, value: u64| {
-            out.push_str(&format!(
-                "# HELP coalition_net_{name} {help}\n# TYPE coalition_net_{name} {kind}\ncoalition_net_{name} {value}\n"
-            ));
-        };
-        metric(
-            "connected_peers",
-            "gauge",
-            "Peers connected now.",
-            s.connected_peers.len() as u64,
-        );
-        metric(
-            "mesh_peers",
-            "gauge",
-            "Peers in the gossipsub mesh of the coalition topic.",
-            s.mesh_peers as u64,
-        );
-        metric(
-            "banned_peers",
-            "gauge",
-            "Peers disconnected and blocked for invalid messages.",
-            s.banned_peers as u64,
-        );
-        metric(
-            "held_entries",
-            "gauge",
-            "Entries held back waiting for predecessors or roster changes.",
-            s.held_entries as u64,
-        );
-        metric(
-            "gossip_received_total",
-            "counter",
-            "Gossip messages received.",
-            s.gossip_received,
-        );
-        metric(
-            "gossip_accepted_total",
-            "counter",
-            "Gossip messages accepted and forwarded.",
-            s.gossip_accepted,
-        );
-        metric(
-            "gossip_rejected_total",
-            "counter",
-            "Gossip messages rejected as invalid (sender penalised).",
-            s.gossip_rejected,
-        );
-        metric(
-            "gossip_ignored_total",
-            "counter",
-            "Gossip messages ignored (duplicates, unknown authors, held).",
-            s.gossip_ignored,
-        );
-        metric(
-            "entries_via_gossip_total",
-            "counter",
-            "Entries stored from gossip.",
-            s.entries_via_gossip,
-        );
-        metric(
-            "entries_via_sync_total",
-            "counter",
-            "Entries stored from sync responses.",
-            s.entries_via_sync,
-        );
-        metric(
-            "sync_requests_total",
-            "counter",
-            "Sync requests sent and answered.",
-            s.sync_requests,
-        );
-        metric(
-            "sync_served_total",
-            "counter",
-            "Sync requests this node answered.",
-            s.sync_served,
-        );
-        metric(
-            "sync_refused_total",
-            "counter",
-            "Inbound sync requests refused (over the peer's rate limit or while the store was busy).",
-            s.sync_refused,
-        );
-        metric(
-            "sync_refusals_received_total",
-            "counter",
-            "Refusals received to this node's own sync requests.",
-            s.sync_refusals_received,
-        );
-        metric(
-            "sync_bans_total",
-            "counter",
-            "Peers banned for repeating sync requests before their retry time.",
-            s.sync_bans,
-        );
-        metric(
-            "sync_request_bytes_sent_total",
-            "counter",
-            "Bytes of sync request frames sent.",
-            s.sync_request_bytes_sent,
-        );
-        metric(
-            "sync_response_bytes_received_total",
-            "counter",
-            "Bytes of sync response frames received.",
-            s.sync_response_bytes_received,
-        );
-        metric(
-            "sync_response_bytes_sent_total",
-            "counter",
-            "Bytes of sync response frames sent.",
-            s.sync_response_bytes_sent,
-        );
-        metric(
-            "gossip_rate_limited_total",
-            "counter",
-            "Gossiped entries ignored over their author's rate limit (fetched later by sync).",
-            s.gossip_rate_limited,
-        );
-        metric(
-            "gaps_seen_total",
-            "counter",
-            "Entries that arrived before their predecessors.",
-            s.gaps_seen,
-        );
-        metric(
-            "forks_seen_total",
-            "counter",
-            "Equivocations detected.",
-            s.forks_seen,
-        );
-        out.push_str(
-            &self
-                .libp2p_metrics
-                .lock()
-                .unwrap_or_else(|p| p.into_inner()),
-        );
-        out
-    }
+    /// The network task's figures; registered in the node's metrics registry, for /metrics.
+    counters: coalition_net::LatestStatus,
 }
 
 impl NetworkView for CachedStatus {
@@ -258,11 +108,15 @@ impl RunningNode {
         if options.allow_loopback {
             config.gossip_heartbeat = Duration::from_millis(300);
         }
-        let (net, net_task) = coalition_net::spawn(config, store.clone())
+        // The node's one metrics registry: libp2p registers in it while the swarm is built, the
+        // network figures and the API's own metrics are added, then the API serves it.
+        let mut registry = Registry::default();
+        let (net, net_task) = coalition_net::spawn(config, store.clone(), &mut registry)
             .await
             .context("cannot start the network")?;
 
         let status = CachedStatus::default();
+        registry.register_collector(Box::new(status.counters.clone()));
         let mut tasks = Vec::new();
         refresh_status(&net, &status).await;
         tasks.push(tokio::spawn(poll_status(net.clone(), status.clone())));
@@ -290,7 +144,6 @@ impl RunningNode {
             city_key.clone(),
             options.contact_retention_years,
         )));
-        let metrics_source = status.clone();
         let state = ApiState {
             store: store.clone(),
             search: search.clone(),
@@ -299,7 +152,6 @@ impl RunningNode {
             token,
             network: Arc::new(status.clone()),
             published: Some(published_tx),
-            extra_metrics: Some(Arc::new(move || metrics_source.prometheus())),
         };
         let listener = tokio::net::TcpListener::bind(options.api)
             .await
@@ -317,7 +169,7 @@ impl RunningNode {
             let shutdown = async move {
                 let _ = stop_rx.wait_for(|stop| *stop).await;
             };
-            if let Err(e) = coalition_api::serve(listener, state, shutdown).await {
+            if let Err(e) = coalition_api::serve(listener, state, registry, shutdown).await {
                 tracing::error!(error = %e, "the API server stopped");
             }
         });
@@ -482,13 +334,7 @@ async fn refresh_status(net: &NetHandle, cache: &CachedStatus) -> bool {
         relay_reservations: s.relay_reservations,
     };
     *cache.view.lock().unwrap_or_else(|p| p.into_inner()) = Some(network_status);
-    *cache.counters.lock().unwrap_or_else(|p| p.into_inner()) = Some(s);
-    if let Ok(text) = net.libp2p_metrics().await {
-        *cache
-            .libp2p_metrics
-            .lock()
-            .unwrap_or_else(|p| p.into_inner()) = text;
-    }
+    cache.counters.set(s);
     true
 }
 

@@ -99,6 +99,14 @@ fn the_example_alert_rules_name_only_metrics_and_labels_the_node_serves() {
     });
     let (code, a_metrics) = http_get(&a.api, "/metrics").expect("A's /metrics");
     assert_eq!(code, 200);
+    // One registry: the API's, the network's and libp2p's metrics, then one end marker.
+    assert!(
+        a_metrics.contains("\ncoalition_net_mesh_peers ")
+            && a_metrics.contains("\nlibp2p_")
+            && a_metrics.ends_with("\n# EOF\n")
+            && a_metrics.matches("# EOF").count() == 1,
+        "{a_metrics}"
+    );
     exposition.push_str(&a_metrics);
     // Stopped before the checks, so a failing check leaves no node running.
     stop(b);

@@ -15,6 +15,7 @@ use coalition_record::{
 use coalition_store::Store;
 use futures::StreamExt;
 use libp2p::swarm::SwarmEvent;
+use prometheus_client::registry::Registry;
 use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -251,6 +252,8 @@ pub struct Node {
     /// A listen address with the `/p2p/<peer id>` suffix.
     pub addr: Multiaddr,
     pub config: NetConfig,
+    /// libp2p's own metrics (gossipsub), live.
+    pub libp2p_registry: Arc<Registry>,
 }
 
 impl Node {
@@ -261,7 +264,8 @@ impl Node {
         store: Arc<Store>,
         config: NetConfig,
     ) -> Result<Node> {
-        let (handle, task) = coalition_net::spawn(config.clone(), store.clone())
+        let mut registry = Registry::default();
+        let (handle, task) = coalition_net::spawn(config.clone(), store.clone(), &mut registry)
             .await
             .with_context(|| format!("starting node {name}"))?;
         let status = handle.status().await?;
@@ -279,7 +283,16 @@ impl Node {
             task,
             addr,
             config,
+            libp2p_registry: Arc::new(registry),
         })
+    }
+
+    /// libp2p's own metrics (gossipsub: mesh, messages with and without duplicates, scores) in
+    /// the OpenMetrics text format, names prefixed `libp2p_`.
+    pub fn libp2p_metrics(&self) -> Result<String> {
+        let mut text = String::new();
+        prometheus_client::encoding::text::encode(&mut text, &self.libp2p_registry)?;
+        Ok(text)
     }
 
     pub fn peer_id(&self) -> PeerId {

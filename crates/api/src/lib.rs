@@ -2,7 +2,8 @@
 //!
 //! * a JSON API under `/api/v1` (practices, reports, cities, entries, publishing, OpenAPI
 //!   document),
-//! * `/healthz` and `/metrics` (Prometheus text) for operators,
+//! * `/healthz` and `/metrics` (OpenMetrics text, from the node's one Prometheus registry) for
+//!   operators,
 //! * a server-rendered web page at `/` for coordinators: search with facets, practice and city
 //!   pages, and a publish form for the local city, in English and French, working offline (every
 //!   byte of CSS and JS is served from the binary).
@@ -46,6 +47,7 @@ pub use views::{entry_view, EntryView};
 use coalition_record::{SecretKey, WireEntry};
 use coalition_search::{Indexer, SearchIndex};
 use coalition_store::Store;
+use prometheus_client::registry::Registry;
 use serde::Serialize;
 use std::future::Future;
 use std::sync::Arc;
@@ -95,9 +97,6 @@ impl NetworkView for Offline {
     }
 }
 
-/// Extra Prometheus text appended to `/metrics` (the node passes libp2p's registry here).
-pub type ExtraMetrics = Arc<dyn Fn() -> String + Send + Sync>;
-
 /// Everything the HTTP layer needs from the node.
 #[derive(Clone)]
 pub struct ApiState {
@@ -114,8 +113,6 @@ pub struct ApiState {
     pub network: Arc<dyn NetworkView>,
     /// Entries published here go to this (bounded) channel; the node gossips them.
     pub published: Option<tokio::sync::mpsc::Sender<WireEntry>>,
-    /// Appended to `/metrics`.
-    pub extra_metrics: Option<ExtraMetrics>,
 }
 
 impl ApiState {
@@ -130,7 +127,6 @@ impl ApiState {
             token: None,
             network: Arc::new(Offline),
             published: None,
-            extra_metrics: None,
         }
     }
 }
@@ -148,23 +144,25 @@ pub(crate) fn sync_state(
 }
 
 /// The whole HTTP application: JSON API, web page, health and metrics, with the default
-/// [`Timeouts`].
+/// [`Timeouts`]. The HTTP layer registers its metrics in `registry` (which may hold the node's
+/// own already); `/metrics` serves the whole registry.
 ///
 /// The web publish form needs the peer address: serve this router with
 /// `into_make_service_with_connect_info::<SocketAddr>()` (as [`serve`] does); without it the
 /// form refuses every submission.
-pub fn router(state: ApiState) -> axum::Router {
-    routes::build(state, Timeouts::default())
+pub fn router(state: ApiState, registry: Registry) -> axum::Router {
+    routes::build(state, Timeouts::default(), registry)
 }
 
 /// Serves the application on `listener` with the default [`Timeouts`] until `shutdown`
-/// completes, then finishes the requests in flight.
+/// completes, then finishes the requests in flight. `registry` as for [`router`].
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: ApiState,
+    registry: Registry,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    serve_with(listener, state, Timeouts::default(), shutdown).await
+    serve_with(listener, state, Timeouts::default(), registry, shutdown).await
 }
 
 #[cfg(test)]

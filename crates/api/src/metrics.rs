@@ -1,12 +1,25 @@
-//! `/metrics` in the Prometheus text format: store gauges read at scrape time, counters of
-//! publishing and of HTTP requests by route, then whatever the node appends (libp2p's registry).
+//! `/metrics`: the node's one Prometheus registry in the OpenMetrics text format. The HTTP layer
+//! adds to it its counters (`counters`) and a collector of the figures that are snapshots (the
+//! store, the search index, the network view), read at scrape time; the node has registered its
+//! own (the network task's figures, libp2p's metrics) before.
 
 use crate::state::AppState;
+use crate::{ApiState, NetworkView};
 use axum::extract::{MatchedPath, Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
+use coalition_search::{Indexer, SearchIndex};
+use coalition_store::Store;
+use prometheus_client::collector::Collector;
+use prometheus_client::encoding::{DescriptorEncoder, EncodeGaugeValue, EncodeMetric};
+use prometheus_client::metrics::gauge::ConstGauge;
+use prometheus_client::metrics::MetricType;
+use prometheus_client::registry::Registry;
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
+use std::sync::Arc;
+
+/// The content type of [`encode`]'s text.
+pub(crate) const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
 /// Middleware: counts every request by method, matched route (not the raw path, so ids do not
 /// explode the label set) and status.
@@ -23,185 +36,145 @@ pub async fn track(State(state): State<AppState>, request: Request, next: Next) 
     response
 }
 
-fn escape_label(value: &str) -> String {
-    value
-        .replace('\\', "\\\\")
-        .replace('"', "\\\"")
-        .replace('\n', "\\n")
+/// The whole exposition, `# EOF` included. Reads the store: call it off the async threads.
+pub(crate) fn encode(registry: &Registry) -> Result<String, std::fmt::Error> {
+    let mut text = String::new();
+    prometheus_client::encoding::text::encode(&mut text, registry)?;
+    Ok(text)
 }
 
-fn header(out: &mut String, name: &str, kind: &str, help: &str) {
-    let _ = writeln!(out, "# HELP {name} {help}");
-    let _ = writeln!(out, "# TYPE {name} {kind}");
+/// The gauges read at scrape time from what the API serves: entries, cities, roster, fork
+/// proofs, the search index and the network view.
+pub(crate) struct Snapshots {
+    store: Arc<Store>,
+    search: Arc<SearchIndex>,
+    indexer: Option<Arc<Indexer>>,
+    network: Arc<dyn NetworkView>,
 }
 
-/// Renders the whole exposition.
-pub fn render(state: &AppState) -> String {
-    let api = &state.api;
-    let store = &api.store;
-    let mut out = String::new();
-
-    header(
-        &mut out,
-        "coalition_entries",
-        "gauge",
-        "Entries held in the store, all cities.",
-    );
-    let _ = writeln!(out, "coalition_entries {}", store.entry_count());
-
-    header(
-        &mut out,
-        "coalition_cities",
-        "gauge",
-        "Member cities on the roster, by status.",
-    );
-    let roster = store.roster();
-    let mut by_state: BTreeMap<&str, u64> = ["active", "suspended", "revoked", "rotated"]
-        .into_iter()
-        .map(|s| (s, 0))
-        .collect();
-    for member in roster.cities.values() {
-        *by_state
-            .entry(crate::views::state_name(&member.status))
-            .or_default() += 1;
-    }
-    for (status, n) in &by_state {
-        let _ = writeln!(out, "coalition_cities{{status=\"{status}\"}} {n}");
-    }
-
-    header(
-        &mut out,
-        "coalition_roster_version",
-        "gauge",
-        "Roster version applied.",
-    );
-    let _ = writeln!(out, "coalition_roster_version {}", roster.version);
-
-    header(
-        &mut out,
-        "coalition_forks",
-        "gauge",
-        "Fork proofs held (a city signed two entries at one seq).",
-    );
-    match store.forks() {
-        Ok(forks) => {
-            let _ = writeln!(out, "coalition_forks {}", forks.len());
-        }
-        Err(e) => tracing::warn!(error = %e, "metrics: could not count fork proofs"),
-    }
-
-    header(
-        &mut out,
-        "coalition_search_documents",
-        "gauge",
-        "Documents in the full-text index.",
-    );
-    let _ = writeln!(out, "coalition_search_documents {}", api.search.doc_count());
-    let index = api.indexer.as_ref().map(|i| i.status());
-    if let Some(i) = &index {
-        header(
-            &mut out,
-            "coalition_search_behind",
-            "gauge",
-            "Entries in the store the full-text index has not applied yet.",
-        );
-        let _ = writeln!(out, "coalition_search_behind {}", i.behind);
-    }
-
-    let net = api.network.status();
-    let sync_state = crate::sync_state(&net, index.as_ref());
-    header(&mut out, "coalition_peers", "gauge", "Connected peers.");
-    let _ = writeln!(out, "coalition_peers {}", net.peers);
-    header(
-        &mut out,
-        "coalition_sync_state",
-        "gauge",
-        "1 for the node's current sync state.",
-    );
-    for s in ["synced", "syncing", "degraded", "offline"] {
-        let _ = writeln!(
-            out,
-            "coalition_sync_state{{state=\"{s}\"}} {}",
-            u8::from(sync_state == s)
-        );
-    }
-    if let Some(ms) = net.last_arrival_ms {
-        header(
-            &mut out,
-            "coalition_last_arrival_timestamp_seconds",
-            "gauge",
-            "When the last entry arrived from a peer.",
-        );
-        let _ = writeln!(
-            out,
-            "coalition_last_arrival_timestamp_seconds {:.3}",
-            ms as f64 / 1000.0
-        );
-    }
-
-    header(
-        &mut out,
-        "coalition_api_publish_total",
-        "counter",
-        "Publish requests through the API and the web form, by kind and outcome.",
-    );
-    {
-        let map = state
-            .metrics
-            .publishes
-            .lock()
-            .unwrap_or_else(|p| p.into_inner());
-        for ((kind, outcome), n) in map.iter() {
-            let _ = writeln!(
-                out,
-                "coalition_api_publish_total{{kind=\"{kind}\",outcome=\"{outcome}\"}} {n}"
-            );
+impl Snapshots {
+    pub(crate) fn of(api: &ApiState) -> Self {
+        Snapshots {
+            store: api.store.clone(),
+            search: api.search.clone(),
+            indexer: api.indexer.clone(),
+            network: api.network.clone(),
         }
     }
-    header(
-        &mut out,
-        "coalition_api_gossip_handoff_failed_total",
-        "counter",
-        "Entries published here but not handed to gossip (sync delivers them later).",
-    );
-    let _ = writeln!(
-        out,
-        "coalition_api_gossip_handoff_failed_total {}",
-        *state
-            .metrics
-            .gossip_handoff_failed
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-    );
+}
 
-    header(
-        &mut out,
-        "coalition_http_requests_total",
-        "counter",
-        "HTTP requests by method, route and status.",
-    );
-    {
-        let map = state
-            .metrics
-            .requests
-            .lock()
-            .unwrap_or_else(|p| p.into_inner());
-        for ((method, route, status), n) in map.iter() {
-            let _ = writeln!(
-                out,
-                "coalition_http_requests_total{{method=\"{}\",route=\"{}\",status=\"{status}\"}} {n}",
-                escape_label(method),
-                escape_label(route)
-            );
-        }
+// The registry wants its collectors to be `Debug`; the store and the index are not.
+impl std::fmt::Debug for Snapshots {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Snapshots").finish_non_exhaustive()
     }
+}
 
-    if let Some(extra) = &api.extra_metrics {
-        let text = extra();
-        out.push_str(&text);
-        if !text.is_empty() && !text.ends_with('\n') {
-            out.push('\n');
-        }
+/// One unlabelled gauge.
+fn gauge(
+    encoder: &mut DescriptorEncoder,
+    name: &str,
+    help: &str,
+    value: impl EncodeGaugeValue,
+) -> std::fmt::Result {
+    let metric = encoder.encode_descriptor(name, help, None, MetricType::Gauge)?;
+    ConstGauge::new(value).encode(metric)
+}
+
+/// One gauge with a sample per value of `label`.
+fn labelled_gauge(
+    encoder: &mut DescriptorEncoder,
+    name: &str,
+    help: &str,
+    label: &str,
+    samples: impl IntoIterator<Item = (&'static str, u64)>,
+) -> std::fmt::Result {
+    let mut metric = encoder.encode_descriptor(name, help, None, MetricType::Gauge)?;
+    for (value, n) in samples {
+        ConstGauge::new(n).encode(metric.encode_family(&[(label, value)])?)?;
     }
-    out
+    Ok(())
+}
+
+impl Collector for Snapshots {
+    fn encode(&self, mut encoder: DescriptorEncoder) -> std::fmt::Result {
+        let e = &mut encoder;
+        let store = &self.store;
+        gauge(
+            e,
+            "coalition_entries",
+            "Entries held in the store, all cities.",
+            store.entry_count(),
+        )?;
+
+        let roster = store.roster();
+        let mut by_state: BTreeMap<&'static str, u64> =
+            ["active", "suspended", "revoked", "rotated"]
+                .into_iter()
+                .map(|s| (s, 0))
+                .collect();
+        for member in roster.cities.values() {
+            *by_state
+                .entry(crate::views::state_name(&member.status))
+                .or_default() += 1;
+        }
+        labelled_gauge(
+            e,
+            "coalition_cities",
+            "Member cities on the roster, by status.",
+            "status",
+            by_state,
+        )?;
+        gauge(
+            e,
+            "coalition_roster_version",
+            "Roster version applied.",
+            roster.version,
+        )?;
+        match store.forks() {
+            Ok(forks) => gauge(
+                e,
+                "coalition_forks",
+                "Fork proofs held (a city signed two entries at one seq).",
+                forks.len() as u64,
+            )?,
+            Err(error) => tracing::warn!(%error, "metrics: could not count fork proofs"),
+        }
+
+        gauge(
+            e,
+            "coalition_search_documents",
+            "Documents in the full-text index.",
+            self.search.doc_count(),
+        )?;
+        let index = self.indexer.as_ref().map(|i| i.status());
+        if let Some(i) = &index {
+            gauge(
+                e,
+                "coalition_search_behind",
+                "Entries in the store the full-text index has not applied yet.",
+                i.behind,
+            )?;
+        }
+
+        let net = self.network.status();
+        let sync_state = crate::sync_state(&net, index.as_ref());
+        gauge(e, "coalition_peers", "Connected peers.", net.peers as u64)?;
+        labelled_gauge(
+            e,
+            "coalition_sync_state",
+            "1 for the node's current sync state.",
+            "state",
+            ["synced", "syncing", "degraded", "offline"].map(|s| (s, u64::from(sync_state == s))),
+        )?;
+        if let Some(ms) = net.last_arrival_ms {
+            gauge(
+                e,
+                "coalition_last_arrival_timestamp_seconds",
+                "When the last entry arrived from a peer.",
+                ms as f64 / 1000.0,
+            )?;
+        }
+        Ok(())
+    }
 }

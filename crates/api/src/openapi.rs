@@ -333,7 +333,7 @@ pub fn document() -> Value {
                 "get": {
                     "tags": ["operations"],
                     "summary": "Prometheus metrics",
-                    "responses": {"200": {"description": "Prometheus text format 0.0.4.", "content": {"text/plain": {"schema": {"type": "string"}}}}}
+                    "responses": {"200": {"description": "OpenMetrics text format 1.0.0, ending with `# EOF`.", "content": {"application/openmetrics-text": {"schema": {"type": "string"}}}}}
                 }
             },
             "/": {

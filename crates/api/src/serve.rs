@@ -7,6 +7,7 @@ use axum::extract::connect_info::ConnectInfo;
 use axum::Extension;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
+use prometheus_client::registry::Registry;
 use std::future::Future;
 use std::time::Duration;
 use tokio::task::JoinSet;
@@ -31,14 +32,16 @@ impl Default for Timeouts {
 }
 
 /// Serves the router on `listener` with `timeouts` until `shutdown` completes, then finishes
-/// the requests in flight.
+/// the requests in flight. The HTTP layer registers its metrics in `registry` (which may hold
+/// the node's own already); `/metrics` serves the whole registry.
 pub async fn serve_with(
     listener: tokio::net::TcpListener,
     state: ApiState,
     timeouts: Timeouts,
+    registry: Registry,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let app = crate::routes::build(state, timeouts);
+    let app = crate::routes::build(state, timeouts, registry);
     let (close_tx, close_rx) = tokio::sync::watch::channel(false);
     let mut connections = JoinSet::new();
     let mut shutdown = std::pin::pin!(shutdown);

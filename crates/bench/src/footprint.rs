@@ -44,7 +44,8 @@ pub fn child(dir: &Path) -> Result<()> {
         .build()?;
     let rss_idle = rt.block_on(async {
         let config = coalition_net::NetConfig::for_tests(coalition_net::generate_keypair()?);
-        let (handle, task) = coalition_net::spawn(config, store.clone()).await?;
+        let (handle, task) =
+            coalition_net::spawn(config, store.clone(), &mut Default::default()).await?;
         tokio::time::sleep(Duration::from_secs(2)).await;
         let rss = status_kb("VmRSS:");
         handle.shutdown().await?;

@@ -253,7 +253,7 @@ pub fn propagation(sizes: &Sizes) -> Result<Vec<Row>> {
             let s = node.status().await?;
             gossip_received += s.gossip_received;
             via_sync += s.entries_via_sync + s.entries_via_held;
-            let text = node.handle.libp2p_metrics().await?;
+            let text = node.libp2p_metrics()?;
             wire_messages += metric_sum(&text, "libp2p_topic_msg_recv_counts_unfiltered_total");
         }
         for c in collectors {

@@ -480,7 +480,7 @@ async fn gossip_metrics(nodes: &[Node]) -> Result<GossipMetrics> {
         failed: 0.0,
     };
     for node in nodes {
-        let text = node.handle.libp2p_metrics().await?;
+        let text = node.libp2p_metrics()?;
         m.copies += metric_sum(&text, "libp2p_topic_msg_recv_counts_unfiltered_total");
         m.sent_bytes += metric_sum(&text, "libp2p_topic_msg_sent_bytes_total");
         m.recv_bytes += metric_sum(&text, "libp2p_topic_msg_recv_bytes_unfiltered_total");

@@ -28,6 +28,7 @@ mod held;
 mod ingest;
 mod jobs;
 pub mod limits;
+mod metrics;
 mod offences;
 mod sync_session;
 mod verdict;
@@ -42,9 +43,11 @@ pub use error::NetError;
 pub use gossip::GossipMessage;
 pub use libp2p::{identity::Keypair, Multiaddr, PeerId};
 pub use limits::Rate;
+pub use metrics::LatestStatus;
 
 use coalition_record::{EntryId, PublicKey, SignedRosterChange, WireEntry};
 use coalition_store::Store;
+use prometheus_client::registry::Registry;
 use std::sync::Arc;
 use std::time::SystemTime;
 use tokio::sync::{broadcast, mpsc, oneshot};
@@ -187,9 +190,6 @@ pub(crate) enum Command {
     Status {
         reply: oneshot::Sender<NetStatus>,
     },
-    Metrics {
-        reply: oneshot::Sender<String>,
-    },
     Dial {
         addr: Multiaddr,
         reply: oneshot::Sender<Result<(), NetError>>,
@@ -249,12 +249,6 @@ impl NetHandle {
         self.request(|reply| Command::Status { reply }).await
     }
 
-    /// libp2p's own metrics (gossipsub: mesh, messages with and without duplicates, scores) in
-    /// the Prometheus text format, names prefixed `libp2p_`, without the closing `# EOF`.
-    pub async fn libp2p_metrics(&self) -> Result<String, NetError> {
-        self.request(|reply| Command::Metrics { reply }).await
-    }
-
     /// Dials `addr` (a `/p2p/<peer id>` suffix is optional).
     pub async fn dial(&self, addr: Multiaddr) -> Result<(), NetError> {
         self.request(|reply| Command::Dial { addr, reply }).await?
@@ -279,9 +273,15 @@ impl NetHandle {
 
 /// Builds the swarm, starts listening (waiting until every listen address is bound), dials the
 /// bootstrap peers and spawns the network task. The store must be open for writing.
+///
+/// libp2p's own metrics (gossipsub: mesh, messages with and without duplicates, scores) are
+/// registered in `registry` under the prefix `libp2p_`; they are live, so the registry may be
+/// encoded at any time afterwards. The network task's own figures are in [`NetStatus`], which
+/// [`LatestStatus`] serves as metrics.
 pub async fn spawn(
     config: NetConfig,
     store: Arc<Store>,
+    registry: &mut Registry,
 ) -> Result<(NetHandle, tokio::task::JoinHandle<()>), NetError> {
-    event_loop::spawn(config, store).await
+    event_loop::spawn(config, store, registry).await
 }

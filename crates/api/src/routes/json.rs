@@ -324,12 +324,16 @@ pub async fn healthz(State(s): State<AppState>) -> Response {
 }
 
 pub async fn metrics(State(s): State<AppState>) -> Response {
-    let state = s.clone();
-    match blocking(move || Ok(crate::metrics::render(&state))).await {
+    let registry = s.registry.clone();
+    let encoded = blocking(move || {
+        crate::metrics::encode(&registry)
+            .map_err(|_| ApiError::Internal("the metrics could not be encoded".into()))
+    });
+    match encoded.await {
         Ok(text) => (
             [(
                 header::CONTENT_TYPE,
-                HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+                HeaderValue::from_static(crate::metrics::CONTENT_TYPE),
             )],
             text,
         )

@@ -24,6 +24,7 @@ use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
+use prometheus_client::registry::Registry;
 use std::sync::Arc;
 
 struct Table {
@@ -118,10 +119,15 @@ pub fn route_list() -> Vec<(&'static str, &'static str)> {
     table().routes
 }
 
-pub fn build(api: ApiState, timeouts: crate::Timeouts) -> Router {
+/// The application over `api`. The HTTP layer's metrics are added to `registry`, which the
+/// node may have filled with its own; `/metrics` then serves the whole.
+pub fn build(api: ApiState, timeouts: crate::Timeouts, mut registry: Registry) -> Router {
+    let metrics = Metrics::registered(&mut registry);
+    registry.register_collector(Box::new(crate::metrics::Snapshots::of(&api)));
     let state = AppState {
         api,
-        metrics: Arc::new(Metrics::default()),
+        metrics: Arc::new(metrics),
+        registry: Arc::new(registry),
         sessions: Arc::new(crate::session::Sessions::default()),
         body_read_timeout: timeouts.body_read,
     };

@@ -13,6 +13,8 @@ use coalition_record::{
 };
 use coalition_search::SearchIndex;
 use coalition_store::Store;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::registry::Registry;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use tempfile::TempDir;
@@ -417,7 +419,8 @@ pub struct Options {
     pub city_key: bool,
     pub token: Option<&'static str>,
     pub network: Arc<dyn NetworkView>,
-    pub extra_metrics: bool,
+    /// The registry handed to the API holds a counter of the node's (`libp2p_test_total 7`).
+    pub node_metrics: bool,
     pub timeouts: coalition_api::Timeouts,
 }
 
@@ -427,7 +430,7 @@ impl Default for Options {
             city_key: true,
             token: Some(TOKEN),
             network: Arc::new(coalition_api::Offline),
-            extra_metrics: false,
+            node_metrics: false,
             timeouts: coalition_api::Timeouts::default(),
         }
     }
@@ -458,11 +461,18 @@ impl Server {
             token: options.token.map(str::to_string),
             network: options.network,
             published: Some(tx),
-            extra_metrics: options.extra_metrics.then(|| {
-                Arc::new(|| "# TYPE libp2p_test_total counter\nlibp2p_test_total 7\n".to_string())
-                    as coalition_api::ExtraMetrics
-            }),
         };
+        // What a node registers before the API adds its own: here one libp2p-like counter.
+        let mut registry = Registry::default();
+        if options.node_metrics {
+            let counter: Counter = Counter::default();
+            counter.inc_by(7);
+            registry.sub_registry_with_prefix("libp2p").register(
+                "test",
+                "A counter the node registered",
+                counter,
+            );
+        }
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind 127.0.0.1:0");
@@ -472,6 +482,7 @@ impl Server {
             listener,
             state,
             options.timeouts,
+            registry,
             async move {
                 let _ = rx.await;
             },

@@ -107,10 +107,10 @@ async fn healthz_reports_state_entries_and_peers() {
 }
 
 #[tokio::test]
-async fn metrics_expose_store_gauges_request_counters_and_the_node_hook() {
+async fn metrics_expose_store_gauges_request_counters_and_the_node_registry() {
     let s = Server::start_with(Options {
         network: Arc::new(FixedNetwork("synced", 2)),
-        extra_metrics: true,
+        node_metrics: true,
         ..Options::default()
     })
     .await;
@@ -130,10 +130,30 @@ async fn metrics_expose_store_gauges_request_counters_and_the_node_hook() {
         "coalition_http_requests_total{method=\"GET\",route=\"/api/v1/cities\",status=\"200\"} 1",
         "coalition_http_requests_total{method=\"GET\",route=\"/api/v1/practices/{id}\",status=\"200\"} 1",
         "coalition_api_publish_total{kind=\"retraction\",outcome=\"refused\"} 1",
+        "coalition_api_gossip_handoff_failed_total 0",
+        "# HELP coalition_http_requests HTTP requests by method, route and status.\n",
         "libp2p_test_total 7",
     ] {
         assert!(text.contains(needle), "metrics lack {needle:?}:\n{text}");
     }
+    // One registry in the OpenMetrics format: each family described once, one end marker.
+    assert!(text.ends_with("\n# EOF\n"), "{text}");
+    assert_eq!(text.matches("# EOF").count(), 1, "{text}");
+    let families: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("# TYPE "))
+        .collect();
+    let unique: BTreeSet<&str> = families.iter().copied().collect();
+    assert_eq!(families.len(), unique.len(), "{text}");
+    let response = client()
+        .get(s.url("/metrics"))
+        .send()
+        .await
+        .expect("request sent");
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/openmetrics-text; version=1.0.0; charset=utf-8"
+    );
     s.stop().await;
 }
 

@@ -24,6 +24,7 @@ use libp2p::multiaddr::Protocol;
 use libp2p::request_response::{self, OutboundRequestId, ResponseChannel};
 use libp2p::swarm::SwarmEvent;
 use libp2p::{dcutr, identify, kad, mdns, relay, Multiaddr, PeerId, Swarm};
+use prometheus_client::registry::Registry;
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::net::IpAddr;
 use std::sync::atomic::Ordering;
@@ -59,6 +60,7 @@ const MAX_SERVES_PER_PEER: u32 = 2;
 pub(crate) async fn spawn(
     config: NetConfig,
     store: Arc<Store>,
+    registry: &mut Registry,
 ) -> Result<(NetHandle, tokio::task::JoinHandle<()>), NetError> {
     config.validate()?;
     if store.is_read_only() {
@@ -68,7 +70,6 @@ pub(crate) async fn spawn(
     }
     let network_id = store.network_id();
     let traffic = Arc::new(SyncTraffic::default());
-    let mut registry = libp2p::metrics::Registry::default();
     let mut swarm = build_swarm(
         &config,
         network_id,
@@ -115,7 +116,6 @@ pub(crate) async fn spawn(
         events: event_tx.clone(),
         stats: Stats::default(),
         traffic,
-        registry,
         sync: SyncScheduler::new(),
         no_sync: HashSet::new(),
         held: HeldQueue::new(MAX_HELD, MAX_HELD_BYTES, HELD_TTL),
@@ -223,8 +223,6 @@ struct EventLoop {
     events: broadcast::Sender<NetEvent>,
     stats: Stats,
     traffic: Arc<SyncTraffic>,
-    /// libp2p's own metrics (gossipsub), encoded on request for /metrics.
-    registry: libp2p::metrics::Registry,
     /// Outbound sync sessions (one at a time).
     sync: SyncScheduler<OutboundRequestId>,
     /// Peers that do not speak the sync protocol.
@@ -342,19 +340,6 @@ impl EventLoop {
             }
             Command::Status { reply } => {
                 let _ = reply.send(self.status());
-            }
-            Command::Metrics { reply } => {
-                let mut text = String::new();
-                if let Err(error) =
-                    prometheus_client::encoding::text::encode(&mut text, &self.registry)
-                {
-                    tracing::warn!(%error, "could not encode libp2p metrics");
-                }
-                // The node appends these to its own metrics: the end marker belongs at the end.
-                if let Some(body) = text.strip_suffix("# EOF\n") {
-                    text.truncate(body.len());
-                }
-                let _ = reply.send(text);
             }
             Command::Dial { addr, reply } => {
                 let result = self.swarm.dial(addr.clone()).map_err(|e| NetError::Dial {
