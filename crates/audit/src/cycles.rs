@@ -2,13 +2,14 @@
 //! at all (with amended deadlines), the feedback given, and every indicator value across cities
 //! and periods, as JSON and CSV with the same rows, and as inline SVG charts.
 
-use crate::html::esc;
+use crate::html::{fill_markup, ok_or_bad};
 use crate::AuditError;
 use coalition_i18n::{fill, Ui};
 use coalition_record::calendar::date_of_ms;
 use coalition_record::cycle::{timeliness, Cycle, Timeliness};
 use coalition_record::{CityStatus, EntryId, Hash32, Payload, PayloadKind, PublicKey};
 use coalition_store::{Query, Store};
+use maud::{html, Markup};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
@@ -324,6 +325,10 @@ const PALETTE: [&str; 8] = [
 /// One line chart per (commitment, indicator): the value per period, one line per city. Inline
 /// SVG with a title, axis labels and a legend, readable in print.
 pub fn indicator_charts(audit: &CyclesAudit, ui: Ui) -> String {
+    charts(audit, ui).into_string()
+}
+
+fn charts(audit: &CyclesAudit, ui: Ui) -> Markup {
     let mut groups: BTreeMap<(u8, &str, &str), Vec<&IndicatorRow>> = BTreeMap::new();
     for r in &audit.indicators {
         groups
@@ -331,132 +336,102 @@ pub fn indicator_charts(audit: &CyclesAudit, ui: Ui) -> String {
             .or_default()
             .push(r);
     }
-    let mut out = String::new();
-    for ((commitment, indicator, unit), rows) in groups {
-        let periods: Vec<&str> = rows
-            .iter()
-            .map(|r| r.period.as_str())
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .collect();
-        let cities: Vec<&str> = rows
-            .iter()
-            .map(|r| r.city.as_str())
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .collect();
-        let max = rows.iter().map(|r| r.value).fold(0.0_f64, f64::max);
-        let top = nice_ceiling(max);
-        let (w, h, left, right, top_pad, bottom) = (640.0, 260.0, 60.0, 170.0, 30.0, 40.0);
-        let plot_w = w - left - right;
-        let plot_h = h - top_pad - bottom;
-        let x = |i: usize| {
-            if periods.len() == 1 {
-                left + plot_w / 2.0
-            } else {
-                left + plot_w * i as f64 / (periods.len() - 1) as f64
-            }
-        };
-        let y = |v: f64| top_pad + plot_h * (1.0 - v / top);
-        let title = ui.commitment(commitment);
-        let unit_text = if unit.is_empty() {
-            String::new()
-        } else {
-            format!(" ({unit})")
-        };
-        let caption = fill(
-            ui.t().au_indicator_caption,
-            &[
-                ("n", &commitment.to_string()),
-                ("title", title),
-                ("indicator", indicator),
-                ("unit", &unit_text),
-            ],
-        );
-        let _ = write!(
-            out,
-            "<figure class=\"indicator-chart\"><svg role=\"img\" viewBox=\"0 0 {w} {h}\" width=\"{w}\" height=\"{h}\" xmlns=\"http://www.w3.org/2000/svg\" aria-labelledby=\"chart-{commitment}-{slug}\"><title id=\"chart-{commitment}-{slug}\">{caption}</title>",
-            slug = esc(&indicator.replace(' ', "-")),
-            caption = esc(&caption),
-        );
-        // Axes and three horizontal grid lines with their values.
-        let _ = write!(
-            out,
-            "<line x1=\"{left}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"#333\"/><line x1=\"{left}\" y1=\"{top_pad}\" x2=\"{left}\" y2=\"{}\" stroke=\"#333\"/>",
-            top_pad + plot_h,
-            left + plot_w,
-            top_pad + plot_h,
-            top_pad + plot_h
-        );
-        for k in 0..=2 {
-            let v = top * f64::from(k) / 2.0;
-            let _ = write!(
-                out,
-                "<line x1=\"{left}\" y1=\"{yy:.1}\" x2=\"{}\" y2=\"{yy:.1}\" stroke=\"#ddd\"/><text x=\"{}\" y=\"{:.1}\" font-size=\"11\" text-anchor=\"end\">{}</text>",
-                left + plot_w,
-                left - 6.0,
-                y(v) + 4.0,
-                trim_number(v),
-                yy = y(v),
-            );
+    html! {
+        @for ((commitment, indicator, unit), rows) in groups {
+            (chart(commitment, indicator, unit, &rows, ui))
         }
-        for (i, p) in periods.iter().enumerate() {
-            let _ = write!(
-                out,
-                "<text x=\"{:.1}\" y=\"{}\" font-size=\"11\" text-anchor=\"middle\">{}</text>",
-                x(i),
-                top_pad + plot_h + 16.0,
-                esc(p)
-            );
-        }
-        for (n, city) in cities.iter().enumerate() {
-            let color = PALETTE[n % PALETTE.len()];
-            let points: Vec<(f64, f64, f64)> = periods
-                .iter()
-                .enumerate()
-                .filter_map(|(i, p)| {
-                    rows.iter()
-                        .find(|r| r.city == *city && r.period == *p)
-                        .map(|r| (x(i), y(r.value), r.value))
-                })
-                .collect();
-            if points.len() > 1 {
-                let path: Vec<String> = points
-                    .iter()
-                    .map(|(px, py, _)| format!("{px:.1},{py:.1}"))
-                    .collect();
-                let _ = write!(
-                    out,
-                    "<polyline fill=\"none\" stroke=\"{color}\" stroke-width=\"2\" points=\"{}\"/>",
-                    path.join(" ")
-                );
-            }
-            for (px, py, v) in &points {
-                let _ = write!(
-                    out,
-                    "<circle cx=\"{px:.1}\" cy=\"{py:.1}\" r=\"3.5\" fill=\"{color}\"><title>{}: {}</title></circle>",
-                    esc(city),
-                    trim_number(*v)
-                );
-            }
-            let ly = top_pad + 14.0 * n as f64;
-            let _ = write!(
-                out,
-                "<rect x=\"{}\" y=\"{:.1}\" width=\"10\" height=\"10\" fill=\"{color}\"/><text x=\"{}\" y=\"{:.1}\" font-size=\"11\">{}</text>",
-                left + plot_w + 12.0,
-                ly,
-                left + plot_w + 26.0,
-                ly + 9.0,
-                esc(city)
-            );
-        }
-        let _ = writeln!(
-            out,
-            "</svg><figcaption>{}</figcaption></figure>",
-            esc(&caption)
-        );
     }
-    out
+}
+
+/// One indicator's chart.
+fn chart(commitment: u8, indicator: &str, unit: &str, rows: &[&IndicatorRow], ui: Ui) -> Markup {
+    let periods: Vec<&str> = rows
+        .iter()
+        .map(|r| r.period.as_str())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let cities: Vec<&str> = rows
+        .iter()
+        .map(|r| r.city.as_str())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let max = rows.iter().map(|r| r.value).fold(0.0_f64, f64::max);
+    let top = nice_ceiling(max);
+    let (w, h, left, right, top_pad, bottom) = (640.0, 260.0, 60.0, 170.0, 30.0, 40.0);
+    let plot_w = w - left - right;
+    let plot_h = h - top_pad - bottom;
+    let x = |i: usize| {
+        if periods.len() == 1 {
+            left + plot_w / 2.0
+        } else {
+            left + plot_w * i as f64 / (periods.len() - 1) as f64
+        }
+    };
+    let y = |v: f64| top_pad + plot_h * (1.0 - v / top);
+    let one = |v: f64| format!("{v:.1}");
+    let unit_text = if unit.is_empty() {
+        String::new()
+    } else {
+        format!(" ({unit})")
+    };
+    let caption = fill(
+        ui.t().au_indicator_caption,
+        &[
+            ("n", &commitment.to_string()),
+            ("title", ui.commitment(commitment)),
+            ("indicator", indicator),
+            ("unit", &unit_text),
+        ],
+    );
+    let title_id = format!("chart-{commitment}-{}", indicator.replace(' ', "-"));
+    html! {
+        figure class="indicator-chart" {
+            svg role="img" viewBox=(format!("0 0 {w} {h}")) width=(w) height=(h) xmlns="http://www.w3.org/2000/svg" aria-labelledby=(title_id) {
+                title id=(title_id) { (caption) }
+                // Axes and three horizontal grid lines with their values.
+                line x1=(left) y1=(top_pad + plot_h) x2=(left + plot_w) y2=(top_pad + plot_h) stroke="#333" {}
+                line x1=(left) y1=(top_pad) x2=(left) y2=(top_pad + plot_h) stroke="#333" {}
+                @for k in 0..=2 {
+                    @let v = top * f64::from(k) / 2.0;
+                    line x1=(left) y1=(one(y(v))) x2=(left + plot_w) y2=(one(y(v))) stroke="#ddd" {}
+                    text x=(left - 6.0) y=(one(y(v) + 4.0)) font-size="11" text-anchor="end" { (trim_number(v)) }
+                }
+                @for (i, p) in periods.iter().enumerate() {
+                    text x=(one(x(i))) y=(top_pad + plot_h + 16.0) font-size="11" text-anchor="middle" { (p) }
+                }
+                @for (n, city) in cities.iter().enumerate() {
+                    @let color = PALETTE[n % PALETTE.len()];
+                    @let points: Vec<(f64, f64, f64)> = periods
+                        .iter()
+                        .enumerate()
+                        .filter_map(|(i, p)| {
+                            rows.iter()
+                                .find(|r| r.city == *city && r.period == *p)
+                                .map(|r| (x(i), y(r.value), r.value))
+                        })
+                        .collect();
+                    @if points.len() > 1 {
+                        @let path: Vec<String> = points
+                            .iter()
+                            .map(|(px, py, _)| format!("{px:.1},{py:.1}"))
+                            .collect();
+                        polyline fill="none" stroke=(color) stroke-width="2" points=(path.join(" ")) {}
+                    }
+                    @for (px, py, v) in &points {
+                        circle cx=(one(*px)) cy=(one(*py)) r="3.5" fill=(color) {
+                            title { (city) ": " (trim_number(*v)) }
+                        }
+                    }
+                    @let ly = top_pad + 14.0 * n as f64;
+                    rect x=(left + plot_w + 12.0) y=(one(ly)) width="10" height="10" fill=(color) {}
+                    text x=(left + plot_w + 26.0) y=(one(ly + 9.0)) font-size="11" { (city) }
+                }
+            }
+            figcaption { (caption) }
+        }
+    }
 }
 
 /// The smallest 1, 2, 2.5 or 5 × 10^k at or above `max`: round numbers on the axis.
@@ -483,117 +458,96 @@ fn trim_number(v: f64) -> String {
 /// The cycles as HTML in an interface language: a table per cycle (who filed on time, late, not
 /// at all), then the charts.
 pub fn render_cycles_html(audit: &CyclesAudit, ui: Ui) -> String {
+    cycles_html(audit, ui).into_string()
+}
+
+pub(crate) fn cycles_html(audit: &CyclesAudit, ui: Ui) -> Markup {
     let t = ui.t();
-    let mut h = String::new();
     if audit.cycles.is_empty() {
-        return h;
+        return html! {};
     }
-    let _ = writeln!(h, "<h2 id=\"cycles\">{}</h2>", esc(t.rc_heading));
-    for c in &audit.cycles {
-        let amended = c
-            .original_deadline
-            .as_ref()
-            .map(|d| {
-                format!(
-                    " ({})",
-                    esc(&fill(t.rc_extended_from, &[("d", &ui.date(d))]))
-                )
-            })
-            .unwrap_or_default();
-        let opens = fill(
-            &esc(t.rc_opens),
-            &[
-                ("o", &esc(&ui.date(&c.opens))),
-                (
-                    "d",
-                    &format!("<strong>{}</strong>", esc(&ui.date(&c.deadline))),
-                ),
-            ],
-        );
-        let commitments = c
-            .commitments
-            .iter()
-            .map(|x| x.to_string())
-            .collect::<Vec<_>>()
-            .join(", ");
-        let count = |n: u64, word: &str| format!("{} {}", ui.number(n), esc(word));
-        let _ = write!(
-            h,
-            "<section class=\"cycle\" data-cycle=\"{id}\"><h3>{period}: {title}</h3><p>{opens}{amended}. {commitments}. <span class=\"ok\">{on}</span>, <span class=\"{late_class}\">{late}</span>, <span class=\"{missing_class}\">{missing}</span>, {due}. {cycle}</p>",
-            id = c.id,
-            period = esc(&c.period),
-            title = esc(&c.title),
-            commitments = esc(&fill(t.au_commitments_list, &[("list", &commitments)])),
-            on = count(c.on_time, t.rc_on_time),
-            late = count(c.late, t.rc_late),
-            late_class = if c.late > 0 { "bad" } else { "ok" },
-            missing = count(c.missing, t.rc_missing),
-            missing_class = if c.missing > 0 { "bad" } else { "ok" },
-            due = count(c.due, t.rc_due),
-            cycle = fill(
-                &esc(t.au_cycle_id),
-                &[("id", &format!("<code>{}</code>", c.id.short()))]
-            ),
-        );
-        let _ = write!(
-            h,
-            "<table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
-            esc(t.city),
-            esc(t.country),
-            esc(t.status),
-            esc(t.au_filed_on),
-            esc(t.au_feedback)
-        );
-        for city in &c.cities {
-            let state = match (city.state.as_str(), city.days_late, city.days_left) {
-                ("late", Some(1), _) => t.rc_late_by_one.to_string(),
-                ("late", Some(d), _) => fill(t.rc_late_by, &[("n", &d.to_string())]),
-                ("due", _, Some(1)) => t.rc_due_in_one.to_string(),
-                ("due", _, Some(d)) => fill(t.rc_due_in, &[("n", &d.to_string())]),
-                ("on_time", _, _) => t.rc_on_time.to_string(),
-                ("late", None, _) => t.rc_late.to_string(),
-                ("missing", _, _) => t.rc_missing.to_string(),
-                ("due", _, None) => t.rc_due.to_string(),
-                (other, _, _) => other.to_string(),
-            };
-            let not_answering = city
-                .not_answering
-                .as_ref()
-                .map(|r| {
-                    format!(
-                        " <span class=\"bad\">{}</span>",
-                        esc(&fill(t.au_not_answering, &[("reason", r)]))
-                    )
-                })
-                .unwrap_or_default();
-            let _ = write!(
-                h,
-                "<tr data-city=\"{}\" data-state=\"{}\"><td>{}</td><td>{}</td><td class=\"{}\">{}{}</td><td>{}</td><td>{}</td></tr>",
-                esc(&city.city),
-                esc(&city.state),
-                esc(&city.city),
-                esc(&city.country),
-                if matches!(city.state.as_str(), "late" | "missing") { "bad" } else { "ok" },
-                esc(&state),
-                not_answering,
-                city.filed_ms
-                    .map(|ms| esc(&ui.date(&date_of_ms(ms))))
-                    .unwrap_or_else(|| "-".into()),
-                ui.number(city.feedback)
-            );
+    let count = |n: u64, word: &str| format!("{} {word}", ui.number(n));
+    html! {
+        h2 id="cycles" { (t.rc_heading) }
+        @for c in &audit.cycles {
+            @let commitments = c
+                .commitments
+                .iter()
+                .map(|x| x.to_string())
+                .collect::<Vec<_>>()
+                .join(", ");
+            section class="cycle" data-cycle=(c.id) {
+                h3 { (c.period) ": " (c.title) }
+                p {
+                    (fill_markup(t.rc_opens, &[
+                        ("o", html! { (ui.date(&c.opens)) }),
+                        ("d", html! { strong { (ui.date(&c.deadline)) } }),
+                    ]))
+                    @if let Some(d) = &c.original_deadline {
+                        " (" (fill(t.rc_extended_from, &[("d", &ui.date(d))])) ")"
+                    }
+                    ". " (fill(t.au_commitments_list, &[("list", &commitments)])) ". "
+                    span class="ok" { (count(c.on_time, t.rc_on_time)) } ", "
+                    span class=(ok_or_bad(c.late == 0)) { (count(c.late, t.rc_late)) } ", "
+                    span class=(ok_or_bad(c.missing == 0)) { (count(c.missing, t.rc_missing)) } ", "
+                    (count(c.due, t.rc_due)) ". "
+                    (fill_markup(t.au_cycle_id, &[("id", html! { code { (c.id.short()) } })]))
+                }
+                table {
+                    thead {
+                        tr {
+                            th { (t.city) }
+                            th { (t.country) }
+                            th { (t.status) }
+                            th { (t.au_filed_on) }
+                            th { (t.au_feedback) }
+                        }
+                    }
+                    tbody {
+                        @for city in &c.cities {
+                            tr data-city=(city.city) data-state=(city.state) {
+                                td { (city.city) }
+                                td { (city.country) }
+                                td class=(ok_or_bad(!matches!(city.state.as_str(), "late" | "missing"))) {
+                                    (state_words(city, ui))
+                                    @if let Some(rule) = &city.not_answering {
+                                        " " span class="bad" { (fill(t.au_not_answering, &[("reason", rule)])) }
+                                    }
+                                }
+                                td { (city.filed_ms.map_or("-".into(), |ms| ui.date(&date_of_ms(ms)))) }
+                                td { (ui.number(city.feedback)) }
+                            }
+                        }
+                    }
+                }
+            }
         }
-        h.push_str("</tbody></table></section>\n");
+        @if !audit.indicators.is_empty() {
+            h2 id="indicators" { (t.au_indicators) }
+            p {
+                (t.rc_numbers) " "
+                a href="/api/v1/cycles/indicators.csv" { "CSV" } ", "
+                a href="/api/v1/cycles/indicators" { "JSON" } "."
+            }
+            (charts(audit, ui))
+        }
     }
-    if !audit.indicators.is_empty() {
-        let _ = writeln!(
-            h,
-            "<h2 id=\"indicators\">{}</h2>\n<p>{} <a href=\"/api/v1/cycles/indicators.csv\">CSV</a>, <a href=\"/api/v1/cycles/indicators\">JSON</a>.</p>",
-            esc(t.au_indicators),
-            esc(t.rc_numbers)
-        );
-        h.push_str(&indicator_charts(audit, ui));
+}
+
+/// Where a city stands in a cycle, in words: on time, late by so many days, due in so many.
+fn state_words(city: &CycleCity, ui: Ui) -> String {
+    let t = ui.t();
+    match (city.state.as_str(), city.days_late, city.days_left) {
+        ("late", Some(1), _) => t.rc_late_by_one.to_string(),
+        ("late", Some(d), _) => fill(t.rc_late_by, &[("n", &d.to_string())]),
+        ("due", _, Some(1)) => t.rc_due_in_one.to_string(),
+        ("due", _, Some(d)) => fill(t.rc_due_in, &[("n", &d.to_string())]),
+        ("on_time", _, _) => t.rc_on_time.to_string(),
+        ("late", None, _) => t.rc_late.to_string(),
+        ("missing", _, _) => t.rc_missing.to_string(),
+        ("due", _, None) => t.rc_due.to_string(),
+        (other, _, _) => other.to_string(),
     }
-    h
 }
 
 /// The cycles as Markdown (tables; the charts are in the HTML).

@@ -2,12 +2,13 @@
 //! committee order — with the member cities whose nodes signed a receipt for it and those that
 //! have not yet, so a city can answer a data subject and the committee can follow up.
 
-use crate::html::esc;
+use crate::html::ok_or_bad;
 use crate::AuditError;
 use coalition_i18n::{fill, Ui};
 use coalition_record::calendar::date_of_ms as date;
 use coalition_record::{CityStatus, EntryId, PublicKey};
 use coalition_store::Store;
+use maud::{html, Markup};
 use serde::{Deserialize, Serialize};
 use std::fmt::Write;
 
@@ -138,52 +139,57 @@ pub(crate) fn render_erasures_markdown(erasures: &[ErasureAudit]) -> String {
     md
 }
 
-pub(crate) fn render_erasures_html(erasures: &[ErasureAudit], ui: Ui) -> String {
+pub(crate) fn erasures_html(erasures: &[ErasureAudit], ui: Ui) -> Markup {
     let t = ui.t();
-    let mut h = format!(
-        "<h2 id=\"erasures\">{}</h2>\n<table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
-        esc(t.au_erasures),
-        esc(t.au_erased_entry),
-        esc(t.city),
-        esc(t.au_by),
-        esc(t.au_date),
-        esc(t.au_reason),
-        esc(t.au_confirmed_by),
-        esc(t.au_not_confirmed),
-    );
-    for e in erasures {
-        let who = if e.by_committee {
-            fill(t.au_committee_order, &[("city", &e.published_by)])
-        } else {
-            e.published_by.clone()
-        };
-        let confirmed = if e.confirmed.is_empty() {
-            t.au_none_yet.to_string()
-        } else {
-            e.confirmed
-                .iter()
-                .map(|c| format!("{} ({})", c.city, ui.date(&date(c.at_ms))))
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
-        let missing = if e.missing.is_empty() {
-            t.au_none.to_string()
-        } else {
-            e.missing.join(", ")
-        };
-        let _ = write!(
-            h,
-            "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"ok\">{}</td><td class=\"{}\">{}</td></tr>",
-            e.target.short(),
-            esc(e.target_city.as_deref().unwrap_or(t.au_not_held)),
-            esc(&who),
-            esc(&ui.date(&date(e.timestamp_ms))),
-            esc(&e.reason),
-            esc(&confirmed),
-            if e.missing.is_empty() { "ok" } else { "bad" },
-            esc(&missing),
-        );
+    html! {
+        h2 id="erasures" { (t.au_erasures) }
+        table {
+            thead {
+                tr {
+                    th { (t.au_erased_entry) }
+                    th { (t.city) }
+                    th { (t.au_by) }
+                    th { (t.au_date) }
+                    th { (t.au_reason) }
+                    th { (t.au_confirmed_by) }
+                    th { (t.au_not_confirmed) }
+                }
+            }
+            tbody {
+                @for e in erasures {
+                    tr {
+                        td { code { (e.target.short()) } }
+                        td { (e.target_city.as_deref().unwrap_or(t.au_not_held)) }
+                        td {
+                            @if e.by_committee {
+                                (fill(t.au_committee_order, &[("city", &e.published_by)]))
+                            } @else {
+                                (e.published_by)
+                            }
+                        }
+                        td { (ui.date(&date(e.timestamp_ms))) }
+                        td { (e.reason) }
+                        td class="ok" {
+                            @if e.confirmed.is_empty() {
+                                (t.au_none_yet)
+                            } @else {
+                                (e.confirmed
+                                    .iter()
+                                    .map(|c| format!("{} ({})", c.city, ui.date(&date(c.at_ms))))
+                                    .collect::<Vec<_>>()
+                                    .join(", "))
+                            }
+                        }
+                        td class=(ok_or_bad(e.missing.is_empty())) {
+                            @if e.missing.is_empty() {
+                                (t.au_none)
+                            } @else {
+                                (e.missing.join(", "))
+                            }
+                        }
+                    }
+                }
+            }
+        }
     }
-    h.push_str("</tbody></table>\n");
-    h
 }

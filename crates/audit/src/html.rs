@@ -1,17 +1,74 @@
-//! HTML escaping for the audit's renderings (the report page and the cycle charts).
+//! Shared pieces of the audit's HTML (the report page and the cycle charts), which is written
+//! with `maud`: every text spliced into it is escaped by the macro, so there is no escaping here.
 
-/// Text made safe inside HTML elements and quoted attributes.
-pub(crate) fn esc(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for ch in text.chars() {
-        match ch {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
+use maud::{html, Markup};
+
+/// `ok` or `bad`: the class of a figure that is fine or calls for attention.
+pub(crate) fn ok_or_bad(ok: bool) -> &'static str {
+    if ok {
+        "ok"
+    } else {
+        "bad"
+    }
+}
+
+/// A translated template whose placeholders stand for markup (a date in `<strong>`, an id in
+/// `<code>`): the template's own text is escaped, each `{name}` is replaced by its markup, and
+/// an unknown `{…}` stays as text, as [`coalition_i18n::fill`] does with plain values.
+pub(crate) fn fill_markup(template: &str, values: &[(&str, Markup)]) -> Markup {
+    enum Part<'a> {
+        Text(&'a str),
+        Markup(&'a Markup),
+    }
+    let mut parts = Vec::new();
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        parts.push(Part::Text(&rest[..open]));
+        let after = &rest[open + 1..];
+        let value = after.find('}').and_then(|close| {
+            values
+                .iter()
+                .find(|(name, _)| *name == &after[..close])
+                .map(|(_, value)| (close, value))
+        });
+        match value {
+            Some((close, value)) => {
+                parts.push(Part::Markup(value));
+                rest = &after[close + 1..];
+            }
+            None => {
+                parts.push(Part::Text("{"));
+                rest = after;
+            }
         }
     }
-    out
+    parts.push(Part::Text(rest));
+    html! {
+        @for part in parts {
+            @match part {
+                Part::Text(text) => (text),
+                Part::Markup(markup) => (markup),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn template_text_is_escaped_and_placeholders_take_markup() {
+        let filled = fill_markup(
+            "l'ouverture <{o}> & {d}, {unknown}",
+            &[
+                ("o", html! { "1 < 2" }),
+                ("d", html! { strong { "31 mars" } }),
+            ],
+        );
+        assert_eq!(
+            filled.into_string(),
+            "l'ouverture &lt;1 &lt; 2&gt; &amp; <strong>31 mars</strong>, {unknown}"
+        );
+    }
 }

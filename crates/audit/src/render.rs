@@ -1,7 +1,8 @@
 //! Markdown and standalone HTML renderings of an audit report.
 
-use crate::html::esc;
+use crate::html::ok_or_bad;
 use crate::{AuditReport, CityAudit, SignedAuditReport};
+use maud::{html, Markup, PreEscaped, DOCTYPE};
 use std::fmt::Write;
 
 use coalition_i18n::{fill, Ui};
@@ -246,7 +247,7 @@ fn list(names: &[String]) -> String {
 
 /// Inline SVG: one horizontal bar per Ten-Point-Plan commitment, cities reporting on it out of
 /// the active cities.
-fn chart(report: &AuditReport, ui: Ui) -> String {
+fn chart(report: &AuditReport, ui: Ui) -> Markup {
     let s = &report.summary;
     let max = s.active_cities.max(1) as f64;
     // Wide enough for the longest title in this language (about 6.3 px per character at 12 px).
@@ -262,28 +263,28 @@ fn chart(report: &AuditReport, ui: Ui) -> String {
         .unwrap_or(0);
     let (label_w, bar_w, row_h) = ((longest as f64 * 6.3).max(430.0), 300.0, 26.0);
     let height = row_h * s.per_commitment.len() as f64 + 10.0;
-    let mut svg = format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" viewBox=\"0 0 {w} {height}\" width=\"100%\" aria-labelledby=\"chart-title\"><title id=\"chart-title\">{title}</title>",
-        w = label_w + bar_w + 60.0,
-        title = esc(ui.t().au_chart_title),
-    );
-    for (i, c) in s.per_commitment.iter().enumerate() {
-        let y = 5.0 + row_h * i as f64;
-        let w = bar_w * c.cities as f64 / max;
-        let _ = write!(
-            svg,
-            "<text x=\"0\" y=\"{ty}\" font-size=\"12\">{n}. {t}</text><rect x=\"{label_w}\" y=\"{y}\" width=\"{bar_w}\" height=\"18\" fill=\"#e8e8e8\"/><rect class=\"bar\" x=\"{label_w}\" y=\"{y}\" width=\"{w:.1}\" height=\"18\" fill=\"#1f5f8b\"/><text x=\"{vx}\" y=\"{ty}\" font-size=\"12\">{count}/{active}</text>",
-            ty = y + 13.0,
-            n = c.commitment,
-            t = esc(ui.commitment(c.commitment)),
-            vx = label_w + bar_w + 6.0,
-            count = c.cities,
-            active = s.active_cities,
-        );
+    let view_box = format!("0 0 {} {height}", label_w + bar_w + 60.0);
+    html! {
+        svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox=(view_box) width="100%" aria-labelledby="chart-title" {
+            title id="chart-title" { (ui.t().au_chart_title) }
+            @for (i, c) in s.per_commitment.iter().enumerate() {
+                @let y = 5.0 + row_h * i as f64;
+                @let w = bar_w * c.cities as f64 / max;
+                text x="0" y=(y + 13.0) font-size="12" { (c.commitment) ". " (ui.commitment(c.commitment)) }
+                rect x=(label_w) y=(y) width=(bar_w) height="18" fill="#e8e8e8" {}
+                rect class="bar" x=(label_w) y=(y) width=(format!("{w:.1}")) height="18" fill="#1f5f8b" {}
+                text x=(label_w + bar_w + 6.0) y=(y + 13.0) font-size="12" { (c.cities) "/" (s.active_cities) }
+            }
+        }
     }
-    svg.push_str("</svg>");
-    svg
 }
+
+/// The page's own style: it is a standalone file, with no stylesheet to link to.
+const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:70rem;margin:1rem auto;padding:0 1rem;color:#111}\
+table{border-collapse:collapse;width:100%;margin:.5rem 0 1rem}th,td{border:1px solid #bbb;padding:.25rem .4rem;text-align:left;vertical-align:top;font-size:.9rem}\
+th{background:#f0f0f0}.bad{color:#a00;font-weight:bold}.ok{color:#060}code{font-size:.85em;word-break:break-all}\
+section.city{break-inside:avoid;border-top:1px solid #ccc;margin-top:1rem}\
+@media print{body{max-width:none;margin:0;font-size:10pt}a{color:inherit;text-decoration:none}th{background:#fff}h2{break-after:avoid}table,svg{break-inside:avoid}}";
 
 /// The report as a standalone HTML page in English (what `coalition audit --format html` writes).
 pub fn render_html(report: &AuditReport, signed: Option<&SignedAuditReport>) -> String {
@@ -296,33 +297,8 @@ pub fn render_html(report: &AuditReport, signed: Option<&SignedAuditReport>) -> 
 pub fn render_html_in(report: &AuditReport, signed: Option<&SignedAuditReport>, ui: Ui) -> String {
     let t = ui.t();
     let s = &report.summary;
-    let period = esc(report.period.as_deref().unwrap_or(t.au_none));
-    let title = esc(&fill(t.au_title, &[("name", &report.coalition)]));
-    let mut h = String::new();
-    let _ = write!(
-        h,
-        "<!DOCTYPE html>\n<html lang=\"{lang}\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{title}</title><style>\
-body{{font-family:system-ui,sans-serif;max-width:70rem;margin:1rem auto;padding:0 1rem;color:#111}}\
-table{{border-collapse:collapse;width:100%;margin:.5rem 0 1rem}}th,td{{border:1px solid #bbb;padding:.25rem .4rem;text-align:left;vertical-align:top;font-size:.9rem}}\
-th{{background:#f0f0f0}}.bad{{color:#a00;font-weight:bold}}.ok{{color:#060}}code{{font-size:.85em;word-break:break-all}}\
-section.city{{break-inside:avoid;border-top:1px solid #ccc;margin-top:1rem}}\
-@media print{{body{{max-width:none;margin:0;font-size:10pt}}a{{color:inherit;text-decoration:none}}th{{background:#fff}}h2{{break-after:avoid}}table,svg{{break-inside:avoid}}}}\
-</style></head><body>\n<h1>{title}</h1>\n<ul><li>{nid_label}: <code>{nid}</code></li><li>{rv_label}: {rv}</li><li>{period_label}: {period}</li>",
-        lang = ui.code(),
-        nid_label = esc(t.au_network_id),
-        nid = report.network_id,
-        rv_label = esc(t.au_roster_version),
-        rv = report.roster_version,
-        period_label = esc(t.period),
-    );
-    if let Some(ms) = report.generated_ms {
-        let _ = write!(
-            h,
-            "<li>{}: {}</li>",
-            esc(t.au_generated),
-            esc(&ui.date(&date(ms)))
-        );
-    }
+    let period = report.period.as_deref().unwrap_or(t.au_none);
+    let title = fill(t.au_title, &[("name", &report.coalition)]);
     let counts = fill(
         t.au_counts,
         &[
@@ -342,7 +318,7 @@ section.city{{break-inside:avoid;border-top:1px solid #ccc;margin-top:1rem}}\
         &[
             ("filed", &ui.number(s.cities_filed.len() as u64)),
             ("active", &ui.number(s.active_cities)),
-            ("period", report.period.as_deref().unwrap_or(t.au_none)),
+            ("period", period),
         ],
     );
     let none = |names: &[String]| {
@@ -352,163 +328,147 @@ section.city{{break-inside:avoid;border-top:1px solid #ccc;margin-top:1rem}}\
             names.join(", ")
         }
     };
-    let _ = write!(
-        h,
-        "<li>{}</li><li>{}: <strong id=\"compliance\">{}</strong> ({})</li><li>{}: {}</li><li>{}: <span class=\"{}\">{}</span></li><li>{}: <span class=\"{}\">{}</span></li>",
-        esc(&counts),
-        esc(t.au_compliance),
-        esc(&compliance),
-        esc(&detail),
-        esc(t.au_list_filed),
-        esc(&none(&s.cities_filed)),
-        esc(t.au_list_missing),
-        if s.cities_missing.is_empty() { "ok" } else { "bad" },
-        esc(&none(&s.cities_missing)),
-        esc(t.au_with_problems),
-        if s.cities_with_problems.is_empty() { "ok" } else { "bad" },
-        esc(&none(&s.cities_with_problems)),
-    );
-    for u in &s.unattributed {
-        let _ = write!(
-            h,
-            "<li class=\"bad\">{}: {}</li>",
-            esc(t.au_unattributed),
-            esc(u)
-        );
-    }
-    let _ = write!(
-        h,
-        "</ul>\n<h2>{}</h2>\n{}\n",
-        esc(&fill(
-            t.au_per_commitment,
-            &[("period", report.period.as_deref().unwrap_or(t.au_none))]
-        )),
-        chart(report, ui)
-    );
-    if !s.multiple_grounds.is_empty() {
-        let _ = write!(
-            h,
-            "<h2>{}</h2>\n<table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
-            esc(t.au_multiple),
-            esc(t.city),
-            esc(t.kind_practice),
-            esc(t.grounds),
-            esc(t.au_entry)
-        );
-        for m in &s.multiple_grounds {
-            let _ = write!(
-                h,
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td><code>{}</code></td></tr>",
-                esc(&m.city),
-                esc(&m.title),
-                esc(&ground_labels(&m.grounds, ui.code())),
-                m.entry.short()
-            );
+    let page = html! {
+        (DOCTYPE)
+        html lang=(ui.code()) {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) }
+                // A constant of this file: nothing in it comes from the report.
+                style { (PreEscaped(STYLE)) }
+            }
+            body {
+                h1 { (title) }
+                ul {
+                    li { (t.au_network_id) ": " code { (report.network_id) } }
+                    li { (t.au_roster_version) ": " (report.roster_version) }
+                    li { (t.period) ": " (period) }
+                    @if let Some(ms) = report.generated_ms {
+                        li { (t.au_generated) ": " (ui.date(&date(ms))) }
+                    }
+                    li { (counts) }
+                    li { (t.au_compliance) ": " strong id="compliance" { (compliance) } " (" (detail) ")" }
+                    li { (t.au_list_filed) ": " (none(&s.cities_filed)) }
+                    li {
+                        (t.au_list_missing) ": "
+                        span class=(ok_or_bad(s.cities_missing.is_empty())) { (none(&s.cities_missing)) }
+                    }
+                    li {
+                        (t.au_with_problems) ": "
+                        span class=(ok_or_bad(s.cities_with_problems.is_empty())) { (none(&s.cities_with_problems)) }
+                    }
+                    @for u in &s.unattributed {
+                        li class="bad" { (t.au_unattributed) ": " (u) }
+                    }
+                }
+                h2 { (fill(t.au_per_commitment, &[("period", period)])) }
+                (chart(report, ui))
+                @if !s.multiple_grounds.is_empty() {
+                    h2 { (t.au_multiple) }
+                    table {
+                        thead { tr { th { (t.city) } th { (t.kind_practice) } th { (t.grounds) } th { (t.au_entry) } } }
+                        tbody {
+                            @for m in &s.multiple_grounds {
+                                tr {
+                                    td { (m.city) }
+                                    td { (m.title) }
+                                    td { (ground_labels(&m.grounds, ui.code())) }
+                                    td { code { (m.entry.short()) } }
+                                }
+                            }
+                        }
+                    }
+                }
+                @if !s.adoptions.is_empty() {
+                    h2 { (t.exchange_heading) }
+                    table {
+                        thead { tr { th { (t.au_from) } th { (t.au_to) } th { (t.kind_practice) } th { (t.adapted) } th { (t.au_entry) } } }
+                        tbody {
+                            @for a in &s.adoptions {
+                                tr {
+                                    td { (a.from) }
+                                    td { (a.to) }
+                                    td { code { (a.practice.short()) } }
+                                    td { (if a.adapted { t.au_yes } else { t.au_no }) }
+                                    td { code { (a.adoption.short()) } }
+                                }
+                            }
+                        }
+                    }
+                }
+                @if let Some(cycles) = &report.cycles {
+                    (crate::cycles::cycles_html(cycles, ui))
+                }
+                @if !report.erasures.is_empty() {
+                    (crate::erasures::erasures_html(&report.erasures, ui))
+                }
+                h2 { (t.rc_cities) }
+                table {
+                    thead {
+                        tr {
+                            th { (t.city) }
+                            th { (t.country) }
+                            th { (t.status) }
+                            th { (t.au_entries) }
+                            th { (t.au_last_seq) }
+                            th { (t.au_last_hash) }
+                            th { (t.au_verified) }
+                            th { (fill(t.au_report_for, &[("period", period)])) }
+                            th { (t.last_activity) }
+                        }
+                    }
+                    tbody {
+                        @for c in &report.cities {
+                            tr {
+                                td { (c.name) }
+                                td { (c.country) }
+                                td { (t.city_status(&c.status)) }
+                                td { (ui.number(c.entries)) }
+                                td { (c.last_seq.map_or("-".into(), |s| s.to_string())) }
+                                td { code { (c.last_hash.map_or("-".into(), |x| x.short())) } }
+                                td class=(ok_or_bad(c.verified)) {
+                                    (if c.verified { t.au_yes } else { t.au_not_verified })
+                                }
+                                td class=(ok_or_bad(c.filed_for_period != Some(false))) {
+                                    (match c.filed_for_period {
+                                        Some(true) => t.au_filed,
+                                        Some(false) => t.rc_missing,
+                                        None => t.au_not_applicable,
+                                    })
+                                }
+                                td { (c.last_activity_ms.map_or("-".into(), |ms| ui.date(&date(ms)))) }
+                            }
+                        }
+                    }
+                }
+                @for c in &report.cities {
+                    @let lines = findings(c, ui);
+                    @if !lines.is_empty() {
+                        section class="city" {
+                            h3 { (c.name) " " code { (c.key.short()) } }
+                            ul {
+                                @for l in &lines {
+                                    li { (l) }
+                                }
+                            }
+                        }
+                    }
+                }
+                @if let Some(signed) = signed {
+                    h2 { (t.au_signature) }
+                    ul {
+                        li { (t.au_signer) ": " code { (signed.signature.signer) } }
+                        li { (t.au_domain) ": " code { (signed.signature.domain) } }
+                        li { (t.au_signature) ": " code { (signed.signature.signature) } }
+                    }
+                }
+            }
         }
-        h.push_str("</tbody></table>\n");
-    }
-    if !s.adoptions.is_empty() {
-        let _ = write!(
-            h,
-            "<h2>{}</h2>\n<table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
-            esc(t.exchange_heading),
-            esc(t.au_from),
-            esc(t.au_to),
-            esc(t.kind_practice),
-            esc(t.adapted),
-            esc(t.au_entry)
-        );
-        for a in &s.adoptions {
-            let _ = write!(
-                h,
-                "<tr><td>{}</td><td>{}</td><td><code>{}</code></td><td>{}</td><td><code>{}</code></td></tr>",
-                esc(&a.from),
-                esc(&a.to),
-                a.practice.short(),
-                esc(if a.adapted { t.au_yes } else { t.au_no }),
-                a.adoption.short()
-            );
-        }
-        h.push_str("</tbody></table>\n");
-    }
-    if let Some(cycles) = &report.cycles {
-        h.push_str(&crate::cycles::render_cycles_html(cycles, ui));
-    }
-    if !report.erasures.is_empty() {
-        h.push_str(&crate::erasures::render_erasures_html(&report.erasures, ui));
-    }
-    let _ = write!(
-        h,
-        "<h2>{}</h2>\n<table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
-        esc(t.rc_cities),
-        esc(t.city),
-        esc(t.country),
-        esc(t.status),
-        esc(t.au_entries),
-        esc(t.au_last_seq),
-        esc(t.au_last_hash),
-        esc(t.au_verified),
-        esc(&fill(
-            t.au_report_for,
-            &[("period", report.period.as_deref().unwrap_or(t.au_none))]
-        )),
-        esc(t.last_activity),
-    );
-    for c in &report.cities {
-        let filed = match c.filed_for_period {
-            Some(true) => t.au_filed,
-            Some(false) => t.rc_missing,
-            None => t.au_not_applicable,
-        };
-        let _ = write!(
-            h,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td><code>{}</code></td><td class=\"{}\">{}</td><td class=\"{}\">{}</td><td>{}</td></tr>",
-            esc(&c.name),
-            esc(&c.country),
-            esc(t.city_status(&c.status)),
-            ui.number(c.entries),
-            c.last_seq.map_or("-".into(), |s| s.to_string()),
-            c.last_hash.map_or("-".into(), |x| x.short()),
-            if c.verified { "ok" } else { "bad" },
-            esc(if c.verified { t.au_yes } else { t.au_not_verified }),
-            if c.filed_for_period == Some(false) { "bad" } else { "ok" },
-            esc(filed),
-            c.last_activity_ms
-                .map_or("-".into(), |ms| esc(&ui.date(&date(ms)))),
-        );
-    }
-    h.push_str("</tbody></table>\n");
-    for c in &report.cities {
-        let lines = findings(c, ui);
-        if lines.is_empty() {
-            continue;
-        }
-        let _ = write!(
-            h,
-            "<section class=\"city\"><h3>{} <code>{}</code></h3><ul>",
-            esc(&c.name),
-            c.key.short()
-        );
-        for l in lines {
-            let _ = write!(h, "<li>{}</li>", esc(&l));
-        }
-        h.push_str("</ul></section>\n");
-    }
-    if let Some(signed) = signed {
-        let _ = writeln!(
-            h,
-            "<h2>{}</h2><ul><li>{}: <code>{}</code></li><li>{}: <code>{}</code></li><li>{}: <code>{}</code></li></ul>",
-            esc(t.au_signature),
-            esc(t.au_signer),
-            signed.signature.signer,
-            esc(t.au_domain),
-            esc(&signed.signature.domain),
-            esc(t.au_signature),
-            signed.signature.signature
-        );
-    }
-    h.push_str("</body></html>\n");
-    h
+    };
+    let mut out = page.into_string();
+    out.push('\n');
+    out
 }
 
 /// Labels of ground codes in `lang` (a code of a newer release shows as its code).

@@ -497,8 +497,14 @@ fn the_audit_page_speaks_each_interface_language() {
     let r = run_audit(&f);
     let english = render_html(&r, None);
     let mut pages = std::collections::BTreeSet::new();
-    // The page escapes apostrophes (and the rest) in its text.
-    let escaped = |text: &str| text.replace('\'', "&#39;");
+    // The page escapes its text as maud does (apostrophes need no escaping in element text and
+    // double-quoted attributes).
+    let escaped = |text: &str| {
+        text.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('"', "&quot;")
+    };
     for ui in Ui::ALL {
         let page = coalition_audit::render_html_in(&r, None, ui);
         let t = ui.t();
