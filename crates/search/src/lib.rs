@@ -26,6 +26,7 @@ pub mod quality;
 pub mod query;
 mod related;
 pub mod schema;
+mod snippet;
 mod stopwords;
 pub mod thesaurus;
 
@@ -33,6 +34,7 @@ pub use applied::Applied;
 pub use catch_up::CaughtUp;
 pub use error::SearchError;
 pub use indexer::{Indexer, IndexerStatus};
+pub use snippet::{Highlight, Snippet};
 pub use thesaurus::Thesaurus;
 
 use coalition_record::{EntryId, Payload};
@@ -153,9 +155,10 @@ pub struct Hit {
     /// BM25 score; 0 when the query had no words.
     pub score: f32,
     pub title: String,
-    /// HTML-escaped text with `<mark>…</mark>` around matched words; the start of the text when
-    /// no word of it matched.
-    pub snippet_html: String,
+    /// The passage shown, as text with the ranges of the matched words; the start of the text
+    /// when no word of it matched. Serialized as `snippet_text` and `highlights`.
+    #[serde(flatten)]
+    pub snippet: Snippet,
     /// Language tag of the title and snippet shown.
     pub lang: String,
     /// Language tag of the text the query matched in (its words are marked in the snippet);
