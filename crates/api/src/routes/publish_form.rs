@@ -409,22 +409,14 @@ pub async fn publish_submit(
             other => other,
         };
         let page = templates::publish_page(&ctx, &access, &session.csrf, &FormState::default());
-        return html(
-            StatusCode::FORBIDDEN,
-            page,
-            cookie,
-        );
+        return html(StatusCode::FORBIDDEN, page, cookie);
     }
     let (practice, errors) = practice_from_form(&form);
     if !errors.is_empty() {
         s.metrics.count_publish("practice", "rejected");
         form.errors = errors;
         let page = templates::publish_page(&ctx, &access, &session.csrf, &form);
-        return html(
-            StatusCode::BAD_REQUEST,
-            page,
-            cookie,
-        );
+        return html(StatusCode::BAD_REQUEST, page, cookie);
     }
     match publish(&s, Payload::Practice(practice)).await {
         Ok(published) => {

@@ -133,7 +133,12 @@ pub fn city_page(ctx: &PageCtx, d: &CityDetail, extra: Markup) -> String {
 
 /// The commitments the city served, as a compact list; nothing when none.
 fn served(ctx: &PageCtx, d: &CityDetail) -> Markup {
-    let served: Vec<_> = d.city.commitments.iter().filter(|cc| cc.count > 0).collect();
+    let served: Vec<_> = d
+        .city
+        .commitments
+        .iter()
+        .filter(|cc| cc.count > 0)
+        .collect();
     if served.is_empty() {
         return html! {};
     }

@@ -144,7 +144,10 @@ pub fn cycle_page(
         t_.rc_opens,
         &[
             ("o", html! { (ctx.ui.date(&t.opens)) }),
-            ("d", html! { strong id="deadline" { (ctx.ui.date(&t.deadline)) } }),
+            (
+                "d",
+                html! { strong id="deadline" { (ctx.ui.date(&t.deadline)) } },
+            ),
         ],
     );
     let (csrf, state, notice, closed) = match form {

@@ -293,7 +293,9 @@ pub(super) fn select(
     options: &[(String, String)],
     selected: Option<&str>,
 ) -> Markup {
-    let listed = options.iter().any(|(value, _)| Some(value.as_str()) == selected);
+    let listed = options
+        .iter()
+        .any(|(value, _)| Some(value.as_str()) == selected);
     html! {
         div class="field" {
             label for=(id) { (label) }
@@ -377,7 +379,10 @@ mod tests {
     fn placeholders_take_markup_and_the_rest_is_escaped() {
         let filled = fill_markup(
             "from {o} to {d} & on",
-            &[("d", html! { strong { "3 <May>" } }), ("o", html! { "1 May" })],
+            &[
+                ("d", html! { strong { "3 <May>" } }),
+                ("o", html! { "1 May" }),
+            ],
         );
         assert_eq!(
             filled.into_string(),
