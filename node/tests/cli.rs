@@ -450,6 +450,26 @@ fn full_text_search_finds_french_plural() {
     let hits = found["hits"].as_array().expect("hits");
     assert_eq!(hits.len(), 1, "{found}");
     assert_eq!(hits[0]["id"], id.as_str());
+    // The snippet as text and ranges, and as HTML (as the node's API gives it).
+    assert!(hits[0]["snippet_text"].is_string(), "{found}");
+    assert!(!hits[0]["highlights"]
+        .as_array()
+        .expect("highlights")
+        .is_empty());
+    assert!(hits[0]["snippet_html"]
+        .as_str()
+        .is_some_and(|html| html.contains("<mark>")));
+    // Without --json: the snippet as plain text, the matched words in brackets.
+    let printed = ok(&[
+        "search",
+        "logements",
+        "--lang",
+        "fr",
+        "--data-dir",
+        &c.p("node"),
+    ]);
+    assert!(printed.contains("[logement"), "{printed}");
+    assert!(!printed.contains("<mark>"), "{printed}");
     let none = ok(&[
         "search",
         "logements",

@@ -40,7 +40,7 @@ mod views;
 pub use error::ApiError;
 pub use guard::MAX_BODY_BYTES;
 pub use openapi::document as openapi_document;
-pub use routes::route_list;
+pub use routes::{hit_json, route_list};
 pub use serve::{serve_with, Timeouts};
 pub use views::{entry_view, EntryView};
 

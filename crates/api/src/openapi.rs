@@ -568,7 +568,9 @@ fn schemas() -> Value {
                     "type": "object",
                     "properties": {
                         "id": {"type": "string"}, "score": {"type": "number"}, "title": {"type": "string"},
-                        "snippet_html": {"type": "string", "description": "Escaped text with <mark> around matches."},
+                        "snippet_html": {"type": "string", "description": "Escaped text with <mark> around matches: snippet_text with its highlights marked up, as the web page shows it."},
+                        "snippet_text": {"type": "string", "description": "The snippet as plain text; … where it was cut from a longer text."},
+                        "highlights": {"type": "array", "description": "Byte ranges (UTF-8) of snippet_text that the question matched, ascending, not overlapping; empty when none.", "items": {"type": "object", "properties": {"start": {"type": "integer"}, "end": {"type": "integer"}}, "required": ["start", "end"]}},
                         "lang": {"type": "string"}, "city": {"type": "string"}, "country": {"type": "string"},
                         "matched_lang": {"type": ["string", "null"], "description": "Language of the text the question matched in (it may differ from the question's: the thesaurus carries words across languages)."},
                         "translated_by": {"type": "object", "description": "Present when the title and snippet shown are another city's signed translation (kind 14): the translating city and the language it translated from.", "properties": {"city": {"type": "string"}, "from_lang": {"type": "string"}}, "required": ["city", "from_lang"]},

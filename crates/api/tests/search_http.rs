@@ -1,5 +1,6 @@
 //! Ranked search over real HTTP: the relaxed flag and the language a result matched in, in the
-//! JSON API and on the page, and related practices (route and page section).
+//! JSON API and on the page, the snippet's text, highlights and HTML, and related practices
+//! (route and page section).
 
 use crate::common;
 
@@ -37,6 +38,35 @@ async fn relaxed_results_say_so_in_json_and_on_the_page() {
     );
     let (_, page) = get(&s, "/?q=rental+housing").await;
     assert!(!page.contains("No practice matches all of your words"));
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn snippets_come_as_text_with_highlights_and_as_html() {
+    let s = Server::start().await;
+    let (_, r) = get_json(&s, "/api/v1/practices?q=housing").await;
+    let hit = &r["items"][0];
+    let text = hit["snippet_text"].as_str().expect("snippet_text");
+    let highlights = hit["highlights"].as_array().expect("highlights");
+    assert!(!highlights.is_empty(), "{hit}");
+    // The HTML is the text with each highlight in <mark>, in order.
+    let mut html = String::new();
+    let mut at = 0;
+    for h in highlights {
+        let start = h["start"].as_u64().expect("start") as usize;
+        let end = h["end"].as_u64().expect("end") as usize;
+        html.push_str(&text[at..start]);
+        html.push_str(&format!("<mark>{}</mark>", &text[start..end]));
+        at = end;
+    }
+    html.push_str(&text[at..]);
+    assert!(
+        !text.contains(['<', '>', '&', '"']),
+        "the demo's snippet needs no escaping: {text}"
+    );
+    assert_eq!(hit["snippet_html"], html, "{hit}");
+    // The thesaurus may carry the word to another language ("Wohnungen").
+    assert!(html.contains("</mark>"), "{html}");
     s.stop().await;
 }
 

@@ -1,8 +1,8 @@
 //! From an index document to a result: title and snippet in the reader's language when the
-//! entry has it, else in the language the query matched, with matched words marked.
+//! entry has it, else in the language the query matched, with the matched words' ranges.
 
 use crate::schema::{bucket_of, primary, TAG_SEPARATOR};
-use crate::{Hit, SearchIndex, TranslatedBy, SNIPPET_CHARS};
+use crate::{Hit, SearchIndex, Snippet, TranslatedBy, SNIPPET_CHARS};
 use coalition_record::payload::pick_lang;
 use coalition_record::LangText;
 use std::collections::BTreeSet;
@@ -40,20 +40,11 @@ impl SearchIndex {
         let snippet = generators.and_then(|generators| {
             texts.iter().find_map(|(tag, text)| {
                 // The summary's terms, else the other sections' (the stored text holds both).
-                let mut snippet = generators.get(bucket_of(tag))?.iter().find_map(|g| {
+                let snippet = generators.get(bucket_of(tag))?.iter().find_map(|g| {
                     let snippet = g.snippet(text);
                     (!snippet.highlighted().is_empty()).then_some(snippet)
                 })?;
-                snippet.set_snippet_prefix_postfix("<mark>", "</mark>");
-                let range = snippet.fragment_range();
-                let mut html = snippet.to_html();
-                if range.start > 0 {
-                    html.insert(0, '…');
-                }
-                if range.end < text.len() {
-                    html.push('…');
-                }
-                Some((tag.clone(), html))
+                Some((tag.clone(), Snippet::from_tantivy(&snippet, text)))
             })
         });
         let reader_tag = titles
@@ -68,8 +59,8 @@ impl SearchIndex {
             (None, None) => default_tag(&titles, &texts),
         };
         let title = pick_lang(&titles, Some(&lang)).unwrap_or_default();
-        let snippet_html = match snippet {
-            Some((_, html)) => html,
+        let snippet = match snippet {
+            Some((_, snippet)) => snippet,
             None => {
                 let text = texts
                     .iter()
@@ -77,7 +68,7 @@ impl SearchIndex {
                     .or_else(|| texts.first())
                     .map(|(_, text)| text.as_str())
                     .unwrap_or_default();
-                excerpt_html(text, SNIPPET_CHARS)
+                Snippet::excerpt(text, SNIPPET_CHARS)
             }
         };
         let matched_lang = snippet_matched.then(|| lang.clone());
@@ -98,7 +89,7 @@ impl SearchIndex {
             matched_lang,
             score,
             title,
-            snippet_html,
+            snippet,
             lang,
             city: text_of(f.city),
             country: text_of(f.country),
@@ -127,51 +118,4 @@ fn default_tag(titles: &LangText, texts: &[(String, String)]) -> String {
         .or_else(|| tags.iter().next())
         .map(|tag| tag.to_string())
         .unwrap_or_default()
-}
-
-/// The start of `text`, cut at a word boundary within `max_chars`, HTML-escaped.
-pub(crate) fn excerpt_html(text: &str, max_chars: usize) -> String {
-    let text = text.trim();
-    let cut = match text.char_indices().nth(max_chars) {
-        None => text,
-        Some((end, _)) => {
-            let head = &text[..end];
-            match head.rfind(char::is_whitespace) {
-                Some(space) if space > end / 2 => &head[..space],
-                _ => head,
-            }
-        }
-    };
-    let mut html = escape_html(cut);
-    if cut.len() < text.len() {
-        html.push('…');
-    }
-    html
-}
-
-fn escape_html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn excerpts_cut_at_words_and_escape() {
-        assert_eq!(excerpt_html("a <b> & c", 100), "a &lt;b&gt; &amp; c");
-        assert_eq!(excerpt_html("one two three four", 10), "one two…");
-        assert_eq!(excerpt_html("", 10), "");
-    }
 }

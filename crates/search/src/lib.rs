@@ -26,6 +26,7 @@ pub mod quality;
 pub mod query;
 mod related;
 pub mod schema;
+mod snippet;
 mod stopwords;
 pub mod thesaurus;
 mod types;
@@ -34,6 +35,7 @@ pub use applied::Applied;
 pub use catch_up::CaughtUp;
 pub use error::SearchError;
 pub use indexer::{Indexer, IndexerStatus};
+pub use snippet::{Highlight, Snippet};
 pub use thesaurus::Thesaurus;
 pub use types::{Facets, Hit, SearchMode, SearchQuery, SearchResults, TranslatedBy};
 

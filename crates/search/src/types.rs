@@ -1,6 +1,7 @@
 //! What a search asks ([`SearchQuery`]) and what it answers ([`SearchResults`]: ranked hits and
 //! facet counts), as the API, the CLI and the web page see them.
 
+use crate::snippet::Snippet;
 use serde::{Deserialize, Serialize};
 
 /// What to look for. Several values of one filter are alternatives (any may match); different
@@ -72,9 +73,10 @@ pub struct Hit {
     /// BM25 score; 0 when the query had no words.
     pub score: f32,
     pub title: String,
-    /// HTML-escaped text with `<mark>…</mark>` around matched words; the start of the text when
-    /// no word of it matched.
-    pub snippet_html: String,
+    /// The passage shown, as text with the ranges of the matched words; the start of the text
+    /// when no word of it matched. Serialized as `snippet_text` and `highlights`.
+    #[serde(flatten)]
+    pub snippet: Snippet,
     /// Language tag of the title and snippet shown.
     pub lang: String,
     /// Language tag of the text the query matched in (its words are marked in the snippet);

@@ -282,16 +282,17 @@ fn full_text(
     let hits: Vec<serde_json::Value> = match opened {
         Ok(index) => {
             let results = index.search(&query)?;
+            // Each hit with `snippet_html` too, as the node's API gives it.
+            let hits: Vec<serde_json::Value> =
+                results.hits.iter().map(coalition_api::hit_json).collect();
             if args.json.json {
-                print_json(&serde_json::to_value(&results)?)?;
+                let mut answer = serde_json::to_value(&results)?;
+                answer["hits"] = serde_json::Value::Array(hits);
+                print_json(&answer)?;
                 return Ok(ExitCode::SUCCESS);
             }
             relaxed = results.relaxed;
-            results
-                .hits
-                .iter()
-                .map(serde_json::to_value)
-                .collect::<Result<_, _>>()?
+            hits
         }
         Err(_) => {
             // The running node holds the index: ask it.
@@ -350,14 +351,7 @@ fn full_text(
                 .unwrap_or_default()
                 .to_string()
         };
-        let snippet = field("snippet_html")
-            .replace("<mark>", "[")
-            .replace("</mark>", "]")
-            .replace("&amp;", "&")
-            .replace("&lt;", "<")
-            .replace("&gt;", ">")
-            .replace("&quot;", "\"")
-            .replace("&#39;", "'");
+        let snippet = snippet_in_brackets(&hit);
         outln!(
             "{}  {:<16} {}  {}",
             &field("id")[..16.min(field("id").len())],
@@ -379,6 +373,55 @@ fn full_text(
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A hit's snippet as plain text, the matched words in `[…]`: from `snippet_text` and
+/// `highlights`, or from `snippet_html` when a node of an earlier version answered without them.
+fn snippet_in_brackets(hit: &serde_json::Value) -> String {
+    let Some(text) = hit.get("snippet_text").and_then(|t| t.as_str()) else {
+        let html = hit.get("snippet_html").and_then(|t| t.as_str());
+        return html
+            .unwrap_or_default()
+            .replace("<mark>", "[")
+            .replace("</mark>", "]")
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&quot;", "\"")
+            .replace("&#39;", "'")
+            .replace("&amp;", "&");
+    };
+    let offset = |h: &serde_json::Value, k: &str| {
+        h.get(k)
+            .and_then(|v| v.as_u64())
+            .and_then(|v| usize::try_from(v).ok())
+    };
+    let highlights = hit
+        .get("highlights")
+        .and_then(|h| h.as_array())
+        .into_iter()
+        .flatten()
+        .filter_map(|h| {
+            Some(coalition_search::Highlight {
+                start: offset(h, "start")?,
+                end: offset(h, "end")?,
+            })
+        })
+        .collect();
+    let snippet = coalition_search::Snippet {
+        text: text.to_string(),
+        highlights,
+    };
+    snippet
+        .parts()
+        .into_iter()
+        .map(|(part, matched)| {
+            if matched {
+                format!("[{part}]")
+            } else {
+                part.to_string()
+            }
+        })
+        .collect()
 }
 
 /// Percent-encodes a query-string value.

@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use coalition_record::payload::Retraction;
 use coalition_record::{ActivityReport, Payload, Practice};
-use coalition_search::{SearchQuery, SearchResults};
+use coalition_search::{Hit, SearchQuery, SearchResults};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -122,12 +122,24 @@ fn facet_list<T: serde::Serialize>(items: &[(T, u64)]) -> Value {
     )
 }
 
+/// A search hit as JSON: its fields (the snippet as `snippet_text` and `highlights`), and
+/// `snippet_html`, the snippet as the web page shows it (escaped text, `<mark>` around the
+/// matched words), as the API gave it before the ranges.
+pub fn hit_json(h: &Hit) -> Value {
+    let mut v = serde_json::to_value(h).unwrap_or(Value::Null);
+    if let Value::Object(map) = &mut v {
+        let html = crate::templates::snippet_html(&h.snippet).into_string();
+        map.insert("snippet_html".into(), Value::String(html));
+    }
+    v
+}
+
 pub(crate) fn results_json(q: &SearchQuery, r: &SearchResults) -> Value {
     let items: Vec<Value> = r
         .hits
         .iter()
         .map(|h| {
-            let mut v = serde_json::to_value(h).unwrap_or(Value::Null);
+            let mut v = hit_json(h);
             if let Value::Object(map) = &mut v {
                 let url = if h.kind == "practice" {
                     format!("/api/v1/practices/{}", h.id)
@@ -216,7 +228,7 @@ pub async fn related_practices(
     let items: Vec<Value> = hits
         .iter()
         .map(|h| {
-            let mut v = serde_json::to_value(h).unwrap_or(Value::Null);
+            let mut v = hit_json(h);
             if let Value::Object(map) = &mut v {
                 map.insert(
                     "url".into(),

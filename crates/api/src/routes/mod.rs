@@ -15,6 +15,7 @@ mod translations;
 mod web;
 
 pub use crate::state::AppState;
+pub use json::hit_json;
 
 use crate::counters::Metrics;
 use crate::error::ApiError;

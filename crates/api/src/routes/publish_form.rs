@@ -44,18 +44,6 @@ pub(super) fn to_signin(ui: Ui) -> Response {
     see_other(&templates::href("/signin", &pairs))
 }
 
-/// Adds the sign-out button at the top of a page rendered for a signed-in browser.
-fn with_signout(page: String, ui: Ui, session: &Session) -> String {
-    let label = ui.t().sign_out;
-    let form = format!(
-        "<form class=\"signout\" method=\"post\" action=\"/signout\"><input type=\"hidden\" name=\"csrf\" value=\"{}\"><button type=\"submit\">{}</button></form>\n",
-        templates::esc(&session.csrf),
-        templates::esc(label)
-    );
-    let anchor = "<main id=\"main\" tabindex=\"-1\">\n";
-    page.replacen(anchor, &format!("{anchor}{form}"), 1)
-}
-
 pub(super) fn peer_addr(peer: &Peer) -> Option<SocketAddr> {
     peer.as_ref().map(|Extension(ConnectInfo(addr))| *addr)
 }
@@ -167,7 +155,7 @@ pub async fn publish_page(
 ) -> Response {
     let p = web_params(raw.as_deref(), &[]);
     let (ui, cookie) = pick_ui(p.get("ui"), &headers);
-    let ctx = page_ctx(&s, ui, "/publish", &p, &[], Nav::Publish);
+    let mut ctx = page_ctx(&s, ui, "/publish", &p, &[], Nav::Publish);
     let access = access(&s, &headers, &peer);
     if matches!(access, PublishAccess::NotLoopback) {
         return html(
@@ -180,12 +168,14 @@ pub async fn publish_page(
     let Some((_, session)) = s.sessions.find(&headers) else {
         return to_signin(ui);
     };
+    // Signed in: the page starts with the sign-out button.
+    ctx.signout = Some(session.csrf.clone());
     let status = match access {
         PublishAccess::Open { .. } => StatusCode::OK,
         _ => StatusCode::FORBIDDEN,
     };
     let page = templates::publish_page(&ctx, &access, &session.csrf, &FormState::default());
-    html(status, with_signout(page, ui, &session), cookie)
+    html(status, page, cookie)
 }
 
 /// A form field's text in `lang`, trimmed, with browser line ends; empty when blank.
@@ -394,7 +384,7 @@ pub async fn publish_submit(
         ..FormState::default()
     };
     let (ui, cookie) = pick_ui(Some(form.value("ui")), &headers);
-    let ctx = page_ctx(&s, ui, "/publish", &Params::default(), &[], Nav::Publish);
+    let mut ctx = page_ctx(&s, ui, "/publish", &Params::default(), &[], Nav::Publish);
     let access = access(&s, &headers, &peer);
     let Some((_, session)) = s.sessions.find(&headers) else {
         s.metrics.count_publish("practice", "refused");
@@ -407,6 +397,7 @@ pub async fn publish_submit(
         }
         return to_signin(ui);
     };
+    ctx.signout = Some(session.csrf.clone());
     let csrf_ok = same_secret(form.value("csrf").as_bytes(), session.csrf.as_bytes());
     if !matches!(access, PublishAccess::Open { .. }) || !csrf_ok || !same_origin(&headers) {
         s.metrics.count_publish("practice", "refused");
@@ -418,22 +409,14 @@ pub async fn publish_submit(
             other => other,
         };
         let page = templates::publish_page(&ctx, &access, &session.csrf, &FormState::default());
-        return html(
-            StatusCode::FORBIDDEN,
-            with_signout(page, ui, &session),
-            cookie,
-        );
+        return html(StatusCode::FORBIDDEN, page, cookie);
     }
     let (practice, errors) = practice_from_form(&form);
     if !errors.is_empty() {
         s.metrics.count_publish("practice", "rejected");
         form.errors = errors;
         let page = templates::publish_page(&ctx, &access, &session.csrf, &form);
-        return html(
-            StatusCode::BAD_REQUEST,
-            with_signout(page, ui, &session),
-            cookie,
-        );
+        return html(StatusCode::BAD_REQUEST, page, cookie);
     }
     match publish(&s, Payload::Practice(practice)).await {
         Ok(published) => {
@@ -453,7 +436,7 @@ pub async fn publish_submit(
                 None => form.general = Some(e.message()),
             }
             let page = templates::publish_page(&ctx, &access, &session.csrf, &form);
-            html(status, with_signout(page, ui, &session), cookie)
+            html(status, page, cookie)
         }
     }
 }

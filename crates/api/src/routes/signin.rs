@@ -10,35 +10,34 @@ use super::AppState;
 use crate::i18n::Ui;
 use crate::params::Params;
 use crate::session::{clear_cookie, same_secret, set_cookie};
-use crate::templates::{self, esc, Nav, PageCtx};
+use crate::templates::{self, Nav, PageCtx};
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::Response;
+use maud::html;
 
 /// The sign-in page's words.
 fn signin_page(ctx: &PageCtx, problem: Option<&str>, show_form: bool) -> String {
     let t = ctx.ui.t();
-    let mut body = format!(
-        "<h1>{}</h1><p>{}</p>",
-        esc(t.signin_heading),
-        esc(t.signin_intro)
-    );
-    if let Some(problem) = problem {
-        body.push_str(&format!(
-            "<div class=\"error-summary\" role=\"alert\" tabindex=\"-1\" id=\"error-summary\"><p>{}</p></div>",
-            esc(problem)
-        ));
-    }
-    if show_form {
-        body.push_str(&format!(
-            "<form class=\"signin\" method=\"post\" action=\"/signin\"><input type=\"hidden\" name=\"ui\" value=\"{}\"><div class=\"field\"><label for=\"token\">{}</label><input id=\"token\" name=\"token\" type=\"password\" autocomplete=\"current-password\" required></div><div class=\"actions\"><button type=\"submit\">{}</button></div></form>",
-            ctx.ui.code(),
-            esc(t.signin_label),
-            esc(t.signin_button)
-        ));
-    }
-    templates::layout(ctx, t.signin_heading, &body)
+    let body = html! {
+        h1 { (t.signin_heading) }
+        p { (t.signin_intro) }
+        @if let Some(problem) = problem {
+            div class="error-summary" role="alert" tabindex="-1" id="error-summary" { p { (problem) } }
+        }
+        @if show_form {
+            form class="signin" method="post" action="/signin" {
+                input type="hidden" name="ui" value=(ctx.ui.code());
+                div class="field" {
+                    label for="token" { (t.signin_label) }
+                    input id="token" name="token" type="password" autocomplete="current-password" required;
+                }
+                div class="actions" { button type="submit" { (t.signin_button) } }
+            }
+        }
+    };
+    templates::layout(ctx, t.signin_heading, body)
 }
 
 pub async fn signin_page_get(

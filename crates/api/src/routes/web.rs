@@ -116,6 +116,7 @@ pub(super) fn page_ctx(
             sync_state: net.sync_state,
             network_id: store.network_id().short(),
         },
+        signout: None,
     }
 }
 
@@ -332,10 +333,11 @@ pub async fn city_page(
     .unwrap_or_else(|e| Err(ApiError::Internal(e.to_string())))
     {
         Ok((detail, audit, feedback)) => {
-            let page = templates::city_page(&ctx, &detail);
-            let extra = templates::reminders(&ctx, &audit, &detail.city.name)
-                + &templates::feedback_section(&ctx, &feedback);
-            let page = page.replacen("\n</main>", &format!("{extra}\n</main>"), 1);
+            let extra = maud::html! {
+                (templates::reminders(&ctx, &audit, &detail.city.name))
+                (templates::feedback_section(&ctx, &feedback))
+            };
+            let page = templates::city_page(&ctx, &detail, extra);
             html(StatusCode::OK, page, cookie)
         }
         Err(e) => error_response(&ctx, cookie, &e),

@@ -2,13 +2,13 @@
 //! time) and `/cycle/{id}` (the questions and, for the local city, the form that saves a draft
 //! and publishes the report), in the interface language.
 
-use super::{esc, layout, FormState, PageCtx};
+use super::{fill_markup, layout, FormState, PageCtx};
 use crate::cycles::STATUSES;
 use crate::i18n::Strings;
 use coalition_audit::{CycleAudit, CyclesAudit};
-use coalition_record::cycle::Cycle;
+use coalition_record::cycle::{Cycle, CycleCommitment};
 use coalition_record::schema::LangText;
-use std::fmt::Write;
+use maud::{html, Markup};
 
 fn pick(text: &LangText, lang: &str) -> String {
     text.get(lang)
@@ -39,92 +39,85 @@ fn state_text(t: &Strings, state: &str, days_late: Option<i64>, days_left: Optio
 }
 
 /// The cycles the local city still has to answer, for its page and `/cycles`.
-pub fn reminders(ctx: &PageCtx, audit: &CyclesAudit, city: &str) -> String {
+pub fn reminders(ctx: &PageCtx, audit: &CyclesAudit, city: &str) -> Markup {
     let t = ctx.t();
-    let mut out = String::new();
-    for c in &audit.cycles {
-        let Some(mine) = c.cities.iter().find(|x| x.city == city) else {
-            continue;
-        };
-        if mine.state != "due" && mine.state != "missing" {
-            continue;
+    let due: Vec<_> = audit
+        .cycles
+        .iter()
+        .filter_map(|c| Some((c, c.cities.iter().find(|x| x.city == city)?)))
+        .filter(|(_, mine)| mine.state == "due" || mine.state == "missing")
+        .collect();
+    if due.is_empty() {
+        return html! {};
+    }
+    html! {
+        section class="reminders" aria-labelledby="reminders-h" {
+            h2 id="reminders-h" { (t.rc_to_file) }
+            ul {
+                @for (c, mine) in due {
+                    @let what = match mine.state.as_str() {
+                        "missing" => t.rc_missing_now.to_string(),
+                        _ => state_text(t, "due", None, mine.days_left),
+                    };
+                    li class={ "reminder " (mine.state) } {
+                        a href=(ctx.link(&format!("/cycle/{}", c.id), &[])) { (c.period) ": " (c.title) }
+                        ": " (what) " (" (t.rc_deadline) " " (ctx.ui.date(&c.deadline)) ")"
+                    }
+                }
+            }
         }
-        let what = match mine.state.as_str() {
-            "missing" => t.rc_missing_now.to_string(),
-            _ => state_text(t, "due", None, mine.days_left),
-        };
-        let _ = write!(
-            out,
-            "<li class=\"reminder {state}\"><a href=\"{href}\">{period}: {title}</a>: {what} ({deadline_word} {deadline})</li>",
-            state = esc(&mine.state),
-            href = esc(&ctx.link(&format!("/cycle/{}", c.id), &[])),
-            period = esc(&c.period),
-            title = esc(&c.title),
-            what = esc(&what),
-            deadline_word = esc(t.rc_deadline),
-            deadline = esc(&ctx.ui.date(&c.deadline)),
-        );
     }
-    if out.is_empty() {
-        return out;
-    }
-    format!(
-        "<section class=\"reminders\" aria-labelledby=\"reminders-h\"><h2 id=\"reminders-h\">{}</h2><ul>{out}</ul></section>",
-        esc(t.rc_to_file)
-    )
 }
 
 pub fn cycles_page(ctx: &PageCtx, audit: &CyclesAudit, local_city: Option<&str>) -> String {
     let t = ctx.t();
-    let mut body = format!("<h1>{}</h1>\n", esc(t.rc_heading));
-    if let Some(city) = local_city {
-        body.push_str(&reminders(ctx, audit, city));
+    let body = html! {
+        h1 { (t.rc_heading) }
+        @if let Some(city) = local_city {
+            (reminders(ctx, audit, city))
+        }
+        @if audit.cycles.is_empty() {
+            p { (t.rc_none) }
+        } @else {
+            (cycles_table(ctx, audit))
+            p {
+                (t.rc_followup) " " a href="/audit#cycles" { (t.rc_audit_link) } ". "
+                (t.rc_numbers) " " a href="/api/v1/cycles/indicators.csv" { (t.rc_indicators_csv) } ", "
+                a href="/api/v1/cycles/timeliness.csv" { (t.rc_timeliness_csv) } "."
+            }
+        }
+    };
+    layout(ctx, t.rc_heading, body)
+}
+
+/// Every cycle, newest first, with how many cities filed on time, late, not at all, or still may.
+fn cycles_table(ctx: &PageCtx, audit: &CyclesAudit) -> Markup {
+    let t = ctx.t();
+    html! {
+        table class="cycles" {
+            thead {
+                tr {
+                    th { (t.rc_period) } th { (t.rc_cycle) } th { (t.rc_deadline) } th { (t.rc_on_time) }
+                    th { (t.rc_late) } th { (t.rc_missing) } th { (t.rc_due) }
+                }
+            }
+            tbody {
+                @for c in audit.cycles.iter().rev() {
+                    tr data-cycle=(c.id.to_string()) {
+                        td { (c.period) }
+                        td { a href=(ctx.link(&format!("/cycle/{}", c.id), &[])) { (c.title) } }
+                        td {
+                            (ctx.ui.date(&c.deadline))
+                            @if let Some(d) = &c.original_deadline {
+                                " (" (t.rc_extended_from.replace("{d}", &ctx.ui.date(d))) ")"
+                            }
+                        }
+                        td { (c.on_time) } td { (c.late) } td { (c.missing) } td { (c.due) }
+                    }
+                }
+            }
+        }
     }
-    if audit.cycles.is_empty() {
-        let _ = write!(body, "<p>{}</p>", esc(t.rc_none));
-        return layout(ctx, t.rc_heading, &body);
-    }
-    let _ = write!(
-        body,
-        "<table class=\"cycles\"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
-        esc(t.rc_period),
-        esc(t.rc_cycle),
-        esc(t.rc_deadline),
-        esc(t.rc_on_time),
-        esc(t.rc_late),
-        esc(t.rc_missing),
-        esc(t.rc_due)
-    );
-    for c in audit.cycles.iter().rev() {
-        let _ = write!(
-            body,
-            "<tr data-cycle=\"{id}\"><td>{period}</td><td><a href=\"{href}\">{title}</a></td><td>{deadline}{amended}</td><td>{on}</td><td>{late}</td><td>{missing}</td><td>{due}</td></tr>",
-            id = c.id,
-            period = esc(&c.period),
-            href = esc(&ctx.link(&format!("/cycle/{}", c.id), &[])),
-            title = esc(&c.title),
-            deadline = esc(&ctx.ui.date(&c.deadline)),
-            amended = c
-                .original_deadline
-                .as_ref()
-                .map(|d| format!(" ({})", esc(&t.rc_extended_from.replace("{d}", &ctx.ui.date(d)))))
-                .unwrap_or_default(),
-            on = c.on_time,
-            late = c.late,
-            missing = c.missing,
-            due = c.due,
-        );
-    }
-    let _ = write!(
-        body,
-        "</tbody></table>\n<p>{} <a href=\"/audit#cycles\">{}</a>. {} <a href=\"/api/v1/cycles/indicators.csv\">{}</a>, <a href=\"/api/v1/cycles/timeliness.csv\">{}</a>.</p>",
-        esc(t.rc_followup),
-        esc(t.rc_audit_link),
-        esc(t.rc_numbers),
-        esc(t.rc_indicators_csv),
-        esc(t.rc_timeliness_csv)
-    );
-    layout(ctx, t.rc_heading, &body)
 }
 
 /// What the form shows besides the fields.
@@ -147,202 +140,166 @@ pub fn cycle_page(
     let t_ = ctx.t();
     let lang = ctx.ui.code();
     let t = &cycle.terms;
-    let terms = esc(t_.rc_opens)
-        .replace("{o}", &esc(&ctx.ui.date(&t.opens)))
-        .replace(
-            "{d}",
-            &format!(
-                "<strong id=\"deadline\">{}</strong>",
-                esc(&ctx.ui.date(&t.deadline))
+    let terms = fill_markup(
+        t_.rc_opens,
+        &[
+            ("o", html! { (ctx.ui.date(&t.opens)) }),
+            (
+                "d",
+                html! { strong id="deadline" { (ctx.ui.date(&t.deadline)) } },
             ),
-        );
-    let mut body = format!(
-        "<h1>{period}: {title}</h1>\n<p class=\"cycle-terms\">{terms}{amended}. <code>{id}</code></p>",
-        period = esc(&t.period),
-        title = esc(&pick(&t.title, lang)),
-        amended = if cycle.amended() {
-            format!(" ({})", esc(t_.rc_amended))
-        } else {
-            String::new()
-        },
-        id = cycle.id.short(),
+        ],
     );
-    if let Some(a) = audit {
-        let _ = write!(
-            body,
-            "<p>{}: {} · {}: {} · {}: {} · {}: {}</p>",
-            esc(t_.rc_on_time),
-            a.on_time,
-            esc(t_.rc_late),
-            a.late,
-            esc(t_.rc_missing),
-            a.missing,
-            esc(t_.rc_due),
-            a.due
-        );
-    }
-    let (csrf, state, notice) = match form {
-        CycleForm::Closed(why) => {
-            let _ = write!(body, "<p class=\"note\">{}</p>", esc(why));
-            ("", None, None)
-        }
-        CycleForm::Open { csrf, form, notice } => (csrf, Some(form), notice),
+    let (csrf, state, notice, closed) = match form {
+        CycleForm::Closed(why) => ("", None, None, Some(why)),
+        CycleForm::Open { csrf, form, notice } => (csrf, Some(form), notice, None),
     };
-    if let Some(n) = notice {
-        let _ = write!(body, "<p class=\"notice\" role=\"status\">{}</p>", esc(n));
+    let body = html! {
+        h1 { (t.period) ": " (pick(&t.title, lang)) }
+        p class="cycle-terms" {
+            (terms)
+            @if cycle.amended() { " (" (t_.rc_amended) ")" }
+            ". " code { (cycle.id.short()) }
+        }
+        @if let Some(a) = audit {
+            p {
+                (t_.rc_on_time) ": " (a.on_time) " · " (t_.rc_late) ": " (a.late) " · "
+                (t_.rc_missing) ": " (a.missing) " · " (t_.rc_due) ": " (a.due)
+            }
+        }
+        @if let Some(why) = closed {
+            p class="note" { (why) }
+        }
+        @if let Some(n) = notice {
+            p class="notice" role="status" { (n) }
+        }
+        @if let Some(general) = state.and_then(|f| f.general.as_deref()) {
+            p class="error" role="alert" id="form-error" { (general) }
+        }
+        @if let Some(state) = state {
+            form method="post" action={ "/cycle/" (cycle.id.to_string()) } class="cycle-form" {
+                input type="hidden" name="csrf" value=(csrf);
+                input type="hidden" name="ui" value=(lang);
+                label for="narrative" { (t_.rc_overall) }
+                textarea id="narrative" name="narrative" rows="3" { (state.value("narrative")) }
+                @for asked in &t.commitments {
+                    (commitment_fields(ctx, asked, state))
+                }
+                // "Save draft" skips the browser's required-field check: a draft may be incomplete.
+                p class="actions" {
+                    button type="submit" name="action" value="draft" formnovalidate { (t_.rc_save_draft) }
+                    " "
+                    button type="submit" name="action" value="publish" { (t_.rc_publish) }
+                }
+                p class="note" { (t_.rc_draft_note) }
+            }
+        } @else {
+            @for asked in &t.commitments {
+                (commitment_questions(ctx, asked))
+            }
+        }
+        @if let Some(a) = audit {
+            (cycle_cities(t_, a))
+        }
+    };
+    layout(ctx, &format!("{} {}", t_.rc_heading, t.period), body)
+}
+
+/// The start of a commitment's fieldset: its legend and the questions asked.
+fn commitment_legend(ctx: &PageCtx, asked: &CycleCommitment) -> Markup {
+    let c = asked.commitment;
+    let questions = pick(&asked.questions, ctx.ui.code());
+    html! {
+        legend { (ctx.t().rc_commitment.replace("{c}", &c.to_string())) ": " (ctx.ui.commitment(c)) }
+        @if !questions.is_empty() {
+            p class="questions" { (questions) }
+        }
     }
-    if let Some(general) = state.and_then(|f| f.general.as_deref()) {
-        let _ = write!(
-            body,
-            "<p class=\"error\" role=\"alert\" id=\"form-error\">{}</p>",
-            esc(general)
-        );
+}
+
+/// " (unit)", or nothing for a plain count.
+fn unit(u: &str) -> Markup {
+    html! { @if !u.is_empty() { " (" (u) ")" } }
+}
+
+/// ", required", after a required field's label.
+fn required_mark(t: &Strings, required: bool) -> Markup {
+    html! { @if required { ", " (t.rc_required) } }
+}
+
+/// A commitment's questions and indicators, without a form.
+fn commitment_questions(ctx: &PageCtx, asked: &CycleCommitment) -> Markup {
+    let c = asked.commitment;
+    html! {
+        fieldset class="commitment" id={ "commitment-" (c) } {
+            (commitment_legend(ctx, asked))
+            ul {
+                @for spec in &asked.indicators {
+                    li { (spec.name) (unit(&spec.unit)) (required_mark(ctx.t(), spec.required)) }
+                }
+            }
+        }
     }
-    let value = |name: &str| state.map(|f| f.value(name).to_string()).unwrap_or_default();
+}
+
+/// A commitment's fields: status, narrative and indicators, with their values and errors.
+fn commitment_fields(ctx: &PageCtx, asked: &CycleCommitment, state: &FormState) -> Markup {
+    let t_ = ctx.t();
+    let c = asked.commitment;
     let error = |name: &str| {
-        state
-            .and_then(|f| f.error(name))
-            .map(|e| {
-                format!(
-                    "<p class=\"field-error\" id=\"{}-error\">{}</p>",
-                    esc(name),
-                    esc(e)
-                )
-            })
-            .unwrap_or_default()
+        html! {
+            @if let Some(e) = state.error(name) {
+                p class="field-error" id={ (name) "-error" } { (e) }
+            }
+        }
     };
-    let required = format!(", {}", t_.rc_required);
-    if state.is_some() {
-        let _ = write!(
-            body,
-            "<form method=\"post\" action=\"/cycle/{}\" class=\"cycle-form\"><input type=\"hidden\" name=\"csrf\" value=\"{}\"><input type=\"hidden\" name=\"ui\" value=\"{}\">",
-            cycle.id,
-            esc(csrf),
-            esc(lang)
-        );
-        let _ = write!(
-            body,
-            "<label for=\"narrative\">{}</label><textarea id=\"narrative\" name=\"narrative\" rows=\"3\">{}</textarea>",
-            esc(t_.rc_overall),
-            esc(&value("narrative"))
-        );
-    }
-    for asked in &t.commitments {
-        let c = asked.commitment;
-        let _ = write!(
-            body,
-            "<fieldset class=\"commitment\" id=\"commitment-{c}\"><legend>{}: {}</legend>",
-            esc(&t_.rc_commitment.replace("{c}", &c.to_string())),
-            esc(ctx.ui.commitment(c))
-        );
-        let questions = pick(&asked.questions, lang);
-        if !questions.is_empty() {
-            let _ = write!(body, "<p class=\"questions\">{}</p>", esc(&questions));
-        }
-        let unit = |u: &str| {
-            if u.is_empty() {
-                String::new()
-            } else {
-                format!(" ({})", esc(u))
+    let status_name = format!("status_{c}");
+    let chosen = state.value(&status_name);
+    let narrative = format!("narrative_{c}");
+    html! {
+        fieldset class="commitment" id={ "commitment-" (c) } {
+            (commitment_legend(ctx, asked))
+            label for=(status_name) { (t_.rc_status) }
+            select id=(status_name) name=(status_name) required {
+                option value="" {}
+                @for s in STATUSES {
+                    option value=(s.as_str()) selected[chosen == s.as_str()] { (t_.report_status(s.as_str())) }
+                }
             }
-        };
-        if state.is_none() {
-            body.push_str("<ul>");
-            for spec in &asked.indicators {
-                let _ = write!(
-                    body,
-                    "<li>{}{}{}</li>",
-                    esc(&spec.name),
-                    unit(&spec.unit),
-                    if spec.required {
-                        esc(&required)
-                    } else {
-                        String::new()
+            (error(&status_name))
+            label for=(narrative) { (t_.rc_narrative) (required_mark(t_, asked.narrative_required)) }
+            textarea id=(narrative) name=(narrative) rows="4" required[asked.narrative_required] {
+                (state.value(&narrative))
+            }
+            (error(&narrative))
+            @for (j, spec) in asked.indicators.iter().enumerate() {
+                @let name = format!("ind_{c}_{j}");
+                label for=(name) { (spec.name) (unit(&spec.unit)) (required_mark(t_, spec.required)) }
+                input type="text" id=(name) name=(name) inputmode="decimal" value=(state.value(&name))
+                    required[spec.required];
+                (error(&name))
+            }
+            (error(&format!("ind_{c}")))
+        }
+    }
+}
+
+/// Each city's state in the cycle.
+fn cycle_cities(t_: &Strings, a: &CycleAudit) -> Markup {
+    html! {
+        h2 { (t_.rc_cities) }
+        table {
+            thead { tr { th { (t_.rc_city) } th { (t_.rc_state) } } }
+            tbody {
+                @for city in &a.cities {
+                    tr data-city=(city.city) data-state=(city.state) {
+                        td { (city.city) }
+                        td { (state_text(t_, &city.state, city.days_late, city.days_left)) }
                     }
-                );
+                }
             }
-            body.push_str("</ul></fieldset>");
-            continue;
         }
-        let status_name = format!("status_{c}");
-        let _ = write!(
-            body,
-            "<label for=\"{status_name}\">{}</label><select id=\"{status_name}\" name=\"{status_name}\" required><option value=\"\"></option>",
-            esc(t_.rc_status)
-        );
-        let chosen = value(&status_name);
-        for s in STATUSES {
-            let _ = write!(
-                body,
-                "<option value=\"{code}\"{sel}>{label}</option>",
-                code = s.as_str(),
-                sel = if chosen == s.as_str() {
-                    " selected"
-                } else {
-                    ""
-                },
-                label = esc(t_.report_status(s.as_str()))
-            );
-        }
-        body.push_str("</select>");
-        body.push_str(&error(&status_name));
-        let narrative = format!("narrative_{c}");
-        let _ = write!(
-            body,
-            "<label for=\"{narrative}\">{}{}</label><textarea id=\"{narrative}\" name=\"{narrative}\" rows=\"4\"{}>{}</textarea>{}",
-            esc(t_.rc_narrative),
-            if asked.narrative_required { esc(&required) } else { String::new() },
-            if asked.narrative_required { " required" } else { "" },
-            esc(&value(&narrative)),
-            error(&narrative)
-        );
-        for (j, spec) in asked.indicators.iter().enumerate() {
-            let name = format!("ind_{c}_{j}");
-            let _ = write!(
-                body,
-                "<label for=\"{name}\">{}{}{}</label><input type=\"text\" id=\"{name}\" name=\"{name}\" inputmode=\"decimal\" value=\"{}\"{}>{}",
-                esc(&spec.name),
-                unit(&spec.unit),
-                if spec.required { esc(&required) } else { String::new() },
-                esc(&value(&name)),
-                if spec.required { " required" } else { "" },
-                error(&name)
-            );
-        }
-        body.push_str(&error(&format!("ind_{c}")));
-        body.push_str("</fieldset>");
     }
-    if state.is_some() {
-        // "Save draft" skips the browser's required-field check: a draft may be incomplete.
-        let _ = write!(
-            body,
-            "<p class=\"actions\"><button type=\"submit\" name=\"action\" value=\"draft\" formnovalidate>{}</button> <button type=\"submit\" name=\"action\" value=\"publish\">{}</button></p><p class=\"note\">{}</p></form>",
-            esc(t_.rc_save_draft),
-            esc(t_.rc_publish),
-            esc(t_.rc_draft_note)
-        );
-    }
-    if let Some(a) = audit {
-        let _ = write!(
-            body,
-            "<h2>{}</h2><table><thead><tr><th>{}</th><th>{}</th></tr></thead><tbody>",
-            esc(t_.rc_cities),
-            esc(t_.rc_city),
-            esc(t_.rc_state)
-        );
-        for city in &a.cities {
-            let _ = write!(
-                body,
-                "<tr data-city=\"{}\" data-state=\"{}\"><td>{}</td><td>{}</td></tr>",
-                esc(&city.city),
-                esc(&city.state),
-                esc(&city.city),
-                esc(&state_text(t_, &city.state, city.days_late, city.days_left))
-            );
-        }
-        body.push_str("</tbody></table>");
-    }
-    layout(ctx, &format!("{} {}", t_.rc_heading, t.period), &body)
 }
 
 /// Feedback on the city's reports, for its page.
@@ -354,26 +311,25 @@ pub fn feedback_section(
         coalition_record::LangText,
         i64,
     )],
-) -> String {
+) -> Markup {
     if feedback.is_empty() {
-        return String::new();
+        return html! {};
     }
     let t = ctx.t();
-    let mut out = format!(
-        "<section class=\"feedback\" aria-labelledby=\"feedback-h\"><h2 id=\"feedback-h\">{}</h2><ul>",
-        esc(t.rc_feedback)
-    );
-    for (period, signer, text, at) in feedback {
-        let _ = write!(
-            out,
-            "<li><strong>{}</strong>: {} <span class=\"signed\">({} <code>{}</code>, {})</span></li>",
-            esc(period),
-            esc(&pick(text, ctx.ui.code())),
-            esc(t.rc_signed_by),
-            signer.short(),
-            esc(&ctx.ui.date(&coalition_record::calendar::date_of_ms(*at)))
-        );
+    html! {
+        section class="feedback" aria-labelledby="feedback-h" {
+            h2 id="feedback-h" { (t.rc_feedback) }
+            ul {
+                @for (period, signer, text, at) in feedback {
+                    li {
+                        strong { (period) } ": " (pick(text, ctx.ui.code())) " "
+                        span class="signed" {
+                            "(" (t.rc_signed_by) " " code { (signer.short()) } ", "
+                            (ctx.ui.date(&coalition_record::calendar::date_of_ms(*at))) ")"
+                        }
+                    }
+                }
+            }
+        }
     }
-    out.push_str("</ul></section>");
-    out
 }

@@ -19,14 +19,39 @@ pub struct ExchangeForm {
     pub language_error: Option<String>,
 }
 
-/// The start of a form posting to `/exchange` for practice `v`.
-fn form_open(ctx: &PageCtx, v: &PracticeView, f: &ExchangeForm, kind: &str) -> String {
-    format!(
-        "<form method=\"post\" action=\"/exchange\" class=\"exchange-form\" id=\"{kind}-form\"><input type=\"hidden\" name=\"csrf\" value=\"{}\"><input type=\"hidden\" name=\"kind\" value=\"{kind}\"><input type=\"hidden\" name=\"practice\" value=\"{}\"><input type=\"hidden\" name=\"ui\" value=\"{}\">",
-        esc(&f.csrf),
-        v.current_id,
-        ctx.ui.code()
-    )
+/// The hidden fields every form posting to `/exchange` for practice `v` starts with.
+fn form_fields(ctx: &PageCtx, v: &PracticeView, f: &ExchangeForm, kind: &str) -> Markup {
+    html! {
+        input type="hidden" name="csrf" value=(f.csrf);
+        input type="hidden" name="kind" value=(kind);
+        input type="hidden" name="practice" value=(v.current_id.to_string());
+        input type="hidden" name="ui" value=(ctx.ui.code());
+    }
+}
+
+/// A form posting to `/exchange` for practice `v`, with `fields` after the hidden ones.
+fn exchange_form(
+    ctx: &PageCtx,
+    v: &PracticeView,
+    f: &ExchangeForm,
+    kind: &str,
+    fields: Markup,
+) -> Markup {
+    html! {
+        form method="post" action="/exchange" class="exchange-form" id={ (kind) "-form" } {
+            (form_fields(ctx, v, f, kind))
+            (fields)
+        }
+    }
+}
+
+/// A text in the reader's language (else another), in paragraphs; nothing when it has none.
+fn text_of(lang: &str, text: &LangText) -> Markup {
+    html! {
+        @if let Some((tag, text)) = pick_text(text, lang) {
+            div lang=(tag) dir="auto" { (paragraphs(&text)) }
+        }
+    }
 }
 
 /// Both sections, or nothing when no city took the practice up and nobody asked; with the
@@ -35,131 +60,115 @@ pub(super) fn exchange_sections(
     ctx: &PageCtx,
     v: &PracticeView,
     form: Option<&ExchangeForm>,
-) -> String {
+) -> Markup {
+    html! {
+        (adoptions(ctx, v))
+        (questions(ctx, v, form))
+        @if let Some(f) = form {
+            (forms(ctx, v, f))
+        }
+    }
+}
+
+fn adoptions(ctx: &PageCtx, v: &PracticeView) -> Markup {
     let exchange = &v.exchange;
     let t = ctx.t();
     let lang = ctx.ui.code();
-    let mut body = String::new();
-    let text_of = |text: &LangText| {
-        pick_text(text, lang).map_or_else(String::new, |(tag, text)| {
-            format!(
-                "<div lang=\"{}\" dir=\"auto\">{}</div>",
-                esc(&tag),
-                paragraphs(&text)
-            )
-        })
-    };
-    if !exchange.adoptions.is_empty() {
-        let _ = write!(
-            body,
-            "<section id=\"adoptions\" aria-labelledby=\"adoptions-h\"><h2 id=\"adoptions-h\">{} ({})</h2><ul>",
-            esc(t.taken_up),
-            ctx.ui.number(exchange.adopting_cities() as u64)
-        );
-        for a in &exchange.adoptions {
-            let _ = write!(
-                body,
-                "<li id=\"entry-{}\"><a href=\"{}\">{}</a> ({}, {} –{}){}{}</li>",
-                a.id,
-                esc(&ctx.link(&format!("/city/{}", a.author), &[])),
-                esc(&a.city),
-                esc(if a.adapted { t.adapted } else { t.as_is }),
-                when(ctx.ui, &a.period.start),
-                a.period
-                    .end
-                    .as_ref()
-                    .map_or(String::new(), |end| format!(" {}", when(ctx.ui, end))),
-                text_of(&a.changes),
-                text_of(&a.results)
-            );
-        }
-        body.push_str("</ul></section>");
+    if exchange.adoptions.is_empty() {
+        return html! {};
     }
-    if !exchange.questions.is_empty() {
-        let _ = write!(
-            body,
-            "<section id=\"questions\" aria-labelledby=\"questions-h\"><h2 id=\"questions-h\">{}</h2>",
-            esc(t.questions_heading)
-        );
-        for q in &exchange.questions {
-            let _ = write!(
-                body,
-                "<article class=\"question\" id=\"entry-{}\"><p class=\"who\">{}</p>{}",
-                q.id,
-                esc(&q.city),
-                text_of(&q.text)
-            );
-            if q.answers.is_empty() {
-                let _ = write!(
-                    body,
-                    "<p class=\"open\"><em>{}</em></p>",
-                    esc(t.not_answered)
-                );
-                if let Some(f) = form.filter(|f| f.local == v.author) {
-                    let _ = write!(
-                        body,
-                        "{}<input type=\"hidden\" name=\"question\" value=\"{}\"><label>{}<textarea name=\"text\" required rows=\"3\"></textarea></label><button type=\"submit\">{}</button></form>",
-                        form_open(ctx, v, f, "answer"),
-                        q.id,
-                        esc(t.answer_label),
-                        esc(t.answer_button)
-                    );
+    html! {
+        section id="adoptions" aria-labelledby="adoptions-h" {
+            h2 id="adoptions-h" { (t.taken_up) " (" (ctx.ui.number(exchange.adopting_cities() as u64)) ")" }
+            ul {
+                @for a in &exchange.adoptions {
+                    li id={ "entry-" (a.id.to_string()) } {
+                        a href=(ctx.link(&format!("/city/{}", a.author), &[])) { (a.city) }
+                        " (" (if a.adapted { t.adapted } else { t.as_is }) ", "
+                        (when(ctx.ui, &a.period.start)) " –"
+                        @if let Some(end) = &a.period.end { " " (when(ctx.ui, end)) }
+                        ")"
+                        (text_of(lang, &a.changes))
+                        (text_of(lang, &a.results))
+                    }
                 }
             }
-            for a in &q.answers {
-                let _ = write!(
-                    body,
-                    "<div class=\"answer\" id=\"entry-{}\"><p class=\"who\">{}</p>{}</div>",
-                    a.id,
-                    esc(&a.city),
-                    text_of(&a.text)
-                );
+        }
+    }
+}
+
+fn questions(ctx: &PageCtx, v: &PracticeView, form: Option<&ExchangeForm>) -> Markup {
+    let t = ctx.t();
+    let lang = ctx.ui.code();
+    if v.exchange.questions.is_empty() {
+        return html! {};
+    }
+    // The authoring city, signed in, answers open questions.
+    let answering = form.filter(|f| f.local == v.author);
+    html! {
+        section id="questions" aria-labelledby="questions-h" {
+            h2 id="questions-h" { (t.questions_heading) }
+            @for q in &v.exchange.questions {
+                article class="question" id={ "entry-" (q.id.to_string()) } {
+                    p class="who" { (q.city) }
+                    (text_of(lang, &q.text))
+                    @if q.answers.is_empty() {
+                        p class="open" { em { (t.not_answered) } }
+                        @if let Some(f) = answering {
+                            (exchange_form(ctx, v, f, "answer", html! {
+                                input type="hidden" name="question" value=(q.id.to_string());
+                                label { (t.answer_label) textarea name="text" required rows="3" {} }
+                                button type="submit" { (t.answer_button) }
+                            }))
+                        }
+                    }
+                    @for a in &q.answers {
+                        div class="answer" id={ "entry-" (a.id.to_string()) } {
+                            p class="who" { (a.city) }
+                            (text_of(lang, &a.text))
+                        }
+                    }
+                }
             }
-            body.push_str("</article>");
-        }
-        body.push_str("</section>");
-    }
-    if let Some(f) = form {
-        if let Some(error) = &f.error {
-            let _ = write!(
-                body,
-                "<p class=\"notice error\" role=\"alert\">{}</p>",
-                esc(error)
-            );
-        }
-        if f.local != v.author {
-            let _ = write!(
-                body,
-                "<section id=\"exchange-forms\"><h2>{}</h2>{}<label>{}<textarea name=\"text\" required rows=\"3\"></textarea></label><button type=\"submit\">{}</button></form>",
-                esc(t.exchange_forms_heading),
-                form_open(ctx, v, f, "question"),
-                esc(t.question_label),
-                esc(t.question_button)
-            );
-            let _ = write!(
-                body,
-                "{}<p><label><input type=\"checkbox\" name=\"adapted\" value=\"1\"> {}</label></p><p><label>{} <input name=\"start\" required placeholder=\"2025-09\" size=\"10\"></label></p><p><label>{}<textarea name=\"changes\" rows=\"3\"></textarea></label></p><button type=\"submit\">{}</button></form></section>",
-                form_open(ctx, v, f, "adoption"),
-                esc(t.adapted),
-                esc(t.period),
-                esc(t.changes_label),
-                esc(t.adoption_button)
-            );
-        }
-        // The local city's own practice in force, naming a contact person: erase it everywhere.
-        if f.local == v.author && v.is_current && v.practice.contact.is_some() {
-            let _ = write!(
-                body,
-                "<section id=\"erase-form\"><h2>{}</h2><p>{}</p>{}<label>{}<input name=\"reason\" required maxlength=\"200\"></label><button type=\"submit\">{}</button></form></section>",
-                esc(t.erase_heading),
-                esc(t.erase_help),
-                form_open(ctx, v, f, "erase"),
-                esc(t.erase_reason),
-                esc(t.erase_button)
-            );
         }
     }
-    body
+}
+
+/// The last submission's error; to ask and take up (another city's practice) or to erase (the
+/// local city's own, in force, naming a contact person).
+fn forms(ctx: &PageCtx, v: &PracticeView, f: &ExchangeForm) -> Markup {
+    let t = ctx.t();
+    let erasable = f.local == v.author && v.is_current && v.practice.contact.is_some();
+    html! {
+        @if let Some(error) = &f.error {
+            p class="notice error" role="alert" { (error) }
+        }
+        @if f.local != v.author {
+            section id="exchange-forms" {
+                h2 { (t.exchange_forms_heading) }
+                (exchange_form(ctx, v, f, "question", html! {
+                    label { (t.question_label) textarea name="text" required rows="3" {} }
+                    button type="submit" { (t.question_button) }
+                }))
+                (exchange_form(ctx, v, f, "adoption", html! {
+                    p { label { input type="checkbox" name="adapted" value="1"; " " (t.adapted) } }
+                    p { label { (t.period) " " input name="start" required placeholder="2025-09" size="10"; } }
+                    p { label { (t.changes_label) textarea name="changes" rows="3" {} } }
+                    button type="submit" { (t.adoption_button) }
+                }))
+            }
+        }
+        @if erasable {
+            section id="erase-form" {
+                h2 { (t.erase_heading) }
+                p { (t.erase_help) }
+                (exchange_form(ctx, v, f, "erase", html! {
+                    label { (t.erase_reason) input name="reason" required maxlength="200"; }
+                    button type="submit" { (t.erase_button) }
+                }))
+            }
+        }
+    }
 }
 
 /// The exchange page: cities on a circle, an arrow from the city whose practice was taken up to
@@ -167,82 +176,95 @@ pub(super) fn exchange_sections(
 /// offline, prints, and the list below says the same for screen readers.
 pub fn exchange_page(ctx: &PageCtx, graph: &crate::exchange::ExchangeGraph) -> String {
     let t = ctx.t();
-    let mut body = format!("<h1>{}</h1>", esc(t.exchange_heading));
-    if graph.adoptions.is_empty() {
-        let _ = write!(body, "<p>{}</p>", esc(t.no_exchange));
-        return layout(ctx, t.exchange_heading, &body);
-    }
+    let body = html! {
+        h1 { (t.exchange_heading) }
+        @if graph.adoptions.is_empty() {
+            p { (t.no_exchange) }
+        } @else {
+            figure class="exchange" {
+                (exchange_svg(graph))
+                figcaption id="exchange-caption" { (t.exchange_caption) }
+            }
+            ul class="adoptions" {
+                @for a in &graph.adoptions {
+                    li {
+                        (a.from) " → " (a.to) ": "
+                        a href=(ctx.link(&format!("/practice/{}", a.practice), &[])) {
+                            (if a.practice_title.is_empty() { "…" } else { a.practice_title.as_str() })
+                        }
+                        " (" (if a.adapted { t.adapted } else { t.as_is }) ")"
+                    }
+                }
+            }
+        }
+    };
+    layout(ctx, t.exchange_heading, body)
+}
+
+/// The drawing's size and the radius of the circle the cities sit on, in SVG units.
+const SIZE: f64 = 640.0;
+const RADIUS: f64 = 230.0;
+
+/// A coordinate as the drawing writes it: one decimal.
+fn coord(v: f64) -> String {
+    format!("{v:.1}")
+}
+
+/// The graph as SVG. Its elements are written with an end tag (`<line …></line>`): in HTML a
+/// foreign element is closed only by one, or by `/>`.
+fn exchange_svg(graph: &crate::exchange::ExchangeGraph) -> Markup {
     let n = graph.cities.len().max(1);
-    let (size, radius) = (640.0_f64, 230.0_f64);
-    let centre = size / 2.0;
+    let centre = SIZE / 2.0;
     let place = |name: &str| {
         let i = graph.cities.iter().position(|c| c == name).unwrap_or(0);
         let angle = std::f64::consts::TAU * i as f64 / n as f64 - std::f64::consts::FRAC_PI_2;
-        (centre + radius * angle.cos(), centre + radius * angle.sin())
+        (centre + RADIUS * angle.cos(), centre + RADIUS * angle.sin())
     };
-    let _ = write!(
-        body,
-        "<figure class=\"exchange\"><svg viewBox=\"0 0 {size} {size}\" width=\"100%\" style=\"max-width:560px\" role=\"img\" aria-labelledby=\"exchange-caption\" xmlns=\"http://www.w3.org/2000/svg\"><defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"22\" refY=\"5\" markerWidth=\"6\" markerHeight=\"6\" orient=\"auto-start-reverse\"><path d=\"M 0 0 L 10 5 L 0 10 z\" fill=\"#1f5f8b\"/></marker></defs>"
-    );
-    for e in &graph.edges {
-        let ((x1, y1), (x2, y2)) = (place(&e.from), place(&e.to));
-        let _ = write!(
-            body,
-            "<line x1=\"{x1:.1}\" y1=\"{y1:.1}\" x2=\"{x2:.1}\" y2=\"{y2:.1}\" stroke=\"#1f5f8b\" stroke-width=\"{:.1}\" marker-end=\"url(#arrow)\"><title>{} → {}: {}</title></line>",
-            1.5 + e.adoptions as f64,
-            esc(&e.from),
-            esc(&e.to),
-            e.adoptions
-        );
+    html! {
+        svg viewBox=(format!("0 0 {SIZE} {SIZE}")) width="100%" style="max-width:560px" role="img"
+            aria-labelledby="exchange-caption" xmlns="http://www.w3.org/2000/svg" {
+            defs {
+                marker id="arrow" viewBox="0 0 10 10" refX="22" refY="5" markerWidth="6"
+                    markerHeight="6" orient="auto-start-reverse" {
+                    path d="M 0 0 L 10 5 L 0 10 z" fill="#1f5f8b" {}
+                }
+            }
+            @for e in &graph.edges {
+                @let ((x1, y1), (x2, y2)) = (place(&e.from), place(&e.to));
+                line x1=(coord(x1)) y1=(coord(y1)) x2=(coord(x2)) y2=(coord(y2)) stroke="#1f5f8b"
+                    stroke-width=(coord(1.5 + e.adoptions as f64)) marker-end="url(#arrow)" {
+                    title { (e.from) " → " (e.to) ": " (e.adoptions) }
+                }
+            }
+            @for city in &graph.cities {
+                (city_label(city, place(city), centre))
+            }
+        }
     }
-    for city in &graph.cities {
-        let (x, y) = place(city);
-        let anchor = if x < centre - 1.0 {
-            "end"
-        } else if x > centre + 1.0 {
-            "start"
-        } else {
-            "middle"
-        };
-        let dx = match anchor {
-            "end" => -12.0,
-            "start" => 12.0,
-            _ => 0.0,
-        };
-        // A label straight above or below its dot goes clear of it.
-        let dy = match anchor {
-            "middle" if y < centre => -14.0,
-            "middle" => 22.0,
-            _ => 0.0,
-        };
-        let _ = write!(
-            body,
-            "<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"8\" fill=\"#f2c14e\" stroke=\"#333\"/><text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"{anchor}\" font-size=\"14\">{}</text>",
-            x + dx,
-            y + 4.0 + dy,
-            esc(city)
-        );
+}
+
+/// A city's dot and its name, placed clear of the dot on the outside of the circle.
+fn city_label(city: &str, (x, y): (f64, f64), centre: f64) -> Markup {
+    let anchor = if x < centre - 1.0 {
+        "end"
+    } else if x > centre + 1.0 {
+        "start"
+    } else {
+        "middle"
+    };
+    let dx = match anchor {
+        "end" => -12.0,
+        "start" => 12.0,
+        _ => 0.0,
+    };
+    // A label straight above or below its dot goes clear of it.
+    let dy = match anchor {
+        "middle" if y < centre => -14.0,
+        "middle" => 22.0,
+        _ => 0.0,
+    };
+    html! {
+        circle cx=(coord(x)) cy=(coord(y)) r="8" fill="#f2c14e" stroke="#333" {}
+        text x=(coord(x + dx)) y=(coord(y + 4.0 + dy)) text-anchor=(anchor) font-size="14" { (city) }
     }
-    let _ = write!(
-        body,
-        "</svg><figcaption id=\"exchange-caption\">{}</figcaption></figure><ul class=\"adoptions\">",
-        esc(t.exchange_caption)
-    );
-    for a in &graph.adoptions {
-        let _ = write!(
-            body,
-            "<li>{} → {}: <a href=\"{}\">{}</a> ({})</li>",
-            esc(&a.from),
-            esc(&a.to),
-            esc(&ctx.link(&format!("/practice/{}", a.practice), &[])),
-            esc(if a.practice_title.is_empty() {
-                "…"
-            } else {
-                &a.practice_title
-            }),
-            esc(if a.adapted { t.adapted } else { t.as_is })
-        );
-    }
-    body.push_str("</ul>");
-    layout(ctx, t.exchange_heading, &body)
 }

@@ -72,17 +72,30 @@ pub(super) fn language_section(
     ctx: &PageCtx,
     v: &PracticeView,
     form: Option<&ExchangeForm>,
-) -> String {
+) -> Markup {
     let Some(f) = form.filter(|f| f.local == v.author && v.is_current) else {
-        return String::new();
+        return html! {};
     };
     let t = ctx.t();
+    html! {
+        section id="language-form" aria-labelledby="lv-h" {
+            h2 id="lv-h" { (t.lv_heading) }
+            p { (t.lv_help) }
+            (language_links(ctx, v, f))
+            @if let Some(error) = &f.language_error {
+                p class="notice error" role="alert" { (error) }
+            }
+            @if let Some(lang) = f.edit_lang.as_deref() {
+                (language_edit(ctx, v, f, lang))
+            }
+        }
+    }
+}
+
+/// A link to edit each language the practice has and to add each interface language it lacks.
+fn language_links(ctx: &PageCtx, v: &PracticeView, f: &ExchangeForm) -> Markup {
+    let t = ctx.t();
     let p = &v.practice;
-    let mut body = format!(
-        "<section id=\"language-form\" aria-labelledby=\"lv-h\"><h2 id=\"lv-h\">{}</h2><p>{}</p><ul class=\"lv-links\">",
-        esc(t.lv_heading),
-        esc(t.lv_help)
-    );
     let has = |code: &str| text_in(p, "title", code).is_some();
     let mut links: Vec<(String, bool)> = p.title.keys().map(|tag| (tag.clone(), true)).collect();
     links.extend(
@@ -92,111 +105,100 @@ pub(super) fn language_section(
             .filter(|code| !has(code))
             .map(|code| (code.to_string(), false)),
     );
-    for (tag, present) in &links {
-        let label = fill(
-            if *present { t.lv_edit } else { t.lv_add },
-            &[("lang", &language_name(tag))],
-        );
-        let current = f.edit_lang.as_deref() == Some(tag.as_str());
-        let _ = write!(
-            body,
-            "<li><a href=\"{}#language-form\"{}>{}</a></li>",
-            esc(&ctx.link(
-                &format!("/practice/{}", v.current_id),
-                &[("edit_lang", tag.clone())]
-            )),
-            if current {
-                " aria-current=\"true\""
-            } else {
-                ""
-            },
-            esc(&label)
-        );
-    }
-    body.push_str("</ul>");
-    if let Some(error) = &f.language_error {
-        let _ = write!(
-            body,
-            "<p class=\"notice error\" role=\"alert\">{}</p>",
-            esc(error)
-        );
-    }
-    if let Some(lang) = f.edit_lang.as_deref() {
-        // Beside each text: the same text in the page's language when the practice has it and it
-        // is not the one edited, else in the practice's first other language.
-        let reference = p
-            .title
-            .keys()
-            .find(|tag| primary_tag(tag) == ctx.ui.code() && primary_tag(tag) != primary_tag(lang))
-            .or_else(|| {
-                p.title
-                    .keys()
-                    .find(|tag| primary_tag(tag) != primary_tag(lang))
-            })
-            .cloned();
-        let _ = write!(
-            body,
-            "<form method=\"post\" action=\"/exchange\" class=\"exchange-form\" id=\"language-edit\"><input type=\"hidden\" name=\"csrf\" value=\"{}\"><input type=\"hidden\" name=\"kind\" value=\"language\"><input type=\"hidden\" name=\"practice\" value=\"{}\"><input type=\"hidden\" name=\"ui\" value=\"{}\"><input type=\"hidden\" name=\"lang\" value=\"{}\">",
-            esc(&f.csrf),
-            v.current_id,
-            ctx.ui.code(),
-            esc(lang)
-        );
-        for field in LANGUAGE_FIELDS {
-            let label = field_label(t, field);
-            let required = matches!(field, "title" | "summary");
-            body.push_str("<div class=\"lv-row\">");
-            match reference
-                .as_deref()
-                .and_then(|r| text_in(p, field, r).or(Some((r.to_string(), String::new()))))
-            {
-                Some((tag, text)) => {
-                    let _ = write!(
-                        body,
-                        "<div class=\"lv-ref\"><span class=\"lv-label\">{} ({})</span><div lang=\"{}\" dir=\"auto\">{}</div></div>",
-                        esc(label),
-                        esc(&language_name(&tag)),
-                        esc(&tag),
-                        paragraphs(&text)
-                    );
+    html! {
+        ul class="lv-links" {
+            @for (tag, present) in &links {
+                @let label = fill(
+                    if *present { t.lv_edit } else { t.lv_add },
+                    &[("lang", &language_name(tag))],
+                );
+                @let href = ctx.link(
+                    &format!("/practice/{}", v.current_id),
+                    &[("edit_lang", tag.clone())],
+                );
+                li {
+                    a href={ (href) "#language-form" }
+                        aria-current=[(f.edit_lang.as_deref() == Some(tag.as_str())).then_some("true")] {
+                        (label)
+                    }
                 }
-                None => body.push_str("<div></div>"),
             }
-            let current = text_in(p, field, lang)
-                .map(|(_, text)| text)
-                .unwrap_or_default();
-            let id = format!("lv-{field}");
-            let control = if field == "title" {
-                format!(
-                    "<input type=\"text\" id=\"{id}\" name=\"{field}\" lang=\"{}\" value=\"{}\"{}>",
-                    esc(lang),
-                    esc(&current),
-                    if required { " required" } else { "" }
-                )
-            } else {
-                format!(
-                    "<textarea id=\"{id}\" name=\"{field}\" lang=\"{}\" rows=\"{}\"{}>{}</textarea>",
-                    esc(lang),
-                    if field == "summary" { 3 } else { 5 },
-                    if required { " required" } else { "" },
-                    esc(&current)
-                )
-            };
-            let _ = write!(
-                body,
-                "<div><label for=\"{id}\">{} ({}) <span class=\"{}\">({})</span></label>{control}</div></div>",
-                esc(label),
-                esc(&language_name(lang)),
-                if required { "req" } else { "opt" },
-                esc(if required { t.required } else { t.optional }),
-            );
         }
-        let _ = write!(
-            body,
-            "<button type=\"submit\">{}</button></form>",
-            esc(t.lv_button)
-        );
     }
-    body.push_str("</section>");
-    body
+}
+
+/// The form for language `lang`: each text beside the same text in a reference language.
+fn language_edit(ctx: &PageCtx, v: &PracticeView, f: &ExchangeForm, lang: &str) -> Markup {
+    let t = ctx.t();
+    let p = &v.practice;
+    // Beside each text: the same text in the page's language when the practice has it and it
+    // is not the one edited, else in the practice's first other language.
+    let reference = p
+        .title
+        .keys()
+        .find(|tag| primary_tag(tag) == ctx.ui.code() && primary_tag(tag) != primary_tag(lang))
+        .or_else(|| {
+            p.title
+                .keys()
+                .find(|tag| primary_tag(tag) != primary_tag(lang))
+        })
+        .cloned();
+    html! {
+        form method="post" action="/exchange" class="exchange-form" id="language-edit" {
+            input type="hidden" name="csrf" value=(f.csrf);
+            input type="hidden" name="kind" value="language";
+            input type="hidden" name="practice" value=(v.current_id.to_string());
+            input type="hidden" name="ui" value=(ctx.ui.code());
+            input type="hidden" name="lang" value=(lang);
+            @for field in LANGUAGE_FIELDS {
+                div class="lv-row" {
+                    @match reference
+                        .as_deref()
+                        .and_then(|r| text_in(p, field, r).or(Some((r.to_string(), String::new()))))
+                    {
+                        Some((tag, text)) => {
+                            div class="lv-ref" {
+                                span class="lv-label" { (field_label(t, field)) " (" (language_name(&tag)) ")" }
+                                div lang=(tag) dir="auto" { (paragraphs(&text)) }
+                            }
+                        }
+                        None => { div {} }
+                    }
+                    (language_field(ctx, p, field, lang))
+                }
+            }
+            button type="submit" { (t.lv_button) }
+        }
+    }
+}
+
+/// The field for one text in the language edited, with the practice's text in it when it has one.
+fn language_field(
+    ctx: &PageCtx,
+    p: &coalition_record::Practice,
+    field: &str,
+    lang: &str,
+) -> Markup {
+    let t = ctx.t();
+    let required = matches!(field, "title" | "summary");
+    let current = text_in(p, field, lang)
+        .map(|(_, text)| text)
+        .unwrap_or_default();
+    let id = format!("lv-{field}");
+    html! {
+        div {
+            label for=(id) {
+                (field_label(t, field)) " (" (language_name(lang)) ") "
+                span class=(if required { "req" } else { "opt" }) {
+                    "(" (if required { t.required } else { t.optional }) ")"
+                }
+            }
+            @if field == "title" {
+                input type="text" id=(id) name=(field) lang=(lang) value=(current) required[required];
+            } @else {
+                textarea id=(id) name=(field) lang=(lang) rows=(if field == "summary" { 3 } else { 5 })
+                    required[required] { (current) }
+            }
+        }
+    }
 }

@@ -1,6 +1,6 @@
-//! HTML of the web page: plain functions that build strings, every piece of content passed
-//! through [`esc`]. The only HTML not escaped here is the search snippet, which the search index
-//! builds from escaped text and `<mark>` tags.
+//! HTML of the web page, built with maud's `html!`: every piece of text and every attribute
+//! value is escaped by maud, the one HTML escaper of this crate. Nothing else is written into a
+//! page unescaped; the search snippet is text with highlight ranges, marked up here.
 //!
 //! Layout: a skip link, a header with the site name, the main navigation and the interface
 //! language switch, one `<main>`, a footer with the node's state. Styles and script are served
@@ -11,6 +11,7 @@ use crate::time::date_of_ms;
 use crate::views::{CityDetail, CityView, PracticeView, ReportItem};
 use coalition_record::LangText;
 use coalition_search::{SearchQuery, SearchResults};
+use maud::{html, Markup, DOCTYPE};
 use std::fmt::Write as _;
 
 mod cities;
@@ -29,22 +30,7 @@ pub use language_form::{practice_texts_mut, LANGUAGE_FIELDS};
 pub use practice::practice_page;
 pub use publish::{publish_page, FormState, PublishAccess};
 pub use search::search_page;
-
-/// Escapes text for HTML content and attribute values.
-pub fn esc(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+pub use search_extras::snippet_html;
 
 /// Percent-encodes a query-string or path component.
 pub fn url_enc(text: &str) -> String {
@@ -73,12 +59,8 @@ pub fn href(path: &str, pairs: &[(&str, String)]) -> String {
 
 /// A date (`YYYY`, `YYYY-MM` or `YYYY-MM-DD`) as the reader's language writes it, machine-readable
 /// in `datetime`.
-pub fn when(ui: Ui, iso: &str) -> String {
-    format!(
-        "<time datetime=\"{}\">{}</time>",
-        esc(iso),
-        esc(&ui.date(iso))
-    )
+pub fn when(ui: Ui, iso: &str) -> Markup {
+    html! { time datetime=(iso) { (ui.date(iso)) } }
 }
 
 /// The name of a language in itself, for the common tags; the tag otherwise.
@@ -134,6 +116,8 @@ pub struct PageCtx {
     pub coalition: String,
     pub nav: Nav,
     pub footer: Footer,
+    /// The signed-in browser's CSRF token: the page then starts with the sign-out button.
+    pub signout: Option<String>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -167,120 +151,128 @@ impl PageCtx {
         }
         href(path, &all)
     }
-}
 
-pub fn layout(ctx: &PageCtx, title: &str, body: &str) -> String {
-    let t = ctx.t();
-    let nav_item = |nav: Nav, path: &str, label: &str| {
-        let current = if ctx.nav == nav {
-            " aria-current=\"page\""
-        } else {
-            ""
-        };
-        format!(
-            "<li><a href=\"{}\"{current}>{}</a></li>",
-            esc(&ctx.link(path, &[])),
-            esc(label)
-        )
-    };
-    let mut switch = String::new();
-    for ui in Ui::ALL {
-        let mut pairs: Vec<(&str, String)> = ctx
+    /// This page, with its query, in the interface language `ui`.
+    fn in_language(&self, ui: Ui) -> String {
+        let mut pairs: Vec<(&str, String)> = self
             .query
             .iter()
             .map(|(k, v)| (k.as_str(), v.clone()))
             .collect();
         pairs.push(("ui", ui.code().to_string()));
-        let current = if ui == ctx.ui {
-            " aria-current=\"true\""
-        } else {
-            ""
-        };
-        let _ = write!(
-            switch,
-            "<li><a href=\"{}\" lang=\"{}\" hreflang=\"{}\"{current}>{}</a></li>",
-            esc(&href(&ctx.path, &pairs)),
-            ui.code(),
-            ui.code(),
-            esc(ui.native_name())
-        );
+        href(&self.path, &pairs)
     }
-    let f = &ctx.footer;
-    let city = f
-        .city
-        .as_deref()
-        .map(|c| format!(" · {}", esc(c)))
-        .unwrap_or_default();
-    format!(
-        r##"<!doctype html>
-<html lang="{lang}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{title} · {coalition}</title>
-<link rel="icon" href="data:,">
-<link rel="stylesheet" href="/assets/app.css">
-<script src="/assets/app.js" defer></script>
-</head>
-<body>
-<a class="skip" href="#main">{skip}</a>
-<header class="site">
-<div class="bar">
-<p class="brand"><a href="{home}">{coalition}</a><span class="tagline">{tagline}</span></p>
-<nav aria-label="{nav_label}"><ul class="nav">{search}{cities}{exchange}{reporting}{publish}</ul></nav>
-<nav aria-label="{lang_label}"><ul class="langs">{switch}</ul></nav>
-</div>
-</header>
-<main id="main" tabindex="-1">
-{body}
-</main>
-<footer class="site">
-<p>{node}{city} · {entries} {entries_word} · {peers} {peers_word} · {network_word}: {state} · <code>{network_id}</code></p>
-</footer>
-</body>
-</html>
-"##,
-        lang = ctx.ui.code(),
-        title = esc(title),
-        coalition = esc(&ctx.coalition),
-        skip = esc(t.skip_to_content),
-        home = esc(&ctx.link("/", &[])),
-        tagline = esc(t.site_tagline),
-        nav_label = esc(t.nav_label),
-        search = nav_item(Nav::Search, "/", t.nav_search),
-        cities = nav_item(Nav::Cities, "/cities", t.nav_cities),
-        exchange = nav_item(Nav::Exchange, "/exchange", t.exchange_nav),
-        reporting = nav_item(Nav::Reporting, "/cycles", t.reporting_nav),
-        publish = nav_item(Nav::Publish, "/publish", t.nav_publish),
-        lang_label = esc(t.language_label),
-        node = esc(t.footer_node),
-        entries = f.entries,
-        entries_word = esc(t.entries),
-        peers = f.peers,
-        peers_word = esc(t.peers),
-        network_word = esc(t.network),
-        state = esc(match f.sync_state.as_str() {
-            "synced" => t.sync_synced,
-            "syncing" => t.sync_syncing,
-            "degraded" => t.sync_degraded,
-            "offline" => t.sync_offline,
-            other => other,
-        }),
-        network_id = esc(&f.network_id),
-    )
 }
 
-pub(super) fn commitment_badges(ui: Ui, commitments: &[u8]) -> String {
-    let mut out = String::from("<ul class=\"commitments\">");
-    for c in commitments {
-        let _ = write!(
-            out,
-            "<li><span class=\"cnum\" aria-hidden=\"true\">{c}</span> {}</li>",
-            esc(ui.commitment(*c))
-        );
+/// The page around `body`: head, skip link, header with navigation and language switch, `<main>`
+/// (with the sign-out button first when the browser is signed in) and the footer.
+pub fn layout(ctx: &PageCtx, title: &str, body: Markup) -> String {
+    let t = ctx.t();
+    html! {
+        (DOCTYPE)
+        html lang=(ctx.ui.code()) {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " · " (ctx.coalition) }
+                link rel="icon" href="data:,";
+                link rel="stylesheet" href="/assets/app.css";
+                script src="/assets/app.js" defer {}
+            }
+            body {
+                a class="skip" href="#main" { (t.skip_to_content) }
+                (site_header(ctx))
+                main id="main" tabindex="-1" {
+                    @if let Some(csrf) = &ctx.signout {
+                        form class="signout" method="post" action="/signout" {
+                            input type="hidden" name="csrf" value=(csrf);
+                            button type="submit" { (t.sign_out) }
+                        }
+                    }
+                    (body)
+                }
+                (site_footer(ctx))
+            }
+        }
     }
-    out.push_str("</ul>");
-    out
+    .into_string()
+}
+
+fn site_header(ctx: &PageCtx) -> Markup {
+    let t = ctx.t();
+    let nav_item = |nav: Nav, path: &str, label: &str| {
+        html! {
+            li { a href=(ctx.link(path, &[])) aria-current=[(ctx.nav == nav).then_some("page")] { (label) } }
+        }
+    };
+    html! {
+        header class="site" {
+            div class="bar" {
+                p class="brand" {
+                    a href=(ctx.link("/", &[])) { (ctx.coalition) }
+                    span class="tagline" { (t.site_tagline) }
+                }
+                nav aria-label=(t.nav_label) {
+                    ul class="nav" {
+                        (nav_item(Nav::Search, "/", t.nav_search))
+                        (nav_item(Nav::Cities, "/cities", t.nav_cities))
+                        (nav_item(Nav::Exchange, "/exchange", t.exchange_nav))
+                        (nav_item(Nav::Reporting, "/cycles", t.reporting_nav))
+                        (nav_item(Nav::Publish, "/publish", t.nav_publish))
+                    }
+                }
+                nav aria-label=(t.language_label) {
+                    ul class="langs" { (language_switch(ctx)) }
+                }
+            }
+        }
+    }
+}
+
+/// One link per interface language, to this page with the same query.
+fn language_switch(ctx: &PageCtx) -> Markup {
+    html! {
+        @for ui in Ui::ALL {
+            li {
+                a href=(ctx.in_language(ui)) lang=(ui.code()) hreflang=(ui.code())
+                    aria-current=[(ui == ctx.ui).then_some("true")] { (ui.native_name()) }
+            }
+        }
+    }
+}
+
+fn site_footer(ctx: &PageCtx) -> Markup {
+    let t = ctx.t();
+    let f = &ctx.footer;
+    let state = match f.sync_state.as_str() {
+        "synced" => t.sync_synced,
+        "syncing" => t.sync_syncing,
+        "degraded" => t.sync_degraded,
+        "offline" => t.sync_offline,
+        other => other,
+    };
+    html! {
+        footer class="site" {
+            p {
+                (t.footer_node)
+                @if let Some(city) = &f.city { " · " (city) }
+                " · " (f.entries) " " (t.entries)
+                " · " (f.peers) " " (t.peers)
+                " · " (t.network) ": " (state)
+                " · " code { (f.network_id) }
+            }
+        }
+    }
+}
+
+pub(super) fn commitment_badges(ui: Ui, commitments: &[u8]) -> Markup {
+    html! {
+        ul class="commitments" {
+            @for c in commitments {
+                li { span class="cnum" aria-hidden="true" { (c) } " " (ui.commitment(*c)) }
+            }
+        }
+    }
 }
 
 pub(super) fn kind_label(t: &Strings, kind: &str) -> &'static str {
@@ -291,6 +283,8 @@ pub(super) fn kind_label(t: &Strings, kind: &str) -> &'static str {
     }
 }
 
+/// A labelled `<select>` with an "any" option first; a selected value not among `options` is
+/// still shown, selected.
 pub(super) fn select(
     id: &str,
     name: &str,
@@ -298,37 +292,52 @@ pub(super) fn select(
     any: &str,
     options: &[(String, String)],
     selected: Option<&str>,
-) -> String {
-    let mut out = format!(
-        "<div class=\"field\"><label for=\"{id}\">{}</label><select id=\"{id}\" name=\"{name}\"><option value=\"\">{}</option>",
-        esc(label),
-        esc(any)
-    );
-    let mut found = false;
-    for (value, text) in options {
-        let sel = if Some(value.as_str()) == selected {
-            found = true;
-            " selected"
-        } else {
-            ""
+) -> Markup {
+    let listed = options
+        .iter()
+        .any(|(value, _)| Some(value.as_str()) == selected);
+    html! {
+        div class="field" {
+            label for=(id) { (label) }
+            select id=(id) name=(name) {
+                option value="" { (any) }
+                @for (value, text) in options {
+                    option value=(value) selected[Some(value.as_str()) == selected] { (text) }
+                }
+                @if let (false, Some(value)) = (listed, selected) {
+                    option value=(value) selected { (value) }
+                }
+            }
+        }
+    }
+}
+
+/// `template` as text, each `{name}` in it replaced by that name's markup.
+pub(super) fn fill_markup(template: &str, parts: &[(&str, Markup)]) -> Markup {
+    let mut pieces: Vec<(&str, Option<&Markup>)> = Vec::new();
+    let mut rest = template;
+    loop {
+        let next = parts
+            .iter()
+            .filter_map(|(name, markup)| {
+                let placeholder = format!("{{{name}}}");
+                rest.find(&placeholder)
+                    .map(|at| (at, placeholder.len(), markup))
+            })
+            .min_by_key(|(at, _, _)| *at);
+        let Some((at, len, markup)) = next else {
+            pieces.push((rest, None));
+            break;
         };
-        let _ = write!(
-            out,
-            "<option value=\"{}\"{sel}>{}</option>",
-            esc(value),
-            esc(text)
-        );
+        pieces.push((&rest[..at], Some(markup)));
+        rest = &rest[at + len..];
     }
-    if let (false, Some(value)) = (found, selected) {
-        let _ = write!(
-            out,
-            "<option value=\"{}\" selected>{}</option>",
-            esc(value),
-            esc(value)
-        );
+    html! {
+        @for (text, markup) in pieces {
+            (text)
+            @if let Some(markup) = markup { (markup) }
+        }
     }
-    out.push_str("</select></div>");
-    out
 }
 
 pub(super) fn counted<T: ToString>(
@@ -344,14 +353,12 @@ pub(super) fn counted<T: ToString>(
 /// A page for errors (404, bad parameters, failures).
 pub fn error_page(ctx: &PageCtx, heading: &str, message: &str) -> String {
     let t = ctx.t();
-    let body = format!(
-        "<h1>{}</h1><p>{}</p><p><a href=\"{}\">{}</a></p>",
-        esc(heading),
-        esc(message),
-        esc(&ctx.link("/", &[])),
-        esc(t.back_to_search)
-    );
-    layout(ctx, heading, &body)
+    let body = html! {
+        h1 { (heading) }
+        p { (message) }
+        p { a href=(ctx.link("/", &[])) { (t.back_to_search) } }
+    };
+    layout(ctx, heading, body)
 }
 
 #[cfg(test)]
@@ -359,11 +366,32 @@ mod tests {
     use super::*;
 
     #[test]
-    fn escaping() {
+    fn text_and_attributes_are_escaped() {
+        let tricky = "<a href=\"x\">'&'</a>";
+        let page = html! { p title=(tricky) { (tricky) } }.into_string();
         assert_eq!(
-            esc("<a href=\"x\">'&'</a>"),
-            "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
+            page,
+            "<p title=\"&lt;a href=&quot;x&quot;&gt;'&amp;'&lt;/a&gt;\">&lt;a href=&quot;x&quot;&gt;'&amp;'&lt;/a&gt;</p>"
         );
+    }
+
+    #[test]
+    fn placeholders_take_markup_and_the_rest_is_escaped() {
+        let filled = fill_markup(
+            "from {o} to {d} & on",
+            &[
+                ("d", html! { strong { "3 <May>" } }),
+                ("o", html! { "1 May" }),
+            ],
+        );
+        assert_eq!(
+            filled.into_string(),
+            "from 1 May to <strong>3 &lt;May&gt;</strong> &amp; on"
+        );
+    }
+
+    #[test]
+    fn urls() {
         assert_eq!(
             url_enc("Saint-Étienne & co"),
             "Saint-%C3%89tienne%20%26%20co"

@@ -1,69 +1,87 @@
-//! Page parts of ranked search: the line that says results were relaxed, the language a result
-//! matched in, the city that translated it, and the related-practices section of a practice page.
+//! Page parts of ranked search: the snippet with its matched words marked, the line that says
+//! results were relaxed, the language a result matched in, the city that translated it, and the
+//! related-practices section of a practice page.
 
-use super::{esc, language_name, PageCtx};
+use super::{language_name, PageCtx};
 use crate::i18n::Ui;
-use coalition_search::Hit;
-use std::fmt::Write as _;
+use coalition_search::{Hit, Snippet};
+use maud::{html, Markup};
+
+/// A snippet as HTML: its text escaped, the words the query matched in `<mark>`. The page and the
+/// JSON API's `snippet_html` both use it.
+pub fn snippet_html(snippet: &Snippet) -> Markup {
+    html! {
+        @for (part, matched) in snippet.parts() {
+            @if matched { mark { (part) } } @else { (part) }
+        }
+    }
+}
 
 /// Said when no practice matches all of the question's words.
 pub fn relaxed_text(ui: Ui) -> &'static str {
     ui.t().relaxed_notice
 }
 
-pub fn relaxed_notice(ui: Ui) -> String {
-    format!(
-        "<p class=\"notice relaxed\" role=\"status\">{}</p>",
-        esc(relaxed_text(ui))
-    )
+pub fn relaxed_notice(ui: Ui) -> Markup {
+    html! { p class="notice relaxed" role="status" { (relaxed_text(ui)) } }
 }
 
 /// "Matched in Nederlands", for the meta line of a hit whose text matched.
-pub fn matched_language(ui: Ui, hit: &Hit) -> Option<String> {
+pub fn matched_language(ui: Ui, hit: &Hit) -> Option<Markup> {
     let tag = hit.matched_lang.as_deref()?;
-    let label = ui.t().matched_in;
-    Some(format!(
-        "<span class=\"matched-lang\">{} <span lang=\"{}\">{}</span></span>",
-        esc(label),
-        esc(tag),
-        esc(&language_name(tag))
-    ))
+    Some(html! {
+        span class="matched-lang" { (ui.t().matched_in) " " span lang=(tag) { (language_name(tag)) } }
+    })
 }
 
 /// "Translated by Lindenfeld from Nederlands", when the hit shows another city's translation.
-pub fn translated_by(ui: Ui, hit: &Hit) -> Option<String> {
+pub fn translated_by(ui: Ui, hit: &Hit) -> Option<Markup> {
     let by = hit.translated_by.as_ref()?;
-    Some(format!(
-        "<span class=\"translated-by\">{}</span>",
-        esc(&crate::i18n::fill(
-            ui.t().tr_by,
-            &[("city", &by.city), ("from", &language_name(&by.from_lang))]
-        ))
-    ))
+    let text = crate::i18n::fill(
+        ui.t().tr_by,
+        &[("city", &by.city), ("from", &language_name(&by.from_lang))],
+    );
+    Some(html! { span class="translated-by" { (text) } })
 }
 
 /// The practices most like this one, linked; nothing when there are none.
-pub fn related_section(ctx: &PageCtx, related: &[Hit]) -> String {
+pub fn related_section(ctx: &PageCtx, related: &[Hit]) -> Markup {
     if related.is_empty() {
-        return String::new();
+        return html! {};
     }
-    let heading = ctx.ui.t().related_practices;
-    let mut out = format!(
-        "<section class=\"related\" aria-labelledby=\"related-h\"><h2 id=\"related-h\">{}</h2><ul>",
-        esc(heading)
-    );
-    for h in related {
-        let _ = write!(
-            out,
-            "<li><a href=\"{url}\" lang=\"{lang}\">{title}</a> <span class=\"meta\">{city}, {country} · <span lang=\"{lang}\">{language}</span></span></li>",
-            url = esc(&ctx.link(&format!("/practice/{}", h.id), &[])),
-            lang = esc(&h.lang),
-            title = esc(&h.title),
-            city = esc(&h.city),
-            country = esc(&h.country),
-            language = esc(&language_name(&h.lang)),
+    html! {
+        section class="related" aria-labelledby="related-h" {
+            h2 id="related-h" { (ctx.ui.t().related_practices) }
+            ul {
+                @for h in related {
+                    li {
+                        a href=(ctx.link(&format!("/practice/{}", h.id), &[])) lang=(h.lang) { (h.title) }
+                        " "
+                        span class="meta" {
+                            (h.city) ", " (h.country) " · "
+                            span lang=(h.lang) { (language_name(&h.lang)) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use coalition_search::Highlight;
+
+    #[test]
+    fn snippets_mark_the_ranges_and_escape_the_rest() {
+        let snippet = Snippet {
+            text: "…klachten & <script>".into(),
+            highlights: vec![Highlight { start: 3, end: 11 }],
+        };
+        assert_eq!(
+            snippet_html(&snippet).into_string(),
+            "…<mark>klachten</mark> &amp; &lt;script&gt;"
         );
     }
-    out.push_str("</ul></section>");
-    out
 }
