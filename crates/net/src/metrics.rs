@@ -18,6 +18,7 @@ use std::sync::{Arc, Mutex};
 pub struct LatestStatus(Arc<Mutex<Option<NetStatus>>>);
 
 impl LatestStatus {
+    /// Keeps `status` as the snapshot the next scrape encodes (the node polls it every second).
     pub fn set(&self, status: NetStatus) {
         *self.0.lock().unwrap_or_else(|p| p.into_inner()) = Some(status);
     }
