@@ -21,7 +21,9 @@ const MAGIC: &str = "coalition-applied 1";
 /// its effects are in the view, and the roster version the view's city names come from.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Applied {
+    /// The roster version the view's city names come from (0: no roster applied).
     pub roster_version: u64,
+    /// Per city: the last seq applied and its entry id; a city absent has none of its log applied.
     pub heads: BTreeMap<PublicKey, (u64, EntryId)>,
 }
 
@@ -98,25 +100,33 @@ impl Applied {
 /// Entries `from..=to` of one city's log, `to_id` being the id at `to` when the plan was made.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogRange {
+    /// The city whose log this is.
     pub author: PublicKey,
+    /// First seq to apply (1-based, inclusive).
     pub from: u64,
+    /// Last seq to apply (inclusive, `>= from`).
     pub to: u64,
+    /// The store's entry id at `to` when the plan was made.
     pub to_id: EntryId,
 }
 
 /// What a derived view must do to reach the store's position.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Plan {
+    /// The view holds everything the store does: nothing to apply.
     UpToDate,
     /// Drop everything and apply every log from seq 1 (the position is unknown, or the store is
     /// not a continuation of what the view applied).
     Rebuild {
+        /// Why, in a sentence for the operator's log.
         reason: String,
     },
     /// Apply these log ranges (sorted by city); and when `roster_since` is set, re-apply the
     /// cities named by the roster changes from that version on (their names may have changed).
     CatchUp {
+        /// The log ranges to apply, sorted by city (may be empty when only the roster moved).
         logs: Vec<LogRange>,
+        /// The first roster version not yet applied (None: the roster has not changed).
         roster_since: Option<u64>,
     },
 }

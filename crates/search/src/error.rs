@@ -10,10 +10,20 @@ pub enum SearchError {
     Index(Box<tantivy::TantivyError>),
     /// The index directory could not be created, opened or cleared.
     #[error("search index directory {dir}: {detail}")]
-    Directory { dir: PathBuf, detail: String },
+    Directory {
+        /// The index directory.
+        dir: PathBuf,
+        /// What failed, from the I/O error.
+        detail: String,
+    },
     /// A data file (the judged set, a thesaurus) could not be read or broke a rule.
     #[error("{file}: {detail}")]
-    Data { file: String, detail: String },
+    Data {
+        /// The data file's path or name.
+        file: String,
+        /// The rule broken or the read that failed.
+        detail: String,
+    },
     /// Reading entries from the store failed.
     #[error("reading the store for the search index: {0}")]
     Store(#[from] coalition_store::StoreError),

@@ -96,6 +96,7 @@ impl Indexer {
         })
     }
 
+    /// The index this indexer keeps up to date.
     pub fn index(&self) -> &Arc<SearchIndex> {
         &self.shared.index
     }

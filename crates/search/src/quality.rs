@@ -18,25 +18,39 @@ const QUESTIONS: &str = include_str!("../judged/questions.toml");
 /// Ranks a question's first page has.
 pub const PAGE: usize = 10;
 
+/// One practice of the judged set, as written in `judged/practices.toml`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct JudgedPractice {
+    /// Unique key (`p01`…) that questions judge.
     pub key: String,
+    /// The one language its text is in (a language code such as `en`).
     pub lang: String,
+    /// City name as published.
     pub city: String,
+    /// Country code (ISO 3166-1 alpha-2).
     pub country: String,
+    /// Commitment numbers of the Ten-Point Plan it serves.
     pub commitments: Vec<u8>,
+    /// Start of the period (`YYYY-MM`).
     pub start: String,
+    /// End of the period (`YYYY-MM`); None while it runs.
     #[serde(default)]
     pub end: Option<String>,
+    /// Themes (default empty).
     #[serde(default)]
     pub themes: Vec<String>,
+    /// Groups it is for (default empty).
     #[serde(default)]
     pub target_groups: Vec<String>,
+    /// Partner organisations (default empty).
     #[serde(default)]
     pub partners: Vec<String>,
+    /// Title, in `lang`.
     pub title: String,
+    /// Summary, in `lang`.
     pub summary: String,
+    /// Approach, in `lang` (default empty: published without one).
     #[serde(default)]
     pub approach: String,
 }
@@ -78,18 +92,24 @@ impl JudgedPractice {
     }
 }
 
+/// One question of the judged set, as written in `judged/questions.toml`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Question {
+    /// The words as a coordinator would type them.
     pub text: String,
+    /// The question's language, searched as the reader's language.
     pub lang: String,
-    /// Practice key → grade (1 or 2).
+    /// Practice key → grade (1 or 2); empty: the set holds no answer.
     pub judged: BTreeMap<String, u8>,
 }
 
+/// The judged set: practices and the questions judged against them.
 #[derive(Debug, Clone)]
 pub struct JudgedSet {
+    /// The practices, keys unique.
     pub practices: Vec<JudgedPractice>,
+    /// The questions, in file order.
     pub questions: Vec<Question>,
 }
 
@@ -179,18 +199,23 @@ impl JudgedSet {
 /// The figures over the whole set.
 #[derive(Debug, Clone, Default)]
 pub struct Quality {
+    /// Questions run.
     pub questions: usize,
+    /// Questions with at least one judged practice; the averages below are over these.
     pub answerable: usize,
+    /// Mean nDCG@10 (gain 2^grade − 1), 0..=1.
     pub ndcg10: f64,
     /// Relevant practices in the question's own language found in the first page.
     pub recall10_same: f64,
     /// Relevant practices in any language found in the first page.
     pub recall10_all: f64,
+    /// Mean reciprocal rank of the first judged practice on the first page (0 when none is).
     pub mrr: f64,
     /// Share of answerable questions whose first page is empty.
     pub empty_first_page: f64,
     /// No-answer questions whose first page is empty or marked relaxed, of all no-answer ones.
     pub no_answer_ok: usize,
+    /// Questions with no judged practice.
     pub no_answer: usize,
     /// Per question, in the set's order.
     pub per_question: Vec<QuestionFigures>,
@@ -199,6 +224,7 @@ pub struct Quality {
 /// One question's figures, to find which questions pull the averages down and why.
 #[derive(Debug, Clone, Default)]
 pub struct QuestionFigures {
+    /// The question's words.
     pub text: String,
     /// nDCG@10; for a no-answer question 1 when it is handled well, else 0.
     pub ndcg10: f64,

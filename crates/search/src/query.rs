@@ -66,9 +66,13 @@ pub struct Plan {
 
 /// Builds plans against one searcher (to skip terms the index does not hold).
 pub struct Planner<'a> {
+    /// The index's fields.
     pub fields: &'a Fields,
+    /// Concepts to expand query words into.
     pub thesaurus: &'a Thesaurus,
+    /// The index's tokenizers, with the analysers registered ([`crate::schema::register_analysers`]).
     pub tokenizers: &'a TokenizerManager,
+    /// The searcher whose segments decide which terms exist.
     pub searcher: &'a Searcher,
     /// Bucket of the reader's language.
     pub reader_bucket: Option<usize>,

@@ -21,8 +21,11 @@ pub const SCHEMA_VERSION: u64 = 5;
 
 /// A language bucket: the primary subtags it covers and its stemmer (none for `other`).
 pub struct Bucket {
+    /// Short name, used in analyser names (`coalition_<code>`); `other` for the fallback.
     pub code: &'static str,
+    /// Primary language subtags (lower case) analysed in this bucket.
     pub subtags: &'static [&'static str],
+    /// Snowball stemmer; None: lowercasing and folding only.
     pub stemmer: Option<Language>,
 }
 
@@ -142,7 +145,9 @@ pub struct Fields {
     /// Indexed only, per bucket (same order as [`BUCKETS`]): titles, summaries, and the other
     /// sections, weighted in that order by queries.
     pub title_by_bucket: Vec<Field>,
+    /// Indexed only, per bucket: summaries.
     pub summary_by_bucket: Vec<Field>,
+    /// Indexed only, per bucket: the other sections.
     pub text_by_bucket: Vec<Field>,
 }
 
@@ -151,15 +156,25 @@ pub const OPEN_END: i64 = 9999;
 
 /// Field names of the facet columns, for the facet collector.
 pub mod names {
+    /// [`Fields::commitment`](super::Fields::commitment).
     pub const COMMITMENT: &str = "commitment";
+    /// [`Fields::country`](super::Fields::country).
     pub const COUNTRY: &str = "country";
+    /// [`Fields::city`](super::Fields::city).
     pub const CITY: &str = "city";
+    /// [`Fields::language`](super::Fields::language).
     pub const LANGUAGE: &str = "language";
+    /// [`Fields::ground`](super::Fields::ground).
     pub const GROUND: &str = "ground";
+    /// [`Fields::partner_type`](super::Fields::partner_type).
     pub const PARTNER_TYPE: &str = "partner_type";
+    /// [`Fields::year`](super::Fields::year).
     pub const YEAR: &str = "year";
+    /// [`Fields::year_end`](super::Fields::year_end).
     pub const YEAR_END: &str = "year_end";
+    /// [`Fields::kind`](super::Fields::kind).
     pub const KIND: &str = "kind";
+    /// [`Fields::timestamp`](super::Fields::timestamp).
     pub const TIMESTAMP: &str = "timestamp";
 }
 

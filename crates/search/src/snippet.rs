@@ -23,7 +23,9 @@ pub struct Snippet {
 /// The bytes `start..end` of a snippet's text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Highlight {
+    /// First byte, inclusive (on a UTF-8 boundary).
     pub start: usize,
+    /// Past the last byte, exclusive (on a UTF-8 boundary, `> start`).
     pub end: usize,
 }
 

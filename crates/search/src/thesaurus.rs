@@ -31,12 +31,16 @@ pub const MIN_TYPO_CHARS: usize = 6;
 pub struct ConceptTerm {
     /// Index into [`LANGS`].
     pub lang: usize,
+    /// The term as written in the thesaurus file (not folded).
     pub text: String,
 }
 
+/// A concept: one idea named by terms in several languages.
 #[derive(Debug, Clone)]
 pub struct Concept {
+    /// The concept's key in the thesaurus file (`[concepts.<id>]`).
     pub id: String,
+    /// Its terms, in every language that has one (several per language allowed).
     pub terms: Vec<ConceptTerm>,
 }
 
@@ -51,6 +55,7 @@ pub struct Match {
     pub langs: Vec<usize>,
 }
 
+/// The concepts with their lookup tables: the built-in thesaurus, optionally extended by a city's.
 pub struct Thesaurus {
     concepts: Vec<Concept>,
     by_id: HashMap<String, usize>,
@@ -71,11 +76,14 @@ struct File {
 
 /// Analysers for thesaurus lookups: folding only, and folding then stemming per language.
 pub struct Analysers {
+    /// Lowercasing and ASCII folding, no stemming.
     pub fold: TextAnalyzer,
+    /// Per language of [`LANGS`] (same order): folding then that language's stemmer.
     pub stem: Vec<TextAnalyzer>,
 }
 
 impl Analysers {
+    /// The analysers for every language of [`LANGS`].
     pub fn new() -> Analysers {
         let stem = LANGS
             .iter()
@@ -205,18 +213,22 @@ impl Thesaurus {
         });
     }
 
+    /// Number of concepts.
     pub fn len(&self) -> usize {
         self.concepts.len()
     }
 
+    /// True when it holds no concept.
     pub fn is_empty(&self) -> bool {
         self.concepts.is_empty()
     }
 
+    /// The concept at `index` (as in [`Match::concepts`]); None when out of range.
     pub fn concept(&self, index: usize) -> Option<&Concept> {
         self.concepts.get(index)
     }
 
+    /// Words in the longest term (at least 1): the longest run a lookup need try.
     pub fn max_words(&self) -> usize {
         self.max_words
     }

@@ -36,6 +36,7 @@ pub struct SearchQuery {
     pub ground: Vec<String>,
     /// Types of partner (codes of docs/partner-types.toml) a practice names.
     pub partner_type: Vec<String>,
+    /// Hits to skip, in rank order (paging; default 0).
     pub offset: usize,
     /// 0 means [`crate::DEFAULT_LIMIT`]; at most [`crate::MAX_LIMIT`].
     pub limit: usize,
@@ -55,23 +56,29 @@ pub enum SearchMode {
     AllWords,
 }
 
+/// One page of results, with the facet counts of the whole filtered set.
 #[derive(Debug, Clone, Serialize)]
 pub struct SearchResults {
     /// Entries matching the query and filters, before offset and limit.
     pub total: usize,
+    /// The page: at most `limit` hits from `offset`, best first (newest first without words).
     pub hits: Vec<Hit>,
+    /// Counts over every entry matching the query and filters, not only the page.
     pub facets: Facets,
+    /// Wall-clock time of the search, milliseconds.
     pub took_ms: f64,
     /// True when no entry matches all of the query's words and the hits match only some.
     pub relaxed: bool,
 }
 
+/// One result: an entry's title, snippet and metadata.
 #[derive(Debug, Clone, Serialize)]
 pub struct Hit {
     /// Entry id, hex.
     pub id: String,
     /// BM25 score; 0 when the query had no words.
     pub score: f32,
+    /// Title in `lang`, else in another language the entry has; empty when it has none.
     pub title: String,
     /// The passage shown, as text with the ranges of the matched words; the start of the text
     /// when no word of it matched. Serialized as `snippet_text` and `highlights`.
@@ -82,9 +89,13 @@ pub struct Hit {
     /// Language tag of the text the query matched in (its words are marked in the snippet);
     /// None when only the title or tags matched, or the query had no words.
     pub matched_lang: Option<String>,
+    /// City name as written by the author.
     pub city: String,
+    /// ISO 3166-1 alpha-2, upper case.
     pub country: String,
+    /// Ten-Point-Plan commitments (1..=10), as indexed.
     pub commitments: Vec<u8>,
+    /// Start year (as the `started` filter reads it); None when the entry gives none.
     pub year: Option<i32>,
     /// "practice", "update" or "report".
     pub kind: String,
@@ -98,7 +109,9 @@ pub struct Hit {
 /// The city that translated the text a hit shows, and the language it translated from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TranslatedBy {
+    /// The translating city's name.
     pub city: String,
+    /// Language tag of the text it translated from.
     pub from_lang: String,
 }
 
@@ -106,11 +119,17 @@ pub struct TranslatedBy {
 /// others most frequent first.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Facets {
+    /// (commitment, entries).
     pub commitment: Vec<(u8, u64)>,
+    /// (ISO 3166-1 alpha-2 code, entries).
     pub country: Vec<(String, u64)>,
+    /// (city name as written, entries).
     pub city: Vec<(String, u64)>,
+    /// (primary language subtag, entries); an entry in several languages counts in each.
     pub language: Vec<(String, u64)>,
+    /// (start year, entries).
     pub year: Vec<(i32, u64)>,
+    /// ("practice", "update" or "report", entries).
     pub kind: Vec<(String, u64)>,
     /// Grounds of discrimination (codes), practices only.
     pub ground: Vec<(String, u64)>,
