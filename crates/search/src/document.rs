@@ -12,12 +12,12 @@ use std::collections::BTreeMap;
 use tantivy::TantivyDocument;
 
 /// Kind names as indexed: a revision is indexed as the practice it now is.
-pub const KIND_PRACTICE: &str = "practice";
-pub const KIND_UPDATE: &str = "update";
-pub const KIND_REPORT: &str = "report";
+pub(crate) const KIND_PRACTICE: &str = "practice";
+pub(crate) const KIND_UPDATE: &str = "update";
+pub(crate) const KIND_REPORT: &str = "report";
 
 /// Normalises a kind filter as people and the API write it.
-pub fn kind_filter(kind: &str) -> String {
+pub(crate) fn kind_filter(kind: &str) -> String {
     match kind.trim().to_ascii_lowercase().as_str() {
         "practice_revision" | "revision" | "practices" => KIND_PRACTICE.into(),
         "activity_update" | "updates" => KIND_UPDATE.into(),
@@ -64,7 +64,7 @@ impl Texts {
 /// kind that is not searched: retractions, erasures). A practice's document holds the
 /// translations other cities signed of it (any of its versions): each adds its texts in its
 /// language, where the practice has none, so a search in that language finds the practice.
-pub fn build(
+pub(crate) fn build(
     fields: &Fields,
     roster: &Roster,
     stored: &StoredEntry,

@@ -16,7 +16,7 @@ use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader};
 
 /// Counts commitment, country, city, language, year and kind values of every matching document,
 /// from the segments' facet rows kept in `cache`.
-pub struct FacetCollector<'a> {
+pub(crate) struct FacetCollector<'a> {
     pub cache: &'a FacetCache,
 }
 
@@ -65,7 +65,7 @@ struct StringRows {
 /// A segment's facet values, read once from its columns into plain arrays and kept while the
 /// segment lives: the facet pass runs over every matching document of every query, and reading
 /// nine fast-field columns per document was most of a full-text query's time (issue #13).
-pub struct SegmentRows {
+pub(crate) struct SegmentRows {
     commitments: Vec<u16>,
     other_commitments: HashMap<DocId, Vec<u64>>,
     /// First and last active year as offsets from [`FIRST_YEAR`], or a marker.
@@ -160,7 +160,7 @@ impl SegmentRows {
 /// ongoing practice counts up to the current year). Segments are immutable, so rows stay valid
 /// until their segment is merged away; [`FacetCache::keep_only`] drops those.
 #[derive(Default)]
-pub struct FacetCache {
+pub(crate) struct FacetCache {
     segments: Mutex<HashMap<(SegmentId, i64), Arc<SegmentRows>>>,
 }
 
@@ -177,7 +177,7 @@ impl FacetCache {
     }
 
     /// Forgets the rows of segments `searcher` no longer has (merged or deleted).
-    pub fn keep_only(&self, searcher: &tantivy::Searcher) {
+    pub(crate) fn keep_only(&self, searcher: &tantivy::Searcher) {
         let live: HashSet<SegmentId> = searcher
             .segment_readers()
             .iter()
@@ -194,7 +194,7 @@ impl FacetCache {
 /// Per-segment counts over the segment's facet rows: string facets by term ordinal, resolved to
 /// text at harvest; years as a difference array (+1 at the first active year, −1 after the
 /// last), so a long-running practice costs two updates, not one per year.
-pub struct FacetSegmentCollector {
+pub(crate) struct FacetSegmentCollector {
     rows: Arc<SegmentRows>,
     commitments: [u64; COMMITMENT_BITS as usize],
     year_steps: Vec<i64>,
@@ -205,7 +205,7 @@ pub struct FacetSegmentCollector {
 
 /// What one segment counted.
 #[derive(Default)]
-pub struct SegmentCounts {
+pub(crate) struct SegmentCounts {
     commitments: BTreeMap<u64, u64>,
     years: BTreeMap<i64, u64>,
     /// country, city, language, kind, ground, partner type

@@ -14,6 +14,8 @@
 //! Filters (commitments, country, city, language, year, kind) narrow the result set, facet counts
 //! are taken over the whole filtered set, and a query without words lists newest first.
 
+#![warn(missing_docs, unreachable_pub)]
+
 pub mod applied;
 mod catch_up;
 mod document;

@@ -63,7 +63,7 @@ const STOP_WORDS: [&[&str]; 8] = [
 
 /// True when `folded` is a stop word of `lang` (an index into the thesaurus languages), or of
 /// any of the eight languages when `lang` is None.
-pub fn is_stop_word(folded: &str, lang: Option<usize>) -> bool {
+pub(crate) fn is_stop_word(folded: &str, lang: Option<usize>) -> bool {
     match lang.and_then(|l| STOP_WORDS.get(l)) {
         Some(words) => words.contains(&folded),
         None => STOP_WORDS.iter().any(|words| words.contains(&folded)),
