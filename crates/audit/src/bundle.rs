@@ -13,9 +13,14 @@ use coalition_store::{ForkProof, Store};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+/// The 8 bytes every bundle file starts with.
 pub const BUNDLE_MAGIC: [u8; 8] = *b"COALBNDL";
+/// The bundle format version byte that follows [`BUNDLE_MAGIC`]; [`Bundle::decode`] refuses any
+/// other.
 pub const BUNDLE_VERSION: u8 = 1;
 
+/// What [`export`] writes and [`verify_bundle`] checks: everything needed to verify the exported
+/// logs offline (PROTOCOL.md §13).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Bundle {
     /// The charter's canonical bytes (its BLAKE3 is the network id).
@@ -25,10 +30,12 @@ pub struct Bundle {
     /// Entries with their payload blobs (none when erased), ordered by city then seq. Each city's
     /// exported range is contiguous; it may start after seq 1 (an export `since` a date).
     pub entries: Vec<WireEntry>,
+    /// Fork proofs whose author is an exported city.
     pub forks: Vec<ForkProof>,
 }
 
 impl Bundle {
+    /// The bundle file: [`BUNDLE_MAGIC`], [`BUNDLE_VERSION`], then canonical postcard.
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut out = BUNDLE_MAGIC.to_vec();
         out.push(BUNDLE_VERSION);
@@ -110,13 +117,18 @@ pub struct BundleFailure {
     pub item: String,
     /// Index of the item in its list in the bundle (roster change, entry, fork proof).
     pub index: Option<usize>,
+    /// The city's roster name, or `unknown city <short key>`; None when the item has no readable
+    /// author (charter, roster, undecodable entry).
     pub city: Option<String>,
+    /// The author's key; None exactly when `city` is.
     pub city_key: Option<PublicKey>,
     /// Entry seq, or roster version for a roster change.
     pub seq: Option<u64>,
     /// Entry id (of the bytes as found in the bundle), or roster change id.
     pub id: Option<Hash32>,
+    /// The name of the rule broken (as [`RecordError::rule`] gives it).
     pub rule: String,
+    /// What was found, for a human.
     pub detail: String,
 }
 
@@ -145,25 +157,40 @@ impl std::fmt::Display for BundleFailure {
 /// One city's exported range.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BundleCity {
+    /// The city's key (the entries' author).
     pub key: PublicKey,
+    /// Its roster name, or `unknown city <short key>` when the roster does not hold it.
     pub name: String,
+    /// Entries of this city in the bundle that decode.
     pub entries: u64,
+    /// Lowest seq exported (greater than 1 for an export `since` a date).
     pub first_seq: u64,
+    /// Highest seq exported.
     pub last_seq: u64,
+    /// Id of the entry at `last_seq`.
     pub last_id: EntryId,
+    /// Entries exported without their payload (erased).
     pub erased_payloads: u64,
 }
 
+/// What [`verify_bundle`] found.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BundleVerdict {
     /// True only when every item of the bundle holds.
     pub ok: bool,
+    /// The charter's coalition name; None when the file or its charter does not decode.
     pub coalition: Option<String>,
+    /// BLAKE3 of the charter bytes; None when the file or its charter does not decode.
     pub network_id: Option<Hash32>,
+    /// Roster changes in the bundle, valid or not.
     pub roster_changes: u64,
+    /// Entries in the bundle, valid or not.
     pub entries: u64,
+    /// Fork proofs in the bundle, valid or not.
     pub fork_proofs: u64,
+    /// Per city, the entries that decode, ordered by key.
     pub cities: Vec<BundleCity>,
+    /// Every rule broken, in the order checked: file, charter, roster, entries, fork proofs.
     pub failures: Vec<BundleFailure>,
 }
 

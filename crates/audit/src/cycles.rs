@@ -17,15 +17,21 @@ use std::fmt::Write;
 /// One city's standing in one cycle.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CycleCity {
+    /// The city's roster name.
     pub city: String,
+    /// Its roster country.
     pub country: String,
+    /// Its key.
     pub key: PublicKey,
     /// `on_time`, `late`, `missing` or `due`.
     pub state: String,
     /// The signed time of the city's first report for the cycle (the city's own clock).
     pub filed_ms: Option<i64>,
+    /// Days started since the deadline day ended (at least 1); None unless `state` is `late`.
     pub days_late: Option<i64>,
+    /// Days until the deadline day ends (at least 1); None unless `state` is `due`.
     pub days_left: Option<i64>,
+    /// The city's first report for the cycle; None when it has filed none.
     pub report: Option<EntryId>,
     /// Feedback entries on the report by the committee or the cycle's reviewers.
     pub feedback: u64,
@@ -38,36 +44,57 @@ pub struct CycleCity {
 /// One cycle: its terms in force and every expected city.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CycleAudit {
+    /// The id of the decision that opened the cycle (reports name it).
     pub id: Hash32,
+    /// The period reported on: `YYYY`, `YYYY-H1` or `YYYY-H2`.
     pub period: String,
+    /// The cycle's title in English.
     pub title: String,
+    /// First day reports are accepted (`YYYY-MM-DD`, UTC), as the terms in force say.
     pub opens: String,
+    /// Last day a report is on time (`YYYY-MM-DD`, inclusive, UTC), as the terms in force say.
     pub deadline: String,
     /// The deadline of the opening decision, when an amendment moved it.
     pub original_deadline: Option<String>,
+    /// Numbers of the commitments in scope, in the terms' order.
     pub commitments: Vec<u8>,
+    /// Active cities whose first report came on time.
     pub on_time: u64,
+    /// Active cities whose first report came late.
     pub late: u64,
+    /// Active cities with no report, the deadline passed.
     pub missing: u64,
+    /// Active cities with no report yet, the deadline not passed.
     pub due: u64,
+    /// Every active city of the roster, by name.
     pub cities: Vec<CycleCity>,
 }
 
 /// One indicator value of one city's report: a row of the indicators export.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct IndicatorRow {
+    /// The cycle's period: `YYYY`, `YYYY-H1` or `YYYY-H2`.
     pub period: String,
+    /// The commitment number the indicator reports on.
     pub commitment: u8,
+    /// The indicator's name, as the report gives it.
     pub indicator: String,
+    /// Its unit, as the report gives it.
     pub unit: String,
+    /// The city's roster name (the report's own when the roster does not hold the city).
     pub city: String,
+    /// The city's roster country (the report's own when the roster does not hold the city).
     pub country: String,
+    /// The value reported.
     pub value: f64,
+    /// The city's latest report for the cycle, which the value comes from.
     pub report: EntryId,
 }
 
+/// The reporting cycles part of the audit: what [`audit_cycles`] returns.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CyclesAudit {
+    /// Every reporting cycle in the store.
     pub cycles: Vec<CycleAudit>,
     /// Indicator values of reports filed for a cycle, by period, commitment, indicator, city.
     pub indicators: Vec<IndicatorRow>,

@@ -15,22 +15,28 @@ use std::fmt::Write;
 /// One member city's receipt.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ErasureConfirmation {
+    /// The city's roster name.
     pub city: String,
+    /// Its key.
     pub key: PublicKey,
     /// When its node signed the receipt (ms since the epoch).
     pub at_ms: i64,
 }
 
+/// One erasure (a city's own or a committee order) and who has confirmed it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ErasureAudit {
     /// The erasure's (or order's) entry: what receipts name.
     pub erasure: EntryId,
     /// The city whose log carries it.
     pub published_by: String,
+    /// The carrying entry's timestamp (ms since the Unix epoch, the publisher's clock).
     pub timestamp_ms: i64,
     /// The entry whose payload is erased, and its city when this node holds the entry.
     pub target: EntryId,
+    /// None when this node does not hold the target entry.
     pub target_city: Option<String>,
+    /// Why, in the signer's words.
     pub reason: String,
     /// A committee order rather than the target city's own erasure.
     pub by_committee: bool,

@@ -10,6 +10,8 @@
 //! - [`export`] writes a self-contained [`Bundle`] (charter, full roster history, entries with
 //!   payloads, fork proofs) and [`verify_bundle`] checks one with no store at all.
 
+#![warn(missing_docs, unreachable_pub)]
+
 mod bundle;
 mod cycles;
 mod erasures;

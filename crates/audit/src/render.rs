@@ -102,6 +102,7 @@ fn findings(c: &CityAudit, ui: Ui) -> Vec<String> {
     out
 }
 
+/// The report as Markdown in English, with a closing signature section when `signed` is given.
 pub fn render_markdown(report: &AuditReport, signed: Option<&SignedAuditReport>) -> String {
     let s = &report.summary;
     let mut md = String::new();

@@ -11,8 +11,11 @@ use std::collections::{BTreeMap, BTreeSet};
 /// One integrity problem of a city's log (from [`Store::verify_all`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CityProblem {
+    /// Seq of the entry that breaks the rule.
     pub seq: u64,
+    /// The name of the rule broken.
     pub rule: String,
+    /// What was found, for a human.
     pub detail: String,
 }
 
@@ -25,63 +28,92 @@ pub struct GapAudit {
     pub to_seq: u64,
     /// `log`: the city's own later entries imply them; `peer`: a peer announced a higher frontier.
     pub source: String,
+    /// The evidence, for a human.
     pub detail: String,
 }
 
+/// A fork proof held against a city: two entries it signed at one seq.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ForkAudit {
+    /// The seq both entries claim.
     pub seq: u64,
+    /// Id of the proof's first entry.
     pub first: EntryId,
+    /// Id of the proof's second entry.
     pub second: EntryId,
     /// The proof verifies on its own (two validly signed entries, same author and seq, different).
     pub valid: bool,
+    /// Why the proof holds, or the rule it breaks when not `valid`.
     pub detail: String,
 }
 
+/// A retraction in a city's log.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RetractionAudit {
     /// The retraction entry.
     pub entry: EntryId,
+    /// Its seq.
     pub seq: u64,
     /// The entry it retracts.
     pub target: EntryId,
+    /// Seq of the retracted entry; None when this node does not hold it in the city's log.
     pub target_seq: Option<u64>,
+    /// Why, in the city's words.
     pub reason: String,
 }
 
+/// An activity report in a city's log.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReportAudit {
+    /// The report entry.
     pub entry: EntryId,
+    /// Its seq.
     pub seq: u64,
+    /// The period it reports on: `YYYY`, `YYYY-H1` or `YYYY-H2`.
     pub period: String,
+    /// Its entry timestamp (ms since the Unix epoch, the city's own clock).
     pub timestamp_ms: i64,
     /// Commitment → status (`not_started`, `planned`, `in_progress`, `done`).
     pub commitments: BTreeMap<u8, String>,
+    /// A later entry retracts it; it then counts for no period.
     pub retracted: bool,
 }
 
+/// What the audit states about one city: every roster city, then any author with a log that is
+/// not on the roster (named `unknown city <short key>`, status `revoked`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CityAudit {
+    /// The city's key.
     pub key: PublicKey,
+    /// Its roster name.
     pub name: String,
+    /// Its roster country; empty for an author not on the roster.
     pub country: String,
     /// `active`, `suspended`, `revoked` or `rotated`.
     pub status: String,
     /// Entries this node holds of the city's log.
     pub entries: u64,
+    /// The head seq of the city's log in this store ([`Store::head`]); None when there is none.
     pub last_seq: Option<u64>,
+    /// The head entry's id; None exactly when `last_seq` is.
     pub last_hash: Option<EntryId>,
     /// Every held entry's signature, chain link and payload commitment re-verified with no problem.
     pub verified: bool,
+    /// What [`Store::verify_all`] found wrong in the city's log; empty when `verified`.
     pub problems: Vec<CityProblem>,
     /// The highest seq a peer announced for this city, when one was passed in.
     pub peer_frontier: Option<u64>,
+    /// Missing seqs in seq order: holes in the log, seqs between its end and its head, then seqs up
+    /// to `peer_frontier`.
     pub gaps: Vec<GapAudit>,
+    /// Fork proofs held against the city.
     pub forks: Vec<ForkAudit>,
+    /// Retractions in the log, oldest first.
     pub retractions: Vec<RetractionAudit>,
     /// Every activity report in the log, oldest first.
     pub reports: Vec<ReportAudit>,
-    /// For the audited period: did the city file a (not retracted) report?
+    /// For the audited period: did the city file a (not retracted) report? None when there is no
+    /// period.
     pub filed_for_period: Option<bool>,
     /// For the audited period: commitment → status, from the city's reports for it.
     pub period_commitments: BTreeMap<u8, String>,
@@ -91,12 +123,16 @@ pub struct CityAudit {
     pub has_problems: bool,
 }
 
+/// Who reported on one commitment for the audited period.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CommitmentCount {
+    /// The commitment's number (1 to 10, as in the taxonomy).
     pub commitment: u8,
+    /// Its title in English.
     pub title: String,
     /// Active cities whose report for the period covers this commitment.
     pub cities: u64,
+    /// Their names, sorted.
     pub city_names: Vec<String>,
 }
 
@@ -124,10 +160,14 @@ pub struct AdoptionAudit {
     pub adapted: bool,
 }
 
+/// The coalition-wide part of the audit.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CoalitionSummary {
+    /// Cities audited: the roster's, and authors with a log not on it.
     pub cities: u64,
+    /// Cities whose roster status is `active`.
     pub active_cities: u64,
+    /// Entries held, over every city.
     pub entries: u64,
     /// Active cities that filed a report for the period.
     pub cities_filed: Vec<String>,
@@ -135,8 +175,11 @@ pub struct CoalitionSummary {
     pub cities_missing: Vec<String>,
     /// cities_filed / active_cities, when there is a period and an active city.
     pub compliance_rate: Option<f64>,
+    /// One count per commitment of the taxonomy, in its order (zero when nobody reported on it).
     pub per_commitment: Vec<CommitmentCount>,
+    /// Cities with problems, gaps or forks.
     pub cities_with_problems: Vec<String>,
+    /// Fork proofs this node holds, valid or not.
     pub fork_proofs: u64,
     /// Fork proofs or integrity problems not attributable to a member city.
     pub unattributed: Vec<String>,
@@ -149,17 +192,23 @@ pub struct CoalitionSummary {
     pub adoptions: Vec<AdoptionAudit>,
 }
 
+/// What [`audit`] states; its JSON is what the committee signs ([`crate::sign_report`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AuditReport {
+    /// The charter's coalition name.
     pub coalition: String,
+    /// BLAKE3 of the charter's canonical bytes.
     pub network_id: Hash32,
+    /// The version of the roster in force.
     pub roster_version: u64,
     /// The reporting period audited (`YYYY`, `YYYY-H1`, `YYYY-H2`); when none was asked for, the
     /// latest year any report names.
     pub period: Option<String>,
     /// When the audit was made (ms since the epoch), set by the caller; `None` keeps it pure.
     pub generated_ms: Option<i64>,
+    /// Every city audited (see [`CityAudit`]).
     pub cities: Vec<CityAudit>,
+    /// The coalition-wide totals.
     pub summary: CoalitionSummary,
     /// Reporting cycles and indicators ([`crate::audit_cycles`]), when the caller asked with a
     /// clock. Left out when absent, so reports signed before it existed verify as they were.

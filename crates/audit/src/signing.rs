@@ -10,18 +10,26 @@ use coalition_record::{PublicKey, SecretKey, SignatureBytes};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+/// The domain tag the signed bytes start with; [`verify_signed_report`] refuses any other.
 pub const AUDIT_SIGNING_TAG: &str = "coalition/audit-report/v1";
 
+/// The `signature` member of a signed report file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ReportSignature {
+    /// The domain tag signed: [`AUDIT_SIGNING_TAG`].
     pub domain: String,
+    /// The committee key that signed.
     pub signer: PublicKey,
+    /// The ed25519 signature over the tag and the report's canonical JSON.
     pub signature: SignatureBytes,
 }
 
+/// A signed report file: what [`sign_report`] makes and `--sign-with` writes as JSON.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SignedAuditReport {
+    /// The report, as signed.
     pub report: AuditReport,
+    /// Who signed it, and the signature.
     pub signature: ReportSignature,
 }
 
@@ -67,6 +75,8 @@ fn signing_message(report_value: &Value) -> Vec<u8> {
     message
 }
 
+/// Signs `report` with `key` (a committee member's): the signature covers [`AUDIT_SIGNING_TAG`]
+/// followed by the report's canonical JSON. Fails only when the report does not serialise.
 pub fn sign_report(report: &AuditReport, key: &SecretKey) -> Result<SignedAuditReport, AuditError> {
     let value = serde_json::to_value(report).map_err(|e| AuditError::Json(e.to_string()))?;
     let signature = key.sign(&signing_message(&value));
