@@ -1,6 +1,7 @@
 //! Shared pieces of the audit's HTML (the report page and the cycle charts), which is written
 //! with `maud`: every text spliced into it is escaped by the macro, so there is no escaping here.
 
+use coalition_i18n::{fill_pieces, Piece};
 use maud::{html, Markup};
 
 /// `ok` or `bad`: the class of a figure that is fine or calls for attention.
@@ -16,38 +17,11 @@ pub(crate) fn ok_or_bad(ok: bool) -> &'static str {
 /// `<code>`): the template's own text is escaped, each `{name}` is replaced by its markup, and
 /// an unknown `{…}` stays as text, as [`coalition_i18n::fill`] does with plain values.
 pub(crate) fn fill_markup(template: &str, values: &[(&str, Markup)]) -> Markup {
-    enum Part<'a> {
-        Text(&'a str),
-        Markup(&'a Markup),
-    }
-    let mut parts = Vec::new();
-    let mut rest = template;
-    while let Some(open) = rest.find('{') {
-        parts.push(Part::Text(&rest[..open]));
-        let after = &rest[open + 1..];
-        let value = after.find('}').and_then(|close| {
-            values
-                .iter()
-                .find(|(name, _)| *name == &after[..close])
-                .map(|(_, value)| (close, value))
-        });
-        match value {
-            Some((close, value)) => {
-                parts.push(Part::Markup(value));
-                rest = &after[close + 1..];
-            }
-            None => {
-                parts.push(Part::Text("{"));
-                rest = after;
-            }
-        }
-    }
-    parts.push(Part::Text(rest));
     html! {
-        @for part in parts {
-            @match part {
-                Part::Text(text) => (text),
-                Part::Markup(markup) => (markup),
+        @for piece in fill_pieces(template, values) {
+            @match piece {
+                Piece::Text(text) => (text),
+                Piece::Value(markup) => (markup),
             }
         }
     }

@@ -270,29 +270,51 @@ impl Strings {
 /// stays as written.
 pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
     let mut out = String::with_capacity(template.len() + 32);
+    for piece in fill_pieces(template, values) {
+        match piece {
+            Piece::Text(text) => out.push_str(text),
+            Piece::Value(value) => out.push_str(value),
+        }
+    }
+    out
+}
+
+/// One piece of a filled template: the template's own text, or the value of a placeholder.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Piece<'a, V> {
+    /// Text of the template itself (an unknown `{…}` included).
+    Text(&'a str),
+    /// The value given for a `{name}` placeholder.
+    Value(&'a V),
+}
+
+/// The pieces [`fill`] joins, for values that are not plain text (markup the web page and the
+/// audit splice into a translated sentence, escaping the template's own text).
+pub fn fill_pieces<'a, V>(template: &'a str, values: &'a [(&str, V)]) -> Vec<Piece<'a, V>> {
+    let mut pieces = Vec::new();
     let mut rest = template;
     while let Some(open) = rest.find('{') {
-        out.push_str(&rest[..open]);
+        pieces.push(Piece::Text(&rest[..open]));
         let after = &rest[open + 1..];
         let value = after.find('}').and_then(|close| {
             values
                 .iter()
                 .find(|(name, _)| *name == &after[..close])
-                .map(|(_, value)| (close, *value))
+                .map(|(_, value)| (close, value))
         });
         match value {
             Some((close, value)) => {
-                out.push_str(value);
+                pieces.push(Piece::Value(value));
                 rest = &after[close + 1..];
             }
             None => {
-                out.push('{');
+                pieces.push(Piece::Text("{"));
                 rest = after;
             }
         }
     }
-    out.push_str(rest);
-    out
+    pieces.push(Piece::Text(rest));
+    pieces
 }
 
 macro_rules! strings {

@@ -312,30 +312,15 @@ pub(super) fn select(
     }
 }
 
-/// `template` as text, each `{name}` in it replaced by that name's markup.
+/// `template` as text, each `{name}` in it replaced by that name's markup (one pass, as
+/// [`crate::i18n::fill`]; an unknown `{…}` stays as text).
 pub(super) fn fill_markup(template: &str, parts: &[(&str, Markup)]) -> Markup {
-    let mut pieces: Vec<(&str, Option<&Markup>)> = Vec::new();
-    let mut rest = template;
-    loop {
-        let next = parts
-            .iter()
-            .filter_map(|(name, markup)| {
-                let placeholder = format!("{{{name}}}");
-                rest.find(&placeholder)
-                    .map(|at| (at, placeholder.len(), markup))
-            })
-            .min_by_key(|(at, _, _)| *at);
-        let Some((at, len, markup)) = next else {
-            pieces.push((rest, None));
-            break;
-        };
-        pieces.push((&rest[..at], Some(markup)));
-        rest = &rest[at + len..];
-    }
     html! {
-        @for (text, markup) in pieces {
-            (text)
-            @if let Some(markup) = markup { (markup) }
+        @for piece in crate::i18n::fill_pieces(template, parts) {
+            @match piece {
+                crate::i18n::Piece::Text(text) => (text),
+                crate::i18n::Piece::Value(markup) => (markup),
+            }
         }
     }
 }
