@@ -121,6 +121,12 @@ async fn web_pages_render_in_english_and_french() {
     let (status, page) = get_text(&s, "/city/Valmeuse").await;
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains("Report for 2024") && page.contains("discrimination reports received"));
+    // A practice's period in the timeline is a <time> element, not its escaped text (the page
+    // escaped the already-built element a second time before the maud conversion).
+    assert!(
+        page.contains("<span class=\"when\"><time datetime=\"") && !page.contains("&lt;time"),
+        "{page}"
+    );
     // Issue #17: the city's partners by type, in the page's language.
     assert!(
         page.contains("<strong>Partner types:</strong> Academia 1 · Civil society 1"),
