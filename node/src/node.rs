@@ -6,7 +6,7 @@
 //! the network stores and what the API publishes. Network arrivals only wake it.
 
 use anyhow::{Context, Result};
-use coalition_api::{ApiState, NetworkStatus, NetworkView};
+use coalition_api::{ApiState, NetworkStatus, NetworkView, SyncState};
 use coalition_net::{NetConfig, NetEvent, NetHandle};
 use coalition_search::{Indexer, SearchIndex};
 use coalition_store::Store;
@@ -317,21 +317,21 @@ async fn refresh_status(net: &NetHandle, cache: &CachedStatus) -> bool {
         return false;
     };
     let state = if s.connected_peers.is_empty() {
-        "degraded"
+        SyncState::Degraded
     } else if s.held_entries > 0 {
-        "syncing"
+        SyncState::Syncing
     } else {
-        "synced"
+        SyncState::Synced
     };
     let network_status = NetworkStatus {
         peer_id: Some(s.peer_id.to_string()),
         peers: s.connected_peers.len(),
         listen: s.listen_addrs.iter().map(|a| a.to_string()).collect(),
         last_arrival_ms: s.last_arrival.map(millis),
-        sync_state: state.to_string(),
+        sync_state: state,
         external: s.external_addrs.iter().map(|a| a.to_string()).collect(),
         relayed_peers: s.relayed_peers,
-        relay_reservations: s.relay_reservations,
+        relay_reservations: s.counters.relay_reservations,
     };
     *cache.view.lock().unwrap_or_else(|p| p.into_inner()) = Some(network_status);
     cache.counters.set(s);

@@ -6,7 +6,7 @@
 use anyhow::{ensure, Result};
 use coalition_net::{GossipMessage, SyncRequest, SyncResponse};
 use coalition_record::sync::{Frontier, Head};
-use coalition_store::ForkProof;
+use coalition_record::ForkProof;
 use coalition_tests::fuzzing::{fuzz_entry, fuzz_gossip, fuzz_payload, fuzz_sync};
 use coalition_tests::{practice, Coalition};
 use std::path::{Path, PathBuf};

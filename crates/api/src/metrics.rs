@@ -165,7 +165,7 @@ impl Collector for Snapshots {
             "coalition_sync_state",
             "1 for the node's current sync state.",
             "state",
-            ["synced", "syncing", "degraded", "offline"].map(|s| (s, u64::from(sync_state == s))),
+            crate::SyncState::ALL.map(|s| (s.as_str(), u64::from(sync_state == s))),
         )?;
         if let Some(ms) = net.last_arrival_ms {
             gauge(

@@ -19,6 +19,7 @@ mod envelope;
 pub mod erasing;
 pub mod erasure;
 pub mod error;
+pub mod fork;
 pub mod keys;
 mod kind;
 pub mod limits;
@@ -40,6 +41,7 @@ pub use cycle::{
 };
 pub use entry::{EntryHeader, EntryId, PayloadBlob, SignedEntry, VerifiedEntry, WireEntry};
 pub use error::RecordError;
+pub use fork::ForkProof;
 pub use keys::SecretKey;
 pub use payload::{
     ActivityReport, ActivityUpdate, Answer, CommitmentReport, Contact, Extensions, Indicator,

@@ -315,7 +315,7 @@ pub async fn openapi() -> Json<Value> {
 
 pub async fn healthz(State(s): State<AppState>) -> Response {
     let net = s.api.network.status();
-    let code = if net.sync_state == "degraded" {
+    let code = if net.sync_state == crate::SyncState::Degraded {
         StatusCode::SERVICE_UNAVAILABLE
     } else {
         StatusCode::OK

@@ -134,7 +134,7 @@ pub struct Footer {
     pub city: Option<String>,
     pub entries: u64,
     pub peers: usize,
-    pub sync_state: String,
+    pub sync_state: crate::SyncState,
     pub network_id: String,
 }
 
@@ -244,12 +244,11 @@ fn language_switch(ctx: &PageCtx) -> Markup {
 fn site_footer(ctx: &PageCtx) -> Markup {
     let t = ctx.t();
     let f = &ctx.footer;
-    let state = match f.sync_state.as_str() {
-        "synced" => t.sync_synced,
-        "syncing" => t.sync_syncing,
-        "degraded" => t.sync_degraded,
-        "offline" => t.sync_offline,
-        other => other,
+    let state = match f.sync_state {
+        crate::SyncState::Synced => t.sync_synced,
+        crate::SyncState::Syncing => t.sync_syncing,
+        crate::SyncState::Degraded => t.sync_degraded,
+        crate::SyncState::Offline => t.sync_offline,
     };
     html! {
         footer class="site" {

@@ -4,7 +4,7 @@
 
 #![allow(dead_code)]
 
-use coalition_api::{ApiState, NetworkStatus, NetworkView};
+use coalition_api::{ApiState, NetworkStatus, NetworkView, SyncState};
 use coalition_record::payload::{PracticeRevision, Retraction};
 use coalition_record::{
     ActivityReport, Charter, CommitmentReport, Contact, EntryId, Indicator, LangText, Payload,
@@ -387,7 +387,7 @@ pub fn demo_store(dir: &std::path::Path) -> (Store, Demo) {
 }
 
 /// A network view whose state a test sets.
-pub struct FixedNetwork(pub &'static str, pub usize);
+pub struct FixedNetwork(pub SyncState, pub usize);
 
 impl NetworkView for FixedNetwork {
     fn status(&self) -> NetworkStatus {
@@ -396,7 +396,7 @@ impl NetworkView for FixedNetwork {
             peers: self.1,
             listen: vec!["/ip4/127.0.0.1/tcp/4001".into()],
             last_arrival_ms: Some(T0),
-            sync_state: self.0.into(),
+            sync_state: self.0,
             ..Default::default()
         }
     }
