@@ -22,6 +22,7 @@ pub struct SignatureCheck {
     /// `verified` (the payload matches the signed commitment), `erased` (payload dropped by an
     /// erasure, header kept) or `mismatch`.
     pub payload: &'static str,
+    /// Why the signature or the payload failed, when one did (omitted from the JSON otherwise).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
 }
@@ -587,17 +588,29 @@ pub fn reports(
     Ok(out)
 }
 
+/// An entry's signed header as [`EntryView::header`] shows it: the fields of
+/// [`coalition_record::EntryHeader`] (ids and keys in hex), with the kind's name beside its code.
 #[derive(Debug, Clone, Serialize)]
 pub struct HeaderView {
+    /// Format version (1).
     pub version: u8,
+    /// The coalition the entry belongs to.
     pub network_id: EntryId,
+    /// The city key that signed the entry.
     pub author: PublicKey,
+    /// Position in the author's log: 1, 2, 3…
     pub seq: u64,
+    /// The id of the author's entry at `seq - 1`; `null` for seq 1.
     pub prev: Option<EntryId>,
+    /// When the author says it signed the entry (ms since the Unix epoch); informational only.
     pub timestamp_ms: i64,
+    /// The payload's kind code (PROTOCOL.md §8).
     pub kind: u16,
+    /// The kind's name (`practice`, `report`…), `newer_kind` for a code this node does not know.
     pub kind_name: &'static str,
+    /// BLAKE3 of the payload's salt and bytes, which the signature covers.
     pub payload_commitment: EntryId,
+    /// Length of the payload bytes (without the salt).
     pub payload_len: u32,
 }
 
@@ -605,23 +618,32 @@ pub struct HeaderView {
 /// the exact bytes.
 #[derive(Debug, Clone, Serialize)]
 pub struct EntryView {
+    /// The entry's id (BLAKE3 of its canonical bytes, 64 hex characters).
     pub id: EntryId,
+    /// The signed header.
     pub header: HeaderView,
+    /// The author's city name on this node's roster; `null` for a key the roster does not hold.
     pub member: Option<String>,
+    /// The ed25519 signature in hex (128 characters).
     pub signature: String,
+    /// The signature and the payload verified again while answering.
     pub signature_check: SignatureCheck,
+    /// The retraction that withdrew this entry, if this node holds one.
     pub retracted_by: Option<EntryId>,
+    /// The practice revision that replaced this practice, if this node holds one.
     pub superseded_by: Option<EntryId>,
     /// The payload as JSON (externally tagged by kind), `null` when erased.
     pub payload: Option<Payload>,
+    /// The payload was dropped by an erasure; the header and signature are kept.
     pub payload_erased: bool,
     /// The payload is of a kind or version a newer release of Coalition made (PROTOCOL.md
     /// §8.7): kept, forwarded and synced, but this node cannot show it; upgrade to read it.
     pub needs_newer_version: bool,
     /// The entry's canonical bytes (header then signature) in hex.
     pub entry_hex: String,
-    /// The payload's salt and canonical bytes in hex, when held.
+    /// The payload's salt in hex, when the payload is held.
     pub payload_salt_hex: Option<String>,
+    /// The payload's canonical bytes in hex, when held.
     pub payload_hex: Option<String>,
 }
 
