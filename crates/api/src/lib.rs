@@ -16,6 +16,7 @@
 
 // The OpenAPI document is one large `json!` literal.
 #![recursion_limit = "256"]
+#![warn(missing_docs, unreachable_pub)]
 
 mod counters;
 mod cycles;

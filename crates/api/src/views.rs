@@ -27,7 +27,7 @@ pub struct SignatureCheck {
     pub detail: Option<String>,
 }
 
-pub fn check_signature(e: &StoredEntry) -> SignatureCheck {
+pub(crate) fn check_signature(e: &StoredEntry) -> SignatureCheck {
     let signature = e.entry.verify_signature();
     let payload = match &e.blob {
         None => Ok("erased"),
@@ -44,7 +44,7 @@ pub fn check_signature(e: &StoredEntry) -> SignatureCheck {
     }
 }
 
-pub fn resolve(store: &Store, id: &IdRef) -> Result<Option<StoredEntry>, ApiError> {
+pub(crate) fn resolve(store: &Store, id: &IdRef) -> Result<Option<StoredEntry>, ApiError> {
     Ok(match id {
         IdRef::Full(id) => store.entry(id)?,
         IdRef::Prefix(prefix) => store.entry_by_prefix(prefix)?,
@@ -58,12 +58,12 @@ fn id_text(id: &IdRef) -> String {
     }
 }
 
-pub fn kind_name(code: u16) -> &'static str {
+pub(crate) fn kind_name(code: u16) -> &'static str {
     PayloadKind::of_code(code).name()
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct VersionInfo {
+pub(crate) struct VersionInfo {
     pub id: EntryId,
     pub seq: u64,
     pub timestamp_ms: i64,
@@ -74,7 +74,7 @@ pub struct VersionInfo {
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct Retraction {
+pub(crate) struct Retraction {
     pub by: EntryId,
     pub reason: Option<String>,
     pub timestamp_ms: Option<i64>,
@@ -82,7 +82,7 @@ pub struct Retraction {
 
 /// One practice as the practice page and `GET /practices/{id}` show it.
 #[derive(Debug, Clone, Serialize)]
-pub struct PracticeView {
+pub(crate) struct PracticeView {
     pub id: EntryId,
     /// The newest version of this practice (equal to `id` when this is it).
     pub current_id: EntryId,
@@ -109,7 +109,7 @@ pub struct PracticeView {
 
 /// A translation of one of the practice's versions by another city.
 #[derive(Debug, Clone, Serialize)]
-pub struct TranslationView {
+pub(crate) struct TranslationView {
     pub id: EntryId,
     pub translator: PublicKey,
     /// The translating city's name on the roster.
@@ -136,7 +136,7 @@ fn version_info(e: &StoredEntry, current: bool) -> VersionInfo {
     }
 }
 
-pub fn practice(store: &Store, id: &IdRef) -> Result<PracticeView, ApiError> {
+pub(crate) fn practice(store: &Store, id: &IdRef) -> Result<PracticeView, ApiError> {
     let entry = resolve(store, id)?
         .ok_or_else(|| ApiError::NotFound(format!("no entry {} on this node", id_text(id))))?;
     let this_id = entry.id();
@@ -252,14 +252,14 @@ pub fn practice(store: &Store, id: &IdRef) -> Result<PracticeView, ApiError> {
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct CommitmentCount {
+pub(crate) struct CommitmentCount {
     pub commitment: u8,
     pub count: u64,
 }
 
 /// A member city with what it has published.
 #[derive(Debug, Clone, Serialize)]
-pub struct CityView {
+pub(crate) struct CityView {
     pub key: PublicKey,
     pub name: String,
     pub country: String,
@@ -281,7 +281,7 @@ pub struct CityView {
     pub last_activity_ms: Option<i64>,
 }
 
-pub fn state_name(status: &CityStatus) -> &'static str {
+pub(crate) fn state_name(status: &CityStatus) -> &'static str {
     match status {
         CityStatus::Active => "active",
         CityStatus::Suspended { .. } => "suspended",
@@ -299,7 +299,7 @@ struct Counts {
 }
 
 /// Every member city, sorted by name.
-pub fn cities(store: &Store) -> Result<Vec<CityView>, ApiError> {
+pub(crate) fn cities(store: &Store) -> Result<Vec<CityView>, ApiError> {
     city_views(store, None)
 }
 
@@ -368,13 +368,13 @@ fn city_views(store: &Store, only: Option<PublicKey>) -> Result<Vec<CityView>, A
 }
 
 /// Finds a member by key, key prefix (8+ hex) or name (any case).
-pub fn find_city(roster: &Roster, key_or_name: &str) -> Option<PublicKey> {
+pub(crate) fn find_city(roster: &Roster, key_or_name: &str) -> Option<PublicKey> {
     roster.find_by_name(key_or_name).map(|m| m.key)
 }
 
 /// A practice in a list.
 #[derive(Debug, Clone, Serialize)]
-pub struct PracticeItem {
+pub(crate) struct PracticeItem {
     pub id: EntryId,
     pub title: String,
     pub city: String,
@@ -389,7 +389,7 @@ pub struct PracticeItem {
 
 /// An activity report in a list, with its whole content.
 #[derive(Debug, Clone, Serialize)]
-pub struct ReportItem {
+pub(crate) struct ReportItem {
     pub id: EntryId,
     pub author: PublicKey,
     pub city: String,
@@ -402,7 +402,7 @@ pub struct ReportItem {
 
 /// A short update in a list.
 #[derive(Debug, Clone, Serialize)]
-pub struct UpdateItem {
+pub(crate) struct UpdateItem {
     pub id: EntryId,
     pub date: String,
     pub title: String,
@@ -418,7 +418,11 @@ fn place(roster: &Roster, e: &StoredEntry, city: &str, country: &str) -> (String
     }
 }
 
-pub fn practice_item(e: &StoredEntry, lang: Option<&str>, roster: &Roster) -> Option<PracticeItem> {
+pub(crate) fn practice_item(
+    e: &StoredEntry,
+    lang: Option<&str>,
+    roster: &Roster,
+) -> Option<PracticeItem> {
     let payload = e.payload.as_ref()?;
     let p = payload.practice()?;
     let (city, country) = place(roster, e, &p.city, &p.country);
@@ -436,7 +440,7 @@ pub fn practice_item(e: &StoredEntry, lang: Option<&str>, roster: &Roster) -> Op
     })
 }
 
-pub fn report_item(e: &StoredEntry, roster: &Roster) -> Option<ReportItem> {
+pub(crate) fn report_item(e: &StoredEntry, roster: &Roster) -> Option<ReportItem> {
     let Some(Payload::ActivityReport(r)) = &e.payload else {
         return None;
     };
@@ -468,7 +472,7 @@ fn update_item(e: &StoredEntry, lang: Option<&str>) -> Option<UpdateItem> {
 
 /// A city page: the city and its current practices, reports and updates, newest first.
 #[derive(Debug, Clone, Serialize)]
-pub struct CityDetail {
+pub(crate) struct CityDetail {
     pub city: CityView,
     pub practices: Vec<PracticeItem>,
     pub reports: Vec<ReportItem>,
@@ -486,7 +490,7 @@ pub struct CityDetail {
     pub open_questions: Vec<crate::exchange::OpenQuestion>,
 }
 
-pub fn city_detail(
+pub(crate) fn city_detail(
     store: &Store,
     key_or_name: &str,
     lang: Option<&str>,
@@ -562,7 +566,7 @@ pub fn city_detail(
 }
 
 /// Current reports matching the filters, newest period first.
-pub fn reports(
+pub(crate) fn reports(
     store: &Store,
     author: Option<PublicKey>,
     period: Option<&str>,
@@ -647,7 +651,7 @@ pub struct EntryView {
     pub payload_hex: Option<String>,
 }
 
-pub fn entry(store: &Store, id: &IdRef) -> Result<EntryView, ApiError> {
+pub(crate) fn entry(store: &Store, id: &IdRef) -> Result<EntryView, ApiError> {
     let e = resolve(store, id)?
         .ok_or_else(|| ApiError::NotFound(format!("no entry {} on this node", id_text(id))))?;
     Ok(entry_view(store, &e))
