@@ -6,14 +6,14 @@ use coalition_api::SyncState;
 use serde::{Serialize, Serializer};
 
 /// Free space below this share of the disk, or below [`DISK_LOW_BYTES`], is "nearly full".
-pub const DISK_LOW_SHARE: f64 = 0.05;
-pub const DISK_LOW_BYTES: u64 = 1024 * 1024 * 1024;
+pub(crate) const DISK_LOW_SHARE: f64 = 0.05;
+pub(crate) const DISK_LOW_BYTES: u64 = 1024 * 1024 * 1024;
 /// An entry dated this far ahead of this machine's clock means the clock is behind.
-pub const CLOCK_SKEW_MS: i64 = 10 * 60 * 1000;
+pub(crate) const CLOCK_SKEW_MS: i64 = 10 * 60 * 1000;
 
 /// Everything `status` looked at.
 #[derive(Debug, Clone, Serialize)]
-pub struct Facts {
+pub(crate) struct Facts {
     pub version: String,
     pub data_dir: String,
     pub now_ms: i64,
@@ -45,7 +45,7 @@ pub struct Facts {
 
 /// A reporting cycle this city has not answered yet.
 #[derive(Debug, Clone, Serialize)]
-pub struct ReportToFile {
+pub(crate) struct ReportToFile {
     pub period: String,
     pub cycle: String,
     pub deadline: String,
@@ -55,7 +55,7 @@ pub struct ReportToFile {
 }
 
 /// Reminder lines for the reports to file, the most urgent first.
-pub fn reminders(f: &Facts) -> Vec<String> {
+pub(crate) fn reminders(f: &Facts) -> Vec<String> {
     let mut due: Vec<&ReportToFile> = f.reports_to_file.iter().collect();
     due.sort_by_key(|r| (r.state != "missing", r.days_left));
     due.into_iter()
@@ -101,21 +101,21 @@ impl Default for Facts {
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct CityFacts {
+pub(crate) struct CityFacts {
     pub name: String,
     pub key: String,
     pub state: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct CityHead {
+pub(crate) struct CityHead {
     pub name: String,
     pub seq: u64,
     pub last_entry_ms: Option<i64>,
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct NodeFacts {
+pub(crate) struct NodeFacts {
     pub api: String,
     pub peer_id: Option<String>,
     pub peers: u64,
@@ -145,7 +145,7 @@ fn state_or_unknown<S: Serializer>(state: &Option<SyncState>, s: S) -> Result<S:
 /// Whether peers outside this network can reach the node.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Reachability {
+pub(crate) enum Reachability {
     /// AutoNAT confirmed an address peers can dial.
     Public,
     /// Reachable through a relay (a reservation was accepted), not directly.
@@ -159,14 +159,14 @@ pub enum Reachability {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Warning {
+pub(crate) struct Warning {
     /// A stable name for scripts and alerts.
     pub code: &'static str,
     /// What is wrong and what to do, in one sentence or two.
     pub text: String,
 }
 
-pub fn reachability(node: Option<&NodeFacts>) -> Reachability {
+pub(crate) fn reachability(node: Option<&NodeFacts>) -> Reachability {
     let Some(node) = node else {
         return Reachability::Unknown;
     };
@@ -217,7 +217,7 @@ fn is_public(ip: &std::net::IpAddr) -> bool {
 }
 
 /// The warnings, most urgent first.
-pub fn warnings(f: &Facts) -> Vec<Warning> {
+pub(crate) fn warnings(f: &Facts) -> Vec<Warning> {
     let mut out = Vec::new();
     if let (Some(free), Some(total)) = (f.disk_free_bytes, f.disk_total_bytes) {
         if total > 0 && (free < DISK_LOW_BYTES || (free as f64) < DISK_LOW_SHARE * total as f64) {
@@ -295,7 +295,7 @@ pub fn warnings(f: &Facts) -> Vec<Warning> {
     out
 }
 
-pub fn human_bytes(n: u64) -> String {
+pub(crate) fn human_bytes(n: u64) -> String {
     const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
     let mut value = n as f64;
     let mut unit = 0;

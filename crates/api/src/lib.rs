@@ -16,6 +16,7 @@
 
 // The OpenAPI document is one large `json!` literal.
 #![recursion_limit = "256"]
+#![warn(missing_docs, unreachable_pub)]
 
 mod counters;
 mod cycles;
@@ -119,6 +120,9 @@ impl std::fmt::Display for SyncState {
 
 /// A live view of the network, implemented by the node's network handle.
 pub trait NetworkView: Send + Sync {
+    /// The network's state now. Called on every `/healthz`, `/api/v1/status`, `/metrics` and web
+    /// page request, so it must be cheap and must not block (the node's implementation returns
+    /// the status its network task last reported).
     fn status(&self) -> NetworkStatus;
 }
 
@@ -143,7 +147,9 @@ impl NetworkView for Offline {
 /// Everything the HTTP layer needs from the node.
 #[derive(Clone)]
 pub struct ApiState {
+    /// The node's store: every read route and page reads it, publishing appends to it.
     pub store: Arc<Store>,
+    /// The full-text index that `/api/v1/search` and the web page's search query.
     pub search: Arc<SearchIndex>,
     /// The search index's one writer: publishes wake it and wait (bounded) until it has applied
     /// them; `/healthz` reports `syncing` while it is behind the store. `None`: nothing here
@@ -153,6 +159,8 @@ pub struct ApiState {
     pub city_key: Option<Arc<SecretKey>>,
     /// Bearer token for publishing through the JSON API. `None`: JSON publishing is refused.
     pub token: Option<String>,
+    /// Where `/healthz`, `/metrics` and the page footer get the network's status; [`Offline`]
+    /// when the node runs no network.
     pub network: Arc<dyn NetworkView>,
     /// Entries published here go to this (bounded) channel; the node gossips them.
     pub published: Option<tokio::sync::mpsc::Sender<WireEntry>>,

@@ -23,7 +23,7 @@ pub(crate) const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0
 
 /// Middleware: counts every request by method, matched route (not the raw path, so ids do not
 /// explode the label set) and status.
-pub async fn track(State(state): State<AppState>, request: Request, next: Next) -> Response {
+pub(crate) async fn track(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let method = request.method().as_str().to_string();
     let route = request
         .extensions()

@@ -16,7 +16,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::ExitCode;
 
-pub fn status(args: StatusArgs) -> Result<ExitCode> {
+pub(super) fn status(args: StatusArgs) -> Result<ExitCode> {
     let dir = DataDir::new(&args.data_dir.data_dir);
     let facts = gather(&dir)?;
     let found = warnings(&facts);
