@@ -134,7 +134,7 @@ pub(crate) struct NodeFacts {
 }
 
 /// The sync state's name, or `unknown` for a state this build does not know.
-pub fn sync_state_name(state: Option<SyncState>) -> &'static str {
+pub(crate) fn sync_state_name(state: Option<SyncState>) -> &'static str {
     state.map_or("unknown", SyncState::as_str)
 }
 

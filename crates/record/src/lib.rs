@@ -29,6 +29,8 @@ pub mod schema;
 pub mod signature;
 pub mod sync;
 pub mod taxonomy;
+#[cfg(feature = "test-utils")]
+pub mod testing;
 pub mod translation;
 mod validate;
 
