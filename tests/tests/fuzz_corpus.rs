@@ -1,6 +1,6 @@
 //! Runs every file of `tests/fuzz/corpus/<target>/` through the fuzz target's body
 //! (`coalition_tests::fuzzing`), so the seeds and any saved crash input are regression tests on
-//! stable Rust. `cargo test -p coalition-tests --test integration fuzz_corpus:: -- --ignored write_seeds`
+//! stable Rust. `cargo test --workspace --test integration fuzz_corpus:: -- --ignored write_seeds`
 //! regenerates the valid seeds.
 
 use anyhow::{ensure, Result};

@@ -1,7 +1,7 @@
 //! The upgrade fixture: a small store with every kind of record (three cities, practices, an
 //! update, a report, a revision, a retraction, an erasure, a fork proof, five roster changes), and
 //! a text dump of everything the store's public API answers about it. The fixture in
-//! `tests/fixtures/store-v1` was written by the schema-1 code (`cargo test -p coalition-store --test store fixture:: -- --ignored`
+//! `tests/fixtures/store-v1` was written by the schema-1 code (`cargo test --workspace --test store fixture:: -- --ignored`
 //! at that commit) with its dump beside it; a migrated copy must dump the same text.
 
 use super::*;
