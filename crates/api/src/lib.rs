@@ -65,7 +65,8 @@ pub struct NetworkStatus {
     pub listen: Vec<String>,
     /// When the last entry arrived from a peer (ms since the Unix epoch).
     pub last_arrival_ms: Option<i64>,
-    /// Where the network stands (the search index is not counted here; see [`sync_state`]).
+    /// Where the network stands. `/healthz` and `/metrics` also count the search index: a node
+    /// whose index is behind its store reports `syncing` there.
     pub sync_state: SyncState,
     /// Addresses AutoNAT confirmed this node is reachable at from outside.
     pub external: Vec<String>,
