@@ -10,18 +10,18 @@ use std::path::PathBuf;
     about = "A city node of a coalition of cities against racism: sign, share and audit good practices and reports.",
     after_help = "Start with `coalition demo` for a local demo coalition, or see README.md."
 )]
-pub struct Cli {
+pub(crate) struct Cli {
     #[command(subcommand)]
     pub command: Command,
 }
 
-pub use crate::cli_args::{DataDirArg, JsonArg};
-pub use crate::cli_erasure::{EraseArgs, ErasureOrderCommand, ErasuresArgs};
-pub use crate::cli_reporting::{CycleCommand, FeedbackArgs, ReportCommand};
-pub use crate::cli_translation::{EndorseArgs, TranslateArgs};
+pub(crate) use crate::cli_args::{DataDirArg, JsonArg};
+pub(crate) use crate::cli_erasure::{EraseArgs, ErasureOrderCommand, ErasuresArgs};
+pub(crate) use crate::cli_reporting::{CycleCommand, FeedbackArgs, ReportCommand};
+pub(crate) use crate::cli_translation::{EndorseArgs, TranslateArgs};
 
 #[derive(Subcommand, Debug)]
-pub enum Command {
+pub(crate) enum Command {
     /// Create a coalition charter (Steering Committee).
     #[command(subcommand)]
     Charter(CharterCommand),
@@ -106,7 +106,7 @@ pub enum Command {
 }
 
 #[derive(Subcommand, Debug)]
-pub enum CharterCommand {
+pub(crate) enum CharterCommand {
     /// Create a charter and committee key(s) in a new directory.
     New {
         /// The coalition's name.
@@ -131,7 +131,7 @@ pub enum CharterCommand {
 }
 
 #[derive(Args, Debug)]
-pub struct RosterFileArgs {
+pub(crate) struct RosterFileArgs {
     /// The coalition's charter.toml.
     #[arg(long)]
     pub charter: PathBuf,
@@ -141,7 +141,7 @@ pub struct RosterFileArgs {
 }
 
 #[derive(Subcommand, Debug)]
-pub enum RosterCommand {
+pub(crate) enum RosterCommand {
     /// Admit a city: sign the change and append it to the roster file.
     Admit {
         #[command(flatten)]
@@ -230,7 +230,7 @@ pub enum RosterCommand {
 
 /// Where a proposal is written and which roster it extends.
 #[derive(Args, Debug)]
-pub struct ProposeArgs {
+pub(crate) struct ProposeArgs {
     #[command(flatten)]
     pub files: RosterFileArgs,
     /// The proposal file to write (refuses to overwrite).
@@ -239,7 +239,7 @@ pub struct ProposeArgs {
 }
 
 #[derive(Args, Debug)]
-pub struct ApplyArgs {
+pub(crate) struct ApplyArgs {
     #[command(flatten)]
     pub data_dir: DataDirArg,
     /// The office that answers for the city in the coalition (name, e-mail or address).
@@ -257,7 +257,7 @@ pub struct ApplyArgs {
 }
 
 #[derive(Subcommand, Debug)]
-pub enum ProposeCommand {
+pub(crate) enum ProposeCommand {
     /// Propose admitting a city: from its signed application (--application), or by hand.
     Admit {
         #[command(flatten)]
@@ -327,7 +327,7 @@ pub enum ProposeCommand {
 }
 
 #[derive(Args, Debug)]
-pub struct InitArgs {
+pub(crate) struct InitArgs {
     #[command(flatten)]
     pub data_dir: DataDirArg,
     /// The coalition's charter.toml.
@@ -351,7 +351,7 @@ pub struct InitArgs {
 }
 
 #[derive(Subcommand, Debug)]
-pub enum PublishCommand {
+pub(crate) enum PublishCommand {
     /// Publish good-practice records (TOML or JSON files; see docs/examples/practice.toml).
     Practice(PublishArgs),
     /// Publish activity updates (see docs/examples/update.toml).
@@ -370,7 +370,7 @@ pub enum PublishCommand {
 }
 
 #[derive(Args, Debug)]
-pub struct PublishArgs {
+pub(crate) struct PublishArgs {
     /// Input files, TOML (.toml) or JSON (.json). Each is validated before anything is signed.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
@@ -381,7 +381,7 @@ pub struct PublishArgs {
 }
 
 #[derive(Args, Debug)]
-pub struct RetractArgs {
+pub(crate) struct RetractArgs {
     /// Entry id (or unique prefix) of this city's entry to retract.
     pub id: String,
     /// Why, in one sentence; shown beside the retracted entry.
@@ -394,7 +394,7 @@ pub struct RetractArgs {
 }
 
 #[derive(Args, Debug)]
-pub struct ReviseArgs {
+pub(crate) struct ReviseArgs {
     /// Entry id (or unique prefix) of the practice to replace.
     pub id: String,
     /// The new version (TOML or JSON practice file).
@@ -406,7 +406,7 @@ pub struct ReviseArgs {
 }
 
 #[derive(Args, Debug)]
-pub struct ShowArgs {
+pub(crate) struct ShowArgs {
     pub id: String,
     /// Language to show texts in (all languages are shown in --json).
     #[arg(long)]
@@ -418,7 +418,7 @@ pub struct ShowArgs {
 }
 
 #[derive(Args, Debug)]
-pub struct LogArgs {
+pub(crate) struct LogArgs {
     /// City name or public key (default: this node's city).
     pub city: Option<String>,
     /// First seq to list.
@@ -433,7 +433,7 @@ pub struct LogArgs {
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
-pub enum KindArg {
+pub(crate) enum KindArg {
     Practice,
     Revision,
     Update,
@@ -443,7 +443,7 @@ pub enum KindArg {
 
 /// Arguments of `coalition search` (the filters' meaning is in the command's help).
 #[derive(Args, Debug)]
-pub struct SearchArgs {
+pub(crate) struct SearchArgs {
     /// Words to look for (full text); leave out to list by filters only.
     pub words: Vec<String>,
     /// Ten-Point-Plan commitment, 1 to 10; repeat for several (any may match).
@@ -501,7 +501,7 @@ pub struct SearchArgs {
 }
 
 #[derive(Args, Debug)]
-pub struct VerifyArgs {
+pub(crate) struct VerifyArgs {
     #[command(flatten)]
     pub data_dir: DataDirArg,
     #[command(flatten)]
@@ -509,7 +509,7 @@ pub struct VerifyArgs {
 }
 
 #[derive(Args, Debug)]
-pub struct StatusArgs {
+pub(crate) struct StatusArgs {
     #[command(flatten)]
     pub data_dir: DataDirArg,
     #[command(flatten)]
@@ -517,7 +517,7 @@ pub struct StatusArgs {
 }
 
 #[derive(Args, Debug)]
-pub struct RestoreArgs {
+pub(crate) struct RestoreArgs {
     #[command(flatten)]
     pub data_dir: DataDirArg,
     /// Backup directory written by `coalition backup`.
@@ -531,7 +531,7 @@ pub struct RestoreArgs {
 }
 
 #[derive(Args, Debug)]
-pub struct MigrateArgs {
+pub(crate) struct MigrateArgs {
     #[command(flatten)]
     pub data_dir: DataDirArg,
     /// Where to write the backup of the old store (default: store-v<N>-backup in the data
@@ -541,7 +541,7 @@ pub struct MigrateArgs {
 }
 
 #[derive(Args, Debug)]
-pub struct BackupArgs {
+pub(crate) struct BackupArgs {
     #[command(flatten)]
     pub data_dir: DataDirArg,
     /// New directory to write the backup into.
@@ -550,7 +550,7 @@ pub struct BackupArgs {
 }
 
 #[derive(Args, Debug)]
-pub struct RunArgs {
+pub(crate) struct RunArgs {
     #[command(flatten)]
     pub data_dir: DataDirArg,
     /// Listen address for other nodes (repeatable); default from config.toml
@@ -581,7 +581,7 @@ pub struct RunArgs {
 }
 
 #[derive(Args, Debug)]
-pub struct DemoArgs {
+pub(crate) struct DemoArgs {
     /// Number of cities (2 to 10).
     #[arg(long, default_value_t = 5)]
     pub cities: usize,
@@ -597,7 +597,7 @@ pub struct DemoArgs {
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AuditFormat {
+pub(crate) enum AuditFormat {
     Md,
     Html,
     Json,
@@ -608,7 +608,7 @@ pub enum AuditFormat {
 }
 
 #[derive(Args, Debug)]
-pub struct AuditArgs {
+pub(crate) struct AuditArgs {
     /// Reporting period to check compliance for: YYYY, YYYY-H1 or YYYY-H2 (default: the latest
     /// year any report names).
     #[arg(long)]
@@ -633,7 +633,7 @@ pub struct AuditArgs {
 }
 
 #[derive(Args, Debug)]
-pub struct ExportArgs {
+pub(crate) struct ExportArgs {
     /// The bundle file to write.
     #[arg(long)]
     pub out: PathBuf,
@@ -650,7 +650,7 @@ pub struct ExportArgs {
 }
 
 #[derive(Args, Debug)]
-pub struct VerifyBundleArgs {
+pub(crate) struct VerifyBundleArgs {
     /// The bundle file written by `coalition export`.
     pub file: PathBuf,
     #[command(flatten)]
@@ -658,7 +658,7 @@ pub struct VerifyBundleArgs {
 }
 
 #[derive(Subcommand, Debug)]
-pub enum PersonalDataCommand {
+pub(crate) enum PersonalDataCommand {
     /// Every entry whose payload holds the e-mail address, phone number or name (give one).
     Find {
         #[arg(long)]

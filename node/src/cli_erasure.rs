@@ -8,7 +8,7 @@ use clap::{Args, Subcommand};
 use std::path::PathBuf;
 
 #[derive(Args, Debug)]
-pub struct EraseArgs {
+pub(crate) struct EraseArgs {
     /// Entry id (or unique prefix) of this city's entry whose payload is erased.
     pub id: String,
     /// Why, in plain words and without personal data (every node keeps it): "the contact person
@@ -22,7 +22,7 @@ pub struct EraseArgs {
 }
 
 #[derive(Subcommand, Debug)]
-pub enum ErasureOrderCommand {
+pub(crate) enum ErasureOrderCommand {
     /// Write a proposal to erase the payload of any city's entry (for a data subject whose city
     /// does not act); committee members then sign it.
     Propose {
@@ -48,7 +48,7 @@ pub enum ErasureOrderCommand {
 }
 
 #[derive(Args, Debug)]
-pub struct ErasuresArgs {
+pub(crate) struct ErasuresArgs {
     #[command(flatten)]
     pub data_dir: DataDirArg,
     #[command(flatten)]

@@ -5,7 +5,7 @@ use clap::{Args, Subcommand};
 use std::path::PathBuf;
 
 #[derive(Subcommand, Debug)]
-pub enum CycleCommand {
+pub(crate) enum CycleCommand {
     /// Write a proposal for a reporting cycle from a TOML file (see docs/examples/cycle.toml).
     Propose {
         /// The cycle: period, title, opens, deadline, commitments with questions and indicators.
@@ -37,7 +37,7 @@ pub enum CycleCommand {
 
 /// Signing a committee proposal (a reporting cycle, an erasure order) in place.
 #[derive(Args, Debug)]
-pub struct SignProposalArgs {
+pub(crate) struct SignProposalArgs {
     pub proposal: PathBuf,
     /// A committee member's secret key file.
     #[arg(long)]
@@ -51,14 +51,14 @@ pub struct SignProposalArgs {
 
 /// Publishing a committee proposal that holds the threshold of signatures.
 #[derive(Args, Debug)]
-pub struct PublishProposalArgs {
+pub(crate) struct PublishProposalArgs {
     pub proposal: PathBuf,
     #[command(flatten)]
     pub data_dir: DataDirArg,
 }
 
 #[derive(Subcommand, Debug)]
-pub enum ReportCommand {
+pub(crate) enum ReportCommand {
     /// Write the TOML report for a cycle (by period or id) with its questions and indicators.
     Template {
         /// The cycle: its period (`2026`, `2026-H1`) or its id.
@@ -72,7 +72,7 @@ pub enum ReportCommand {
 }
 
 #[derive(Args, Debug)]
-pub struct FeedbackArgs {
+pub(crate) struct FeedbackArgs {
     /// The report's entry id (or a unique prefix).
     pub report: String,
     /// The feedback, in one language.

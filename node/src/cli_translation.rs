@@ -6,7 +6,7 @@ use clap::Args;
 use std::path::PathBuf;
 
 #[derive(Args, Debug)]
-pub struct TranslateArgs {
+pub(crate) struct TranslateArgs {
     /// Entry id (or unique prefix) of the practice version translated.
     pub id: String,
     /// The translation (TOML or JSON): from_lang, lang, title, summary, and any of body,
@@ -19,7 +19,7 @@ pub struct TranslateArgs {
 }
 
 #[derive(Args, Debug)]
-pub struct EndorseArgs {
+pub(crate) struct EndorseArgs {
     /// Entry id (or unique prefix) of a translation of one of this city's practices.
     pub id: String,
     #[command(flatten)]

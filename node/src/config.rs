@@ -6,7 +6,7 @@ use std::path::Path;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Config {
+pub(crate) struct Config {
     /// This city's name, as on the roster.
     pub city: String,
     /// ISO 3166-1 alpha-2.
@@ -28,7 +28,7 @@ pub struct Config {
 /// `[privacy]`: what this city's node erases by itself.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct PrivacyConfig {
+pub(crate) struct PrivacyConfig {
     /// Erase the contact person of this city's practices once their entry is older than this
     /// many years (a version without the contact is published first, so the practice stays).
     /// Off when absent.
@@ -38,7 +38,7 @@ pub struct PrivacyConfig {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct NetworkConfig {
+pub(crate) struct NetworkConfig {
     #[serde(default = "default_listen")]
     pub listen: Vec<String>,
     #[serde(default)]
@@ -70,14 +70,14 @@ pub struct NetworkConfig {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct ApiConfig {
+pub(crate) struct ApiConfig {
     #[serde(default = "default_api")]
     pub listen: String,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct LogConfig {
+pub(crate) struct LogConfig {
     /// `text` (for people) or `json` (one object per line, for log collectors).
     #[serde(default)]
     pub format: LogFormat,
@@ -86,7 +86,7 @@ pub struct LogConfig {
 /// How the node writes its log to stderr: `[log] format` in config.toml, `run --log-format`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
-pub enum LogFormat {
+pub(crate) enum LogFormat {
     /// Lines for people.
     #[default]
     Text,
@@ -158,7 +158,7 @@ impl Default for ApiConfig {
 }
 
 impl Config {
-    pub fn load(path: &Path) -> Result<Config> {
+    pub(crate) fn load(path: &Path) -> Result<Config> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read {}", path.display()))?;
         let config: Config = toml::from_str(&text).map_err(|e| {
@@ -202,7 +202,7 @@ impl Config {
     }
 
     /// The per-peer sync request limit.
-    pub fn sync_request_rate(&self) -> coalition_net::Rate {
+    pub(crate) fn sync_request_rate(&self) -> coalition_net::Rate {
         coalition_net::Rate::new(
             self.network.sync_requests_per_second,
             self.network.sync_request_burst,
@@ -210,7 +210,7 @@ impl Config {
     }
 
     /// The per-city limit on new entries arriving by gossip.
-    pub fn author_gossip_rate(&self) -> coalition_net::Rate {
+    pub(crate) fn author_gossip_rate(&self) -> coalition_net::Rate {
         coalition_net::Rate::new(
             self.network.author_entries_per_second,
             self.network.author_entry_burst,
@@ -218,7 +218,7 @@ impl Config {
     }
 
     /// The commented file `init` writes.
-    pub fn commented_toml(&self) -> String {
+    pub(crate) fn commented_toml(&self) -> String {
         let list = |items: &[String]| {
             items
                 .iter()

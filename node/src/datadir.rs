@@ -8,39 +8,39 @@ use coalition_store::{Store, StoreError};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-pub struct DataDir {
+pub(crate) struct DataDir {
     pub root: PathBuf,
 }
 
 impl DataDir {
-    pub fn new(root: &Path) -> Self {
+    pub(crate) fn new(root: &Path) -> Self {
         DataDir {
             root: root.to_path_buf(),
         }
     }
 
-    pub fn config_path(&self) -> PathBuf {
+    pub(crate) fn config_path(&self) -> PathBuf {
         self.root.join("config.toml")
     }
-    pub fn city_key_path(&self) -> PathBuf {
+    pub(crate) fn city_key_path(&self) -> PathBuf {
         self.root.join("city.key")
     }
-    pub fn node_key_path(&self) -> PathBuf {
+    pub(crate) fn node_key_path(&self) -> PathBuf {
         self.root.join("node.key")
     }
-    pub fn token_path(&self) -> PathBuf {
+    pub(crate) fn token_path(&self) -> PathBuf {
         self.root.join("api.token")
     }
-    pub fn charter_path(&self) -> PathBuf {
+    pub(crate) fn charter_path(&self) -> PathBuf {
         self.root.join("charter.toml")
     }
     /// Written by a running node: the address its API actually listens on.
-    pub fn api_addr_path(&self) -> PathBuf {
+    pub(crate) fn api_addr_path(&self) -> PathBuf {
         self.root.join("api.addr")
     }
 
     /// Where the running node's API listens: its own note, else config.toml.
-    pub fn running_api_addr(&self, config: &Config) -> String {
+    pub(crate) fn running_api_addr(&self, config: &Config) -> String {
         std::fs::read_to_string(self.api_addr_path())
             .map(|s| s.trim().to_string())
             .ok()
@@ -49,14 +49,14 @@ impl DataDir {
     }
 
     /// What this city has signed, kept apart from the store (see `coalition_store::high_water`).
-    pub fn high_water_path(&self) -> PathBuf {
+    pub(crate) fn high_water_path(&self) -> PathBuf {
         self.root.join(coalition_store::HIGH_WATER_FILE)
     }
 
-    pub fn store_path(&self) -> PathBuf {
+    pub(crate) fn store_path(&self) -> PathBuf {
         self.root.join("store")
     }
-    pub fn search_path(&self) -> PathBuf {
+    pub(crate) fn search_path(&self) -> PathBuf {
         self.root.join("search")
     }
 
@@ -71,12 +71,12 @@ impl DataDir {
         Ok(())
     }
 
-    pub fn config(&self) -> Result<Config> {
+    pub(crate) fn config(&self) -> Result<Config> {
         self.require_initialised()?;
         Config::load(&self.config_path())
     }
 
-    pub fn city_key(&self) -> Result<SecretKey> {
+    pub(crate) fn city_key(&self) -> Result<SecretKey> {
         if !self.city_key_path().exists() && self.config().is_ok_and(|c| c.observer) {
             anyhow::bail!(
                 "{} is an observer's node (config.toml: observer = true): it holds no city key, so it cannot publish, retract or revise; it syncs, searches and audits",
@@ -86,7 +86,7 @@ impl DataDir {
         read_secret_key(&self.city_key_path())
     }
 
-    pub fn api_token(&self) -> Result<String> {
+    pub(crate) fn api_token(&self) -> Result<String> {
         Ok(std::fs::read_to_string(self.token_path())
             .with_context(|| format!("cannot read {}", self.token_path().display()))?
             .trim()
@@ -95,7 +95,7 @@ impl DataDir {
 
     /// Opens the store for writing; `Ok(None)` when another process holds it (a running node:
     /// hand work to it). Notes who holds the lock in `store.owner`, for [`DataDir::lock_owner`].
-    pub fn open_store_for_write(&self) -> Result<Option<Store>> {
+    pub(crate) fn open_store_for_write(&self) -> Result<Option<Store>> {
         self.require_initialised()?;
         match Store::open(&self.store_path()) {
             Ok(store) => {
@@ -136,7 +136,9 @@ impl DataDir {
     }
 
     /// The high-water mark as the file says, for read-only checks (`verify`, `restore`).
-    pub fn read_high_water(&self) -> Result<Option<coalition_store::high_water::SignedHead>> {
+    pub(crate) fn read_high_water(
+        &self,
+    ) -> Result<Option<coalition_store::high_water::SignedHead>> {
         let key = self.city_key()?;
         Ok(coalition_store::high_water::read_file(
             &self.high_water_path(),
@@ -145,13 +147,13 @@ impl DataDir {
     }
 
     /// Written by whoever opens the store for writing: its process id and command line.
-    pub fn owner_path(&self) -> PathBuf {
+    pub(crate) fn owner_path(&self) -> PathBuf {
         self.root.join("store.owner")
     }
 
     /// Who holds the store lock, in words, with what to do; from `store.owner` when the process
     /// it names is still alive.
-    pub fn lock_owner(&self) -> String {
+    pub(crate) fn lock_owner(&self) -> String {
         let note = std::fs::read_to_string(self.owner_path()).unwrap_or_default();
         let mut lines = note.lines();
         let pid = lines.next().and_then(|p| p.trim().parse::<u32>().ok());
@@ -175,20 +177,20 @@ impl DataDir {
         }
     }
 
-    pub fn open_store_read_only(&self) -> Result<Store> {
+    pub(crate) fn open_store_read_only(&self) -> Result<Store> {
         self.require_initialised()?;
         Ok(Store::open_read_only(&self.store_path())?)
     }
 }
 
-pub fn read_secret_key(path: &Path) -> Result<SecretKey> {
+pub(crate) fn read_secret_key(path: &Path) -> Result<SecretKey> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read key file {}", path.display()))?;
     SecretKey::from_file_text(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
 }
 
 /// Writes a new secret file readable by its owner only (mode 0600); refuses to overwrite.
-pub fn write_secret_file(path: &Path, contents: &str) -> Result<()> {
+pub(crate) fn write_secret_file(path: &Path, contents: &str) -> Result<()> {
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
@@ -211,7 +213,7 @@ pub fn write_secret_file(path: &Path, contents: &str) -> Result<()> {
     Ok(())
 }
 
-pub fn parse_public_key(text: &str) -> Result<PublicKey> {
+pub(crate) fn parse_public_key(text: &str) -> Result<PublicKey> {
     let key = PublicKey::from_hex(text).map_err(|e| anyhow::anyhow!("city key: {e}"))?;
     if key.verifying_key().is_none() {
         bail!("city key {text} is not a valid ed25519 public key");
@@ -219,7 +221,7 @@ pub fn parse_public_key(text: &str) -> Result<PublicKey> {
     Ok(key)
 }
 
-pub fn load_charter(path: &Path) -> Result<Charter> {
+pub(crate) fn load_charter(path: &Path) -> Result<Charter> {
     let text = crate::input::read_text(path, "charter")?;
     let charter: Charter = toml::from_str(&text).map_err(|e| {
         anyhow::anyhow!(
@@ -234,7 +236,7 @@ pub fn load_charter(path: &Path) -> Result<Charter> {
     Ok(charter)
 }
 
-pub fn charter_toml(charter: &Charter) -> Result<String> {
+pub(crate) fn charter_toml(charter: &Charter) -> Result<String> {
     Ok(format!(
         "# Coalition charter: the genesis document. Its canonical bytes hash to the network id\n# {}.\n# Do not edit: any change makes a different coalition.\n{}",
         charter.network_id(),

@@ -10,7 +10,7 @@ use coalition_record::payload::{ActivityReport, CommitmentReport, Indicator, Rep
 use coalition_record::{EntryId, Hash32, Payload, SecretKey, SignedCycleDecision};
 
 /// What the demo publishes for the cycles, in order, and the feedback once its report is in.
-pub struct CycleDemo {
+pub(crate) struct CycleDemo {
     items: Vec<(usize, Payload, i64)>,
     next: usize,
     /// The report the committee gives feedback on: (city, period), and its entry once published.
@@ -136,7 +136,12 @@ impl CycleDemo {
     /// Cycles relative to `now_ms`: the year before last (deadline 31 March last year), the first
     /// half of last year (deadline 30 September, extended to 31 October), and this year's, open,
     /// with its deadline 45 days from now.
-    pub fn new(cities: usize, network_id: Hash32, committee: &[SecretKey], now_ms: i64) -> Self {
+    pub(crate) fn new(
+        cities: usize,
+        network_id: Hash32,
+        committee: &[SecretKey],
+        now_ms: i64,
+    ) -> Self {
         let year: i64 = date_of_ms(now_ms)[..4].parse().unwrap_or(2026);
         let day = |text: String| day_start_ms(&text).unwrap_or(now_ms);
         let (y1, y2) = (year - 2, year - 1);
@@ -258,16 +263,16 @@ impl CycleDemo {
     }
 
     /// Entries this will publish.
-    pub fn entries(&self) -> u64 {
+    pub(crate) fn entries(&self) -> u64 {
         self.items.len() as u64 + u64::from(!self.feedback_done)
     }
 
-    pub fn done(&self) -> bool {
+    pub(crate) fn done(&self) -> bool {
         self.next >= self.items.len() && self.feedback_done
     }
 
     /// Notes the report the committee's feedback is on.
-    pub fn published(&mut self, city: usize, payload: &Payload, id: EntryId) {
+    pub(crate) fn published(&mut self, city: usize, payload: &Payload, id: EntryId) {
         if let Payload::ActivityReport(r) = payload {
             if (city, r.period.as_str())
                 == (self.feedback_target.0, self.feedback_target.1.as_str())
@@ -279,7 +284,7 @@ impl CycleDemo {
     }
 
     /// The next (city index, payload, signed time).
-    pub fn next(&mut self, now_ms: i64) -> Option<(usize, Payload, i64)> {
+    pub(crate) fn next(&mut self, now_ms: i64) -> Option<(usize, Payload, i64)> {
         if let Some(item) = self.items.get(self.next) {
             self.next += 1;
             return Some(item.clone());

@@ -7,13 +7,13 @@ use coalition_record::payload::{
 };
 use coalition_record::Payload;
 
-pub struct DemoCity {
+pub(crate) struct DemoCity {
     pub name: &'static str,
     pub country: &'static str,
     pub lang: &'static str,
 }
 
-pub const CITIES: [DemoCity; 10] = [
+pub(crate) const CITIES: [DemoCity; 10] = [
     DemoCity {
         name: "Valmeuse",
         country: "BE",
@@ -130,7 +130,7 @@ const PRACTICES: [PracticeText; 10] = [
      "Alle 1.200 Mitarbeitenden in Sozialdiensten, Bibliotheken und Bürgerbüro absolvieren einen Tag Anti-Bias-Schulung, gefolgt von kollegialer Beratung."),
 ];
 
-pub fn text(pairs: &[(&str, &str)]) -> LangText {
+pub(crate) fn text(pairs: &[(&str, &str)]) -> LangText {
     pairs
         .iter()
         .filter(|(_, t)| !t.is_empty())
@@ -140,7 +140,7 @@ pub fn text(pairs: &[(&str, &str)]) -> LangText {
 
 /// Practices for city `i` of `n`: practice k goes to city k % n, written in that city's language
 /// and in English.
-pub fn practices_for(i: usize, n: usize) -> Vec<Practice> {
+pub(crate) fn practices_for(i: usize, n: usize) -> Vec<Practice> {
     let city = &CITIES[i];
     PRACTICES
         .iter()
@@ -203,7 +203,7 @@ fn demo_grounds(k: usize) -> Vec<String> {
     grounds
 }
 
-pub fn report_for(i: usize) -> ActivityReport {
+pub(crate) fn report_for(i: usize) -> ActivityReport {
     let city = &CITIES[i];
     let statuses = [
         ReportStatus::Done,
@@ -237,7 +237,7 @@ pub fn report_for(i: usize) -> ActivityReport {
     }
 }
 
-pub fn update_for(i: usize) -> ActivityUpdate {
+pub(crate) fn update_for(i: usize) -> ActivityUpdate {
     let city = &CITIES[i];
     ActivityUpdate {
         date: "2026-03-21".into(),
@@ -265,7 +265,7 @@ pub fn update_for(i: usize) -> ActivityUpdate {
 /// cities 3 and 2 translate it into two languages it lacks, and city 1 endorses the first
 /// translation. Each step needs the id of an entry published before it, so they come one at a
 /// time.
-pub struct Exchange {
+pub(crate) struct Exchange {
     enabled: bool,
     practice: Option<coalition_record::EntryId>,
     /// The languages of that practice's title.
@@ -312,7 +312,7 @@ fn demo_translation(source: coalition_record::EntryId, lang: &str) -> Payload {
 }
 
 impl Exchange {
-    pub fn new(cities: usize) -> Self {
+    pub(crate) fn new(cities: usize) -> Self {
         Exchange {
             enabled: cities >= 3,
             practice: None,
@@ -324,7 +324,7 @@ impl Exchange {
     }
 
     /// Entries the exchange will publish.
-    pub fn entries(&self) -> u64 {
+    pub(crate) fn entries(&self) -> u64 {
         if self.enabled {
             EXCHANGE_STEPS as u64
         } else {
@@ -332,12 +332,17 @@ impl Exchange {
         }
     }
 
-    pub fn done(&self) -> bool {
+    pub(crate) fn done(&self) -> bool {
         !self.enabled || self.step >= EXCHANGE_STEPS
     }
 
     /// Notes what was published: city 1's first practice, and the question.
-    pub fn published(&mut self, city: usize, payload: &Payload, id: coalition_record::EntryId) {
+    pub(crate) fn published(
+        &mut self,
+        city: usize,
+        payload: &Payload,
+        id: coalition_record::EntryId,
+    ) {
         match payload {
             Payload::Practice(p) if city == 0 && self.practice.is_none() => {
                 self.practice = Some(id);
@@ -350,7 +355,7 @@ impl Exchange {
     }
 
     /// The next (city index, payload), once what it refers to is published.
-    pub fn next(&mut self) -> Option<(usize, Payload)> {
+    pub(crate) fn next(&mut self) -> Option<(usize, Payload)> {
         if self.done() {
             return None;
         }

@@ -27,7 +27,7 @@ const YEAR_MS: i64 = 365 * 24 * 3600 * 1000 + 6 * 3600 * 1000;
 /// The retention setting: erases the contact person of this city's practices whose entry is
 /// older than `years` (the current version is published again without it first). Returns the
 /// entries signed, to be gossiped.
-pub fn apply_retention(
+pub(crate) fn apply_retention(
     store: &Store,
     key: &SecretKey,
     years: u32,
@@ -68,7 +68,7 @@ pub fn apply_retention(
 
 /// What one pass did.
 #[derive(Debug, Default)]
-pub struct Pass {
+pub(crate) struct Pass {
     /// Payloads deleted by this pass (not already by the write that stored the erasure).
     pub deleted: usize,
     /// Index segments rewritten without erased documents.
@@ -81,7 +81,7 @@ pub struct Pass {
 
 /// One pass: delete, unindex, confirm. `indexed` holds the erasures already taken out of the
 /// index by this run.
-pub fn pass(
+pub(crate) fn pass(
     store: &Store,
     search: &SearchIndex,
     key: Option<&SecretKey>,
@@ -128,7 +128,7 @@ pub fn pass(
 }
 
 /// Runs the duty until the network stops.
-pub async fn run(
+pub(crate) async fn run(
     net: NetHandle,
     store: Arc<Store>,
     search: Arc<SearchIndex>,

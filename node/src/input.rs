@@ -8,10 +8,10 @@ use std::path::Path;
 /// The largest input document the CLI reads: 4 MiB, many times the largest valid one (a payload
 /// is at most 256 KiB encoded). A larger file, or an endless one (`/dev/zero`), is refused
 /// after reading just past the limit, so memory stays small.
-pub const MAX_INPUT_BYTES: u64 = 4 * 1024 * 1024;
+pub(crate) const MAX_INPUT_BYTES: u64 = 4 * 1024 * 1024;
 
 /// Reads a text file of at most `limit` bytes.
-pub fn read_text_limited(path: &Path, what: &str, limit: u64) -> Result<String> {
+pub(crate) fn read_text_limited(path: &Path, what: &str, limit: u64) -> Result<String> {
     let file = std::fs::File::open(path)
         .map_err(|e| anyhow!("cannot read {what} file {}: {e}", path.display()))?;
     let mut bytes = Vec::new();
@@ -35,12 +35,12 @@ pub fn read_text_limited(path: &Path, what: &str, limit: u64) -> Result<String> 
 }
 
 /// Reads an input text file of at most [`MAX_INPUT_BYTES`].
-pub fn read_text(path: &Path, what: &str) -> Result<String> {
+pub(crate) fn read_text(path: &Path, what: &str) -> Result<String> {
     read_text_limited(path, what, MAX_INPUT_BYTES)
 }
 
 /// Collapses a multi-line parser message into one line.
-pub fn one_line(text: &str) -> String {
+pub(crate) fn one_line(text: &str) -> String {
     text.lines()
         .map(str::trim)
         .filter(|l| {
@@ -51,7 +51,7 @@ pub fn one_line(text: &str) -> String {
 }
 
 /// Parses a `.json` file as JSON and anything else as TOML.
-pub fn read_document<T: DeserializeOwned>(path: &Path, what: &str) -> Result<T> {
+pub(crate) fn read_document<T: DeserializeOwned>(path: &Path, what: &str) -> Result<T> {
     let text = read_text(path, what)?;
     let is_json = path
         .extension()

@@ -3,6 +3,8 @@
 //! that the test-only `coalition-future` binary (built with a payload kind today's nodes do not
 //! know, for the mixed-version test) is the same program.
 
+#![warn(missing_docs, unreachable_pub)]
+
 // First, so that its macros (`outln!`, `out!`) are in scope in every module below.
 #[macro_use]
 mod out;

@@ -6,7 +6,7 @@
 //! the network stores and what the API publishes. Network arrivals only wake it.
 
 use anyhow::{Context, Result};
-use coalition_api::{ApiState, NetworkStatus, NetworkView};
+use coalition_api::{ApiState, NetworkStatus, NetworkView, SyncState};
 use coalition_net::{NetConfig, NetEvent, NetHandle};
 use coalition_search::{Indexer, SearchIndex};
 use coalition_store::Store;
@@ -18,7 +18,7 @@ use std::time::{Duration, SystemTime};
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
-pub struct NodeOptions {
+pub(crate) struct NodeOptions {
     pub data_dir: PathBuf,
     pub listen: Vec<coalition_net::Multiaddr>,
     pub bootstrap: Vec<coalition_net::Multiaddr>,
@@ -41,7 +41,7 @@ pub struct NodeOptions {
 /// The network view the API reads: refreshed every second from the network task, so that an HTTP
 /// request never waits on the swarm.
 #[derive(Clone, Default)]
-pub struct CachedStatus {
+pub(crate) struct CachedStatus {
     /// What the API's /healthz and pages show.
     view: Arc<Mutex<Option<NetworkStatus>>>,
     /// The network task's figures; registered in the node's metrics registry, for /metrics.
@@ -58,7 +58,7 @@ impl NetworkView for CachedStatus {
     }
 }
 
-pub struct RunningNode {
+pub(crate) struct RunningNode {
     pub store: Arc<Store>,
     pub net: NetHandle,
     pub api_addr: SocketAddr,
@@ -83,7 +83,7 @@ fn millis(t: SystemTime) -> i64 {
 const API_DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
 
 impl RunningNode {
-    pub async fn start(options: NodeOptions) -> Result<RunningNode> {
+    pub(crate) async fn start(options: NodeOptions) -> Result<RunningNode> {
         let dir = crate::datadir::DataDir::new(&options.data_dir);
         let store = Arc::new(open_store_waiting(&dir).await?);
         let search = Arc::new(open_search_waiting(&dir, &store).await?);
@@ -190,7 +190,7 @@ impl RunningNode {
 
     /// Stops the API (finishing requests in flight), then the network (finishing its writes),
     /// then closes the store.
-    pub async fn stop(self) -> Result<()> {
+    pub(crate) async fn stop(self) -> Result<()> {
         // The API first, and wait for it: a publish in flight is stored and answered before the
         // network and the store close (its entry is then gossiped or left to the next sync).
         let _ = self.stop_api.send(true);
@@ -317,21 +317,21 @@ async fn refresh_status(net: &NetHandle, cache: &CachedStatus) -> bool {
         return false;
     };
     let state = if s.connected_peers.is_empty() {
-        "degraded"
+        SyncState::Degraded
     } else if s.held_entries > 0 {
-        "syncing"
+        SyncState::Syncing
     } else {
-        "synced"
+        SyncState::Synced
     };
     let network_status = NetworkStatus {
         peer_id: Some(s.peer_id.to_string()),
         peers: s.connected_peers.len(),
         listen: s.listen_addrs.iter().map(|a| a.to_string()).collect(),
         last_arrival_ms: s.last_arrival.map(millis),
-        sync_state: state.to_string(),
+        sync_state: state,
         external: s.external_addrs.iter().map(|a| a.to_string()).collect(),
         relayed_peers: s.relayed_peers,
-        relay_reservations: s.relay_reservations,
+        relay_reservations: s.counters.relay_reservations,
     };
     *cache.view.lock().unwrap_or_else(|p| p.into_inner()) = Some(network_status);
     cache.counters.set(s);

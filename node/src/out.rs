@@ -7,7 +7,7 @@ use std::io::{ErrorKind, Write};
 
 /// The reader of standard output has gone: stop writing and end quietly.
 #[derive(Debug)]
-pub struct StdoutClosed;
+pub(crate) struct StdoutClosed;
 
 impl fmt::Display for StdoutClosed {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -18,7 +18,7 @@ impl fmt::Display for StdoutClosed {
 impl std::error::Error for StdoutClosed {}
 
 /// Writes `args` to standard output; a closed pipe becomes [`StdoutClosed`].
-pub fn write(args: fmt::Arguments<'_>) -> anyhow::Result<()> {
+pub(crate) fn write(args: fmt::Arguments<'_>) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     match out.write_fmt(args).and_then(|()| out.flush()) {
         Ok(()) => Ok(()),
@@ -46,7 +46,7 @@ macro_rules! out {
 }
 
 /// True when `error` is (or was caused by) the end of standard output's reader.
-pub fn is_stdout_closed(error: &anyhow::Error) -> bool {
+pub(crate) fn is_stdout_closed(error: &anyhow::Error) -> bool {
     error.chain().any(|c| c.is::<StdoutClosed>())
 }
 

@@ -4,7 +4,7 @@ use coalition_record::payload::pick_lang;
 use coalition_record::{Payload, PayloadKind, Roster};
 use coalition_store::StoredEntry;
 
-pub fn city_name(roster: &Roster, entry: &StoredEntry) -> String {
+pub(crate) fn city_name(roster: &Roster, entry: &StoredEntry) -> String {
     roster
         .cities
         .get(&entry.entry.header.author)
@@ -12,11 +12,11 @@ pub fn city_name(roster: &Roster, entry: &StoredEntry) -> String {
         .unwrap_or_else(|| format!("unknown city {}", entry.entry.header.author.short()))
 }
 
-pub fn kind_name(code: u16) -> &'static str {
+pub(crate) fn kind_name(code: u16) -> &'static str {
     PayloadKind::of_code(code).name()
 }
 
-pub fn format_time(ms: i64) -> String {
+pub(crate) fn format_time(ms: i64) -> String {
     let secs = ms.div_euclid(1000);
     let rem = secs.rem_euclid(86_400);
     format!(
@@ -29,10 +29,10 @@ pub fn format_time(ms: i64) -> String {
 
 /// Milliseconds since the epoch at 00:00 UTC of a `YYYY-MM-DD` date (`None` for a day that
 /// does not exist).
-pub use coalition_record::calendar::day_start_ms as date_to_ms;
+pub(crate) use coalition_record::calendar::day_start_ms as date_to_ms;
 
 /// One line for listings: seq, short id, date, kind, commitments and title.
-pub fn entry_line(roster: &Roster, e: &StoredEntry, lang: Option<&str>) -> String {
+pub(crate) fn entry_line(roster: &Roster, e: &StoredEntry, lang: Option<&str>) -> String {
     let h = &e.entry.header;
     let title = e
         .payload
@@ -78,7 +78,7 @@ fn truncate(text: &str, max: usize) -> String {
 }
 
 /// The full text view of one entry.
-pub fn entry_text(roster: &Roster, e: &StoredEntry, lang: Option<&str>) -> String {
+pub(crate) fn entry_text(roster: &Roster, e: &StoredEntry, lang: Option<&str>) -> String {
     let h = &e.entry.header;
     let mut out = String::new();
     let mut line = |k: &str, v: String| out.push_str(&format!("{k:<12} {v}\n"));

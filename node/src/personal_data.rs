@@ -6,7 +6,7 @@ use serde_json::Value;
 
 /// What to look for.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Needle {
+pub(crate) enum Needle {
     /// An e-mail address, compared without regard to case.
     Email(String),
     /// A phone number, compared by its digits only ("+32 2 555 01 23" finds "0032-2-5550123"
@@ -17,7 +17,7 @@ pub enum Needle {
 }
 
 /// Fewest digits a phone number must have to be looked for: fewer would match any figure.
-pub const MIN_PHONE_DIGITS: usize = 6;
+pub(crate) const MIN_PHONE_DIGITS: usize = 6;
 
 fn digits(text: &str) -> String {
     text.chars().filter(char::is_ascii_digit).collect()
@@ -32,7 +32,7 @@ fn words(text: &str) -> String {
 
 impl Needle {
     /// The needle, or why it cannot be looked for.
-    pub fn checked(self) -> Result<Needle, String> {
+    pub(crate) fn checked(self) -> Result<Needle, String> {
         match &self {
             Needle::Email(e) if !e.contains('@') || e.trim().len() < 3 => {
                 Err(format!("--email {e:?} is not an e-mail address"))
@@ -58,7 +58,7 @@ impl Needle {
 
 /// Field paths (`contact.email`, `body.fr`, `commitments[2].narrative.en`) of every text in
 /// `payload` holding `needle`.
-pub fn find(payload: &Value, needle: &Needle) -> Vec<String> {
+pub(crate) fn find(payload: &Value, needle: &Needle) -> Vec<String> {
     let mut out = Vec::new();
     walk(payload, needle, String::new(), &mut out);
     out

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 /// Another process (a running node, another command) holds the search index.
 #[derive(Debug)]
-pub struct Busy(pub PathBuf);
+pub(crate) struct Busy(pub PathBuf);
 
 impl std::fmt::Display for Busy {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -73,7 +73,7 @@ fn move_aside(path: &Path) -> Result<PathBuf> {
 }
 
 /// What [`open`] did.
-pub struct Opened {
+pub(crate) struct Opened {
     pub index: SearchIndex,
     /// The index was damaged and has been replaced.
     pub repaired: bool,
@@ -83,7 +83,7 @@ pub struct Opened {
 
 /// Opens the index in `path`, repairing it if it is damaged (empty: a catch-up fills it); when
 /// `always_rebuild`, rebuilds it from `store` at once.
-pub fn open(path: &Path, store: &Store, always_rebuild: bool) -> Result<Opened> {
+pub(crate) fn open(path: &Path, store: &Store, always_rebuild: bool) -> Result<Opened> {
     let damage = match SearchIndex::open_or_create(path) {
         Ok(index) => match probe(&index) {
             Ok(()) => Ok(index),
@@ -126,7 +126,7 @@ pub fn open(path: &Path, store: &Store, always_rebuild: bool) -> Result<Opened> 
 
 /// Opens the index (with repair) and applies what it lacks against `store`, for a command that
 /// runs without a node. [`Busy`] when a node holds it.
-pub fn open_caught_up(path: &Path, store: &Store) -> Result<SearchIndex> {
+pub(crate) fn open_caught_up(path: &Path, store: &Store) -> Result<SearchIndex> {
     let opened = open(path, store, false)?;
     let lacking = opened
         .index

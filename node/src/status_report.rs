@@ -2,17 +2,18 @@
 //! warnings an operator should act on, each with what to do. Pure: the facts (and the clock) come
 //! in, the report goes out, so every warning is tested without provoking it on a real machine.
 
-use serde::Serialize;
+use coalition_api::SyncState;
+use serde::{Serialize, Serializer};
 
 /// Free space below this share of the disk, or below [`DISK_LOW_BYTES`], is "nearly full".
-pub const DISK_LOW_SHARE: f64 = 0.05;
-pub const DISK_LOW_BYTES: u64 = 1024 * 1024 * 1024;
+pub(crate) const DISK_LOW_SHARE: f64 = 0.05;
+pub(crate) const DISK_LOW_BYTES: u64 = 1024 * 1024 * 1024;
 /// An entry dated this far ahead of this machine's clock means the clock is behind.
-pub const CLOCK_SKEW_MS: i64 = 10 * 60 * 1000;
+pub(crate) const CLOCK_SKEW_MS: i64 = 10 * 60 * 1000;
 
 /// Everything `status` looked at.
 #[derive(Debug, Clone, Serialize)]
-pub struct Facts {
+pub(crate) struct Facts {
     pub version: String,
     pub data_dir: String,
     pub now_ms: i64,
@@ -44,7 +45,7 @@ pub struct Facts {
 
 /// A reporting cycle this city has not answered yet.
 #[derive(Debug, Clone, Serialize)]
-pub struct ReportToFile {
+pub(crate) struct ReportToFile {
     pub period: String,
     pub cycle: String,
     pub deadline: String,
@@ -54,7 +55,7 @@ pub struct ReportToFile {
 }
 
 /// Reminder lines for the reports to file, the most urgent first.
-pub fn reminders(f: &Facts) -> Vec<String> {
+pub(crate) fn reminders(f: &Facts) -> Vec<String> {
     let mut due: Vec<&ReportToFile> = f.reports_to_file.iter().collect();
     due.sort_by_key(|r| (r.state != "missing", r.days_left));
     due.into_iter()
@@ -100,26 +101,28 @@ impl Default for Facts {
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct CityFacts {
+pub(crate) struct CityFacts {
     pub name: String,
     pub key: String,
     pub state: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct CityHead {
+pub(crate) struct CityHead {
     pub name: String,
     pub seq: u64,
     pub last_entry_ms: Option<i64>,
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct NodeFacts {
+pub(crate) struct NodeFacts {
     pub api: String,
     pub peer_id: Option<String>,
     pub peers: u64,
     pub listen: Vec<String>,
-    pub sync_state: String,
+    /// `None`: the node reported a state this build does not know; shown as `unknown`.
+    #[serde(serialize_with = "state_or_unknown")]
+    pub sync_state: Option<SyncState>,
     pub last_arrival_ms: Option<i64>,
     pub search_documents: u64,
     /// Addresses AutoNAT confirmed reachable from outside.
@@ -130,10 +133,19 @@ pub struct NodeFacts {
     pub relay_reservations: u64,
 }
 
+/// The sync state's name, or `unknown` for a state this build does not know.
+pub(crate) fn sync_state_name(state: Option<SyncState>) -> &'static str {
+    state.map_or("unknown", SyncState::as_str)
+}
+
+fn state_or_unknown<S: Serializer>(state: &Option<SyncState>, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(sync_state_name(*state))
+}
+
 /// Whether peers outside this network can reach the node.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Reachability {
+pub(crate) enum Reachability {
     /// AutoNAT confirmed an address peers can dial.
     Public,
     /// Reachable through a relay (a reservation was accepted), not directly.
@@ -147,14 +159,14 @@ pub enum Reachability {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Warning {
+pub(crate) struct Warning {
     /// A stable name for scripts and alerts.
     pub code: &'static str,
     /// What is wrong and what to do, in one sentence or two.
     pub text: String,
 }
 
-pub fn reachability(node: Option<&NodeFacts>) -> Reachability {
+pub(crate) fn reachability(node: Option<&NodeFacts>) -> Reachability {
     let Some(node) = node else {
         return Reachability::Unknown;
     };
@@ -205,7 +217,7 @@ fn is_public(ip: &std::net::IpAddr) -> bool {
 }
 
 /// The warnings, most urgent first.
-pub fn warnings(f: &Facts) -> Vec<Warning> {
+pub(crate) fn warnings(f: &Facts) -> Vec<Warning> {
     let mut out = Vec::new();
     if let (Some(free), Some(total)) = (f.disk_free_bytes, f.disk_total_bytes) {
         if total > 0 && (free < DISK_LOW_BYTES || (free as f64) < DISK_LOW_SHARE * total as f64) {
@@ -252,7 +264,7 @@ pub fn warnings(f: &Facts) -> Vec<Warning> {
                 "the search index cannot be read ({why}): the node rebuilds it at start, or run `coalition reindex` with the node stopped"
             ),
         }),
-        (Ok(_), Some(node)) if node.sync_state == "syncing" => out.push(Warning {
+        (Ok(_), Some(node)) if node.sync_state == Some(SyncState::Syncing) => out.push(Warning {
             code: "behind",
             text: "the node is still catching up (entries held for missing predecessors, or the search index behind the store): wait, and look again in a minute".into(),
         }),
@@ -283,7 +295,7 @@ pub fn warnings(f: &Facts) -> Vec<Warning> {
     out
 }
 
-pub fn human_bytes(n: u64) -> String {
+pub(crate) fn human_bytes(n: u64) -> String {
     const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
     let mut value = n as f64;
     let mut unit = 0;
@@ -302,13 +314,13 @@ pub fn human_bytes(n: u64) -> String {
 mod tests {
     use super::*;
 
-    fn running(peers: u64, listen: &[&str], sync_state: &str) -> NodeFacts {
+    fn running(peers: u64, listen: &[&str], sync_state: SyncState) -> NodeFacts {
         NodeFacts {
             api: "127.0.0.1:8080".into(),
             peer_id: None,
             peers,
             listen: listen.iter().map(|s| s.to_string()).collect(),
-            sync_state: sync_state.into(),
+            sync_state: Some(sync_state),
             last_arrival_ms: None,
             search_documents: 0,
             external: Vec::new(),
@@ -321,7 +333,11 @@ mod tests {
         Facts {
             data_dir: "/var/lib/coalition".into(),
             now_ms: 1_800_000_000_000,
-            node: Some(running(3, &["/ip4/192.168.1.2/tcp/4001"], "synced")),
+            node: Some(running(
+                3,
+                &["/ip4/192.168.1.2/tcp/4001"],
+                SyncState::Synced,
+            )),
             index_documents: Ok(10),
             disk_free_bytes: Some(50 << 30),
             disk_total_bytes: Some(100 << 30),
@@ -367,10 +383,10 @@ mod tests {
         f.node = None;
         assert_eq!(codes(&f), ["node_not_running"]);
         let mut f = healthy();
-        f.node = Some(running(0, &[], "degraded"));
+        f.node = Some(running(0, &[], SyncState::Degraded));
         assert_eq!(codes(&f), ["no_peers"]);
         let mut f = healthy();
-        f.node = Some(running(2, &[], "syncing"));
+        f.node = Some(running(2, &[], SyncState::Syncing));
         assert_eq!(codes(&f), ["behind"]);
         let mut f = healthy();
         f.index_documents = Err("garbled".into());
@@ -389,7 +405,7 @@ mod tests {
 
     #[test]
     fn reachability_follows_the_listen_addresses() {
-        let node = |addrs: &[&str]| running(1, addrs, "synced");
+        let node = |addrs: &[&str]| running(1, addrs, SyncState::Synced);
         assert_eq!(reachability(None), Reachability::Unknown);
         assert_eq!(reachability(Some(&node(&[]))), Reachability::Unknown);
         assert_eq!(

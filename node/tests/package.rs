@@ -4,7 +4,7 @@
 //!
 //! It changes the machine (installs and removes the package, creates the `coalition` user), so
 //! it runs only when asked, as root: `COALITION_DEB=path/to/coalition_X_amd64.deb cargo test
-//! -p coalition-node --test node package::`; `.ci/run` does that. Without `COALITION_DEB` it says so and passes.
+//! --workspace --test node package::`; `.ci/run` does that. Without `COALITION_DEB` it says so and passes.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;

@@ -786,7 +786,9 @@ pub async fn wait_for_counters(nodes: &[&Node], count: u64, timeout: Duration) -
         let mut done = true;
         for node in nodes {
             let s = node.status().await?;
-            let counted = s.entries_via_gossip + s.entries_via_sync + s.entries_via_held;
+            let counted = s.counters.entries_via_gossip
+                + s.counters.entries_via_sync
+                + s.counters.entries_via_held;
             done &= counted >= count;
             states.push(format!("{}={counted}", node.name));
         }

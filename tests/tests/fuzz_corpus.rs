@@ -1,12 +1,12 @@
 //! Runs every file of `tests/fuzz/corpus/<target>/` through the fuzz target's body
 //! (`coalition_tests::fuzzing`), so the seeds and any saved crash input are regression tests on
-//! stable Rust. `cargo test -p coalition-tests --test integration fuzz_corpus:: -- --ignored write_seeds`
+//! stable Rust. `cargo test --workspace --test integration fuzz_corpus:: -- --ignored write_seeds`
 //! regenerates the valid seeds.
 
 use anyhow::{ensure, Result};
 use coalition_net::{GossipMessage, SyncRequest, SyncResponse};
 use coalition_record::sync::{Frontier, Head};
-use coalition_store::ForkProof;
+use coalition_record::ForkProof;
 use coalition_tests::fuzzing::{fuzz_entry, fuzz_gossip, fuzz_payload, fuzz_sync};
 use coalition_tests::{practice, Coalition};
 use std::path::{Path, PathBuf};

@@ -67,7 +67,7 @@ async fn entry_reaches_ten_nodes_in_a_sparse_graph() -> Result<()> {
         wait_for_counters(&all[1..], 1, Duration::from_secs(5)).await?;
         let mut via_gossip = 0;
         for node in &nodes[1..] {
-            via_gossip += node.status().await?.entries_via_gossip;
+            via_gossip += node.status().await?.counters.entries_via_gossip;
         }
         report(format!(
             "one entry published at n0 stored by all 10 nodes and the observer in {took:?} ({:?} including the local append); {via_gossip} of 10 arrived by gossip",
@@ -140,20 +140,20 @@ async fn offline_node_catches_up_by_sync_with_only_what_it_missed() -> Result<()
         let status = restarted.status().await?;
         report(format!(
             "restarted n5 caught up on {MISSED} entries in {caught_up:?}: {} by sync ({} received by sync in {} requests, {} sessions), {} by gossip, {} held",
-            status.entries_via_sync,
-            status.sync_entries_received,
-            status.sync_requests,
-            status.sync_rounds,
-            status.entries_via_gossip,
-            status.entries_via_held,
+            status.counters.entries_via_sync,
+            status.counters.sync_entries_received,
+            status.counters.sync_requests,
+            status.counters.sync_rounds,
+            status.counters.entries_via_gossip,
+            status.counters.entries_via_held,
         ));
         ensure!(
-            status.sync_entries_received <= MISSED + 10,
+            status.counters.sync_entries_received <= MISSED + 10,
             "sync carried {} entries for {MISSED} missing",
-            status.sync_entries_received
+            status.counters.sync_entries_received
         );
         ensure!(
-            status.entries_via_sync + status.entries_via_gossip + status.entries_via_held == MISSED,
+            status.counters.entries_via_sync + status.counters.entries_via_gossip + status.counters.entries_via_held == MISSED,
             "entries stored do not add up"
         );
         restarted.stop().await?;
@@ -275,13 +275,13 @@ async fn forged_and_unknown_author_gossip_is_rejected_and_not_forwarded() -> Res
         let judged = wait_until("B to judge both rogue messages", Duration::from_secs(10), || async {
             let s = b.status().await?;
             Ok((
-                s.gossip_received >= 3
-                    && s.gossip_rejected >= 1
-                    && s.gossip_ignored >= 1
+                s.counters.gossip_received >= 3
+                    && s.counters.gossip_rejected >= 1
+                    && s.counters.gossip_ignored >= 1
                     && s.held_entries == 0,
                 format!(
                     "received {} accepted {} rejected {} ignored {} held {}",
-                    s.gossip_received, s.gossip_accepted, s.gossip_rejected, s.gossip_ignored, s.held_entries
+                    s.counters.gossip_received, s.counters.gossip_accepted, s.counters.gossip_rejected, s.counters.gossip_ignored, s.held_entries
                 ),
             ))
         })
@@ -292,18 +292,18 @@ async fn forged_and_unknown_author_gossip_is_rejected_and_not_forwarded() -> Res
         let sc = c.status().await?;
         report(format!(
             "B judged the rogue's messages in {judged:?}: received {}, accepted {}, rejected {}, ignored {}; C received {} gossip message(s)",
-            sb.gossip_received, sb.gossip_accepted, sb.gossip_rejected, sb.gossip_ignored, sc.gossip_received
+            sb.counters.gossip_received, sb.counters.gossip_accepted, sb.counters.gossip_rejected, sb.counters.gossip_ignored, sc.counters.gossip_received
         ));
         for (name, id) in [("forged", forged_id), ("unknown author", unknown_id)] {
             ensure!(!b.store.contains(&id)?, "B stored the {name} entry");
             ensure!(!c.store.contains(&id)?, "C stored the {name} entry");
         }
-        ensure!(sb.gossip_rejected == 1, "the forged entry should be rejected (score penalty)");
-        ensure!(sb.gossip_accepted == 1, "only the valid entry should be accepted");
+        ensure!(sb.counters.gossip_rejected == 1, "the forged entry should be rejected (score penalty)");
+        ensure!(sb.counters.gossip_accepted == 1, "only the valid entry should be accepted");
         ensure!(
-            sc.gossip_received == 1,
+            sc.counters.gossip_received == 1,
             "C saw {} gossip messages; only the valid one should have been forwarded",
-            sc.gossip_received
+            sc.counters.gossip_received
         );
         ensure!(c.store.entry_count() == 1, "C holds exactly the valid entry");
         rogue.stop();
@@ -344,11 +344,11 @@ async fn entry_arriving_before_its_predecessor_is_stored_after_sync() -> Result<
         report(format!(
             "entry 2 arrived before entry 1; B stored both {took:?} after the gossip ({:?}): gaps seen {}, stored after holding {}, by sync {}",
             sent.elapsed(),
-            s.gaps_seen,
-            s.entries_via_held,
-            s.entries_via_sync
+            s.counters.gaps_seen,
+            s.counters.entries_via_held,
+            s.counters.entries_via_sync
         ));
-        ensure!(s.gaps_seen >= 1, "B should have seen the gap");
+        ensure!(s.counters.gaps_seen >= 1, "B should have seen the gap");
         rogue.stop();
         for node in nodes {
             node.stop().await?;
@@ -382,7 +382,7 @@ async fn entries_at_the_size_cap_are_delivered_by_gossip() -> Result<()> {
         wait_for_counters(&all[1..], BIG as u64, Duration::from_secs(5)).await?;
         let mut via_gossip = Vec::new();
         for node in &nodes[1..] {
-            via_gossip.push(node.status().await?.entries_via_gossip);
+            via_gossip.push(node.status().await?.counters.entries_via_gossip);
         }
         report(format!(
             "{BIG} entries with {payload_size}-byte payloads (the cap) crossed a 3-node line in {took:?} ({:?} including signing and storing); by gossip at n1, n2: {via_gossip:?}",

@@ -49,10 +49,10 @@ async fn gossip_counts(node: &Node) -> Result<String> {
     Ok(format!(
         "{}: received {} accepted {} rejected {} ignored {} held {} banned {}",
         node.name,
-        s.gossip_received,
-        s.gossip_accepted,
-        s.gossip_rejected,
-        s.gossip_ignored,
+        s.counters.gossip_received,
+        s.counters.gossip_accepted,
+        s.counters.gossip_rejected,
+        s.counters.gossip_ignored,
         s.held_entries,
         s.banned_peers
     ))
@@ -65,7 +65,8 @@ async fn wait_judged(node: &Node, count: u64, timeout: Duration) -> Result<Durat
         timeout,
         || async {
             let s = node.status().await?;
-            let judged = s.gossip_accepted + s.gossip_rejected + s.gossip_ignored;
+            let judged =
+                s.counters.gossip_accepted + s.counters.gossip_rejected + s.counters.gossip_ignored;
             Ok((judged >= count, gossip_counts(node).await?))
         },
     )
@@ -129,15 +130,15 @@ async fn non_member_forged_author_and_flipped_bit_are_neither_stored_nor_forward
         say(format!(
             "B judged 3 rogue entries in {judged:?} ({}); honest entry reached C {took:?} later; C received {} gossip message(s)",
             gossip_counts(b).await?,
-            sc.gossip_received
+            sc.counters.gossip_received
         ));
         for (name, id) in bad {
             ensure!(!b.store.contains(&id)?, "B stored the {name} entry");
             ensure!(!c.store.contains(&id)?, "C stored the {name} entry");
         }
-        ensure!(sb.gossip_rejected == 2, "forged author and flipped bit are rejected (score penalty), got {}", sb.gossip_rejected);
-        ensure!(sb.gossip_ignored == 1, "the non-member entry is ignored (its admission may be on the way)");
-        ensure!(sc.gossip_received == 1, "only the honest entry reaches C, it saw {}", sc.gossip_received);
+        ensure!(sb.counters.gossip_rejected == 2, "forged author and flipped bit are rejected (score penalty), got {}", sb.counters.gossip_rejected);
+        ensure!(sb.counters.gossip_ignored == 1, "the non-member entry is ignored (its admission may be on the way)");
+        ensure!(sc.counters.gossip_received == 1, "only the honest entry reaches C, it saw {}", sc.counters.gossip_received);
         ensure!(c.store.entry_count() == 1 && b.store.entry_count() == 1, "one entry each");
         rogue.stop();
         for node in nodes {
@@ -197,14 +198,14 @@ async fn replay_of_a_thousand_old_entries_is_ignored_without_signature_checks() 
         say(format!(
             "{OLD} replayed entries judged by B {took:?} after the first was sent ({judged:?} waiting); verifying their signatures would cost {verify_cost:?} of CPU; {}; C received {}",
             gossip_counts(b).await?,
-            sc.gossip_received
+            sc.counters.gossip_received
         ));
-        ensure!(sb.gossip_accepted == before_b.gossip_accepted, "no replay accepted");
-        ensure!(sb.gossip_rejected == 0, "duplicates are not punished");
-        ensure!(sb.gossip_ignored >= OLD as u64, "every replay ignored");
-        ensure!(sb.entries_via_gossip == 0, "nothing new stored");
+        ensure!(sb.counters.gossip_accepted == before_b.counters.gossip_accepted, "no replay accepted");
+        ensure!(sb.counters.gossip_rejected == 0, "duplicates are not punished");
+        ensure!(sb.counters.gossip_ignored >= OLD as u64, "every replay ignored");
+        ensure!(sb.counters.entries_via_gossip == 0, "nothing new stored");
         ensure!(b.store.entry_count() == OLD as u64 && c.store.entry_count() == OLD as u64, "stores unchanged");
-        ensure!(sc.gossip_received == 0, "no replay forwarded to C");
+        ensure!(sc.counters.gossip_received == 0, "no replay forwarded to C");
         rogue.stop();
         for node in nodes {
             node.stop().await?;
@@ -250,11 +251,11 @@ async fn roster_changes_short_of_the_threshold_are_applied_nowhere() -> Result<(
         say(format!(
             "k-1 and doubled-signature changes judged in {judged:?}: {}; C received {} message(s) (the valid change only); roster {version} -> {}",
             gossip_counts(b).await?,
-            sc.gossip_received,
+            sc.counters.gossip_received,
             c.store.roster_version()
         ));
-        ensure!(sb.gossip_rejected == 2, "both short changes are rejected");
-        ensure!(sc.gossip_received == 1, "C saw only the valid change");
+        ensure!(sb.counters.gossip_rejected == 2, "both short changes are rejected");
+        ensure!(sc.counters.gossip_received == 1, "C saw only the valid change");
         rogue.stop();
         for node in nodes {
             node.stop().await?;
@@ -301,12 +302,12 @@ async fn entries_after_suspension_or_revocation_cutoff_are_refused() -> Result<(
         say(format!(
             "suspended (last_seq 1) and revoked (cutoff 1) cities: seq 1 stored everywhere, seq 2 refused; {}; C received {}",
             gossip_counts(b).await?,
-            sc.gossip_received
+            sc.counters.gossip_received
         ));
         for id in &refused {
             ensure!(!b.store.contains(id)? && !c.store.contains(id)?, "an entry after the cutoff was stored");
         }
-        ensure!(sc.gossip_received == 3, "C saw the two seq-1 entries and the honest one, got {}", sc.gossip_received);
+        ensure!(sc.counters.gossip_received == 3, "C saw the two seq-1 entries and the honest one, got {}", sc.counters.gossip_received);
         ensure!(c.store.entry_count() == 3, "C holds 3 entries");
         rogue.stop();
         for node in nodes {
@@ -452,11 +453,11 @@ async fn flood_of_invalid_messages_does_not_stop_honest_delivery() -> Result<()>
                 "{} still connected to the rogue and has not banned it",
                 node.name
             );
-            ensure!(s.gossip_accepted >= 10 || s.entries_via_sync + s.entries_via_gossip >= honest, "{} got the honest entries", node.name);
+            ensure!(s.counters.gossip_accepted >= 10 || s.counters.entries_via_sync + s.counters.entries_via_gossip >= honest, "{} got the honest entries", node.name);
             states.push(format!("{} (connected to rogue: {})", gossip_counts(node).await?, s.connected_peers.contains(&rogue_id)));
         }
         ensure!(
-            nodes[2].status().await?.gossip_rejected == 0,
+            nodes[2].status().await?.counters.gossip_rejected == 0,
             "no junk forwarded to the third node"
         );
         for node in &nodes {
@@ -574,22 +575,22 @@ async fn sync_request_flood_is_refused_and_banned_while_an_honest_peer_catches_u
         ));
         say(format!(
             "A: sync_served {} sync_refused {} sync_bans {} banned_peers {}; B: {} request(s), refused {} time(s)",
-            sa.sync_served, sa.sync_refused, sa.sync_bans, sa.banned_peers, sb.sync_requests, sb.sync_refusals_received
+            sa.counters.sync_served, sa.counters.sync_refused, sa.counters.sync_bans, sa.banned_peers, sb.counters.sync_requests, sb.counters.sync_refusals_received
         ));
         // A fast responder can serve the costly phase quickly enough that the flooder reaches the
         // rate, is refused and is banned already there; either phase may end it.
         // Refusals sent just before the ban may die with the connection: count them at A.
         let refused_or_cut = costly.refused + costly.failed + tally.refused + tally.failed;
-        ensure!(sa.sync_refused >= 1 && refused_or_cut >= 1, "the flooder was refused");
+        ensure!(sa.counters.sync_refused >= 1 && refused_or_cut >= 1, "the flooder was refused");
         ensure!(
             costly.disconnected_after.or(tally.disconnected_after).is_some(),
             "the flooder was disconnected"
         );
-        ensure!(sa.sync_bans == 1 && sa.banned_peers >= 1, "A banned the flooder once");
+        ensure!(sa.counters.sync_bans == 1 && sa.banned_peers >= 1, "A banned the flooder once");
         ensure!(!sa.connected_peers.contains(&flooder.peer_id), "the flooder is not connected any more");
         ensure!(sa.connected_peers.contains(&b.peer_id()), "B is still connected");
-        ensure!(sa.sync_refused >= (costly.refused + tally.refused) as u64, "A counted its refusals");
-        ensure!(sb.sync_refusals_received == 0, "the honest catch-up was never refused");
+        ensure!(sa.counters.sync_refused >= (costly.refused + tally.refused) as u64, "A counted its refusals");
+        ensure!(sb.counters.sync_refusals_received == 0, "the honest catch-up was never refused");
         ensure!(b.store.entry_count() == ENTRIES as u64, "B holds everything");
         flooder.stop();
         for node in [a, b] {
@@ -618,13 +619,13 @@ async fn a_requester_refused_over_the_limit_waits_and_still_catches_up() -> Resu
         let sb = b.status().await?;
         say(format!(
             "A at 2 requests/s: B caught up {ENTRIES} entries (8 MB) in {took:?} with {} answered request(s), {} refusal(s) received; A served {} refused {} banned {}",
-            sb.sync_requests, sb.sync_refusals_received, sa.sync_served, sa.sync_refused, sa.banned_peers
+            sb.counters.sync_requests, sb.counters.sync_refusals_received, sa.counters.sync_served, sa.counters.sync_refused, sa.banned_peers
         ));
         ensure!(b.store.entry_count() == ENTRIES as u64, "B holds everything");
-        ensure!(sb.sync_refusals_received >= 2, "B asked faster than 2/s and was refused");
-        ensure!(sa.sync_bans == 0 && sa.banned_peers == 0, "a requester that waits as told is not banned");
+        ensure!(sb.counters.sync_refusals_received >= 2, "B asked faster than 2/s and was refused");
+        ensure!(sa.counters.sync_bans == 0 && sa.banned_peers == 0, "a requester that waits as told is not banned");
         // It waited each time: no more than one refusal per answered request, no spinning.
-        ensure!(sa.sync_refused <= sb.sync_requests + 1, "B spun: {} refusals for {} requests", sa.sync_refused, sb.sync_requests);
+        ensure!(sa.counters.sync_refused <= sb.counters.sync_requests + 1, "B spun: {} refusals for {} requests", sa.counters.sync_refused, sb.counters.sync_requests);
         ensure!(a.status().await?.connected_peers.contains(&b.peer_id()), "still connected");
         for node in [a, b] {
             node.stop().await?;
@@ -676,18 +677,18 @@ async fn an_author_over_its_gossip_rate_is_ignored_then_synced_and_never_punishe
             let s = node.status().await?;
             say(format!(
                 "{}: right after publishing, {} stored by gossip and {} ignored over the limit; in the end gossip {} + sync {} + held {}; received {} rejected {} rate-limited {} banned {}",
-                node.name, early.entries_via_gossip, early.gossip_rate_limited, s.entries_via_gossip, s.entries_via_sync, s.entries_via_held,
-                s.gossip_received, s.gossip_rejected, s.gossip_rate_limited, s.banned_peers
+                node.name, early.counters.entries_via_gossip, early.counters.gossip_rate_limited, s.counters.entries_via_gossip, s.counters.entries_via_sync, s.counters.entries_via_held,
+                s.counters.gossip_received, s.counters.gossip_rejected, s.counters.gossip_rate_limited, s.banned_peers
             ));
-            ensure!(s.gossip_rate_limited >= 1, "{} ignored some entries over the limit", node.name);
+            ensure!(s.counters.gossip_rate_limited >= 1, "{} ignored some entries over the limit", node.name);
             let allowed = rate.burst as f64 + rate.per_second as f64 * (published + took).as_secs_f64() + 10.0;
-            ensure!((s.entries_via_gossip as f64) <= allowed, "{} stored {} by gossip, over the limit ({allowed:.0})", node.name, s.entries_via_gossip);
-            ensure!(s.entries_via_sync + s.entries_via_held >= 1, "{} fetched the rest by sync", node.name);
-            ensure!(s.entries_via_gossip + s.entries_via_sync + s.entries_via_held == ENTRIES as u64, "{} counted every entry once", node.name);
+            ensure!((s.counters.entries_via_gossip as f64) <= allowed, "{} stored {} by gossip, over the limit ({allowed:.0})", node.name, s.counters.entries_via_gossip);
+            ensure!(s.counters.entries_via_sync + s.counters.entries_via_held >= 1, "{} fetched the rest by sync", node.name);
+            ensure!(s.counters.entries_via_gossip + s.counters.entries_via_sync + s.counters.entries_via_held == ENTRIES as u64, "{} counted every entry once", node.name);
         }
         for node in &nodes {
             let s = node.status().await?;
-            ensure!(s.gossip_rejected == 0, "{} counted an honest relay's entry as invalid", node.name);
+            ensure!(s.counters.gossip_rejected == 0, "{} counted an honest relay's entry as invalid", node.name);
             ensure!(s.banned_peers == 0 && s.connected_peers.len() == 2, "{} banned or lost a peer", node.name);
             ensure!(node.store.entry_count() == ENTRIES as u64, "{} holds everything", node.name);
         }

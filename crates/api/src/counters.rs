@@ -26,7 +26,7 @@ struct PublishLabels {
 
 /// Counters kept by the HTTP layer. Each is a handle on what the registry encodes.
 #[derive(Debug, Default)]
-pub struct Metrics {
+pub(crate) struct Metrics {
     requests: Family<RequestLabels, Counter>,
     publishes: Family<PublishLabels, Counter>,
     /// Entries stored but not handed to gossip (channel full or closed); sync delivers them.
@@ -56,13 +56,13 @@ impl Metrics {
         metrics
     }
 
-    pub fn count_publish(&self, kind: &'static str, outcome: &'static str) {
+    pub(crate) fn count_publish(&self, kind: &'static str, outcome: &'static str) {
         self.publishes
             .get_or_create(&PublishLabels { kind, outcome })
             .inc();
     }
 
-    pub fn count_gossip_handoff_failed(&self) {
+    pub(crate) fn count_gossip_handoff_failed(&self) {
         self.gossip_handoff_failed.inc();
     }
 

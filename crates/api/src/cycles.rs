@@ -9,19 +9,19 @@ use coalition_store::Store;
 use std::path::PathBuf;
 
 /// The status choices of the form, in the order shown.
-pub const STATUSES: [ReportStatus; 4] = [
+pub(crate) const STATUSES: [ReportStatus; 4] = [
     ReportStatus::NotStarted,
     ReportStatus::Planned,
     ReportStatus::InProgress,
     ReportStatus::Done,
 ];
 
-pub fn status_of(code: &str) -> Option<ReportStatus> {
+pub(crate) fn status_of(code: &str) -> Option<ReportStatus> {
     STATUSES.into_iter().find(|s| s.as_str() == code)
 }
 
 /// The cycle named by a full id (64 hex) or a period (`2025`, `2025-H1`).
-pub fn find(store: &Store, name: &str) -> Result<Cycle, ApiError> {
+pub(crate) fn find(store: &Store, name: &str) -> Result<Cycle, ApiError> {
     let cycles = store.cycles().map_err(ApiError::from)?;
     coalition_record::cycle::find_cycle(&cycles, name)
         .cloned()
@@ -34,7 +34,7 @@ pub fn find(store: &Store, name: &str) -> Result<Cycle, ApiError> {
 
 /// Form values → the report for `cycle`, in `lang`. Values that are not numbers are refused
 /// here, naming the field; what the cycle requires is checked by the store before signing.
-pub fn report_from_form(
+pub(crate) fn report_from_form(
     terms: &CycleDecision,
     cycle: Hash32,
     ui: crate::i18n::Ui,
@@ -105,7 +105,7 @@ pub fn report_from_form(
 }
 
 /// Maps a store rule's field (`report.commitments[0].indicators`) to the form field showing it.
-pub fn form_field(terms: &CycleDecision, field: &str) -> String {
+pub(crate) fn form_field(terms: &CycleDecision, field: &str) -> String {
     let Some(rest) = field.strip_prefix("report.commitments[") else {
         return if field == "report.narrative" {
             "narrative".into()
@@ -139,7 +139,7 @@ fn draft_path(store: &Store, cycle: &Hash32) -> PathBuf {
 }
 
 /// The saved draft's form values (empty when none).
-pub fn load_draft(store: &Store, cycle: &Hash32) -> Vec<(String, String)> {
+pub(crate) fn load_draft(store: &Store, cycle: &Hash32) -> Vec<(String, String)> {
     std::fs::read(draft_path(store, cycle))
         .ok()
         .and_then(|bytes| serde_json::from_slice(&bytes).ok())
@@ -147,7 +147,7 @@ pub fn load_draft(store: &Store, cycle: &Hash32) -> Vec<(String, String)> {
 }
 
 /// Saves the form values (write to a temporary file, then rename: a crash keeps the old draft).
-pub fn save_draft(
+pub(crate) fn save_draft(
     store: &Store,
     cycle: &Hash32,
     values: &[(String, String)],
@@ -171,13 +171,13 @@ pub fn save_draft(
 }
 
 /// Removes the draft once the report is published.
-pub fn drop_draft(store: &Store, cycle: &Hash32) {
+pub(crate) fn drop_draft(store: &Store, cycle: &Hash32) {
     let _ = std::fs::remove_file(draft_path(store, cycle));
 }
 
 /// Feedback on a city's reports by the committee or the cycle's reviewers: (report period,
 /// signer key, text, signed date), newest first.
-pub fn feedback_for_city(
+pub(crate) fn feedback_for_city(
     store: &Store,
     city: &coalition_record::PublicKey,
 ) -> Result<

@@ -9,36 +9,58 @@ use coalition_search::SearchError;
 use coalition_store::StoreError;
 use serde::Serialize;
 
+/// Why a request failed. Each variant answers with its own status code ([`ApiError::status`])
+/// and a JSON body naming the field (if any), a stable rule name and a message.
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
-    /// Bad input: a query parameter, a path segment or a field of the body.
+    /// Bad input: a query parameter, a path segment or a field of the body (400).
     #[error("{field}: {message}")]
     BadRequest {
+        /// The parameter, path segment or body field at fault, as the request names it
+        /// (`title`, not `practice.title`).
         field: String,
+        /// The rule broken, a short stable name (`payload_schema`, `integer_range`, `hex`, …).
         rule: String,
+        /// What is wrong, for people.
         message: String,
     },
+    /// A JSON publishing request without the right bearer token, or to a node with no token
+    /// configured (401, with `WWW-Authenticate: Bearer`). The text says which.
     #[error("{0}")]
     Unauthorized(String),
+    /// The request is understood but not allowed here: the node holds no city key, its city is
+    /// not an active member, or the store is open read-only (403).
     #[error("{message}")]
-    Forbidden { rule: String, message: String },
+    Forbidden {
+        /// The rule refusing it, a short stable name (`no_city_key`, `author_not_active`,
+        /// `read_only`, …).
+        rule: String,
+        /// Why, for people.
+        message: String,
+    },
+    /// No such entry, practice, city or page on this node (404). The text names what was asked.
     #[error("{0}")]
     NotFound(String),
+    /// The node cannot do it now but may later: its disk is full (503). The text names the
+    /// directory to free space in.
     #[error("{0}")]
     Unavailable(String),
-    /// Publishing is held: the store is behind what this city already signed.
+    /// Publishing is held: the store is behind what this city already signed (503).
     #[error("{0}")]
     Held(String),
-    /// A request body over the limit; names the limit.
+    /// A request body over the limit; names the limit (413).
     #[error("{0}")]
     TooLarge(String),
-    /// A client too slow to send its request body.
+    /// A client too slow to send its request body (408).
     #[error("{0}")]
     Timeout(String),
+    /// The store failed in a way the client cannot fix (500, logged).
     #[error(transparent)]
     Store(StoreError),
+    /// The search index failed (500, logged).
     #[error(transparent)]
     Search(#[from] SearchError),
+    /// Any other failure on the node's side (500, logged); the text says what.
     #[error("{0}")]
     Internal(String),
 }
@@ -57,6 +79,7 @@ struct Detail<'a> {
 }
 
 impl ApiError {
+    /// A [`ApiError::BadRequest`] about `field`, breaking `rule`.
     pub fn bad(field: &str, rule: &str, message: impl Into<String>) -> Self {
         ApiError::BadRequest {
             field: field.to_string(),
@@ -65,6 +88,8 @@ impl ApiError {
         }
     }
 
+    /// The HTTP status code the error answers with: 400, 401, 403, 404, 408, 413, 500 or 503
+    /// (`Held` and `Unavailable`).
     pub fn status(&self) -> StatusCode {
         match self {
             ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,

@@ -9,7 +9,7 @@ use serde::Serialize;
 
 /// A city that took up the practice.
 #[derive(Debug, Clone, Serialize)]
-pub struct AdoptionView {
+pub(crate) struct AdoptionView {
     pub id: EntryId,
     pub author: PublicKey,
     /// The adopting city's name on the roster.
@@ -23,7 +23,7 @@ pub struct AdoptionView {
 
 /// A question about the practice, with the authoring city's answers.
 #[derive(Debug, Clone, Serialize)]
-pub struct QuestionView {
+pub(crate) struct QuestionView {
     pub id: EntryId,
     pub author: PublicKey,
     pub city: String,
@@ -33,7 +33,7 @@ pub struct QuestionView {
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct AnswerView {
+pub(crate) struct AnswerView {
     pub id: EntryId,
     pub city: String,
     pub text: LangText,
@@ -42,14 +42,14 @@ pub struct AnswerView {
 
 /// Adoptions and questions of one practice, oldest first.
 #[derive(Debug, Clone, Default, Serialize)]
-pub struct Exchange {
+pub(crate) struct Exchange {
     pub adoptions: Vec<AdoptionView>,
     pub questions: Vec<QuestionView>,
 }
 
 impl Exchange {
     /// Distinct cities that took the practice up.
-    pub fn adopting_cities(&self) -> usize {
+    pub(crate) fn adopting_cities(&self) -> usize {
         let mut cities: Vec<&PublicKey> = self.adoptions.iter().map(|a| &a.author).collect();
         cities.sort();
         cities.dedup();
@@ -67,7 +67,7 @@ fn of_kind(store: &Store, kind: PayloadKind) -> Result<Vec<StoredEntry>, ApiErro
 }
 
 /// The exchange about the practice whose versions are `versions` (any of them may be named).
-pub fn exchange_for(store: &Store, versions: &[EntryId]) -> Result<Exchange, ApiError> {
+pub(crate) fn exchange_for(store: &Store, versions: &[EntryId]) -> Result<Exchange, ApiError> {
     let roster = store.roster();
     let city = |key: &PublicKey| {
         roster.cities.get(key).map_or_else(
@@ -139,7 +139,7 @@ pub fn exchange_for(store: &Store, versions: &[EntryId]) -> Result<Exchange, Api
 
 /// One adoption with both cities resolved: who took up whose practice.
 #[derive(Debug, Clone, Serialize)]
-pub struct AdoptionLink {
+pub(crate) struct AdoptionLink {
     pub adoption: EntryId,
     pub practice: EntryId,
     /// The practice's title in English, else its first language; empty when not held.
@@ -154,7 +154,7 @@ pub struct AdoptionLink {
 /// The coalition's exchange: every adoption, and the edges between cities (from the city whose
 /// practice was taken up to the city that took it up) with their counts.
 #[derive(Debug, Clone, Serialize)]
-pub struct ExchangeGraph {
+pub(crate) struct ExchangeGraph {
     /// Member cities in roster order: the graph's nodes.
     pub cities: Vec<String>,
     pub edges: Vec<ExchangeEdge>,
@@ -162,14 +162,14 @@ pub struct ExchangeGraph {
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct ExchangeEdge {
+pub(crate) struct ExchangeEdge {
     pub from: String,
     pub to: String,
     pub adoptions: u64,
 }
 
 /// Every current adoption, oldest first.
-pub fn adoption_links(store: &Store) -> Result<Vec<AdoptionLink>, ApiError> {
+pub(crate) fn adoption_links(store: &Store) -> Result<Vec<AdoptionLink>, ApiError> {
     let roster = store.roster();
     let name = |key: &PublicKey| {
         roster.cities.get(key).map_or_else(
@@ -202,7 +202,7 @@ pub fn adoption_links(store: &Store) -> Result<Vec<AdoptionLink>, ApiError> {
     Ok(out)
 }
 
-pub fn exchange_graph(store: &Store) -> Result<ExchangeGraph, ApiError> {
+pub(crate) fn exchange_graph(store: &Store) -> Result<ExchangeGraph, ApiError> {
     let adoptions = adoption_links(store)?;
     let mut counts: std::collections::BTreeMap<(String, String), u64> = Default::default();
     for a in &adoptions {
@@ -231,7 +231,7 @@ pub fn exchange_graph(store: &Store) -> Result<ExchangeGraph, ApiError> {
 
 /// A question about one of a city's practices that the city has not answered yet.
 #[derive(Debug, Clone, Serialize)]
-pub struct OpenQuestion {
+pub(crate) struct OpenQuestion {
     pub id: EntryId,
     pub practice: EntryId,
     pub practice_title: String,
@@ -242,7 +242,10 @@ pub struct OpenQuestion {
 }
 
 /// Questions about `city`'s practices with no answer from it yet, oldest first.
-pub fn open_questions(store: &Store, city: &PublicKey) -> Result<Vec<OpenQuestion>, ApiError> {
+pub(crate) fn open_questions(
+    store: &Store,
+    city: &PublicKey,
+) -> Result<Vec<OpenQuestion>, ApiError> {
     let roster = store.roster();
     let answered: Vec<EntryId> = of_kind(store, PayloadKind::Answer)?
         .into_iter()

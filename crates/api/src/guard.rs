@@ -37,7 +37,7 @@ fn too_large() -> Response {
     .into_response()
 }
 
-pub async fn guard(State(s): State<AppState>, request: Request, next: Next) -> Response {
+pub(crate) async fn guard(State(s): State<AppState>, request: Request, next: Next) -> Response {
     if request.method() != Method::POST {
         return next.run(request).await;
     }

@@ -16,6 +16,7 @@
 
 // The OpenAPI document is one large `json!` literal.
 #![recursion_limit = "256"]
+#![warn(missing_docs, unreachable_pub)]
 
 mod counters;
 mod cycles;
@@ -64,8 +65,9 @@ pub struct NetworkStatus {
     pub listen: Vec<String>,
     /// When the last entry arrived from a peer (ms since the Unix epoch).
     pub last_arrival_ms: Option<i64>,
-    /// `synced`, `syncing`, `degraded` or `offline`.
-    pub sync_state: String,
+    /// Where the network stands. `/healthz` and `/metrics` also count the search index: a node
+    /// whose index is behind its store reports `syncing` there.
+    pub sync_state: SyncState,
     /// Addresses AutoNAT confirmed this node is reachable at from outside.
     pub external: Vec<String>,
     /// Connected peers reached only through a relay.
@@ -74,8 +76,54 @@ pub struct NetworkStatus {
     pub relay_reservations: u64,
 }
 
+/// Where a node stands with the coalition: `/healthz`'s `status`, the `coalition_sync_state`
+/// metric, `coalition status` and the page footer. Serialized in lowercase.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SyncState {
+    /// Connected, no entry waits for what precedes it, and the search index has applied the
+    /// whole store.
+    Synced,
+    /// Connected, but entries wait for what precedes them, or the search index is behind.
+    Syncing,
+    /// Running, with no peer connected.
+    Degraded,
+    /// No network runs here.
+    #[default]
+    Offline,
+}
+
+impl SyncState {
+    /// Every state, in the order the metric lists them.
+    pub const ALL: [SyncState; 4] = [
+        SyncState::Synced,
+        SyncState::Syncing,
+        SyncState::Degraded,
+        SyncState::Offline,
+    ];
+
+    /// The lowercase name used in JSON and in the metric's `state` label.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SyncState::Synced => "synced",
+            SyncState::Syncing => "syncing",
+            SyncState::Degraded => "degraded",
+            SyncState::Offline => "offline",
+        }
+    }
+}
+
+impl std::fmt::Display for SyncState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// A live view of the network, implemented by the node's network handle.
 pub trait NetworkView: Send + Sync {
+    /// The network's state now. Called on every `/healthz`, `/api/v1/status`, `/metrics` and web
+    /// page request, so it must be cheap and must not block (the node's implementation returns
+    /// the status its network task last reported).
     fn status(&self) -> NetworkStatus;
 }
 
@@ -91,7 +139,7 @@ impl NetworkView for Offline {
             peers: 0,
             listen: Vec::new(),
             last_arrival_ms: None,
-            sync_state: "offline".into(),
+            sync_state: SyncState::Offline,
             ..Default::default()
         }
     }
@@ -100,7 +148,9 @@ impl NetworkView for Offline {
 /// Everything the HTTP layer needs from the node.
 #[derive(Clone)]
 pub struct ApiState {
+    /// The node's store: every read route and page reads it, publishing appends to it.
     pub store: Arc<Store>,
+    /// The full-text index that `/api/v1/search` and the web page's search query.
     pub search: Arc<SearchIndex>,
     /// The search index's one writer: publishes wake it and wait (bounded) until it has applied
     /// them; `/healthz` reports `syncing` while it is behind the store. `None`: nothing here
@@ -110,6 +160,8 @@ pub struct ApiState {
     pub city_key: Option<Arc<SecretKey>>,
     /// Bearer token for publishing through the JSON API. `None`: JSON publishing is refused.
     pub token: Option<String>,
+    /// Where `/healthz`, `/metrics` and the page footer get the network's status; [`Offline`]
+    /// when the node runs no network.
     pub network: Arc<dyn NetworkView>,
     /// Entries published here go to this (bounded) channel; the node gossips them.
     pub published: Option<tokio::sync::mpsc::Sender<WireEntry>>,
@@ -136,10 +188,10 @@ impl ApiState {
 pub(crate) fn sync_state(
     net: &NetworkStatus,
     index: Option<&coalition_search::IndexerStatus>,
-) -> String {
+) -> SyncState {
     match index {
-        Some(i) if net.sync_state == "synced" && !i.caught_up() => "syncing".to_string(),
-        _ => net.sync_state.clone(),
+        Some(i) if net.sync_state == SyncState::Synced && !i.caught_up() => SyncState::Syncing,
+        _ => net.sync_state,
     }
 }
 
@@ -170,9 +222,9 @@ mod tests {
     use super::*;
     use coalition_search::IndexerStatus;
 
-    fn net(state: &str) -> NetworkStatus {
+    fn net(state: SyncState) -> NetworkStatus {
         NetworkStatus {
-            sync_state: state.into(),
+            sync_state: state,
             ..Offline.status()
         }
     }
@@ -189,17 +241,29 @@ mod tests {
     #[test]
     fn synced_needs_the_search_index_caught_up_too() {
         let caught_up = index(0, false, None);
-        assert_eq!(sync_state(&net("synced"), Some(&caught_up)), "synced");
-        assert_eq!(sync_state(&net("synced"), None), "synced");
+        assert_eq!(
+            sync_state(&net(SyncState::Synced), Some(&caught_up)),
+            SyncState::Synced
+        );
+        assert_eq!(sync_state(&net(SyncState::Synced), None), SyncState::Synced);
         for lagging in [
             index(3, false, None),
             index(0, true, None),
             index(0, false, Some("disk full")),
         ] {
-            assert_eq!(sync_state(&net("synced"), Some(&lagging)), "syncing");
+            assert_eq!(
+                sync_state(&net(SyncState::Synced), Some(&lagging)),
+                SyncState::Syncing
+            );
             // A worse network state is not hidden.
-            assert_eq!(sync_state(&net("degraded"), Some(&lagging)), "degraded");
-            assert_eq!(sync_state(&net("offline"), Some(&lagging)), "offline");
+            assert_eq!(
+                sync_state(&net(SyncState::Degraded), Some(&lagging)),
+                SyncState::Degraded
+            );
+            assert_eq!(
+                sync_state(&net(SyncState::Offline), Some(&lagging)),
+                SyncState::Offline
+            );
         }
     }
 }

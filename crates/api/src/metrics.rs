@@ -23,7 +23,7 @@ pub(crate) const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0
 
 /// Middleware: counts every request by method, matched route (not the raw path, so ids do not
 /// explode the label set) and status.
-pub async fn track(State(state): State<AppState>, request: Request, next: Next) -> Response {
+pub(crate) async fn track(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let method = request.method().as_str().to_string();
     let route = request
         .extensions()
@@ -165,7 +165,7 @@ impl Collector for Snapshots {
             "coalition_sync_state",
             "1 for the node's current sync state.",
             "state",
-            ["synced", "syncing", "degraded", "offline"].map(|s| (s, u64::from(sync_state == s))),
+            crate::SyncState::ALL.map(|s| (s.as_str(), u64::from(sync_state == s))),
         )?;
         if let Some(ms) = net.last_arrival_ms {
             gauge(

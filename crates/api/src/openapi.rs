@@ -123,7 +123,9 @@ fn backup_path() -> Value {
     })
 }
 
-/// The document.
+/// The whole OpenAPI 3.1 document as JSON, exactly as `GET /api/v1/openapi.json` serves it:
+/// every route the router serves (the `http` tests compare it with [`crate::route_list`]), its
+/// parameters, request bodies and responses.
 pub fn document() -> Value {
     let [offset, limit] = pagination();
     let practice_filters = vec![

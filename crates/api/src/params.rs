@@ -6,25 +6,29 @@ use crate::error::ApiError;
 use coalition_record::{schema, EntryId};
 
 /// Default and largest page size.
-pub const DEFAULT_LIMIT: usize = 20;
-pub const MAX_LIMIT: usize = 100;
+pub(crate) const DEFAULT_LIMIT: usize = 20;
+pub(crate) const MAX_LIMIT: usize = 100;
 
 /// A parsed query string: keys in order, repeats kept, empty values dropped (an empty form field
 /// means "no filter").
 #[derive(Debug, Default, Clone)]
-pub struct Params {
+pub(crate) struct Params {
     pairs: Vec<(String, String)>,
 }
 
 impl Params {
     /// Parses `raw`, refusing keys outside `allowed` (with a 400 naming the key) when `strict`.
-    pub fn parse(raw: Option<&str>, allowed: &[&str], strict: bool) -> Result<Self, ApiError> {
+    pub(crate) fn parse(
+        raw: Option<&str>,
+        allowed: &[&str],
+        strict: bool,
+    ) -> Result<Self, ApiError> {
         let pairs: Vec<(String, String)> = serde_urlencoded::from_str(raw.unwrap_or_default())
             .map_err(|e| ApiError::bad("query", "query_string", e.to_string()))?;
         Self::from_pairs(pairs, allowed, strict)
     }
 
-    pub fn from_pairs(
+    pub(crate) fn from_pairs(
         pairs: Vec<(String, String)>,
         allowed: &[&str],
         strict: bool,
@@ -53,7 +57,7 @@ impl Params {
     }
 
     /// The last value of `key`.
-    pub fn get(&self, key: &str) -> Option<&str> {
+    pub(crate) fn get(&self, key: &str) -> Option<&str> {
         self.pairs
             .iter()
             .rev()
@@ -61,19 +65,19 @@ impl Params {
             .map(|(_, v)| v.as_str())
     }
 
-    pub fn all<'a>(&'a self, key: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+    pub(crate) fn all<'a>(&'a self, key: &'a str) -> impl Iterator<Item = &'a str> + 'a {
         self.pairs
             .iter()
             .filter(move |(k, _)| k == key)
             .map(|(_, v)| v.as_str())
     }
 
-    pub fn text(&self, key: &str) -> Option<String> {
+    pub(crate) fn text(&self, key: &str) -> Option<String> {
         self.get(key).map(str::to_string)
     }
 
     /// Every value of `key` as a Ten-Point-Plan commitment, sorted, without repeats.
-    pub fn commitments(&self, key: &str) -> Result<Vec<u8>, ApiError> {
+    pub(crate) fn commitments(&self, key: &str) -> Result<Vec<u8>, ApiError> {
         let mut out = Vec::new();
         for value in self.all(key) {
             out.push(commitment(key, value)?);
@@ -83,11 +87,11 @@ impl Params {
         Ok(out)
     }
 
-    pub fn commitment(&self, key: &str) -> Result<Option<u8>, ApiError> {
+    pub(crate) fn commitment(&self, key: &str) -> Result<Option<u8>, ApiError> {
         self.get(key).map(|v| commitment(key, v)).transpose()
     }
 
-    pub fn year(&self, key: &str) -> Result<Option<i32>, ApiError> {
+    pub(crate) fn year(&self, key: &str) -> Result<Option<i32>, ApiError> {
         self.get(key)
             .map(|v| {
                 v.parse::<i32>()
@@ -104,7 +108,12 @@ impl Params {
             .transpose()
     }
 
-    pub fn usize_or(&self, key: &str, default: usize, max: usize) -> Result<usize, ApiError> {
+    pub(crate) fn usize_or(
+        &self,
+        key: &str,
+        default: usize,
+        max: usize,
+    ) -> Result<usize, ApiError> {
         match self.get(key) {
             None => Ok(default),
             Some(v) => v
@@ -121,11 +130,11 @@ impl Params {
         }
     }
 
-    pub fn offset(&self) -> Result<usize, ApiError> {
+    pub(crate) fn offset(&self) -> Result<usize, ApiError> {
         self.usize_or("offset", 0, 1_000_000)
     }
 
-    pub fn limit(&self) -> Result<usize, ApiError> {
+    pub(crate) fn limit(&self) -> Result<usize, ApiError> {
         let limit = self.usize_or("limit", DEFAULT_LIMIT, MAX_LIMIT)?;
         if limit == 0 {
             return Err(ApiError::bad(
@@ -138,7 +147,7 @@ impl Params {
     }
 
     /// A BCP 47 language tag.
-    pub fn language(&self, key: &str) -> Result<Option<String>, ApiError> {
+    pub(crate) fn language(&self, key: &str) -> Result<Option<String>, ApiError> {
         self.get(key)
             .map(|v| {
                 schema::language_tag(key, v)
@@ -155,7 +164,7 @@ impl Params {
     }
 
     /// An ISO 3166-1 alpha-2 country code, in either case.
-    pub fn country(&self, key: &str) -> Result<Option<String>, ApiError> {
+    pub(crate) fn country(&self, key: &str) -> Result<Option<String>, ApiError> {
         self.get(key)
             .map(|v| {
                 let code = v.to_ascii_uppercase();
@@ -190,7 +199,7 @@ impl Params {
     }
 
     /// A ground of discrimination: a code of docs/grounds.toml, in either case.
-    pub fn ground(&self, key: &str) -> Result<Option<String>, ApiError> {
+    pub(crate) fn ground(&self, key: &str) -> Result<Option<String>, ApiError> {
         self.listed(
             key,
             "ground",
@@ -200,7 +209,7 @@ impl Params {
     }
 
     /// A partner type: a code of docs/partner-types.toml, in either case.
-    pub fn partner_type(&self, key: &str) -> Result<Option<String>, ApiError> {
+    pub(crate) fn partner_type(&self, key: &str) -> Result<Option<String>, ApiError> {
         self.listed(
             key,
             "partner_type",
@@ -210,7 +219,7 @@ impl Params {
     }
 
     /// A reporting period: `YYYY`, `YYYY-H1` or `YYYY-H2`.
-    pub fn period(&self, key: &str) -> Result<Option<String>, ApiError> {
+    pub(crate) fn period(&self, key: &str) -> Result<Option<String>, ApiError> {
         self.get(key)
             .map(|v| {
                 schema::report_period(key, v)
@@ -243,12 +252,12 @@ fn commitment(key: &str, value: &str) -> Result<u8, ApiError> {
 
 /// An entry id as given in a path or body: 64 hex characters, or a unique prefix of at least 8.
 #[derive(Debug, Clone)]
-pub enum IdRef {
+pub(crate) enum IdRef {
     Full(EntryId),
     Prefix(String),
 }
 
-pub fn entry_id(field: &str, text: &str) -> Result<IdRef, ApiError> {
+pub(crate) fn entry_id(field: &str, text: &str) -> Result<IdRef, ApiError> {
     let text = text.trim();
     let bad = |why: &str| {
         ApiError::bad(
@@ -270,7 +279,7 @@ pub fn entry_id(field: &str, text: &str) -> Result<IdRef, ApiError> {
 }
 
 /// A full 64-hex entry id (in request bodies, where prefixes are not accepted).
-pub fn full_entry_id(field: &str, text: &str) -> Result<EntryId, ApiError> {
+pub(crate) fn full_entry_id(field: &str, text: &str) -> Result<EntryId, ApiError> {
     EntryId::from_hex(text)
         .map_err(|e| ApiError::bad(field, "hex", format!("'{}': {e}", text.trim())))
 }

@@ -16,7 +16,7 @@ const INDEX_WAIT: Duration = Duration::from_secs(5);
 
 /// What a successful publish returns.
 #[derive(Debug, Clone, Serialize)]
-pub struct Published {
+pub(crate) struct Published {
     pub id: EntryId,
     pub author: PublicKey,
     pub seq: u64,
@@ -32,7 +32,7 @@ pub struct Published {
 }
 
 /// The local city's name and country, or why this node cannot publish.
-pub fn local_member(state: &AppState) -> Result<(String, String), ApiError> {
+pub(crate) fn local_member(state: &AppState) -> Result<(String, String), ApiError> {
     let key = state
         .api
         .city_key
@@ -67,7 +67,7 @@ pub fn local_member(state: &AppState) -> Result<(String, String), ApiError> {
 
 /// Validates and publishes `payload` for the local city. A document the city already published
 /// is not signed again: the answer names the existing entry (`existing: true`).
-pub async fn publish(state: &AppState, payload: Payload) -> Result<Published, ApiError> {
+pub(crate) async fn publish(state: &AppState, payload: Payload) -> Result<Published, ApiError> {
     publish_many(state, vec![payload])
         .await?
         .pop()
@@ -75,7 +75,7 @@ pub async fn publish(state: &AppState, payload: Payload) -> Result<Published, Ap
 }
 
 /// Publishes several documents in one durable write: all are stored, or none.
-pub async fn publish_many(
+pub(crate) async fn publish_many(
     state: &AppState,
     payloads: Vec<Payload>,
 ) -> Result<Vec<Published>, ApiError> {

@@ -12,22 +12,22 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 /// The session cookie's name.
-pub const COOKIE: &str = "coalition_session";
+pub(crate) const COOKIE: &str = "coalition_session";
 /// How long a session lasts after sign-in.
-pub const SESSION_TTL: Duration = Duration::from_secs(8 * 3600);
+pub(crate) const SESSION_TTL: Duration = Duration::from_secs(8 * 3600);
 /// At most this many sessions live at once; the oldest is dropped to make room.
 const MAX_SESSIONS: usize = 64;
 
 /// A signed-in browser: its CSRF token and when it expires.
 #[derive(Debug, Clone)]
-pub struct Session {
+pub(crate) struct Session {
     pub csrf: String,
     expires: Instant,
 }
 
 /// The live sessions, by id (64 hex).
 #[derive(Debug, Default)]
-pub struct Sessions {
+pub(crate) struct Sessions {
     live: Mutex<HashMap<String, Session>>,
 }
 
@@ -36,13 +36,13 @@ fn random_hex() -> String {
 }
 
 /// Constant-time comparison, so a secret cannot be guessed byte by byte from timings.
-pub fn same_secret(a: &[u8], b: &[u8]) -> bool {
+pub(crate) fn same_secret(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 impl Sessions {
     /// Starts a session; returns its id (for the cookie).
-    pub fn start(&self) -> String {
+    pub(crate) fn start(&self) -> String {
         let now = Instant::now();
         let mut live = self.live.lock().unwrap_or_else(|p| p.into_inner());
         live.retain(|_, s| s.expires > now);
@@ -67,7 +67,7 @@ impl Sessions {
     }
 
     /// The live session the request's cookie names, if any.
-    pub fn find(&self, headers: &HeaderMap) -> Option<(String, Session)> {
+    pub(crate) fn find(&self, headers: &HeaderMap) -> Option<(String, Session)> {
         let id = cookie_value(headers, COOKIE)?;
         let now = Instant::now();
         let mut live = self.live.lock().unwrap_or_else(|p| p.into_inner());
@@ -86,14 +86,14 @@ impl Sessions {
     }
 
     /// Ends a session.
-    pub fn end(&self, id: &str) {
+    pub(crate) fn end(&self, id: &str) {
         let mut live = self.live.lock().unwrap_or_else(|p| p.into_inner());
         live.remove(id);
     }
 }
 
 /// The value of cookie `name` in the request, if present.
-pub fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
+pub(crate) fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -105,7 +105,7 @@ pub fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
 }
 
 /// The `Set-Cookie` value that gives the browser session `id`.
-pub fn set_cookie(id: &str) -> String {
+pub(crate) fn set_cookie(id: &str) -> String {
     format!(
         "{COOKIE}={id}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}",
         SESSION_TTL.as_secs()
@@ -113,7 +113,7 @@ pub fn set_cookie(id: &str) -> String {
 }
 
 /// The `Set-Cookie` value that removes the session cookie.
-pub fn clear_cookie() -> String {
+pub(crate) fn clear_cookie() -> String {
     format!("{COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0")
 }
 

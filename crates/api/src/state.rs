@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 /// The state every handler sees: the node's [`ApiState`] and what the HTTP layer keeps itself.
 #[derive(Clone)]
-pub struct AppState {
+pub(crate) struct AppState {
     pub api: ApiState,
     /// The HTTP layer's counters, registered in `registry`.
     pub metrics: Arc<Metrics>,

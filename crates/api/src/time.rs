@@ -2,10 +2,10 @@
 //! `coalition_record::calendar`, the one place that does date arithmetic).
 
 /// Now, in ms since the Unix epoch (the record crate's one wall-clock reader).
-pub use coalition_record::calendar::now_ms;
+pub(crate) use coalition_record::calendar::now_ms;
 
 /// `YYYY-MM-DD` (UTC) of a timestamp in ms since the Unix epoch (the record crate's calendar).
-pub use coalition_record::calendar::date_of_ms;
+pub(crate) use coalition_record::calendar::date_of_ms;
 
 #[cfg(test)]
 mod tests {

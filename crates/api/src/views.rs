@@ -22,11 +22,12 @@ pub struct SignatureCheck {
     /// `verified` (the payload matches the signed commitment), `erased` (payload dropped by an
     /// erasure, header kept) or `mismatch`.
     pub payload: &'static str,
+    /// Why the signature or the payload failed, when one did (omitted from the JSON otherwise).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
 }
 
-pub fn check_signature(e: &StoredEntry) -> SignatureCheck {
+pub(crate) fn check_signature(e: &StoredEntry) -> SignatureCheck {
     let signature = e.entry.verify_signature();
     let payload = match &e.blob {
         None => Ok("erased"),
@@ -43,7 +44,7 @@ pub fn check_signature(e: &StoredEntry) -> SignatureCheck {
     }
 }
 
-pub fn resolve(store: &Store, id: &IdRef) -> Result<Option<StoredEntry>, ApiError> {
+pub(crate) fn resolve(store: &Store, id: &IdRef) -> Result<Option<StoredEntry>, ApiError> {
     Ok(match id {
         IdRef::Full(id) => store.entry(id)?,
         IdRef::Prefix(prefix) => store.entry_by_prefix(prefix)?,
@@ -57,12 +58,12 @@ fn id_text(id: &IdRef) -> String {
     }
 }
 
-pub fn kind_name(code: u16) -> &'static str {
+pub(crate) fn kind_name(code: u16) -> &'static str {
     PayloadKind::of_code(code).name()
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct VersionInfo {
+pub(crate) struct VersionInfo {
     pub id: EntryId,
     pub seq: u64,
     pub timestamp_ms: i64,
@@ -73,7 +74,7 @@ pub struct VersionInfo {
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct Retraction {
+pub(crate) struct Retraction {
     pub by: EntryId,
     pub reason: Option<String>,
     pub timestamp_ms: Option<i64>,
@@ -81,7 +82,7 @@ pub struct Retraction {
 
 /// One practice as the practice page and `GET /practices/{id}` show it.
 #[derive(Debug, Clone, Serialize)]
-pub struct PracticeView {
+pub(crate) struct PracticeView {
     pub id: EntryId,
     /// The newest version of this practice (equal to `id` when this is it).
     pub current_id: EntryId,
@@ -108,7 +109,7 @@ pub struct PracticeView {
 
 /// A translation of one of the practice's versions by another city.
 #[derive(Debug, Clone, Serialize)]
-pub struct TranslationView {
+pub(crate) struct TranslationView {
     pub id: EntryId,
     pub translator: PublicKey,
     /// The translating city's name on the roster.
@@ -135,7 +136,7 @@ fn version_info(e: &StoredEntry, current: bool) -> VersionInfo {
     }
 }
 
-pub fn practice(store: &Store, id: &IdRef) -> Result<PracticeView, ApiError> {
+pub(crate) fn practice(store: &Store, id: &IdRef) -> Result<PracticeView, ApiError> {
     let entry = resolve(store, id)?
         .ok_or_else(|| ApiError::NotFound(format!("no entry {} on this node", id_text(id))))?;
     let this_id = entry.id();
@@ -251,14 +252,14 @@ pub fn practice(store: &Store, id: &IdRef) -> Result<PracticeView, ApiError> {
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct CommitmentCount {
+pub(crate) struct CommitmentCount {
     pub commitment: u8,
     pub count: u64,
 }
 
 /// A member city with what it has published.
 #[derive(Debug, Clone, Serialize)]
-pub struct CityView {
+pub(crate) struct CityView {
     pub key: PublicKey,
     pub name: String,
     pub country: String,
@@ -280,7 +281,7 @@ pub struct CityView {
     pub last_activity_ms: Option<i64>,
 }
 
-pub fn state_name(status: &CityStatus) -> &'static str {
+pub(crate) fn state_name(status: &CityStatus) -> &'static str {
     match status {
         CityStatus::Active => "active",
         CityStatus::Suspended { .. } => "suspended",
@@ -298,7 +299,7 @@ struct Counts {
 }
 
 /// Every member city, sorted by name.
-pub fn cities(store: &Store) -> Result<Vec<CityView>, ApiError> {
+pub(crate) fn cities(store: &Store) -> Result<Vec<CityView>, ApiError> {
     city_views(store, None)
 }
 
@@ -367,13 +368,13 @@ fn city_views(store: &Store, only: Option<PublicKey>) -> Result<Vec<CityView>, A
 }
 
 /// Finds a member by key, key prefix (8+ hex) or name (any case).
-pub fn find_city(roster: &Roster, key_or_name: &str) -> Option<PublicKey> {
+pub(crate) fn find_city(roster: &Roster, key_or_name: &str) -> Option<PublicKey> {
     roster.find_by_name(key_or_name).map(|m| m.key)
 }
 
 /// A practice in a list.
 #[derive(Debug, Clone, Serialize)]
-pub struct PracticeItem {
+pub(crate) struct PracticeItem {
     pub id: EntryId,
     pub title: String,
     pub city: String,
@@ -388,7 +389,7 @@ pub struct PracticeItem {
 
 /// An activity report in a list, with its whole content.
 #[derive(Debug, Clone, Serialize)]
-pub struct ReportItem {
+pub(crate) struct ReportItem {
     pub id: EntryId,
     pub author: PublicKey,
     pub city: String,
@@ -401,7 +402,7 @@ pub struct ReportItem {
 
 /// A short update in a list.
 #[derive(Debug, Clone, Serialize)]
-pub struct UpdateItem {
+pub(crate) struct UpdateItem {
     pub id: EntryId,
     pub date: String,
     pub title: String,
@@ -417,7 +418,11 @@ fn place(roster: &Roster, e: &StoredEntry, city: &str, country: &str) -> (String
     }
 }
 
-pub fn practice_item(e: &StoredEntry, lang: Option<&str>, roster: &Roster) -> Option<PracticeItem> {
+pub(crate) fn practice_item(
+    e: &StoredEntry,
+    lang: Option<&str>,
+    roster: &Roster,
+) -> Option<PracticeItem> {
     let payload = e.payload.as_ref()?;
     let p = payload.practice()?;
     let (city, country) = place(roster, e, &p.city, &p.country);
@@ -435,7 +440,7 @@ pub fn practice_item(e: &StoredEntry, lang: Option<&str>, roster: &Roster) -> Op
     })
 }
 
-pub fn report_item(e: &StoredEntry, roster: &Roster) -> Option<ReportItem> {
+pub(crate) fn report_item(e: &StoredEntry, roster: &Roster) -> Option<ReportItem> {
     let Some(Payload::ActivityReport(r)) = &e.payload else {
         return None;
     };
@@ -467,7 +472,7 @@ fn update_item(e: &StoredEntry, lang: Option<&str>) -> Option<UpdateItem> {
 
 /// A city page: the city and its current practices, reports and updates, newest first.
 #[derive(Debug, Clone, Serialize)]
-pub struct CityDetail {
+pub(crate) struct CityDetail {
     pub city: CityView,
     pub practices: Vec<PracticeItem>,
     pub reports: Vec<ReportItem>,
@@ -485,7 +490,7 @@ pub struct CityDetail {
     pub open_questions: Vec<crate::exchange::OpenQuestion>,
 }
 
-pub fn city_detail(
+pub(crate) fn city_detail(
     store: &Store,
     key_or_name: &str,
     lang: Option<&str>,
@@ -561,7 +566,7 @@ pub fn city_detail(
 }
 
 /// Current reports matching the filters, newest period first.
-pub fn reports(
+pub(crate) fn reports(
     store: &Store,
     author: Option<PublicKey>,
     period: Option<&str>,
@@ -587,17 +592,29 @@ pub fn reports(
     Ok(out)
 }
 
+/// An entry's signed header as [`EntryView::header`] shows it: the fields of
+/// [`coalition_record::EntryHeader`] (ids and keys in hex), with the kind's name beside its code.
 #[derive(Debug, Clone, Serialize)]
 pub struct HeaderView {
+    /// Format version (1).
     pub version: u8,
+    /// The coalition the entry belongs to.
     pub network_id: EntryId,
+    /// The city key that signed the entry.
     pub author: PublicKey,
+    /// Position in the author's log: 1, 2, 3…
     pub seq: u64,
+    /// The id of the author's entry at `seq - 1`; `null` for seq 1.
     pub prev: Option<EntryId>,
+    /// When the author says it signed the entry (ms since the Unix epoch); informational only.
     pub timestamp_ms: i64,
+    /// The payload's kind code (PROTOCOL.md §8).
     pub kind: u16,
+    /// The kind's name (`practice`, `report`…), `newer_kind` for a code this node does not know.
     pub kind_name: &'static str,
+    /// BLAKE3 of the payload's salt and bytes, which the signature covers.
     pub payload_commitment: EntryId,
+    /// Length of the payload bytes (without the salt).
     pub payload_len: u32,
 }
 
@@ -605,27 +622,36 @@ pub struct HeaderView {
 /// the exact bytes.
 #[derive(Debug, Clone, Serialize)]
 pub struct EntryView {
+    /// The entry's id (BLAKE3 of its canonical bytes, 64 hex characters).
     pub id: EntryId,
+    /// The signed header.
     pub header: HeaderView,
+    /// The author's city name on this node's roster; `null` for a key the roster does not hold.
     pub member: Option<String>,
+    /// The ed25519 signature in hex (128 characters).
     pub signature: String,
+    /// The signature and the payload verified again while answering.
     pub signature_check: SignatureCheck,
+    /// The retraction that withdrew this entry, if this node holds one.
     pub retracted_by: Option<EntryId>,
+    /// The practice revision that replaced this practice, if this node holds one.
     pub superseded_by: Option<EntryId>,
     /// The payload as JSON (externally tagged by kind), `null` when erased.
     pub payload: Option<Payload>,
+    /// The payload was dropped by an erasure; the header and signature are kept.
     pub payload_erased: bool,
     /// The payload is of a kind or version a newer release of Coalition made (PROTOCOL.md
     /// §8.7): kept, forwarded and synced, but this node cannot show it; upgrade to read it.
     pub needs_newer_version: bool,
     /// The entry's canonical bytes (header then signature) in hex.
     pub entry_hex: String,
-    /// The payload's salt and canonical bytes in hex, when held.
+    /// The payload's salt in hex, when the payload is held.
     pub payload_salt_hex: Option<String>,
+    /// The payload's canonical bytes in hex, when held.
     pub payload_hex: Option<String>,
 }
 
-pub fn entry(store: &Store, id: &IdRef) -> Result<EntryView, ApiError> {
+pub(crate) fn entry(store: &Store, id: &IdRef) -> Result<EntryView, ApiError> {
     let e = resolve(store, id)?
         .ok_or_else(|| ApiError::NotFound(format!("no entry {} on this node", id_text(id))))?;
     Ok(entry_view(store, &e))

@@ -5,11 +5,12 @@
 
 use crate::AuditError;
 use coalition_record::limits::MAX_ENTRY_BYTES;
+use coalition_record::ForkProof;
 use coalition_record::{
     codec, Charter, EntryHeader, EntryId, Hash32, PublicKey, RecordError, Roster, SignedEntry,
     SignedRosterChange, WireEntry,
 };
-use coalition_store::{ForkProof, Store};
+use coalition_store::Store;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 

@@ -5,15 +5,12 @@
 use coalition_audit::{audit_at, audit_cycles, indicators_csv, render_html, timeliness_csv};
 use coalition_record::calendar::{day_start_ms, DAY_MS};
 use coalition_record::cycle::{CycleCommitment, CycleDecision, IndicatorSpec, ReportFeedback};
+use coalition_record::testing::{admit, charter_named, committee_key, signed_change};
 use coalition_record::{
     ActivityReport, Charter, CommitmentReport, Hash32, Indicator, LangText, Payload, ReportStatus,
-    RosterAction, RosterChange, SecretKey, SignedCycleDecision, SignedRosterChange, FORMAT_VERSION,
+    SecretKey, SignedCycleDecision,
 };
 use coalition_store::Store;
-
-fn committee() -> SecretKey {
-    SecretKey::from_seed([1; 32])
-}
 
 fn text(t: &str) -> LangText {
     [("en".to_string(), t.to_string())].into_iter().collect()
@@ -32,29 +29,16 @@ fn key(seed: u8) -> SecretKey {
 }
 
 fn setup(dir: &std::path::Path) -> (Charter, Store) {
-    let charter = Charter::new(
-        "Cycle Audit Coalition",
-        vec![committee().public()],
-        1,
-        1_700_000_000_000,
-    )
-    .expect("valid in the test");
+    let charter = charter_named("Cycle Audit Coalition");
     let store = Store::create(dir, &charter).expect("valid in the test");
     let mut prev = None;
     for (i, (name, country, seed)) in CITIES.iter().enumerate() {
-        let mut change = SignedRosterChange::unsigned(RosterChange {
-            version: FORMAT_VERSION,
-            network_id: charter.network_id(),
-            seq: i as u64 + 1,
+        let change = signed_change(
+            charter.network_id(),
+            i as u64 + 1,
             prev,
-            timestamp_ms: 1_700_000_000_000,
-            action: RosterAction::Admit {
-                city: key(*seed).public(),
-                name: name.to_string(),
-                country: country.to_string(),
-            },
-        });
-        change.sign_with(&committee());
+            admit(key(*seed).public(), name, country),
+        );
         prev = Some(change.id());
         store
             .apply_roster_change(&change)
@@ -88,7 +72,7 @@ fn decision(charter: &Charter, period: &str, deadline: &str, amends: Option<Hash
         decided_ms: day_start_ms(deadline).expect("valid in the test") - 90 * DAY_MS
             + i64::from(amends.is_some()),
     });
-    signed.sign_with(&committee());
+    signed.sign_with(&committee_key());
     Payload::ReportingCycle(signed)
 }
 
@@ -189,7 +173,7 @@ fn timeliness_is_exact_and_csv_equals_json() {
         .publish_local(
             &secretariat,
             &[Payload::ReportFeedback(ReportFeedback::sign(
-                &committee(),
+                &committee_key(),
                 graz_2024,
                 text("Late, but complete."),
             ))],

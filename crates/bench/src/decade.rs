@@ -156,7 +156,7 @@ async fn join(coalition: &Coalition, dir: &Path, peers: &[&Node], total: u64) ->
     let mut peers_asked = 0;
     for peer in peers {
         let s = peer.status().await?;
-        if s.sync_served > 0 {
+        if s.counters.sync_served > 0 {
             peers_asked += 1;
         }
     }
@@ -167,8 +167,9 @@ async fn join(coalition: &Coalition, dir: &Path, peers: &[&Node], total: u64) ->
     Ok(Join {
         sync_secs,
         index_secs,
-        bytes: status.sync_request_bytes_sent + status.sync_response_bytes_received,
-        requests: status.sync_requests,
+        bytes: status.counters.sync_request_bytes_sent
+            + status.counters.sync_response_bytes_received,
+        requests: status.counters.sync_requests,
         hits,
         peers_asked,
     })

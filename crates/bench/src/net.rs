@@ -69,7 +69,9 @@ pub fn catchup(sizes: &Sizes) -> Result<Vec<Row>> {
         // wait for the counters to catch up too.
         wait_until("the last sync report", Duration::from_secs(10), || async {
             let s = fresh.status().await?;
-            let counted = s.entries_via_sync + s.entries_via_held + s.entries_via_gossip;
+            let counted = s.counters.entries_via_sync
+                + s.counters.entries_via_held
+                + s.counters.entries_via_gossip;
             Ok((counted >= n as u64, format!("{counted} of {n} counted")))
         })
         .await?;
@@ -96,15 +98,18 @@ pub fn catchup(sizes: &Sizes) -> Result<Vec<Row>> {
         fresh.stop().await?;
         full.stop().await?;
         let one = OneMissing {
-            round_trips: after.sync_requests - before.sync_requests,
-            bytes: (after.sync_request_bytes_sent - before.sync_request_bytes_sent)
-                + (after.sync_response_bytes_received - before.sync_response_bytes_received),
+            round_trips: after.counters.sync_requests - before.counters.sync_requests,
+            bytes: (after.counters.sync_request_bytes_sent
+                - before.counters.sync_request_bytes_sent)
+                + (after.counters.sync_response_bytes_received
+                    - before.counters.sync_response_bytes_received),
             entry_bytes: extra_bytes,
         };
         anyhow::Ok((secs, status, one))
     })?;
     let baseline = ingest_secs;
-    let carried = status.sync_request_bytes_sent + status.sync_response_bytes_received;
+    let carried =
+        status.counters.sync_request_bytes_sent + status.counters.sync_response_bytes_received;
     Ok(vec![
         Row::new("catchup", "fresh node sync wall time", "s", secs)
             .baseline("local Store::ingest_pipelined of same entries", baseline)
@@ -121,11 +126,11 @@ pub fn catchup(sizes: &Sizes) -> Result<Vec<Row>> {
             "catchup",
             "sync requests / entries received",
             "requests",
-            status.sync_requests as f64,
+            status.counters.sync_requests as f64,
         )
         .note(format!(
             "{} entries received via sync, {} stored via sync",
-            status.sync_entries_received, status.entries_via_sync
+            status.counters.sync_entries_received, status.counters.entries_via_sync
         )),
         Row::new(
             "catchup",
@@ -251,8 +256,8 @@ pub fn propagation(sizes: &Sizes) -> Result<Vec<Row>> {
         let mut wire_messages = 0.0;
         for node in &nodes {
             let s = node.status().await?;
-            gossip_received += s.gossip_received;
-            via_sync += s.entries_via_sync + s.entries_via_held;
+            gossip_received += s.counters.gossip_received;
+            via_sync += s.counters.entries_via_sync + s.counters.entries_via_held;
             let text = node.libp2p_metrics()?;
             wire_messages += metric_sum(&text, "libp2p_topic_msg_recv_counts_unfiltered_total");
         }

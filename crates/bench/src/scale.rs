@@ -343,7 +343,7 @@ fn one_size(sizes: &Sizes, n: usize) -> Result<(Measured, Vec<Row>)> {
         let mut via_sync = 0u64;
         for node in &nodes {
             let s = node.status().await?;
-            via_sync += s.entries_via_sync + s.entries_via_held;
+            via_sync += s.counters.entries_via_sync + s.counters.entries_via_held;
         }
 
         // One sync round of a node holding every city: the frontier it sends.
@@ -352,14 +352,14 @@ fn one_size(sizes: &Sizes, n: usize) -> Result<(Measured, Vec<Row>)> {
         probe.handle.sync_now().await?;
         wait_until("the probe's sync round", Duration::from_secs(20), || async {
             let s = probe.status().await?;
-            Ok((s.sync_requests > before.sync_requests, String::new()))
+            Ok((s.counters.sync_requests > before.counters.sync_requests, String::new()))
         })
         .await?;
         tokio::time::sleep(Duration::from_millis(300)).await;
         let after = probe.status().await?;
-        let frontier_bytes = (after.sync_request_bytes_sent - before.sync_request_bytes_sent)
+        let frontier_bytes = (after.counters.sync_request_bytes_sent - before.counters.sync_request_bytes_sent)
             as f64
-            / (after.sync_requests - before.sync_requests).max(1) as f64;
+            / (after.counters.sync_requests - before.counters.sync_requests).max(1) as f64;
 
         // A new city's node joins with a bootstrap list of 3 random members.
         let fresh_dir = &dirs[n];

@@ -2,8 +2,8 @@
 //! raw peer) uses.
 
 use crate::error::NetError;
+use coalition_record::ForkProof;
 use coalition_record::{Hash32, NetworkId, SignedRosterChange, WireEntry};
-use coalition_store::ForkProof;
 use libp2p::gossipsub::{
     self, score_parameter_decay, IdentTopic, MessageAuthenticity, MessageId, PeerScoreParams,
     PeerScoreThresholds, TopicScoreParams, ValidationMode,

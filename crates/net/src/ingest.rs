@@ -2,8 +2,9 @@
 //! keeps sending the other half of a fork does not cost a signature check each time), and building
 //! a fork proof from the entry already held.
 
+use coalition_record::ForkProof;
 use coalition_record::{EntryId, Hash32, WireEntry};
-use coalition_store::{ForkProof, IngestOutcome, Store, StoreError};
+use coalition_store::{IngestOutcome, Store, StoreError};
 
 /// Ids of entries already recorded as the second half of a fork proof. A peer whose head differs
 /// from ours at the same seq sends that entry on every sync round; this keeps its signature from

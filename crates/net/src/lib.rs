@@ -20,6 +20,7 @@ mod admission;
 mod behaviour;
 mod codec;
 mod config;
+mod counters;
 mod error;
 mod event_loop;
 pub mod gossip;
@@ -39,6 +40,7 @@ pub use config::{
     generate_keypair, load_or_create_keypair, NetConfig, DEFAULT_AUTHOR_GOSSIP_RATE,
     DEFAULT_SYNC_REQUEST_RATE, MAX_GOSSIP_MESSAGE_BYTES,
 };
+pub use counters::NetCounters;
 pub use error::NetError;
 pub use gossip::GossipMessage;
 pub use libp2p::{identity::Keypair, Multiaddr, PeerId};
@@ -120,53 +122,8 @@ pub struct NetStatus {
     pub roster_version: u64,
     /// When an entry last arrived from the network and was stored.
     pub last_arrival: Option<SystemTime>,
-    /// Entries stored from gossip since start ([`Via::Gossip`]).
-    pub entries_via_gossip: u64,
-    /// Entries stored from sync responses since start ([`Via::Sync`]).
-    pub entries_via_sync: u64,
-    /// Held entries stored once what they needed arrived ([`Via::Held`]).
-    pub entries_via_held: u64,
-    /// Entries carried by sync responses this node received (stored or not).
-    pub sync_entries_received: u64,
-    /// Sync requests sent and answered.
-    pub sync_requests: u64,
-    /// Sync sessions (one or more requests with one peer) completed.
-    pub sync_rounds: u64,
-    /// Sync requests this node answered.
-    pub sync_served: u64,
-    /// Inbound sync requests refused: over the peer's rate limit (answered without touching the
-    /// store) or while the store worker was busy.
-    pub sync_refused: u64,
-    /// Refusals this node received to its own sync requests (it waited and asked again).
-    pub sync_refusals_received: u64,
-    /// Peers banned for asking for sync again and again before their retry time.
-    pub sync_bans: u64,
-    /// Bytes of sync frames (length prefix included; Noise and Yamux framing not counted).
-    pub sync_request_bytes_sent: u64,
-    /// Bytes of sync request frames received (counted like `sync_request_bytes_sent`).
-    pub sync_request_bytes_received: u64,
-    /// Bytes of sync answers sent: batches and refusals.
-    pub sync_response_bytes_sent: u64,
-    /// Bytes of sync answers received: batches and refusals.
-    pub sync_response_bytes_received: u64,
-    /// Gossip messages gossipsub handed to the node, before any check.
-    pub gossip_received: u64,
-    /// Gossip messages reported Accept (stored or applied, then forwarded).
-    pub gossip_accepted: u64,
-    /// Gossip messages reported Reject (invalid whoever relays them; the sender is penalised).
-    pub gossip_rejected: u64,
-    /// Gossip messages reported Ignore (duplicates, held, over a rate limit, worker busy): not
-    /// forwarded, not punished.
-    pub gossip_ignored: u64,
-    /// Gossiped entries ignored over their author's rate limit (also in `gossip_ignored`); sync
-    /// fetches them later.
-    pub gossip_rate_limited: u64,
     /// Entries held back waiting for predecessors or roster changes.
     pub held_entries: usize,
-    /// Gossiped entries held back because they needed predecessors or their author's admission.
-    pub gaps_seen: u64,
-    /// Fork proofs found, from gossip, sync or held entries (two entries of one city at one seq).
-    pub forks_seen: u64,
     /// Peers blocked now (invalid messages or sync flooding).
     pub banned_peers: usize,
     /// Addresses refused now (their peer ids together sent too many invalid messages).
@@ -176,10 +133,8 @@ pub struct NetStatus {
     pub external_addrs: Vec<Multiaddr>,
     /// Connected peers whose every connection goes through a relay.
     pub relayed_peers: usize,
-    /// Relay reservations accepted (this node is reachable through a relay).
-    pub relay_reservations: u64,
-    /// Relayed connections upgraded to direct ones by hole punching.
-    pub hole_punches: u64,
+    /// What the network task counted since it started.
+    pub counters: NetCounters,
 }
 
 pub(crate) enum Command {

@@ -52,95 +52,11 @@ impl Collector for LatestStatus {
                 s.held_entries as u64,
             ),
         ];
-        // Named without `_total`: the encoder appends it to counter samples.
-        let counters = [
-            (
-                "coalition_net_gossip_received",
-                "Gossip messages received.",
-                s.gossip_received,
-            ),
-            (
-                "coalition_net_gossip_accepted",
-                "Gossip messages accepted and forwarded.",
-                s.gossip_accepted,
-            ),
-            (
-                "coalition_net_gossip_rejected",
-                "Gossip messages rejected as invalid (sender penalised).",
-                s.gossip_rejected,
-            ),
-            (
-                "coalition_net_gossip_ignored",
-                "Gossip messages ignored (duplicates, unknown authors, held).",
-                s.gossip_ignored,
-            ),
-            (
-                "coalition_net_entries_via_gossip",
-                "Entries stored from gossip.",
-                s.entries_via_gossip,
-            ),
-            (
-                "coalition_net_entries_via_sync",
-                "Entries stored from sync responses.",
-                s.entries_via_sync,
-            ),
-            (
-                "coalition_net_sync_requests",
-                "Sync requests sent and answered.",
-                s.sync_requests,
-            ),
-            (
-                "coalition_net_sync_served",
-                "Sync requests this node answered.",
-                s.sync_served,
-            ),
-            (
-                "coalition_net_sync_refused",
-                "Inbound sync requests refused (over the peer's rate limit or while the store was busy).",
-                s.sync_refused,
-            ),
-            (
-                "coalition_net_sync_refusals_received",
-                "Refusals received to this node's own sync requests.",
-                s.sync_refusals_received,
-            ),
-            (
-                "coalition_net_sync_bans",
-                "Peers banned for repeating sync requests before their retry time.",
-                s.sync_bans,
-            ),
-            (
-                "coalition_net_sync_request_bytes_sent",
-                "Bytes of sync request frames sent.",
-                s.sync_request_bytes_sent,
-            ),
-            (
-                "coalition_net_sync_response_bytes_received",
-                "Bytes of sync response frames received.",
-                s.sync_response_bytes_received,
-            ),
-            (
-                "coalition_net_sync_response_bytes_sent",
-                "Bytes of sync response frames sent.",
-                s.sync_response_bytes_sent,
-            ),
-            (
-                "coalition_net_gossip_rate_limited",
-                "Gossiped entries ignored over their author's rate limit (fetched later by sync).",
-                s.gossip_rate_limited,
-            ),
-            (
-                "coalition_net_gaps_seen",
-                "Entries that arrived before their predecessors.",
-                s.gaps_seen,
-            ),
-            ("coalition_net_forks_seen", "Equivocations detected.", s.forks_seen),
-        ];
         for (name, help, value) in gauges {
             let metric = encoder.encode_descriptor(name, help, None, MetricType::Gauge)?;
             ConstGauge::new(value).encode(metric)?;
         }
-        for (name, help, value) in counters {
+        for (name, help, value) in s.counters.metrics() {
             let metric = encoder.encode_descriptor(name, help, None, MetricType::Counter)?;
             ConstCounter::new(value).encode(metric)?;
         }
@@ -151,6 +67,7 @@ impl Collector for LatestStatus {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::NetCounters;
     use prometheus_client::registry::Registry;
 
     fn status() -> NetStatus {
@@ -162,34 +79,36 @@ mod tests {
             entries_held: 9,
             roster_version: 3,
             last_arrival: None,
-            entries_via_gossip: 4,
-            entries_via_sync: 5,
-            entries_via_held: 0,
-            sync_entries_received: 5,
-            sync_requests: 2,
-            sync_rounds: 1,
-            sync_served: 1,
-            sync_refused: 0,
-            sync_refusals_received: 0,
-            sync_bans: 0,
-            sync_request_bytes_sent: 100,
-            sync_request_bytes_received: 50,
-            sync_response_bytes_sent: 60,
-            sync_response_bytes_received: 700,
-            gossip_received: 6,
-            gossip_accepted: 4,
-            gossip_rejected: 1,
-            gossip_ignored: 1,
-            gossip_rate_limited: 0,
             held_entries: 0,
-            gaps_seen: 0,
-            forks_seen: 0,
             banned_peers: 0,
             banned_addresses: 0,
             external_addrs: Vec::new(),
+            counters: NetCounters {
+                entries_via_gossip: 4,
+                entries_via_sync: 5,
+                entries_via_held: 0,
+                sync_entries_received: 5,
+                sync_requests: 2,
+                sync_rounds: 1,
+                sync_served: 1,
+                sync_refused: 0,
+                sync_refusals_received: 0,
+                sync_bans: 0,
+                sync_request_bytes_sent: 100,
+                sync_request_bytes_received: 50,
+                sync_response_bytes_sent: 60,
+                sync_response_bytes_received: 700,
+                gossip_received: 6,
+                gossip_accepted: 4,
+                gossip_rejected: 1,
+                gossip_ignored: 1,
+                gossip_rate_limited: 0,
+                gaps_seen: 0,
+                forks_seen: 0,
+                relay_reservations: 0,
+                hole_punches: 0,
+            },
             relayed_peers: 0,
-            relay_reservations: 0,
-            hole_punches: 0,
         }
     }
 
@@ -225,7 +144,7 @@ mod tests {
         }
         // The figures are read when encoding: a newer status shows at once.
         let mut newer = status();
-        newer.gossip_rejected = 5;
+        newer.counters.gossip_rejected = 5;
         latest.set(newer);
         assert!(encode(&latest).contains("\ncoalition_net_gossip_rejected_total 5\n"));
     }

@@ -4,8 +4,8 @@
 //! ([`judge`]), so a new rule cannot land in the wrong group unnoticed.
 
 use crate::jobs::{Held, StoredInfo};
+use coalition_record::ForkProof;
 use coalition_record::{Hash32, RecordError};
-use coalition_store::ForkProof;
 use libp2p::gossipsub::{MessageAcceptance, MessageId};
 use libp2p::PeerId;
 

@@ -9,8 +9,9 @@ use coalition_record::sync::{
     roster_want, wants, wire_entry_size, BatchBudget, Frontier, Head, MAX_ENTRIES_PER_RESPONSE,
     MAX_ROSTER_CHANGES_PER_RESPONSE, RESPONSE_ENVELOPE_BYTES,
 };
+use coalition_record::ForkProof;
 use coalition_record::{RecordError, SignedEntry, WireEntry};
-use coalition_store::{ForkProof, IngestOutcome, RosterOutcome, Store, StoreError};
+use coalition_store::{IngestOutcome, RosterOutcome, Store, StoreError};
 use libp2p::request_response::ResponseChannel;
 use libp2p::PeerId;
 use std::sync::Arc;

@@ -19,6 +19,7 @@ mod envelope;
 pub mod erasing;
 pub mod erasure;
 pub mod error;
+pub mod fork;
 pub mod keys;
 mod kind;
 pub mod limits;
@@ -28,6 +29,8 @@ pub mod schema;
 pub mod signature;
 pub mod sync;
 pub mod taxonomy;
+#[cfg(feature = "test-utils")]
+pub mod testing;
 pub mod translation;
 mod validate;
 
@@ -40,6 +43,7 @@ pub use cycle::{
 };
 pub use entry::{EntryHeader, EntryId, PayloadBlob, SignedEntry, VerifiedEntry, WireEntry};
 pub use error::RecordError;
+pub use fork::ForkProof;
 pub use keys::SecretKey;
 pub use payload::{
     ActivityReport, ActivityUpdate, Answer, CommitmentReport, Contact, Extensions, Indicator,

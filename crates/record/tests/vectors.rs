@@ -3,8 +3,8 @@
 //! types) rebuilds the signed structures; and blake3 and ed25519-dalek, called directly, check
 //! every hash and signature. Editing the document or the encoding wrongly fails here.
 //!
-//! To regenerate after a deliberate format change: `COALITION_PRINT_VECTORS=1 cargo test -p
-//! coalition-record --test record vectors -- --nocapture` prints every vector line.
+//! To regenerate after a deliberate format change: `COALITION_PRINT_VECTORS=1 cargo test
+//! --workspace --test record vectors -- --nocapture` prints every vector line.
 
 mod refusals;
 

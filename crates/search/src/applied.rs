@@ -11,7 +11,7 @@
 
 use crate::SearchError;
 use coalition_record::{EntryId, PublicKey};
-use coalition_store::Frontier;
+use coalition_store::ChainHeads;
 use std::collections::BTreeMap;
 
 /// First line of an encoded position (its format version).
@@ -42,7 +42,7 @@ impl Applied {
     }
 
     /// Entries the store holds beyond this position (0 when the view is not behind).
-    pub fn behind(&self, frontier: &Frontier) -> u64 {
+    pub fn behind(&self, frontier: &ChainHeads) -> u64 {
         frontier.iter().fold(0u64, |sum, (author, (seq, _))| {
             sum.saturating_add(seq.saturating_sub(self.seq(author)))
         })
@@ -137,7 +137,7 @@ pub enum Plan {
 /// store still holds the entry the view applied last.
 pub fn plan(
     applied: Option<&Applied>,
-    frontier: &Frontier,
+    frontier: &ChainHeads,
     roster_version: u64,
     mut id_at: impl FnMut(&PublicKey, u64) -> Option<EntryId>,
 ) -> Plan {
@@ -202,7 +202,7 @@ mod tests {
         Hash32::of(&[&[author][..], &seq.to_be_bytes()].concat())
     }
     /// A store holding `seqs[i]` entries of city i+1.
-    fn store(seqs: &[u64]) -> Frontier {
+    fn store(seqs: &[u64]) -> ChainHeads {
         seqs.iter()
             .enumerate()
             .filter(|(_, s)| **s > 0)

@@ -6,7 +6,8 @@ use crate::layout::document_key;
 use crate::layout::*;
 use crate::pipeline::{Prechecked, Prechecker};
 use crate::query::{summarize, EntryStatus};
-use crate::{ForkProof, Store, StoreError};
+use crate::{Store, StoreError};
+use coalition_record::ForkProof;
 use coalition_record::{
     chain_position, codec, ChainPosition, EntryId, Payload, PayloadBlob, PublicKey, RecordError,
     SignedEntry, SignedRosterChange, VerifiedEntry, WireEntry,

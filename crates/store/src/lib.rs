@@ -41,48 +41,19 @@ pub use translations::HeldTranslation;
 pub use verify::IntegrityProblem;
 
 use coalition_record::{
-    codec, Charter, EntryId, Payload, PayloadBlob, PublicKey, Roster, SignedEntry,
+    codec, Charter, EntryId, ForkProof, Payload, PayloadBlob, PublicKey, Roster, SignedEntry,
     SignedRosterChange,
 };
 use layout::*;
 use rocksdb::{ColumnFamilyDescriptor, Options, DB};
-use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
-/// Per city: highest seq held and its entry id.
-pub type Frontier = HashMap<PublicKey, (u64, EntryId)>;
-
-/// Two validly signed entries by one city at one seq: proof that the city equivocated.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ForkProof {
-    /// One entry's bytes, as signed (in a proof this node made, the one it held first).
-    #[serde(with = "coalition_record::codec::byte_vec")]
-    pub first: Vec<u8>,
-    /// The other entry's bytes: same author and seq, another id.
-    #[serde(with = "coalition_record::codec::byte_vec")]
-    pub second: Vec<u8>,
-}
-
-impl ForkProof {
-    /// Checks the proof stands on its own: both entries decode, verify, share author and seq,
-    /// and differ. Returns the equivocating city and the seq.
-    pub fn verify(&self) -> Result<(PublicKey, u64), coalition_record::RecordError> {
-        let a = SignedEntry::decode(&self.first)?;
-        let b = SignedEntry::decode(&self.second)?;
-        a.verify_signature()?;
-        b.verify_signature()?;
-        if a.header.author != b.header.author || a.header.seq != b.header.seq || a.id() == b.id() {
-            return Err(coalition_record::RecordError::Malformed {
-                what: "fork proof",
-                detail: "the two entries must share author and seq and differ".into(),
-            });
-        }
-        Ok((a.header.author, a.header.seq))
-    }
-}
+/// Per city: highest seq held and its entry id. Its wire form, sorted and with the roster
+/// version, is [`coalition_record::sync::Frontier`].
+pub type ChainHeads = HashMap<PublicKey, (u64, EntryId)>;
 
 /// An entry read back from the store, with its payload unless it was erased.
 #[derive(Debug, Clone)]
@@ -143,7 +114,7 @@ pub struct Store {
     charter: Charter,
     read_only: bool,
     roster: RwLock<Roster>,
-    frontier: RwLock<Frontier>,
+    frontier: RwLock<ChainHeads>,
     /// Serialises writers so chain checks and the batch they guard see one state.
     write_lock: Mutex<()>,
     /// Targets of erasures in the write under way, deleted once it is durable (`erasures.rs`).
@@ -515,7 +486,7 @@ impl Store {
     }
 
     /// Every city's highest seq and its id.
-    pub fn frontier(&self) -> Frontier {
+    pub fn frontier(&self) -> ChainHeads {
         self.frontier
             .read()
             .unwrap_or_else(|p| p.into_inner())

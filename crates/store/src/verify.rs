@@ -156,7 +156,7 @@ impl Store {
 }
 
 fn check_head(
-    frontier: &crate::Frontier,
+    frontier: &crate::ChainHeads,
     author: &PublicKey,
     last_seq: u64,
     problems: &mut Vec<IntegrityProblem>,

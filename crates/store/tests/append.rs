@@ -190,12 +190,13 @@ fn entry_by_prefix_refuses_ambiguous_short_and_non_hex_input() {
 fn append_local_by_a_city_not_on_the_roster_is_unknown_author() {
     let t = TestStore::new();
     let err = expect_err(
-        t.store.append_local(&stranger(), &sample_practice(), T0),
+        t.store
+            .append_local(&stranger_key(), &sample_practice(), T0),
         "append by a stranger",
     );
     match err {
         StoreError::Record(RecordError::UnknownAuthor { author }) => {
-            assert_eq!(author, stranger().public())
+            assert_eq!(author, stranger_key().public())
         }
         other => panic!("expected UnknownAuthor, got {other:?}"),
     }

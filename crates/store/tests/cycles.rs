@@ -172,7 +172,8 @@ fn a_report_for_a_cycle_must_answer_it_and_feedback_needs_a_reviewer() {
         Some(Payload::ActivityReport(r)) => assert_eq!(r.cycle, Some(signed.id())),
         other => panic!("{other:?}"),
     }
-    let stranger_feedback = ReportFeedback::sign(&stranger(), report_id, text(&[("en", "Hm.")]));
+    let stranger_feedback =
+        ReportFeedback::sign(&stranger_key(), report_id, text(&[("en", "Hm.")]));
     assert!(matches!(
         expect_err(
             s.publish_local(&city_a(), &[Payload::ReportFeedback(stranger_feedback)], T0),

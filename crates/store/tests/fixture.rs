@@ -1,6 +1,6 @@
 //! Writes the upgrade fixture (see `common/fixture.rs`) with the code as it stands. Run once when a
 //! schema changes, before the change, to keep a store of the old schema:
-//! `COALITION_WRITE_FIXTURE=crates/store/tests/fixtures/store-vN cargo test -p coalition-store --test store fixture:: -- --ignored`.
+//! `COALITION_WRITE_FIXTURE=crates/store/tests/fixtures/store-vN cargo test --workspace --test store fixture:: -- --ignored`.
 
 use crate::common;
 

@@ -205,12 +205,12 @@ fn a_flipped_header_bit_is_rejected() {
 #[test]
 fn an_author_not_on_the_roster_is_rejected() {
     let b = TestStore::new();
-    let wire = signed(&stranger(), b.store.network_id(), 1, None, "Stranger");
+    let wire = signed(&stranger_key(), b.store.network_id(), 1, None, "Stranger");
     let outcomes = b.store.ingest(vec![wire.clone()]).expect("ingest");
     assert_eq!(
         *rejected(&outcomes[0]),
         RecordError::UnknownAuthor {
-            author: stranger().public()
+            author: stranger_key().public()
         }
     );
     assert!(!b.store.contains(&id_of(&wire)).expect("contains"));

@@ -177,20 +177,29 @@ fn apply_roster_change_outcomes() {
 
     // A validly signed change beyond the next one is ahead.
     let fifth = signed_change(
-        &charter,
+        charter.network_id(),
         5,
         Some(Hash32::of(b"v4")),
-        admit(stranger().public(), "Far", "IT"),
+        admit(stranger_key().public(), "Far", "IT"),
     );
     assert_eq!(
         t.store.apply_roster_change(&fifth).expect("ahead"),
         RosterOutcome::Ahead { have: 3, got: 5 }
     );
     assert_eq!(t.store.roster_version(), 3);
-    assert!(!t.store.roster().cities.contains_key(&stranger().public()));
+    assert!(!t
+        .store
+        .roster()
+        .cities
+        .contains_key(&stranger_key().public()));
 
     // A different change at a held version is an error, and changes nothing.
-    let rival = signed_change(&charter, 1, None, admit(stranger().public(), "Rival", "IT"));
+    let rival = signed_change(
+        charter.network_id(),
+        1,
+        None,
+        admit(stranger_key().public(), "Rival", "IT"),
+    );
     let err = expect_err(t.store.apply_roster_change(&rival), "a rival version 1");
     assert!(
         matches!(err, StoreError::Record(RecordError::RosterChange(_))),
@@ -200,10 +209,10 @@ fn apply_roster_change_outcomes() {
 
     // The next version without enough signatures, or naming the wrong head, is an error.
     let mut unsigned = signed_change(
-        &charter,
+        charter.network_id(),
         4,
         Some(third.id()),
-        admit(stranger().public(), "Far", "IT"),
+        admit(stranger_key().public(), "Far", "IT"),
     );
     unsigned.signatures.clear();
     let err = expect_err(t.store.apply_roster_change(&unsigned), "unsigned v4");
@@ -228,10 +237,10 @@ fn apply_roster_change_outcomes() {
         "got {err:?}"
     );
     let wrong_prev = signed_change(
-        &charter,
+        charter.network_id(),
         4,
         Some(history[0].id()),
-        admit(stranger().public(), "Far", "IT"),
+        admit(stranger_key().public(), "Far", "IT"),
     );
     let err = expect_err(t.store.apply_roster_change(&wrong_prev), "wrong prev");
     assert!(
@@ -242,7 +251,7 @@ fn apply_roster_change_outcomes() {
 
     // Suspending Montréal stops its new entries.
     let suspend = signed_change(
-        &charter,
+        charter.network_id(),
         4,
         Some(third.id()),
         RosterAction::Suspend {

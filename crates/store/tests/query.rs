@@ -157,7 +157,7 @@ fn filter_by_author() {
     };
     assert_eq!(ids(&c.t.store, q(city_a())), [c.u1, c.p1, c.u0]);
     assert_eq!(ids(&c.t.store, q(city_b())), [c.r1, c.p3, c.p2]);
-    assert!(ids(&c.t.store, q(stranger())).is_empty());
+    assert!(ids(&c.t.store, q(stranger_key())).is_empty());
 }
 
 #[test]

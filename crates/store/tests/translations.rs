@@ -71,7 +71,7 @@ fn translations_are_checked_listed_and_endorsed_only_by_the_practice_city() {
 
     // A non-member's translation is refused on arrival.
     let (entry, blob) = SignedEntry::create(
-        &stranger(),
+        &stranger_key(),
         lyon.store.network_id(),
         1,
         None,

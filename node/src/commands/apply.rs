@@ -9,7 +9,7 @@ use coalition_record::{Hash32, FORMAT_VERSION};
 use std::path::Path;
 use std::process::ExitCode;
 
-pub fn run(args: ApplyArgs) -> Result<ExitCode> {
+pub(crate) fn run(args: ApplyArgs) -> Result<ExitCode> {
     let dir = DataDir::new(&args.data_dir.data_dir);
     let config = dir.config()?;
     let key = dir.city_key()?;
@@ -60,7 +60,7 @@ pub fn run(args: ApplyArgs) -> Result<ExitCode> {
 
 /// Reads an application file and checks it: its schema, that it is for this coalition, and the
 /// city key's signature. A changed field (a name, a key) fails the signature.
-pub fn read_application(path: &Path, network_id: &Hash32) -> Result<SignedApplication> {
+pub(crate) fn read_application(path: &Path, network_id: &Hash32) -> Result<SignedApplication> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read the application {}", path.display()))?;
     let signed: SignedApplication = toml::from_str(&text)

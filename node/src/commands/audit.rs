@@ -18,7 +18,7 @@ fn find_city(roster: &coalition_record::Roster, text: &str) -> Result<PublicKey>
         .with_context(|| format!("no city {text:?} on the roster (give its name or public key)"))
 }
 
-pub fn audit(args: AuditArgs) -> Result<ExitCode> {
+pub(super) fn audit(args: AuditArgs) -> Result<ExitCode> {
     if let Some(p) = &args.period {
         schema::report_period("--period", p)
             .map_err(|_| anyhow::anyhow!("--period {p:?} is not YYYY, YYYY-H1 or YYYY-H2"))?;
@@ -104,7 +104,7 @@ pub fn audit(args: AuditArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn export(args: ExportArgs) -> Result<ExitCode> {
+pub(super) fn export(args: ExportArgs) -> Result<ExitCode> {
     let dir = DataDir::new(&args.data_dir.data_dir);
     let store = dir.open_store_read_only()?;
     let city = match &args.city {
@@ -142,7 +142,7 @@ pub fn export(args: ExportArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn verify_bundle(args: VerifyBundleArgs) -> Result<ExitCode> {
+pub(super) fn verify_bundle(args: VerifyBundleArgs) -> Result<ExitCode> {
     let bytes = std::fs::read(&args.file)
         .with_context(|| format!("cannot read {}", args.file.display()))?;
     let verdict = coalition_audit::verify_bundle(&bytes);

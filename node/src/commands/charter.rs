@@ -8,7 +8,7 @@ use coalition_record::{Charter, SecretKey};
 use serde_json::json;
 use std::process::ExitCode;
 
-pub fn run(command: CharterCommand) -> Result<ExitCode> {
+pub(super) fn run(command: CharterCommand) -> Result<ExitCode> {
     match command {
         CharterCommand::New {
             name,

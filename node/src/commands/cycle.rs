@@ -31,7 +31,7 @@ struct CycleFile {
     reviewers: Vec<PublicKey>,
 }
 
-pub fn run(command: CycleCommand) -> Result<ExitCode> {
+pub(super) fn run(command: CycleCommand) -> Result<ExitCode> {
     match command {
         CycleCommand::Propose {
             file,
@@ -250,7 +250,7 @@ fn toml_str(text: &str) -> String {
     toml::Value::String(text.to_string()).to_string()
 }
 
-pub fn report(command: ReportCommand) -> Result<ExitCode> {
+pub(super) fn report(command: ReportCommand) -> Result<ExitCode> {
     let ReportCommand::Template {
         cycle,
         out,
@@ -321,7 +321,7 @@ pub fn report(command: ReportCommand) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn feedback(args: FeedbackArgs) -> Result<ExitCode> {
+pub(super) fn feedback(args: FeedbackArgs) -> Result<ExitCode> {
     let dir = DataDir::new(&args.data_dir.data_dir);
     let key = read_secret_key(&args.signing_key)?;
     let report = {

@@ -51,7 +51,7 @@ fn free_api_addr(port: u16) -> std::net::SocketAddr {
     }
 }
 
-pub fn run(args: DemoArgs) -> Result<ExitCode> {
+pub(crate) fn run(args: DemoArgs) -> Result<ExitCode> {
     if !(2..=CITIES.len()).contains(&args.cities) {
         bail!("--cities must be between 2 and {}", CITIES.len());
     }

@@ -31,7 +31,7 @@ impl CommitteeProposal for SignedErasureOrder {
     }
 }
 
-pub fn erase(args: EraseArgs) -> Result<ExitCode> {
+pub(super) fn erase(args: EraseArgs) -> Result<ExitCode> {
     let dir = DataDir::new(&args.data_dir.data_dir);
     let key = dir.city_key()?;
     let target = {
@@ -73,7 +73,7 @@ pub fn erase(args: EraseArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn order(command: ErasureOrderCommand) -> Result<ExitCode> {
+pub(super) fn order(command: ErasureOrderCommand) -> Result<ExitCode> {
     match command {
         ErasureOrderCommand::Propose {
             target,
@@ -127,7 +127,7 @@ fn publish_order(proposal: &Path, data_dir: &Path) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn list(args: ErasuresArgs) -> Result<ExitCode> {
+pub(super) fn list(args: ErasuresArgs) -> Result<ExitCode> {
     let dir = DataDir::new(&args.data_dir.data_dir);
     let store = dir.open_store_read_only()?;
     let erasures = coalition_audit::audit_erasures(&store)?;

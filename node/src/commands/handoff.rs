@@ -10,7 +10,7 @@ use std::time::Duration;
 /// A definite answer that nothing was done: the node was not reached, or it refused the request.
 /// Any other failure (the connection cut after the request was sent) leaves the outcome unknown.
 #[derive(Debug)]
-pub enum NotDone {
+pub(super) enum NotDone {
     NotReached {
         addr: String,
         source: std::io::Error,
@@ -38,12 +38,12 @@ impl std::fmt::Display for NotDone {
 impl std::error::Error for NotDone {}
 
 /// POSTs `body` to the node's API and returns the JSON answer of a 2xx response.
-pub fn post_json(api_addr: &str, path: &str, token: &str, body: &Value) -> Result<Value> {
+pub(super) fn post_json(api_addr: &str, path: &str, token: &str, body: &Value) -> Result<Value> {
     request_json(api_addr, "POST", path, Some(token), Some(body))
 }
 
 /// GETs `path_and_query` from the node's API.
-pub fn get_json(api_addr: &str, path_and_query: &str) -> Result<Value> {
+pub(super) fn get_json(api_addr: &str, path_and_query: &str) -> Result<Value> {
     request_json(api_addr, "GET", path_and_query, None, None)
 }
 

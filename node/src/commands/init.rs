@@ -10,7 +10,7 @@ use coalition_store::Store;
 use serde_json::json;
 use std::process::ExitCode;
 
-pub fn run(args: InitArgs) -> Result<ExitCode> {
+pub(crate) fn run(args: InitArgs) -> Result<ExitCode> {
     let dir = DataDir::new(&args.data_dir.data_dir);
     if dir.config_path().exists() || dir.city_key_path().exists() || dir.store_path().exists() {
         bail!(
@@ -100,7 +100,7 @@ pub fn run(args: InitArgs) -> Result<ExitCode> {
 /// Writes a complete node directory: keys (mode 0600), charter, store with the roster history
 /// applied, and config.toml last (its presence marks the directory complete). Without a city
 /// key, an observer's directory.
-pub fn create_node_dir(
+pub(crate) fn create_node_dir(
     dir: &DataDir,
     charter: &coalition_record::Charter,
     city: &str,

@@ -8,7 +8,7 @@ use anyhow::{bail, Context, Result};
 use coalition_store::{MigrateOptions, Store, StoreError};
 use std::process::ExitCode;
 
-pub fn migrate(args: MigrateArgs) -> Result<ExitCode> {
+pub(super) fn migrate(args: MigrateArgs) -> Result<ExitCode> {
     let dir = DataDir::new(&args.data_dir.data_dir);
     let store_path = dir.store_path();
     let backup = args

@@ -1,21 +1,21 @@
 //! One module per group of commands; `run` dispatches.
 
-pub mod apply;
+pub(crate) mod apply;
 mod audit;
 mod charter;
 mod cycle;
-pub mod demo;
+pub(crate) mod demo;
 mod erase;
 mod handoff;
-pub mod init;
+pub(crate) mod init;
 mod migrate;
 mod personal;
 mod publish;
 mod read;
 mod restore;
 mod roster;
-pub mod roster_file;
-pub mod run_node;
+pub(crate) mod roster_file;
+pub(crate) mod run_node;
 mod status;
 mod translate;
 mod verify;
@@ -24,7 +24,7 @@ use crate::cli::{Cli, Command};
 use anyhow::Result;
 use std::process::ExitCode;
 
-pub fn run(cli: Cli) -> Result<ExitCode> {
+pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Charter(c) => charter::run(c),
         Command::Roster(c) => roster::run(c),
@@ -60,9 +60,9 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
 }
 
 /// Milliseconds since the Unix epoch, now.
-pub use coalition_record::calendar::now_ms;
+pub(crate) use coalition_record::calendar::now_ms;
 
-pub fn print_json(value: &serde_json::Value) -> Result<()> {
+pub(crate) fn print_json(value: &serde_json::Value) -> Result<()> {
     outln!(
         "{}",
         serde_json::to_string_pretty(value).unwrap_or_else(|_| value.to_string())

@@ -10,7 +10,7 @@ use coalition_store::Query;
 use serde_json::{json, Value};
 use std::process::ExitCode;
 
-pub fn run(command: PersonalDataCommand) -> Result<ExitCode> {
+pub(super) fn run(command: PersonalDataCommand) -> Result<ExitCode> {
     let PersonalDataCommand::Find {
         email,
         phone,

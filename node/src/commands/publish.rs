@@ -15,7 +15,7 @@ use coalition_store::Store;
 use serde_json::json;
 use std::process::ExitCode;
 
-pub fn publish(command: PublishCommand) -> Result<ExitCode> {
+pub(super) fn publish(command: PublishCommand) -> Result<ExitCode> {
     let (args, kind) = match command {
         PublishCommand::Practice(a) => (a, "practice"),
         PublishCommand::Update(a) => (a, "update"),
@@ -343,7 +343,7 @@ fn own_entry(dir: &DataDir, id: &str) -> Result<coalition_store::StoredEntry> {
     Ok(entry)
 }
 
-pub fn retract(args: RetractArgs) -> Result<ExitCode> {
+pub(super) fn retract(args: RetractArgs) -> Result<ExitCode> {
     let dir = DataDir::new(&args.data_dir.data_dir);
     let config = dir.config()?;
     let target = own_entry(&dir, &args.id)?;
@@ -366,7 +366,7 @@ pub fn retract(args: RetractArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn revise(args: ReviseArgs) -> Result<ExitCode> {
+pub(super) fn revise(args: ReviseArgs) -> Result<ExitCode> {
     let dir = DataDir::new(&args.data_dir.data_dir);
     let config = dir.config()?;
     let target = own_entry(&dir, &args.id)?;

@@ -12,7 +12,7 @@ use coalition_store::Query;
 use serde_json::json;
 use std::process::ExitCode;
 
-pub fn show(args: ShowArgs) -> Result<ExitCode> {
+pub(super) fn show(args: ShowArgs) -> Result<ExitCode> {
     let dir = DataDir::new(&args.data_dir.data_dir);
     let store = dir.open_store_read_only()?;
     let entry = store.entry_by_prefix(&args.id)?.with_context(|| {
@@ -30,7 +30,7 @@ pub fn show(args: ShowArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn log(args: LogArgs) -> Result<ExitCode> {
+pub(super) fn log(args: LogArgs) -> Result<ExitCode> {
     let dir = DataDir::new(&args.data_dir.data_dir);
     let store = dir.open_store_read_only()?;
     let roster = store.roster();
@@ -71,7 +71,7 @@ pub fn log(args: LogArgs) -> Result<ExitCode> {
 /// Store queries one listing may run: one per combination of the filters' values.
 const MAX_FILTER_COMBINATIONS: usize = 256;
 
-pub fn search(args: SearchArgs) -> Result<ExitCode> {
+pub(super) fn search(args: SearchArgs) -> Result<ExitCode> {
     let dir = DataDir::new(&args.data_dir.data_dir);
     let store = dir.open_store_read_only()?;
     let roster = store.roster();
@@ -438,7 +438,7 @@ fn encode(value: &str) -> String {
 }
 
 /// `coalition reindex`: rebuilds the search index from the store (the node must be stopped).
-pub fn reindex(args: crate::cli::VerifyArgs) -> Result<ExitCode> {
+pub(super) fn reindex(args: crate::cli::VerifyArgs) -> Result<ExitCode> {
     let dir = DataDir::new(&args.data_dir.data_dir);
     let store = dir.open_store_read_only()?;
     crate::commands::run_node::init_tracing(crate::config::LogFormat::Text, "info");

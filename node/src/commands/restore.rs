@@ -11,9 +11,9 @@ use std::process::ExitCode;
 
 /// The node's config.toml as `coalition backup` copies it beside the checkpoint (no secrets:
 /// city.key, node.key and api.token stay out of backups).
-pub const BACKUP_CONFIG: &str = "config.toml";
+pub(super) const BACKUP_CONFIG: &str = "config.toml";
 
-pub fn restore(args: RestoreArgs) -> Result<ExitCode> {
+pub(super) fn restore(args: RestoreArgs) -> Result<ExitCode> {
     let dir = DataDir::new(&args.data_dir.data_dir);
     let fresh = !dir.config_path().exists();
     if fresh {

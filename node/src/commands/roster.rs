@@ -13,7 +13,7 @@ use serde_json::json;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-pub fn run(command: RosterCommand) -> Result<ExitCode> {
+pub(super) fn run(command: RosterCommand) -> Result<ExitCode> {
     match command {
         RosterCommand::Admit {
             files,
@@ -519,7 +519,7 @@ fn status_text(status: &CityStatus) -> String {
     }
 }
 
-pub fn show(roster: &Roster, as_json: bool) -> Result<()> {
+pub(super) fn show(roster: &Roster, as_json: bool) -> Result<()> {
     if as_json {
         print_json(&json!({
             "network_id": roster.network_id.to_hex(),

@@ -6,14 +6,14 @@ use coalition_record::SignedRosterChange;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-pub fn default_path(charter: &Path) -> PathBuf {
+pub(crate) fn default_path(charter: &Path) -> PathBuf {
     charter
         .parent()
         .unwrap_or_else(|| Path::new("."))
         .join("roster.txt")
 }
 
-pub fn read(path: &Path) -> Result<Vec<SignedRosterChange>> {
+pub(crate) fn read(path: &Path) -> Result<Vec<SignedRosterChange>> {
     if !path.exists() {
         return Ok(Vec::new());
     }
@@ -34,7 +34,7 @@ pub fn read(path: &Path) -> Result<Vec<SignedRosterChange>> {
     Ok(out)
 }
 
-pub fn append(path: &Path, change: &SignedRosterChange, comment: &str) -> Result<()> {
+pub(crate) fn append(path: &Path, change: &SignedRosterChange, comment: &str) -> Result<()> {
     let existing = read(path)?;
     if let Some(last) = existing.last() {
         if last.change.seq + 1 != change.change.seq {
@@ -65,7 +65,7 @@ pub fn append(path: &Path, change: &SignedRosterChange, comment: &str) -> Result
 
 /// Reads a proposal file: `#` comment lines and one hex-encoded signed change (possibly with no
 /// signatures yet).
-pub fn read_proposal(path: &Path) -> Result<SignedRosterChange> {
+pub(crate) fn read_proposal(path: &Path) -> Result<SignedRosterChange> {
     let text = crate::input::read_text(path, "proposal")?;
     let mut found = None;
     for (n, line) in text.lines().enumerate() {
@@ -91,7 +91,7 @@ pub fn read_proposal(path: &Path) -> Result<SignedRosterChange> {
 
 /// Writes a proposal file atomically (temp file, then rename). With `create_new`, refuses to
 /// replace an existing file.
-pub fn write_proposal(
+pub(crate) fn write_proposal(
     path: &Path,
     change: &SignedRosterChange,
     comment: &str,

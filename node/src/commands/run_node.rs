@@ -9,7 +9,7 @@ use std::io::Write;
 use std::process::ExitCode;
 use std::time::Duration;
 
-pub fn parse_addrs(flag: &str, items: &[String]) -> Result<Vec<coalition_net::Multiaddr>> {
+pub(crate) fn parse_addrs(flag: &str, items: &[String]) -> Result<Vec<coalition_net::Multiaddr>> {
     items
         .iter()
         .map(|a| {
@@ -21,7 +21,7 @@ pub fn parse_addrs(flag: &str, items: &[String]) -> Result<Vec<coalition_net::Mu
 }
 
 /// Logs to stderr; `RUST_LOG` overrides `default_filter`.
-pub fn init_tracing(format: LogFormat, default_filter: &str) {
+pub(crate) fn init_tracing(format: LogFormat, default_filter: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_filter));
     let builder = tracing_subscriber::fmt()
@@ -34,7 +34,7 @@ pub fn init_tracing(format: LogFormat, default_filter: &str) {
     };
 }
 
-pub fn run(args: RunArgs) -> Result<ExitCode> {
+pub(crate) fn run(args: RunArgs) -> Result<ExitCode> {
     let dir = DataDir::new(&args.data_dir.data_dir);
     let config = dir.config()?;
     init_tracing(
@@ -97,7 +97,7 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-pub async fn wait_for_signal() {
+pub(crate) async fn wait_for_signal() {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{signal, SignalKind};

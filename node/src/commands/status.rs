@@ -16,7 +16,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::ExitCode;
 
-pub fn status(args: StatusArgs) -> Result<ExitCode> {
+pub(super) fn status(args: StatusArgs) -> Result<ExitCode> {
     let dir = DataDir::new(&args.data_dir.data_dir);
     let facts = gather(&dir)?;
     let found = warnings(&facts);
@@ -133,7 +133,7 @@ fn node_facts(api: &str, v: &Value) -> NodeFacts {
         peer_id: v["peer_id"].as_str().map(str::to_string),
         peers: v["peers"].as_u64().unwrap_or(0),
         listen: strings(&v["listen"]),
-        sync_state: v["sync_state"].as_str().unwrap_or("unknown").to_string(),
+        sync_state: serde_json::from_value(v["sync_state"].clone()).ok(),
         last_arrival_ms: v["last_arrival_ms"].as_i64(),
         search_documents: v["search_documents"].as_u64().unwrap_or(0),
         external: strings(&v["external"]),
@@ -260,7 +260,7 @@ fn print_text(
                 "peers         {} ({} through a relay) · sync {} · last arrival {}",
                 n.peers,
                 n.relayed_peers,
-                n.sync_state,
+                crate::status_report::sync_state_name(n.sync_state),
                 n.last_arrival_ms
                     .map(|t| ago(f.now_ms, t))
                     .unwrap_or_else(|| "none yet".into())

@@ -44,7 +44,7 @@ fn resolve(dir: &DataDir, id: &str) -> Result<EntryId> {
     Ok(entry.id())
 }
 
-pub fn translate(args: TranslateArgs) -> Result<ExitCode> {
+pub(super) fn translate(args: TranslateArgs) -> Result<ExitCode> {
     let dir = DataDir::new(&args.data_dir.data_dir);
     let source = resolve(&dir, &args.id)?;
     let f: TranslationFile = read_document(&args.file, "translation")?;
@@ -75,7 +75,7 @@ pub fn translate(args: TranslateArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn endorse(args: EndorseArgs) -> Result<ExitCode> {
+pub(super) fn endorse(args: EndorseArgs) -> Result<ExitCode> {
     let dir = DataDir::new(&args.data_dir.data_dir);
     let translation = resolve(&dir, &args.id)?;
     let payload = Payload::TranslationEndorsement(TranslationEndorsement { translation });

@@ -8,7 +8,7 @@ use coalition_store::Store;
 use serde_json::json;
 use std::process::ExitCode;
 
-pub fn verify(args: VerifyArgs) -> Result<ExitCode> {
+pub(super) fn verify(args: VerifyArgs) -> Result<ExitCode> {
     let dir = DataDir::new(&args.data_dir.data_dir);
     dir.config()?;
     // Damage RocksDB finds at open (MANIFEST, a missing SST, a WAL damaged before its tail) is an
@@ -155,7 +155,7 @@ fn high_water_problem(dir: &DataDir, store: &Store) -> Option<String> {
     None
 }
 
-pub fn backup(args: BackupArgs) -> Result<ExitCode> {
+pub(super) fn backup(args: BackupArgs) -> Result<ExitCode> {
     let dir = DataDir::new(&args.data_dir.data_dir);
     if args.out.exists() {
         bail!(

@@ -48,10 +48,10 @@ async fn wait_for_gossip(
         || async {
             let s = node.status().await?;
             Ok((
-                s.entries_via_gossip > before,
+                s.counters.entries_via_gossip > before,
                 format!(
                     "gossip {}, sync {}",
-                    s.entries_via_gossip, s.entries_via_sync
+                    s.counters.entries_via_gossip, s.counters.entries_via_sync
                 ),
             ))
         },
@@ -94,7 +94,7 @@ async fn a_tampered_copy_does_not_turn_honest_relays_into_suspects() -> Result<(
                 .await?;
             judged += 1;
             wait_judged(victim, judged, Duration::from_secs(10)).await?;
-            let before = victim.status().await?.entries_via_gossip;
+            let before = victim.status().await?.counters.entries_via_gossip;
             inject(relay1, genuine).await?;
             let took = wait_for_gossip(victim, id, before, Duration::from_secs(1))
                 .await
@@ -103,13 +103,13 @@ async fn a_tampered_copy_does_not_turn_honest_relays_into_suspects() -> Result<(
             // The relays' copies count as judged too (accepted, or ignored as a duplicate).
             judged = {
                 let s = victim.status().await?;
-                s.gossip_accepted + s.gossip_rejected + s.gossip_ignored
+                s.counters.gossip_accepted + s.counters.gossip_rejected + s.counters.gossip_ignored
             };
         }
 
         let s = victim.status().await?;
         say(format!("tampered copies: {}", gossip_counts(victim).await?));
-        ensure!(s.gossip_rejected >= 9, "the 9 tampered copies were rejected, got {}", s.gossip_rejected);
+        ensure!(s.counters.gossip_rejected >= 9, "the 9 tampered copies were rejected, got {}", s.counters.gossip_rejected);
         for attacker in &attackers {
             ensure!(
                 !s.connected_peers.contains(&attacker.peer_id),
@@ -127,7 +127,7 @@ async fn a_tampered_copy_does_not_turn_honest_relays_into_suspects() -> Result<(
         }
         ensure!(s.mesh_peers >= 2, "the victim's mesh kept both relays, it has {}", s.mesh_peers);
         // One more honest entry, from the other relay: still by gossip, still fast.
-        let before = s.entries_via_gossip;
+        let before = s.counters.entries_via_gossip;
         let last = coalition.sign_entry(1, 1, None, &practice(1, 1))?;
         let id = inject(relay2, last).await?;
         let took = wait_for_gossip(victim, id, before, Duration::from_secs(1)).await?;
@@ -176,7 +176,7 @@ async fn a_copy_stripped_of_its_payload_is_not_stored_and_the_full_one_arrives()
                 "the stripped copy of entry {} was stored",
                 n + 1
             );
-            let before = victim.status().await?.entries_via_gossip;
+            let before = victim.status().await?.counters.entries_via_gossip;
             inject(relay, genuine).await?;
             latencies.push(wait_for_gossip(victim, id, before, Duration::from_secs(1)).await?);
             let held = victim
@@ -195,7 +195,7 @@ async fn a_copy_stripped_of_its_payload_is_not_stored_and_the_full_one_arrives()
             gossip_counts(victim).await?
         ));
         ensure!(
-            s.gossip_rejected == 0,
+            s.counters.gossip_rejected == 0,
             "a stripped copy is ignored, not punished (an older relay may have stored one)"
         );
         attacker.stop();
@@ -456,7 +456,7 @@ async fn fresh_peer_ids_from_one_address_get_the_address_banned() -> Result<()> 
             }
             wait_until("the victim to judge the forged entries", Duration::from_secs(10), || async {
                 let s = victim.status().await?;
-                Ok((s.gossip_rejected >= sent || s.banned_addresses > 0, gossip_counts(victim).await?))
+                Ok((s.counters.gossip_rejected >= sent || s.banned_addresses > 0, gossip_counts(victim).await?))
             })
             .await?;
             if victim.status().await?.banned_addresses > 0 {
@@ -474,7 +474,7 @@ async fn fresh_peer_ids_from_one_address_get_the_address_banned() -> Result<()> 
         late.stop();
         let s = victim.status().await?;
         ensure!(s.connected_peers.contains(&relay.peer_id()), "the honest relay is still connected");
-        let before = s.entries_via_gossip;
+        let before = s.counters.entries_via_gossip;
         let honest = coalition.sign_entry(0, 1, None, &practice(0, 999))?;
         let id = inject(relay, honest).await?;
         let took = wait_for_gossip(victim, id, before, Duration::from_secs(1)).await?;
@@ -635,9 +635,9 @@ async fn an_erased_payload_offered_again_by_gossip_or_sync_is_refused() -> Resul
             attacker.connect(&victim.addr).await?;
             let judged = {
                 let s = victim.status().await?;
-                s.gossip_accepted + s.gossip_rejected + s.gossip_ignored
+                s.counters.gossip_accepted + s.counters.gossip_rejected + s.counters.gossip_ignored
             };
-            let relayed_before = bystander.status().await?.gossip_received;
+            let relayed_before = bystander.status().await?.counters.gossip_received;
             attacker
                 .publish(GossipMessage::Entry(genuine.clone()).to_bytes())
                 .await?;
@@ -649,12 +649,12 @@ async fn an_erased_payload_offered_again_by_gossip_or_sync_is_refused() -> Resul
             tokio::time::sleep(Duration::from_millis(800)).await;
             let s = victim.status().await?;
             ensure!(
-                s.gossip_rejected == 0,
+                s.counters.gossip_rejected == 0,
                 "the sender is not punished: {}",
                 gossip_counts(victim).await?
             );
             ensure!(
-                bystander.status().await?.gossip_received == relayed_before,
+                bystander.status().await?.counters.gossip_received == relayed_before,
                 "the victim relayed the erased payload to its mesh"
             );
             ensure!(!bystander.store.payload_held(&id)?);

@@ -22,7 +22,7 @@ struct BackupBody {
     out: PathBuf,
 }
 
-pub async fn backup(
+pub(super) async fn backup(
     State(s): State<AppState>,
     headers: HeaderMap,
     body: Bytes,

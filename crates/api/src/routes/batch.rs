@@ -16,7 +16,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 /// Most documents one batch may carry.
-pub const MAX_BATCH_DOCUMENTS: usize = 100;
+pub(super) const MAX_BATCH_DOCUMENTS: usize = 100;
 
 #[derive(Deserialize)]
 #[serde(tag = "kind", content = "document", rename_all = "lowercase")]
@@ -32,7 +32,7 @@ struct BatchBody {
     documents: Vec<Document>,
 }
 
-pub async fn publish_batch(
+pub(super) async fn publish_batch(
     State(s): State<AppState>,
     headers: HeaderMap,
     body: Bytes,

@@ -30,7 +30,7 @@ async fn audit_now(s: &AppState) -> Result<CyclesAudit, ApiError> {
 }
 
 /// `GET /api/v1/cycles`: each cycle's terms in force and each active city's state.
-pub async fn list_cycles(State(s): State<AppState>) -> Result<Response, ApiError> {
+pub(super) async fn list_cycles(State(s): State<AppState>) -> Result<Response, ApiError> {
     let audit = audit_now(&s).await?;
     let cycles = s.api.store.cycles()?;
     let items: Vec<_> = audit
@@ -44,7 +44,7 @@ pub async fn list_cycles(State(s): State<AppState>) -> Result<Response, ApiError
     Ok(Json(json!({ "cycles": items })).into_response())
 }
 
-pub async fn indicators_json(State(s): State<AppState>) -> Result<Response, ApiError> {
+pub(super) async fn indicators_json(State(s): State<AppState>) -> Result<Response, ApiError> {
     let audit = audit_now(&s).await?;
     Ok(Json(json!({ "indicators": audit.indicators })).into_response())
 }
@@ -58,11 +58,11 @@ fn csv(body: String) -> Response {
         .into_response()
 }
 
-pub async fn indicators_csv(State(s): State<AppState>) -> Result<Response, ApiError> {
+pub(super) async fn indicators_csv(State(s): State<AppState>) -> Result<Response, ApiError> {
     Ok(csv(coalition_audit::indicators_csv(&audit_now(&s).await?)))
 }
 
-pub async fn timeliness_csv(State(s): State<AppState>) -> Result<Response, ApiError> {
+pub(super) async fn timeliness_csv(State(s): State<AppState>) -> Result<Response, ApiError> {
     Ok(csv(coalition_audit::timeliness_csv(&audit_now(&s).await?)))
 }
 
@@ -82,7 +82,7 @@ pub(super) async fn publish_json<T: serde::de::DeserializeOwned>(
 }
 
 /// `POST /api/v1/cycles`: a committee decision with its signatures, carried in this city's log.
-pub async fn publish_cycle(
+pub(super) async fn publish_cycle(
     State(s): State<AppState>,
     headers: HeaderMap,
     body: Bytes,
@@ -98,7 +98,7 @@ pub async fn publish_cycle(
 }
 
 /// `POST /api/v1/feedback`: feedback signed by a committee member or a named reviewer.
-pub async fn publish_feedback(
+pub(super) async fn publish_feedback(
     State(s): State<AppState>,
     headers: HeaderMap,
     body: Bytes,
@@ -113,7 +113,7 @@ pub async fn publish_feedback(
     .await
 }
 
-pub async fn cycles_page(
+pub(super) async fn cycles_page(
     State(s): State<AppState>,
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
@@ -134,7 +134,7 @@ pub async fn cycles_page(
     }
 }
 
-pub async fn cycle_page(
+pub(super) async fn cycle_page(
     State(s): State<AppState>,
     headers: HeaderMap,
     peer: Peer,
@@ -187,7 +187,7 @@ pub async fn cycle_page(
 
 /// `POST /cycle/{id}`: `action=draft` saves the values on this node; `action=publish` builds the
 /// report, has the store check it against the cycle, and signs it.
-pub async fn cycle_submit(
+pub(super) async fn cycle_submit(
     State(s): State<AppState>,
     headers: HeaderMap,
     peer: Peer,

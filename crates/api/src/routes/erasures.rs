@@ -40,7 +40,7 @@ fn answer(published: Vec<crate::publish::Published>) -> Response {
 
 /// `POST /api/v1/erasures`: the erasure (after a version of a practice without its contact
 /// person) in one write; 201 with the entries.
-pub async fn publish_erasure(
+pub(super) async fn publish_erasure(
     State(s): State<AppState>,
     headers: HeaderMap,
     body: Bytes,
@@ -66,7 +66,7 @@ pub async fn publish_erasure(
 }
 
 /// `POST /api/v1/erasure-orders`: a committee order with its signatures.
-pub async fn publish_order(
+pub(super) async fn publish_order(
     State(s): State<AppState>,
     headers: HeaderMap,
     body: Bytes,
@@ -80,7 +80,7 @@ pub async fn publish_order(
 
 /// `GET /api/v1/erasures`: each erasure with the member cities that confirmed it and those that
 /// have not yet.
-pub async fn list_erasures(State(s): State<AppState>) -> Result<Response, ApiError> {
+pub(super) async fn list_erasures(State(s): State<AppState>) -> Result<Response, ApiError> {
     let store = s.api.store.clone();
     let erasures = tokio::task::spawn_blocking(move || coalition_audit::audit_erasures(&store))
         .await

@@ -20,7 +20,7 @@ async fn publish_one(s: &AppState, payload: Payload) -> Result<Response, ApiErro
     Ok(created(published, location))
 }
 
-pub async fn publish_adoption(
+pub(super) async fn publish_adoption(
     State(s): State<AppState>,
     headers: HeaderMap,
     body: Bytes,
@@ -30,7 +30,7 @@ pub async fn publish_adoption(
     publish_one(&s, Payload::PracticeAdoption(adoption)).await
 }
 
-pub async fn publish_question(
+pub(super) async fn publish_question(
     State(s): State<AppState>,
     headers: HeaderMap,
     body: Bytes,
@@ -40,7 +40,7 @@ pub async fn publish_question(
     publish_one(&s, Payload::Question(question)).await
 }
 
-pub async fn publish_answer(
+pub(super) async fn publish_answer(
     State(s): State<AppState>,
     headers: HeaderMap,
     body: Bytes,
@@ -51,7 +51,7 @@ pub async fn publish_answer(
 }
 
 /// The coalition's exchange as data: cities, edges with counts, and every adoption.
-pub async fn get_exchange(
+pub(super) async fn get_exchange(
     State(s): State<AppState>,
 ) -> Result<Json<crate::exchange::ExchangeGraph>, ApiError> {
     let store = s.api.store.clone();

@@ -32,7 +32,7 @@ fn back_with(ui: &str, practice: &str, extra: &[(&str, String)], anchor: &str) -
     ))
 }
 
-pub async fn exchange_submit(
+pub(super) async fn exchange_submit(
     State(s): State<AppState>,
     headers: HeaderMap,
     peer: Peer,

@@ -183,7 +183,7 @@ pub(crate) fn results_json(q: &SearchQuery, r: &SearchResults) -> Value {
     })
 }
 
-pub async fn list_practices(
+pub(super) async fn list_practices(
     State(s): State<AppState>,
     RawQuery(raw): RawQuery,
 ) -> Result<Json<Value>, ApiError> {
@@ -193,7 +193,7 @@ pub async fn list_practices(
     Ok(Json(results_json(&q, &results)))
 }
 
-pub async fn get_practice(
+pub(super) async fn get_practice(
     State(s): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Json<views::PracticeView>, ApiError> {
@@ -206,7 +206,7 @@ pub async fn get_practice(
 const RELATED_DEFAULT: usize = 5;
 const RELATED_MAX: usize = 50;
 
-pub async fn related_practices(
+pub(super) async fn related_practices(
     State(s): State<AppState>,
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
@@ -241,7 +241,7 @@ pub async fn related_practices(
     Ok(Json(json!({ "id": view_id.to_hex(), "items": items })))
 }
 
-pub async fn list_reports(
+pub(super) async fn list_reports(
     State(s): State<AppState>,
     RawQuery(raw): RawQuery,
 ) -> Result<Json<Value>, ApiError> {
@@ -279,7 +279,7 @@ pub async fn list_reports(
     })))
 }
 
-pub async fn list_cities(State(s): State<AppState>) -> Result<Json<Value>, ApiError> {
+pub(super) async fn list_cities(State(s): State<AppState>) -> Result<Json<Value>, ApiError> {
     let store = s.api.store.clone();
     let version = store.roster_version();
     let cities = blocking(move || views::cities(&store)).await?;
@@ -290,7 +290,7 @@ pub async fn list_cities(State(s): State<AppState>) -> Result<Json<Value>, ApiEr
     })))
 }
 
-pub async fn get_city(
+pub(super) async fn get_city(
     State(s): State<AppState>,
     Path(city): Path<String>,
 ) -> Result<Json<views::CityDetail>, ApiError> {
@@ -300,7 +300,7 @@ pub async fn get_city(
     ))
 }
 
-pub async fn get_entry(
+pub(super) async fn get_entry(
     State(s): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Json<views::EntryView>, ApiError> {
@@ -309,13 +309,13 @@ pub async fn get_entry(
     Ok(Json(blocking(move || views::entry(&store, &id)).await?))
 }
 
-pub async fn openapi() -> Json<Value> {
+pub(super) async fn openapi() -> Json<Value> {
     Json(crate::openapi::document())
 }
 
-pub async fn healthz(State(s): State<AppState>) -> Response {
+pub(super) async fn healthz(State(s): State<AppState>) -> Response {
     let net = s.api.network.status();
-    let code = if net.sync_state == "degraded" {
+    let code = if net.sync_state == crate::SyncState::Degraded {
         StatusCode::SERVICE_UNAVAILABLE
     } else {
         StatusCode::OK
@@ -335,7 +335,7 @@ pub async fn healthz(State(s): State<AppState>) -> Response {
     (code, Json(body)).into_response()
 }
 
-pub async fn metrics(State(s): State<AppState>) -> Response {
+pub(super) async fn metrics(State(s): State<AppState>) -> Response {
     let registry = s.registry.clone();
     let encoded = blocking(move || {
         crate::metrics::encode(&registry)
@@ -414,7 +414,7 @@ pub(super) fn created(published: Published, location: String) -> Response {
     response
 }
 
-pub async fn publish_practice(
+pub(super) async fn publish_practice(
     State(s): State<AppState>,
     headers: HeaderMap,
     body: Bytes,
@@ -426,7 +426,7 @@ pub async fn publish_practice(
     Ok(created(published, location))
 }
 
-pub async fn publish_report(
+pub(super) async fn publish_report(
     State(s): State<AppState>,
     headers: HeaderMap,
     body: Bytes,
@@ -446,7 +446,7 @@ struct RetractionBody {
     reason: String,
 }
 
-pub async fn publish_retraction(
+pub(super) async fn publish_retraction(
     State(s): State<AppState>,
     headers: HeaderMap,
     body: Bytes,
@@ -466,7 +466,7 @@ pub async fn publish_retraction(
     Ok(created(published, location))
 }
 
-pub async fn publish_update(
+pub(super) async fn publish_update(
     State(s): State<AppState>,
     headers: HeaderMap,
     body: Bytes,
@@ -486,7 +486,7 @@ struct RevisionBody {
     practice: Practice,
 }
 
-pub async fn publish_revision(
+pub(super) async fn publish_revision(
     State(s): State<AppState>,
     headers: HeaderMap,
     body: Bytes,

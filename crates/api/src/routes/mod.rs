@@ -14,7 +14,7 @@ mod status;
 mod translations;
 mod web;
 
-pub use crate::state::AppState;
+pub(crate) use crate::state::AppState;
 pub use json::hit_json;
 
 use crate::counters::Metrics;
@@ -122,7 +122,7 @@ pub fn route_list() -> Vec<(&'static str, &'static str)> {
 
 /// The application over `api`. The HTTP layer's metrics are added to `registry`, which the
 /// node may have filled with its own; `/metrics` then serves the whole.
-pub fn build(api: ApiState, timeouts: crate::Timeouts, mut registry: Registry) -> Router {
+pub(crate) fn build(api: ApiState, timeouts: crate::Timeouts, mut registry: Registry) -> Router {
     let metrics = Metrics::registered(&mut registry);
     registry.register_collector(Box::new(crate::metrics::Snapshots::of(&api)));
     let state = AppState {

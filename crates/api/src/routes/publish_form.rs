@@ -147,7 +147,7 @@ pub(super) fn access(s: &AppState, headers: &HeaderMap, peer: &Peer) -> PublishA
     }
 }
 
-pub async fn publish_page(
+pub(super) async fn publish_page(
     State(s): State<AppState>,
     headers: HeaderMap,
     peer: Peer,
@@ -372,7 +372,7 @@ fn practice_from_form(form: &FormState) -> (Practice, Vec<(String, String)>) {
     (practice, errors)
 }
 
-pub async fn publish_submit(
+pub(super) async fn publish_submit(
     State(s): State<AppState>,
     headers: HeaderMap,
     peer: Peer,

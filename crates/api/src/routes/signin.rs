@@ -40,7 +40,7 @@ fn signin_page(ctx: &PageCtx, problem: Option<&str>, show_form: bool) -> String 
     templates::layout(ctx, t.signin_heading, body)
 }
 
-pub async fn signin_page_get(
+pub(super) async fn signin_page_get(
     State(s): State<AppState>,
     headers: HeaderMap,
     peer: Peer,
@@ -79,7 +79,7 @@ fn form_value<'a>(pairs: &'a [(String, String)], name: &str) -> &'a str {
         .map_or("", |(_, v)| v.as_str())
 }
 
-pub async fn signin_submit(
+pub(super) async fn signin_submit(
     State(s): State<AppState>,
     headers: HeaderMap,
     peer: Peer,
@@ -132,7 +132,7 @@ pub async fn signin_submit(
     response
 }
 
-pub async fn signout_submit(
+pub(super) async fn signout_submit(
     State(s): State<AppState>,
     headers: HeaderMap,
     body: Bytes,

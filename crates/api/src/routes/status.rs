@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::json;
 
-pub async fn status(State(s): State<AppState>) -> Response {
+pub(super) async fn status(State(s): State<AppState>) -> Response {
     let net = s.api.network.status();
     let index = s.api.indexer.as_ref().map(|i| i.status());
     Json(json!({

@@ -14,7 +14,7 @@ use coalition_record::Payload;
 
 /// `POST /api/v1/translations`: refused when the version is not another city's practice held
 /// here (`unknown_version`, `own_practice`, `not_a_practice`) or is not in `from_lang`.
-pub async fn publish_translation(
+pub(super) async fn publish_translation(
     State(s): State<AppState>,
     headers: HeaderMap,
     body: Bytes,
@@ -23,7 +23,7 @@ pub async fn publish_translation(
 }
 
 /// `POST /api/v1/endorsements`: only the city whose practice was translated (`not_author_city`).
-pub async fn publish_endorsement(
+pub(super) async fn publish_endorsement(
     State(s): State<AppState>,
     headers: HeaderMap,
     body: Bytes,

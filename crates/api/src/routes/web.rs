@@ -144,7 +144,7 @@ pub(super) fn error_response(ctx: &PageCtx, cookie: Option<Ui>, error: &ApiError
     )
 }
 
-pub fn not_found_page(s: &AppState, headers: &HeaderMap, raw: Option<&str>) -> Response {
+pub(super) fn not_found_page(s: &AppState, headers: &HeaderMap, raw: Option<&str>) -> Response {
     let p = web_params(raw, &[]);
     let (ui, cookie) = pick_ui(p.get("ui"), headers);
     let ctx = page_ctx(s, ui, "/", &p, &[], Nav::None);
@@ -156,7 +156,7 @@ pub fn not_found_page(s: &AppState, headers: &HeaderMap, raw: Option<&str>) -> R
     )
 }
 
-pub async fn search_page(
+pub(super) async fn search_page(
     State(s): State<AppState>,
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
@@ -194,7 +194,7 @@ pub async fn search_page(
 /// Related practices listed on a practice's page.
 const RELATED_ON_PAGE: usize = 5;
 
-pub async fn practice_page(
+pub(super) async fn practice_page(
     State(s): State<AppState>,
     headers: HeaderMap,
     peer: super::publish_form::Peer,
@@ -265,7 +265,7 @@ pub async fn practice_page(
     }
 }
 
-pub async fn cities_page(
+pub(super) async fn cities_page(
     State(s): State<AppState>,
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
@@ -287,7 +287,7 @@ pub async fn cities_page(
     }
 }
 
-pub async fn exchange_page(
+pub(super) async fn exchange_page(
     State(s): State<AppState>,
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
@@ -309,7 +309,7 @@ pub async fn exchange_page(
     }
 }
 
-pub async fn city_page(
+pub(super) async fn city_page(
     State(s): State<AppState>,
     headers: HeaderMap,
     Path(city): Path<String>,
@@ -344,7 +344,7 @@ pub async fn city_page(
     }
 }
 
-pub async fn stylesheet() -> Response {
+pub(super) async fn stylesheet() -> Response {
     (
         [
             (header::CONTENT_TYPE, "text/css; charset=utf-8"),
@@ -355,7 +355,7 @@ pub async fn stylesheet() -> Response {
         .into_response()
 }
 
-pub async fn script() -> Response {
+pub(super) async fn script() -> Response {
     (
         [
             (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
@@ -369,7 +369,7 @@ pub async fn script() -> Response {
 /// The Steering Committee's audit of this node's copy of the coalition: the same standalone HTML
 /// as `coalition audit --format html` (integrity, forks, gaps, retractions, reporting per
 /// commitment). `?period=2025` or `2025-H1` picks the reporting period.
-pub async fn audit_page(
+pub(super) async fn audit_page(
     State(s): State<AppState>,
     headers: HeaderMap,
     RawQuery(raw): RawQuery,

@@ -4,7 +4,7 @@ use super::practice::{copyable, paragraphs, pick_text};
 use super::*;
 
 /// The list of member cities.
-pub fn cities_page(ctx: &PageCtx, cities: &[CityView]) -> String {
+pub(crate) fn cities_page(ctx: &PageCtx, cities: &[CityView]) -> String {
     let t = ctx.t();
     let body = html! {
         h1 { (t.cities_heading) }
@@ -97,7 +97,7 @@ fn report_html(ctx: &PageCtx, r: &ReportItem) -> Markup {
 
 /// A city page: the city, what it published over time, and `extra` (the reporting sections the
 /// route adds) at the end.
-pub fn city_page(ctx: &PageCtx, d: &CityDetail, extra: Markup) -> String {
+pub(crate) fn city_page(ctx: &PageCtx, d: &CityDetail, extra: Markup) -> String {
     let t = ctx.t();
     let c = &d.city;
     let body = html! {

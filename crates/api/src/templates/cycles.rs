@@ -39,7 +39,7 @@ fn state_text(t: &Strings, state: &str, days_late: Option<i64>, days_left: Optio
 }
 
 /// The cycles the local city still has to answer, for its page and `/cycles`.
-pub fn reminders(ctx: &PageCtx, audit: &CyclesAudit, city: &str) -> Markup {
+pub(crate) fn reminders(ctx: &PageCtx, audit: &CyclesAudit, city: &str) -> Markup {
     let t = ctx.t();
     let due: Vec<_> = audit
         .cycles
@@ -69,7 +69,7 @@ pub fn reminders(ctx: &PageCtx, audit: &CyclesAudit, city: &str) -> Markup {
     }
 }
 
-pub fn cycles_page(ctx: &PageCtx, audit: &CyclesAudit, local_city: Option<&str>) -> String {
+pub(crate) fn cycles_page(ctx: &PageCtx, audit: &CyclesAudit, local_city: Option<&str>) -> String {
     let t = ctx.t();
     let body = html! {
         h1 { (t.rc_heading) }
@@ -121,7 +121,7 @@ fn cycles_table(ctx: &PageCtx, audit: &CyclesAudit) -> Markup {
 }
 
 /// What the form shows besides the fields.
-pub enum CycleForm<'a> {
+pub(crate) enum CycleForm<'a> {
     /// Not the local city's node, or not signed in: the questions only, and why.
     Closed(&'a str),
     Open {
@@ -131,7 +131,7 @@ pub enum CycleForm<'a> {
     },
 }
 
-pub fn cycle_page(
+pub(crate) fn cycle_page(
     ctx: &PageCtx,
     cycle: &Cycle,
     audit: Option<&CycleAudit>,
@@ -303,7 +303,7 @@ fn cycle_cities(t_: &Strings, a: &CycleAudit) -> Markup {
 }
 
 /// Feedback on the city's reports, for its page.
-pub fn feedback_section(
+pub(crate) fn feedback_section(
     ctx: &PageCtx,
     feedback: &[(
         String,

@@ -8,7 +8,7 @@ use coalition_record::PublicKey;
 
 /// What a signed-in browser on the node's own machine may do on a practice page: the form's
 /// CSRF token and the local city (which may ask, take up or, for its own practice, answer).
-pub struct ExchangeForm {
+pub(crate) struct ExchangeForm {
     pub csrf: String,
     pub local: PublicKey,
     /// Why the last submission was refused, to show above the forms.
@@ -174,7 +174,7 @@ fn forms(ctx: &PageCtx, v: &PracticeView, f: &ExchangeForm) -> Markup {
 /// The exchange page: cities on a circle, an arrow from the city whose practice was taken up to
 /// the city that took it up (thicker for more), and the list of adoptions. Inline SVG: works
 /// offline, prints, and the list below says the same for screen readers.
-pub fn exchange_page(ctx: &PageCtx, graph: &crate::exchange::ExchangeGraph) -> String {
+pub(crate) fn exchange_page(ctx: &PageCtx, graph: &crate::exchange::ExchangeGraph) -> String {
     let t = ctx.t();
     let body = html! {
         h1 { (t.exchange_heading) }

@@ -10,7 +10,7 @@ use crate::views::PracticeView;
 use coalition_record::schema::primary_tag;
 
 /// The practice texts the form edits, with their form field names, in the page's order.
-pub const LANGUAGE_FIELDS: [&str; 7] = [
+pub(crate) const LANGUAGE_FIELDS: [&str; 7] = [
     "title",
     "summary",
     "body",
@@ -34,7 +34,7 @@ fn practice_texts(p: &coalition_record::Practice) -> [&LangText; 7] {
 }
 
 /// As [`practice_texts`], to change them (the language form's revision).
-pub fn practice_texts_mut(p: &mut coalition_record::Practice) -> [&mut LangText; 7] {
+pub(crate) fn practice_texts_mut(p: &mut coalition_record::Practice) -> [&mut LangText; 7] {
     [
         &mut p.title,
         &mut p.summary,

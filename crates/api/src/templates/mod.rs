@@ -23,17 +23,17 @@ mod publish;
 mod search;
 mod search_extras;
 
-pub use cities::{cities_page, city_page};
-pub use cycles::{cycle_page, cycles_page, feedback_section, reminders, CycleForm};
-pub use exchange::{exchange_page, ExchangeForm};
-pub use language_form::{practice_texts_mut, LANGUAGE_FIELDS};
-pub use practice::practice_page;
-pub use publish::{publish_page, FormState, PublishAccess};
-pub use search::search_page;
-pub use search_extras::snippet_html;
+pub(crate) use cities::{cities_page, city_page};
+pub(crate) use cycles::{cycle_page, cycles_page, feedback_section, reminders, CycleForm};
+pub(crate) use exchange::{exchange_page, ExchangeForm};
+pub(crate) use language_form::{practice_texts_mut, LANGUAGE_FIELDS};
+pub(crate) use practice::practice_page;
+pub(crate) use publish::{publish_page, FormState, PublishAccess};
+pub(crate) use search::search_page;
+pub(crate) use search_extras::snippet_html;
 
 /// Percent-encodes a query-string or path component.
-pub fn url_enc(text: &str) -> String {
+pub(crate) fn url_enc(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for b in text.bytes() {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
@@ -46,7 +46,7 @@ pub fn url_enc(text: &str) -> String {
 }
 
 /// Builds `path?k=v&…` from pairs, skipping nothing (callers leave out what they do not want).
-pub fn href(path: &str, pairs: &[(&str, String)]) -> String {
+pub(crate) fn href(path: &str, pairs: &[(&str, String)]) -> String {
     if pairs.is_empty() {
         return path.to_string();
     }
@@ -59,12 +59,12 @@ pub fn href(path: &str, pairs: &[(&str, String)]) -> String {
 
 /// A date (`YYYY`, `YYYY-MM` or `YYYY-MM-DD`) as the reader's language writes it, machine-readable
 /// in `datetime`.
-pub fn when(ui: Ui, iso: &str) -> Markup {
+pub(crate) fn when(ui: Ui, iso: &str) -> Markup {
     html! { time datetime=(iso) { (ui.date(iso)) } }
 }
 
 /// The name of a language in itself, for the common tags; the tag otherwise.
-pub fn language_name(tag: &str) -> String {
+pub(crate) fn language_name(tag: &str) -> String {
     let primary = tag.split('-').next().unwrap_or(tag);
     let name = match primary {
         "en" => "English",
@@ -103,12 +103,12 @@ pub fn language_name(tag: &str) -> String {
 }
 
 /// Languages offered in the publish form.
-pub const FORM_LANGUAGES: [&str; 12] = [
+pub(crate) const FORM_LANGUAGES: [&str; 12] = [
     "en", "fr", "de", "es", "it", "nl", "pt", "pl", "sv", "ca", "el", "ar",
 ];
 
 /// What every page shows around its content.
-pub struct PageCtx {
+pub(crate) struct PageCtx {
     pub ui: Ui,
     /// The page's path and its query without `ui`, for the language switch.
     pub path: String,
@@ -121,7 +121,7 @@ pub struct PageCtx {
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
-pub enum Nav {
+pub(crate) enum Nav {
     Search,
     Cities,
     Exchange,
@@ -130,11 +130,11 @@ pub enum Nav {
     None,
 }
 
-pub struct Footer {
+pub(crate) struct Footer {
     pub city: Option<String>,
     pub entries: u64,
     pub peers: usize,
-    pub sync_state: String,
+    pub sync_state: crate::SyncState,
     pub network_id: String,
 }
 
@@ -144,7 +144,7 @@ impl PageCtx {
     }
 
     /// A link within the site that keeps the interface language.
-    pub fn link(&self, path: &str, pairs: &[(&str, String)]) -> String {
+    pub(crate) fn link(&self, path: &str, pairs: &[(&str, String)]) -> String {
         let mut all: Vec<(&str, String)> = pairs.to_vec();
         if self.ui != Ui::En {
             all.push(("ui", self.ui.code().to_string()));
@@ -166,7 +166,7 @@ impl PageCtx {
 
 /// The page around `body`: head, skip link, header with navigation and language switch, `<main>`
 /// (with the sign-out button first when the browser is signed in) and the footer.
-pub fn layout(ctx: &PageCtx, title: &str, body: Markup) -> String {
+pub(crate) fn layout(ctx: &PageCtx, title: &str, body: Markup) -> String {
     let t = ctx.t();
     html! {
         (DOCTYPE)
@@ -244,12 +244,11 @@ fn language_switch(ctx: &PageCtx) -> Markup {
 fn site_footer(ctx: &PageCtx) -> Markup {
     let t = ctx.t();
     let f = &ctx.footer;
-    let state = match f.sync_state.as_str() {
-        "synced" => t.sync_synced,
-        "syncing" => t.sync_syncing,
-        "degraded" => t.sync_degraded,
-        "offline" => t.sync_offline,
-        other => other,
+    let state = match f.sync_state {
+        crate::SyncState::Synced => t.sync_synced,
+        crate::SyncState::Syncing => t.sync_syncing,
+        crate::SyncState::Degraded => t.sync_degraded,
+        crate::SyncState::Offline => t.sync_offline,
     };
     html! {
         footer class="site" {
@@ -336,7 +335,7 @@ pub(super) fn counted<T: ToString>(
 }
 
 /// A page for errors (404, bad parameters, failures).
-pub fn error_page(ctx: &PageCtx, heading: &str, message: &str) -> String {
+pub(crate) fn error_page(ctx: &PageCtx, heading: &str, message: &str) -> String {
     let t = ctx.t();
     let body = html! {
         h1 { (heading) }

@@ -41,7 +41,7 @@ fn period(ui: Ui, start: &str, end: Option<&String>) -> Markup {
 }
 
 /// The practice page: every language it has, its facts, the signature badge and its history.
-pub fn practice_page(
+pub(crate) fn practice_page(
     ctx: &PageCtx,
     v: &PracticeView,
     just_published: bool,

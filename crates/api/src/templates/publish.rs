@@ -4,7 +4,7 @@ use super::*;
 
 /// The publish form's values (as typed) and errors (form field → message).
 #[derive(Debug, Default, Clone)]
-pub struct FormState {
+pub(crate) struct FormState {
     pub values: Vec<(String, String)>,
     pub errors: Vec<(String, String)>,
     /// An error not tied to one field.
@@ -12,7 +12,7 @@ pub struct FormState {
 }
 
 impl FormState {
-    pub fn value(&self, name: &str) -> &str {
+    pub(crate) fn value(&self, name: &str) -> &str {
         self.values
             .iter()
             .rev()
@@ -20,11 +20,11 @@ impl FormState {
             .map_or("", |(_, v)| v.as_str())
     }
 
-    pub fn has(&self, name: &str, value: &str) -> bool {
+    pub(crate) fn has(&self, name: &str, value: &str) -> bool {
         self.values.iter().any(|(k, v)| k == name && v == value)
     }
 
-    pub fn error(&self, name: &str) -> Option<&str> {
+    pub(crate) fn error(&self, name: &str) -> Option<&str> {
         self.errors
             .iter()
             .find(|(k, _)| k == name)
@@ -33,7 +33,7 @@ impl FormState {
 }
 
 /// Why the form cannot be used here, if it cannot.
-pub enum PublishAccess {
+pub(crate) enum PublishAccess {
     Open { city: String, country: String },
     NotLoopback,
     NoKey(String),
@@ -58,7 +58,12 @@ fn form_labels(t: &Strings) -> [(&'static str, &'static str); 13] {
 }
 
 /// The publish page: the form for the local city, or why it is not available.
-pub fn publish_page(ctx: &PageCtx, access: &PublishAccess, csrf: &str, form: &FormState) -> String {
+pub(crate) fn publish_page(
+    ctx: &PageCtx,
+    access: &PublishAccess,
+    csrf: &str,
+    form: &FormState,
+) -> String {
     let t = ctx.t();
     let body = html! {
         h1 { (t.publish_heading) }

@@ -4,7 +4,7 @@ use super::*;
 use coalition_search::{Facets, Hit};
 
 /// The search page: the search box, facet filters and a page of results.
-pub fn search_page(
+pub(crate) fn search_page(
     ctx: &PageCtx,
     q: &SearchQuery,
     results: Option<&SearchResults>,

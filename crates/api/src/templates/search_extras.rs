@@ -9,7 +9,7 @@ use maud::{html, Markup};
 
 /// A snippet as HTML: its text escaped, the words the query matched in `<mark>`. The page and the
 /// JSON API's `snippet_html` both use it.
-pub fn snippet_html(snippet: &Snippet) -> Markup {
+pub(crate) fn snippet_html(snippet: &Snippet) -> Markup {
     html! {
         @for (part, matched) in snippet.parts() {
             @if matched { mark { (part) } } @else { (part) }
@@ -18,16 +18,16 @@ pub fn snippet_html(snippet: &Snippet) -> Markup {
 }
 
 /// Said when no practice matches all of the question's words.
-pub fn relaxed_text(ui: Ui) -> &'static str {
+pub(super) fn relaxed_text(ui: Ui) -> &'static str {
     ui.t().relaxed_notice
 }
 
-pub fn relaxed_notice(ui: Ui) -> Markup {
+pub(super) fn relaxed_notice(ui: Ui) -> Markup {
     html! { p class="notice relaxed" role="status" { (relaxed_text(ui)) } }
 }
 
 /// "Matched in Nederlands", for the meta line of a hit whose text matched.
-pub fn matched_language(ui: Ui, hit: &Hit) -> Option<Markup> {
+pub(super) fn matched_language(ui: Ui, hit: &Hit) -> Option<Markup> {
     let tag = hit.matched_lang.as_deref()?;
     Some(html! {
         span class="matched-lang" { (ui.t().matched_in) " " span lang=(tag) { (language_name(tag)) } }
@@ -35,7 +35,7 @@ pub fn matched_language(ui: Ui, hit: &Hit) -> Option<Markup> {
 }
 
 /// "Translated by Lindenfeld from Nederlands", when the hit shows another city's translation.
-pub fn translated_by(ui: Ui, hit: &Hit) -> Option<Markup> {
+pub(super) fn translated_by(ui: Ui, hit: &Hit) -> Option<Markup> {
     let by = hit.translated_by.as_ref()?;
     let text = crate::i18n::fill(
         ui.t().tr_by,
@@ -45,7 +45,7 @@ pub fn translated_by(ui: Ui, hit: &Hit) -> Option<Markup> {
 }
 
 /// The practices most like this one, linked; nothing when there are none.
-pub fn related_section(ctx: &PageCtx, related: &[Hit]) -> Markup {
+pub(super) fn related_section(ctx: &PageCtx, related: &[Hit]) -> Markup {
     if related.is_empty() {
         return html! {};
     }

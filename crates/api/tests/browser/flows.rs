@@ -561,7 +561,7 @@ pub(super) async fn reporting_cycle(c: &Client, s: &Server) {
         amends: None,
         decided_ms: now - 10 * DAY_MS,
     });
-    decision.sign_with(&common::committee());
+    decision.sign_with(&common::committee_key());
     let cycle = decision.id();
     s.store
         .publish_local(

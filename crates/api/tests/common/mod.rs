@@ -4,12 +4,14 @@
 
 #![allow(dead_code)]
 
-use coalition_api::{ApiState, NetworkStatus, NetworkView};
+use coalition_api::{ApiState, NetworkStatus, NetworkView, SyncState};
+pub use coalition_record::calendar::DAY_MS;
 use coalition_record::payload::{PracticeRevision, Retraction};
+use coalition_record::testing::{admit, bare_practice, committee_signed, next_change};
+pub use coalition_record::testing::{committee_key, text};
 use coalition_record::{
     ActivityReport, Charter, CommitmentReport, Contact, EntryId, Indicator, LangText, Payload,
-    Period, Practice, ReportStatus, RosterAction, RosterChange, SecretKey, SignedRosterChange,
-    WireEntry, FORMAT_VERSION,
+    Practice, ReportStatus, RosterChange, SecretKey, WireEntry,
 };
 use coalition_search::SearchIndex;
 use coalition_store::Store;
@@ -23,11 +25,6 @@ use tokio::sync::{mpsc, oneshot};
 pub const TOKEN: &str = "test-token-0123456789";
 /// 2024-01-01T00:00:00Z.
 pub const T0: i64 = 1_704_067_200_000;
-pub const DAY_MS: i64 = 86_400_000;
-
-pub fn committee() -> SecretKey {
-    SecretKey::from_seed([1u8; 32])
-}
 
 /// Valmeuse, BE: the local city of the test node.
 pub fn valmeuse() -> SecretKey {
@@ -49,44 +46,14 @@ pub fn marbourg() -> SecretKey {
     SecretKey::from_seed([5u8; 32])
 }
 
-pub fn text(pairs: &[(&str, &str)]) -> LangText {
-    pairs
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
-}
-
-/// A minimal valid practice.
+/// A practice with only a title, a summary, commitments and a start (city and country empty).
 pub fn practice(
     title: &[(&str, &str)],
     summary: &[(&str, &str)],
     commitments: &[u8],
     start: &str,
 ) -> Practice {
-    Practice {
-        title: text(title),
-        summary: text(summary),
-        body: LangText::new(),
-        rationale: LangText::new(),
-        approach: LangText::new(),
-        results: LangText::new(),
-        transferability: LangText::new(),
-        commitments: commitments.to_vec(),
-        themes: Vec::new(),
-        target_groups: Vec::new(),
-        partners: Vec::new(),
-        city: String::new(),
-        country: String::new(),
-        period: Period {
-            start: start.into(),
-            end: None,
-        },
-        links: Vec::new(),
-        contact: None,
-        illustrative: true,
-        grounds: Vec::new(),
-        partner_types: Vec::new(),
-    }
+    bare_practice(text(title), text(summary), commitments, start)
 }
 
 fn fill(mut p: Practice, city: &str, country: &str) -> Practice {
@@ -256,24 +223,15 @@ pub struct Demo {
     pub report_lindenau: EntryId,
 }
 
-fn admit(store: &Store, charter: &Charter, seq: u64, key: &SecretKey, name: &str, country: &str) {
-    let prev = store.roster().head;
+/// Admits the city `key` as `name` in `country`: the committee signs the roster's next change,
+/// dated [`T0`].
+fn admit_city(store: &Store, key: &SecretKey, name: &str, country: &str) {
     let change = RosterChange {
-        version: FORMAT_VERSION,
-        network_id: charter.network_id(),
-        seq,
-        prev,
         timestamp_ms: T0,
-        action: RosterAction::Admit {
-            city: key.public(),
-            name: name.into(),
-            country: country.into(),
-        },
+        ..next_change(&store.roster(), admit(key.public(), name, country))
     };
-    let mut signed = SignedRosterChange::unsigned(change);
-    signed.sign_with(&committee());
     store
-        .apply_roster_change(&signed)
+        .apply_roster_change(&committee_signed(change))
         .expect("the committee admits the city");
 }
 
@@ -288,23 +246,16 @@ fn append(store: &Store, key: &SecretKey, payload: Payload, day: i64) -> EntryId
 pub fn demo_store(dir: &std::path::Path) -> (Store, Demo) {
     let charter = Charter::new(
         "Coalition of Cities Against Racism (test)",
-        vec![committee().public()],
+        vec![committee_key().public()],
         1,
         T0,
     )
     .expect("valid charter");
     let store = Store::create(dir, &charter).expect("store created");
-    admit(&store, &charter, 1, &valmeuse(), "Valmeuse", "BE");
-    admit(&store, &charter, 2, &lindenau(), "Lindenau", "DE");
-    admit(
-        &store,
-        &charter,
-        3,
-        &santa_clara(),
-        "Santa Clara del Río",
-        "ES",
-    );
-    admit(&store, &charter, 4, &marbourg(), "Marbourg", "FR");
+    admit_city(&store, &valmeuse(), "Valmeuse", "BE");
+    admit_city(&store, &lindenau(), "Lindenau", "DE");
+    admit_city(&store, &santa_clara(), "Santa Clara del Río", "ES");
+    admit_city(&store, &marbourg(), "Marbourg", "FR");
 
     let fair_rent = append(&store, &valmeuse(), Payload::Practice(fair_rent()), 1);
     let school_v1 = append(
@@ -387,7 +338,7 @@ pub fn demo_store(dir: &std::path::Path) -> (Store, Demo) {
 }
 
 /// A network view whose state a test sets.
-pub struct FixedNetwork(pub &'static str, pub usize);
+pub struct FixedNetwork(pub SyncState, pub usize);
 
 impl NetworkView for FixedNetwork {
     fn status(&self) -> NetworkStatus {
@@ -396,7 +347,7 @@ impl NetworkView for FixedNetwork {
             peers: self.1,
             listen: vec!["/ip4/127.0.0.1/tcp/4001".into()],
             last_arrival_ms: Some(T0),
-            sync_state: self.0.into(),
+            sync_state: self.0,
             ..Default::default()
         }
     }

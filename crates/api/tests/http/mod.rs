@@ -6,6 +6,7 @@ mod exchange;
 mod publishing;
 mod web;
 
+use coalition_api::SyncState;
 use common::*;
 use reqwest::{Client, StatusCode};
 use serde_json::{json, Value};
@@ -89,9 +90,9 @@ async fn healthz_reports_state_entries_and_peers() {
     s.stop().await;
 
     for (state, code) in [
-        ("synced", StatusCode::OK),
-        ("syncing", StatusCode::OK),
-        ("degraded", StatusCode::SERVICE_UNAVAILABLE),
+        (SyncState::Synced, StatusCode::OK),
+        (SyncState::Syncing, StatusCode::OK),
+        (SyncState::Degraded, StatusCode::SERVICE_UNAVAILABLE),
     ] {
         let s = Server::start_with(Options {
             network: Arc::new(FixedNetwork(state, 3)),
@@ -100,7 +101,7 @@ async fn healthz_reports_state_entries_and_peers() {
         .await;
         let (status, body) = get_json(&s, "/healthz").await;
         assert_eq!(status, code, "healthz status for {state}");
-        assert_eq!(body["status"], state);
+        assert_eq!(body["status"], state.as_str());
         assert_eq!(body["peers"], 3);
         s.stop().await;
     }
@@ -109,7 +110,7 @@ async fn healthz_reports_state_entries_and_peers() {
 #[tokio::test]
 async fn metrics_expose_store_gauges_request_counters_and_the_node_registry() {
     let s = Server::start_with(Options {
-        network: Arc::new(FixedNetwork("synced", 2)),
+        network: Arc::new(FixedNetwork(SyncState::Synced, 2)),
         node_metrics: true,
         ..Options::default()
     })

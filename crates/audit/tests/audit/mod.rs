@@ -6,27 +6,25 @@ use coalition_audit::{
     audit, export, render_html, render_markdown, sign_report, verify_bundle, verify_signed_report,
     AuditReport, Bundle,
 };
+use coalition_record::calendar::DAY_MS;
 use coalition_record::payload::Retraction;
+use coalition_record::testing::{
+    admit, bare_practice, committee_key, event_update, roster_change, CREATED_MS,
+};
 use coalition_record::{
-    ActivityReport, ActivityUpdate, Charter, CommitmentReport, Hash32, LangText, Payload, Period,
-    Practice, PublicKey, ReportStatus, RosterAction, RosterChange, SecretKey, SignedEntry,
-    SignedRosterChange, UpdateCategory, WireEntry, FORMAT_VERSION,
+    ActivityReport, Charter, CommitmentReport, Hash32, LangText, Payload, Period, Practice,
+    PublicKey, ReportStatus, SecretKey, SignedEntry, SignedRosterChange, WireEntry,
 };
 use coalition_store::{IngestOutcome, Store};
 use tempfile::TempDir;
 
 mod bundles;
 
-const CREATED_MS: i64 = 1_700_000_000_000;
 /// 2025-01-01T00:00:00Z.
 const T2025: i64 = 1_735_689_600_000;
-const DAY_MS: i64 = 86_400_000;
 
 fn committee() -> [SecretKey; 2] {
-    [
-        SecretKey::from_seed([1; 32]),
-        SecretKey::from_seed([11; 32]),
-    ]
+    [committee_key(), SecretKey::from_seed([11; 32])]
 }
 fn lyon() -> SecretKey {
     SecretKey::from_seed([2; 32])
@@ -50,42 +48,14 @@ fn text(t: &str) -> LangText {
 
 fn practice(title: &str) -> Payload {
     Payload::Practice(Practice {
-        title: text(title),
-        summary: text("A summary."),
-        body: LangText::new(),
-        rationale: LangText::new(),
-        approach: LangText::new(),
-        results: LangText::new(),
-        transferability: LangText::new(),
-        commitments: vec![7],
-        themes: vec![],
-        target_groups: vec![],
-        partners: vec![],
         city: "Somewhere".into(),
         country: "FR".into(),
-        period: Period {
-            start: "2024-01".into(),
-            end: None,
-        },
-        links: vec![],
-        contact: None,
-        illustrative: true,
-        grounds: Vec::new(),
-        partner_types: Vec::new(),
+        ..bare_practice(text(title), text("A summary."), &[7], "2024-01")
     })
 }
 
 fn update(title: &str) -> Payload {
-    Payload::ActivityUpdate(ActivityUpdate {
-        date: "2025-03-01".into(),
-        category: UpdateCategory::Event,
-        title: text(title),
-        text: text("Text."),
-        commitments: vec![1],
-        links: vec![],
-        illustrative: true,
-        grounds: Vec::new(),
-    })
+    Payload::ActivityUpdate(event_update("2025-03-01", text(title), text("Text."), &[1]))
 }
 
 fn report(city: &str, country: &str, period: &str, items: &[(u8, ReportStatus)]) -> Payload {
@@ -119,18 +89,12 @@ fn roster_history(charter: &Charter) -> Vec<SignedRosterChange> {
     ];
     let mut out: Vec<SignedRosterChange> = Vec::new();
     for (i, (key, name, country)) in cities.iter().enumerate() {
-        let mut signed = SignedRosterChange::unsigned(RosterChange {
-            version: FORMAT_VERSION,
-            network_id: charter.network_id(),
-            seq: i as u64 + 1,
-            prev: out.last().map(|c| c.id()),
-            timestamp_ms: CREATED_MS,
-            action: RosterAction::Admit {
-                city: key.public(),
-                name: name.to_string(),
-                country: country.to_string(),
-            },
-        });
+        let mut signed = SignedRosterChange::unsigned(roster_change(
+            charter.network_id(),
+            i as u64 + 1,
+            out.last().map(|c| c.id()),
+            admit(key.public(), name, country),
+        ));
         for k in committee() {
             signed.sign_with(&k);
         }

@@ -15,7 +15,7 @@ impl EventLoop {
         else {
             return;
         };
-        self.stats.gossip_received += 1;
+        self.counters.gossip_received += 1;
         let data = message.data;
         let data_hash = gossip::message_id_of(&data);
         let entry_rejected =
@@ -36,7 +36,7 @@ impl EventLoop {
         if let GossipMessage::Entry(wire) = &message {
             if self.over_author_limit(wire) {
                 // Not invalid: an honest relay forwards what it was sent. Sync fetches it later.
-                self.stats.gossip_rate_limited += 1;
+                self.counters.gossip_rate_limited += 1;
                 self.report(&message_id, &source, MessageAcceptance::Ignore);
                 return;
             }
@@ -85,9 +85,9 @@ impl EventLoop {
     ) {
         let reject = acceptance == MessageAcceptance::Reject;
         match acceptance {
-            MessageAcceptance::Accept => self.stats.gossip_accepted += 1,
-            MessageAcceptance::Reject => self.stats.gossip_rejected += 1,
-            MessageAcceptance::Ignore => self.stats.gossip_ignored += 1,
+            MessageAcceptance::Accept => self.counters.gossip_accepted += 1,
+            MessageAcceptance::Reject => self.counters.gossip_rejected += 1,
+            MessageAcceptance::Ignore => self.counters.gossip_ignored += 1,
         }
         self.swarm
             .behaviour_mut()
@@ -126,11 +126,11 @@ impl EventLoop {
             self.report(&msg_id, &source, acceptance);
             match outcome {
                 GossipOutcome::Stored(stored) => {
-                    self.stats.entries_via_gossip += 1;
+                    self.counters.entries_via_gossip += 1;
                     self.arrived(stored, Via::Gossip);
                 }
                 GossipOutcome::Held { held, .. } => {
-                    self.stats.gaps_seen += 1;
+                    self.counters.gaps_seen += 1;
                     self.hold(held);
                     self.sync_for_held(source);
                 }
@@ -150,7 +150,7 @@ impl EventLoop {
     }
 
     pub(super) fn arrived(&mut self, stored: StoredInfo, via: Via) {
-        self.stats.last_arrival = Some(SystemTime::now());
+        self.last_arrival = Some(SystemTime::now());
         self.emit(NetEvent::EntryStored {
             id: stored.id,
             author: stored.author,
@@ -160,8 +160,8 @@ impl EventLoop {
     }
 
     pub(super) fn fork_found(&mut self, proof: ForkProof) {
-        self.stats.forks_seen += 1;
-        if let Ok((author, seq)) = coalition_store::ForkProof::verify(&proof) {
+        self.counters.forks_seen += 1;
+        if let Ok((author, seq)) = coalition_record::ForkProof::verify(&proof) {
             tracing::warn!(author = %author.short(), seq, "fork: the city signed two entries at one seq");
             self.emit(NetEvent::ForkDetected { author, seq });
         }

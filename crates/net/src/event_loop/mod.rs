@@ -14,10 +14,11 @@ use crate::offences::{Action, OffencePolicy, Offences};
 use crate::sync_session::{SyncAction, SyncScheduler};
 use crate::verdict::{GossipOutcome, GossipVerdict};
 use crate::worker::{self, Done, Job};
-use crate::{Command, Delivery, NetEvent, NetHandle, NetStatus, Via};
+use crate::{Command, Delivery, NetCounters, NetEvent, NetHandle, NetStatus, Via};
 use coalition_record::sync::{Frontier, Head};
+use coalition_record::ForkProof;
 use coalition_record::{Hash32, NetworkId, PublicKey, SignedEntry, WireEntry};
-use coalition_store::{ForkProof, Store};
+use coalition_store::Store;
 use futures::StreamExt;
 use libp2p::gossipsub::{self, IdentTopic, MessageAcceptance, PublishError};
 use libp2p::multiaddr::Protocol;
@@ -114,7 +115,8 @@ pub(crate) async fn spawn(
         done: Some(done_rx),
         worker: Some(worker),
         events: event_tx.clone(),
-        stats: Stats::default(),
+        counters: NetCounters::default(),
+        last_arrival: None,
         traffic,
         sync: SyncScheduler::new(),
         no_sync: HashSet::new(),
@@ -152,30 +154,6 @@ pub(crate) async fn spawn(
         },
         task,
     ))
-}
-
-#[derive(Default)]
-struct Stats {
-    last_arrival: Option<SystemTime>,
-    entries_via_gossip: u64,
-    entries_via_sync: u64,
-    entries_via_held: u64,
-    sync_entries_received: u64,
-    sync_requests: u64,
-    sync_rounds: u64,
-    sync_served: u64,
-    sync_refused: u64,
-    sync_refusals_received: u64,
-    sync_bans: u64,
-    gossip_received: u64,
-    gossip_accepted: u64,
-    gossip_rejected: u64,
-    gossip_ignored: u64,
-    gossip_rate_limited: u64,
-    gaps_seen: u64,
-    forks_seen: u64,
-    relay_reservations: u64,
-    hole_punches: u64,
 }
 
 /// A bounded set that forgets its oldest members.
@@ -221,7 +199,9 @@ struct EventLoop {
     done: Option<mpsc::Receiver<Done>>,
     worker: Option<tokio::task::JoinHandle<()>>,
     events: broadcast::Sender<NetEvent>,
-    stats: Stats,
+    counters: NetCounters,
+    /// When an entry last arrived from the network and was stored.
+    last_arrival: Option<SystemTime>,
     traffic: Arc<SyncTraffic>,
     /// Outbound sync sessions (one at a time).
     sync: SyncScheduler<OutboundRequestId>,
@@ -386,7 +366,14 @@ impl EventLoop {
     }
 
     fn status(&mut self) -> NetStatus {
-        let s = &self.stats;
+        let mut counters = self.counters;
+        counters.sync_request_bytes_sent = self.traffic.request_bytes_sent.load(Ordering::Relaxed);
+        counters.sync_request_bytes_received =
+            self.traffic.request_bytes_received.load(Ordering::Relaxed);
+        counters.sync_response_bytes_sent =
+            self.traffic.response_bytes_sent.load(Ordering::Relaxed);
+        counters.sync_response_bytes_received =
+            self.traffic.response_bytes_received.load(Ordering::Relaxed);
         NetStatus {
             peer_id: *self.swarm.local_peer_id(),
             listen_addrs: self.swarm.listeners().cloned().collect(),
@@ -399,35 +386,8 @@ impl EventLoop {
                 .count(),
             entries_held: self.store.entry_count(),
             roster_version: self.store.roster_version(),
-            last_arrival: s.last_arrival,
-            entries_via_gossip: s.entries_via_gossip,
-            entries_via_sync: s.entries_via_sync,
-            entries_via_held: s.entries_via_held,
-            sync_entries_received: s.sync_entries_received,
-            sync_requests: s.sync_requests,
-            sync_rounds: s.sync_rounds,
-            sync_served: s.sync_served,
-            sync_refused: s.sync_refused,
-            sync_refusals_received: s.sync_refusals_received,
-            sync_bans: s.sync_bans,
-            sync_request_bytes_sent: self.traffic.request_bytes_sent.load(Ordering::Relaxed),
-            sync_request_bytes_received: self
-                .traffic
-                .request_bytes_received
-                .load(Ordering::Relaxed),
-            sync_response_bytes_sent: self.traffic.response_bytes_sent.load(Ordering::Relaxed),
-            sync_response_bytes_received: self
-                .traffic
-                .response_bytes_received
-                .load(Ordering::Relaxed),
-            gossip_received: s.gossip_received,
-            gossip_accepted: s.gossip_accepted,
-            gossip_rejected: s.gossip_rejected,
-            gossip_ignored: s.gossip_ignored,
-            gossip_rate_limited: s.gossip_rate_limited,
+            last_arrival: self.last_arrival,
             held_entries: self.held.len(),
-            gaps_seen: s.gaps_seen,
-            forks_seen: s.forks_seen,
             banned_peers: self.offences.banned_peers(),
             banned_addresses: self
                 .swarm
@@ -441,8 +401,7 @@ impl EventLoop {
                 .values()
                 .filter(|(direct, relayed)| *direct == 0 && *relayed > 0)
                 .count(),
-            relay_reservations: s.relay_reservations,
-            hole_punches: s.hole_punches,
+            counters,
         }
     }
 
@@ -458,7 +417,7 @@ impl EventLoop {
                 response,
                 we_lack,
             } => {
-                self.stats.sync_served += 1;
+                self.counters.sync_served += 1;
                 if let Some(n) = self.serving.get_mut(&peer) {
                     *n = n.saturating_sub(1);
                     if *n == 0 {
@@ -480,7 +439,7 @@ impl EventLoop {
             }
             Done::Reingested(report) => {
                 self.reingest_running = false;
-                self.stats.entries_via_held += report.stored.len() as u64;
+                self.counters.entries_via_held += report.stored.len() as u64;
                 for stored in report.stored {
                     self.arrived(stored, Via::Held);
                 }

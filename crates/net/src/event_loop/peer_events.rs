@@ -46,7 +46,7 @@ impl EventLoop {
                 relay::client::Event::ReservationReqAccepted { relay_peer_id, .. },
             )) => {
                 tracing::info!(relay = %relay_peer_id, "relay reservation accepted: reachable through the relay");
-                self.stats.relay_reservations += 1;
+                self.counters.relay_reservations += 1;
             }
             SwarmEvent::Behaviour(BehaviourEvent::Dcutr(dcutr::Event {
                 remote_peer_id,
@@ -54,7 +54,7 @@ impl EventLoop {
             })) => match result {
                 Ok(_) => {
                     tracing::info!(peer = %remote_peer_id, "hole punched: direct connection replaces the relayed one");
-                    self.stats.hole_punches += 1;
+                    self.counters.hole_punches += 1;
                 }
                 Err(error) => {
                     tracing::info!(peer = %remote_peer_id, %error, "hole punching failed: staying relayed");

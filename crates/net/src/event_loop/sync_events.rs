@@ -38,7 +38,7 @@ impl EventLoop {
                     } => self.send_sync_request(peer, ahead, roster_ahead),
                     SyncAction::Ended { peer, completed } => {
                         if completed {
-                            self.stats.sync_rounds += 1;
+                            self.counters.sync_rounds += 1;
                             // Everything the peer holds is stored: a restore's hold is lifted.
                             self.store.first_sync_completed();
                             self.reingest(peer);
@@ -101,7 +101,7 @@ impl EventLoop {
         if request.network_id != self.network_id {
             // Another coalition's node: nothing here is for it. Not an offence, but not served.
             tracing::debug!(%peer, theirs = %request.network_id, "sync request for another coalition");
-            self.stats.sync_refused += 1;
+            self.counters.sync_refused += 1;
             let answer = SyncAnswer::WrongNetwork {
                 ours: self.network_id,
             };
@@ -142,8 +142,8 @@ impl EventLoop {
             }
             Decision::Deny { retry_after } => self.refuse(peer, channel, retry_after),
             Decision::Ban { strikes } => {
-                self.stats.sync_refused += 1;
-                self.stats.sync_bans += 1;
+                self.counters.sync_refused += 1;
+                self.counters.sync_bans += 1;
                 drop(channel);
                 let reason = format!("{strikes} sync requests before their retry time");
                 self.ban(peer, &reason);
@@ -157,7 +157,7 @@ impl EventLoop {
         channel: ResponseChannel<SyncAnswer>,
         wait: Duration,
     ) {
-        self.stats.sync_refused += 1;
+        self.counters.sync_refused += 1;
         let retry_after_ms = u32::try_from(wait.as_micros().div_ceil(1000))
             .unwrap_or(u32::MAX)
             .max(1);
@@ -225,7 +225,7 @@ impl EventLoop {
         let response = match answer {
             SyncAnswer::Batch(response) => response,
             SyncAnswer::Refused { retry_after_ms } => {
-                self.stats.sync_refusals_received += 1;
+                self.counters.sync_refusals_received += 1;
                 tracing::debug!(%peer, retry_after_ms, "sync request refused");
                 let actions = self.sync.on_refused(peer, retry_after_ms, now);
                 self.run_sync(actions);
@@ -250,8 +250,8 @@ impl EventLoop {
         // Ask for the next batch now, as if the batches handed to the worker were stored: the
         // peer reads it while our worker verifies and writes.
         let ahead = self.sync.on_batch(heads, response.more);
-        self.stats.sync_requests += 1;
-        self.stats.sync_entries_received += response.entries.len() as u64;
+        self.counters.sync_requests += 1;
+        self.counters.sync_entries_received += response.entries.len() as u64;
         if self.submit(Job::SyncBatch { peer, response }).is_err() {
             tracing::debug!(%peer, "store worker busy; dropping a sync response");
             let actions = self.sync.fail();
@@ -269,7 +269,7 @@ impl EventLoop {
             tracing::debug!(%peer, %error, rejected = report.rejected, "sync batch had problems");
         }
         let progressed = report.progressed();
-        self.stats.entries_via_sync += report.stored.len() as u64;
+        self.counters.entries_via_sync += report.stored.len() as u64;
         for stored in report.stored {
             self.arrived(stored, Via::Sync);
         }

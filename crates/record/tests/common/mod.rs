@@ -1,84 +1,43 @@
 //! Fixtures shared by the integration tests: keys, a charter, a roster with one admitted city,
 //! sample payloads of each kind, and helpers that sign hand-made headers (to build records that
-//! break exactly one rule).
+//! break exactly one rule). The generic ones come from `coalition_record::testing`.
 
 #![allow(dead_code)]
 
 use coalition_record::codec;
+pub use coalition_record::testing::{
+    bare_practice, committee_key, committee_signed, event_update, next_change, roster_change,
+    signed_change, stranger_key, text, CREATED_MS,
+};
 use coalition_record::{
     ActivityReport, ActivityUpdate, Charter, CommitmentReport, Contact, EntryHeader, Hash32,
-    Indicator, LangText, NetworkId, Payload, PayloadBlob, Period, Practice, PublicKey, RecordError,
-    ReportStatus, Roster, RosterAction, RosterChange, SecretKey, SignedEntry, SignedRosterChange,
-    UpdateCategory, VerifiedEntry, FORMAT_VERSION,
+    Indicator, NetworkId, Payload, PayloadBlob, Period, Practice, PublicKey, RecordError,
+    ReportStatus, Roster, RosterAction, SecretKey, SignedEntry, SignedRosterChange, VerifiedEntry,
+    FORMAT_VERSION,
 };
 
-pub const CREATED_MS: i64 = 1_700_000_000_000;
 pub const SALT: [u8; 16] = [3u8; 16];
-
-pub fn committee_key() -> SecretKey {
-    SecretKey::from_seed([1u8; 32])
-}
 
 pub fn city_key() -> SecretKey {
     SecretKey::from_seed([2u8; 32])
 }
 
-/// A key that is on no roster.
-pub fn stranger_key() -> SecretKey {
-    SecretKey::from_seed([9u8; 32])
-}
-
 pub fn charter() -> Charter {
-    Charter::new(
-        "Test Coalition",
-        vec![committee_key().public()],
-        1,
-        CREATED_MS,
-    )
-    .expect("the test charter is valid")
-}
-
-pub fn text(pairs: &[(&str, &str)]) -> LangText {
-    pairs
-        .iter()
-        .map(|(lang, t)| (lang.to_string(), t.to_string()))
-        .collect()
-}
-
-pub fn change(
-    network_id: NetworkId,
-    seq: u64,
-    prev: Option<Hash32>,
-    action: RosterAction,
-) -> RosterChange {
-    RosterChange {
-        version: FORMAT_VERSION,
-        network_id,
-        seq,
-        prev,
-        timestamp_ms: CREATED_MS,
-        action,
-    }
+    coalition_record::testing::charter_named("Test Coalition")
 }
 
 pub fn admit_action(city: PublicKey) -> RosterAction {
-    RosterAction::Admit {
-        city,
-        name: "Testville".into(),
-        country: "FR".into(),
-    }
+    coalition_record::testing::admit(city, "Testville", "FR")
 }
 
 /// The change that admits the test city, signed by the committee (roster version 1).
 pub fn admit_change(charter: &Charter) -> SignedRosterChange {
-    let mut signed = SignedRosterChange::unsigned(change(
+    signed_change(
         charter.network_id(),
         1,
         None,
         admit_action(city_key().public()),
-    ));
-    signed.sign_with(&committee_key());
-    signed
+    )
 }
 
 /// The roster after the admit change.
@@ -96,44 +55,25 @@ pub fn apply_next(
     roster: &mut Roster,
     action: RosterAction,
 ) -> Result<(), RecordError> {
-    let mut signed = SignedRosterChange::unsigned(change(
-        roster.network_id,
-        roster.version + 1,
-        roster.head,
-        action,
-    ));
-    signed.sign_with(&committee_key());
+    let signed = committee_signed(next_change(roster, action));
     roster.apply(charter, &signed)
 }
 
 /// The small practice of the test vectors in docs/PROTOCOL.md.
 pub fn vector_practice() -> Practice {
     Practice {
-        title: text(&[
-            ("en", "Testing rental agencies"),
-            ("fr", "Tester les agences"),
-        ]),
-        summary: text(&[("en", "Paired testing of rental agencies.")]),
-        body: LangText::new(),
-        rationale: LangText::new(),
-        approach: LangText::new(),
-        results: LangText::new(),
-        transferability: LangText::new(),
-        commitments: vec![3, 7],
         themes: vec!["housing".into()],
-        target_groups: Vec::new(),
-        partners: Vec::new(),
         city: "Testville".into(),
         country: "FR".into(),
-        period: Period {
-            start: "2024-01".into(),
-            end: None,
-        },
-        links: Vec::new(),
-        contact: None,
-        illustrative: true,
-        grounds: Vec::new(),
-        partner_types: Vec::new(),
+        ..bare_practice(
+            text(&[
+                ("en", "Testing rental agencies"),
+                ("fr", "Tester les agences"),
+            ]),
+            text(&[("en", "Paired testing of rental agencies.")]),
+            &[3, 7],
+            "2024-01",
+        )
     }
 }
 
@@ -183,19 +123,15 @@ pub fn practice() -> Practice {
 }
 
 pub fn update() -> ActivityUpdate {
-    ActivityUpdate {
-        date: "2025-03-21".into(),
-        category: UpdateCategory::Event,
-        title: text(&[
+    event_update(
+        "2025-03-21",
+        text(&[
             ("en", "Day against racism"),
             ("fr", "Journée contre le racisme"),
         ]),
-        text: text(&[("en", "Open day at the anti-discrimination office.")]),
-        commitments: vec![1, 4],
-        links: Vec::new(),
-        illustrative: true,
-        grounds: Vec::new(),
-    }
+        text(&[("en", "Open day at the anti-discrimination office.")]),
+        &[1, 4],
+    )
 }
 
 pub fn report() -> ActivityReport {

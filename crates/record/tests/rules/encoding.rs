@@ -109,7 +109,7 @@ fn ten_mib_body_is_too_large_on_the_wire_and_a_schema_error_by_itself() {
 fn too_large_roster_change() {
     let charter = charter();
     let roster = roster(&charter);
-    let mut signed = SignedRosterChange::unsigned(change(
+    let mut signed = SignedRosterChange::unsigned(roster_change(
         net(),
         2,
         roster.head,
@@ -545,7 +545,7 @@ fn payload_versions_0_and_a_bare_2_are_refused_and_3_is_kept() {
 #[test]
 fn unsupported_roster_change_version() {
     let charter = charter();
-    let mut c = change(net(), 1, None, admit_action(city_key().public()));
+    let mut c = roster_change(net(), 1, None, admit_action(city_key().public()));
     c.version = 2;
     let mut signed = SignedRosterChange::unsigned(c);
     signed.sign_with(&committee_key());
@@ -603,7 +603,7 @@ fn wrong_network_entry() {
 #[test]
 fn wrong_network_roster_change() {
     let charter = charter();
-    let mut signed = SignedRosterChange::unsigned(change(
+    let mut signed = SignedRosterChange::unsigned(roster_change(
         Hash32([7; 32]),
         1,
         None,

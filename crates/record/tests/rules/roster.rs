@@ -50,7 +50,7 @@ fn roster_change_rules() {
     let base = roster(&charter);
     let city = city_key().public();
     let signed = |seq: u64, prev: Option<Hash32>, action: RosterAction| {
-        let mut s = SignedRosterChange::unsigned(change(net(), seq, prev, action));
+        let mut s = SignedRosterChange::unsigned(roster_change(net(), seq, prev, action));
         s.sign_with(&committee_key());
         s
     };
@@ -151,7 +151,7 @@ fn roster_change_rules() {
 fn roster_admit_checks_name_and_country_with_the_schema_rule() {
     let charter = charter();
     let mut roster = Roster::empty(net());
-    let mut s = SignedRosterChange::unsigned(change(
+    let mut s = SignedRosterChange::unsigned(roster_change(
         net(),
         1,
         None,
@@ -183,7 +183,7 @@ fn committee_of_three() -> (Vec<SecretKey>, Charter) {
 }
 
 fn admit_in(charter: &Charter) -> SignedRosterChange {
-    SignedRosterChange::unsigned(change(
+    SignedRosterChange::unsigned(roster_change(
         charter.network_id(),
         1,
         None,

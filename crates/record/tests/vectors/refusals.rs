@@ -5,7 +5,7 @@
 //! `verify_strict`, which differs from the protocol's rule on exactly the vectors that say so.
 
 use crate::common::{
-    admit_action, admit_change, change, charter, city_key, committee_key, stranger_key,
+    admit_action, admit_change, charter, city_key, committee_key, roster_change, stranger_key,
     vector_practice, CREATED_MS, SALT,
 };
 use coalition_record::cycle::{CycleCommitment, CycleDecision, IndicatorSpec, ReportFeedback};
@@ -104,8 +104,12 @@ fn vector_wire() -> Vec<u8> {
 pub fn second_change(action: RosterAction) -> SignedRosterChange {
     let charter = charter();
     let admit = admit_change(&charter);
-    let mut signed =
-        SignedRosterChange::unsigned(change(charter.network_id(), 2, Some(admit.id()), action));
+    let mut signed = SignedRosterChange::unsigned(roster_change(
+        charter.network_id(),
+        2,
+        Some(admit.id()),
+        action,
+    ));
     signed.sign_with(&committee_key());
     signed
 }

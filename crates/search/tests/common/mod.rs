@@ -4,22 +4,18 @@
 #![allow(dead_code)]
 
 use coalition_record::payload::{PracticeRevision, Retraction};
+pub use coalition_record::testing::text;
+use coalition_record::testing::{
+    admit, bare_practice, committee_key, committee_signed, event_update, next_change,
+};
 use coalition_record::{
-    ActivityReport, ActivityUpdate, Charter, CommitmentReport, EntryId, Hash32, LangText, Payload,
-    Period, Practice, ReportStatus, RosterAction, RosterChange, SecretKey, SignedEntry,
-    SignedRosterChange, UpdateCategory, WireEntry, FORMAT_VERSION,
+    ActivityReport, Charter, CommitmentReport, EntryId, Hash32, LangText, Payload, Practice,
+    ReportStatus, RosterChange, SecretKey, SignedEntry, WireEntry,
 };
 use coalition_store::Store;
 use tempfile::TempDir;
 
 pub const T0: i64 = 1_750_000_000_000;
-
-pub fn text(pairs: &[(&str, &str)]) -> LangText {
-    pairs
-        .iter()
-        .map(|(lang, t)| (lang.to_string(), t.to_string()))
-        .collect()
-}
 
 pub struct City {
     pub key: SecretKey,
@@ -38,9 +34,13 @@ impl Fixture {
     /// A store with one committee key and these (name, country) cities admitted.
     pub fn new(cities: &[(&str, &str)]) -> Fixture {
         let dir = tempfile::tempdir().expect("temp dir");
-        let committee = SecretKey::from_seed([1u8; 32]);
-        let charter = Charter::new("Search Test Coalition", vec![committee.public()], 1, T0)
-            .expect("charter");
+        let charter = Charter::new(
+            "Search Test Coalition",
+            vec![committee_key().public()],
+            1,
+            T0,
+        )
+        .expect("charter");
         let store = Store::create(&dir.path().join("store"), &charter).expect("store");
         let mut admitted = Vec::new();
         for (i, (name, country)) in cities.iter().enumerate() {
@@ -49,21 +49,13 @@ impl Fixture {
             seed[1] = i as u8;
             seed[2] = (i >> 8) as u8;
             let key = SecretKey::from_seed(seed);
-            let roster = store.roster();
-            let mut signed = SignedRosterChange::unsigned(RosterChange {
-                version: FORMAT_VERSION,
-                network_id: store.network_id(),
-                seq: roster.version + 1,
-                prev: roster.head,
+            let change = RosterChange {
                 timestamp_ms: T0,
-                action: RosterAction::Admit {
-                    city: key.public(),
-                    name: name.to_string(),
-                    country: country.to_string(),
-                },
-            });
-            signed.sign_with(&committee);
-            store.apply_roster_change(&signed).expect("admit city");
+                ..next_change(&store.roster(), admit(key.public(), name, country))
+            };
+            store
+                .apply_roster_change(&committee_signed(change))
+                .expect("admit city");
             admitted.push(City {
                 key,
                 name: name.to_string(),
@@ -129,16 +121,12 @@ impl Fixture {
     pub fn update(&mut self, city: usize, title: &str, body: &str, commitments: &[u8]) -> EntryId {
         self.publish(
             city,
-            Payload::ActivityUpdate(ActivityUpdate {
-                date: "2025-03-21".into(),
-                category: UpdateCategory::Event,
-                title: text(&[("en", title)]),
-                text: text(&[("en", body)]),
-                commitments: commitments.to_vec(),
-                links: Vec::new(),
-                illustrative: true,
-                grounds: Vec::new(),
-            }),
+            Payload::ActivityUpdate(event_update(
+                "2025-03-21",
+                text(&[("en", title)]),
+                text(&[("en", body)]),
+                commitments,
+            )),
         )
     }
 
@@ -201,28 +189,14 @@ pub fn practice(
     year: i32,
 ) -> Practice {
     Practice {
-        title: text(title),
-        summary: text(summary),
-        body: LangText::new(),
-        rationale: LangText::new(),
-        approach: LangText::new(),
-        results: LangText::new(),
-        transferability: LangText::new(),
-        commitments: commitments.to_vec(),
-        themes: Vec::new(),
-        target_groups: Vec::new(),
-        partners: Vec::new(),
         city: city.into(),
         country: country.into(),
-        period: Period {
-            start: format!("{year}-01"),
-            end: None,
-        },
-        links: Vec::new(),
-        contact: None,
-        illustrative: true,
-        grounds: Vec::new(),
-        partner_types: Vec::new(),
+        ..bare_practice(
+            text(title),
+            text(summary),
+            commitments,
+            &format!("{year}-01"),
+        )
     }
 }
 

@@ -1,7 +1,7 @@
 //! The upgrade fixture: a small store with every kind of record (three cities, practices, an
 //! update, a report, a revision, a retraction, an erasure, a fork proof, five roster changes), and
 //! a text dump of everything the store's public API answers about it. The fixture in
-//! `tests/fixtures/store-v1` was written by the schema-1 code (`cargo test -p coalition-store --test store fixture:: -- --ignored`
+//! `tests/fixtures/store-v1` was written by the schema-1 code (`cargo test --workspace --test store fixture:: -- --ignored`
 //! at that commit) with its dump beside it; a migrated copy must dump the same text.
 
 use super::*;
@@ -61,7 +61,7 @@ pub fn build_fixture(dir: &Path) {
     let charter = charter_named("Upgrade Fixture Coalition");
     let store = create_store(dir, &charter);
     store
-        .apply_roster_change(&admit_c_for(&charter))
+        .apply_roster_change(&admit_c(&charter))
         .expect("admit Graz");
     let day = |n: i64| T0 + n * DAY_MS;
     let publish = |key: &SecretKey, p: Payload, t: i64| {
@@ -118,7 +118,7 @@ pub fn build_fixture(dir: &Path) {
     // Graz is suspended after its first entry, then readmitted.
     let history = store.roster_history().expect("history");
     let suspend = signed_change(
-        &charter,
+        charter.network_id(),
         4,
         history.last().map(|c| c.id()),
         RosterAction::Suspend {
@@ -129,23 +129,13 @@ pub fn build_fixture(dir: &Path) {
     );
     store.apply_roster_change(&suspend).expect("suspend");
     let readmit = signed_change(
-        &charter,
+        charter.network_id(),
         5,
         Some(suspend.id()),
         RosterAction::Readmit { city: c.public() },
     );
     store.apply_roster_change(&readmit).expect("readmit");
     publish(&c, update("Back", "2024-04-04", &[2, 3]), day(7));
-}
-
-fn admit_c_for(charter: &coalition_record::Charter) -> SignedRosterChange {
-    let prev = roster_changes(charter)[1].id();
-    signed_change(
-        charter,
-        3,
-        Some(prev),
-        admit(city_c().public(), "Graz", "AT"),
-    )
 }
 
 fn queries(store: &Store) -> Vec<(&'static str, Query)> {

@@ -4,23 +4,21 @@
 
 #![allow(dead_code)]
 
+pub use coalition_record::calendar::DAY_MS;
+pub use coalition_record::testing::{
+    admit, bare_practice, charter_named, committee_key, event_update, signed_change, stranger_key,
+    text, CREATED_MS,
+};
 use coalition_record::{
-    payload::Retraction, ActivityUpdate, Charter, Hash32, LangText, Payload, Period, Practice,
-    PublicKey, RosterAction, RosterChange, SecretKey, SignedRosterChange, UpdateCategory,
-    WireEntry, FORMAT_VERSION,
+    payload::Retraction, Charter, Hash32, LangText, Payload, Practice, SecretKey,
+    SignedRosterChange, WireEntry,
 };
 use coalition_store::{IngestOutcome, Store, StoreError};
 use std::path::{Path, PathBuf};
 use tempfile::TempDir;
 
-pub const CREATED_MS: i64 = 1_700_000_000_000;
 /// 2024-01-01T00:00:00Z: a base for entry timestamps.
 pub const T0: i64 = 1_704_067_200_000;
-pub const DAY_MS: i64 = 86_400_000;
-
-pub fn committee_key() -> SecretKey {
-    SecretKey::from_seed([1u8; 32])
-}
 
 /// Lyon, FR.
 pub fn city_a() -> SecretKey {
@@ -37,52 +35,20 @@ pub fn city_c() -> SecretKey {
     SecretKey::from_seed([4u8; 32])
 }
 
-/// A key on no roster.
-pub fn stranger() -> SecretKey {
-    SecretKey::from_seed([9u8; 32])
-}
-
 pub fn charter() -> Charter {
     charter_named("Store Test Coalition")
 }
 
-pub fn charter_named(name: &str) -> Charter {
-    Charter::new(name, vec![committee_key().public()], 1, CREATED_MS)
-        .expect("the test charter is valid")
-}
-
-/// Roster change `seq` (naming `prev`), signed by the committee.
-pub fn signed_change(
-    charter: &Charter,
-    seq: u64,
-    prev: Option<Hash32>,
-    action: RosterAction,
-) -> SignedRosterChange {
-    let mut signed = SignedRosterChange::unsigned(RosterChange {
-        version: FORMAT_VERSION,
-        network_id: charter.network_id(),
-        seq,
-        prev,
-        timestamp_ms: CREATED_MS,
-        action,
-    });
-    signed.sign_with(&committee_key());
-    signed
-}
-
-pub fn admit(city: PublicKey, name: &str, country: &str) -> RosterAction {
-    RosterAction::Admit {
-        city,
-        name: name.into(),
-        country: country.into(),
-    }
-}
-
 /// Roster versions 1 (admit Lyon) and 2 (admit Montréal).
 pub fn roster_changes(charter: &Charter) -> Vec<SignedRosterChange> {
-    let first = signed_change(charter, 1, None, admit(city_a().public(), "Lyon", "FR"));
+    let first = signed_change(
+        charter.network_id(),
+        1,
+        None,
+        admit(city_a().public(), "Lyon", "FR"),
+    );
     let second = signed_change(
-        charter,
+        charter.network_id(),
         2,
         Some(first.id()),
         admit(city_b().public(), "Montréal", "CA"),
@@ -94,7 +60,7 @@ pub fn roster_changes(charter: &Charter) -> Vec<SignedRosterChange> {
 pub fn admit_c(charter: &Charter) -> SignedRosterChange {
     let prev = roster_changes(charter)[1].id();
     signed_change(
-        charter,
+        charter.network_id(),
         3,
         Some(prev),
         admit(city_c().public(), "Graz", "AT"),
@@ -143,13 +109,6 @@ pub fn create_store(dir: &Path, charter: &Charter) -> Store {
     store
 }
 
-pub fn text(pairs: &[(&str, &str)]) -> LangText {
-    pairs
-        .iter()
-        .map(|(lang, t)| (lang.to_string(), t.to_string()))
-        .collect()
-}
-
 /// A valid practice: title in the given languages, the given commitments (sorted), country and
 /// start date.
 pub fn practice(langs: &[&str], commitments: &[u8], country: &str, start: &str) -> Practice {
@@ -157,30 +116,12 @@ pub fn practice(langs: &[&str], commitments: &[u8], country: &str, start: &str) 
         .iter()
         .map(|l| (l.to_string(), format!("Practice title ({l})")))
         .collect();
-    let summary = title.clone();
     Practice {
-        title,
-        summary,
-        body: LangText::new(),
-        rationale: LangText::new(),
-        approach: LangText::new(),
-        results: LangText::new(),
-        transferability: LangText::new(),
-        commitments: commitments.to_vec(),
         themes: vec!["housing".into()],
-        target_groups: Vec::new(),
-        partners: Vec::new(),
         city: "Test city".into(),
         country: country.into(),
-        period: Period {
-            start: start.into(),
-            end: None,
-        },
         links: vec!["https://example.org/practice".into()],
-        contact: None,
-        illustrative: true,
-        grounds: Vec::new(),
-        partner_types: Vec::new(),
+        ..bare_practice(title.clone(), title, commitments, start)
     }
 }
 
@@ -191,16 +132,12 @@ pub fn sample_practice() -> Payload {
 
 /// An activity update with a distinguishing title, so every call can yield a different entry.
 pub fn update(title: &str, date: &str, commitments: &[u8]) -> Payload {
-    Payload::ActivityUpdate(ActivityUpdate {
-        date: date.into(),
-        category: UpdateCategory::Event,
-        title: text(&[("en", title)]),
-        text: text(&[("en", "An open day at the equality office.")]),
-        commitments: commitments.to_vec(),
-        links: Vec::new(),
-        illustrative: true,
-        grounds: Vec::new(),
-    })
+    Payload::ActivityUpdate(event_update(
+        date,
+        text(&[("en", title)]),
+        text(&[("en", "An open day at the equality office.")]),
+        commitments,
+    ))
 }
 
 pub fn retraction(target: Hash32, reason: &str) -> Payload {
@@ -270,15 +207,12 @@ pub fn store_two_of_three(charter: &Charter, dir: &std::path::Path) -> Store {
         .into_iter()
         .enumerate()
     {
-        let mut change = SignedRosterChange::unsigned(RosterChange {
-            version: FORMAT_VERSION,
-            network_id: charter.network_id(),
-            seq: seq as u64 + 1,
+        let mut change = signed_change(
+            charter.network_id(),
+            seq as u64 + 1,
             prev,
-            timestamp_ms: CREATED_MS,
-            action: admit(key.public(), name, country),
-        });
-        change.sign_with(&committee_key());
+            admit(key.public(), name, country),
+        );
         change.sign_with(&second_committee_key());
         prev = Some(change.id());
         store.apply_roster_change(&change).expect("roster");

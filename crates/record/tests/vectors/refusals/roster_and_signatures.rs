@@ -10,10 +10,10 @@ use sha2::{Digest, Sha512};
 
 pub(super) fn roster_refusals() -> Vec<Refusal> {
     let charter = charter();
-    let first = |action| change(charter.network_id(), 1, None, action);
+    let first = |action| roster_change(charter.network_id(), 1, None, action);
     let mut by_city = SignedRosterChange::unsigned(first(admit_action(city_key().public())));
     by_city.sign_with(&city_key());
-    let mut at_two = SignedRosterChange::unsigned(change(
+    let mut at_two = SignedRosterChange::unsigned(roster_change(
         charter.network_id(),
         2,
         None,

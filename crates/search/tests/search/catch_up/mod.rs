@@ -3,6 +3,7 @@
 
 use super::{ids, indexed, multilingual, query, view};
 use crate::common::{self, text, Fixture};
+use coalition_record::testing::{committee_signed, event_update, next_change};
 use coalition_record::Payload;
 use coalition_search::{SearchIndex, SearchQuery};
 use std::time::Instant;
@@ -74,21 +75,17 @@ fn catch_up_applies_exactly_what_the_index_lacks_and_agrees_with_a_rebuild() {
 
     // A roster change: the city it names is applied again (not the others), and the position
     // records the new roster version.
-    let roster = f.store.roster();
-    let mut suspend =
-        coalition_record::SignedRosterChange::unsigned(coalition_record::RosterChange {
-            version: coalition_record::FORMAT_VERSION,
-            network_id: f.store.network_id(),
-            seq: roster.version + 1,
-            prev: roster.head,
-            timestamp_ms: common::T0,
-            action: coalition_record::RosterAction::Suspend {
+    let suspend = committee_signed(coalition_record::RosterChange {
+        timestamp_ms: common::T0,
+        ..next_change(
+            &f.store.roster(),
+            coalition_record::RosterAction::Suspend {
                 city: f.cities[3].key.public(),
                 last_seq: 10,
                 reason: "test".into(),
             },
-        });
-    suspend.sign_with(&coalition_record::SecretKey::from_seed([1u8; 32]));
+        )
+    });
     f.store.apply_roster_change(&suspend).expect("suspend");
     let done = index.catch_up(&f.store, &never).expect("roster catch-up");
     assert_eq!((done.roster_cities, done.entries), (1, 2), "{done:?}");
@@ -105,16 +102,12 @@ fn a_catch_up_stopped_halfway_resumes_from_its_last_committed_chunk() {
     let updates = |n: usize| -> Vec<Payload> {
         (0..n)
             .map(|i| {
-                Payload::ActivityUpdate(coalition_record::ActivityUpdate {
-                    date: "2025-03-21".into(),
-                    category: coalition_record::UpdateCategory::Event,
-                    title: text(&[("en", &format!("Meeting number {i}"))]),
-                    text: text(&[("en", "Neighbours met.")]),
-                    commitments: vec![1],
-                    links: Vec::new(),
-                    illustrative: true,
-                    grounds: Vec::new(),
-                })
+                Payload::ActivityUpdate(event_update(
+                    "2025-03-21",
+                    text(&[("en", &format!("Meeting number {i}"))]),
+                    text(&[("en", "Neighbours met.")]),
+                    &[1],
+                ))
             })
             .collect()
     };
