@@ -104,12 +104,8 @@ fn vector_wire() -> Vec<u8> {
 pub fn second_change(action: RosterAction) -> SignedRosterChange {
     let charter = charter();
     let admit = admit_change(&charter);
-    let mut signed = SignedRosterChange::unsigned(roster_change(
-        charter.network_id(),
-        2,
-        Some(admit.id()),
-        action,
-    ));
+    let change = roster_change(charter.network_id(), 2, Some(admit.id()), action);
+    let mut signed = SignedRosterChange::unsigned(change);
     signed.sign_with(&committee_key());
     signed
 }
