@@ -54,7 +54,14 @@ impl SearchIndex {
         let (mut position, mut logs, roster_since) = match plan {
             Plan::UpToDate => return Ok(done),
             Plan::Rebuild { reason } => {
-                tracing::warn!(%reason, entries = store.entry_count(), "rebuilding the search index from the store");
+                // A new node's first start has nothing to rebuild: no warning for an operator
+                // to chase.
+                match store.entry_count() {
+                    0 => tracing::debug!(%reason, "starting an empty search index"),
+                    entries => {
+                        tracing::warn!(%reason, entries, "rebuilding the search index from the store")
+                    }
+                }
                 let empty = Applied {
                     roster_version: version,
                     heads: Default::default(),
