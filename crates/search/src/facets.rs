@@ -52,26 +52,41 @@ const NO_YEARS: (u16, u16) = (u16::MAX, 0);
 /// A document whose years fall outside the slots, kept aside.
 const OTHER_YEARS: (u16, u16) = (u16::MAX, 1);
 
-/// One string facet of a segment: each document's term ordinals, one slice per document
-/// (`ords[offsets[doc]..offsets[doc + 1]]`), and the column that names them.
-struct StringRows {
-    slot: usize,
-    column: StrColumn,
-    terms: usize,
-    offsets: Vec<u32>,
-    ords: Vec<u32>,
+/// A string facet value slot of a [`DocRow`] with no value.
+const NO_VALUE: u32 = u32::MAX;
+/// The bit of a [`DocRow`] string slot that says it holds several values: the rest of the slot
+/// is their place in [`StringColumn::several`].
+const SEVERAL: u32 = 1 << 31;
+
+/// One document's facet values, packed into one 32-byte row: the facet pass reads the row of
+/// every matching document of every query, and reading fourteen separate arrays per document
+/// was most of its time (issue #13).
+#[derive(Clone, Copy)]
+struct DocRow {
+    /// Bit c for commitment c below [`COMMITMENT_BITS`], and [`OTHER_COMMITMENTS`].
+    commitments: u16,
+    /// First and last active year as offsets from [`FIRST_YEAR`], or a marker.
+    years: (u16, u16),
+    /// Per string facet: [`NO_VALUE`], one term ordinal, or [`SEVERAL`] and a position.
+    strings: [u32; STRING_FACETS.len()],
 }
 
-/// A segment's facet values, read once from its columns into plain arrays and kept while the
-/// segment lives: the facet pass runs over every matching document of every query, and reading
-/// nine fast-field columns per document was most of a full-text query's time (issue #13).
+/// One string facet of a segment: the column that names its term ordinals, and the ordinals of
+/// the documents that have several values (a practice in two languages), each list as its
+/// length then the ordinals.
+struct StringColumn {
+    column: StrColumn,
+    terms: usize,
+    several: Vec<u32>,
+}
+
+/// A segment's facet values, read once from its columns and kept while the segment lives.
 pub(crate) struct SegmentRows {
-    commitments: Vec<u16>,
+    rows: Vec<DocRow>,
     other_commitments: HashMap<DocId, Vec<u64>>,
-    /// First and last active year as offsets from [`FIRST_YEAR`], or a marker.
-    years: Vec<(u16, u16)>,
     other_years: HashMap<DocId, (i64, i64)>,
-    strings: Vec<StringRows>,
+    /// Per string facet; None where no document of the segment has the field.
+    strings: [Option<StringColumn>; STRING_FACETS.len()],
 }
 
 impl SegmentRows {
@@ -82,11 +97,10 @@ impl SegmentRows {
         let year: Option<Column<i64>> = fast.column_opt(names::YEAR)?;
         let year_end: Option<Column<i64>> = fast.column_opt(names::YEAR_END)?;
         let mut rows = SegmentRows {
-            commitments: Vec::with_capacity(docs as usize),
+            rows: Vec::with_capacity(docs as usize),
             other_commitments: HashMap::new(),
-            years: Vec::with_capacity(docs as usize),
             other_years: HashMap::new(),
-            strings: Vec::new(),
+            strings: Default::default(),
         };
         for doc in 0..docs {
             let mut mask = 0u16;
@@ -100,7 +114,6 @@ impl SegmentRows {
                     }
                 }
             }
-            rows.commitments.push(mask);
             let start = year.as_ref().and_then(|column| column.first(doc));
             let span = match start {
                 None => NO_YEARS,
@@ -126,30 +139,44 @@ impl SegmentRows {
                     }
                 }
             };
-            rows.years.push(span);
+            rows.rows.push(DocRow {
+                commitments: mask,
+                years: span,
+                strings: [NO_VALUE; STRING_FACETS.len()],
+            });
         }
         for (slot, name) in STRING_FACETS.iter().enumerate() {
             // A segment where no document has the field has no column for it.
             let Some(column) = fast.str(name)? else {
                 continue;
             };
-            let mut offsets = Vec::with_capacity(docs as usize + 1);
-            let mut ords = Vec::with_capacity(docs as usize);
-            offsets.push(0);
-            for doc in 0..docs {
+            let mut several = Vec::new();
+            let mut ords = Vec::new();
+            for (doc, row) in (0..docs).zip(rows.rows.iter_mut()) {
+                ords.clear();
+                // Ordinals from 2^31 on would read as the SEVERAL bit; no column has that many terms.
                 ords.extend(
                     column
                         .term_ords(doc)
-                        .filter_map(|ord| u32::try_from(ord).ok()),
+                        .filter_map(|ord| u32::try_from(ord).ok().filter(|o| *o < SEVERAL)),
                 );
-                offsets.push(u32::try_from(ords.len()).unwrap_or(u32::MAX));
+                row.strings[slot] = match ords.as_slice() {
+                    [] => NO_VALUE,
+                    [one] => *one,
+                    _ => match u32::try_from(several.len()).ok().filter(|at| *at < SEVERAL) {
+                        Some(at) => {
+                            several.push(u32::try_from(ords.len()).unwrap_or(0));
+                            several.extend_from_slice(&ords);
+                            SEVERAL | at
+                        }
+                        None => NO_VALUE,
+                    },
+                };
             }
-            rows.strings.push(StringRows {
-                slot,
+            rows.strings[slot] = Some(StringColumn {
                 terms: column.num_terms(),
                 column,
-                offsets,
-                ords,
+                several,
             });
         }
         Ok(rows)
@@ -198,7 +225,8 @@ pub(crate) struct FacetSegmentCollector {
     rows: Arc<SegmentRows>,
     commitments: [u64; COMMITMENT_BITS as usize],
     year_steps: Vec<i64>,
-    strings: Vec<Vec<u64>>,
+    /// Per string facet, counts by term ordinal (empty where the segment has no column).
+    strings: [Vec<u64>; STRING_FACETS.len()],
     other_commitments: BTreeMap<u64, u64>,
     other_years: BTreeMap<i64, u64>,
 }
@@ -226,21 +254,20 @@ impl SegmentCollector for FacetSegmentCollector {
 
     fn collect(&mut self, doc: DocId, _score: Score) {
         let rows = &*self.rows;
-        let d = doc as usize;
-        let Some(&mask) = rows.commitments.get(d) else {
+        let Some(row) = rows.rows.get(doc as usize) else {
             return;
         };
-        let mut bits = mask & !OTHER_COMMITMENTS;
+        let mut bits = row.commitments & !OTHER_COMMITMENTS;
         while bits != 0 {
             self.commitments[bits.trailing_zeros() as usize] += 1;
             bits &= bits - 1;
         }
-        if mask & OTHER_COMMITMENTS != 0 {
+        if row.commitments & OTHER_COMMITMENTS != 0 {
             for c in rows.other_commitments.get(&doc).into_iter().flatten() {
                 *self.other_commitments.entry(*c).or_default() += 1;
             }
         }
-        match rows.years[d] {
+        match row.years {
             NO_YEARS => {}
             OTHER_YEARS => {
                 if let Some(&(first, last)) = rows.other_years.get(&doc) {
@@ -254,9 +281,22 @@ impl SegmentCollector for FacetSegmentCollector {
                 self.year_steps[usize::from(last) + 1] -= 1;
             }
         }
-        for (string, counts) in rows.strings.iter().zip(&mut self.strings) {
-            let (from, to) = (string.offsets[d] as usize, string.offsets[d + 1] as usize);
-            for &ord in &string.ords[from..to] {
+        for (slot, (&value, counts)) in row.strings.iter().zip(&mut self.strings).enumerate() {
+            if value == NO_VALUE {
+                continue;
+            }
+            if value & SEVERAL == 0 {
+                if let Some(n) = counts.get_mut(value as usize) {
+                    *n += 1;
+                }
+                continue;
+            }
+            let Some(column) = &rows.strings[slot] else {
+                continue;
+            };
+            let at = (value & !SEVERAL) as usize;
+            let len = column.several.get(at).map_or(0, |n| *n as usize);
+            for &ord in column.several.get(at + 1..at + 1 + len).unwrap_or_default() {
                 if let Some(n) = counts.get_mut(ord as usize) {
                     *n += 1;
                 }
@@ -285,13 +325,16 @@ impl SegmentCollector for FacetSegmentCollector {
             ..SegmentCounts::default()
         };
         let mut text = String::new();
-        for (string, counts) in self.rows.strings.iter().zip(self.strings) {
+        for (slot, counts) in self.strings.into_iter().enumerate() {
+            let Some(string) = &self.rows.strings[slot] else {
+                continue;
+            };
             for (ord, n) in counts.into_iter().enumerate() {
                 if n == 0 {
                     continue;
                 }
                 if matches!(string.column.ord_to_str(ord as u64, &mut text), Ok(true)) {
-                    *out.strings[string.slot].entry(text.clone()).or_default() += n;
+                    *out.strings[slot].entry(text.clone()).or_default() += n;
                 }
             }
         }
@@ -309,7 +352,11 @@ impl Collector for FacetCollector<'_> {
         segment: &SegmentReader,
     ) -> tantivy::Result<FacetSegmentCollector> {
         let rows = self.cache.rows(segment, this_year())?;
-        let strings = rows.strings.iter().map(|s| vec![0; s.terms]).collect();
+        let strings = std::array::from_fn(|slot| {
+            rows.strings[slot]
+                .as_ref()
+                .map_or_else(Vec::new, |s| vec![0; s.terms])
+        });
         Ok(FacetSegmentCollector {
             rows,
             commitments: [0; COMMITMENT_BITS as usize],
