@@ -12,7 +12,8 @@
 use crate::schema::{analyser_name, bucket_of, Fields, BUCKETS};
 use crate::stopwords::is_stop_word;
 use crate::thesaurus::{tokens, Analysers, Thesaurus, LANGS, MIN_TYPO_CHARS};
-use std::collections::HashSet;
+use std::collections::hash_map::Entry;
+use std::collections::{HashMap, HashSet};
 use tantivy::query::{
     BooleanQuery, BoostQuery, DisjunctionMaxQuery, EmptyQuery, FuzzyTermQuery, PhraseQuery, Query,
     TermQuery,
@@ -173,7 +174,17 @@ impl Planner<'_> {
         let Some(mut analyser) = self.analyser(bucket) else {
             return Vec::new();
         };
-        let analysed = tokens(&mut analyser, text);
+        self.analysed_in_bucket(bucket, &tokens(&mut analyser, text), slop, weight)
+    }
+
+    /// Words already analysed by `bucket`'s analyser in its title, summary and other sections.
+    fn analysed_in_bucket(
+        &self,
+        bucket: usize,
+        analysed: &[String],
+        slop: u32,
+        weight: f32,
+    ) -> Vec<Box<dyn Query>> {
         let f = self.fields;
         let boost = weight * self.language_boost(bucket);
         [
@@ -182,7 +193,7 @@ impl Planner<'_> {
             (f.text_by_bucket[bucket], TEXT_WEIGHT),
         ]
         .into_iter()
-        .filter_map(|(field, w)| self.on_field(field, &analysed, slop, w * boost))
+        .filter_map(|(field, w)| self.on_field(field, analysed, slop, w * boost))
         .collect()
     }
 
@@ -222,27 +233,63 @@ impl Planner<'_> {
     }
 
     /// Every term of the concepts, each in its language's bucket, except the words typed.
+    ///
+    /// A term of several words is left out when one of its words is, in the same bucket, the
+    /// word typed or a one-word term of these concepts ("police officers" beside "police"): every
+    /// text it matches is then matched already, by the group's own clauses, so it would change
+    /// no match and add only a tie-breaker's share of score, at the price of position checks
+    /// over the long texts of most documents.
     fn expansions(&self, words: &[String], concepts: &[usize]) -> Vec<Box<dyn Query>> {
         let typed = words.join(" ");
+        // Per bucket: the words typed as its analyser analyses them.
+        let mut typed_by_bucket: HashMap<usize, Vec<String>> = HashMap::new();
         let mut seen = HashSet::new();
-        let mut clauses: Vec<Box<dyn Query>> = Vec::new();
+        let mut terms: Vec<(usize, &[String])> = Vec::new();
         for concept in concepts.iter().filter_map(|c| self.thesaurus.concept(*c)) {
             for term in &concept.terms {
                 let bucket = bucket_of(LANGS[term.lang]);
-                let Some(mut analyser) = self.analyser(bucket) else {
-                    continue;
+                let typed = match typed_by_bucket.entry(bucket) {
+                    Entry::Occupied(known) => known.into_mut(),
+                    Entry::Vacant(slot) => {
+                        let Some(mut analyser) = self.analyser(bucket) else {
+                            continue;
+                        };
+                        slot.insert(tokens(&mut analyser, &typed))
+                    }
                 };
-                let analysed = tokens(&mut analyser, &term.text);
-                if analysed.is_empty()
-                    || tokens(&mut analyser, &typed) == analysed
-                    || !seen.insert((bucket, analysed))
-                {
+                // The thesaurus analysed the term with its language's analyser, its bucket's.
+                let analysed = term.analysed.as_slice();
+                if analysed.is_empty() || typed == analysed || !seen.insert((bucket, analysed)) {
                     continue;
                 }
-                let fields = self.in_bucket(bucket, &term.text, 1, 1.0);
-                if !fields.is_empty() {
-                    clauses.push(Box::new(BooleanQuery::union(fields)));
-                }
+                terms.push((bucket, analysed));
+            }
+        }
+        let single_words: HashSet<(usize, &str)> = terms
+            .iter()
+            .copied()
+            .chain(
+                typed_by_bucket
+                    .iter()
+                    .map(|(bucket, typed)| (*bucket, typed.as_slice())),
+            )
+            .filter_map(|(bucket, analysed)| match analysed {
+                [word] => Some((bucket, word.as_str())),
+                _ => None,
+            })
+            .collect();
+        let mut clauses: Vec<Box<dyn Query>> = Vec::new();
+        for (bucket, analysed) in &terms {
+            if analysed.len() > 1
+                && analysed
+                    .iter()
+                    .any(|word| single_words.contains(&(*bucket, word.as_str())))
+            {
+                continue;
+            }
+            let fields = self.analysed_in_bucket(*bucket, analysed, 1, 1.0);
+            if !fields.is_empty() {
+                clauses.push(Box::new(BooleanQuery::union(fields)));
             }
         }
         clauses

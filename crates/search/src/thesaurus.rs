@@ -33,6 +33,9 @@ pub struct ConceptTerm {
     pub lang: usize,
     /// The term as written in the thesaurus file (not folded).
     pub text: String,
+    /// The term as its language's analyser indexes it (folded and stemmed), analysed once at
+    /// load rather than for every query that expands it.
+    pub analysed: Vec<String>,
 }
 
 /// A concept: one idea named by terms in several languages.
@@ -202,14 +205,15 @@ impl Thesaurus {
         if folded.len() == 1 {
             self.words.push((key, concept, lang));
         }
-        let stems = tokens(&mut analysers.stem[lang], term).join(" ");
-        let entry = self.stemmed[lang].entry(stems).or_default();
+        let analysed = tokens(&mut analysers.stem[lang], term);
+        let entry = self.stemmed[lang].entry(analysed.join(" ")).or_default();
         if !entry.contains(&concept) {
             entry.push(concept);
         }
         self.concepts[concept].terms.push(ConceptTerm {
             lang,
             text: term.to_string(),
+            analysed,
         });
     }
 
