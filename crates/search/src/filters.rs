@@ -3,6 +3,7 @@
 //! kept as the quality benchmark's baseline.
 
 use crate::document;
+use crate::min_match::MinMatchQuery;
 use crate::query::{Plan, Planner};
 use crate::schema::primary;
 use crate::{SearchIndex, SearchQuery};
@@ -70,13 +71,20 @@ impl SearchIndex {
             .iter()
             .map(|g| (Occur::Should, g.box_clone()))
             .collect();
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(
-            Occur::Must,
+        // Two groups or more: tantivy's own minimum is a heap stepped one document at a time,
+        // and its intersection of groups that each match most documents seeks constantly;
+        // MinMatchQuery counts in windows (crate::min_match).
+        let groups: Box<dyn Query> = if required > 1 {
+            Box::new(MinMatchQuery::new(
+                groups.into_iter().map(|(_, g)| g).collect(),
+                required,
+            ))
+        } else {
             Box::new(BooleanQuery::with_minimum_required_clauses(
                 groups, required,
-            )),
-        )];
-        clauses.extend(plan.boosts.iter().map(|b| (Occur::Should, b.box_clone())));
+            ))
+        };
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, groups)];
         clauses.extend(
             plan.excluded
                 .iter()

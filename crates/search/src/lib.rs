@@ -24,9 +24,11 @@ mod facets;
 mod filters;
 mod hits;
 mod indexer;
+mod min_match;
 pub mod quality;
 pub mod query;
 mod related;
+mod rescore;
 pub mod schema;
 mod snippet;
 mod stopwords;
@@ -46,7 +48,7 @@ use coalition_store::Store;
 use schema::{bucket_of, names, Fields};
 use std::collections::BTreeSet;
 use std::path::Path;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::Instant;
 use tantivy::collector::{Count, TopDocs};
 use tantivy::directory::MmapDirectory;
@@ -54,9 +56,35 @@ use tantivy::query::{AllQuery, BooleanQuery, Occur, Query};
 use tantivy::snippet::SnippetGenerator;
 use tantivy::tokenizer::TokenizerManager;
 use tantivy::{
-    DocAddress, Index, IndexBuilder, IndexReader, IndexWriter, Order, ReloadPolicy,
+    DocAddress, Executor, Index, IndexBuilder, IndexReader, IndexWriter, Order, ReloadPolicy,
     TantivyDocument, TantivyError, Term,
 };
+
+/// Most threads one query's segments are searched on.
+const MAX_SEARCH_THREADS: usize = 4;
+
+/// The thread pool that searches one query's segments in parallel, one per process and shared
+/// by every index in it (a benchmark process holds hundreds of nodes' indexes). A query over a
+/// large index visits every matching document of every segment (the facet counts need them
+/// all), so on two cores this about halves its latency; queries still run one per caller
+/// thread. Falls back to the caller's thread on a single core or when no thread can be spawned.
+fn search_executor() -> Executor {
+    static EXECUTOR: OnceLock<Executor> = OnceLock::new();
+    EXECUTOR
+        .get_or_init(|| {
+            let threads = std::thread::available_parallelism()
+                .map_or(1, |n| n.get())
+                .min(MAX_SEARCH_THREADS);
+            if threads <= 1 {
+                return Executor::single_thread();
+            }
+            Executor::multi_thread(threads, "search-").unwrap_or_else(|e| {
+                tracing::warn!(error = %e, "no search threads; searching segments one by one");
+                Executor::single_thread()
+            })
+        })
+        .clone()
+}
 
 /// Whether any live document matches `query`: stops at the first one (whether results are
 /// relaxed needs no count of all the documents matching every word group).
@@ -76,6 +104,20 @@ fn any_match(searcher: &tantivy::Searcher, query: &dyn Query) -> Result<bool, Se
         }
     }
     Ok(false)
+}
+
+/// The page a query asks for: its offset and number of hits.
+fn page(q: &SearchQuery, searcher: &tantivy::Searcher) -> (usize, usize) {
+    let limit = match q.limit {
+        0 => DEFAULT_LIMIT,
+        n => n.min(MAX_LIMIT),
+    };
+    // tantivy keeps offset + limit candidates: past the last document there is nothing to
+    // keep, and a huge offset must not become a huge allocation.
+    let offset = q
+        .offset
+        .min(usize::try_from(searcher.num_docs()).unwrap_or(usize::MAX));
+    (offset, limit)
 }
 
 /// Hits per page when a query asks for none.
@@ -195,11 +237,13 @@ impl SearchIndex {
     }
 
     fn with_index(
-        index: Index,
+        mut index: Index,
         fields: Fields,
         created: bool,
         thesaurus: Arc<Thesaurus>,
     ) -> Result<SearchIndex, SearchError> {
+        // Before the reader: its searchers search with the index's executor.
+        index.set_executor(search_executor());
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
@@ -491,6 +535,25 @@ impl SearchIndex {
             }
         };
         let collect = |query: &dyn Query| self.collect(&searcher, query, q, text.is_some());
+        let (offset, limit) = page(q, &searcher);
+        // Ranked: the top of the window by the words alone, then rescored with the proximity
+        // boosts (crate::rescore).
+        let collect_ranked = |query: &dyn Query, plan: &query::Plan| -> Result<Page, SearchError> {
+            let window = (offset + limit).max(rescore::WINDOW);
+            let (ranked, total, facets) = searcher.search(
+                query,
+                &(
+                    TopDocs::with_limit(window).order_by_score(),
+                    Count,
+                    facets::FacetCollector {
+                        cache: &self.facet_rows,
+                    },
+                ),
+            )?;
+            let ranked = rescore::rescore(&searcher, &plan.boosts, ranked)?;
+            let page = ranked.into_iter().skip(offset).take(limit).collect();
+            Ok((page, total, facets))
+        };
         let (query, (ranked, total, facets), relaxed) = match (text, q.mode) {
             (None, _) => {
                 let query = only_filters(&filters);
@@ -509,7 +572,7 @@ impl SearchIndex {
                 let n = plan.groups.len();
                 let required = query::minimum_should_match(n);
                 let query = Self::ranked_query(&plan, required, &filters);
-                let found = collect(&*query)?;
+                let found = collect_ranked(&*query, &plan)?;
                 let all_match = if required == n {
                     found.1 > 0
                 } else {
@@ -521,7 +584,7 @@ impl SearchIndex {
                     (query, found, true)
                 } else {
                     let query = Self::ranked_query(&plan, 1, &filters);
-                    let found = collect(&*query)?;
+                    let found = collect_ranked(&*query, &plan)?;
                     let relaxed = found.1 > 0;
                     (query, found, relaxed)
                 }
@@ -531,11 +594,16 @@ impl SearchIndex {
             Some(_) => Some(self.snippet_generators(&searcher, &*query)?),
             None => None,
         };
-        let mut hits = Vec::with_capacity(ranked.len());
-        for (score, address) in ranked {
-            let doc: TantivyDocument = searcher.doc(address)?;
-            hits.push(self.hit(&doc, score, reader_lang, generators.as_deref()));
-        }
+        // Reading the stored documents and finding their snippets (which analyses each one's
+        // whole text) runs on the search threads too: a page of long practices costs
+        // milliseconds.
+        let hits = self.index.search_executor().map(
+            |(score, address)| {
+                let doc: TantivyDocument = searcher.doc(address)?;
+                Ok(self.hit(&doc, score, reader_lang, generators.as_deref()))
+            },
+            ranked.into_iter(),
+        )?;
         Ok(SearchResults {
             total,
             hits,
@@ -554,15 +622,7 @@ impl SearchIndex {
         q: &SearchQuery,
         scored: bool,
     ) -> Result<Page, SearchError> {
-        let limit = match q.limit {
-            0 => DEFAULT_LIMIT,
-            n => n.min(MAX_LIMIT),
-        };
-        // tantivy keeps offset + limit candidates: past the last document there is nothing to
-        // keep, and a huge offset must not become a huge allocation.
-        let offset = q
-            .offset
-            .min(usize::try_from(searcher.num_docs()).unwrap_or(usize::MAX));
+        let (offset, limit) = page(q, searcher);
         let top = TopDocs::with_limit(limit).and_offset(offset);
         if scored {
             return Ok(searcher.search(

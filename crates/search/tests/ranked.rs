@@ -299,3 +299,44 @@ fn judged_set_quality_stays_above_the_threshold() {
         "a no-answer question got confident results"
     );
 }
+
+#[test]
+fn adjacent_question_words_rank_first_and_pages_follow_the_rescored_order() {
+    let mut f = Fixture::new(&EIGHT_CITIES);
+    // The same words in title and summary, apart in the first, adjacent in the second: equal
+    // scores but for the proximity boost.
+    let apart = one_language(
+        &f,
+        0,
+        "en",
+        "Mediation days and a Roma festival",
+        "Mediation days in the park, music, food and a festival of Roma culture.",
+    );
+    let apart = hex(&f.publish(0, Payload::Practice(apart)));
+    let adjacent = one_language(
+        &f,
+        1,
+        "en",
+        "Days of Roma mediation and a festival",
+        "Roma mediation days in the park, music, food and a festival of culture.",
+    );
+    let adjacent = hex(&f.publish(1, Payload::Practice(adjacent)));
+    let index = indexed(&f);
+    let results = search(&index, "roma mediation", "en");
+    let ids: Vec<&str> = results.hits.iter().map(|h| h.id.as_str()).collect();
+    assert_eq!(ids, vec![adjacent.as_str(), apart.as_str()]);
+    assert!(results.hits[0].score > results.hits[1].score);
+    // One per page: the same order.
+    let page = |offset| {
+        let mut q = query("roma mediation", "en");
+        q.limit = 1;
+        q.offset = offset;
+        let r = index.search(&q).expect("search");
+        (
+            r.total,
+            r.hits.into_iter().map(|h| h.id).collect::<Vec<_>>(),
+        )
+    };
+    assert_eq!(page(0), (2, vec![adjacent.clone()]));
+    assert_eq!(page(1), (2, vec![apart.clone()]));
+}
