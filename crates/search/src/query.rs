@@ -59,7 +59,8 @@ enum Group {
 pub struct Plan {
     /// One query per group; a result must match a minimum of them.
     pub groups: Vec<Box<dyn Query>>,
-    /// Proximity boosts, optional.
+    /// Proximity boosts, optional: each a phrase (or term) query on one field, whose score a
+    /// document matching it adds.
     pub boosts: Vec<Box<dyn Query>>,
     /// `-word` exclusions.
     pub excluded: Vec<Box<dyn Query>>,
@@ -484,12 +485,10 @@ impl Planner<'_> {
         }
         for pair in singles.windows(2) {
             if let [Some(a), Some(b)] = pair {
-                let near = self.near(a, b);
-                if !near.is_empty() {
-                    plan.boosts.push(Box::new(BoostQuery::new(
-                        Box::new(BooleanQuery::union(near)),
-                        PROXIMITY_WEIGHT,
-                    )));
+                // One boost per field and bucket: the rescoring checks each on its own.
+                for clause in self.near(a, b) {
+                    plan.boosts
+                        .push(Box::new(BoostQuery::new(clause, PROXIMITY_WEIGHT)));
                 }
             }
         }
