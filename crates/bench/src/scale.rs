@@ -25,15 +25,16 @@ use std::time::{Duration, Instant};
 pub const EXTRAPOLATE_TO: f64 = 5_000.0;
 
 /// The gossipsub parameter sets the scenario can run with (`--gossip-preset`).
-pub const PRESETS: [&str; 6] = ["default", "idw", "d5", "d4", "d4-noflood", "d8"];
+pub const PRESETS: [&str; 7] = ["default", "libp2p", "idw", "d5", "d4", "d4-noflood", "d8"];
 
-/// `default`: libp2p's (mesh 6/5/12, gossip factor 0.25, flood publishing, IDONTWANT for
+/// `default`: the node's own (`GossipTuning::default()`, equal to d5 since the fourth session).
+/// `libp2p`: libp2p's (mesh 6/5/12, gossip factor 0.25, flood publishing, IDONTWANT for
 /// messages of 1,000 B and more). `d4`: mesh 4/3/8, gossip to 4, and a publisher's IDONTWANT.
 /// `d4-noflood`: as d4, publishing to the mesh only. `d5`: mesh 5/4/10, gossip to 5, and a
-/// publisher's IDONTWANT. `idw`: the default with a publisher's IDONTWANT. `d8`: mesh 8/6/12,
+/// publisher's IDONTWANT. `idw`: libp2p's with a publisher's IDONTWANT. `d8`: mesh 8/6/12,
 /// for comparison.
 pub fn preset(name: &str) -> Result<GossipTuning> {
-    let d = GossipTuning::default();
+    let d = GossipTuning::libp2p();
     let d4 = GossipTuning {
         mesh_n: 4,
         mesh_n_low: 3,
@@ -44,7 +45,8 @@ pub fn preset(name: &str) -> Result<GossipTuning> {
         ..d
     };
     Ok(match name {
-        "default" => d,
+        "default" => GossipTuning::default(),
+        "libp2p" => d,
         "d4" => d4,
         "idw" => GossipTuning {
             idontwant_on_publish: true,
