@@ -139,8 +139,16 @@ impl Planner<'_> {
         }
     }
 
+    /// Whether any segment holds `term`: stops at the first that does (`Searcher::doc_freq`
+    /// would look the term up in every segment, which was most of planning's time).
     fn exists(&self, term: &Term) -> bool {
-        self.searcher.doc_freq(term).map(|n| n > 0).unwrap_or(false)
+        self.searcher.segment_readers().iter().any(|segment| {
+            segment
+                .inverted_index(term.field())
+                .ok()
+                .and_then(|index| index.doc_freq(term).ok())
+                .is_some_and(|n| n > 0)
+        })
     }
 
     /// `words` (already folded) as a term or phrase query on `field`, analysed by `analyser`;
