@@ -318,6 +318,16 @@ mod tests {
         assert!(GossipMessage::decode(&[7, 7, 7], 1000).is_err());
     }
 
+    fn settings_with_the_default_tuning() -> GossipSettings {
+        GossipSettings {
+            network_id: Hash32([1; 32]),
+            heartbeat: Duration::from_secs(1),
+            max_transmit_size: 1 << 20,
+            allow_loopback: true,
+            tuning: GossipTuning::default(),
+        }
+    }
+
     #[test]
     fn the_default_tuning_is_libp2ps_with_a_smaller_mesh_and_idontwant_on_publish() {
         let libp2p = GossipTuning::libp2p();
@@ -333,26 +343,14 @@ mod tests {
             }
         );
         // And libp2p accepts it.
-        let settings = GossipSettings {
-            network_id: Hash32([1; 32]),
-            heartbeat: Duration::from_secs(1),
-            max_transmit_size: 1 << 20,
-            allow_loopback: true,
-            tuning: GossipTuning::default(),
-        };
+        let settings = settings_with_the_default_tuning();
         let mut registry = libp2p::metrics::Registry::default();
         assert!(behaviour(&settings, &mut registry).is_ok());
     }
 
     #[test]
     fn score_params_validate() {
-        let settings = GossipSettings {
-            network_id: Hash32([1; 32]),
-            heartbeat: Duration::from_secs(1),
-            max_transmit_size: 1 << 20,
-            allow_loopback: true,
-            tuning: GossipTuning::default(),
-        };
+        let settings = settings_with_the_default_tuning();
         let (params, thresholds) = score_params(&settings);
         assert_eq!(params.validate(), Ok(()));
         assert_eq!(thresholds.validate(), Ok(()));
