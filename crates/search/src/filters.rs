@@ -59,29 +59,24 @@ impl SearchIndex {
         query
     }
 
-    /// Ranked retrieval: the plan's groups with a minimum-should-match, proximity boosts,
-    /// exclusions and filters. `required` groups must match.
+    /// Ranked retrieval: the plan's groups with a minimum-should-match, exclusions and filters.
+    /// `required` groups must match. The proximity boosts are not in it: [`crate::rescore`]
+    /// applies them to the top of the ranking.
     pub(crate) fn ranked_query(
         plan: &Plan,
         required: usize,
         filters: &[Box<dyn Query>],
     ) -> Box<dyn Query> {
-        let groups: Vec<(Occur, Box<dyn Query>)> = plan
-            .groups
-            .iter()
-            .map(|g| (Occur::Should, g.box_clone()))
-            .collect();
+        let groups: Vec<Box<dyn Query>> = plan.groups.iter().map(|g| g.box_clone()).collect();
         // Two groups or more: tantivy's own minimum is a heap stepped one document at a time,
         // and its intersection of groups that each match most documents seeks constantly;
         // MinMatchQuery counts in windows (crate::min_match).
         let groups: Box<dyn Query> = if required > 1 {
-            Box::new(MinMatchQuery::new(
-                groups.into_iter().map(|(_, g)| g).collect(),
-                required,
-            ))
+            Box::new(MinMatchQuery::new(groups, required))
         } else {
             Box::new(BooleanQuery::with_minimum_required_clauses(
-                groups, required,
+                groups.into_iter().map(|g| (Occur::Should, g)).collect(),
+                required,
             ))
         };
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, groups)];

@@ -540,16 +540,8 @@ impl SearchIndex {
         // boosts (crate::rescore).
         let collect_ranked = |query: &dyn Query, plan: &query::Plan| -> Result<Page, SearchError> {
             let window = (offset + limit).max(rescore::WINDOW);
-            let (ranked, total, facets) = searcher.search(
-                query,
-                &(
-                    TopDocs::with_limit(window).order_by_score(),
-                    Count,
-                    facets::FacetCollector {
-                        cache: &self.facet_rows,
-                    },
-                ),
-            )?;
+            let (ranked, total, facets) =
+                self.scored_page(&searcher, query, TopDocs::with_limit(window))?;
             let ranked = rescore::rescore(&searcher, &plan.boosts, ranked)?;
             let page = ranked.into_iter().skip(offset).take(limit).collect();
             Ok((page, total, facets))
@@ -625,16 +617,7 @@ impl SearchIndex {
         let (offset, limit) = page(q, searcher);
         let top = TopDocs::with_limit(limit).and_offset(offset);
         if scored {
-            return Ok(searcher.search(
-                query,
-                &(
-                    top.order_by_score(),
-                    Count,
-                    facets::FacetCollector {
-                        cache: &self.facet_rows,
-                    },
-                ),
-            )?);
+            return self.scored_page(searcher, query, top);
         }
         let (docs, total, facets) = searcher.search(
             query,
@@ -651,6 +634,25 @@ impl SearchIndex {
             .map(|(_, address)| (0.0, address))
             .collect();
         Ok((docs, total, facets))
+    }
+
+    /// `top` of `query`'s results by score, their total and facet counts, in one pass.
+    fn scored_page(
+        &self,
+        searcher: &tantivy::Searcher,
+        query: &dyn Query,
+        top: TopDocs,
+    ) -> Result<Page, SearchError> {
+        Ok(searcher.search(
+            query,
+            &(
+                top.order_by_score(),
+                Count,
+                facets::FacetCollector {
+                    cache: &self.facet_rows,
+                },
+            ),
+        )?)
     }
 
     fn snippet_generators(
