@@ -72,6 +72,74 @@ impl Frontier {
     }
 }
 
+/// The authors one sync request asks about (`/coalition/sync/2`, PROTOCOL.md §14.3): city keys
+/// from `start` (included) up to `end` (excluded; `None`: to the last key). A node catching up
+/// from several peers at once gives each peer one part of the key space, so no entry is fetched
+/// twice; city keys are uniform, so equal parts hold about equal shares of the log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuthorRange {
+    /// The first author in the range.
+    pub start: PublicKey,
+    /// The first author after the range; `None` when the range runs to the last key.
+    pub end: Option<PublicKey>,
+}
+
+impl Default for AuthorRange {
+    fn default() -> Self {
+        Self::ALL
+    }
+}
+
+impl AuthorRange {
+    /// Every author.
+    pub const ALL: AuthorRange = AuthorRange {
+        start: PublicKey([0; 32]),
+        end: None,
+    };
+
+    /// Whether this is every author.
+    pub fn is_all(&self) -> bool {
+        *self == Self::ALL
+    }
+
+    /// Whether `author` is in the range.
+    pub fn contains(&self, author: &PublicKey) -> bool {
+        *author >= self.start && self.end.is_none_or(|end| *author < end)
+    }
+
+    /// The key space in `parts` consecutive ranges of equal width (by the keys' first eight
+    /// bytes), covering every author exactly once. `parts` of 0 or 1 is [`Self::ALL`].
+    pub fn split(parts: usize) -> Vec<AuthorRange> {
+        let parts = parts.max(1) as u128;
+        let bound = |i: u128| -> PublicKey {
+            let top = u64::try_from((i << 64) / parts).unwrap_or(u64::MAX);
+            let mut key = [0u8; 32];
+            key[..8].copy_from_slice(&top.to_be_bytes());
+            PublicKey(key)
+        };
+        (0..parts)
+            .map(|i| AuthorRange {
+                start: bound(i),
+                end: (i + 1 < parts).then(|| bound(i + 1)),
+            })
+            .collect()
+    }
+
+    /// `frontier`'s heads in the range (the roster version unchanged): what a request about
+    /// this range needs to state.
+    pub fn restrict(&self, frontier: &Frontier) -> Frontier {
+        Frontier {
+            roster_version: frontier.roster_version,
+            heads: frontier
+                .heads
+                .iter()
+                .filter(|h| self.contains(&h.author))
+                .copied()
+                .collect(),
+        }
+    }
+}
+
 /// "Send me `author`'s log from `from_seq` on."
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Want {
@@ -231,6 +299,41 @@ mod tests {
         assert_eq!(wants(&local, &remote), vec![want(1, 6), want(4, 1)]);
         // And the other way round: the peer lacks author 3 from seq 3.
         assert_eq!(wants(&remote, &local), vec![want(3, 3)]);
+    }
+
+    #[test]
+    fn split_ranges_cover_every_key_once_in_order() {
+        assert_eq!(AuthorRange::split(1), vec![AuthorRange::ALL]);
+        assert_eq!(AuthorRange::split(0), vec![AuthorRange::ALL]);
+        let parts = AuthorRange::split(3);
+        assert_eq!(parts.len(), 3);
+        assert_eq!(parts[0].start, PublicKey([0; 32]));
+        assert_eq!(parts[2].end, None);
+        for pair in parts.windows(2) {
+            assert_eq!(
+                pair[0].end,
+                Some(pair[1].start),
+                "adjacent, no gap or overlap"
+            );
+        }
+        for n in [0u8, 1, 0x54, 0x55, 0x56, 0xaa, 0xab, 0xff] {
+            let k = key(n);
+            let holders = parts.iter().filter(|r| r.contains(&k)).count();
+            assert_eq!(holders, 1, "key {n:#x} in exactly one part");
+        }
+        // The first bound is 0x5555555555555555 followed by zeros.
+        assert!(parts[0].contains(&key(0x54)) && parts[1].contains(&key(0x55)));
+        assert!(parts[2].contains(&key(0xff)) && !parts[1].contains(&key(0xff)));
+    }
+
+    #[test]
+    fn a_restricted_frontier_keeps_the_heads_in_range_and_the_roster() {
+        let f = Frontier::new(7, [head(0x10, 1, 1), head(0x60, 2, 2), head(0xf0, 3, 3)]);
+        let middle = AuthorRange::split(3)[1];
+        let r = middle.restrict(&f);
+        assert_eq!(r.roster_version, 7);
+        assert_eq!(r.heads, vec![head(0x60, 2, 2)]);
+        assert_eq!(AuthorRange::ALL.restrict(&f), f);
     }
 
     #[test]
