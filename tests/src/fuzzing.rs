@@ -60,14 +60,19 @@ pub fn fuzz_gossip(data: &[u8]) {
 }
 
 /// Sync frames: the codec reads a 4-byte length, refuses frames over its limit, then decodes
-/// postcard. The codec's decode is private, so this fuzzes the same postcard decode of
-/// `SyncRequest` and `SyncResponse` under the default limits.
+/// postcard. This fuzzes the request decode of both protocol versions and the postcard decode
+/// of `SyncResponse` under the default limits.
 pub fn fuzz_sync(data: &[u8]) {
     const MAX_REQUEST: usize = 1024 * 1024;
     const MAX_RESPONSE: usize = coalition_record::sync::MAX_RESPONSE_BYTES;
     if data.len() <= MAX_REQUEST {
         if let Ok(request) = postcard::from_bytes::<SyncRequest>(data) {
             let _ = request.frontier.heads.len();
+        }
+        if let Ok(request) = SyncRequest::from_bytes(&coalition_net::SYNC_PROTOCOL_V2, data) {
+            let _ = request
+                .authors
+                .contains(&coalition_record::PublicKey([0; 32]));
         }
     }
     if data.len() <= MAX_RESPONSE {

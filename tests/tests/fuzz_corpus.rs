@@ -5,7 +5,7 @@
 
 use anyhow::{ensure, Result};
 use coalition_net::{GossipMessage, SyncRequest, SyncResponse};
-use coalition_record::sync::{Frontier, Head};
+use coalition_record::sync::{AuthorRange, Frontier, Head};
 use coalition_record::ForkProof;
 use coalition_tests::fuzzing::{fuzz_entry, fuzz_gossip, fuzz_payload, fuzz_sync};
 use coalition_tests::{practice, Coalition};
@@ -92,6 +92,7 @@ fn seeds() -> Result<Vec<(&'static str, String, Vec<u8>)>> {
                         id: first_id,
                     }],
                 ),
+                authors: AuthorRange::ALL,
             })?,
         ),
         (

@@ -463,3 +463,92 @@ async fn kademlia_finds_peers_beyond_the_bootstrap_list_over_quic_and_tcp() -> R
     })
     .await
 }
+
+/// `cities` × `per_city` practices of about 8 KB, signed in chain order, for stores to ingest.
+fn large_logs(
+    coalition: &Coalition,
+    cities: usize,
+    per_city: usize,
+) -> Result<Vec<coalition_record::WireEntry>> {
+    let mut out = Vec::new();
+    for city in 0..cities {
+        let mut prev = None;
+        for n in 0..per_city {
+            let mut payload = practice(city, n);
+            if let coalition_record::Payload::Practice(p) = &mut payload {
+                p.body = [(
+                    "en".to_string(),
+                    "A paired-testing visit, written up. ".repeat(220),
+                )]
+                .into_iter()
+                .collect();
+            }
+            let wire = coalition.sign_entry(city, n as u64 + 1, prev, &payload)?;
+            prev = Some(coalition_record::Hash32::of(&wire.entry));
+            out.push(wire);
+        }
+    }
+    Ok(out)
+}
+
+/// A node joins three peers that hold the same logs (several sync batches' worth). With all
+/// three on `/coalition/sync/2` it fetches a third of the cities from each at once; with one of
+/// them from before version 2, that one is never given a range, and nothing is fetched twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_joining_node_fetches_from_three_peers_at_once_and_an_old_peer_never_gets_a_range(
+) -> Result<()> {
+    bounded("catch-up from three peers", Duration::from_secs(120), async {
+        const CITIES: usize = 24;
+        const PER_CITY: usize = 10;
+        const TOTAL: u64 = (CITIES * PER_CITY) as u64;
+        let coalition = Coalition::new(CITIES)?;
+        let logs = large_logs(&coalition, CITIES, PER_CITY)?;
+        for old_peer in [None, Some(0usize), Some(1), Some(2)] {
+            let dirs = temp_dirs(4)?;
+            let mut peers = Vec::new();
+            for (i, dir) in dirs.iter().take(3).enumerate() {
+                let store = coalition.create_store(dir.path())?;
+                store.ingest(logs.clone())?;
+                let mut config = test_config(Duration::from_secs(60))?;
+                // Small batches: the logs (about 2 MB) take several.
+                config.max_sync_response = coalition_record::limits::MAX_WIRE_ENTRY_BYTES + 64 * 1024;
+                config.sync_v2 = old_peer != Some(i);
+                peers.push(Node::start(&format!("p{i}"), dir.path(), store, config).await?);
+            }
+            let mut config = test_config(Duration::from_secs(60))?;
+            config.bootstrap = peers.iter().map(|p| p.addr.clone()).collect();
+            let store = coalition.create_store(dirs[3].path())?;
+            let joiner = Node::start("joiner", dirs[3].path(), store, config).await?;
+            let took = wait_for_count(&[&joiner], TOTAL, Duration::from_secs(60)).await?;
+            let status = joiner.status().await?;
+            let mut sent = Vec::new();
+            for peer in &peers {
+                sent.push(peer.status().await?.counters.sync_response_bytes_sent);
+            }
+            let all: u64 = sent.iter().sum();
+            report(format!(
+                "old peer {old_peer:?}: joiner held {TOTAL} entries after {took:?}; {} entries received by sync in {} requests; bytes served per peer {sent:?}",
+                status.counters.sync_entries_received, status.counters.sync_requests
+            ));
+            ensure!(
+                status.counters.sync_entries_received <= TOTAL + TOTAL / 5,
+                "{} entries received for {TOTAL}: fetched twice",
+                status.counters.sync_entries_received
+            );
+            if old_peer.is_none() {
+                for (i, bytes) in sent.iter().enumerate() {
+                    ensure!(
+                        *bytes * 8 >= all,
+                        "peer {i} served {bytes} of {all} bytes: the catch-up was not split"
+                    );
+                }
+            }
+            joiner.stop().await?;
+            for peer in peers {
+                peer.stop().await?;
+            }
+        }
+        Ok(())
+    })
+    .await
+}

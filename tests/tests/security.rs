@@ -5,7 +5,7 @@
 
 use anyhow::{anyhow, bail, ensure, Result};
 use coalition_net::{GossipMessage, NetConfig, Rate, SyncRequest};
-use coalition_record::sync::{Frontier, Head};
+use coalition_record::sync::{AuthorRange, Frontier, Head};
 use coalition_record::{
     Hash32, RecordError, RosterAction, SecretKey, SignedEntry, VerifiedEntry, WireEntry,
 };
@@ -541,7 +541,7 @@ async fn sync_request_flood_is_refused_and_banned_while_an_honest_peer_catches_u
         // 1. For 3 s the flooder asks for everything from scratch (1 MiB answers) back to back,
         //    one request at a time, while B catches up from A.
         const COSTLY: Duration = Duration::from_secs(3);
-        let everything = SyncRequest { network_id: coalition.network_id(), frontier: Frontier::default() };
+        let everything = SyncRequest { network_id: coalition.network_id(), frontier: Frontier::default(), authors: AuthorRange::ALL };
         let honest = async {
             connect(&b, &a).await?;
             wait_for_count(&[&b], ENTRIES as u64, Duration::from_secs(20)).await
@@ -560,7 +560,7 @@ async fn sync_request_flood_is_refused_and_banned_while_an_honest_peer_catches_u
         //    in flight, sending the next as soon as one is answered and ignoring the retry times
         //    it is given: refused (pipelined, then over the rate), it collects strikes.
         let heads = a.store.frontier().into_iter().map(|(author, (seq, id))| Head { author, seq, id });
-        let poll = SyncRequest { network_id: coalition.network_id(), frontier: Frontier::new(a.store.roster_version(), heads) };
+        let poll = SyncRequest { network_id: coalition.network_id(), frontier: Frontier::new(a.store.roster_version(), heads), authors: AuthorRange::ALL };
         let tally = tokio::time::timeout(Duration::from_secs(15), flooder.hammer(a.peer_id(), poll, 100_000, 16, Duration::from_secs(10)))
             .await
             .map_err(|_| anyhow!("the poll flood did not end"))??;

@@ -5,7 +5,7 @@
 //! AutoNAT v2 (client always, server beside the relay server).
 
 use crate::admission::{Admission, AdmissionPolicy};
-use crate::codec::{SyncCodec, SyncTraffic, SYNC_PROTOCOL};
+use crate::codec::{SyncCodec, SyncTraffic, SYNC_PROTOCOL, SYNC_PROTOCOL_V2};
 use crate::config::NetConfig;
 use crate::error::NetError;
 use crate::gossip::{self, GossipSettings};
@@ -80,7 +80,12 @@ impl Behaviour {
                 max_response: config.max_sync_response,
                 traffic,
             },
-            [(SYNC_PROTOCOL, ProtocolSupport::Full)],
+            // Version 2 first: multistream-select takes the first protocol both sides list.
+            config
+                .sync_v2
+                .then_some((SYNC_PROTOCOL_V2, ProtocolSupport::Full))
+                .into_iter()
+                .chain([(SYNC_PROTOCOL, ProtocolSupport::Full)]),
             request_response::Config::default()
                 .with_request_timeout(SYNC_REQUEST_TIMEOUT)
                 .with_max_concurrent_streams(16),

@@ -1,6 +1,13 @@
-//! The `/coalition/sync/1` request-response protocol: messages and a length-prefixed postcard
-//! codec. A frame is a 4-byte big-endian length and that many bytes of postcard; a length over
-//! the limit is refused before anything is allocated.
+//! The sync request-response protocol, `/coalition/sync/2` and `/coalition/sync/1`: messages and
+//! a length-prefixed postcard codec. A frame is a 4-byte big-endian length and that many bytes of
+//! postcard; a length over the limit is refused before anything is allocated.
+//!
+//! The two versions differ in the request only. A `/coalition/sync/2` request names the authors
+//! it asks about (an [`AuthorRange`]) and states the requester's heads in that range only; a
+//! `/coalition/sync/1` request asks about every author. Both are served by this node; a request
+//! goes out as version 2 when the peer offers it (multistream-select picks the first protocol
+//! both sides list), else as version 1 with every head, so a ranged request sent to a node that
+//! predates version 2 is answered for every author.
 //!
 //! An answer is either a batch (a frame holding a [`SyncResponse`], unchanged since the protocol
 //! began) or a refusal: a zero-length frame, which no `SyncResponse` encodes to (it takes at least
@@ -11,7 +18,7 @@
 //!
 //! Requests decode exactly: trailing bytes or a non-canonical encoding are refused.
 
-use coalition_record::sync::Frontier;
+use coalition_record::sync::{AuthorRange, Frontier};
 use coalition_record::{NetworkId, SignedRosterChange, WireEntry};
 use futures::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use libp2p::StreamProtocol;
@@ -20,10 +27,13 @@ use std::io;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-/// The sync protocol's name, negotiated by multistream-select (docs/PROTOCOL.md §14.3).
+/// The first sync protocol: every request asks about every author (docs/PROTOCOL.md §14.3).
 pub const SYNC_PROTOCOL: StreamProtocol = StreamProtocol::new("/coalition/sync/1");
+/// The sync protocol with an author range in the request (docs/PROTOCOL.md §14.3).
+pub const SYNC_PROTOCOL_V2: StreamProtocol = StreamProtocol::new("/coalition/sync/2");
 
-/// "Here is what I hold; send what I lack."
+/// "Here is what I hold; send what I lack." Its serde form is the `/coalition/sync/1` request
+/// (`authors` is not part of it: decoded as every author); `/coalition/sync/2` adds the range.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SyncRequest {
     /// The coalition asked about; a responder of another coalition answers
@@ -31,6 +41,56 @@ pub struct SyncRequest {
     pub network_id: NetworkId,
     /// The requester's roster version and the head of every author it holds.
     pub frontier: Frontier,
+    /// The authors asked about; [`AuthorRange::ALL`] in a `/coalition/sync/1` request.
+    #[serde(skip)]
+    pub authors: AuthorRange,
+}
+
+/// The `/coalition/sync/2` request as it is written: the range, and only the heads in it.
+#[derive(Serialize)]
+struct RequestV2<'a> {
+    network_id: &'a NetworkId,
+    frontier: &'a Frontier,
+    authors: &'a AuthorRange,
+}
+
+/// The `/coalition/sync/2` request as it is read.
+#[derive(Serialize, Deserialize)]
+struct RequestV2Owned {
+    network_id: NetworkId,
+    frontier: Frontier,
+    authors: AuthorRange,
+}
+
+impl SyncRequest {
+    /// The request's bytes under `protocol`: version 2 states the heads in its range only;
+    /// version 1 states them all and drops the range.
+    pub fn to_bytes(&self, protocol: &StreamProtocol) -> io::Result<Vec<u8>> {
+        if *protocol == SYNC_PROTOCOL_V2 {
+            let frontier = self.authors.restrict(&self.frontier);
+            encode(&RequestV2 {
+                network_id: &self.network_id,
+                frontier: &frontier,
+                authors: &self.authors,
+            })
+        } else {
+            encode(self)
+        }
+    }
+
+    /// Reads a request under `protocol`: exactly one canonical value, nothing after it.
+    pub fn from_bytes(protocol: &StreamProtocol, bytes: &[u8]) -> io::Result<SyncRequest> {
+        if *protocol == SYNC_PROTOCOL_V2 {
+            let v2: RequestV2Owned = decode_exact(bytes)?;
+            Ok(SyncRequest {
+                network_id: v2.network_id,
+                frontier: v2.frontier,
+                authors: v2.authors,
+            })
+        } else {
+            decode_exact(bytes)
+        }
+    }
 }
 
 /// What the requester lacks, roster changes first, then entries in author and seq order, at most
@@ -83,7 +143,7 @@ fn add(counter: &AtomicU64, bytes: usize) {
     counter.fetch_add(bytes as u64, Ordering::Relaxed);
 }
 
-/// The length-prefixed postcard codec of `/coalition/sync/1`, for libp2p's request-response
+/// The length-prefixed postcard codec of `/coalition/sync/2` and `/1`, for libp2p's request-response
 /// behaviour. Clones share one set of traffic counters.
 #[derive(Debug, Clone)]
 pub struct SyncCodec {
@@ -173,13 +233,17 @@ impl libp2p::request_response::Codec for SyncCodec {
     type Request = SyncRequest;
     type Response = SyncAnswer;
 
-    async fn read_request<T>(&mut self, _: &StreamProtocol, io: &mut T) -> io::Result<SyncRequest>
+    async fn read_request<T>(
+        &mut self,
+        protocol: &StreamProtocol,
+        io: &mut T,
+    ) -> io::Result<SyncRequest>
     where
         T: AsyncRead + Unpin + Send,
     {
         let bytes = read_frame(io, self.max_request).await?;
         add(&self.traffic.request_bytes_received, 4 + bytes.len());
-        decode_exact(&bytes)
+        SyncRequest::from_bytes(protocol, &bytes)
     }
 
     async fn read_response<T>(&mut self, _: &StreamProtocol, io: &mut T) -> io::Result<SyncAnswer>
@@ -208,14 +272,14 @@ impl libp2p::request_response::Codec for SyncCodec {
 
     async fn write_request<T>(
         &mut self,
-        _: &StreamProtocol,
+        protocol: &StreamProtocol,
         io: &mut T,
         request: SyncRequest,
     ) -> io::Result<()>
     where
         T: AsyncWrite + Unpin + Send,
     {
-        let bytes = encode(&request)?;
+        let bytes = request.to_bytes(protocol)?;
         write_frame(io, &bytes, self.max_request).await?;
         add(&self.traffic.request_bytes_sent, 4 + bytes.len());
         Ok(())
@@ -284,6 +348,7 @@ mod tests {
                     id: Hash32([3; 32]),
                 }],
             ),
+            authors: AuthorRange::ALL,
         };
         let mut buf = Vec::new();
         block_on(codec().write_request(&SYNC_PROTOCOL, &mut buf, request.clone()))?;
@@ -302,6 +367,76 @@ mod tests {
         block_on(codec().write_response(&SYNC_PROTOCOL, &mut buf, response.clone()))?;
         let back = block_on(codec().read_response(&SYNC_PROTOCOL, &mut buf.as_slice()))?;
         assert_eq!(back, response);
+        Ok(())
+    }
+
+    /// The request of the sync vectors in docs/PROTOCOL.md §14.3: two heads, one on each side
+    /// of the middle key, asking about the upper half.
+    fn vector_request() -> SyncRequest {
+        let head = |author: u8, seq: u64, id: u8| Head {
+            author: PublicKey([author; 32]),
+            seq,
+            id: Hash32([id; 32]),
+        };
+        SyncRequest {
+            network_id: Hash32([1; 32]),
+            frontier: Frontier::new(2, [head(0x10, 4, 3), head(0x90, 1, 4)]),
+            authors: AuthorRange::split(2)[1],
+        }
+    }
+
+    /// `- label: hex` lines of docs/PROTOCOL.md.
+    fn doc_vector(label: &str) -> Option<Vec<u8>> {
+        let doc = include_str!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../docs/PROTOCOL.md"
+        ));
+        doc.lines().find_map(|line| {
+            let rest = line.strip_prefix("- ")?.strip_prefix(label)?;
+            let hex = rest.strip_prefix(':')?.trim().trim_matches('`');
+            hex::decode(hex).ok()
+        })
+    }
+
+    #[test]
+    fn a_ranged_request_states_only_its_heads_under_sync_2_and_every_head_under_sync_1(
+    ) -> io::Result<()> {
+        let request = vector_request();
+        let v2 = request.to_bytes(&SYNC_PROTOCOL_V2)?;
+        let v1 = request.to_bytes(&SYNC_PROTOCOL)?;
+        if std::env::var_os("COALITION_PRINT_VECTORS").is_some() {
+            println!("- sync/1 request bytes: {}", hex::encode(&v1));
+            println!("- sync/2 request bytes: {}", hex::encode(&v2));
+        }
+        assert_eq!(doc_vector("sync/1 request bytes"), Some(v1.clone()));
+        assert_eq!(doc_vector("sync/2 request bytes"), Some(v2.clone()));
+        // Version 2 reads back with its range and the one head in it.
+        let back = SyncRequest::from_bytes(&SYNC_PROTOCOL_V2, &v2)?;
+        assert_eq!(back.authors, request.authors);
+        assert_eq!(back.frontier.heads.len(), 1);
+        assert_eq!(back.frontier.heads[0].author, PublicKey([0x90; 32]));
+        // Version 1 is the plain request: both heads, every author, as a node before version 2
+        // writes it.
+        let plain = SyncRequest {
+            authors: AuthorRange::ALL,
+            ..request.clone()
+        };
+        assert_eq!(
+            v1,
+            postcard::to_stdvec(&(&plain.network_id, &plain.frontier)).map_err(io::Error::other)?
+        );
+        let back = SyncRequest::from_bytes(&SYNC_PROTOCOL, &v1)?;
+        assert_eq!(back, plain);
+        // Through the codec, each under its protocol.
+        let mut buf = Vec::new();
+        block_on(codec().write_request(&SYNC_PROTOCOL_V2, &mut buf, request.clone()))?;
+        let read = block_on(codec().read_request(&SYNC_PROTOCOL_V2, &mut buf.as_slice()))?;
+        assert_eq!(read.authors, request.authors);
+        // A version 2 request with a byte more, or read as version 1, is refused.
+        let mut longer = v2.clone();
+        longer.push(0);
+        assert!(SyncRequest::from_bytes(&SYNC_PROTOCOL_V2, &longer).is_err());
+        assert!(SyncRequest::from_bytes(&SYNC_PROTOCOL, &v2).is_err());
         Ok(())
     }
 
@@ -379,6 +514,7 @@ mod tests {
         let request = SyncRequest {
             network_id: Hash32([1; 32]),
             frontier: Frontier::new(3, []),
+            authors: AuthorRange::ALL,
         };
         let body = postcard::to_stdvec(&request).map_err(io::Error::other)?;
         let frame = |body: &[u8]| {

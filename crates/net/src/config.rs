@@ -90,6 +90,9 @@ pub struct NetConfig {
     /// Tests on one host: whitelist loopback in gossipsub's IP-colocation score and keep loopback
     /// addresses learnt from peers. Off in production.
     pub allow_loopback: bool,
+    /// Offer `/coalition/sync/2` (author ranges, several peers at once) beside
+    /// `/coalition/sync/1`. Off only to stand in for a node from before version 2 in tests.
+    pub sync_v2: bool,
     /// Serve as a relay (Circuit Relay v2) and an AutoNAT server for nodes behind NAT. For a node
     /// with a public address; limits in `RELAY_LIMITS` (config.rs).
     pub relay_server: bool,
@@ -151,6 +154,7 @@ impl NetConfig {
             sync_strike_window: Duration::from_secs(10),
             author_gossip_rate: DEFAULT_AUTHOR_GOSSIP_RATE,
             allow_loopback: false,
+            sync_v2: true,
             relay_server: false,
             relays: Vec::new(),
         }

@@ -28,7 +28,18 @@ pub(crate) fn ingest(
         .filter(|(_, id)| !known.0.contains(*id))
         .map(|(w, _)| w)
         .collect();
-    let mut outcomes = store.ingest(fresh)?.into_iter();
+    let outcomes = store.ingest(fresh)?;
+    align(known, ids, outcomes)
+}
+
+/// `outcomes` of the entries not known as forks, put back in line with every id of the batch
+/// (known forks as duplicates); newly found forks are remembered.
+fn align(
+    known: &mut KnownForks,
+    ids: Vec<EntryId>,
+    outcomes: Vec<IngestOutcome>,
+) -> Result<Vec<IngestOutcome>, StoreError> {
+    let mut outcomes = outcomes.into_iter();
     let mut aligned = Vec::with_capacity(ids.len());
     for id in ids {
         if known.0.contains(&id) {
@@ -47,6 +58,42 @@ pub(crate) fn ingest(
         aligned.push(outcome);
     }
     Ok(aligned)
+}
+
+/// [`ingest`] for several batches in a row, pipelined ([`Store::ingest_pipelined`]): `on_stored`
+/// gets each batch's outcomes, aligned with its wire entries, once that batch is durable.
+pub(crate) fn ingest_stream(
+    store: &Store,
+    known: &mut KnownForks,
+    batches: Vec<Vec<WireEntry>>,
+    mut on_stored: impl FnMut(Vec<IngestOutcome>),
+) -> Result<(), StoreError> {
+    let ids: Vec<Vec<EntryId>> = batches
+        .iter()
+        .map(|b| b.iter().map(|w| Hash32::of(&w.entry)).collect())
+        .collect();
+    let fresh: Vec<Vec<WireEntry>> = batches
+        .into_iter()
+        .zip(&ids)
+        .map(|(batch, ids)| {
+            batch
+                .into_iter()
+                .zip(ids)
+                .filter(|(_, id)| !known.0.contains(*id))
+                .map(|(w, _)| w)
+                .collect()
+        })
+        .collect();
+    let mut ids = ids.into_iter();
+    let mut failed = None;
+    store.ingest_pipelined(fresh, |outcomes| {
+        let Some(ids) = ids.next() else { return };
+        match align(known, ids, outcomes) {
+            Ok(aligned) => on_stored(aligned),
+            Err(e) => failed = Some(e),
+        }
+    })?;
+    failed.map_or(Ok(()), Err)
 }
 
 pub(crate) fn fork_proof(store: &Store, existing: &EntryId, new_entry: &[u8]) -> Option<ForkProof> {

@@ -35,7 +35,9 @@ mod sync_session;
 mod verdict;
 mod worker;
 
-pub use codec::{SyncAnswer, SyncCodec, SyncRequest, SyncResponse, SYNC_PROTOCOL};
+pub use codec::{
+    SyncAnswer, SyncCodec, SyncRequest, SyncResponse, SYNC_PROTOCOL, SYNC_PROTOCOL_V2,
+};
 pub use config::{
     generate_keypair, load_or_create_keypair, NetConfig, DEFAULT_AUTHOR_GOSSIP_RATE,
     DEFAULT_SYNC_REQUEST_RATE, MAX_GOSSIP_MESSAGE_BYTES,

@@ -1,14 +1,18 @@
-//! Outbound sync sessions: which peer this node asks next, when it asks again, and when a session
-//! is over. At most one session runs at a time, so a node back from downtime fetches what it lacks
-//! once, not once per peer. A session asks one peer again and again while the peer says it holds
-//! more and each batch brings something new, and pipelines: the next request goes out, claiming
-//! the batch that is still being stored, while the store worker writes it.
+//! Outbound sync rounds: which peers this node asks, when it asks again, and when a round is
+//! over. At most one round runs at a time, so a node back from downtime fetches what it lacks
+//! once, not once per peer. A round starts as one session with one peer over every author; when
+//! that peer's first answer says it holds more than one batch (a real catch-up), the round widens:
+//! the author key space is split between the lead and up to two more peers that speak
+//! `/coalition/sync/2`, each session fetching its own part at once (PROTOCOL.md §14.3). Each
+//! session asks its peer again and again while the peer says it holds more and each batch brings
+//! something new, and pipelines: the next request goes out, claiming the batch that is still
+//! being stored, while the store worker writes it. The round is complete when every part is.
 //!
 //! A plain state machine: the network task feeds it events with the time and carries out the
-//! [`SyncAction`]s it returns (send a request, note that a session ended). Generic over the
+//! [`SyncAction`]s it returns (send a request, note that a round ended). Generic over the
 //! request id so the tests need no swarm.
 
-use coalition_record::sync::Head;
+use coalition_record::sync::{AuthorRange, Head};
 use libp2p::PeerId;
 use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, Instant};
@@ -20,21 +24,26 @@ pub(crate) const MIN_RETRY_WAIT: Duration = Duration::from_millis(5);
 pub(crate) const MAX_RETRY_WAIT: Duration = Duration::from_secs(10);
 /// Refusals in a row (no batch between them) before a session gives up on its peer.
 pub(crate) const MAX_REFUSALS_IN_A_ROW: u32 = 8;
+/// Most peers one round fetches from at once. More would add little: the requester's own
+/// verification and writes are the floor, and each peer pays for its share of the reads.
+pub(crate) const MAX_SESSIONS_PER_ROUND: usize = 3;
 /// Peers remembered with a retry time.
 const MAX_RETRY_TIMES: usize = 1024;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum SyncAction {
-    /// Send `peer` a request stating this node's frontier with `ahead` (entries received and not
-    /// yet stored) counted as held, and the roster as of at least `roster_ahead`; then report the
-    /// request id with [`SyncScheduler::sent`].
+    /// Send `peer` a request about `authors` stating this node's frontier with `ahead` (entries
+    /// received and not yet stored) counted as held, and the roster as of at least
+    /// `roster_ahead`; then report the request id with [`SyncScheduler::sent`].
     Send {
         peer: PeerId,
+        authors: AuthorRange,
         ahead: Vec<Head>,
         roster_ahead: u64,
     },
-    /// The session with `peer` is over. `completed`: it ended because the peer had nothing more
-    /// (retry held entries now); otherwise it failed (ask another peer for what is held).
+    /// The round led by `peer` is over. `completed`: every part ended because its peer had
+    /// nothing more (retry held entries now); otherwise a part failed, and `peer` is the first
+    /// that failed (ask another peer for what is held).
     Ended {
         peer: Option<PeerId>,
         completed: bool,
@@ -44,11 +53,13 @@ pub(crate) enum SyncAction {
 #[derive(Debug)]
 struct Session<R> {
     peer: PeerId,
+    /// The authors this session fetches.
+    authors: AuthorRange,
     /// The request in flight; `None` while its response is being stored or while waiting.
     request: Option<R>,
     requests: u32,
-    /// Refused, and waiting for the peer's retry time before asking again.
-    waiting: bool,
+    /// Refused, and waiting until then before asking again.
+    waiting: Option<Instant>,
     refused_in_a_row: u32,
     /// Heads of the responses handed to the store worker and not yet reported back, oldest
     /// first: what a pipelined request claims as held.
@@ -57,45 +68,103 @@ struct Session<R> {
     more: bool,
 }
 
+impl<R> Session<R> {
+    fn new(peer: PeerId, authors: AuthorRange) -> Self {
+        Session {
+            peer,
+            authors,
+            request: None,
+            requests: 0,
+            waiting: None,
+            refused_in_a_row: 0,
+            in_worker: VecDeque::new(),
+            more: false,
+        }
+    }
+}
+
+#[derive(Debug)]
+struct Round<R> {
+    lead: PeerId,
+    sessions: Vec<Session<R>>,
+    /// The key space was split between several peers.
+    widened: bool,
+    /// The first peer whose part failed.
+    failed: Option<PeerId>,
+}
+
+/// How a session ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Outcome {
+    Completed,
+    Failed,
+}
+
 #[derive(Debug)]
 pub(crate) struct SyncScheduler<R> {
-    session: Option<Session<R>>,
+    round: Option<Round<R>>,
     queue: VecDeque<PeerId>,
     /// Peers that refused us: not asked again before then.
     not_before: HashMap<PeerId, Instant>,
-    /// When the waiting session asks again.
-    retry_at: Option<Instant>,
 }
 
 impl<R: Copy + Eq> SyncScheduler<R> {
     pub(crate) fn new() -> Self {
         SyncScheduler {
-            session: None,
+            round: None,
             queue: VecDeque::new(),
             not_before: HashMap::new(),
-            retry_at: None,
         }
     }
 
-    pub(crate) fn session_peer(&self) -> Option<PeerId> {
-        self.session.as_ref().map(|s| s.peer)
+    /// The peers of the running round, lead first.
+    #[cfg(test)]
+    pub(crate) fn session_peers(&self) -> Vec<PeerId> {
+        self.round
+            .iter()
+            .flat_map(|r| r.sessions.iter().map(|s| s.peer))
+            .collect()
+    }
+
+    fn in_round(&self, peer: &PeerId) -> bool {
+        self.round
+            .as_ref()
+            .is_some_and(|r| r.sessions.iter().any(|s| s.peer == *peer))
+    }
+
+    fn session_mut(&mut self, peer: &PeerId) -> Option<&mut Session<R>> {
+        self.round
+            .as_mut()?
+            .sessions
+            .iter_mut()
+            .find(|s| s.peer == *peer)
     }
 
     /// When [`Self::on_retry_time`] should be called.
     pub(crate) fn retry_at(&self) -> Option<Instant> {
-        self.retry_at
+        self.round
+            .as_ref()?
+            .sessions
+            .iter()
+            .filter_map(|s| s.waiting)
+            .min()
     }
 
-    /// Whether `request` is the current session's request in flight.
+    /// Whether `request` is a request in flight of the running round.
     pub(crate) fn is_ours(&self, request: R) -> bool {
-        self.session
+        self.round
             .as_ref()
-            .is_some_and(|s| s.request == Some(request))
+            .is_some_and(|r| r.sessions.iter().any(|s| s.request == Some(request)))
+    }
+
+    /// Peers waiting for a session, in order.
+    pub(crate) fn queued(&self) -> impl Iterator<Item = &PeerId> {
+        self.queue.iter()
     }
 
     /// Asks `peer` after the peers already queued.
     pub(crate) fn queue(&mut self, peer: PeerId) {
-        if self.session_peer() != Some(peer) && !self.queue.contains(&peer) {
+        if !self.in_round(&peer) && !self.queue.contains(&peer) {
             self.queue.push_back(peer);
         }
     }
@@ -103,72 +172,135 @@ impl<R: Copy + Eq> SyncScheduler<R> {
     /// Asks `peer` before the peers already queued.
     pub(crate) fn queue_first(&mut self, peer: PeerId) {
         self.queue.retain(|p| *p != peer);
-        if self.session_peer() != Some(peer) {
+        if !self.in_round(&peer) {
             self.queue.push_front(peer);
         }
     }
 
-    /// With no session running, starts one with the first queued peer `can_sync` allows.
+    /// With no round running, starts one with the first queued peer `can_sync` allows: one
+    /// session over every author.
     pub(crate) fn start_next(
         &mut self,
         now: Instant,
         can_sync: impl Fn(&PeerId) -> bool,
     ) -> Vec<SyncAction> {
-        if self.session.is_some() {
+        if self.round.is_some() {
             return Vec::new();
         }
         while let Some(peer) = self.queue.pop_front() {
             if can_sync(&peer) {
-                self.session = Some(Session {
-                    peer,
-                    request: None,
-                    requests: 0,
-                    waiting: false,
-                    refused_in_a_row: 0,
-                    in_worker: VecDeque::new(),
-                    more: false,
+                self.round = Some(Round {
+                    lead: peer,
+                    sessions: vec![Session::new(peer, AuthorRange::ALL)],
+                    widened: false,
+                    failed: None,
                 });
-                return self.request(Vec::new(), 0, now);
+                return self.request(peer, Vec::new(), 0, now);
             }
         }
         Vec::new()
     }
 
-    /// The session's next request, or a wait until the peer's retry time if it refused us.
-    fn request(&mut self, ahead: Vec<Head>, roster_ahead: u64, now: Instant) -> Vec<SyncAction> {
-        let Some(session) = self.session.as_mut() else {
+    /// Splits the running round's authors between its lead and up to two of `helpers` (peers
+    /// that speak `/coalition/sync/2`, in the order to prefer), if the lead speaks it too
+    /// (`lead_can_split`) and said it holds more than one batch. Once per round.
+    pub(crate) fn widen(
+        &mut self,
+        lead_can_split: bool,
+        helpers: &[PeerId],
+        now: Instant,
+    ) -> Vec<SyncAction> {
+        let Some(round) = self.round.as_mut() else {
             return Vec::new();
         };
-        if let Some(until) = self.not_before.get(&session.peer).copied() {
+        let lead = round.lead;
+        let ready = !round.widened
+            && lead_can_split
+            && round.sessions.len() == 1
+            && round.sessions[0].peer == lead
+            && round.sessions[0].more
+            && round.sessions[0].authors.is_all();
+        if !ready {
+            return Vec::new();
+        }
+        let not_before = &self.not_before;
+        let chosen: Vec<PeerId> = helpers
+            .iter()
+            .filter(|p| **p != lead && not_before.get(*p).is_none_or(|until| *until <= now))
+            .take(MAX_SESSIONS_PER_ROUND - 1)
+            .copied()
+            .collect();
+        if chosen.is_empty() {
+            return Vec::new();
+        }
+        round.widened = true;
+        let parts = AuthorRange::split(chosen.len() + 1);
+        // The lead has been fetching from the lowest keys up: it keeps the first part. Its
+        // request in flight still asks about every author; only that one answer may overlap.
+        round.sessions[0].authors = parts[0];
+        let helpers: Vec<PeerId> = chosen
+            .into_iter()
+            .zip(parts.into_iter().skip(1))
+            .map(|(peer, authors)| {
+                round.sessions.push(Session::new(peer, authors));
+                peer
+            })
+            .collect();
+        helpers
+            .into_iter()
+            .flat_map(|peer| self.request(peer, Vec::new(), 0, now))
+            .collect()
+    }
+
+    /// `peer`'s session's next request, or a wait until the peer's retry time if it refused us.
+    fn request(
+        &mut self,
+        peer: PeerId,
+        ahead: Vec<Head>,
+        roster_ahead: u64,
+        now: Instant,
+    ) -> Vec<SyncAction> {
+        let until = self.not_before.get(&peer).copied();
+        let Some(session) = self.session_mut(&peer) else {
+            return Vec::new();
+        };
+        if let Some(until) = until {
             if until > now {
-                session.waiting = true;
+                session.waiting = Some(until);
                 session.request = None;
-                self.retry_at = Some(until);
                 return Vec::new();
             }
-            self.not_before.remove(&session.peer);
         }
+        let authors = session.authors;
+        self.not_before.remove(&peer);
         vec![SyncAction::Send {
-            peer: session.peer,
+            peer,
+            authors,
             ahead,
             roster_ahead,
         }]
     }
 
-    /// The request of a [`SyncAction::Send`] went out as `request`.
-    pub(crate) fn sent(&mut self, request: R) {
-        if let Some(session) = self.session.as_mut() {
-            session.waiting = false;
+    /// The request of a [`SyncAction::Send`] to `peer` went out as `request`.
+    pub(crate) fn sent(&mut self, peer: PeerId, request: R) {
+        if let Some(session) = self.session_mut(&peer) {
+            session.waiting = None;
             session.requests += 1;
             session.request = Some(request);
         }
     }
 
-    /// A batch answered our request: returns what to claim in a pipelined request sent right
-    /// away (call [`Self::pipeline`] once the batch is with the store worker), if one should go.
-    /// At most one batch waits in the worker, so the pipeline cannot run ahead of it.
-    pub(crate) fn on_batch(&mut self, heads: Vec<Head>, more: bool) -> Option<Vec<Head>> {
-        let session = self.session.as_mut()?;
+    /// A batch from `peer` answered our request: returns what to claim in a pipelined request
+    /// sent right away (call [`Self::pipeline`] once the batch is with the store worker), if one
+    /// should go. At most one batch per session waits in the worker, so the pipeline cannot run
+    /// ahead of it.
+    pub(crate) fn on_batch(
+        &mut self,
+        peer: PeerId,
+        heads: Vec<Head>,
+        more: bool,
+    ) -> Option<Vec<Head>> {
+        let session = self.session_mut(&peer)?;
         session.request = None;
         session.refused_in_a_row = 0;
         session.more = more;
@@ -184,11 +316,12 @@ impl<R: Copy + Eq> SyncScheduler<R> {
     /// Sends the pipelined request [`Self::on_batch`] asked for.
     pub(crate) fn pipeline(
         &mut self,
+        peer: PeerId,
         ahead: Vec<Head>,
         roster_ahead: u64,
         now: Instant,
     ) -> Vec<SyncAction> {
-        self.request(ahead, roster_ahead, now)
+        self.request(peer, ahead, roster_ahead, now)
     }
 
     /// The store worker reported a batch from `peer` stored (`progressed`: something new).
@@ -199,15 +332,12 @@ impl<R: Copy + Eq> SyncScheduler<R> {
         connected: bool,
         now: Instant,
     ) -> Vec<SyncAction> {
-        let Some(session) = self.session.as_mut() else {
-            return self.end(true);
-        };
-        if session.peer != peer {
-            // A batch from an earlier session with another peer; the current one goes on.
+        let Some(session) = self.session_mut(&peer) else {
+            // A batch of a session that already ended; the round, if any, goes on.
             return Vec::new();
-        }
+        };
         session.in_worker.pop_front();
-        if progressed && (session.request.is_some() || session.waiting) {
+        if progressed && (session.request.is_some() || session.waiting.is_some()) {
             // A pipelined request is under way; its answer continues the session.
             return Vec::new();
         }
@@ -216,17 +346,17 @@ impl<R: Copy + Eq> SyncScheduler<R> {
         if again {
             // Claim what still waits in the worker, so the peer does not send it twice.
             let ahead: Vec<Head> = session.in_worker.iter().flatten().copied().collect();
-            self.request(ahead, 0, now)
+            self.request(peer, ahead, 0, now)
         } else if !progressed || session.in_worker.is_empty() {
-            self.end(true)
+            self.end_session(peer, Outcome::Completed)
         } else {
             // The last batch is still being stored, and its report ends the session.
             Vec::new()
         }
     }
 
-    /// The peer refused our request (over its rate, or busy): wait as told, then ask again;
-    /// after too many refusals in a row, leave it and try another peer later.
+    /// `peer` refused our request (over its rate, or busy): wait as told, then ask again;
+    /// after too many refusals in a row, leave it (its part of the round fails).
     pub(crate) fn on_refused(
         &mut self,
         peer: PeerId,
@@ -239,53 +369,57 @@ impl<R: Copy + Eq> SyncScheduler<R> {
             self.not_before.retain(|_, until| *until > now);
         }
         self.not_before.insert(peer, now + wait);
-        let give_up = match self.session.as_mut() {
+        let give_up = match self.session_mut(&peer) {
             Some(session) => {
                 session.request = None;
                 session.refused_in_a_row += 1;
                 session.refused_in_a_row > MAX_REFUSALS_IN_A_ROW
             }
-            None => true,
+            None => return Vec::new(),
         };
         if give_up {
-            self.end(false)
+            self.end_session(peer, Outcome::Failed)
         } else {
-            self.request(Vec::new(), 0, now)
+            self.request(peer, Vec::new(), 0, now)
         }
     }
 
-    /// Our request failed (no answer, protocol unsupported, another coalition), or the batch
-    /// could not be stored: the session is over.
-    pub(crate) fn fail(&mut self) -> Vec<SyncAction> {
-        self.end(false)
+    /// Our request to `peer` failed (no answer, protocol unsupported, another coalition), or
+    /// its batch could not be stored: that session is over, and the round incomplete.
+    pub(crate) fn fail(&mut self, peer: PeerId) -> Vec<SyncAction> {
+        self.end_session(peer, Outcome::Failed)
     }
 
-    /// The retry time of a waiting session came.
+    /// The retry time of one or more waiting sessions came.
     pub(crate) fn on_retry_time(
         &mut self,
         connected: impl Fn(&PeerId) -> bool,
         now: Instant,
     ) -> Vec<SyncAction> {
-        self.retry_at = None;
-        let Some(peer) = self.session.as_ref().filter(|s| s.waiting).map(|s| s.peer) else {
-            return Vec::new();
-        };
-        if connected(&peer) {
-            self.request(Vec::new(), 0, now)
-        } else {
-            self.end(false)
+        let due: Vec<PeerId> = self
+            .round
+            .iter()
+            .flat_map(|r| r.sessions.iter())
+            .filter(|s| s.waiting.is_some_and(|until| until <= now))
+            .map(|s| s.peer)
+            .collect();
+        let mut actions = Vec::new();
+        for peer in due {
+            if connected(&peer) {
+                actions.extend(self.request(peer, Vec::new(), 0, now));
+            } else {
+                actions.extend(self.end_session(peer, Outcome::Failed));
+            }
         }
+        actions
     }
 
     /// `peer`'s last connection closed.
     pub(crate) fn on_disconnected(&mut self, peer: PeerId) -> Vec<SyncAction> {
         self.queue.retain(|p| *p != peer);
-        let waiting_on_it = self
-            .session
-            .as_ref()
-            .is_some_and(|s| s.peer == peer && s.waiting);
+        let waiting_on_it = self.session_mut(&peer).is_some_and(|s| s.waiting.is_some());
         if waiting_on_it {
-            self.end(false)
+            self.end_session(peer, Outcome::Failed)
         } else {
             Vec::new()
         }
@@ -296,9 +430,28 @@ impl<R: Copy + Eq> SyncScheduler<R> {
         self.not_before.retain(|_, until| *until > now);
     }
 
-    fn end(&mut self, completed: bool) -> Vec<SyncAction> {
-        let peer = self.session.take().map(|s| s.peer);
-        vec![SyncAction::Ended { peer, completed }]
+    /// Ends `peer`'s session; the round ends with its last session.
+    fn end_session(&mut self, peer: PeerId, outcome: Outcome) -> Vec<SyncAction> {
+        let Some(round) = self.round.as_mut() else {
+            return Vec::new();
+        };
+        let before = round.sessions.len();
+        round.sessions.retain(|s| s.peer != peer);
+        if round.sessions.len() == before {
+            return Vec::new();
+        }
+        if outcome == Outcome::Failed && round.failed.is_none() {
+            round.failed = Some(peer);
+        }
+        if !round.sessions.is_empty() {
+            return Vec::new();
+        }
+        let (lead, failed) = (round.lead, round.failed);
+        self.round = None;
+        vec![SyncAction::Ended {
+            peer: Some(failed.unwrap_or(lead)),
+            completed: failed.is_none(),
+        }]
     }
 }
 
@@ -418,11 +571,11 @@ mod tests {
         s.queue_first(c);
         let actions = s.start_next(now, |p| *p != c);
         assert_eq!(send_to(&actions), Some(a), "c cannot sync, a is next");
-        s.sent(1);
+        s.sent(a, 1);
         assert!(s.start_next(now, |_| true).is_empty(), "a session runs");
         assert!(s.is_ours(1) && !s.is_ours(2));
         // a has nothing more: one batch, stored, ends the session.
-        assert_eq!(s.on_batch(vec![head(1)], false), None);
+        assert_eq!(s.on_batch(a, vec![head(1)], false), None);
         assert_eq!(
             s.on_stored(a, true, true, now),
             vec![SyncAction::Ended {
@@ -440,22 +593,22 @@ mod tests {
         let now = Instant::now();
         s.queue(a);
         s.start_next(now, |_| true);
-        s.sent(1);
+        s.sent(a, 1);
         // The first batch pipelines: ask for the next one right away, claiming it.
-        let ahead = s.on_batch(vec![head(1)], true);
+        let ahead = s.on_batch(a, vec![head(1)], true);
         assert_eq!(ahead, Some(vec![head(1)]));
-        let actions = s.pipeline(vec![head(1)], 0, now);
+        let actions = s.pipeline(a, vec![head(1)], 0, now);
         assert!(
             matches!(&actions[..], [SyncAction::Send { ahead, .. }] if ahead == &vec![head(1)])
         );
-        s.sent(2);
+        s.sent(a, 2);
         // Its report comes while the pipelined request is out: nothing to do.
         assert!(s.on_stored(a, true, true, now).is_empty());
         // The second batch does not pipeline while another waits in the worker... none waits now.
-        assert_eq!(s.on_batch(vec![head(2)], true), Some(vec![head(2)]));
-        s.pipeline(vec![head(2)], 0, now);
-        s.sent(3);
-        assert_eq!(s.on_batch(vec![head(3)], false), None, "no more");
+        assert_eq!(s.on_batch(a, vec![head(2)], true), Some(vec![head(2)]));
+        s.pipeline(a, vec![head(2)], 0, now);
+        s.sent(a, 3);
+        assert_eq!(s.on_batch(a, vec![head(3)], false), None, "no more");
         // Two batches in the worker; the first report leaves the session open, the last ends it.
         assert!(s.on_stored(a, true, true, now).is_empty());
         assert_eq!(
@@ -474,8 +627,8 @@ mod tests {
         let now = Instant::now();
         s.queue(a);
         s.start_next(now, |_| true);
-        s.sent(1);
-        s.on_batch(Vec::new(), true);
+        s.sent(a, 1);
+        s.on_batch(a, Vec::new(), true);
         assert_eq!(
             s.on_stored(a, false, true, now),
             vec![SyncAction::Ended {
@@ -492,19 +645,19 @@ mod tests {
         let now = Instant::now();
         s.queue(a);
         s.start_next(now, |_| true);
-        s.sent(1);
+        s.sent(a, 1);
         // Told to wait 300 ms: nothing is sent now; the retry time is set.
         assert!(s.on_refused(a, 300, now).is_empty());
         assert_eq!(s.retry_at(), Some(now + Duration::from_millis(300)));
         let later = now + Duration::from_millis(300);
         assert_eq!(send_to(&s.on_retry_time(|_| true, later)), Some(a));
         // A tiny or huge retry time is clamped.
-        s.sent(2);
+        s.sent(a, 2);
         s.on_refused(a, 0, later);
         assert_eq!(s.retry_at(), Some(later + MIN_RETRY_WAIT));
         let mut t = later + MIN_RETRY_WAIT;
         s.on_retry_time(|_| true, t);
-        s.sent(3);
+        s.sent(a, 3);
         s.on_refused(a, u32::MAX - 1, t);
         assert_eq!(s.retry_at(), Some(t + MAX_RETRY_WAIT));
         t += MAX_RETRY_WAIT;
@@ -512,7 +665,7 @@ mod tests {
         // 8 refusals in a row are waited out, the ninth ends the session.
         let mut ended = None;
         for i in 0..MAX_REFUSALS_IN_A_ROW {
-            s.sent(10 + i);
+            s.sent(a, 10 + i);
             let actions = s.on_refused(a, 1, t);
             if let [SyncAction::Ended { completed, .. }] = actions.as_slice() {
                 ended = Some((i, *completed));
@@ -536,7 +689,7 @@ mod tests {
         s.queue(a);
         s.queue(b);
         s.start_next(now, |_| true);
-        s.sent(1);
+        s.sent(a, 1);
         s.on_refused(a, 1000, now);
         assert_eq!(
             s.on_disconnected(a),
@@ -551,7 +704,7 @@ mod tests {
         // And a retry time that comes for a peer that left ends the session too.
         s.queue(b);
         s.start_next(now, |_| true);
-        s.sent(2);
+        s.sent(b, 2);
         s.on_refused(b, 10, now);
         assert_eq!(
             s.on_retry_time(|_| false, now + Duration::from_millis(10)),
@@ -569,10 +722,10 @@ mod tests {
         let now = Instant::now();
         s.queue(a);
         s.start_next(now, |_| true);
-        s.sent(1);
-        s.on_batch(vec![head(1)], false);
+        s.sent(a, 1);
+        s.on_batch(a, vec![head(1)], false);
         assert_eq!(
-            s.fail(),
+            s.fail(a),
             vec![SyncAction::Ended {
                 peer: Some(a),
                 completed: false
@@ -580,8 +733,123 @@ mod tests {
         );
         s.queue(b);
         s.start_next(now, |_| true);
-        s.sent(2);
+        s.sent(b, 2);
         assert!(s.on_stored(a, true, true, now).is_empty());
-        assert_eq!(s.session_peer(), Some(b));
+        assert_eq!(s.session_peers(), vec![b]);
+    }
+    fn sends(actions: &[SyncAction]) -> Vec<(PeerId, AuthorRange)> {
+        actions
+            .iter()
+            .filter_map(|a| match a {
+                SyncAction::Send { peer, authors, .. } => Some((*peer, *authors)),
+                SyncAction::Ended { .. } => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_catch_up_widens_to_three_peers_each_with_its_own_part_of_the_authors() {
+        let (a, b, c, d) = (
+            PeerId::random(),
+            PeerId::random(),
+            PeerId::random(),
+            PeerId::random(),
+        );
+        let mut s = SyncScheduler::<u32>::new();
+        let now = Instant::now();
+        s.queue(a);
+        s.queue(b);
+        let first = s.start_next(now, |_| true);
+        assert_eq!(sends(&first), vec![(a, AuthorRange::ALL)]);
+        s.sent(a, 1);
+        // Before any answer there is nothing to split.
+        assert!(s.widen(true, &[b, c, d], now).is_empty());
+        // The lead holds more: the round widens to two helpers, the lead keeps the first part.
+        assert_eq!(s.on_batch(a, vec![head(1)], true), Some(vec![head(1)]));
+        let parts = AuthorRange::split(3);
+        let widened = s.widen(true, &[a, b, c, d], now);
+        assert_eq!(sends(&widened), vec![(b, parts[1]), (c, parts[2])]);
+        s.sent(b, 2);
+        s.sent(c, 3);
+        assert!(s.is_ours(2) && s.is_ours(3));
+        assert_eq!(s.session_peers(), vec![a, b, c]);
+        // Once per round.
+        assert!(s.widen(true, &[d], now).is_empty());
+        // The lead's next request asks about its part only.
+        let next = s.pipeline(a, vec![head(1)], 0, now);
+        assert_eq!(sends(&next), vec![(a, parts[0])]);
+        s.sent(a, 4);
+        // b finishes its part; the round goes on until every part is done.
+        s.on_batch(b, vec![head(2)], false);
+        assert!(s.on_stored(b, true, true, now).is_empty());
+        s.on_batch(c, vec![head(3)], false);
+        assert!(s.on_stored(c, true, true, now).is_empty());
+        assert!(
+            s.on_stored(a, true, true, now).is_empty(),
+            "a's answer is out"
+        );
+        s.on_batch(a, vec![head(4)], false);
+        assert_eq!(
+            s.on_stored(a, true, true, now),
+            vec![SyncAction::Ended {
+                peer: Some(a),
+                completed: true
+            }]
+        );
+        // b was asked about its part only; it is still queued for a session of its own.
+        assert_eq!(s.queued().copied().collect::<Vec<_>>(), vec![b]);
+    }
+
+    #[test]
+    fn no_widening_without_more_or_without_sync_2_on_the_lead() {
+        let (a, b) = (PeerId::random(), PeerId::random());
+        let now = Instant::now();
+        let mut s = SyncScheduler::<u32>::new();
+        s.queue(a);
+        s.start_next(now, |_| true);
+        s.sent(a, 1);
+        s.on_batch(a, vec![head(1)], false);
+        assert!(s.widen(true, &[b], now).is_empty(), "one batch held it all");
+        let mut s = SyncScheduler::<u32>::new();
+        s.queue(a);
+        s.start_next(now, |_| true);
+        s.sent(a, 1);
+        s.on_batch(a, vec![head(1)], true);
+        assert!(
+            s.widen(false, &[b], now).is_empty(),
+            "the lead speaks sync/1"
+        );
+        assert!(s.widen(true, &[], now).is_empty(), "no helper");
+    }
+
+    #[test]
+    fn a_failed_part_makes_the_round_incomplete_and_names_its_peer() {
+        let (a, b, c) = (PeerId::random(), PeerId::random(), PeerId::random());
+        let now = Instant::now();
+        let mut s = SyncScheduler::<u32>::new();
+        s.queue(a);
+        s.start_next(now, |_| true);
+        s.sent(a, 1);
+        s.on_batch(a, vec![head(1)], true);
+        s.widen(true, &[b, c], now);
+        s.sent(b, 2);
+        s.sent(c, 3);
+        assert!(s.fail(b).is_empty(), "a and c go on");
+        assert!(!s.is_ours(2));
+        // A late report from b's session changes nothing.
+        assert!(s.on_stored(b, true, true, now).is_empty());
+        s.on_batch(c, vec![head(3)], false);
+        assert!(s.on_stored(c, true, true, now).is_empty());
+        s.on_stored(a, true, true, now);
+        s.pipeline(a, Vec::new(), 0, now);
+        s.sent(a, 4);
+        s.on_batch(a, vec![head(4)], false);
+        assert_eq!(
+            s.on_stored(a, true, true, now),
+            vec![SyncAction::Ended {
+                peer: Some(b),
+                completed: false
+            }]
+        );
     }
 }

@@ -5,6 +5,8 @@
 
 use crate::codec::{SyncAnswer, SyncRequest, SyncResponse};
 use crate::gossip::GossipMessage;
+#[cfg(test)]
+use coalition_record::sync::AuthorRange;
 use coalition_record::sync::{
     roster_want, wants, wire_entry_size, BatchBudget, Frontier, Head, MAX_ENTRIES_PER_RESPONSE,
     MAX_ROSTER_CHANGES_PER_RESPONSE, RESPONSE_ENVELOPE_BYTES,
@@ -18,12 +20,14 @@ use std::sync::Arc;
 use tokio::sync::mpsc;
 
 use crate::gossip_jobs;
-use crate::ingest::{fork_proof, ingest, KnownForks};
+use crate::ingest::{fork_proof, ingest, ingest_stream, KnownForks};
 use crate::jobs::{stored_info, GossipJob, Held, StoredInfo};
 use crate::verdict::GossipVerdict;
 
 /// Most gossip entries ingested in one durable write.
 const MAX_GOSSIP_BATCH: usize = 64;
+/// Most sync responses written as one pipelined stream.
+const MAX_SYNC_RUN: usize = 4;
 
 pub(crate) enum Job {
     Gossip(GossipJob),
@@ -167,10 +171,31 @@ pub(crate) fn run(
                 Done::Gossip(gossip_jobs::gossip_entries(&store, &mut known, batch))
             }
             Job::Gossip(job) => Done::Gossip(vec![gossip_jobs::gossip_other(&store, job)]),
-            Job::SyncBatch { peer, response } => Done::Synced {
-                peer,
-                report: apply_sync(&store, &mut known, response),
-            },
+            Job::SyncBatch { peer, response } => {
+                // Batches that wait behind this one (other sessions of the round, or this
+                // session's pipelined next) are written as one pipelined stream.
+                let mut run = vec![(peer, response)];
+                while run.len() < MAX_SYNC_RUN {
+                    match jobs.try_recv() {
+                        Ok(Job::SyncBatch { peer, response }) if response.roster.is_empty() => {
+                            run.push((peer, response))
+                        }
+                        Ok(other) => {
+                            next = Some(other);
+                            break;
+                        }
+                        Err(_) => break,
+                    }
+                }
+                let mut closed = false;
+                apply_sync_run(&store, &mut known, run, |peer, report| {
+                    closed |= done.blocking_send(Done::Synced { peer, report }).is_err();
+                });
+                if closed {
+                    return;
+                }
+                continue;
+            }
             Job::Serve {
                 peer,
                 request,
@@ -203,7 +228,7 @@ pub(crate) fn run(
 }
 
 /// Answers a sync request: roster changes the requester lacks, then the entries it lacks in author
-/// and seq order, within one response's budget.
+/// and seq order (of the authors it asks about), within one response's budget.
 pub(crate) fn serve(
     store: &Store,
     request: &SyncRequest,
@@ -232,7 +257,11 @@ pub(crate) fn serve(
         max_response.saturating_sub(RESPONSE_ENVELOPE_BYTES + reserved + ERASURES_RESERVE),
         MAX_ENTRIES_PER_RESPONSE,
     );
-    'wants: for want in wants(&request.frontier, &local) {
+    // A `/coalition/sync/2` request asks about its range of authors only.
+    let wanted = wants(&request.frontier, &local)
+        .into_iter()
+        .filter(|w| request.authors.contains(&w.author));
+    'wants: for want in wanted {
         let Some(head) = local.heads.iter().find(|h| h.author == want.author) else {
             continue;
         };
@@ -315,13 +344,83 @@ pub(crate) fn apply_sync(
         return report;
     }
     let wires = response.entries;
-    let outcomes = match ingest(store, known, wires.clone()) {
-        Ok(outcomes) => outcomes,
-        Err(e) => {
-            report.error = Some(format!("storing synced entries failed: {e}"));
-            return report;
-        }
+    match ingest(store, known, wires.clone()) {
+        Ok(outcomes) => report_outcomes(store, &mut report, &wires, outcomes),
+        Err(e) => report.error = Some(format!("storing synced entries failed: {e}")),
+    }
+    report
+}
+
+/// Applies several sync responses that arrived together (from the sessions of one round, or a
+/// session's pipelined batches), pipelined: while one batch is written and synced, the next is
+/// checked on a second thread. The first response's roster changes go first; the others carry
+/// none (see [`run`]). `deliver` gets each batch's report once that batch is durable, so the
+/// sessions ask again at once.
+pub(crate) fn apply_sync_run(
+    store: &Store,
+    known: &mut KnownForks,
+    mut run: Vec<(PeerId, SyncResponse)>,
+    mut deliver: impl FnMut(PeerId, SyncReport),
+) {
+    let Some((first_peer, first)) = run.first_mut() else {
+        return;
     };
+    let mut first_report = apply_sync(
+        store,
+        known,
+        SyncResponse {
+            roster: std::mem::take(&mut first.roster),
+            entries: Vec::new(),
+            more: first.more,
+        },
+    );
+    let first_peer = *first_peer;
+    if first_report.error.is_some() {
+        // A roster change failed: its batch's entries would fail too; the rest go on alone.
+        deliver(first_peer, first_report);
+        for (peer, response) in run.into_iter().skip(1) {
+            deliver(peer, apply_sync(store, known, response));
+        }
+        return;
+    }
+    let wires: Vec<(PeerId, Vec<WireEntry>)> = run
+        .into_iter()
+        .map(|(peer, response)| (peer, response.entries))
+        .collect();
+    let mut reports = wires.iter().map(|_| SyncReport::default());
+    let mut pending = wires.iter();
+    let mut delivered = 0;
+    let result = ingest_stream(
+        store,
+        known,
+        wires.iter().map(|(_, w)| w.clone()).collect(),
+        |outcomes| {
+            let (Some((peer, batch)), Some(mut report)) = (pending.next(), reports.next()) else {
+                return;
+            };
+            if delivered == 0 {
+                report.roster_applied = std::mem::take(&mut first_report.roster_applied);
+            }
+            report_outcomes(store, &mut report, batch, outcomes);
+            delivered += 1;
+            deliver(*peer, report);
+        },
+    );
+    if let Err(e) = result {
+        for ((peer, _), mut report) in pending.zip(reports) {
+            report.error = Some(format!("storing synced entries failed: {e}"));
+            deliver(*peer, report);
+        }
+    }
+}
+
+/// Adds what the store made of `wires` to `report`.
+fn report_outcomes(
+    store: &Store,
+    report: &mut SyncReport,
+    wires: &[WireEntry],
+    outcomes: Vec<IngestOutcome>,
+) {
     for (wire, outcome) in wires.iter().zip(outcomes) {
         match outcome {
             IngestOutcome::Stored { .. } | IngestOutcome::PayloadRestored { .. } => {
@@ -349,7 +448,6 @@ pub(crate) fn apply_sync(
             }
         }
     }
-    report
 }
 
 /// Retries held entries after a sync or a roster change. Entries still missing predecessors stay
@@ -513,6 +611,7 @@ mod tests {
             let request = SyncRequest {
                 network_id: to.network_id(),
                 frontier: local_frontier(to),
+                authors: AuthorRange::ALL,
             };
             let response = serve(from, &request, max_response)?;
             sizes.push(postcard::to_stdvec(&response)?.len());
@@ -548,8 +647,87 @@ mod tests {
         let request = SyncRequest {
             network_id: b.network_id(),
             frontier: local_frontier(&b),
+            authors: AuthorRange::ALL,
         };
         assert_eq!(serve(&a, &request, 1 << 20)?, SyncResponse::default());
+        Ok(())
+    }
+
+    #[test]
+    fn ranged_requests_serve_only_their_authors_and_together_cover_all() -> TestResult {
+        let mut fx = Fixture::new(6)?;
+        let a = fx.store(6)?;
+        let b = fx.store(0)?;
+        for n in 0..5 {
+            for key in &fx.cities {
+                a.append_local(key, &practice(n, 2_000), 1)?;
+            }
+        }
+        let mut known = KnownForks::default();
+        let parts = AuthorRange::split(3);
+        let mut served = 0;
+        for part in parts {
+            for _ in 0..100 {
+                let request = SyncRequest {
+                    network_id: b.network_id(),
+                    frontier: local_frontier(&b),
+                    authors: part,
+                };
+                let response = serve(&a, &request, 1 << 20)?;
+                for wire in &response.entries {
+                    let entry = SignedEntry::decode(&wire.entry)?;
+                    assert!(
+                        part.contains(&entry.header.author),
+                        "served outside its range"
+                    );
+                }
+                served += response.entries.len();
+                let more = response.more;
+                let report = apply_sync(&b, &mut known, response);
+                assert!(report.error.is_none(), "{:?}", report.error);
+                if !more {
+                    break;
+                }
+            }
+        }
+        assert_eq!(served, 30, "each entry served once");
+        assert_eq!(local_frontier(&b), local_frontier(&a));
+        Ok(())
+    }
+
+    #[test]
+    fn a_run_of_batches_is_written_pipelined_and_reported_batch_by_batch() -> TestResult {
+        let mut fx = Fixture::new(6)?;
+        let a = fx.store(6)?;
+        let b = fx.store(6)?;
+        for n in 0..4 {
+            for key in &fx.cities {
+                a.append_local(key, &practice(n, 2_000), 1)?;
+            }
+        }
+        // One batch per range, as three sessions of a round would bring them.
+        let mut run = Vec::new();
+        for part in AuthorRange::split(3) {
+            let request = SyncRequest {
+                network_id: b.network_id(),
+                frontier: local_frontier(&b),
+                authors: part,
+            };
+            run.push((PeerId::random(), serve(&a, &request, 1 << 20)?));
+        }
+        let expected: Vec<(PeerId, usize)> =
+            run.iter().map(|(p, r)| (*p, r.entries.len())).collect();
+        let mut delivered = Vec::new();
+        let mut known = KnownForks::default();
+        apply_sync_run(&b, &mut known, run, |peer, report| {
+            assert!(report.error.is_none(), "{:?}", report.error);
+            delivered.push((peer, report.stored.len()));
+        });
+        assert_eq!(
+            delivered, expected,
+            "one report per batch, in order, each with its entries"
+        );
+        assert_eq!(local_frontier(&b), local_frontier(&a));
         Ok(())
     }
 
@@ -577,6 +755,7 @@ mod tests {
         let request = SyncRequest {
             network_id: Hash32([0; 32]),
             frontier: Frontier::default(),
+            authors: AuthorRange::ALL,
         };
         assert_eq!(serve(&a, &request, 1 << 20)?, SyncResponse::default());
         Ok(())
@@ -594,6 +773,7 @@ mod tests {
         let request = SyncRequest {
             network_id: b.network_id(),
             frontier: local_frontier(&b),
+            authors: AuthorRange::ALL,
         };
         let response = serve(&a, &request, 1 << 20)?;
         assert_eq!(response.entries.len(), 1, "the other entry at the same seq");

@@ -7,7 +7,7 @@
 use super::{gossip_counts, say, wait_judged};
 use anyhow::{anyhow, ensure, Result};
 use coalition_net::{GossipMessage, SyncRequest};
-use coalition_record::sync::Frontier;
+use coalition_record::sync::{AuthorRange, Frontier};
 use coalition_record::{Hash32, SecretKey, SignedEntry, WireEntry};
 use coalition_store::{IngestOutcome, Store};
 use coalition_tests::*;
@@ -568,6 +568,7 @@ async fn a_sync_request_for_another_coalition_is_refused_as_such() -> Result<()>
         let request = SyncRequest {
             network_id: Hash32([9; 32]),
             frontier: Frontier::new(0, []),
+            authors: AuthorRange::ALL,
         };
         let tally = peer
             .hammer(nodes[0].peer_id(), request, 1, 1, Duration::from_secs(5))

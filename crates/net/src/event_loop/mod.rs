@@ -3,7 +3,7 @@
 
 use crate::admission::ip_of;
 use crate::behaviour::{build_swarm, wait_for_listeners, Behaviour, BehaviourEvent};
-use crate::codec::{SyncAnswer, SyncRequest, SyncTraffic, SYNC_PROTOCOL};
+use crate::codec::{SyncAnswer, SyncRequest, SyncTraffic, SYNC_PROTOCOL, SYNC_PROTOCOL_V2};
 use crate::config::NetConfig;
 use crate::error::NetError;
 use crate::gossip::{self, GossipMessage};
@@ -15,7 +15,7 @@ use crate::sync_session::{SyncAction, SyncScheduler};
 use crate::verdict::{GossipOutcome, GossipVerdict};
 use crate::worker::{self, Done, Job};
 use crate::{Command, Delivery, NetCounters, NetEvent, NetHandle, NetStatus, Via};
-use coalition_record::sync::{Frontier, Head};
+use coalition_record::sync::{AuthorRange, Frontier, Head};
 use coalition_record::ForkProof;
 use coalition_record::{Hash32, NetworkId, PublicKey, SignedEntry, WireEntry};
 use coalition_store::Store;
@@ -120,6 +120,7 @@ pub(crate) async fn spawn(
         traffic,
         sync: SyncScheduler::new(),
         no_sync: HashSet::new(),
+        sync_v2: HashSet::new(),
         held: HeldQueue::new(MAX_HELD, MAX_HELD_BYTES, HELD_TTL),
         reingest_running: false,
         rejected: RecentSet::new(REJECTED_MEMORY),
@@ -203,10 +204,12 @@ struct EventLoop {
     /// When an entry last arrived from the network and was stored.
     last_arrival: Option<SystemTime>,
     traffic: Arc<SyncTraffic>,
-    /// Outbound sync sessions (one at a time).
+    /// Outbound sync rounds (one at a time, over up to three peers).
     sync: SyncScheduler<OutboundRequestId>,
     /// Peers that do not speak the sync protocol.
     no_sync: HashSet<PeerId>,
+    /// Peers whose identify listed `/coalition/sync/2`: they can fetch a part of the authors.
+    sync_v2: HashSet<PeerId>,
     held: HeldQueue,
     reingest_running: bool,
     rejected: RecentSet,

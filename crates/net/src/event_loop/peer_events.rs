@@ -15,7 +15,13 @@ impl EventLoop {
                 info,
                 ..
             })) => {
-                if !info.protocols.contains(&SYNC_PROTOCOL) {
+                let v2 = info.protocols.contains(&SYNC_PROTOCOL_V2);
+                if v2 {
+                    self.sync_v2.insert(peer_id);
+                } else {
+                    self.sync_v2.remove(&peer_id);
+                }
+                if !v2 && !info.protocols.contains(&SYNC_PROTOCOL) {
                     self.no_sync.insert(peer_id);
                 }
                 if self.config.kademlia {
@@ -114,6 +120,7 @@ impl EventLoop {
                 }
                 self.paths.remove(&peer_id);
                 self.no_sync.remove(&peer_id);
+                self.sync_v2.remove(&peer_id);
                 self.peer_ips.remove(&peer_id);
                 let actions = self.sync.on_disconnected(peer_id);
                 self.run_sync(actions);

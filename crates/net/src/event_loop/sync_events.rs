@@ -33,9 +33,10 @@ impl EventLoop {
                 match action {
                     SyncAction::Send {
                         peer,
+                        authors,
                         ahead,
                         roster_ahead,
-                    } => self.send_sync_request(peer, ahead, roster_ahead),
+                    } => self.send_sync_request(peer, authors, ahead, roster_ahead),
                     SyncAction::Ended { peer, completed } => {
                         if completed {
                             self.counters.sync_rounds += 1;
@@ -62,8 +63,14 @@ impl EventLoop {
     }
 
     /// Sends `peer` our frontier, with `ahead` (received, not yet stored) claimed as held so the
-    /// peer prepares the next batch while this one is being stored.
-    pub(super) fn send_sync_request(&mut self, peer: PeerId, ahead: Vec<Head>, roster_ahead: u64) {
+    /// peer prepares the next batch while this one is being stored, asking about `authors`.
+    pub(super) fn send_sync_request(
+        &mut self,
+        peer: PeerId,
+        authors: AuthorRange,
+        ahead: Vec<Head>,
+        roster_ahead: u64,
+    ) {
         let local = worker::request_frontier(&self.store);
         let frontier = if ahead.is_empty() {
             local
@@ -76,9 +83,10 @@ impl EventLoop {
         let request = SyncRequest {
             network_id: self.network_id,
             frontier,
+            authors,
         };
         let id = self.swarm.behaviour_mut().sync.send_request(&peer, request);
-        self.sync.sent(id);
+        self.sync.sent(peer, id);
     }
 
     pub(super) fn on_sync_retry(&mut self) {
@@ -202,7 +210,7 @@ impl EventLoop {
                     self.no_sync.insert(peer);
                 }
                 if self.sync.is_ours(request_id) {
-                    let actions = self.sync.fail();
+                    let actions = self.sync.fail(peer);
                     self.run_sync(actions);
                 }
             }
@@ -235,7 +243,7 @@ impl EventLoop {
                 tracing::warn!(%peer, theirs = %ours, "this peer belongs to another coalition; disconnecting");
                 self.no_sync.insert(peer);
                 let _ = self.swarm.disconnect_peer_id(peer);
-                let actions = self.sync.fail();
+                let actions = self.sync.fail(peer);
                 self.run_sync(actions);
                 return;
             }
@@ -249,17 +257,27 @@ impl EventLoop {
         let roster_ahead = response.roster.last().map_or(0, |c| c.change.seq);
         // Ask for the next batch now, as if the batches handed to the worker were stored: the
         // peer reads it while our worker verifies and writes.
-        let ahead = self.sync.on_batch(heads, response.more);
+        let more = response.more;
+        let ahead = self.sync.on_batch(peer, heads, more);
         self.counters.sync_requests += 1;
         self.counters.sync_entries_received += response.entries.len() as u64;
         if self.submit(Job::SyncBatch { peer, response }).is_err() {
             tracing::debug!(%peer, "store worker busy; dropping a sync response");
-            let actions = self.sync.fail();
+            let actions = self.sync.fail(peer);
             self.run_sync(actions);
             return;
         }
+        if more {
+            // A catch-up: fetch the other parts of the authors from other peers at once.
+            let actions = self.sync.widen(
+                self.config.sync_v2 && self.sync_v2.contains(&peer),
+                &self.sync_helpers(peer),
+                now,
+            );
+            self.run_sync(actions);
+        }
         if let Some(ahead) = ahead {
-            let actions = self.sync.pipeline(ahead, roster_ahead, now);
+            let actions = self.sync.pipeline(peer, ahead, roster_ahead, now);
             self.run_sync(actions);
         }
     }
@@ -284,6 +302,28 @@ impl EventLoop {
             .sync
             .on_stored(peer, progressed, connected, Instant::now());
         self.run_sync(actions);
+    }
+
+    /// Peers that could fetch a part of a catch-up beside `lead`: connected, speaking
+    /// `/coalition/sync/2`, not banned; queued peers first (they were to be asked anyway).
+    fn sync_helpers(&self, lead: PeerId) -> Vec<PeerId> {
+        if !self.config.sync_v2 {
+            return Vec::new();
+        }
+        let usable = |p: &PeerId| {
+            *p != lead
+                && self.sync_v2.contains(p)
+                && self.swarm.is_connected(p)
+                && !self.no_sync.contains(p)
+                && !self.offences.is_banned(p)
+        };
+        let mut helpers: Vec<PeerId> = self.sync.queued().filter(|p| usable(p)).copied().collect();
+        for peer in self.swarm.connected_peers() {
+            if usable(peer) && !helpers.contains(peer) {
+                helpers.push(*peer);
+            }
+        }
+        helpers
     }
 
     pub(super) fn queue_random_peer(&mut self, except: Option<PeerId>) {
