@@ -49,8 +49,7 @@ pub(crate) fn apply_retention(
     })?;
     for entry in old {
         let holds_contact = entry
-            .payload
-            .as_ref()
+            .payload()
             .and_then(Payload::practice)
             .is_some_and(|p| p.contact.is_some());
         if !holds_contact || store.erasure_known(&entry.id())? {

@@ -35,13 +35,11 @@ pub(crate) use coalition_record::calendar::day_start_ms as date_to_ms;
 pub(crate) fn entry_line(roster: &Roster, e: &StoredEntry, lang: Option<&str>) -> String {
     let h = &e.entry.header;
     let title = e
-        .payload
-        .as_ref()
+        .payload()
         .map(|p| p.title(lang))
         .unwrap_or_else(|| "(payload erased)".into());
     let commitments = e
-        .payload
-        .as_ref()
+        .payload()
         .map(|p| p.commitments())
         .unwrap_or_default()
         .iter()
@@ -97,7 +95,7 @@ pub(crate) fn entry_text(roster: &Roster, e: &StoredEntry, lang: Option<&str>) -
     if let Some(by) = e.status.superseded_by {
         line("status", format!("superseded by {by}"));
     }
-    match &e.payload {
+    match e.payload() {
         None => line("payload", "erased".into()),
         Some(payload) => describe_payload(&mut out, payload, lang),
     }

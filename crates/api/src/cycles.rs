@@ -197,7 +197,7 @@ pub(crate) fn feedback_for_city(
     })?;
     let mut out = Vec::new();
     for e in entries {
-        let Some(Payload::ReportFeedback(f)) = e.payload else {
+        let Some(Payload::ReportFeedback(f)) = e.payload() else {
             continue;
         };
         let Some(report) = store.entry(&f.report)? else {
@@ -206,14 +206,19 @@ pub(crate) fn feedback_for_city(
         if report.entry.header.author != *city {
             continue;
         }
-        let Some(Payload::ActivityReport(r)) = report.payload else {
+        let Some(Payload::ActivityReport(r)) = report.payload() else {
             continue;
         };
         let cycle = r.cycle.and_then(|id| cycles.iter().find(|c| c.id == id));
-        if !store.feedback_counts(&f, cycle) {
+        if !store.feedback_counts(f, cycle) {
             continue;
         }
-        out.push((r.period, f.signer, f.text, e.entry.header.timestamp_ms));
+        out.push((
+            r.period.clone(),
+            f.signer,
+            f.text.clone(),
+            e.entry.header.timestamp_ms,
+        ));
     }
     Ok(out)
 }

@@ -77,7 +77,7 @@ pub(crate) fn exchange_for(store: &Store, versions: &[EntryId]) -> Result<Exchan
     };
     let adoptions = of_kind(store, PayloadKind::PracticeAdoption)?
         .into_iter()
-        .filter_map(|e| match &e.payload {
+        .filter_map(|e| match e.payload() {
             Some(Payload::PracticeAdoption(a)) if versions.contains(&a.source) => {
                 Some(AdoptionView {
                     id: e.id(),
@@ -95,7 +95,7 @@ pub(crate) fn exchange_for(store: &Store, versions: &[EntryId]) -> Result<Exchan
         .collect();
     let mut questions: Vec<QuestionView> = of_kind(store, PayloadKind::Question)?
         .into_iter()
-        .filter_map(|e| match &e.payload {
+        .filter_map(|e| match e.payload() {
             Some(Payload::Question(q)) if versions.contains(&q.about) => Some(QuestionView {
                 id: e.id(),
                 author: e.entry.header.author,
@@ -115,7 +115,7 @@ pub(crate) fn exchange_for(store: &Store, versions: &[EntryId]) -> Result<Exchan
             None => None,
         };
         for e in of_kind(store, PayloadKind::Answer)? {
-            let Some(Payload::Answer(a)) = &e.payload else {
+            let Some(Payload::Answer(a)) = e.payload() else {
                 continue;
             };
             if Some(e.entry.header.author) != practice_author {
@@ -179,7 +179,7 @@ pub(crate) fn adoption_links(store: &Store) -> Result<Vec<AdoptionLink>, ApiErro
     };
     let mut out = Vec::new();
     for e in of_kind(store, PayloadKind::PracticeAdoption)? {
-        let Some(Payload::PracticeAdoption(a)) = &e.payload else {
+        let Some(Payload::PracticeAdoption(a)) = e.payload() else {
             continue;
         };
         let source = store.entry(&a.source)?;
@@ -189,7 +189,7 @@ pub(crate) fn adoption_links(store: &Store) -> Result<Vec<AdoptionLink>, ApiErro
             practice: a.source,
             practice_title: source
                 .as_ref()
-                .and_then(|s| s.payload.as_ref())
+                .and_then(|s| s.payload())
                 .map(|p| p.title(Some("en")))
                 .unwrap_or_default(),
             from: from_key.as_ref().map_or_else(|| "?".to_string(), name),
@@ -250,14 +250,14 @@ pub(crate) fn open_questions(
     let answered: Vec<EntryId> = of_kind(store, PayloadKind::Answer)?
         .into_iter()
         .filter(|e| e.entry.header.author == *city)
-        .filter_map(|e| match &e.payload {
+        .filter_map(|e| match e.payload() {
             Some(Payload::Answer(a)) => Some(a.question),
             _ => None,
         })
         .collect();
     let mut out = Vec::new();
     for e in of_kind(store, PayloadKind::Question)? {
-        let Some(Payload::Question(q)) = &e.payload else {
+        let Some(Payload::Question(q)) = e.payload() else {
             continue;
         };
         if answered.contains(&e.id()) {
@@ -273,8 +273,7 @@ pub(crate) fn open_questions(
             id: e.id(),
             practice: q.about,
             practice_title: practice
-                .payload
-                .as_ref()
+                .payload()
                 .map(|p| p.title(Some("en")))
                 .unwrap_or_default(),
             city: roster.cities.get(&e.entry.header.author).map_or_else(

@@ -140,7 +140,7 @@ pub(crate) fn practice(store: &Store, id: &IdRef) -> Result<PracticeView, ApiErr
     let entry = resolve(store, id)?
         .ok_or_else(|| ApiError::NotFound(format!("no entry {} on this node", id_text(id))))?;
     let this_id = entry.id();
-    let Some(payload) = &entry.payload else {
+    let Some(payload) = entry.payload() else {
         return Err(ApiError::NotFound(format!(
             "the payload of entry {this_id} was erased; only its signed header remains (see /api/v1/entries/{this_id})"
         )));
@@ -161,7 +161,7 @@ pub(crate) fn practice(store: &Store, id: &IdRef) -> Result<PracticeView, ApiErr
         let Some(prev) = store.entry(&rev.supersedes)? else {
             break;
         };
-        let next = prev.payload.clone();
+        let next = prev.payload().cloned();
         earlier.push(prev);
         match next {
             Some(p) => cursor = p,
@@ -189,7 +189,7 @@ pub(crate) fn practice(store: &Store, id: &IdRef) -> Result<PracticeView, ApiErr
             let r = store.entry(&by)?;
             Some(Retraction {
                 by,
-                reason: r.as_ref().and_then(|r| match &r.payload {
+                reason: r.as_ref().and_then(|r| match r.payload() {
                     Some(Payload::Retraction(x)) => Some(x.reason.clone()),
                     _ => None,
                 }),
@@ -423,7 +423,7 @@ pub(crate) fn practice_item(
     lang: Option<&str>,
     roster: &Roster,
 ) -> Option<PracticeItem> {
-    let payload = e.payload.as_ref()?;
+    let payload = e.payload()?;
     let p = payload.practice()?;
     let (city, country) = place(roster, e, &p.city, &p.country);
     Some(PracticeItem {
@@ -441,7 +441,7 @@ pub(crate) fn practice_item(
 }
 
 pub(crate) fn report_item(e: &StoredEntry, roster: &Roster) -> Option<ReportItem> {
-    let Some(Payload::ActivityReport(r)) = &e.payload else {
+    let Some(Payload::ActivityReport(r)) = e.payload() else {
         return None;
     };
     let (city, country) = place(roster, e, &r.city, &r.country);
@@ -458,7 +458,7 @@ pub(crate) fn report_item(e: &StoredEntry, roster: &Roster) -> Option<ReportItem
 }
 
 fn update_item(e: &StoredEntry, lang: Option<&str>) -> Option<UpdateItem> {
-    let Some(payload @ Payload::ActivityUpdate(u)) = &e.payload else {
+    let Some(payload @ Payload::ActivityUpdate(u)) = e.payload() else {
         return None;
     };
     Some(UpdateItem {
@@ -534,7 +534,7 @@ pub(crate) fn city_detail(
         .collect();
     let mut by_type: std::collections::BTreeMap<String, u64> = Default::default();
     for e in &entries {
-        if let Some(p) = e.payload.as_ref().and_then(|p| p.practice()) {
+        if let Some(p) = e.payload().and_then(|p| p.practice()) {
             for code in p.partner_types.iter().filter(|c| !c.is_empty()) {
                 *by_type.entry(code.clone()).or_default() += 1;
             }
@@ -550,7 +550,7 @@ pub(crate) fn city_detail(
         .collect();
     let newer_entries = entries
         .iter()
-        .filter(|e| e.payload.as_ref().is_some_and(|p| p.newer().is_some()))
+        .filter(|e| e.payload().is_some_and(|p| p.newer().is_some()))
         .count() as u64;
     Ok(CityDetail {
         city,
@@ -681,8 +681,8 @@ pub fn entry_view(store: &Store, e: &StoredEntry) -> EntryView {
         retracted_by: e.status.retracted_by,
         superseded_by: e.status.superseded_by,
         payload_erased: e.blob.is_none(),
-        needs_newer_version: e.payload.as_ref().is_some_and(|p| p.newer().is_some()),
-        payload: e.payload.clone(),
+        needs_newer_version: e.payload().is_some_and(|p| p.newer().is_some()),
+        payload: e.payload().cloned(),
         entry_hex: hex::encode(e.entry.bytes()),
         payload_salt_hex: e.blob.as_ref().map(|b| hex::encode(b.salt)),
         payload_hex: e.blob.as_ref().map(|b| hex::encode(&b.bytes)),

@@ -338,8 +338,8 @@ async fn the_language_form_revises_only_the_local_citys_own_current_practice() {
         .to_string();
     let revision = coalition_record::EntryId::from_hex(&revision_hex).expect("an entry id");
     let stored = s.store.entry(&revision).expect("read").expect("stored");
-    let Some(coalition_record::Payload::PracticeRevision(r)) = stored.payload else {
-        panic!("a revision: {:?}", stored.payload);
+    let Some(coalition_record::Payload::PracticeRevision(r)) = stored.payload() else {
+        panic!("a revision: {:?}", stored.payload());
     };
     assert_eq!(r.supersedes, s.demo.fair_rent);
     assert_eq!(
@@ -351,7 +351,7 @@ async fn the_language_form_revises_only_the_local_citys_own_current_practice() {
         .entry(&s.demo.fair_rent)
         .expect("read")
         .expect("stored")
-        .payload
+        .into_payload()
     else {
         panic!("the original practice");
     };

@@ -127,7 +127,7 @@ pub fn audit_cycles(store: &Store, now_ms: i64) -> Result<CyclesAudit, AuditErro
     let mut rows = Vec::new();
     let mut latest_of: BTreeMap<(Hash32, PublicKey), (i64, EntryId)> = BTreeMap::new();
     for e in &reports {
-        let Some(Payload::ActivityReport(r)) = &e.payload else {
+        let Some(Payload::ActivityReport(r)) = e.payload() else {
             continue;
         };
         let Some(cycle) = r.cycle else { continue };
@@ -155,7 +155,7 @@ pub fn audit_cycles(store: &Store, now_ms: i64) -> Result<CyclesAudit, AuditErro
         let (Some(c), Some(e)) = (cycle_by_id.get(cycle), by_id.get(id)) else {
             continue;
         };
-        let Some(Payload::ActivityReport(r)) = &e.payload else {
+        let Some(Payload::ActivityReport(r)) = e.payload() else {
             continue;
         };
         let member = roster.cities.get(author);
@@ -184,7 +184,7 @@ pub fn audit_cycles(store: &Store, now_ms: i64) -> Result<CyclesAudit, AuditErro
     });
     let mut feedback_on: BTreeMap<EntryId, u64> = BTreeMap::new();
     for f in &feedback {
-        let Some(Payload::ReportFeedback(f)) = &f.payload else {
+        let Some(Payload::ReportFeedback(f)) = f.payload() else {
             continue;
         };
         let cycle = report_cycle
@@ -226,7 +226,7 @@ pub fn audit_cycles(store: &Store, now_ms: i64) -> Result<CyclesAudit, AuditErro
             let latest = latest_of.get(&(c.id, member.key)).map(|(_, id)| *id);
             let not_answering = latest
                 .and_then(|id| by_id.get(&id))
-                .and_then(|e| match &e.payload {
+                .and_then(|e| match e.payload() {
                     Some(Payload::ActivityReport(r)) => {
                         coalition_record::check_report(&c.terms, r).err()
                     }
@@ -257,8 +257,8 @@ pub fn audit_cycles(store: &Store, now_ms: i64) -> Result<CyclesAudit, AuditErro
         cities.sort_by(|a, b| a.city.cmp(&b.city));
         let original = store
             .entry(&c.entries[0])?
-            .and_then(|e| match e.payload {
-                Some(Payload::ReportingCycle(d)) => Some(d.decision.deadline),
+            .and_then(|e| match e.payload() {
+                Some(Payload::ReportingCycle(d)) => Some(d.decision.deadline.clone()),
                 _ => None,
             })
             .filter(|d| *d != c.terms.deadline);

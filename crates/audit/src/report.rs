@@ -350,7 +350,7 @@ pub fn audit(
             }
             expected = h.seq + 1;
             last_activity = Some(last_activity.map_or(h.timestamp_ms, |t| t.max(h.timestamp_ms)));
-            match &stored.payload {
+            match stored.payload() {
                 Some(Payload::Retraction(r)) => retractions.push(RetractionAudit {
                     entry: stored.id(),
                     seq: h.seq,

@@ -166,7 +166,7 @@ fn timeliness_is_exact_and_csv_equals_json() {
         })
         .expect("valid in the test")
         .into_iter()
-        .find(|e| matches!(&e.payload, Some(Payload::ActivityReport(r)) if r.period == "2024"))
+        .find(|e| matches!(e.payload(), Some(Payload::ActivityReport(r)) if r.period == "2024"))
         .expect("valid in the test")
         .id();
     store

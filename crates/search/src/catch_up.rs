@@ -190,7 +190,7 @@ impl SearchIndex {
         let mut targets = BTreeSet::<EntryId>::new();
         let mut erased = BTreeSet::<EntryId>::new();
         for stored in entries {
-            match &stored.payload {
+            match stored.payload() {
                 Some(Payload::PracticeRevision(r)) => {
                     targets.insert(r.supersedes);
                 }

@@ -76,7 +76,7 @@ pub(crate) fn build(
     if stored.status.retracted_by.is_some() || stored.status.superseded_by.is_some() {
         return None;
     }
-    let payload = stored.payload.as_ref()?;
+    let payload = stored.payload()?;
     let header = &stored.entry.header;
     let member = roster.cities.get(&header.author);
     let roster_city = member.map(|m| m.name.clone()).unwrap_or_default();

@@ -338,9 +338,9 @@ impl SearchIndex {
         roster: &coalition_record::Roster,
         stored: &coalition_store::StoredEntry,
     ) -> Result<Option<tantivy::TantivyDocument>, SearchError> {
-        let translations = match stored.payload.as_ref().and_then(Payload::practice) {
+        let translations = match stored.payload().and_then(Payload::practice) {
             Some(_) => store
-                .translations_of(&store.practice_versions(&stored.id(), stored.payload.as_ref())?)?
+                .translations_of(&store.practice_versions(&stored.id(), stored.payload())?)?
                 .into_iter()
                 .map(|(_, t)| (t.translator, t.translation))
                 .collect(),
@@ -419,7 +419,7 @@ impl SearchIndex {
                 let Some(last) = batch.last() else { break };
                 from = last.entry.header.seq + 1;
                 for stored in &batch {
-                    if let Some(Payload::Erasure(e)) = &stored.payload {
+                    if let Some(Payload::Erasure(e)) = stored.payload() {
                         // Deletes apply to documents added before them: the erased target goes.
                         writer.delete_term(self.id_term(&e.target));
                     }
@@ -455,7 +455,7 @@ impl SearchIndex {
             let Some(stored) = store.entry(id)? else {
                 continue;
             };
-            match &stored.payload {
+            match stored.payload() {
                 Some(Payload::PracticeRevision(r)) => {
                     touched.insert(r.supersedes);
                 }

@@ -37,11 +37,11 @@ impl Store {
         })?;
         let decisions: Vec<_> = entries
             .into_iter()
-            .filter_map(|e| match e.payload {
+            .filter_map(|e| match e.payload() {
                 // Checked again here: a node of an earlier release stored kind 10 as a newer
                 // kind without the threshold check, and reads it as a decision once upgraded.
                 Some(Payload::ReportingCycle(signed)) if signed.verify(&self.charter).is_ok() => {
-                    Some((e.entry.id(), signed))
+                    Some((e.entry.id(), signed.clone()))
                 }
                 _ => None,
             })
@@ -125,7 +125,7 @@ impl Store {
                         )
                     }
                 };
-                let Some(Payload::ActivityReport(r)) = &report.payload else {
+                let Some(Payload::ActivityReport(r)) = report.payload() else {
                     return refuse(
                         "feedback.report",
                         "not_a_report",

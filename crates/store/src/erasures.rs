@@ -298,7 +298,7 @@ impl Store {
         let current = held.status.retracted_by.is_none() && held.status.superseded_by.is_none();
         Ok(coalition_record::erasing::erasure_payloads(
             *target,
-            held.payload.as_ref(),
+            held.payload(),
             current,
             reason,
         ))
@@ -336,7 +336,7 @@ impl Store {
         let mut out: Vec<HeldErasure> = entries
             .into_iter()
             .filter_map(|e| {
-                let payload = e.payload.as_ref()?;
+                let payload = e.payload()?;
                 let target = erased_target(&self.charter, payload)?;
                 let (reason, by_committee) = match payload {
                     Payload::Erasure(x) => (x.reason.clone(), false),
@@ -369,7 +369,7 @@ impl Store {
         })?;
         let mut out: BTreeMap<EntryId, BTreeMap<PublicKey, i64>> = BTreeMap::new();
         for e in entries {
-            if let Some(Payload::ErasureReceipt(r)) = &e.payload {
+            if let Some(Payload::ErasureReceipt(r)) = e.payload() {
                 let h = &e.entry.header;
                 let first = out.entry(r.erasure).or_default().entry(h.author);
                 let at = first.or_insert(h.timestamp_ms);

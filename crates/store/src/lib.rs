@@ -63,14 +63,48 @@ pub struct StoredEntry {
     /// The payload as stored (salt and bytes); `None` when the store holds none (erased, or kept
     /// without it by an older version).
     pub blob: Option<PayloadBlob>,
-    /// The decoded payload (a kind this build does not know decodes to [`Payload::Newer`]);
-    /// `None` when `blob` is, or when its bytes no longer decode.
-    pub payload: Option<Payload>,
+    /// The decoded payload, decoded from `blob` on first use: a reader that needs only the
+    /// header, the status or the bytes pays nothing for it. Boxed: a `Payload` is large, and a
+    /// city's log is a `Vec` of these.
+    payload: std::sync::OnceLock<Option<Box<Payload>>>,
     /// Whether a later entry retracted or superseded it.
     pub status: EntryStatus,
 }
 
 impl StoredEntry {
+    /// An entry read back, its payload to be decoded from `blob` when first asked for.
+    pub(crate) fn new(entry: SignedEntry, blob: Option<PayloadBlob>, status: EntryStatus) -> Self {
+        StoredEntry {
+            entry,
+            blob,
+            payload: std::sync::OnceLock::new(),
+            status,
+        }
+    }
+
+    /// The decoded payload (a kind this build does not know decodes to [`Payload::Newer`]);
+    /// `None` when `blob` is, or when its bytes no longer decode.
+    pub fn payload(&self) -> Option<&Payload> {
+        self.payload
+            .get_or_init(|| {
+                self.blob
+                    .as_ref()
+                    .and_then(|b| Payload::decode_stored(&b.bytes).ok())
+                    .map(Box::new)
+            })
+            .as_deref()
+    }
+
+    /// The decoded payload, owned (see [`Self::payload`]).
+    pub fn into_payload(self) -> Option<Payload> {
+        match self.payload.into_inner() {
+            Some(decoded) => decoded.map(|p| *p),
+            None => self
+                .blob
+                .and_then(|b| Payload::decode_stored(&b.bytes).ok()),
+        }
+    }
+
     /// The entry's id (the hash of its signed bytes).
     pub fn id(&self) -> EntryId {
         self.entry.id()

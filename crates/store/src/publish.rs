@@ -270,8 +270,7 @@ impl Store {
             },
             Payload::Answer(a) => {
                 let question = self.entry(&a.question)?;
-                let Some(Payload::Question(q)) = question.as_ref().and_then(|e| e.payload.as_ref())
-                else {
+                let Some(Payload::Question(q)) = question.as_ref().and_then(|e| e.payload()) else {
                     return refuse(
                         "answer.question",
                         "unknown_question",

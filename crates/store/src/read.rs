@@ -5,7 +5,7 @@
 use crate::layout::*;
 use crate::query::EntryStatus;
 use crate::{Store, StoreError, StoredEntry};
-use coalition_record::{codec, EntryId, Payload, PublicKey, SignedEntry, WireEntry};
+use coalition_record::{codec, EntryId, PublicKey, SignedEntry, WireEntry};
 
 impl Store {
     /// Decodes a log record read at `author`, `seq`.
@@ -20,17 +20,9 @@ impl Store {
         };
         let parts =
             split_log_record(record).ok_or_else(|| corrupt("malformed log record".into()))?;
-        let entry = SignedEntry::decode(parts.entry).map_err(|e| corrupt(e.to_string()))?;
-        let blob = parts.blob();
-        let payload = blob
-            .as_ref()
-            .and_then(|b| Payload::decode_stored(&b.bytes).ok());
-        Ok(StoredEntry {
-            status: self.status(&entry.id())?,
-            entry,
-            blob,
-            payload,
-        })
+        let entry = SignedEntry::decode_stored(parts.entry).map_err(|e| corrupt(e.to_string()))?;
+        let status = self.status(&entry.id())?;
+        Ok(StoredEntry::new(entry, parts.blob(), status))
     }
 
     fn read_entry(&self, author: &PublicKey, seq: u64) -> Result<Option<StoredEntry>, StoreError> {
@@ -175,6 +167,35 @@ impl Store {
         self.read_entry(author, seq)
     }
 
+    /// Calls `each(seq, record)` on `author`'s log records from seq `from` on, in order, until
+    /// it returns `false`. A raw iterator bounded by the city's prefix: the records are borrowed
+    /// from RocksDB's blocks, not copied per item.
+    fn scan_log(
+        &self,
+        author: &PublicKey,
+        from: u64,
+        mut each: impl FnMut(u64, &[u8]) -> Result<bool, StoreError>,
+    ) -> Result<(), StoreError> {
+        let db = self.db()?;
+        let mut options = rocksdb::ReadOptions::default();
+        // Up to (not including) seq u64::MAX, which no chain reaches.
+        options.set_iterate_upper_bound(entry_key(author, u64::MAX).to_vec());
+        let mut it = db.raw_iterator_cf_opt(db.cf(CF_ENTRIES)?, options);
+        it.seek(entry_key(author, from.max(1)));
+        while let (Some(key), Some(record)) = (it.key(), it.value()) {
+            if !key.starts_with(&author.0) {
+                break;
+            }
+            let seq = split_entry_key(key).map_or(0, |(_, s)| s);
+            if !each(seq, record)? {
+                return Ok(());
+            }
+            it.next();
+        }
+        it.status()?;
+        Ok(())
+    }
+
     /// Up to `limit` entries of `author`'s log from seq `from` on, in order.
     pub fn log(
         &self,
@@ -182,18 +203,18 @@ impl Store {
         from: u64,
         limit: usize,
     ) -> Result<Vec<StoredEntry>, StoreError> {
-        let mut out = Vec::new();
-        let start = entry_key(author, from.max(1));
-        let db = self.db()?;
-        let mode = rocksdb::IteratorMode::From(&start, rocksdb::Direction::Forward);
-        for item in db.iterator_cf(db.cf(CF_ENTRIES)?, mode) {
-            let (key, record) = item?;
-            if !key.starts_with(&author.0) || out.len() >= limit {
-                break;
-            }
-            let seq = split_entry_key(&key).map_or(0, |(_, s)| s);
-            out.push(self.stored_entry(author, seq, &record)?);
+        // Sized from the city's head, so a long log is not moved as the vector grows.
+        let held = self
+            .head(author)
+            .map_or(0, |(head, _)| head.saturating_sub(from.max(1)) + 1);
+        let mut out = Vec::with_capacity(usize::try_from(held).unwrap_or(0).min(limit).min(4096));
+        if limit == 0 {
+            return Ok(out);
         }
+        self.scan_log(author, from, |seq, record| {
+            out.push(self.stored_entry(author, seq, record)?);
+            Ok(out.len() < limit)
+        })?;
         Ok(out)
     }
 
@@ -207,29 +228,26 @@ impl Store {
         max_bytes: usize,
     ) -> Result<Vec<WireEntry>, StoreError> {
         let mut out = Vec::new();
+        if max_entries == 0 {
+            return Ok(out);
+        }
         let mut bytes_total = 0;
-        let start = entry_key(author, from.max(1));
-        let db = self.db()?;
-        let mode = rocksdb::IteratorMode::From(&start, rocksdb::Direction::Forward);
-        for item in db.iterator_cf(db.cf(CF_ENTRIES)?, mode) {
-            let (key, record) = item?;
-            if !key.starts_with(&author.0) || out.len() >= max_entries {
-                break;
-            }
-            let parts = split_log_record(&record).ok_or_else(|| {
+        self.scan_log(author, from, |_, record| {
+            let parts = split_log_record(record).ok_or_else(|| {
                 StoreError::Corrupt(format!("a log record of {} is malformed", author.short()))
             })?;
             // As counted before schema 2: entry, payload bytes and 24 bytes of framing.
             let size = parts.entry.len() + parts.payload.map_or(0, |(_, b)| b.len() + 24);
             if !out.is_empty() && bytes_total + size > max_bytes {
-                break;
+                return Ok(false);
             }
             bytes_total += size;
             out.push(WireEntry {
                 entry: parts.entry.to_vec(),
                 payload: parts.blob(),
             });
-        }
+            Ok(out.len() < max_entries)
+        })?;
         Ok(out)
     }
 }

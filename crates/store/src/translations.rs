@@ -84,7 +84,7 @@ impl Store {
                         )
                     }
                 };
-                let Some(practice) = version.payload.as_ref().and_then(Payload::practice) else {
+                let Some(practice) = version.payload().and_then(Payload::practice) else {
                     return refuse(
                         "translation.source",
                         "not_a_practice",
@@ -108,7 +108,9 @@ impl Store {
                     }
                     _ => None,
                 };
-                let Some(Payload::Translation(t)) = translation.and_then(|t| t.payload) else {
+                let Some(Payload::Translation(t)) =
+                    translation.and_then(crate::StoredEntry::into_payload)
+                else {
                     return refuse(
                         "endorsement.translation",
                         "unknown_translation",
@@ -148,7 +150,7 @@ impl Store {
                 let Some(held) = self.entry(&id)? else {
                     continue;
                 };
-                let Some(Payload::Translation(t)) = held.payload else {
+                let Some(Payload::Translation(t)) = held.payload().cloned() else {
                     continue;
                 };
                 if held.status.retracted_by.is_some() {
@@ -189,7 +191,7 @@ impl Store {
         };
         while let Some(at) = next.filter(|at| out.len() < 64 && !out.contains(at)) {
             out.push(at);
-            next = match self.entry(&at)?.and_then(|e| e.payload) {
+            next = match self.entry(&at)?.and_then(crate::StoredEntry::into_payload) {
                 Some(Payload::PracticeRevision(r)) => Some(r.supersedes),
                 _ => None,
             };

@@ -71,7 +71,7 @@ fn entries_read_back_by_id_seq_range_wire_and_prefix() {
     let by_id = t.store.entry(&first.id()).expect("read").expect("held");
     assert_eq!(by_id.id(), first.id());
     assert_eq!(by_id.entry, first.entry);
-    assert_eq!(by_id.payload.as_ref(), Some(&payload));
+    assert_eq!(by_id.payload(), Some(&payload));
     assert_eq!(by_id.blob, first.payload.as_ref().map(|(b, _)| b.clone()));
     assert_eq!(by_id.status, Default::default());
     assert_eq!(by_id.to_wire(), first.to_wire());

@@ -168,7 +168,7 @@ fn a_report_for_a_cycle_must_answer_it_and_feedback_needs_a_reviewer() {
         .entry(&report_id)
         .expect("valid in the test")
         .expect("valid in the test");
-    match stored.payload {
+    match stored.payload() {
         Some(Payload::ActivityReport(r)) => assert_eq!(r.cycle, Some(signed.id())),
         other => panic!("{other:?}"),
     }

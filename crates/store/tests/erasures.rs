@@ -82,13 +82,13 @@ fn an_erasure_deletes_the_payload_everywhere_and_a_re_offered_copy_stays_erased(
 
     for (name, store) in [("lyon", &lyon), ("peer", &peer)] {
         let held = store.entry(&target.id()).expect("read").expect("held");
-        assert!(held.payload.is_none(), "{name}: the payload is gone");
+        assert!(held.payload().is_none(), "{name}: the payload is gone");
         assert!(!store.payload_held(&target.id()).expect("read"));
         let revision = store
             .entry(&appended[0].entry.id())
             .expect("read")
             .expect("the revision");
-        let Some(Payload::PracticeRevision(r)) = revision.payload else {
+        let Some(Payload::PracticeRevision(r)) = revision.payload() else {
             panic!("{name}: a revision");
         };
         assert_eq!(r.practice.contact, None, "{name}");

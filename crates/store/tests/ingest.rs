@@ -270,7 +270,7 @@ fn a_tampered_or_missing_payload_is_handled() {
         .entry(&id_of(&wires[0]))
         .expect("read")
         .expect("held");
-    assert!(held.blob.is_some() && held.payload.is_some());
+    assert!(held.blob.is_some() && held.payload().is_some());
 }
 
 #[test]

@@ -346,7 +346,7 @@ fn fifty_appends_survive_a_close_and_reopen() {
     for (i, (held, wire)) in log.iter().zip(&wires).enumerate() {
         assert_eq!(held.entry.header.seq, i as u64 + 1);
         assert_eq!(held.to_wire(), *wire, "seq {}", i + 1);
-        assert!(held.payload.is_some());
+        assert!(held.payload().is_some());
     }
     let (problems, checked) = store.verify_all(|_| {}).expect("verify");
     assert!(problems.is_empty(), "{problems:?}");

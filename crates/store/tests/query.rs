@@ -99,7 +99,7 @@ fn no_filter_returns_everything_newest_first() {
         [c.r1, c.p3, c.u1, c.p2, c.p1, c.u0]
     );
     let entries = c.t.store.query(&Query::default()).expect("query");
-    assert!(entries.iter().all(|e| e.payload.is_some()));
+    assert!(entries.iter().all(|e| e.payload().is_some()));
     let stamps: Vec<i64> = entries
         .iter()
         .map(|e| e.entry.header.timestamp_ms)

@@ -34,7 +34,7 @@ pub(super) fn run(command: PersonalDataCommand) -> Result<ExitCode> {
     })?;
     let mut found = Vec::new();
     for e in &entries {
-        let Some(payload) = &e.payload else { continue };
+        let Some(payload) = e.payload() else { continue };
         // The payload's own fields, without the kind's name around them.
         let value = match serde_json::to_value(payload)? {
             Value::Object(map) if map.len() == 1 => map.into_iter().next().map(|(_, v)| v),

@@ -370,7 +370,7 @@ pub(super) fn revise(args: ReviseArgs) -> Result<ExitCode> {
     let dir = DataDir::new(&args.data_dir.data_dir);
     let config = dir.config()?;
     let target = own_entry(&dir, &args.id)?;
-    if target.payload.as_ref().and_then(|p| p.practice()).is_none() {
+    if target.payload().and_then(|p| p.practice()).is_none() {
         bail!(
             "entry {} is not a practice; only practices can be revised",
             args.id

@@ -184,7 +184,7 @@ async fn a_copy_stripped_of_its_payload_is_not_stored_and_the_full_one_arrives()
                 .entry(&id)?
                 .ok_or_else(|| anyhow!("entry {} vanished", n + 1))?;
             ensure!(
-                held.payload.is_some(),
+                held.payload().is_some(),
                 "entry {} is held without its payload",
                 n + 1
             );
@@ -311,7 +311,7 @@ async fn an_entry_an_older_version_kept_without_its_payload_is_fetched_again_by_
                 let back = victim
                     .store
                     .entry(&damaged)?
-                    .is_some_and(|e| e.payload.is_some());
+                    .is_some_and(|e| e.payload().is_some());
                 Ok((
                     back,
                     format!("missing: {}", victim.store.payload_missing(&damaged)?),

@@ -183,7 +183,7 @@ async fn language_version(
         Ok(None) => return refused(format!("practice: {practice} is not held on this node")),
         Err(e) => return refused(crate::error::ApiError::from(e).message()),
     };
-    let Some(current) = held.payload.as_ref().and_then(Payload::practice) else {
+    let Some(current) = held.payload().and_then(Payload::practice) else {
         return refused(format!("practice: {practice} is not a practice"));
     };
     if held.entry.header.author != city {

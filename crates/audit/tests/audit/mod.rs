@@ -527,7 +527,10 @@ fn practices_taken_up_between_cities_are_in_the_audit() {
         .entry_at(&graz().public(), 1)
         .expect("read")
         .expect("Graz's practice");
-    assert!(matches!(graz_practice.payload, Some(Payload::Practice(_))));
+    assert!(matches!(
+        graz_practice.payload(),
+        Some(Payload::Practice(_))
+    ));
     let adoption = f
         .store
         .append_local(

@@ -235,7 +235,7 @@ pub fn dump(store: &Store) -> String {
                 stored.entry.header.seq,
                 stored.entry.header.kind,
                 stored.entry.header.timestamp_ms,
-                stored.payload.is_some(),
+                stored.payload().is_some(),
                 stored.status,
             );
             let by_id = store.entry(&id).expect("entry").expect("held by id");
