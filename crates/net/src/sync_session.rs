@@ -195,7 +195,7 @@ impl<R: Copy + Eq> SyncScheduler<R> {
                     widened: false,
                     failed: None,
                 });
-                return self.request(peer, Vec::new(), 0, now);
+                return self.ask(peer, Vec::new(), 0, now);
             }
         }
         Vec::new()
@@ -248,12 +248,13 @@ impl<R: Copy + Eq> SyncScheduler<R> {
             .collect();
         helpers
             .into_iter()
-            .flat_map(|peer| self.request(peer, Vec::new(), 0, now))
+            .flat_map(|peer| self.ask(peer, Vec::new(), 0, now))
             .collect()
     }
 
-    /// `peer`'s session's next request, or a wait until the peer's retry time if it refused us.
-    fn request(
+    /// `peer`'s session's next request (with `ahead` claimed: the pipelined request
+    /// [`Self::on_batch`] asked for), or a wait until the peer's retry time if it refused us.
+    pub(crate) fn ask(
         &mut self,
         peer: PeerId,
         ahead: Vec<Head>,
@@ -291,7 +292,7 @@ impl<R: Copy + Eq> SyncScheduler<R> {
     }
 
     /// A batch from `peer` answered our request: returns what to claim in a pipelined request
-    /// sent right away (call [`Self::pipeline`] once the batch is with the store worker), if one
+    /// sent right away (call [`Self::ask`] once the batch is with the store worker), if one
     /// should go. At most one batch per session waits in the worker, so the pipeline cannot run
     /// ahead of it.
     pub(crate) fn on_batch(
@@ -311,17 +312,6 @@ impl<R: Copy + Eq> SyncScheduler<R> {
         let ahead = pipeline.then(|| heads.clone());
         session.in_worker.push_back(heads);
         ahead
-    }
-
-    /// Sends the pipelined request [`Self::on_batch`] asked for.
-    pub(crate) fn pipeline(
-        &mut self,
-        peer: PeerId,
-        ahead: Vec<Head>,
-        roster_ahead: u64,
-        now: Instant,
-    ) -> Vec<SyncAction> {
-        self.request(peer, ahead, roster_ahead, now)
     }
 
     /// The store worker reported a batch from `peer` stored (`progressed`: something new).
@@ -346,7 +336,7 @@ impl<R: Copy + Eq> SyncScheduler<R> {
         if again {
             // Claim what still waits in the worker, so the peer does not send it twice.
             let ahead: Vec<Head> = session.in_worker.iter().flatten().copied().collect();
-            self.request(peer, ahead, 0, now)
+            self.ask(peer, ahead, 0, now)
         } else if !progressed || session.in_worker.is_empty() {
             self.end_session(peer, Outcome::Completed)
         } else {
@@ -380,7 +370,7 @@ impl<R: Copy + Eq> SyncScheduler<R> {
         if give_up {
             self.end_session(peer, Outcome::Failed)
         } else {
-            self.request(peer, Vec::new(), 0, now)
+            self.ask(peer, Vec::new(), 0, now)
         }
     }
 
@@ -406,7 +396,7 @@ impl<R: Copy + Eq> SyncScheduler<R> {
         let mut actions = Vec::new();
         for peer in due {
             if connected(&peer) {
-                actions.extend(self.request(peer, Vec::new(), 0, now));
+                actions.extend(self.ask(peer, Vec::new(), 0, now));
             } else {
                 actions.extend(self.end_session(peer, Outcome::Failed));
             }
@@ -597,7 +587,7 @@ mod tests {
         // The first batch pipelines: ask for the next one right away, claiming it.
         let ahead = s.on_batch(a, vec![head(1)], true);
         assert_eq!(ahead, Some(vec![head(1)]));
-        let actions = s.pipeline(a, vec![head(1)], 0, now);
+        let actions = s.ask(a, vec![head(1)], 0, now);
         assert!(
             matches!(&actions[..], [SyncAction::Send { ahead, .. }] if ahead == &vec![head(1)])
         );
@@ -606,7 +596,7 @@ mod tests {
         assert!(s.on_stored(a, true, true, now).is_empty());
         // The second batch does not pipeline while another waits in the worker... none waits now.
         assert_eq!(s.on_batch(a, vec![head(2)], true), Some(vec![head(2)]));
-        s.pipeline(a, vec![head(2)], 0, now);
+        s.ask(a, vec![head(2)], 0, now);
         s.sent(a, 3);
         assert_eq!(s.on_batch(a, vec![head(3)], false), None, "no more");
         // Two batches in the worker; the first report leaves the session open, the last ends it.
@@ -776,7 +766,7 @@ mod tests {
         // Once per round.
         assert!(s.widen(true, &[d], now).is_empty());
         // The lead's next request asks about its part only.
-        let next = s.pipeline(a, vec![head(1)], 0, now);
+        let next = s.ask(a, vec![head(1)], 0, now);
         assert_eq!(sends(&next), vec![(a, parts[0])]);
         s.sent(a, 4);
         // b finishes its part; the round goes on until every part is done.
@@ -841,7 +831,7 @@ mod tests {
         s.on_batch(c, vec![head(3)], false);
         assert!(s.on_stored(c, true, true, now).is_empty());
         s.on_stored(a, true, true, now);
-        s.pipeline(a, Vec::new(), 0, now);
+        s.ask(a, Vec::new(), 0, now);
         s.sent(a, 4);
         s.on_batch(a, vec![head(4)], false);
         assert_eq!(

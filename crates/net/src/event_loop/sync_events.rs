@@ -277,7 +277,7 @@ impl EventLoop {
             self.run_sync(actions);
         }
         if let Some(ahead) = ahead {
-            let actions = self.sync.pipeline(peer, ahead, roster_ahead, now);
+            let actions = self.sync.ask(peer, ahead, roster_ahead, now);
             self.run_sync(actions);
         }
     }
