@@ -353,7 +353,8 @@ pub(crate) fn apply_sync(
 
 /// Applies several sync responses that arrived together (from the sessions of one round, or a
 /// session's pipelined batches), pipelined: while one batch is written and synced, the next is
-/// checked on a second thread. The first response's roster changes go first; the others carry
+/// checked on a second thread (a batch alone goes to [`apply_sync`], whose store call pipelines
+/// its pieces). The first response's roster changes go first; the others carry
 /// none (see [`run`]). `deliver` gets each batch's report once that batch is durable, so the
 /// sessions ask again at once.
 pub(crate) fn apply_sync_run(
@@ -362,6 +363,13 @@ pub(crate) fn apply_sync_run(
     mut run: Vec<(PeerId, SyncResponse)>,
     mut deliver: impl FnMut(PeerId, SyncReport),
 ) {
+    if run.len() == 1 {
+        // A batch alone: the store pipelines its pieces within one durable write.
+        for (peer, response) in run {
+            deliver(peer, apply_sync(store, known, response));
+        }
+        return;
+    }
     let Some((first_peer, first)) = run.first_mut() else {
         return;
     };
@@ -728,6 +736,35 @@ mod tests {
             "one report per batch, in order, each with its entries"
         );
         assert_eq!(local_frontier(&b), local_frontier(&a));
+        Ok(())
+    }
+
+    #[test]
+    fn a_batch_alone_is_reported_once_when_all_of_it_is_stored() -> TestResult {
+        let mut fx = Fixture::new(3)?;
+        let a = fx.store(3)?;
+        let b = fx.store(3)?;
+        for n in 0..100 {
+            for key in &fx.cities {
+                a.append_local(key, &practice(n, 500), 1)?;
+            }
+        }
+        let request = SyncRequest {
+            network_id: b.network_id(),
+            frontier: local_frontier(&b),
+            authors: AuthorRange::ALL,
+        };
+        let response = serve(&a, &request, 1 << 20)?;
+        assert_eq!(response.entries.len(), 300, "one batch, checked in pieces");
+        let mut reports = Vec::new();
+        apply_sync_run(
+            &b,
+            &mut KnownForks::default(),
+            vec![(PeerId::random(), response)],
+            |_, r| reports.push((r.stored.len(), r.error)),
+        );
+        assert_eq!(reports, vec![(300, None)]);
+        assert_eq!(b.entry_count(), 300);
         Ok(())
     }
 
