@@ -607,6 +607,15 @@ mod tests {
         })
     }
 
+    /// `store`'s own sync request about `authors`.
+    fn request_from(store: &Store, authors: AuthorRange) -> SyncRequest {
+        SyncRequest {
+            network_id: store.network_id(),
+            frontier: local_frontier(store),
+            authors,
+        }
+    }
+
     /// Syncs `to` from `from` until nothing more comes; returns the responses' encoded sizes.
     fn sync_all(
         from: &Store,
@@ -652,11 +661,7 @@ mod tests {
         assert_eq!(local_frontier(&b), local_frontier(&a));
         assert_eq!(b.roster_version(), 3);
         // In sync: nothing more to send either way.
-        let request = SyncRequest {
-            network_id: b.network_id(),
-            frontier: local_frontier(&b),
-            authors: AuthorRange::ALL,
-        };
+        let request = request_from(&b, AuthorRange::ALL);
         assert_eq!(serve(&a, &request, 1 << 20)?, SyncResponse::default());
         Ok(())
     }
@@ -676,11 +681,7 @@ mod tests {
         let mut served = 0;
         for part in parts {
             for _ in 0..100 {
-                let request = SyncRequest {
-                    network_id: b.network_id(),
-                    frontier: local_frontier(&b),
-                    authors: part,
-                };
+                let request = request_from(&b, part);
                 let response = serve(&a, &request, 1 << 20)?;
                 for wire in &response.entries {
                     let entry = SignedEntry::decode(&wire.entry)?;
@@ -716,11 +717,7 @@ mod tests {
         // One batch per range, as three sessions of a round would bring them.
         let mut run = Vec::new();
         for part in AuthorRange::split(3) {
-            let request = SyncRequest {
-                network_id: b.network_id(),
-                frontier: local_frontier(&b),
-                authors: part,
-            };
+            let request = request_from(&b, part);
             run.push((PeerId::random(), serve(&a, &request, 1 << 20)?));
         }
         let expected: Vec<(PeerId, usize)> =
@@ -749,11 +746,7 @@ mod tests {
                 a.append_local(key, &practice(n, 500), 1)?;
             }
         }
-        let request = SyncRequest {
-            network_id: b.network_id(),
-            frontier: local_frontier(&b),
-            authors: AuthorRange::ALL,
-        };
+        let request = request_from(&b, AuthorRange::ALL);
         let response = serve(&a, &request, 1 << 20)?;
         assert_eq!(response.entries.len(), 300, "one batch, checked in pieces");
         let mut reports = Vec::new();
@@ -807,11 +800,7 @@ mod tests {
         a.append_local(&fx.cities[0], &practice(1, 0), 1)?;
         b.append_local(&fx.cities[0], &practice(2, 0), 1)?;
         let mut known = KnownForks::default();
-        let request = SyncRequest {
-            network_id: b.network_id(),
-            frontier: local_frontier(&b),
-            authors: AuthorRange::ALL,
-        };
+        let request = request_from(&b, AuthorRange::ALL);
         let response = serve(&a, &request, 1 << 20)?;
         assert_eq!(response.entries.len(), 1, "the other entry at the same seq");
         let report = apply_sync(&b, &mut known, response.clone());
