@@ -250,23 +250,23 @@ fn entries_cross_two_nats_relayed_then_direct() {
             println!("path: {line}");
         }
     }
+    // The direct connection is between the NATs' public addresses, not through the relay.
+    let direct = a.lines().into_iter().chain(b.lines()).find(|l| {
+        l.contains("path=\"direct\"")
+            && (l.contains("/ip4/100.64.0.3/") || l.contains("/ip4/100.64.0.2/"))
+            && !l.contains("p2p-circuit")
+    });
+    // DCUtR's own attempt can lose the race to the direct dial its synchronisation set off
+    // (both NAT mappings are open by then): it then reports a failure though A and B are
+    // directly connected. Either way, a direct connection between the NATs must exist.
     assert!(
-        punched.contains("hole punched"),
-        "hole punching failed: {punched}\nA's log:\n{}\nB's log:\n{}",
+        punched.contains("hole punched") || direct.is_some(),
+        "hole punching failed and no direct connection: {punched}\nA's log:\n{}\nB's log:\n{}",
         a.lines().join("\n"),
         b.lines().join("\n")
     );
-    // The direct connection is between the NATs' public addresses, not through the relay.
-    let direct = a
-        .lines()
-        .into_iter()
-        .chain(b.lines())
-        .find(|l| {
-            l.contains("path=\"direct\"")
-                && (l.contains("/ip4/100.64.0.3/") || l.contains("/ip4/100.64.0.2/"))
-                && !l.contains("p2p-circuit")
-        })
-        .unwrap_or_else(|| panic!("no direct A–B connection between the NATs' addresses"));
+    let direct =
+        direct.unwrap_or_else(|| panic!("no direct A–B connection between the NATs' addresses"));
     println!("A–B direct: {direct}");
 
     // An entry published behind NAT A reaches the node behind NAT B.
