@@ -706,6 +706,27 @@ mod tests {
     }
 
     #[test]
+    fn a_late_report_with_no_round_running_ends_nothing() {
+        // Before rounds, a report arriving after its session failed ended a second session,
+        // as completed: that would lift a restore's publish-hold without a finished sync.
+        let a = PeerId::random();
+        let mut s = SyncScheduler::<u32>::new();
+        let now = Instant::now();
+        s.queue(a);
+        s.start_next(now, |_| true);
+        s.sent(a, 1);
+        s.on_batch(a, vec![head(1)], true);
+        assert_eq!(
+            s.fail(a),
+            vec![SyncAction::Ended {
+                peer: Some(a),
+                completed: false
+            }]
+        );
+        assert!(s.on_stored(a, true, true, now).is_empty());
+    }
+
+    #[test]
     fn a_report_from_an_earlier_session_does_not_touch_the_current_one() {
         let (a, b) = (PeerId::random(), PeerId::random());
         let mut s = SyncScheduler::<u32>::new();

@@ -395,29 +395,30 @@ pub(crate) fn apply_sync_run(
         .into_iter()
         .map(|(peer, response)| (peer, response.entries))
         .collect();
-    let mut reports = wires.iter().map(|_| SyncReport::default());
+    // The first report delivered carries the roster changes applied above.
+    let mut report = || SyncReport {
+        roster_applied: std::mem::take(&mut first_report.roster_applied),
+        ..SyncReport::default()
+    };
     let mut pending = wires.iter();
-    let mut delivered = 0;
     let result = ingest_stream(
         store,
         known,
         wires.iter().map(|(_, w)| w.clone()).collect(),
         |outcomes| {
-            let (Some((peer, batch)), Some(mut report)) = (pending.next(), reports.next()) else {
+            let Some((peer, batch)) = pending.next() else {
                 return;
             };
-            if delivered == 0 {
-                report.roster_applied = std::mem::take(&mut first_report.roster_applied);
-            }
-            report_outcomes(store, &mut report, batch, outcomes);
-            delivered += 1;
-            deliver(*peer, report);
+            let mut done = report();
+            report_outcomes(store, &mut done, batch, outcomes);
+            deliver(*peer, done);
         },
     );
     if let Err(e) = result {
-        for ((peer, _), mut report) in pending.zip(reports) {
-            report.error = Some(format!("storing synced entries failed: {e}"));
-            deliver(*peer, report);
+        for (peer, _) in pending {
+            let mut failed = report();
+            failed.error = Some(format!("storing synced entries failed: {e}"));
+            deliver(*peer, failed);
         }
     }
 }

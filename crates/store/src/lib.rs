@@ -86,12 +86,7 @@ impl StoredEntry {
     /// `None` when `blob` is, or when its bytes no longer decode.
     pub fn payload(&self) -> Option<&Payload> {
         self.payload
-            .get_or_init(|| {
-                self.blob
-                    .as_ref()
-                    .and_then(|b| Payload::decode_stored(&b.bytes).ok())
-                    .map(Box::new)
-            })
+            .get_or_init(|| decode_blob(self.blob.as_ref()).map(Box::new))
             .as_deref()
     }
 
@@ -99,9 +94,7 @@ impl StoredEntry {
     pub fn into_payload(self) -> Option<Payload> {
         match self.payload.into_inner() {
             Some(decoded) => decoded.map(|p| *p),
-            None => self
-                .blob
-                .and_then(|b| Payload::decode_stored(&b.bytes).ok()),
+            None => decode_blob(self.blob.as_ref()),
         }
     }
 
@@ -114,6 +107,11 @@ impl StoredEntry {
     pub fn to_wire(&self) -> coalition_record::WireEntry {
         coalition_record::WireEntry::new(&self.entry, self.blob.clone())
     }
+}
+
+/// A stored payload blob decoded; `None` without one or when its bytes no longer decode.
+fn decode_blob(blob: Option<&PayloadBlob>) -> Option<Payload> {
+    blob.and_then(|b| Payload::decode_stored(&b.bytes).ok())
 }
 
 /// The open RocksDB handle. Shared, so that [`Store`] can swap it for a freshly opened one after

@@ -150,12 +150,13 @@ impl Store {
                 let Some(held) = self.entry(&id)? else {
                     continue;
                 };
-                let Some(Payload::Translation(t)) = held.payload().cloned() else {
-                    continue;
-                };
                 if held.status.retracted_by.is_some() {
                     continue;
                 }
+                let header = held.entry.header.clone();
+                let Some(Payload::Translation(t)) = held.into_payload() else {
+                    continue;
+                };
                 let mut endorsed = false;
                 for e in self.ids_under(b'v', &id)? {
                     let by = self.entry(&e)?.map(|x| x.entry.header.author);
@@ -165,8 +166,8 @@ impl Store {
                     *version,
                     HeldTranslation {
                         id,
-                        translator: held.entry.header.author,
-                        timestamp_ms: held.entry.header.timestamp_ms,
+                        translator: header.author,
+                        timestamp_ms: header.timestamp_ms,
                         translation: t,
                         endorsed,
                     },

@@ -307,9 +307,6 @@ impl EventLoop {
     /// Peers that could fetch a part of a catch-up beside `lead`: connected, speaking
     /// `/coalition/sync/2`, not banned; queued peers first (they were to be asked anyway).
     fn sync_helpers(&self, lead: PeerId) -> Vec<PeerId> {
-        if !self.config.sync_v2 {
-            return Vec::new();
-        }
         let usable = |p: &PeerId| {
             *p != lead
                 && self.sync_v2.contains(p)
