@@ -71,22 +71,25 @@ pub fn lang_text(field: &str, text: &LangText, required: bool, limit: usize) -> 
 
 /// A short text: at most 1024 bytes and, when `required`, not empty or whitespace only.
 pub fn short_text(field: &str, value: &str, required: bool) -> Result {
+    match short_text_rule(value, required) {
+        Some(rule) => Err(RecordError::schema(field, rule)),
+        None => Ok(()),
+    }
+}
+
+/// The rule a short text breaks, if any. Callers with many texts name the field only on error
+/// (validation runs on every entry a node ingests).
+fn short_text_rule(value: &str, required: bool) -> Option<String> {
     if required && value.trim().is_empty() {
-        return Err(RecordError::schema(
-            field,
-            "required, and must not be blank",
-        ));
+        return Some("required, and must not be blank".into());
     }
     if value.len() > MAX_SHORT_TEXT_BYTES {
-        return Err(RecordError::schema(
-            field,
-            format!(
-                "{} bytes is over the limit of {MAX_SHORT_TEXT_BYTES} bytes",
-                value.len()
-            ),
+        return Some(format!(
+            "{} bytes is over the limit of {MAX_SHORT_TEXT_BYTES} bytes",
+            value.len()
         ));
     }
-    Ok(())
+    None
 }
 
 pub(crate) fn too_many(field: &str) -> RecordError {
@@ -98,7 +101,9 @@ pub(crate) fn short_list(field: &str, items: &[String]) -> Result {
         return Err(too_many(field));
     }
     for (i, item) in items.iter().enumerate() {
-        short_text(&format!("{field}[{i}]"), item, true)?;
+        if let Some(rule) = short_text_rule(item, true) {
+            return Err(RecordError::schema(format!("{field}[{i}]"), rule));
+        }
     }
     Ok(())
 }

@@ -23,6 +23,7 @@ use curve25519_dalek::traits::{IsIdentity, VartimeMultiscalarMul};
 use sha2::{Digest, Sha512};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::RwLock;
 
 /// Signatures checked by this process, alone or in batches (a batch that fails and is then
 /// checked one by one counts twice). For benchmarks and metrics: verifying once per entry per
@@ -55,6 +56,34 @@ fn decode_point(bytes: &[u8; 32]) -> Option<EdwardsPoint> {
     }
     let point = CompressedEdwardsY(*bytes).decompress()?;
     (!point.is_small_order()).then_some(point)
+}
+
+/// Keys decoded once per process rather than once per signature: a coalition has a few hundred
+/// signing keys, and decompressing one costs about a fifth of a signature check.
+static DECODED_KEYS: RwLock<Option<HashMap<[u8; 32], EdwardsPoint>>> = RwLock::new(None);
+
+/// Above this many cached keys the cache starts again (keys come only from the roster and the
+/// charter, so it never grows near this in practice; the bound is for a hostile stream).
+const DECODED_KEYS_MAX: usize = 4096;
+
+/// [`decode_point`] for a signing key, through [`DECODED_KEYS`]. Unusable keys are not cached.
+fn decode_key(bytes: &[u8; 32]) -> Option<EdwardsPoint> {
+    let cached = DECODED_KEYS
+        .read()
+        .unwrap_or_else(|p| p.into_inner())
+        .as_ref()
+        .and_then(|keys| keys.get(bytes).copied());
+    if cached.is_some() {
+        return cached;
+    }
+    let point = decode_point(bytes)?;
+    let mut keys = DECODED_KEYS.write().unwrap_or_else(|p| p.into_inner());
+    let keys = keys.get_or_insert_with(HashMap::new);
+    if keys.len() >= DECODED_KEYS_MAX {
+        keys.clear();
+    }
+    keys.insert(*bytes, point);
+    Some(point)
 }
 
 /// True when the key is a canonical encoding of a curve point not of small order: the test the
@@ -93,7 +122,7 @@ fn prepare(
 /// Verifies one signature under the protocol's rule.
 pub fn verify(key: &PublicKey, message: &[u8], signature: &SignatureBytes) -> bool {
     SIGNATURES_CHECKED.fetch_add(1, Ordering::Relaxed);
-    let Some(point) = decode_point(&key.0) else {
+    let Some(point) = decode_key(&key.0) else {
         return false;
     };
     let Some(p) = prepare(point, &key.0, message, signature) else {
@@ -115,7 +144,7 @@ pub struct BatchItem<'a> {
 }
 
 /// Verifies every item at once: true only if all hold (false positives with probability
-/// 2⁻¹²⁸). Each distinct key is decoded once per call. Callers that need to know which item
+/// 2⁻¹²⁸). Each distinct key is looked up once per call. Callers that need to know which item
 /// failed verify the items one by one after a `false`.
 pub fn verify_batch(items: &[BatchItem<'_>]) -> bool {
     if items.len() < MIN_BATCH {
@@ -127,7 +156,7 @@ pub fn verify_batch(items: &[BatchItem<'_>]) -> bool {
     for item in items {
         let key = *keys
             .entry(item.key.0)
-            .or_insert_with(|| decode_point(&item.key.0));
+            .or_insert_with(|| decode_key(&item.key.0));
         let Some(key) = key else {
             return false;
         };
@@ -232,6 +261,26 @@ mod tests {
         v[7].1.push(b'!');
         assert!(!verify(&v[7].0, &v[7].1, &v[7].2));
         assert!(!verify_batch(&items(&v)));
+    }
+
+    #[test]
+    fn a_decoded_key_kept_for_later_checks_gives_the_same_verdicts() {
+        let v = signed(8);
+        for _ in 0..2 {
+            // The second round finds every key already decoded.
+            assert!(v.iter().all(|(k, m, s)| verify(k, m, s)));
+            let mut bad = v[3].2;
+            bad.0[40] ^= 1;
+            assert!(!verify(&v[3].0, &v[3].1, &bad));
+            assert!(!verify(&v[3].0, b"another message", &v[3].2));
+            assert!(verify_batch(&items(&v)));
+        }
+        // An unusable key is never kept, so it is refused every time.
+        let identity = PublicKey(CompressedEdwardsY::identity().to_bytes());
+        for _ in 0..2 {
+            assert!(decode_key(&identity.0).is_none());
+            assert!(!verify(&identity, &v[0].1, &v[0].2));
+        }
     }
 
     #[test]
