@@ -122,6 +122,9 @@ fn pipelined_ingest_matches_batch_by_batch_and_checks_each_signature_once() {
     hostile.insert(30, WireEntry::new(&fork, Some(blob)));
     hostile.insert(12, b[29].clone());
     hostile.insert(40, a[0].clone());
+    // In batches of 64 the signature and payload checks of a batch are split between threads
+    // (on a machine with more than one core): same outcomes again.
+    let wide: Vec<Vec<WireEntry>> = hostile.chunks(64).map(|c| c.to_vec()).collect();
     let hostile: Vec<Vec<WireEntry>> = hostile.chunks(9).map(|c| c.to_vec()).collect();
     let piped = TestStore::new();
     let mut piped_outcomes = Vec::new();
@@ -137,6 +140,14 @@ fn pipelined_ingest_matches_batch_by_batch_and_checks_each_signature_once() {
     for batch in hostile {
         serial_outcomes.extend(serial.store.ingest(batch).expect("ingest"));
     }
+    let split = TestStore::new();
+    let mut split_outcomes = Vec::new();
+    split
+        .store
+        .ingest_pipelined(wide, |o| split_outcomes.extend(o))
+        .expect("pipelined, wide batches");
+    assert_eq!(split_outcomes, serial_outcomes);
+    assert_eq!(split.store.frontier(), serial.store.frontier());
     assert_eq!(piped_outcomes, serial_outcomes);
     assert_eq!(whole_outcomes, serial_outcomes);
     assert_eq!(whole.store.frontier(), serial.store.frontier());

@@ -1,0 +1,43 @@
+//! Profiling aid for ingest (issue #14): generates N practices (default 50,000), then ingests
+//! them into a fresh store with `Store::ingest_pipelined` in batches of 128, and prints the rate,
+//! the CPU time per entry, the cores used and the ratio to raw `verify_strict` of the same entries
+//! measured in the same run. Under `perf record -p` (attach after it prints "start"), the profile
+//! holds ingest alone, without the data generation.
+//!
+//! `cargo run --release -p coalition-bench --example ingest_profile -- [N] [single]`; `single`
+//! checks each signature alone instead of in batches.
+use anyhow::Context;
+use coalition_bench::data;
+use coalition_bench::ingest::{ingest_all, verify_strict_rate};
+use coalition_bench::net::cpu_seconds;
+use coalition_tests::Coalition;
+
+fn main() -> anyhow::Result<()> {
+    let mut args = std::env::args().skip(1);
+    let n: usize = match args.next() {
+        Some(text) => text.parse().context("N: a number of entries")?,
+        None => 50_000,
+    };
+    let batch_mode = args.next().as_deref() != Some("single");
+    let coalition = Coalition::new(data::CITIES)?;
+    let entries = data::entries_sized(&coalition, n, 1, None)?;
+    let baseline = verify_strict_rate(&entries)?;
+    let dir = tempfile::tempdir()?;
+    let store = coalition.create_store(dir.path())?;
+    store.set_batch_verification(batch_mode);
+    eprintln!("start");
+    let cpu_before = cpu_seconds()?;
+    let secs = ingest_all(&store, entries, 128)?;
+    let cpu = cpu_seconds()? - cpu_before;
+    let rate = n as f64 / secs;
+    println!(
+        "{n} entries in {secs:.2} s = {rate:.0}/s; CPU {cpu:.2} s = {:.1} us per entry, {:.2} cores",
+        cpu * 1e6 / n as f64,
+        cpu / secs
+    );
+    println!(
+        "ratio {:.2} to verify_strict on 1 core ({baseline:.0}/s, same run)",
+        rate / baseline
+    );
+    Ok(())
+}
