@@ -141,6 +141,15 @@ impl Collector for Snapshots {
             Err(error) => tracing::warn!(%error, "metrics: could not count fork proofs"),
         }
 
+        match store.block_cache_bytes() {
+            Ok(bytes) => gauge(
+                e,
+                "coalition_store_block_cache_bytes",
+                "Bytes of uncompressed store blocks held in memory (limit 64 MiB).",
+                bytes,
+            )?,
+            Err(error) => tracing::warn!(%error, "metrics: could not read the block cache usage"),
+        }
         gauge(
             e,
             "coalition_search_documents",

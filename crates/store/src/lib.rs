@@ -565,6 +565,15 @@ impl Store {
         Ok(out)
     }
 
+    /// Bytes the block cache holds now (uncompressed blocks read from the store's files), for
+    /// metrics and tests.
+    pub fn block_cache_bytes(&self) -> Result<u64, StoreError> {
+        let db = self.db()?;
+        Ok(db
+            .property_int_value_cf(db.cf(CF_ENTRIES)?, "rocksdb.block-cache-usage")?
+            .unwrap_or(0))
+    }
+
     /// Writes every memtable to disk, so that the next open need not replay the write-ahead log.
     /// Called when the store is dropped; safe to call at any time.
     pub fn flush(&self) -> Result<(), StoreError> {

@@ -7,6 +7,10 @@ use crate::query::EntryStatus;
 use crate::{Store, StoreError, StoredEntry};
 use coalition_record::{codec, EntryId, PublicKey, SignedEntry, WireEntry};
 
+/// Scans of up to this many entries (about 750 KiB of practices, 1% of the block cache) fill
+/// the block cache; longer ones read past it.
+const CACHED_SCAN_MAX_ENTRIES: usize = 256;
+
 impl Store {
     /// Decodes a log record read at `author`, `seq`.
     fn stored_entry(
@@ -167,19 +171,34 @@ impl Store {
         self.read_entry(author, seq)
     }
 
+    /// How many entries a scan of `author`'s log from `from` reads, at most `limit`: known from
+    /// the city's head (logs are contiguous).
+    fn scan_length(&self, author: &PublicKey, from: u64, limit: usize) -> usize {
+        let held = self
+            .head(author)
+            .map_or(0, |(head, _)| head.saturating_sub(from.max(1)) + 1);
+        usize::try_from(held).unwrap_or(usize::MAX).min(limit)
+    }
+
     /// Calls `each(seq, record)` on `author`'s log records from seq `from` on, in order, until
-    /// it returns `false`. A raw iterator bounded by the city's prefix: the records are borrowed
-    /// from RocksDB's blocks, not copied per item.
+    /// it returns `false`; `length` is how many records the caller expects to read. A raw
+    /// iterator bounded by the city's prefix: the records are borrowed from RocksDB's blocks,
+    /// not copied per item.
     fn scan_log(
         &self,
         author: &PublicKey,
         from: u64,
+        length: usize,
         mut each: impl FnMut(u64, &[u8]) -> Result<bool, StoreError>,
     ) -> Result<(), StoreError> {
         let db = self.db()?;
         let mut options = rocksdb::ReadOptions::default();
         // Up to (not including) seq u64::MAX, which no chain reaches.
         options.set_iterate_upper_bound(entry_key(author, u64::MAX).to_vec());
+        // A long scan (a whole log for sync, export or an index rebuild) reads each block once:
+        // caching it would only evict the blocks that point reads and short pages reuse, and
+        // inserting and evicting was a third of the scan's time (PERFORMANCE.md).
+        options.fill_cache(length <= CACHED_SCAN_MAX_ENTRIES);
         let mut it = db.raw_iterator_cf_opt(db.cf(CF_ENTRIES)?, options);
         it.seek(entry_key(author, from.max(1)));
         while let (Some(key), Some(record)) = (it.key(), it.value()) {
@@ -204,14 +223,12 @@ impl Store {
         limit: usize,
     ) -> Result<Vec<StoredEntry>, StoreError> {
         // Sized from the city's head, so a long log is not moved as the vector grows.
-        let held = self
-            .head(author)
-            .map_or(0, |(head, _)| head.saturating_sub(from.max(1)) + 1);
-        let mut out = Vec::with_capacity(usize::try_from(held).unwrap_or(0).min(limit).min(4096));
+        let length = self.scan_length(author, from, limit);
+        let mut out = Vec::with_capacity(length.min(4096));
         if limit == 0 {
             return Ok(out);
         }
-        self.scan_log(author, from, |seq, record| {
+        self.scan_log(author, from, length, |seq, record| {
             out.push(self.stored_entry(author, seq, record)?);
             Ok(out.len() < limit)
         })?;
@@ -232,7 +249,8 @@ impl Store {
             return Ok(out);
         }
         let mut bytes_total = 0;
-        self.scan_log(author, from, |_, record| {
+        let length = self.scan_length(author, from, max_entries);
+        self.scan_log(author, from, length, |_, record| {
             let parts = split_log_record(record).ok_or_else(|| {
                 StoreError::Corrupt(format!("a log record of {} is malformed", author.short()))
             })?;

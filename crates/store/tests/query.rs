@@ -326,3 +326,27 @@ fn queries_survive_a_reopen() {
         [c.p3, c.p2]
     );
 }
+
+#[test]
+fn a_long_log_scan_reads_past_the_block_cache_and_a_short_page_fills_it() {
+    let TestStore { tmp, store } = TestStore::new();
+    append_updates(&store, &city_a(), 400);
+    store.flush().expect("flush");
+    drop(store);
+    // Reopened: the cache starts empty and every read comes from the files.
+    let store = Store::open(&tmp.path().join("store")).expect("reopen");
+    let before = store.block_cache_bytes().expect("usage");
+    let all = store.log(&city_a().public(), 1, usize::MAX).expect("log");
+    assert_eq!(all.len(), 400);
+    let after_scan = store.block_cache_bytes().expect("usage");
+    assert_eq!(
+        after_scan, before,
+        "a 400-entry scan filled the block cache"
+    );
+    let page = store.log(&city_a().public(), 391, 10).expect("page");
+    assert_eq!(page.len(), 10);
+    assert!(
+        store.block_cache_bytes().expect("usage") > after_scan,
+        "a 10-entry page did not fill the block cache"
+    );
+}

@@ -127,6 +127,7 @@ async fn metrics_expose_store_gauges_request_counters_and_the_node_registry() {
         "coalition_cities{status=\"active\"} 4",
         "coalition_peers 2",
         "coalition_forks 0",
+        "# TYPE coalition_store_block_cache_bytes gauge",
         "coalition_sync_state{state=\"synced\"} 1",
         "coalition_http_requests_total{method=\"GET\",route=\"/api/v1/cities\",status=\"200\"} 1",
         "coalition_http_requests_total{method=\"GET\",route=\"/api/v1/practices/{id}\",status=\"200\"} 1",
