@@ -55,6 +55,27 @@ fn bare_kvs(entries: &[WireEntry]) -> Result<Vec<Vec<Kv>>> {
         .collect()
 }
 
+/// Bare RocksDB reading every city's 'e' records in turn, filling its block cache or not;
+/// returns how many records it read.
+fn bare_city_scans(bare: &DB, coalition: &Coalition, fill_cache: bool) -> Result<usize> {
+    let mut count = 0;
+    for city in &coalition.cities {
+        let mut prefix = vec![b'e'];
+        prefix.extend_from_slice(&city.public().0);
+        let mut options = rocksdb::ReadOptions::default();
+        options.fill_cache(fill_cache);
+        let mode = rocksdb::IteratorMode::From(&prefix, rocksdb::Direction::Forward);
+        for item in bare.iterator_opt(mode, options) {
+            let (k, v) = item?;
+            if !k.starts_with(&prefix) {
+                break;
+            }
+            count += usize::from(!v.is_empty());
+        }
+    }
+    Ok(count)
+}
+
 /// Scenario `storage`: writes, gets by id, per-city log scans and a commitment index scan of
 /// `sizes.storage` entries through the store, against bare RocksDB doing the same job.
 pub fn run(sizes: &Sizes) -> Result<Vec<Row>> {
@@ -117,37 +138,12 @@ pub fn run(sizes: &Sizes) -> Result<Vec<Row>> {
     anyhow::ensure!(count == n, "log scan saw {count} of {n}");
     let store_scan = count as f64 / started.elapsed().as_secs_f64();
     let started = Instant::now();
-    let mut count = 0;
-    for city in &coalition.cities {
-        let mut prefix = vec![b'e'];
-        prefix.extend_from_slice(&city.public().0);
-        for item in bare.prefix_iterator(&prefix) {
-            let (k, v) = item?;
-            if !k.starts_with(&prefix) {
-                break;
-            }
-            count += usize::from(!v.is_empty());
-        }
-    }
+    let count = bare_city_scans(&bare, &coalition, true)?;
     anyhow::ensure!(count == n, "bare scan saw {count} of {n}");
     let bare_scan = count as f64 / started.elapsed().as_secs_f64();
     // The same bare scan reading past the block cache, as the store's long scans do.
     let started = Instant::now();
-    let mut count = 0;
-    for city in &coalition.cities {
-        let mut prefix = vec![b'e'];
-        prefix.extend_from_slice(&city.public().0);
-        let mut options = rocksdb::ReadOptions::default();
-        options.fill_cache(false);
-        let mode = rocksdb::IteratorMode::From(&prefix, rocksdb::Direction::Forward);
-        for item in bare.iterator_opt(mode, options) {
-            let (k, v) = item?;
-            if !k.starts_with(&prefix) {
-                break;
-            }
-            count += usize::from(!v.is_empty());
-        }
-    }
+    let count = bare_city_scans(&bare, &coalition, false)?;
     anyhow::ensure!(count == n, "bare uncached scan saw {count} of {n}");
     let bare_scan_uncached = count as f64 / started.elapsed().as_secs_f64();
     let started = Instant::now();
