@@ -544,6 +544,17 @@ mod tests {
         }
     }
 
+    /// A scheduler whose session with `peer` sent request 1 and got its first batch back,
+    /// saying `more` or not.
+    fn first_batch_answered(peer: PeerId, more: bool, now: Instant) -> SyncScheduler<u32> {
+        let mut s = SyncScheduler::<u32>::new();
+        s.queue(peer);
+        s.start_next(now, |_| true);
+        s.sent(peer, 1);
+        s.on_batch(peer, vec![head(1)], more);
+        s
+    }
+
     fn send_to(actions: &[SyncAction]) -> Option<PeerId> {
         match actions {
             [SyncAction::Send { peer, .. }] => Some(*peer),
@@ -710,12 +721,8 @@ mod tests {
         // Before rounds, a report arriving after its session failed ended a second session,
         // as completed: that would lift a restore's publish-hold without a finished sync.
         let a = PeerId::random();
-        let mut s = SyncScheduler::<u32>::new();
         let now = Instant::now();
-        s.queue(a);
-        s.start_next(now, |_| true);
-        s.sent(a, 1);
-        s.on_batch(a, vec![head(1)], true);
+        let mut s = first_batch_answered(a, true, now);
         assert_eq!(
             s.fail(a),
             vec![SyncAction::Ended {
@@ -729,12 +736,8 @@ mod tests {
     #[test]
     fn a_report_from_an_earlier_session_does_not_touch_the_current_one() {
         let (a, b) = (PeerId::random(), PeerId::random());
-        let mut s = SyncScheduler::<u32>::new();
         let now = Instant::now();
-        s.queue(a);
-        s.start_next(now, |_| true);
-        s.sent(a, 1);
-        s.on_batch(a, vec![head(1)], false);
+        let mut s = first_batch_answered(a, false, now);
         assert_eq!(
             s.fail(a),
             vec![SyncAction::Ended {
@@ -815,17 +818,9 @@ mod tests {
     fn no_widening_without_more_or_without_sync_2_on_the_lead() {
         let (a, b) = (PeerId::random(), PeerId::random());
         let now = Instant::now();
-        let mut s = SyncScheduler::<u32>::new();
-        s.queue(a);
-        s.start_next(now, |_| true);
-        s.sent(a, 1);
-        s.on_batch(a, vec![head(1)], false);
+        let mut s = first_batch_answered(a, false, now);
         assert!(s.widen(true, &[b], now).is_empty(), "one batch held it all");
-        let mut s = SyncScheduler::<u32>::new();
-        s.queue(a);
-        s.start_next(now, |_| true);
-        s.sent(a, 1);
-        s.on_batch(a, vec![head(1)], true);
+        let mut s = first_batch_answered(a, true, now);
         assert!(
             s.widen(false, &[b], now).is_empty(),
             "the lead speaks sync/1"
@@ -837,11 +832,7 @@ mod tests {
     fn a_failed_part_makes_the_round_incomplete_and_names_its_peer() {
         let (a, b, c) = (PeerId::random(), PeerId::random(), PeerId::random());
         let now = Instant::now();
-        let mut s = SyncScheduler::<u32>::new();
-        s.queue(a);
-        s.start_next(now, |_| true);
-        s.sent(a, 1);
-        s.on_batch(a, vec![head(1)], true);
+        let mut s = first_batch_answered(a, true, now);
         s.widen(true, &[b, c], now);
         s.sent(b, 2);
         s.sent(c, 3);

@@ -574,6 +574,17 @@ mod tests {
             }
             Ok(store)
         }
+
+        /// Appends `per_city` practices with bodies of `body_bytes` to `store`, for every city
+        /// in turn.
+        fn fill(&self, store: &Store, per_city: usize, body_bytes: usize) -> TestResult {
+            for n in 0..per_city {
+                for key in &self.cities {
+                    store.append_local(key, &practice(n, body_bytes), 1)?;
+                }
+            }
+            Ok(())
+        }
     }
 
     fn practice(n: usize, body_bytes: usize) -> Payload {
@@ -648,11 +659,7 @@ mod tests {
         let mut fx = Fixture::new(3)?;
         let a = fx.store(3)?;
         let b = fx.store(0)?;
-        for n in 0..40 {
-            for key in &fx.cities {
-                a.append_local(key, &practice(n, 20_000), 1)?;
-            }
-        }
+        fx.fill(&a, 40, 20_000)?;
         // 120 entries of ~20 KB: at least three responses of at most 1 MiB.
         let sizes = sync_all(&a, &b, coalition_record::sync::MAX_RESPONSE_BYTES)?;
         assert!(sizes.len() >= 3, "{sizes:?}");
@@ -672,11 +679,7 @@ mod tests {
         let mut fx = Fixture::new(6)?;
         let a = fx.store(6)?;
         let b = fx.store(0)?;
-        for n in 0..5 {
-            for key in &fx.cities {
-                a.append_local(key, &practice(n, 2_000), 1)?;
-            }
-        }
+        fx.fill(&a, 5, 2_000)?;
         let mut known = KnownForks::default();
         let parts = AuthorRange::split(3);
         let mut served = 0;
@@ -710,11 +713,7 @@ mod tests {
         let mut fx = Fixture::new(6)?;
         let a = fx.store(6)?;
         let b = fx.store(6)?;
-        for n in 0..4 {
-            for key in &fx.cities {
-                a.append_local(key, &practice(n, 2_000), 1)?;
-            }
-        }
+        fx.fill(&a, 4, 2_000)?;
         // One batch per range, as three sessions of a round would bring them.
         let mut run = Vec::new();
         for part in AuthorRange::split(3) {
@@ -742,11 +741,7 @@ mod tests {
         let mut fx = Fixture::new(3)?;
         let a = fx.store(3)?;
         let b = fx.store(3)?;
-        for n in 0..100 {
-            for key in &fx.cities {
-                a.append_local(key, &practice(n, 500), 1)?;
-            }
-        }
+        fx.fill(&a, 100, 500)?;
         let request = request_from(&b, AuthorRange::ALL);
         let response = serve(&a, &request, 1 << 20)?;
         assert_eq!(response.entries.len(), 300, "one batch, checked in pieces");
