@@ -13,8 +13,7 @@ use crate::layout::*;
 use crate::query::{summarize, Query};
 use crate::{Store, StoreError};
 use coalition_record::{
-    codec, Charter, EntryId, Payload, PayloadKind, PublicKey, RecordError, SignedEntry,
-    VerifiedEntry, WireEntry,
+    codec, Charter, EntryId, Payload, PayloadKind, PublicKey, SignedEntry, VerifiedEntry, WireEntry,
 };
 use rocksdb::WriteBatch;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -56,7 +55,7 @@ fn erased_target(charter: &Charter, payload: &Payload) -> Option<EntryId> {
 pub(crate) fn erasures_carried(
     charter: &Charter,
     decoded: &[Decoded],
-    verified: &HashMap<usize, Result<VerifiedEntry, RecordError>>,
+    payloads: &HashMap<usize, crate::pipeline::PayloadCheck>,
 ) -> HashMap<EntryId, ErasedBy> {
     let mut out = HashMap::new();
     let erasure_kinds = [
@@ -68,8 +67,8 @@ pub(crate) fn erasures_carried(
         if !erasure_kinds.contains(&entry.header.kind) || blob.is_none() {
             continue;
         }
-        let checked = match verified.get(&index) {
-            Some(Ok(v)) => v.payload.as_ref().map(|(_, p)| p.clone()),
+        let checked = match payloads.get(&index) {
+            Some(Ok(payload)) => payload.clone(),
             Some(Err(_)) => None,
             None => VerifiedEntry::verify(entry.clone(), blob.clone())
                 .ok()

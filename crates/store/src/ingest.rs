@@ -1,11 +1,11 @@
 //! Appending entries and roster changes: the validation pipeline in cheapest-first order, one
 //! `WriteBatch` per call, WAL synced before anything is reported stored.
 
-use crate::batch::{check_references, BatchView, IngestOutcome};
-use crate::layout::document_key;
+use crate::batch::{check_references, BatchView, IngestOutcome, Spent};
 use crate::layout::*;
 use crate::pipeline::{Prechecked, Prechecker};
-use crate::query::{summarize, EntryStatus};
+use crate::query::EntryStatus;
+use crate::records::{write_capacity, EntryRecords};
 use crate::{Store, StoreError};
 use coalition_record::ForkProof;
 use coalition_record::{
@@ -47,12 +47,13 @@ pub(crate) struct Applying<'a> {
 }
 
 impl<'a> Applying<'a> {
-    fn new(store: &'a Store) -> Self {
+    /// A batch of `entries` entries holding `bytes` entry and payload bytes.
+    fn new(store: &'a Store, bytes: usize, entries: usize) -> Self {
         Applying {
             roster: store.roster(),
             network_id: store.network_id(),
             view: BatchView::new(store),
-            write: WriteBatch::default(),
+            write: WriteBatch::with_capacity_bytes(write_capacity(bytes, entries)),
             outcomes: Vec::new(),
         }
     }
@@ -85,14 +86,24 @@ impl Store {
     ) -> Result<Vec<IngestOutcome>, StoreError> {
         if batch.len() < 2 * LOOKAHEAD_PIECE {
             let checked = Prechecker::new(self).check(batch)?;
-            return self.apply_checked(checked);
+            return Ok(self.apply_checked(checked)?.0);
         }
+        let bytes = batch
+            .iter()
+            .map(|w| {
+                w.entry.len()
+                    + w.payload
+                        .as_ref()
+                        .map_or(0, |p| p.salt.len() + p.bytes.len())
+            })
+            .sum();
+        let entries = batch.len();
         let mut pieces: Vec<Vec<WireEntry>> = Vec::new();
         let mut rest = batch.into_iter().peekable();
         while rest.peek().is_some() {
             pieces.push(rest.by_ref().take(LOOKAHEAD_PIECE).collect());
         }
-        let mut applying = Applying::new(self);
+        let mut applying = Applying::new(self, bytes, entries);
         std::thread::scope(|scope| {
             let (tx, rx) = std::sync::mpsc::sync_channel(1);
             scope.spawn(move || {
@@ -110,15 +121,16 @@ impl Store {
             }
             Ok::<(), StoreError>(())
         })?;
-        self.finish_write(applying)
+        Ok(self.finish_write(applying)?.0)
     }
 
-    /// Applies a prechecked batch in one durable write; returns once it is synced.
+    /// Applies a prechecked batch in one durable write; returns once it is synced, with what
+    /// the batch is done with.
     pub(crate) fn apply_checked(
         &self,
         checked: Prechecked,
-    ) -> Result<Vec<IngestOutcome>, StoreError> {
-        let mut applying = Applying::new(self);
+    ) -> Result<(Vec<IngestOutcome>, Spent), StoreError> {
+        let mut applying = Applying::new(self, checked.bytes(), checked.decoded.len());
         self.apply_into(&mut applying, checked)?;
         self.finish_write(applying)
     }
@@ -138,7 +150,8 @@ impl Store {
         } = applying;
         view.signatures.extend(checked.signatures);
         // Positions are the piece's own.
-        view.verified = checked.verified;
+        view.payloads = checked.payloads;
+        view.records = checked.records;
         view.absent.extend(checked.absent);
         view.erased_ahead.extend(checked.erased_ahead);
         for (index, (entry, payload)) in checked.decoded.into_iter().enumerate() {
@@ -150,13 +163,17 @@ impl Store {
     }
 
     /// Writes and syncs what the batch produced, then updates the in-memory state.
-    fn finish_write(&self, applying: Applying<'_>) -> Result<Vec<IngestOutcome>, StoreError> {
+    fn finish_write(
+        &self,
+        applying: Applying<'_>,
+    ) -> Result<(Vec<IngestOutcome>, Spent), StoreError> {
         let Applying {
-            view,
+            mut view,
             mut write,
             outcomes,
             ..
         } = applying;
+        let spent = std::mem::take(&mut view.spent);
         if !write.is_empty() {
             self.put_frontier(&mut write, &view)?;
             self.sync_write(write)?;
@@ -164,7 +181,7 @@ impl Store {
             let mut frontier = self.frontier.write().unwrap_or_else(|p| p.into_inner());
             frontier.extend(view.frontier);
         }
-        Ok(outcomes)
+        Ok((outcomes, spent))
     }
 
     fn ingest_one(
@@ -234,8 +251,13 @@ impl Store {
                 _ => return Ok(IngestOutcome::PayloadMissing { id }),
             }
         }
-        let verified = match (view.verified.remove(&index), signature) {
-            (Some(verified), _) => verified,
+        let verified = match (view.payloads.remove(&index), signature) {
+            // Its signature and this very payload were checked ahead (`pipeline.rs`).
+            (Some(Ok(decoded)), _) => Ok(VerifiedEntry {
+                entry,
+                payload: payload.zip(decoded),
+            }),
+            (Some(Err(error)), _) => Err(error),
             (None, Some(Ok(()))) => VerifiedEntry::with_verified_signature(entry, payload),
             (None, Some(Err(error))) => Err(error),
             (None, None) => VerifiedEntry::verify(entry, payload),
@@ -254,7 +276,13 @@ impl Store {
         {
             return rejected(Some(id), error);
         }
-        self.put_entry(write, view, &verified)?;
+        let records = view
+            .records
+            .remove(&index)
+            .filter(|r| r.with_payload() == verified.payload.is_some())
+            .unwrap_or_else(|| EntryRecords::of(&verified));
+        self.put_entry(write, view, &verified, records)?;
+        view.spent.entries.push(verified);
         Ok(IngestOutcome::Stored { id })
     }
 
@@ -317,46 +345,35 @@ impl Store {
         Ok(true)
     }
 
+    /// Adds a verified entry, its own `records` (built from it as it stands) and its effects
+    /// on other entries to the write.
     pub(crate) fn put_entry(
         &self,
         write: &mut WriteBatch,
         view: &mut BatchView<'_>,
         verified: &VerifiedEntry,
+        records: EntryRecords,
     ) -> Result<(), StoreError> {
         let db = self.db()?;
         let header = &verified.entry.header;
         let id = verified.id();
-        let at = entry_key(&header.author, header.seq);
-        let blob = verified.payload.as_ref().map(|(b, _)| b);
-        write.put_cf(
-            db.cf(CF_ENTRIES)?,
+        let EntryRecords {
             at,
-            log_record(verified.entry.bytes(), blob),
-        );
+            log,
+            document,
+            commitments,
+            facet,
+        } = records;
+        write.put_cf(db.cf(CF_ENTRIES)?, at, log);
         write.put_cf(db.cf(CF_IDS)?, id.0, at);
-        if let Some((blob, payload)) = &verified.payload {
+        if let Some((_, payload)) = &verified.payload {
             self.put_payload_effects(write, view, id, payload)?;
-            write.put_cf(
-                db.cf(CF_INDEX)?,
-                document_key(
-                    &header.author,
-                    header.kind,
-                    &blob.bytes,
-                    header.timestamp_ms,
-                    &id,
-                ),
-                [],
-            );
         }
-        let summary = summarize(&verified.entry, verified.payload.as_ref().map(|(_, p)| p));
-        for key in summary.index_keys(&id) {
-            write.put_cf(db.cf(CF_INDEX)?, key, []);
+        let index = db.cf(CF_INDEX)?;
+        for key in document.iter().chain(&commitments) {
+            write.put_cf(index, key, []);
         }
-        write.put_cf(
-            db.cf(CF_FACETS)?,
-            at,
-            facet_record(&id, &codec::encode(&summary)),
-        );
+        write.put_cf(db.cf(CF_FACETS)?, at, facet);
         view.frontier.insert(header.author, (header.seq, id));
         view.appended.insert((header.author, header.seq), id);
         view.ids.insert(id);

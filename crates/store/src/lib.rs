@@ -24,6 +24,7 @@ mod pipeline;
 mod publish;
 mod query;
 mod read;
+mod records;
 mod recover;
 mod translations;
 mod verify;

@@ -1,17 +1,21 @@
 //! The look-ahead of ingest: decoding a batch, finding the entries whose signature will be needed
-//! (new, from a member, next in their chain or a fork) and checking those signatures and payload
-//! commitments, all without writing; the signature and payload checks of a batch are split over
-//! the machine's cores. [`Store::ingest_pipelined`] runs it for batch n+1 on a
-//! second thread while batch n is applied, written and synced on the caller's; each batch's
-//! outcomes are reported only once its `WriteBatch` is durable.
+//! (new, from a member, next in their chain or a fork), checking those signatures and payloads
+//! and building the entries' own records, all without writing. [`Store::ingest`] splits a
+//! batch's checks over the machine's cores. [`Store::ingest_pipelined`] decodes the next batches
+//! on one thread and hands their checks, in parts, to a pool of one thread per core, while batch
+//! n is applied, written and synced on the caller's; each batch's outcomes are reported only
+//! once its `WriteBatch` is durable.
 
-use crate::batch::{Decoded, IngestOutcome};
+use crate::batch::{Decoded, IngestOutcome, Spent};
+use crate::records::EntryRecords;
 use crate::{Store, StoreError};
 use coalition_record::{
-    signature, EntryHeader, EntryId, PublicKey, RecordError, Roster, SignedEntry, VerifiedEntry,
+    signature, EntryHeader, EntryId, Payload, PublicKey, RecordError, Roster, SignedEntry,
     WireEntry,
 };
 use std::collections::{HashMap, HashSet};
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TrySendError};
+use std::sync::{Arc, Mutex};
 
 /// A batch after the look-ahead, ready for [`Store::apply_checked`].
 pub(crate) struct Prechecked {
@@ -19,11 +23,26 @@ pub(crate) struct Prechecked {
     /// Signature verdicts by id.
     pub signatures: HashMap<EntryId, Result<(), RecordError>>,
     /// Payload checks of the entries whose signature held, by position in the batch.
-    pub verified: HashMap<usize, Result<VerifiedEntry, RecordError>>,
+    pub payloads: HashMap<usize, PayloadCheck>,
     /// Ids looked up and not held.
     pub absent: HashSet<EntryId>,
     /// Erasures the batch carries, by target.
     pub erased_ahead: HashMap<EntryId, crate::batch::ErasedBy>,
+    /// The own records of the entries whose payload check passed, by position in the batch.
+    pub records: HashMap<usize, EntryRecords>,
+}
+
+impl Prechecked {
+    /// Entry and payload bytes in the batch, to size its write.
+    pub(crate) fn bytes(&self) -> usize {
+        self.decoded
+            .iter()
+            .map(|(entry, payload)| {
+                entry.as_ref().map_or(0, |e| e.bytes().len())
+                    + payload.as_ref().map_or(0, |p| p.salt.len() + p.bytes.len())
+            })
+            .sum()
+    }
 }
 
 /// Runs the look-ahead over successive batches, carrying each city's expected head from one
@@ -52,17 +71,23 @@ impl<'a> Prechecker<'a> {
     }
 
     pub(crate) fn check(&mut self, batch: Vec<WireEntry>) -> Result<Prechecked, StoreError> {
+        let Selected {
+            decoded,
+            absent,
+            candidates,
+        } = self.select(batch)?;
+        let checked = check_candidates(&decoded, candidates, self.batch_mode);
+        Ok(assemble(self.store, decoded, absent, checked))
+    }
+
+    /// The serial part of the look-ahead: decodes a batch and picks the entries whose
+    /// signature will be needed.
+    fn select(&mut self, batch: Vec<WireEntry>) -> Result<Selected, StoreError> {
         let decoded: Vec<Decoded> = batch
             .into_iter()
             .map(|wire| (SignedEntry::decode(&wire.entry), wire.payload))
             .collect();
-        let mut out = Prechecked {
-            decoded: Vec::new(),
-            signatures: HashMap::new(),
-            verified: HashMap::new(),
-            absent: HashSet::new(),
-            erased_ahead: HashMap::new(),
-        };
+        let mut absent = HashSet::new();
         let mut candidates: Vec<Candidate> = Vec::new();
         for (index, (entry, _)) in decoded.iter().enumerate() {
             let Ok(entry) = entry else { continue };
@@ -73,7 +98,7 @@ impl<'a> Prechecker<'a> {
             if self.store.contains(&id)? {
                 continue;
             }
-            out.absent.insert(id);
+            absent.insert(id);
             let author = entry.header.author;
             let seq = entry.header.seq;
             if self.roster.check_author(&author, seq).is_err() {
@@ -93,31 +118,73 @@ impl<'a> Prechecker<'a> {
             let message = EntryHeader::signing_message(entry.header_bytes());
             candidates.push((index, id, message));
         }
-        for (index, id, verdict, verified) in
-            check_candidates(&decoded, candidates, self.batch_mode)
-        {
-            if let Some(verified) = verified {
-                out.verified.insert(index, verified);
-            }
-            out.signatures.insert(id, verdict);
-        }
-        out.erased_ahead =
-            crate::erasures::erasures_carried(self.store.charter(), &decoded, &out.verified);
-        out.decoded = decoded;
-        Ok(out)
+        Ok(Selected {
+            decoded,
+            absent,
+            candidates,
+        })
     }
+}
+
+/// A batch decoded, with the ids it looked up and found absent and the entries to check.
+struct Selected {
+    decoded: Vec<Decoded>,
+    absent: HashSet<EntryId>,
+    candidates: Vec<Candidate>,
+}
+
+/// A batch and the verdicts of its candidates, ready to apply.
+fn assemble(
+    store: &Store,
+    decoded: Vec<Decoded>,
+    absent: HashSet<EntryId>,
+    checked: Vec<Checked>,
+) -> Prechecked {
+    let mut out = Prechecked {
+        decoded: Vec::new(),
+        signatures: HashMap::new(),
+        payloads: HashMap::new(),
+        absent,
+        erased_ahead: HashMap::new(),
+        records: HashMap::new(),
+    };
+    for (index, id, verdict, payload, records) in checked {
+        if let Some(payload) = payload {
+            out.payloads.insert(index, payload);
+        }
+        if let Some(records) = records {
+            out.records.insert(index, records);
+        }
+        out.signatures.insert(id, verdict);
+    }
+    out.erased_ahead = crate::erasures::erasures_carried(store.charter(), &decoded, &out.payloads);
+    out.decoded = decoded;
+    out
 }
 
 /// A candidate's position in its batch, id and signing message.
 type Candidate = (usize, EntryId, Vec<u8>);
 
-/// A candidate's signature verdict and, when the signature holds, its payload check.
+/// A candidate's signature verdict and, when the signature holds, its payload check and, when
+/// that passes too, its own records.
 type Checked = (
     usize,
     EntryId,
     Result<(), RecordError>,
-    Option<Result<VerifiedEntry, RecordError>>,
+    Option<PayloadCheck>,
+    Option<EntryRecords>,
 );
+
+/// The outcome of checking an entry's payload against its header
+/// ([`coalition_record::PayloadBlob::check_against`]): the decoded payload, `None` when the
+/// entry came without one.
+pub(crate) type PayloadCheck = Result<Option<Payload>, RecordError>;
+
+/// The machine's cores, read once: `available_parallelism` reads cgroup files on every call.
+fn cores() -> usize {
+    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+}
 
 /// Candidates per worker below which a second thread costs more than it saves (a thread start
 /// is tens of microseconds, one signature check about thirty).
@@ -131,8 +198,7 @@ fn check_candidates(
     candidates: Vec<Candidate>,
     batch_mode: bool,
 ) -> Vec<Checked> {
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let workers = cores.min(candidates.len() / MIN_PER_WORKER).max(1);
+    let workers = cores().min(candidates.len() / MIN_PER_WORKER).max(1);
     if workers == 1 {
         return check_part(decoded, &candidates, batch_mode);
     }
@@ -187,20 +253,124 @@ fn check_part(
             } else {
                 entry.verify_signature()
             };
-            let verified = verdict
-                .is_ok()
-                .then(|| VerifiedEntry::with_verified_signature(entry.clone(), payload.clone()));
-            Some((*index, *id, verdict, verified))
+            // The payload is checked in place: the writer pairs the result with its own copy.
+            let checked = verdict.is_ok().then(|| {
+                payload
+                    .as_ref()
+                    .map(|blob| blob.check_against(&entry.header))
+                    .transpose()
+            });
+            let records = match &checked {
+                Some(Ok(decoded)) => Some(EntryRecords::new(
+                    entry,
+                    payload.as_ref().zip(decoded.as_ref()),
+                )),
+                _ => None,
+            };
+            Some((*index, *id, verdict, checked, records))
         })
         .collect()
 }
 
+/// Candidates per job of the check pool of [`Store::ingest_pipelined`]: enough for a batch
+/// signature check near its best rate per signature, few enough that the pool's threads share a
+/// batch evenly.
+const POOL_PART: usize = 32;
+
+/// Batches decoded and handed to the pool ahead of the one being written: memory stays bounded.
+const BATCHES_AHEAD: usize = 2;
+
+/// A batch whose candidates the pool is checking.
+struct InFlight {
+    /// Shared with the pool's jobs until each has replied.
+    decoded: Arc<Vec<Decoded>>,
+    absent: HashSet<EntryId>,
+    /// One reply per job, in order.
+    replies: Vec<Receiver<Vec<Checked>>>,
+}
+
+/// One part of a batch's candidates, for a pool thread.
+struct Job {
+    decoded: Arc<Vec<Decoded>>,
+    candidates: Vec<Candidate>,
+    reply: SyncSender<Vec<Checked>>,
+}
+
+/// Decodes each batch, picks its candidates and hands them in parts to the pool, then passes
+/// the batch on to the writer; stops at the first error or when the writer has stopped.
+fn dispatch(
+    store: &Store,
+    batches: impl Iterator<Item = Vec<WireEntry>>,
+    jobs: SyncSender<Job>,
+    to_writer: SyncSender<Result<InFlight, StoreError>>,
+) {
+    let mut checker = Prechecker::new(store);
+    for batch in batches {
+        let in_flight = checker.select(batch).map(|selected| {
+            let decoded = Arc::new(selected.decoded);
+            let mut replies = Vec::new();
+            let mut rest = selected.candidates.into_iter().peekable();
+            while rest.peek().is_some() {
+                let (reply, replied) = sync_channel(1);
+                let job = Job {
+                    decoded: Arc::clone(&decoded),
+                    candidates: rest.by_ref().take(POOL_PART).collect(),
+                    reply,
+                };
+                // The pool only stops once this sender is gone; a part it did not take is
+                // checked on apply instead.
+                if jobs.send(job).is_ok() {
+                    replies.push(replied);
+                }
+            }
+            InFlight {
+                decoded,
+                absent: selected.absent,
+                replies,
+            }
+        });
+        let failed = in_flight.is_err();
+        if to_writer.send(in_flight).is_err() || failed {
+            break;
+        }
+    }
+}
+
+/// A pool thread: checks parts of batches until the dispatcher is done.
+fn check_jobs(jobs: &Mutex<Receiver<Job>>, batch_mode: bool) {
+    loop {
+        let job = jobs.lock().unwrap_or_else(|p| p.into_inner()).recv();
+        let Ok(job) = job else { return };
+        let checked = check_part(&job.decoded, &job.candidates, batch_mode);
+        // Let go of the batch before replying, so the writer gets it back whole.
+        drop(job.decoded);
+        // The writer may have stopped at an error; then nobody waits for this.
+        let _ = job.reply.send(checked);
+    }
+}
+
+impl InFlight {
+    /// Waits for the pool's verdicts on this batch. A part whose thread stopped has no
+    /// verdicts, and its entries are checked on apply.
+    fn finish(self, store: &Store) -> Prechecked {
+        let checked: Vec<Checked> = self
+            .replies
+            .into_iter()
+            .filter_map(|reply| reply.recv().ok())
+            .flatten()
+            .collect();
+        let decoded = Arc::unwrap_or_clone(self.decoded);
+        assemble(store, decoded, self.absent, checked)
+    }
+}
+
 impl Store {
     /// Ingests a stream of batches, pipelined: while batch n is applied, written and synced on
-    /// this thread, batch n+1 is decoded and its signatures and payloads checked on others.
-    /// `on_stored` gets each batch's outcomes once that batch is durable. Same rules and
-    /// outcomes as calling [`Store::ingest`] on each batch in turn. Stops at the first error
-    /// (the batches before it are stored and were reported).
+    /// this thread, the next batches are decoded on a second thread and their signatures and
+    /// payloads checked, in parts, by a pool of one thread per core. `on_stored` gets each
+    /// batch's outcomes once that batch is durable. Same rules and outcomes as calling
+    /// [`Store::ingest`] on each batch in turn. Stops at the first error (the batches before it
+    /// are stored and were reported).
     pub fn ingest_pipelined<I>(
         &self,
         batches: I,
@@ -212,21 +382,25 @@ impl Store {
     {
         let _guard = self.lock_for_write()?;
         let batches = batches.into_iter();
+        let batch_mode = self.batch_verification();
         std::thread::scope(|scope| {
-            // One batch checked ahead of the one being written, no more: memory stays bounded.
-            let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Prechecked, StoreError>>(1);
-            scope.spawn(move || {
-                let mut checker = Prechecker::new(self);
-                for batch in batches {
-                    let checked = checker.check(batch);
-                    let failed = checked.is_err();
-                    if tx.send(checked).is_err() || failed {
-                        break;
-                    }
+            let (jobs, pool_jobs) = sync_channel::<Job>(BATCHES_AHEAD * 4 * cores());
+            let pool_jobs = Arc::new(Mutex::new(pool_jobs));
+            for _ in 0..cores() {
+                let pool_jobs = Arc::clone(&pool_jobs);
+                scope.spawn(move || check_jobs(&pool_jobs, batch_mode));
+            }
+            let (to_writer, from_dispatch) = sync_channel(BATCHES_AHEAD);
+            scope.spawn(move || dispatch(self, batches, jobs, to_writer));
+            // Frees what each written batch is done with, off the writer's thread.
+            let (spent_tx, spent_rx) = sync_channel::<Spent>(2);
+            scope.spawn(move || spent_rx.into_iter().for_each(drop));
+            for in_flight in from_dispatch {
+                let checked = in_flight?.finish(self);
+                let (outcomes, spent) = self.apply_checked(checked)?;
+                if let Err(TrySendError::Full(spent)) = spent_tx.try_send(spent) {
+                    drop(spent);
                 }
-            });
-            for checked in rx {
-                let outcomes = self.apply_checked(checked?)?;
                 on_stored(outcomes);
             }
             Ok(())

@@ -153,7 +153,8 @@ impl Store {
                 self.check_cycle_rules(&view, payload)?;
                 self.check_translation_rules(&view, &author, payload)?;
             }
-            self.put_entry(&mut write, &mut view, &verified)?;
+            let records = crate::records::EntryRecords::of(&verified);
+            self.put_entry(&mut write, &mut view, &verified, records)?;
             new_entries.push(verified.to_wire());
             out.push(Appended {
                 entry: verified,

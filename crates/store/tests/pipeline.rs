@@ -1,5 +1,6 @@
-//! Pipelined ingest (`Store::ingest_pipelined`): the same outcomes as ingesting batch after batch,
-//! each batch reported only once durable (a read-only open sees it), each signature checked once.
+//! Pipelined ingest (`Store::ingest_pipelined`): the same outcomes and the same store as ingesting
+//! batch after batch, each batch reported only once durable (a read-only open sees it), each
+//! signature checked once.
 //! It counts the process's signature checks, so it runs alone in a child process.
 
 use crate::common;
@@ -80,6 +81,12 @@ fn pipelined_ingest_matches_batch_by_batch_and_checks_each_signature_once() {
             .expect("log"),
         a
     );
+    // The records the check threads built ahead (log and facet records, document and commitment
+    // keys) are the ones the publishing store built on its writer: every read answers the same.
+    assert_eq!(
+        common::fixture::dump(&target.store),
+        common::fixture::dump(&source.store)
+    );
     // One call with the whole clean stream (looked ahead in pieces): one check per entry.
     let one_call = TestStore::new();
     let before = signatures_checked();
@@ -148,6 +155,10 @@ fn pipelined_ingest_matches_batch_by_batch_and_checks_each_signature_once() {
         .expect("pipelined, wide batches");
     assert_eq!(split_outcomes, serial_outcomes);
     assert_eq!(split.store.frontier(), serial.store.frontier());
+    let expected = common::fixture::dump(&serial.store);
+    assert_eq!(common::fixture::dump(&split.store), expected);
+    assert_eq!(common::fixture::dump(&piped.store), expected);
+    assert_eq!(common::fixture::dump(&whole.store), expected);
     assert_eq!(piped_outcomes, serial_outcomes);
     assert_eq!(whole_outcomes, serial_outcomes);
     assert_eq!(whole.store.frontier(), serial.store.frontier());
