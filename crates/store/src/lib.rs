@@ -191,8 +191,8 @@ fn db_options() -> Options {
 /// column family, i.e. more memory and less reuse).
 const BLOCK_CACHE_BYTES: usize = 64 * 1024 * 1024;
 
-/// The options of every column family, sharing `cache`.
-fn cf_options(cache: &rocksdb::Cache) -> Options {
+/// The options of the column family `name`, sharing `cache` with the others.
+fn cf_options(cache: &rocksdb::Cache, name: &str) -> Options {
     let mut table = rocksdb::BlockBasedOptions::default();
     table.set_block_cache(cache);
     // Most point reads are misses (dedupe before verification, the status of an entry that was
@@ -202,8 +202,22 @@ fn cf_options(cache: &rocksdb::Cache) -> Options {
     // entries), not in the block cache: there, payload blocks evicted them, and a random get by
     // id re-read and re-parsed two index blocks (issue #14's get row, in the release profile).
     let mut opts = Options::default();
+    // Level 0 (memtable flushes) uncompressed, every level below LZ4: each byte is compressed
+    // once, when compaction moves it down, instead of also at the flush, which ran beside the
+    // ingest writer and took a quarter of a core (issue #14's profile).
     opts.set_compression_type(rocksdb::DBCompressionType::Lz4);
+    opts.set_compression_per_level(&[
+        rocksdb::DBCompressionType::None,
+        rocksdb::DBCompressionType::Lz4,
+    ]);
     opts.set_block_based_table_factory(&table);
+    if name == CF_IDS {
+        // Nearly every id looked up during ingest is new: a whole-key bloom filter on the
+        // memtable answers those without a skiplist search (7 % of the look-ahead's time in
+        // issue #14's profile). 2 % of the 64 MiB memtable: ~16 bits per id.
+        opts.set_memtable_prefix_bloom_ratio(0.02);
+        opts.set_memtable_whole_key_filtering(true);
+    }
     opts
 }
 
@@ -211,7 +225,7 @@ fn cf_descriptors() -> Vec<ColumnFamilyDescriptor> {
     let cache = rocksdb::Cache::new_lru_cache(BLOCK_CACHE_BYTES);
     ALL_CFS
         .iter()
-        .map(|name| ColumnFamilyDescriptor::new(*name, cf_options(&cache)))
+        .map(|name| ColumnFamilyDescriptor::new(*name, cf_options(&cache, name)))
         .collect()
 }
 
@@ -247,7 +261,10 @@ pub(crate) fn open_db(dir: &Path, read_only: bool, opts: &Options) -> Result<DB,
             names
                 .into_iter()
                 .filter(|name| name != rocksdb::DEFAULT_COLUMN_FAMILY_NAME)
-                .map(|name| ColumnFamilyDescriptor::new(name, cf_options(&cache)))
+                .map(|name| {
+                    let opts = cf_options(&cache, &name);
+                    ColumnFamilyDescriptor::new(name, opts)
+                })
                 .collect()
         }
         Err(_) => cf_descriptors(),

@@ -75,7 +75,10 @@ fn open_raw(dir: &Path) -> Result<DB, StoreError> {
     let descriptors: Vec<ColumnFamilyDescriptor> = names
         .into_iter()
         .filter(|name| name != rocksdb::DEFAULT_COLUMN_FAMILY_NAME)
-        .map(|name| ColumnFamilyDescriptor::new(name, cf_options(&cache)))
+        .map(|name| {
+            let opts = cf_options(&cache, &name);
+            ColumnFamilyDescriptor::new(name, opts)
+        })
         .collect();
     let mut opts = opts;
     // Nothing is created before the backup is taken.
@@ -151,7 +154,7 @@ impl Store {
         }
         if db.cf_handle(CF_FACETS).is_none() {
             let cache = rocksdb::Cache::new_lru_cache(MIGRATE_CACHE_BYTES);
-            db.create_cf(CF_FACETS, &cf_options(&cache))?;
+            db.create_cf(CF_FACETS, &cf_options(&cache, CF_FACETS))?;
         }
         let start = cursor.unwrap_or_default();
         let mut done = if start.is_empty() {
