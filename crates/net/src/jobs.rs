@@ -32,7 +32,12 @@ pub(crate) struct StoredInfo {
 }
 
 pub(crate) fn stored_info(wire: &WireEntry) -> Option<StoredInfo> {
-    let entry = SignedEntry::decode(&wire.entry).ok()?;
+    stored_info_of(&wire.entry)
+}
+
+/// [`stored_info`] from the entry bytes alone.
+pub(crate) fn stored_info_of(entry: &[u8]) -> Option<StoredInfo> {
+    let entry = SignedEntry::decode(entry).ok()?;
     Some(StoredInfo {
         id: entry.id(),
         author: entry.header.author,

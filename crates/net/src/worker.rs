@@ -21,7 +21,7 @@ use tokio::sync::mpsc;
 
 use crate::gossip_jobs;
 use crate::ingest::{fork_proof, ingest, ingest_stream, KnownForks};
-use crate::jobs::{stored_info, GossipJob, Held, StoredInfo};
+use crate::jobs::{stored_info, stored_info_of, GossipJob, Held, StoredInfo};
 use crate::verdict::GossipVerdict;
 
 /// Most gossip entries ingested in one durable write.
@@ -343,9 +343,9 @@ pub(crate) fn apply_sync(
     if response.entries.is_empty() {
         return report;
     }
-    let wires = response.entries;
-    match ingest(store, known, wires.clone()) {
-        Ok(outcomes) => report_outcomes(store, &mut report, &wires, outcomes),
+    let entries = entry_bytes(&response.entries);
+    match ingest(store, known, response.entries) {
+        Ok(outcomes) => report_outcomes(store, &mut report, &entries, outcomes),
         Err(e) => report.error = Some(format!("storing synced entries failed: {e}")),
     }
     report
@@ -391,29 +391,29 @@ pub(crate) fn apply_sync_run(
         }
         return;
     }
-    let wires: Vec<(PeerId, Vec<WireEntry>)> = run
+    // The reports need the entries' bytes only; the payloads go to the store uncopied.
+    let reported: Vec<(PeerId, Vec<Vec<u8>>)> = run
+        .iter()
+        .map(|(peer, response)| (*peer, entry_bytes(&response.entries)))
+        .collect();
+    let batches: Vec<Vec<WireEntry>> = run
         .into_iter()
-        .map(|(peer, response)| (peer, response.entries))
+        .map(|(_, response)| response.entries)
         .collect();
     // The first report delivered carries the roster changes applied above.
     let mut report = || SyncReport {
         roster_applied: std::mem::take(&mut first_report.roster_applied),
         ..SyncReport::default()
     };
-    let mut pending = wires.iter();
-    let result = ingest_stream(
-        store,
-        known,
-        wires.iter().map(|(_, w)| w.clone()).collect(),
-        |outcomes| {
-            let Some((peer, batch)) = pending.next() else {
-                return;
-            };
-            let mut done = report();
-            report_outcomes(store, &mut done, batch, outcomes);
-            deliver(*peer, done);
-        },
-    );
+    let mut pending = reported.iter();
+    let result = ingest_stream(store, known, batches, |outcomes| {
+        let Some((peer, entries)) = pending.next() else {
+            return;
+        };
+        let mut done = report();
+        report_outcomes(store, &mut done, entries, outcomes);
+        deliver(*peer, done);
+    });
     if let Err(e) = result {
         for (peer, _) in pending {
             let mut failed = report();
@@ -423,23 +423,26 @@ pub(crate) fn apply_sync_run(
     }
 }
 
-/// Adds what the store made of `wires` to `report`.
+/// The entry bytes of `wires`, without their payloads.
+fn entry_bytes(wires: &[WireEntry]) -> Vec<Vec<u8>> {
+    wires.iter().map(|w| w.entry.clone()).collect()
+}
+
+/// Adds what the store made of the entries (their bytes) to `report`.
 fn report_outcomes(
     store: &Store,
     report: &mut SyncReport,
-    wires: &[WireEntry],
+    entries: &[Vec<u8>],
     outcomes: Vec<IngestOutcome>,
 ) {
-    for (wire, outcome) in wires.iter().zip(outcomes) {
+    for (entry, outcome) in entries.iter().zip(outcomes) {
         match outcome {
             IngestOutcome::Stored { .. } | IngestOutcome::PayloadRestored { .. } => {
-                report.stored.extend(stored_info(wire))
+                report.stored.extend(stored_info_of(entry))
             }
             IngestOutcome::Duplicate { .. } => {}
             IngestOutcome::Fork { existing, .. } => {
-                report
-                    .forks
-                    .extend(fork_proof(store, &existing, &wire.entry))
+                report.forks.extend(fork_proof(store, &existing, entry))
             }
             IngestOutcome::PayloadMissing { id } => {
                 report.rejected += 1;
