@@ -1,7 +1,9 @@
 //! Profiling aid for ingest (issue #14): generates N practices (default 50,000), then ingests
 //! them into a fresh store with `Store::ingest_pipelined` in batches of 128, and prints the rate,
 //! the CPU time per entry, the cores used and the ratio to raw `verify_strict` of the same entries
-//! measured in the same run. Under `perf record -p` (attach after it prints "start"), the profile
+//! measured in the same run, and the CPU time of the calling thread, which applies and writes
+//! each batch (the serial part of the pipeline, and much steadier than the rate on a shared
+//! machine). Under `perf record -p` (attach after it prints "start"), the profile
 //! holds ingest alone, without the data generation.
 //!
 //! `cargo run --release -p coalition-bench --example ingest_profile -- [N] [single]`; `single`
@@ -27,8 +29,10 @@ fn main() -> anyhow::Result<()> {
     store.set_batch_verification(batch_mode);
     eprintln!("start");
     let cpu_before = cpu_seconds()?;
+    let writer_before = thread_cpu_ns()?;
     let secs = ingest_all(&store, entries, 128)?;
     let cpu = cpu_seconds()? - cpu_before;
+    let writer_ns = thread_cpu_ns()? - writer_before;
     let rate = n as f64 / secs;
     println!(
         "{n} entries in {secs:.2} s = {rate:.0}/s; CPU {cpu:.2} s = {:.1} us per entry, {:.2} cores",
@@ -39,5 +43,19 @@ fn main() -> anyhow::Result<()> {
         "ratio {:.2} to verify_strict on 1 core ({baseline:.0}/s, same run)",
         rate / baseline
     );
+    println!(
+        "writer thread (apply, write, sync): {:.1} us CPU per entry",
+        writer_ns as f64 / 1e3 / n as f64
+    );
     Ok(())
+}
+
+/// Nanoseconds this thread has run on a CPU (first field of /proc/thread-self/schedstat).
+fn thread_cpu_ns() -> anyhow::Result<u64> {
+    let text = std::fs::read_to_string("/proc/thread-self/schedstat")?;
+    let first = text
+        .split_whitespace()
+        .next()
+        .context("schedstat is empty")?;
+    Ok(first.parse()?)
 }
