@@ -29,10 +29,12 @@ fn main() -> anyhow::Result<()> {
     store.set_batch_verification(batch_mode);
     eprintln!("start");
     let cpu_before = cpu_seconds()?;
-    let writer_before = thread_cpu_ns()?;
+    let writer_before = thread_schedstat()?;
     let secs = ingest_all(&store, entries, 128)?;
     let cpu = cpu_seconds()? - cpu_before;
-    let writer_ns = thread_cpu_ns()? - writer_before;
+    let writer_after = thread_schedstat()?;
+    let writer_ns = writer_after.0 - writer_before.0;
+    let writer_queued_ns = writer_after.1 - writer_before.1;
     let rate = n as f64 / secs;
     println!(
         "{n} entries in {secs:.2} s = {rate:.0}/s; CPU {cpu:.2} s = {:.1} us per entry, {:.2} cores",
@@ -44,18 +46,21 @@ fn main() -> anyhow::Result<()> {
         rate / baseline
     );
     println!(
-        "writer thread (apply, write, sync): {:.1} us CPU per entry",
-        writer_ns as f64 / 1e3 / n as f64
+        "writer thread (apply, write, sync): {:.1} us CPU per entry, {:.1} us ready but waiting \
+         for a core, {:.1} us asleep (I/O, locks, waiting for checks)",
+        writer_ns as f64 / 1e3 / n as f64,
+        writer_queued_ns as f64 / 1e3 / n as f64,
+        (secs * 1e9 - writer_ns as f64 - writer_queued_ns as f64).max(0.0) / 1e3 / n as f64,
     );
     Ok(())
 }
 
-/// Nanoseconds this thread has run on a CPU (first field of /proc/thread-self/schedstat).
-fn thread_cpu_ns() -> anyhow::Result<u64> {
+/// Nanoseconds this thread has run on a CPU and has waited, ready, for one (the first two
+/// fields of /proc/thread-self/schedstat).
+fn thread_schedstat() -> anyhow::Result<(u64, u64)> {
     let text = std::fs::read_to_string("/proc/thread-self/schedstat")?;
-    let first = text
-        .split_whitespace()
-        .next()
-        .context("schedstat is empty")?;
-    Ok(first.parse()?)
+    let mut fields = text.split_whitespace().map(str::parse::<u64>);
+    let ran = fields.next().context("schedstat is empty")??;
+    let queued = fields.next().context("schedstat has one field")??;
+    Ok((ran, queued))
 }
