@@ -111,10 +111,7 @@ pub(crate) struct BatchView<'a> {
 /// What a batch's writer is done with: its entries and decoded payloads. Freeing a batch of
 /// decoded practices took a sixth of the writer's time (issue #14's profile), so a pipelined
 /// ingest hands them to another thread to free.
-#[derive(Default)]
-pub(crate) struct Spent {
-    pub entries: Vec<VerifiedEntry>,
-}
+pub(crate) type Spent = Vec<VerifiedEntry>;
 
 impl<'a> BatchView<'a> {
     pub(crate) fn new(store: &'a Store) -> Self {
@@ -130,7 +127,7 @@ impl<'a> BatchView<'a> {
             absent: HashSet::new(),
             erased_ahead: HashMap::new(),
             records: HashMap::new(),
-            spent: Spent::default(),
+            spent: Spent::new(),
         }
     }
 

@@ -5,7 +5,7 @@ use crate::batch::{check_references, BatchView, IngestOutcome, Spent};
 use crate::layout::*;
 use crate::pipeline::{Prechecked, Prechecker};
 use crate::query::EntryStatus;
-use crate::records::{write_capacity, EntryRecords};
+use crate::records::{carried_bytes, write_capacity, EntryRecords};
 use crate::{Store, StoreError};
 use coalition_record::ForkProof;
 use coalition_record::{
@@ -90,12 +90,7 @@ impl Store {
         }
         let bytes = batch
             .iter()
-            .map(|w| {
-                w.entry.len()
-                    + w.payload
-                        .as_ref()
-                        .map_or(0, |p| p.salt.len() + p.bytes.len())
-            })
+            .map(|w| carried_bytes(w.entry.len(), w.payload.as_ref()))
             .sum();
         let entries = batch.len();
         let mut pieces: Vec<Vec<WireEntry>> = Vec::new();
@@ -282,7 +277,7 @@ impl Store {
             .filter(|r| r.with_payload() == verified.payload.is_some())
             .unwrap_or_else(|| EntryRecords::of(&verified));
         self.put_entry(write, view, &verified, records)?;
-        view.spent.entries.push(verified);
+        view.spent.push(verified);
         Ok(IngestOutcome::Stored { id })
     }
 

@@ -38,8 +38,8 @@ impl Prechecked {
         self.decoded
             .iter()
             .map(|(entry, payload)| {
-                entry.as_ref().map_or(0, |e| e.bytes().len())
-                    + payload.as_ref().map_or(0, |p| p.salt.len() + p.bytes.len())
+                let entry = entry.as_ref().map_or(0, |e| e.bytes().len());
+                crate::records::carried_bytes(entry, payload.as_ref())
             })
             .sum()
     }

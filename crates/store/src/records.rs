@@ -61,6 +61,11 @@ impl EntryRecords {
     }
 }
 
+/// Bytes an entry of `entry_len` bytes carries with its payload (salt and bytes), if any.
+pub(crate) fn carried_bytes(entry_len: usize, payload: Option<&PayloadBlob>) -> usize {
+    entry_len + payload.map_or(0, |p| p.salt.len() + p.bytes.len())
+}
+
 /// Bytes a `WriteBatch` needs for `entries` entries of `bytes` entry and payload bytes: each
 /// entry's log record plus its keys and small records (ids, facets, index keys: a few hundred
 /// bytes). Reserved up front, the batch is not copied as it grows.
