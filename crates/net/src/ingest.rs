@@ -5,6 +5,8 @@
 use coalition_record::ForkProof;
 use coalition_record::{EntryId, Hash32, WireEntry};
 use coalition_store::{IngestOutcome, Store, StoreError};
+use std::collections::VecDeque;
+use std::sync::Mutex;
 
 /// Ids of entries already recorded as the second half of a fork proof. A peer whose head differs
 /// from ours at the same seq sends that entry on every sync round; this keeps its signature from
@@ -60,35 +62,40 @@ fn align(
     Ok(aligned)
 }
 
-/// [`ingest`] for several batches in a row, pipelined ([`Store::ingest_pipelined`]): `on_stored`
-/// gets each batch's outcomes, aligned with its wire entries, once that batch is durable.
+/// [`ingest`] for a stream of batches, pipelined ([`Store::ingest_pipelined`]): `on_stored` gets
+/// each batch's outcomes, aligned with its wire entries, once that batch is durable. `batches` is
+/// pulled on the store's dispatch thread while earlier batches are written, so it may wait for
+/// the next batch to arrive.
 pub(crate) fn ingest_stream(
     store: &Store,
     known: &mut KnownForks,
-    batches: Vec<Vec<WireEntry>>,
+    batches: impl Iterator<Item = Vec<WireEntry>> + Send,
     mut on_stored: impl FnMut(Vec<IngestOutcome>),
 ) -> Result<(), StoreError> {
-    let ids: Vec<Vec<EntryId>> = batches
-        .iter()
-        .map(|b| b.iter().map(|w| Hash32::of(&w.entry)).collect())
-        .collect();
-    let fresh: Vec<Vec<WireEntry>> = batches
-        .into_iter()
-        .zip(&ids)
-        .map(|(batch, ids)| {
-            batch
-                .into_iter()
-                .zip(ids)
-                .filter(|(_, id)| !known.0.contains(*id))
-                .map(|(w, _)| w)
-                .collect()
-        })
-        .collect();
-    let mut ids = ids.into_iter();
+    // The dispatch thread filters with the forks known so far; the writer's reports add to them.
+    let known = Mutex::new(known);
+    let pulled: Mutex<VecDeque<Vec<EntryId>>> = Mutex::new(VecDeque::new());
+    let fresh = batches.map(|batch| {
+        let ids: Vec<EntryId> = batch.iter().map(|w| Hash32::of(&w.entry)).collect();
+        let known = known.lock().unwrap_or_else(|p| p.into_inner());
+        let fresh = batch
+            .into_iter()
+            .zip(&ids)
+            .filter(|(_, id)| !known.0.contains(*id))
+            .map(|(w, _)| w)
+            .collect();
+        pulled
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push_back(ids);
+        fresh
+    });
     let mut failed = None;
     store.ingest_pipelined(fresh, |outcomes| {
-        let Some(ids) = ids.next() else { return };
-        match align(known, ids, outcomes) {
+        let ids = pulled.lock().unwrap_or_else(|p| p.into_inner()).pop_front();
+        let Some(ids) = ids else { return };
+        let mut known = known.lock().unwrap_or_else(|p| p.into_inner());
+        match align(&mut known, ids, outcomes) {
             Ok(aligned) => on_stored(aligned),
             Err(e) => failed = Some(e),
         }

@@ -16,7 +16,10 @@ use coalition_record::{RecordError, SignedEntry, WireEntry};
 use coalition_store::{IngestOutcome, RosterOutcome, Store, StoreError};
 use libp2p::request_response::ResponseChannel;
 use libp2p::PeerId;
-use std::sync::Arc;
+use std::collections::VecDeque;
+use std::sync::mpsc::{Receiver, RecvTimeoutError, TryRecvError};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 
 use crate::gossip_jobs;
@@ -26,8 +29,13 @@ use crate::verdict::GossipVerdict;
 
 /// Most gossip entries ingested in one durable write.
 const MAX_GOSSIP_BATCH: usize = 64;
-/// Most sync responses written as one pipelined stream.
-const MAX_SYNC_RUN: usize = 4;
+/// How long a stream of sync batches waits for the next one while the last said its peer holds
+/// more: longer than a peer on a LAN takes to serve a batch. A slower peer's batches are each
+/// written alone, as before streams.
+const NEXT_BATCH_WAIT: Duration = Duration::from_millis(50);
+/// Longest a stream of sync batches keeps the store's write lock (a local publish waits for it)
+/// before it ends; the next batch starts a new stream.
+const MAX_STREAM_TIME: Duration = Duration::from_secs(1);
 
 pub(crate) enum Job {
     Gossip(GossipJob),
@@ -137,7 +145,7 @@ pub(crate) fn request_frontier(store: &Store) -> Frontier {
 /// Runs until the job queue closes or the swarm task stops listening.
 pub(crate) fn run(
     store: Arc<Store>,
-    mut jobs: mpsc::Receiver<Job>,
+    mut jobs: Receiver<Job>,
     done: mpsc::Sender<Done>,
     max_response: usize,
 ) {
@@ -146,9 +154,9 @@ pub(crate) fn run(
     loop {
         let job = match next.take() {
             Some(job) => job,
-            None => match jobs.blocking_recv() {
-                Some(job) => job,
-                None => return,
+            None => match jobs.recv() {
+                Ok(job) => job,
+                Err(_) => return,
             },
         };
         let result = match job {
@@ -172,25 +180,19 @@ pub(crate) fn run(
             }
             Job::Gossip(job) => Done::Gossip(vec![gossip_jobs::gossip_other(&store, job)]),
             Job::SyncBatch { peer, response } => {
-                // Batches that wait behind this one (other sessions of the round, or this
-                // session's pipelined next) are written as one pipelined stream.
-                let mut run = vec![(peer, response)];
-                while run.len() < MAX_SYNC_RUN {
-                    match jobs.try_recv() {
-                        Ok(Job::SyncBatch { peer, response }) if response.roster.is_empty() => {
-                            run.push((peer, response))
-                        }
-                        Ok(other) => {
-                            next = Some(other);
-                            break;
-                        }
-                        Err(_) => break,
-                    }
-                }
+                // The batches that follow this one (this session's pipelined next, other sessions
+                // of the round) are written as one pipelined stream while they keep coming.
+                let mut source = SyncSource::new(&mut jobs, &mut next, response.more);
                 let mut closed = false;
-                apply_sync_run(&store, &mut known, run, |peer, report| {
-                    closed |= done.blocking_send(Done::Synced { peer, report }).is_err();
-                });
+                apply_sync_run(
+                    &store,
+                    &mut known,
+                    (peer, response),
+                    std::iter::from_fn(|| source.next_batch()),
+                    |peer, report| {
+                        closed |= done.blocking_send(Done::Synced { peer, report }).is_err();
+                    },
+                );
                 if closed {
                     return;
                 }
@@ -351,28 +353,75 @@ pub(crate) fn apply_sync(
     report
 }
 
-/// Applies several sync responses that arrived together (from the sessions of one round, or a
-/// session's pipelined batches), pipelined: while one batch is written and synced, the next is
-/// checked on a second thread (a batch alone goes to [`apply_sync`], whose store call pipelines
-/// its pieces). The first response's roster changes go first; the others carry
-/// none (see [`run`]). `deliver` gets each batch's report once that batch is durable, so the
-/// sessions ask again at once.
+/// The sync batches that follow the first of a stream, taken from the worker's queue as they
+/// arrive. The stream ends at any other job (kept in `next` for the worker), at a batch that
+/// brings roster changes (they must be applied before its entries are checked), when no batch
+/// comes within [`NEXT_BATCH_WAIT`] although the last one said its peer holds more (or at once
+/// if it did not), and after [`MAX_STREAM_TIME`].
+struct SyncSource<'a> {
+    jobs: &'a mut Receiver<Job>,
+    next: &'a mut Option<Job>,
+    wait: bool,
+    until: Instant,
+}
+
+impl<'a> SyncSource<'a> {
+    fn new(jobs: &'a mut Receiver<Job>, next: &'a mut Option<Job>, more: bool) -> Self {
+        SyncSource {
+            jobs,
+            next,
+            wait: more,
+            until: Instant::now() + MAX_STREAM_TIME,
+        }
+    }
+
+    fn next_batch(&mut self) -> Option<(PeerId, SyncResponse)> {
+        if self.next.is_some() || Instant::now() >= self.until {
+            return None;
+        }
+        let job = match self.jobs.try_recv() {
+            Ok(job) => job,
+            Err(TryRecvError::Empty) if self.wait => {
+                match self.jobs.recv_timeout(NEXT_BATCH_WAIT) {
+                    Ok(job) => job,
+                    Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => return None,
+                }
+            }
+            Err(_) => return None,
+        };
+        match job {
+            Job::SyncBatch { peer, response } if response.roster.is_empty() => {
+                self.wait = response.more;
+                Some((peer, response))
+            }
+            other => {
+                *self.next = Some(other);
+                None
+            }
+        }
+    }
+}
+
+/// Applies a sync response and the ones that follow it in `rest` (the sessions of one round, a
+/// session's pipelined batches), as one pipelined stream: while one batch is written and
+/// synced, the next are checked on other threads. A response alone, with nothing queued behind
+/// it and nothing more to come, goes to [`apply_sync`], whose store call pipelines its pieces.
+/// Only the first response may carry roster changes; they are applied first. `deliver` gets
+/// each batch's report once that batch is durable, so its session asks again at once.
 pub(crate) fn apply_sync_run(
     store: &Store,
     known: &mut KnownForks,
-    mut run: Vec<(PeerId, SyncResponse)>,
+    first: (PeerId, SyncResponse),
+    rest: impl Iterator<Item = (PeerId, SyncResponse)> + Send,
     mut deliver: impl FnMut(PeerId, SyncReport),
 ) {
-    if run.len() == 1 {
-        // A batch alone: the store pipelines its pieces within one durable write.
-        for (peer, response) in run {
-            deliver(peer, apply_sync(store, known, response));
-        }
+    let (first_peer, mut first) = first;
+    let mut rest = rest.peekable();
+    // Without `more`, the source does not wait: peeking only asks whether a batch is queued.
+    if !first.more && rest.peek().is_none() {
+        deliver(first_peer, apply_sync(store, known, first));
         return;
     }
-    let Some((first_peer, first)) = run.first_mut() else {
-        return;
-    };
     let mut first_report = apply_sync(
         store,
         known,
@@ -382,43 +431,50 @@ pub(crate) fn apply_sync_run(
             more: first.more,
         },
     );
-    let first_peer = *first_peer;
     if first_report.error.is_some() {
         // A roster change failed: its batch's entries would fail too; the rest go on alone.
         deliver(first_peer, first_report);
-        for (peer, response) in run.into_iter().skip(1) {
+        for (peer, response) in rest {
             deliver(peer, apply_sync(store, known, response));
         }
         return;
     }
-    // The reports need the entries' bytes only; the payloads go to the store uncopied.
-    let reported: Vec<(PeerId, Vec<Vec<u8>>)> = run
-        .iter()
-        .map(|(peer, response)| (*peer, entry_bytes(&response.entries)))
-        .collect();
-    let batches: Vec<Vec<WireEntry>> = run
-        .into_iter()
-        .map(|(_, response)| response.entries)
-        .collect();
+    // Who sent each batch pulled so far and its entries' bytes (the reports need only those;
+    // the payloads go to the store uncopied), oldest first.
+    let pulled: Mutex<VecDeque<(PeerId, Vec<Vec<u8>>)>> = Mutex::new(VecDeque::new());
+    let batches = std::iter::once((first_peer, first))
+        .chain(rest)
+        .map(|(peer, response)| {
+            debug_assert!(
+                response.roster.is_empty(),
+                "only the first batch brings roster changes"
+            );
+            pulled
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push_back((peer, entry_bytes(&response.entries)));
+            response.entries
+        });
     // The first report delivered carries the roster changes applied above.
     let mut report = || SyncReport {
         roster_applied: std::mem::take(&mut first_report.roster_applied),
         ..SyncReport::default()
     };
-    let mut pending = reported.iter();
     let result = ingest_stream(store, known, batches, |outcomes| {
-        let Some((peer, entries)) = pending.next() else {
+        let next = pulled.lock().unwrap_or_else(|p| p.into_inner()).pop_front();
+        let Some((peer, entries)) = next else {
             return;
         };
         let mut done = report();
-        report_outcomes(store, &mut done, entries, outcomes);
-        deliver(*peer, done);
+        report_outcomes(store, &mut done, &entries, outcomes);
+        deliver(peer, done);
     });
     if let Err(e) = result {
-        for (peer, _) in pending {
+        let unreported = std::mem::take(&mut *pulled.lock().unwrap_or_else(|p| p.into_inner()));
+        for (peer, _) in unreported {
             let mut failed = report();
             failed.error = Some(format!("storing synced entries failed: {e}"));
-            deliver(*peer, failed);
+            deliver(peer, failed);
         }
     }
 }
@@ -727,7 +783,9 @@ mod tests {
             run.iter().map(|(p, r)| (*p, r.entries.len())).collect();
         let mut delivered = Vec::new();
         let mut known = KnownForks::default();
-        apply_sync_run(&b, &mut known, run, |peer, report| {
+        let mut run = run.into_iter();
+        let first = run.next().ok_or("no batch")?;
+        apply_sync_run(&b, &mut known, first, run, |peer, report| {
             assert!(report.error.is_none(), "{:?}", report.error);
             delivered.push((peer, report.stored.len()));
         });
@@ -752,11 +810,93 @@ mod tests {
         apply_sync_run(
             &b,
             &mut KnownForks::default(),
-            vec![(PeerId::random(), response)],
+            (PeerId::random(), response),
+            std::iter::empty(),
             |_, r| reports.push((r.stored.len(), r.error)),
         );
         assert_eq!(reports, vec![(300, None)]);
         assert_eq!(b.entry_count(), 300);
+        Ok(())
+    }
+
+    /// The worker as the network task drives it: a catch-up's batches arrive one at a time
+    /// (each asked for once the one before is stored), and a request to serve arrives while
+    /// the stream waits for more. Every batch is reported once, in order, and the request is
+    /// answered without waiting for the catch-up to end.
+    #[test]
+    fn a_catch_up_streams_its_batches_and_other_jobs_still_run() -> TestResult {
+        use crate::sync_session::claimable_heads;
+        let mut fx = Fixture::new(4)?;
+        let a = fx.store(4)?;
+        let b = Arc::new(fx.store(4)?);
+        fx.fill(&a, 30, 1_000)?;
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()?;
+        let (job_tx, job_rx) = std::sync::mpsc::sync_channel(16);
+        let (done_tx, mut done_rx) = mpsc::channel(16);
+        let worker_store = Arc::clone(&b);
+        let worker = runtime.spawn_blocking(move || run(worker_store, job_rx, done_tx, 20_000));
+        let peer = PeerId::random();
+        let mut frontier = local_frontier(&b);
+        let mut stored = Vec::new();
+        runtime.block_on(async {
+            loop {
+                // Ask with what was sent so far claimed, as a pipelined session does.
+                let request = SyncRequest {
+                    network_id: a.network_id(),
+                    frontier: frontier.clone(),
+                    authors: AuthorRange::ALL,
+                };
+                let response = serve(&a, &request, 20_000)?;
+                let more = response.more;
+                let sent: Vec<SignedEntry> = response
+                    .entries
+                    .iter()
+                    .map(|w| SignedEntry::decode(&w.entry))
+                    .collect::<Result<_, _>>()?;
+                frontier = Frontier::new(
+                    frontier.roster_version,
+                    frontier.heads.iter().copied().chain(claimable_heads(&sent)),
+                );
+                job_tx.send(Job::SyncBatch { peer, response })?;
+                let Some(Done::Synced { report, .. }) = done_rx.recv().await else {
+                    return Err("expected a sync report".into());
+                };
+                assert!(report.error.is_none(), "{:?}", report.error);
+                stored.push(report.stored.len());
+                if !more {
+                    break;
+                }
+            }
+            // A batch that says its peer holds more leaves the stream waiting for the next;
+            // another job arriving meanwhile ends the stream and is carried out.
+            let response = SyncResponse {
+                more: true,
+                ..SyncResponse::default()
+            };
+            job_tx.send(Job::SyncBatch { peer, response })?;
+            let Some(Done::Synced { .. }) = done_rx.recv().await else {
+                return Err("expected a sync report".into());
+            };
+            let reingest = Job::Reingest {
+                held: Vec::new(),
+                judge: Vec::new(),
+            };
+            job_tx.send(reingest)?;
+            let answer = tokio::time::timeout(Duration::from_secs(10), done_rx.recv()).await?;
+            assert!(
+                matches!(answer, Some(Done::Reingested(_))),
+                "the job that ended the stream is carried out"
+            );
+            Ok::<_, Box<dyn std::error::Error>>(())
+        })?;
+        assert!(stored.len() > 3, "several batches: {stored:?}");
+        assert_eq!(stored.iter().sum::<usize>(), 120);
+        assert_eq!(local_frontier(&b), local_frontier(&a));
+        drop(job_tx);
+        runtime.block_on(worker)?;
         Ok(())
     }
 

@@ -96,7 +96,9 @@ pub(crate) async fn spawn(
     }
     let peer_id = *swarm.local_peer_id();
     let (command_tx, command_rx) = mpsc::channel(COMMAND_QUEUE);
-    let (job_tx, job_rx) = mpsc::channel(JOB_QUEUE);
+    // A std channel: the network task only ever `try_send`s, and the worker's sync stream waits
+    // for its next batch with a timeout that needs no runtime timer.
+    let (job_tx, job_rx) = std::sync::mpsc::sync_channel(JOB_QUEUE);
     let (done_tx, done_rx) = mpsc::channel(DONE_QUEUE);
     let (event_tx, _) = broadcast::channel(EVENT_QUEUE);
     let worker_store = store.clone();
@@ -196,7 +198,7 @@ struct EventLoop {
     network_id: NetworkId,
     config: NetConfig,
     commands: mpsc::Receiver<Command>,
-    jobs: Option<mpsc::Sender<Job>>,
+    jobs: Option<std::sync::mpsc::SyncSender<Job>>,
     done: Option<mpsc::Receiver<Done>>,
     worker: Option<tokio::task::JoinHandle<()>>,
     events: broadcast::Sender<NetEvent>,
@@ -301,9 +303,8 @@ impl EventLoop {
     fn submit(&mut self, job: Job) -> Result<(), Box<Job>> {
         match &self.jobs {
             Some(jobs) => jobs.try_send(job).map_err(|e| match e {
-                mpsc::error::TrySendError::Full(job) | mpsc::error::TrySendError::Closed(job) => {
-                    Box::new(job)
-                }
+                std::sync::mpsc::TrySendError::Full(job)
+                | std::sync::mpsc::TrySendError::Disconnected(job) => Box::new(job),
             }),
             None => Err(Box::new(job)),
         }
