@@ -27,6 +27,11 @@ pub(crate) const MAX_REFUSALS_IN_A_ROW: u32 = 8;
 /// Most peers one round fetches from at once. More would add little: the requester's own
 /// verification and writes are the floor, and each peer pays for its share of the reads.
 pub(crate) const MAX_SESSIONS_PER_ROUND: usize = 3;
+/// Most batches of one session handed to the store worker and not yet reported stored. Two: the
+/// worker writes one while the next waits checked, and the request for a third is out
+/// meanwhile, so the worker's stream never waits for a peer's read and round trip (issue #14's
+/// catch-up profile); more would only hold more responses in memory.
+pub(crate) const MAX_BATCHES_IN_WORKER: usize = 2;
 /// Peers remembered with a retry time.
 const MAX_RETRY_TIMES: usize = 1024;
 
@@ -292,9 +297,10 @@ impl<R: Copy + Eq> SyncScheduler<R> {
     }
 
     /// A batch from `peer` answered our request: returns what to claim in a pipelined request
-    /// sent right away (call [`Self::ask`] once the batch is with the store worker), if one
-    /// should go. At most one batch per session waits in the worker, so the pipeline cannot run
-    /// ahead of it.
+    /// sent right away (every batch of the session waiting in the worker; call [`Self::ask`]
+    /// once the batch is with the store worker), if one should go. At most
+    /// [`MAX_BATCHES_IN_WORKER`] batches per session wait in the worker, so the pipeline cannot
+    /// run far ahead of it.
     pub(crate) fn on_batch(
         &mut self,
         peer: PeerId,
@@ -307,11 +313,10 @@ impl<R: Copy + Eq> SyncScheduler<R> {
         session.more = more;
         let pipeline = more
             && !heads.is_empty()
-            && session.in_worker.is_empty()
+            && session.in_worker.len() < MAX_BATCHES_IN_WORKER
             && session.requests < MAX_REQUESTS_PER_SESSION;
-        let ahead = pipeline.then(|| heads.clone());
         session.in_worker.push_back(heads);
-        ahead
+        pipeline.then(|| session.in_worker.iter().flatten().copied().collect())
     }
 
     /// The store worker reported a batch from `peer` stored (`progressed`: something new).
@@ -588,7 +593,7 @@ mod tests {
     }
 
     #[test]
-    fn a_peer_with_more_is_asked_again_with_the_batch_in_the_worker_claimed() {
+    fn a_peer_with_more_is_asked_again_with_the_batches_in_the_worker_claimed() {
         let a = PeerId::random();
         let mut s = SyncScheduler::<u32>::new();
         let now = Instant::now();
@@ -603,14 +608,27 @@ mod tests {
             matches!(&actions[..], [SyncAction::Send { ahead, .. }] if ahead == &vec![head(1)])
         );
         s.sent(a, 2);
-        // Its report comes while the pipelined request is out: nothing to do.
-        assert!(s.on_stored(a, true, true, now).is_empty());
-        // The second batch does not pipeline while another waits in the worker... none waits now.
-        assert_eq!(s.on_batch(a, vec![head(2)], true), Some(vec![head(2)]));
-        s.ask(a, vec![head(2)], 0, now);
+        // The second arrives while the first is still in the worker: it pipelines too, claiming
+        // both.
+        assert_eq!(
+            s.on_batch(a, vec![head(2)], true),
+            Some(vec![head(1), head(2)])
+        );
+        s.ask(a, vec![head(1), head(2)], 0, now);
         s.sent(a, 3);
-        assert_eq!(s.on_batch(a, vec![head(3)], false), None, "no more");
-        // Two batches in the worker; the first report leaves the session open, the last ends it.
+        // A third while two wait: no request until one is stored.
+        assert_eq!(s.on_batch(a, vec![head(3)], true), None, "two already wait");
+        // The first report: ask again, claiming the two still in the worker.
+        let actions = s.on_stored(a, true, true, now);
+        assert!(
+            matches!(&actions[..], [SyncAction::Send { ahead, .. }] if ahead == &vec![head(2), head(3)]),
+            "{actions:?}"
+        );
+        s.sent(a, 4);
+        assert_eq!(s.on_batch(a, vec![head(4)], false), None, "no more");
+        // Three batches in the worker; the reports before the last leave the session open,
+        // the last ends it.
+        assert!(s.on_stored(a, true, true, now).is_empty());
         assert!(s.on_stored(a, true, true, now).is_empty());
         assert_eq!(
             s.on_stored(a, true, true, now),
