@@ -605,6 +605,23 @@ impl Store {
         Ok(())
     }
 
+    /// Waits until the store's background flushes and compactions are done, or `timeout` has
+    /// passed: a store just filled in bulk compacts for a while, and a measurement or a disk-use
+    /// figure taken meanwhile would count that work.
+    pub fn settle(&self, timeout: std::time::Duration) -> Result<(), StoreError> {
+        let db = self.db()?;
+        let mut wait = rocksdb::WaitForCompactOptions::default();
+        wait.set_timeout(timeout.as_micros().try_into().unwrap_or(u64::MAX));
+        // A pause (never asked for by this crate) must not leave the caller waiting forever.
+        wait.set_abort_on_pause(true);
+        match db.wait_for_compact(&wait) {
+            Ok(()) => Ok(()),
+            // The timeout is an answer, not a failure: the store is still usable.
+            Err(e) if e.kind() == rocksdb::ErrorKind::TimedOut => Ok(()),
+            Err(e) => Err(e.into()),
+        }
+    }
+
     /// Writes a consistent copy of the store to `target` (a RocksDB checkpoint: hard links where
     /// possible), usable as a backup and openable as a store.
     pub fn checkpoint(&self, target: &Path) -> Result<(), StoreError> {
