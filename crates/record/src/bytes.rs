@@ -129,7 +129,36 @@ impl Hash32 {
     pub fn of(bytes: &[u8]) -> Self {
         Hash32(*blake3::hash(bytes).as_bytes())
     }
+
+    /// [`Hash32::of`] the concatenation of `parts`, without building it.
+    pub fn of_parts(parts: &[&[u8]]) -> Self {
+        let mut hasher = blake3::Hasher::new();
+        for part in parts {
+            hasher.update(part);
+        }
+        Hash32(*hasher.finalize().as_bytes())
+    }
 }
 
 /// BLAKE3 of the entry's bytes (header bytes followed by the signature).
 pub type EntryId = Hash32;
+
+#[cfg(test)]
+mod tests {
+    use super::Hash32;
+
+    #[test]
+    fn a_hash_in_parts_is_the_hash_of_their_concatenation() {
+        let data: Vec<u8> = (0..3000u32).map(|i| (i * 7 % 251) as u8).collect();
+        for split in [0, 1, 21, 1024, 2999, 3000] {
+            let (a, b) = data.split_at(split);
+            assert_eq!(
+                Hash32::of_parts(&[a, b]),
+                Hash32::of(&data),
+                "split at {split}"
+            );
+            assert_eq!(Hash32::of_parts(&[a, &[], b]), Hash32::of(&data));
+        }
+        assert_ne!(Hash32::of_parts(&[&data[1..]]), Hash32::of(&data));
+    }
+}

@@ -203,11 +203,8 @@ pub fn split_facet_record(record: &[u8]) -> Option<(EntryId, &[u8])> {
 const DOCUMENT_TAG: &[u8] = b"coalition/document/v1";
 
 pub(crate) fn document_hash(kind: u16, bytes: &[u8]) -> Hash32 {
-    let mut data = Vec::with_capacity(DOCUMENT_TAG.len() + 2 + bytes.len());
-    data.extend_from_slice(DOCUMENT_TAG);
-    data.extend_from_slice(&kind.to_be_bytes());
-    data.extend_from_slice(bytes);
-    Hash32::of(&data)
+    // Hashed in parts: the payload is not copied (one copy per ingested entry otherwise).
+    Hash32::of_parts(&[DOCUMENT_TAG, &kind.to_be_bytes(), bytes])
 }
 
 pub(crate) fn document_prefix(author: &PublicKey, kind: u16, bytes: &[u8]) -> Vec<u8> {
@@ -227,4 +224,20 @@ pub(crate) fn document_key(
     let mut value = author.0.to_vec();
     value.extend_from_slice(&document_hash(kind, bytes).0);
     index_key(IndexTag::Document, &value, timestamp_ms, id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Document keys are on disk: the hash must stay BLAKE3 of tag ‖ kind ‖ payload bytes.
+    #[test]
+    fn the_document_hash_is_blake3_of_tag_kind_and_bytes() {
+        let bytes = b"a payload".repeat(300);
+        let mut whole = b"coalition/document/v1".to_vec();
+        whole.extend_from_slice(&3u16.to_be_bytes());
+        whole.extend_from_slice(&bytes);
+        assert_eq!(document_hash(3, &bytes), Hash32::of(&whole));
+        assert_ne!(document_hash(4, &bytes), Hash32::of(&whole));
+    }
 }
