@@ -11,6 +11,42 @@ pub fn encode<T: Serialize>(value: &T) -> Vec<u8> {
     postcard::to_stdvec(value).unwrap_or_default()
 }
 
+/// Whether `value` encodes to exactly `expected`: the canonical-encoding check, comparing as
+/// it encodes instead of building a second copy (an allocation and a copy of every payload
+/// checked; the ingest profile of issue #14 showed its reallocations).
+pub fn encodes_to<T: Serialize + ?Sized>(value: &T, expected: &[u8]) -> bool {
+    postcard::serialize_with_flavor(value, Compare { expected, at: 0 }).unwrap_or(false)
+}
+
+/// A postcard output that checks each byte against `expected` rather than storing it, and stops
+/// at the first difference.
+struct Compare<'a> {
+    expected: &'a [u8],
+    at: usize,
+}
+
+impl postcard::ser_flavors::Flavor for Compare<'_> {
+    type Output = bool;
+
+    fn try_push(&mut self, data: u8) -> postcard::Result<()> {
+        self.try_extend(&[data])
+    }
+
+    fn try_extend(&mut self, data: &[u8]) -> postcard::Result<()> {
+        let end = self.at.saturating_add(data.len());
+        if self.expected.get(self.at..end) != Some(data) {
+            // Any error ends the encoding; `encodes_to` reads it as "different".
+            return Err(postcard::Error::SerializeBufferFull);
+        }
+        self.at = end;
+        Ok(())
+    }
+
+    fn finalize(self) -> postcard::Result<bool> {
+        Ok(self.at == self.expected.len())
+    }
+}
+
 /// Decodes bytes this node checked (canonical, within limits) before it stored them: no
 /// re-encoding check, which would double the cost of every read. `verify` re-checks stored bytes.
 pub fn decode_stored<T: DeserializeOwned>(
@@ -43,7 +79,7 @@ pub fn decode_canonical<T: Serialize + DeserializeOwned>(
         what,
         detail: e.to_string(),
     })?;
-    if encode(&value) != bytes {
+    if !encodes_to(&value, bytes) {
         return Err(RecordError::NonCanonical { what });
     }
     Ok(value)
@@ -99,6 +135,26 @@ pub mod byte_vec {
 #[cfg(test)]
 mod tests {
     use serde::{Deserialize, Serialize};
+
+    #[test]
+    fn encodes_to_agrees_with_comparing_the_encoding() {
+        let value = Plain {
+            bytes: (0..300u16).map(|i| (i % 256) as u8).collect(),
+        };
+        let bytes = super::encode(&value);
+        assert!(super::encodes_to(&value, &bytes));
+        let mut changed = bytes.clone();
+        changed[150] ^= 1;
+        assert!(!super::encodes_to(&value, &changed), "a byte differs");
+        assert!(
+            !super::encodes_to(&value, &bytes[..bytes.len() - 1]),
+            "shorter"
+        );
+        let mut longer = bytes.clone();
+        longer.push(0);
+        assert!(!super::encodes_to(&value, &longer), "longer");
+        assert!(!super::encodes_to(&value, &[]), "empty");
+    }
 
     #[derive(Debug, PartialEq, Serialize, Deserialize)]
     struct Plain {

@@ -331,7 +331,8 @@ pub(crate) fn decode(bytes: &[u8], check: Check) -> Result<(Payload, Extensions)
     }
     let (index, after_index) =
         postcard::take_from_bytes::<u32>(rest).map_err(|e| malformed(e.to_string()))?;
-    if check == Check::Canonical && codec::encode(&index) != rest[..rest.len() - after_index.len()]
+    if check == Check::Canonical
+        && !codec::encodes_to(&index, &rest[..rest.len() - after_index.len()])
     {
         return Err(RecordError::NonCanonical { what: "payload" });
     }
@@ -487,7 +488,7 @@ fn take<T: Serialize + DeserializeOwned>(
 ) -> Result<(Payload, &[u8]), RecordError> {
     let (value, rest) =
         postcard::take_from_bytes::<T>(bytes).map_err(|e| malformed(e.to_string()))?;
-    if check == Check::Canonical && codec::encode(&value) != bytes[..bytes.len() - rest.len()] {
+    if check == Check::Canonical && !codec::encodes_to(&value, &bytes[..bytes.len() - rest.len()]) {
         return Err(RecordError::NonCanonical { what: "payload" });
     }
     Ok((wrap(value), rest))
@@ -507,7 +508,7 @@ fn extensions(mut bytes: &[u8], check: Check) -> Result<Extensions, RecordError>
         let (field, rest) =
             postcard::take_from_bytes::<Field>(bytes).map_err(|e| malformed(e.to_string()))?;
         if check == Check::Canonical {
-            if codec::encode(&field) != bytes[..bytes.len() - rest.len()] {
+            if !codec::encodes_to(&field, &bytes[..bytes.len() - rest.len()]) {
                 return Err(RecordError::NonCanonical { what: "payload" });
             }
             if field.number <= last {
