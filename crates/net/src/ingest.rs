@@ -23,15 +23,21 @@ pub(crate) fn ingest(
     known: &mut KnownForks,
     wires: Vec<WireEntry>,
 ) -> Result<Vec<IngestOutcome>, StoreError> {
+    let (ids, fresh) = split_known(known, wires);
+    let outcomes = store.ingest(fresh)?;
+    align(known, ids, outcomes)
+}
+
+/// The ids of every entry of `wires`, and the entries not known as fork halves.
+fn split_known(known: &KnownForks, wires: Vec<WireEntry>) -> (Vec<EntryId>, Vec<WireEntry>) {
     let ids: Vec<EntryId> = wires.iter().map(|w| Hash32::of(&w.entry)).collect();
-    let fresh: Vec<WireEntry> = wires
+    let fresh = wires
         .into_iter()
         .zip(&ids)
         .filter(|(_, id)| !known.0.contains(*id))
         .map(|(w, _)| w)
         .collect();
-    let outcomes = store.ingest(fresh)?;
-    align(known, ids, outcomes)
+    (ids, fresh)
 }
 
 /// `outcomes` of the entries not known as forks, put back in line with every id of the batch
@@ -76,14 +82,7 @@ pub(crate) fn ingest_stream(
     let known = Mutex::new(known);
     let pulled: Mutex<VecDeque<Vec<EntryId>>> = Mutex::new(VecDeque::new());
     let fresh = batches.map(|batch| {
-        let ids: Vec<EntryId> = batch.iter().map(|w| Hash32::of(&w.entry)).collect();
-        let known = known.lock().unwrap_or_else(|p| p.into_inner());
-        let fresh = batch
-            .into_iter()
-            .zip(&ids)
-            .filter(|(_, id)| !known.0.contains(*id))
-            .map(|(w, _)| w)
-            .collect();
+        let (ids, fresh) = split_known(&known.lock().unwrap_or_else(|p| p.into_inner()), batch);
         pulled
             .lock()
             .unwrap_or_else(|p| p.into_inner())

@@ -250,23 +250,30 @@ fn map_open_error(dir: &Path, error: rocksdb::Error) -> StoreError {
     }
 }
 
+/// Descriptors for the column families `names` a store directory holds (RocksDB's default one
+/// left out), sharing a block cache of `cache_bytes`.
+pub(crate) fn held_cf_descriptors(
+    names: Vec<String>,
+    cache_bytes: usize,
+) -> Vec<ColumnFamilyDescriptor> {
+    let cache = rocksdb::Cache::new_lru_cache(cache_bytes);
+    names
+        .into_iter()
+        .filter(|name| name != rocksdb::DEFAULT_COLUMN_FAMILY_NAME)
+        .map(|name| {
+            let opts = cf_options(&cache, &name);
+            ColumnFamilyDescriptor::new(name, opts)
+        })
+        .collect()
+}
+
 /// Opens the RocksDB database of a store with every column family.
 /// An existing store is opened with exactly the column families it holds (an older schema's
 /// too, as RocksDB requires), so that opening never changes a store it then refuses; a new one
 /// gets every column family of the current schema.
 pub(crate) fn open_db(dir: &Path, read_only: bool, opts: &Options) -> Result<DB, StoreError> {
     let descriptors = match DB::list_cf(opts, dir) {
-        Ok(names) => {
-            let cache = rocksdb::Cache::new_lru_cache(BLOCK_CACHE_BYTES);
-            names
-                .into_iter()
-                .filter(|name| name != rocksdb::DEFAULT_COLUMN_FAMILY_NAME)
-                .map(|name| {
-                    let opts = cf_options(&cache, &name);
-                    ColumnFamilyDescriptor::new(name, opts)
-                })
-                .collect()
-        }
+        Ok(names) => held_cf_descriptors(names, BLOCK_CACHE_BYTES),
         Err(_) => cf_descriptors(),
     };
     if read_only {

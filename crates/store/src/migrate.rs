@@ -13,7 +13,7 @@ use crate::layout::*;
 use crate::query::summarize;
 use crate::{cf_options, db_options, Store, StoreError};
 use coalition_record::{codec, Payload, PayloadBlob, SignedEntry};
-use rocksdb::{ColumnFamilyDescriptor, WriteBatch, DB};
+use rocksdb::{WriteBatch, DB};
 use std::path::{Path, PathBuf};
 
 /// Schema-1 column families that schema 2 does not keep.
@@ -71,15 +71,7 @@ fn open_raw(dir: &Path) -> Result<DB, StoreError> {
     }
     let opts = db_options();
     let names = DB::list_cf(&opts, dir).map_err(|e| crate::map_open_error(dir, e))?;
-    let cache = rocksdb::Cache::new_lru_cache(MIGRATE_CACHE_BYTES);
-    let descriptors: Vec<ColumnFamilyDescriptor> = names
-        .into_iter()
-        .filter(|name| name != rocksdb::DEFAULT_COLUMN_FAMILY_NAME)
-        .map(|name| {
-            let opts = cf_options(&cache, &name);
-            ColumnFamilyDescriptor::new(name, opts)
-        })
-        .collect();
+    let descriptors = crate::held_cf_descriptors(names, MIGRATE_CACHE_BYTES);
     let mut opts = opts;
     // Nothing is created before the backup is taken.
     opts.create_missing_column_families(false);

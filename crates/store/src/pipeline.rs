@@ -14,7 +14,7 @@ use coalition_record::{
     WireEntry,
 };
 use std::collections::{HashMap, HashSet};
-use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TrySendError};
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::sync::{Arc, Mutex};
 
 /// A batch after the look-ahead, ready for [`Store::apply_checked`].
@@ -424,9 +424,8 @@ impl Store {
             for in_flight in from_dispatch {
                 let checked = in_flight?.finish(self);
                 let (outcomes, spent) = self.apply_checked(checked)?;
-                if let Err(TrySendError::Full(spent)) = spent_tx.try_send(spent) {
-                    drop(spent);
-                }
+                // When the freeing thread is behind, the batch is freed here.
+                let _ = spent_tx.try_send(spent);
                 on_stored(outcomes);
             }
             Ok(())
