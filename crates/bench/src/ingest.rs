@@ -6,7 +6,7 @@ use crate::report::{Row, Target};
 use crate::{per_sec, Sizes};
 use anyhow::{bail, Context, Result};
 use coalition_record::{EntryHeader, SignedEntry, WireEntry};
-use coalition_store::{IngestOutcome, Store};
+use coalition_store::{IngestOutcome, PipelineTimes, Store};
 use coalition_tests::Coalition;
 use ed25519_dalek::{Signature, VerifyingKey};
 use std::time::Instant;
@@ -34,12 +34,21 @@ fn count_stored(outcomes: &[IngestOutcome], stored: &mut usize) -> Result<()> {
 /// Ingests `entries` in batches of `batch` through `Store::ingest_pipelined` (batch n+1 checked
 /// while batch n is written); returns the seconds it took.
 pub fn ingest_all(store: &Store, entries: Vec<WireEntry>, batch: usize) -> Result<f64> {
+    Ok(ingest_all_timed(store, entries, batch)?.0)
+}
+
+/// As [`ingest_all`], with where the store's writer spent its time.
+pub fn ingest_all_timed(
+    store: &Store,
+    entries: Vec<WireEntry>,
+    batch: usize,
+) -> Result<(f64, PipelineTimes)> {
     let n = entries.len();
     let batches = into_batches(entries, batch);
     let started = Instant::now();
     let mut stored = 0usize;
     let mut failed = None;
-    store.ingest_pipelined(batches, |outcomes| {
+    let times = store.ingest_pipelined(batches, |outcomes| {
         if let Err(e) = count_stored(&outcomes, &mut stored) {
             failed.get_or_insert(e);
         }
@@ -51,7 +60,7 @@ pub fn ingest_all(store: &Store, entries: Vec<WireEntry>, batch: usize) -> Resul
     if stored != n {
         bail!("stored {stored} of {n}");
     }
-    Ok(secs)
+    Ok((secs, times))
 }
 
 /// As [`ingest_all`], one `Store::ingest` call per batch (no overlap between batches).

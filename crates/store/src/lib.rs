@@ -36,6 +36,7 @@ pub use files::FileProblem;
 pub use high_water::{HighWaterStatus, HIGH_WATER_FILE};
 pub use ingest::RosterOutcome;
 pub use migrate::{MigrateOptions, MigrateReport};
+pub use pipeline::PipelineTimes;
 pub use publish::{place_from_roster, Appended};
 pub use query::{EntryStatus, EntrySummary, Query};
 pub use translations::HeldTranslation;

@@ -16,6 +16,7 @@ use coalition_record::{
 use std::collections::{HashMap, HashSet};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 /// A batch after the look-ahead, ready for [`Store::apply_checked`].
 pub(crate) struct Prechecked {
@@ -337,6 +338,20 @@ fn dispatch(
     }
 }
 
+/// Where the writer of a [`Store::ingest_pipelined`] stream spent its time (wall clock, on the
+/// caller's thread; the time in `on_stored` is in neither figure).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct PipelineTimes {
+    /// Batches applied, written and synced.
+    pub batches: usize,
+    /// Applying the rules to checked batches, writing them and waiting for each sync: the
+    /// store's write path alone, the serial part of the stream.
+    pub writing: Duration,
+    /// Waiting for the look-ahead to finish checking the next batch (or for the caller's
+    /// iterator to yield it).
+    pub waiting_for_checks: Duration,
+}
+
 /// How much lower than the writer's the priority of the pipeline's other threads is (nice
 /// levels; 10 is about a tenth of the writer's CPU share when they compete). The writer is the
 /// serial part of ingest and the checks run ahead with slack, yet on two cores the writer waited,
@@ -394,11 +409,14 @@ impl Store {
     /// batch's outcomes once that batch is durable. Same rules and outcomes as calling
     /// [`Store::ingest`] on each batch in turn. Stops at the first error (the batches before it
     /// are stored and were reported).
+    ///
+    /// Returns where the writer's time went, which tells whether the checks or the writes bound
+    /// a stream's rate.
     pub fn ingest_pipelined<I>(
         &self,
         batches: I,
         mut on_stored: impl FnMut(Vec<IngestOutcome>),
-    ) -> Result<(), StoreError>
+    ) -> Result<PipelineTimes, StoreError>
     where
         I: IntoIterator<Item = Vec<WireEntry>>,
         I::IntoIter: Send,
@@ -421,14 +439,23 @@ impl Store {
                 yield_to_the_writer();
                 spent_rx.into_iter().for_each(drop)
             });
+            let mut times = PipelineTimes::default();
+            let mut since = Instant::now();
             for in_flight in from_dispatch {
                 let checked = in_flight?.finish(self);
+                let ready = Instant::now();
+                times.waiting_for_checks += ready - since;
                 let (outcomes, spent) = self.apply_checked(checked)?;
                 // When the freeing thread is behind, the batch is freed here.
                 let _ = spent_tx.try_send(spent);
+                since = Instant::now();
+                times.writing += since - ready;
+                times.batches += 1;
                 on_stored(outcomes);
+                // The caller's own work is neither writing nor waiting for checks.
+                since = Instant::now();
             }
-            Ok(())
+            Ok(times)
         })
     }
 }
