@@ -11,11 +11,11 @@ use crate::batch::{Decoded, ErasedBy};
 use crate::error::refusal;
 use crate::layout::*;
 use crate::query::{summarize, Query};
+use crate::write::SortedWrite;
 use crate::{Store, StoreError};
 use coalition_record::{
     codec, Charter, EntryId, Payload, PayloadKind, PublicKey, SignedEntry, VerifiedEntry, WireEntry,
 };
-use rocksdb::WriteBatch;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// An erasure held by this node: a city's own (kind 6) or a committee order (kind 13).
@@ -98,7 +98,7 @@ impl Store {
     /// payload for right after the write is durable.
     pub(crate) fn mark_erased(
         &self,
-        write: &mut WriteBatch,
+        write: &mut SortedWrite,
         erasure: EntryId,
         payload: &Payload,
     ) -> Result<(), StoreError> {
@@ -118,12 +118,11 @@ impl Store {
     /// erasure beside the target (see `erasure_of`).
     pub(crate) fn put_erased_mark(
         &self,
-        write: &mut WriteBatch,
+        write: &mut SortedWrite,
         target: &EntryId,
         erasure: &EntryId,
     ) -> Result<(), StoreError> {
-        let db = self.db()?;
-        write.put_cf(db.cf(CF_INDEX)?, erased_key(target), erasure.0);
+        write.put(CF_INDEX, erased_key(target), erasure.0);
         self.erasure_marks
             .store(true, std::sync::atomic::Ordering::Release);
         Ok(())
@@ -221,21 +220,17 @@ impl Store {
         let before = summarize(&entry, payload.as_ref());
         let after = summarize(&entry, None);
         let keep: HashSet<Vec<u8>> = after.index_keys(target).into_iter().collect();
-        let mut write = WriteBatch::default();
-        write.put_cf(db.cf(CF_ENTRIES)?, at, log_record(parts.entry, None));
+        let mut write = SortedWrite::default();
+        write.put(CF_ENTRIES, at, log_record(parts.entry, None));
         for key in before.index_keys(target) {
             if !keep.contains(&key) {
-                write.delete_cf(db.cf(CF_INDEX)?, key);
+                write.delete(CF_INDEX, key);
             }
         }
-        write.put_cf(
-            db.cf(CF_FACETS)?,
-            at,
-            facet_record(target, &codec::encode(&after)),
-        );
+        write.put(CF_FACETS, at, facet_record(target, &codec::encode(&after)));
         let mut options = rocksdb::WriteOptions::default();
         options.set_sync(true);
-        db.write_opt(write, &options)
+        db.write_opt(write.into_batch(&db)?, &options)
             .map_err(|e| self.write_failed(e))?;
         Ok(true)
     }

@@ -5,14 +5,14 @@ use crate::batch::{check_references, BatchView, IngestOutcome, Spent};
 use crate::layout::*;
 use crate::pipeline::{Prechecked, Prechecker};
 use crate::query::EntryStatus;
-use crate::records::{carried_bytes, write_capacity, EntryRecords};
+use crate::records::{write_capacity, EntryRecords};
+use crate::write::SortedWrite;
 use crate::{Store, StoreError};
 use coalition_record::ForkProof;
 use coalition_record::{
     chain_position, codec, ChainPosition, EntryId, Payload, PayloadBlob, PublicKey, RecordError,
     SignedEntry, SignedRosterChange, VerifiedEntry, WireEntry,
 };
-use rocksdb::WriteBatch;
 
 /// What became of a roster change handed to [`Store::apply_roster_change`].
 #[derive(Debug, Clone, PartialEq)]
@@ -42,18 +42,18 @@ pub(crate) struct Applying<'a> {
     roster: coalition_record::Roster,
     network_id: EntryId,
     view: BatchView<'a>,
-    write: WriteBatch,
+    write: SortedWrite,
     outcomes: Vec<IngestOutcome>,
 }
 
 impl<'a> Applying<'a> {
-    /// A batch of `entries` entries holding `bytes` entry and payload bytes.
-    fn new(store: &'a Store, bytes: usize, entries: usize) -> Self {
+    /// A batch of `entries` entries.
+    fn new(store: &'a Store, entries: usize) -> Self {
         Applying {
             roster: store.roster(),
             network_id: store.network_id(),
             view: BatchView::new(store),
-            write: WriteBatch::with_capacity_bytes(write_capacity(bytes, entries)),
+            write: SortedWrite::with_capacity(write_capacity(entries)),
             outcomes: Vec::new(),
         }
     }
@@ -88,17 +88,13 @@ impl Store {
             let checked = Prechecker::new(self).check(batch)?;
             return Ok(self.apply_checked(checked)?.0);
         }
-        let bytes = batch
-            .iter()
-            .map(|w| carried_bytes(w.entry.len(), w.payload.as_ref()))
-            .sum();
         let entries = batch.len();
         let mut pieces: Vec<Vec<WireEntry>> = Vec::new();
         let mut rest = batch.into_iter().peekable();
         while rest.peek().is_some() {
             pieces.push(rest.by_ref().take(LOOKAHEAD_PIECE).collect());
         }
-        let mut applying = Applying::new(self, bytes, entries);
+        let mut applying = Applying::new(self, entries);
         std::thread::scope(|scope| {
             let (tx, rx) = std::sync::mpsc::sync_channel(1);
             scope.spawn(move || {
@@ -125,7 +121,7 @@ impl Store {
         &self,
         checked: Prechecked,
     ) -> Result<(Vec<IngestOutcome>, Spent), StoreError> {
-        let mut applying = Applying::new(self, checked.bytes(), checked.decoded.len());
+        let mut applying = Applying::new(self, checked.decoded.len());
         self.apply_into(&mut applying, checked)?;
         self.finish_write(applying)
     }
@@ -184,7 +180,7 @@ impl Store {
         roster: &coalition_record::Roster,
         network_id: &EntryId,
         view: &mut BatchView<'_>,
-        write: &mut WriteBatch,
+        write: &mut SortedWrite,
         (index, entry, payload): (usize, Result<SignedEntry, RecordError>, Option<PayloadBlob>),
     ) -> Result<IngestOutcome, StoreError> {
         let rejected = |id, error| Ok(IngestOutcome::Rejected { id, error });
@@ -283,14 +279,13 @@ impl Store {
 
     fn record_fork(
         &self,
-        write: &mut WriteBatch,
+        write: &mut SortedWrite,
         view: &BatchView<'_>,
         author: &PublicKey,
         seq: u64,
         existing: EntryId,
         entry: &SignedEntry,
     ) -> Result<(), StoreError> {
-        let db = self.db()?;
         // The held entry may have been appended earlier in this same batch, so not be readable
         // from the database yet.
         let first = match view.held.get(&existing) {
@@ -312,7 +307,7 @@ impl Store {
             first,
             second: entry.bytes().to_vec(),
         };
-        write.put_cf(db.cf(CF_FORKS)?, key, codec::encode(&proof));
+        write.put(CF_FORKS, key, codec::encode(&proof));
         Ok(())
     }
 
@@ -334,8 +329,8 @@ impl Store {
         if db.get_pinned_cf(db.cf(CF_FORKS)?, &key)?.is_some() {
             return Ok(false);
         }
-        let mut write = WriteBatch::default();
-        write.put_cf(db.cf(CF_FORKS)?, key, codec::encode(proof));
+        let mut write = SortedWrite::default();
+        write.put(CF_FORKS, key, codec::encode(proof));
         self.sync_write(write)?;
         Ok(true)
     }
@@ -344,12 +339,11 @@ impl Store {
     /// on other entries to the write.
     pub(crate) fn put_entry(
         &self,
-        write: &mut WriteBatch,
+        write: &mut SortedWrite,
         view: &mut BatchView<'_>,
         verified: &VerifiedEntry,
         records: EntryRecords,
     ) -> Result<(), StoreError> {
-        let db = self.db()?;
         let header = &verified.entry.header;
         let id = verified.id();
         let EntryRecords {
@@ -359,16 +353,15 @@ impl Store {
             commitments,
             facet,
         } = records;
-        write.put_cf(db.cf(CF_ENTRIES)?, at, log);
-        write.put_cf(db.cf(CF_IDS)?, id.0, at);
+        write.put(CF_ENTRIES, at, log);
+        write.put(CF_IDS, id.0, at);
         if let Some((_, payload)) = &verified.payload {
             self.put_payload_effects(write, view, id, payload)?;
         }
-        let index = db.cf(CF_INDEX)?;
-        for key in document.iter().chain(&commitments) {
-            write.put_cf(index, key, []);
+        for key in document.into_iter().chain(commitments) {
+            write.put(CF_INDEX, key, []);
         }
-        write.put_cf(db.cf(CF_FACETS)?, at, facet);
+        write.put(CF_FACETS, at, facet);
         view.frontier.insert(header.author, (header.seq, id));
         view.appended.insert((header.author, header.seq), id);
         view.ids.insert(id);
@@ -379,12 +372,11 @@ impl Store {
     /// The new heads of the cities a batch appended to: one frontier key per city and batch.
     pub(crate) fn put_frontier(
         &self,
-        write: &mut WriteBatch,
+        write: &mut SortedWrite,
         view: &BatchView<'_>,
     ) -> Result<(), StoreError> {
-        let db = self.db()?;
         for (author, (seq, id)) in &view.frontier {
-            write.put_cf(db.cf(CF_FRONTIER)?, author.0, frontier_value(*seq, id));
+            write.put(CF_FRONTIER, author.0, frontier_value(*seq, id));
         }
         Ok(())
     }
@@ -393,19 +385,18 @@ impl Store {
     /// revision) and, for an erasure, the mark that its target's payload may be absent.
     pub(crate) fn put_payload_effects(
         &self,
-        write: &mut WriteBatch,
+        write: &mut SortedWrite,
         view: &mut BatchView<'_>,
         id: EntryId,
         payload: &Payload,
     ) -> Result<(), StoreError> {
-        let db = self.db()?;
         for (target, change) in status_changes(id, payload) {
             let mut status = match view.status.get(&target) {
                 Some(s) => s.clone(),
                 None => self.status(&target)?,
             };
             change(&mut status);
-            write.put_cf(db.cf(CF_STATUS)?, target.0, codec::encode(&status));
+            write.put(CF_STATUS, target.0, codec::encode(&status));
             view.status.insert(target, status);
         }
         self.mark_erased(write, id, payload)?;
@@ -418,7 +409,6 @@ impl Store {
         &self,
         change: &SignedRosterChange,
     ) -> Result<RosterOutcome, StoreError> {
-        let db = self.db()?;
         self.writable()?;
         let _guard = self.lock_for_write()?;
         let mut roster = self.roster();
@@ -441,8 +431,8 @@ impl Store {
             });
         }
         roster.apply(&self.charter, change)?;
-        let mut write = WriteBatch::default();
-        write.put_cf(db.cf(CF_ROSTER)?, seq.to_be_bytes(), change.to_bytes());
+        let mut write = SortedWrite::default();
+        write.put(CF_ROSTER, seq.to_be_bytes(), change.to_bytes());
         self.sync_write(write)?;
         *self.roster.write().unwrap_or_else(|p| p.into_inner()) = roster;
         Ok(RosterOutcome::Applied { version: seq })

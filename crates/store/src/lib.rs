@@ -28,6 +28,7 @@ mod records;
 mod recover;
 mod translations;
 mod verify;
+mod write;
 
 pub use batch::IngestOutcome;
 pub use erasures::HeldErasure;

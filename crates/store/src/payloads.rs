@@ -6,9 +6,9 @@
 use crate::batch::{BatchView, IngestOutcome};
 use crate::layout::*;
 use crate::query::summarize;
+use crate::write::SortedWrite;
 use crate::{Store, StoreError};
 use coalition_record::{codec, EntryId, PayloadBlob, PublicKey, SignedEntry};
-use rocksdb::WriteBatch;
 use std::collections::HashMap;
 
 impl Store {
@@ -40,7 +40,7 @@ impl Store {
     pub(crate) fn restore_payload(
         &self,
         view: &mut BatchView<'_>,
-        write: &mut WriteBatch,
+        write: &mut SortedWrite,
         entry: &SignedEntry,
         blob: PayloadBlob,
     ) -> Result<IngestOutcome, StoreError> {
@@ -68,24 +68,16 @@ impl Store {
         };
         self.put_payload_effects(write, view, id, &payload)?;
         let at = entry_key(&entry.header.author, entry.header.seq);
-        write.put_cf(
-            db.cf(CF_ENTRIES)?,
-            at,
-            log_record(entry.bytes(), Some(&blob)),
-        );
-        write.delete_cf(
-            db.cf(CF_INDEX)?,
+        write.put(CF_ENTRIES, at, log_record(entry.bytes(), Some(&blob)));
+        write.delete(
+            CF_INDEX,
             missing_key(&entry.header.author, entry.header.seq),
         );
         let summary = summarize(entry, Some(&payload));
         for key in summary.index_keys(&id) {
-            write.put_cf(db.cf(CF_INDEX)?, key, []);
+            write.put(CF_INDEX, key, []);
         }
-        write.put_cf(
-            db.cf(CF_FACETS)?,
-            at,
-            facet_record(&id, &codec::encode(&summary)),
-        );
+        write.put(CF_FACETS, at, facet_record(&id, &codec::encode(&summary)));
         Ok(IngestOutcome::PayloadRestored { id })
     }
 }
@@ -115,7 +107,7 @@ impl Store {
         {
             return Ok(());
         }
-        let mut write = WriteBatch::default();
+        let mut write = SortedWrite::default();
         let mut found = 0usize;
         for item in db.iterator_cf(db.cf(CF_ENTRIES)?, rocksdb::IteratorMode::Start) {
             let (key, record) = item?;
@@ -130,11 +122,11 @@ impl Store {
                 continue;
             }
             if let Some((author, seq)) = split_entry_key(&key) {
-                write.put_cf(db.cf(CF_INDEX)?, missing_key(&author, seq), []);
+                write.put(CF_INDEX, missing_key(&author, seq), []);
                 found += 1;
             }
         }
-        write.put_cf(db.cf(CF_META)?, META_PAYLOADS_CHECKED, [1]);
+        write.put(CF_META, META_PAYLOADS_CHECKED, [1]);
         drop(db);
         self.sync_write(write)?;
         if found > 0 {
@@ -167,13 +159,13 @@ impl Store {
     /// sync ask for it again.
     pub(crate) fn clear_missing_mark(
         &self,
-        write: &mut WriteBatch,
+        write: &mut SortedWrite,
         target: &EntryId,
     ) -> Result<(), StoreError> {
         let db = self.db()?;
         if let Some(at) = db.get_pinned_cf(db.cf(CF_IDS)?, target.0)? {
             if let Some((author, seq)) = split_entry_key(&at) {
-                write.delete_cf(db.cf(CF_INDEX)?, missing_key(&author, seq));
+                write.delete(CF_INDEX, missing_key(&author, seq));
             }
         }
         Ok(())

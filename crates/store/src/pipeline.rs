@@ -33,19 +33,6 @@ pub(crate) struct Prechecked {
     pub records: HashMap<usize, EntryRecords>,
 }
 
-impl Prechecked {
-    /// Entry and payload bytes in the batch, to size its write.
-    pub(crate) fn bytes(&self) -> usize {
-        self.decoded
-            .iter()
-            .map(|(entry, payload)| {
-                let entry = entry.as_ref().map_or(0, |e| e.bytes().len());
-                crate::records::carried_bytes(entry, payload.as_ref())
-            })
-            .sum()
-    }
-}
-
 /// Runs the look-ahead over successive batches, carrying each city's expected head from one
 /// batch to the next (as if the earlier batches were stored, which they are by the time the
 /// later ones are applied; a wrong guess only means a check is done on apply instead).

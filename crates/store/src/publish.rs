@@ -6,11 +6,11 @@
 use crate::batch::{check_references, BatchView};
 use crate::error::refuse;
 use crate::layout::*;
+use crate::write::SortedWrite;
 use crate::{Store, StoreError};
 use coalition_record::{
     Hash32, Payload, PayloadKind, PublicKey, SecretKey, SignedEntry, VerifiedEntry, WireEntry,
 };
-use rocksdb::WriteBatch;
 use std::collections::HashMap;
 
 /// Fills a practice's, revision's or report's empty city and country from the author's roster
@@ -109,7 +109,7 @@ impl Store {
         self.check_high_water(&author)?;
         let roster = self.roster();
         let mut view = BatchView::new(self);
-        let mut write = WriteBatch::default();
+        let mut write = SortedWrite::default();
         let mut out: Vec<Appended> = Vec::with_capacity(payloads.len());
         let mut in_batch: HashMap<Hash32, usize> = HashMap::new();
         let mut new_entries: Vec<WireEntry> = Vec::new();

@@ -61,15 +61,10 @@ impl EntryRecords {
     }
 }
 
-/// Bytes an entry of `entry_len` bytes carries with its payload (salt and bytes), if any.
-pub(crate) fn carried_bytes(entry_len: usize, payload: Option<&PayloadBlob>) -> usize {
-    entry_len + payload.map_or(0, |p| p.salt.len() + p.bytes.len())
-}
-
-/// Bytes a `WriteBatch` needs for `entries` entries of `bytes` entry and payload bytes: each
-/// entry's log record plus its keys and small records (ids, facets, index keys: a few hundred
-/// bytes). Reserved up front, the batch is not copied as it grows.
-pub(crate) fn write_capacity(bytes: usize, entries: usize) -> usize {
-    const PER_ENTRY: usize = 512;
-    bytes.saturating_add(entries.saturating_mul(PER_ENTRY))
+/// Operations a write of `entries` entries needs room for: each entry's log record, id, facet
+/// record and index keys (a document key and a few commitments), with some to spare for their
+/// effects. Reserved up front, the list is not copied as it grows.
+pub(crate) fn write_capacity(entries: usize) -> usize {
+    const PER_ENTRY: usize = 8;
+    entries.saturating_mul(PER_ENTRY)
 }

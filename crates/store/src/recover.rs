@@ -4,6 +4,7 @@
 //! the old handle is dropped, the same options and column families are opened again (replaying
 //! the WAL, so nothing acknowledged is lost) and the in-memory state is reloaded as `open` does.
 
+use crate::write::SortedWrite;
 use crate::{db_options, open_db, Db, Store, StoreError};
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, MutexGuard};
@@ -29,13 +30,17 @@ impl Store {
         Ok(guard)
     }
 
-    /// Writes `batch` and syncs the WAL. A failure that RocksDB keeps sticky (an I/O error)
+    /// Writes `ops` (one `WriteBatch`, sorted: `write.rs`) and syncs the WAL. A failure that RocksDB keeps sticky (an I/O error)
     /// makes the next write reopen the database; a full disk is reported as such.
-    pub(crate) fn sync_write(&self, batch: rocksdb::WriteBatch) -> Result<(), StoreError> {
+    pub(crate) fn sync_write(&self, ops: SortedWrite) -> Result<(), StoreError> {
         let mut write = rocksdb::WriteOptions::default();
         write.set_sync(true);
-        let db = self.db()?;
-        match db.write_opt(batch, &write) {
+        let written = self.db().and_then(|db| {
+            let batch = ops.into_batch(&db)?;
+            db.write_opt(batch, &write)
+                .map_err(|error| self.write_failed(error))
+        });
+        match written {
             Ok(()) => {
                 self.purge_queued();
                 Ok(())
@@ -46,7 +51,7 @@ impl Store {
                     .lock()
                     .unwrap_or_else(|p| p.into_inner())
                     .clear();
-                Err(self.write_failed(error))
+                Err(error)
             }
         }
     }

@@ -6,10 +6,10 @@
 use crate::batch::BatchView;
 use crate::error::refuse;
 use crate::layout::CF_INDEX;
+use crate::write::SortedWrite;
 use crate::{Store, StoreError};
 use coalition_record::translation::Translation;
 use coalition_record::{EntryId, Hash32, Payload, PayloadKind, PublicKey};
-use rocksdb::WriteBatch;
 
 /// In [`CF_INDEX`]: `t` ‖ version id ‖ translation id → empty.
 fn translation_key(version: &EntryId, translation: &EntryId) -> [u8; 65] {
@@ -48,7 +48,7 @@ impl Store {
     /// The index records of a translation or an endorsement (part of the entry's write).
     pub(crate) fn put_translation_keys(
         &self,
-        write: &mut WriteBatch,
+        write: &mut SortedWrite,
         id: EntryId,
         payload: &Payload,
     ) -> Result<(), StoreError> {
@@ -57,8 +57,7 @@ impl Store {
             Payload::TranslationEndorsement(e) => endorsement_key(&e.translation, &id),
             _ => return Ok(()),
         };
-        let db = self.db()?;
-        write.put_cf(db.cf(CF_INDEX)?, key, []);
+        write.put(CF_INDEX, key, []);
         Ok(())
     }
 
