@@ -159,12 +159,14 @@ mod tests {
         opts.create_if_missing(true);
         opts.create_missing_column_families(true);
         let cfs = ["a", "b"].map(|n| ColumnFamilyDescriptor::new(n, Options::default()));
-        Db(Arc::new(DB::open_cf_descriptors(&opts, dir, cfs).unwrap()))
+        Db(Arc::new(
+            DB::open_cf_descriptors(&opts, dir, cfs).expect("open"),
+        ))
     }
 
     #[test]
     fn operations_on_one_key_keep_their_order_and_the_batch_is_sorted() {
-        let dir = tempfile::tempdir().unwrap();
+        let dir = tempfile::tempdir().expect("temp dir");
         let db = open(dir.path());
         let mut write = SortedWrite::default();
         write.put("b", *b"zz", *b"1");
@@ -174,7 +176,7 @@ mod tests {
         write.put("a", *b"gone", *b"x");
         write.put("b", *b"aa", *b"2");
         write.delete("a", *b"gone");
-        let batch = write.into_batch(&db).unwrap();
+        let batch = write.into_batch(&db).expect("batch");
 
         struct Seen(Vec<(u32, Vec<u8>, Option<Vec<u8>>)>);
         impl rocksdb::WriteBatchIteratorCf for Seen {
@@ -195,13 +197,13 @@ mod tests {
             "sorted by family and key, one key's operations in their order"
         );
 
-        db.write(batch).unwrap();
-        let a = db.cf("a").unwrap();
-        let b = db.cf("b").unwrap();
-        assert_eq!(db.get_cf(a, b"k").unwrap(), Some(vec![7u8; 100]));
-        assert_eq!(db.get_cf(a, b"gone").unwrap(), None);
-        assert_eq!(db.get_cf(b, b"aa").unwrap(), Some(b"2".to_vec()));
-        assert_eq!(db.get_cf(b, b"zz").unwrap(), Some(b"1".to_vec()));
+        db.write(batch).expect("write");
+        let a = db.cf("a").expect("cf a");
+        let b = db.cf("b").expect("cf b");
+        assert_eq!(db.get_cf(a, b"k").expect("get"), Some(vec![7u8; 100]));
+        assert_eq!(db.get_cf(a, b"gone").expect("get"), None);
+        assert_eq!(db.get_cf(b, b"aa").expect("get"), Some(b"2".to_vec()));
+        assert_eq!(db.get_cf(b, b"zz").expect("get"), Some(b"1".to_vec()));
     }
 
     #[test]
