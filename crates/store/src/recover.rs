@@ -30,8 +30,9 @@ impl Store {
         Ok(guard)
     }
 
-    /// Writes `ops` (one `WriteBatch`, sorted: `write.rs`) and syncs the WAL. A failure that RocksDB keeps sticky (an I/O error)
-    /// makes the next write reopen the database; a full disk is reported as such.
+    /// Writes `ops` as one `WriteBatch` (sorted: `write.rs`) and syncs the WAL. A failure that
+    /// RocksDB keeps sticky (an I/O error) makes the next write reopen the database; a full disk
+    /// is reported as such.
     pub(crate) fn sync_write(&self, ops: SortedWrite) -> Result<(), StoreError> {
         let mut write = rocksdb::WriteOptions::default();
         write.set_sync(true);

@@ -5,9 +5,10 @@
 //! starting each search from where the last insert ended. An ingest batch interleaves many
 //! cities and random entry ids, so in arrival order nearly every insert searched the skiplist
 //! from the top: memtable inserts were about a third of the writer's time (issue #14's
-//! profile). Sorted, each insert starts next to the last; the writer's CPU per entry fell by a
-//! quarter. The sort is stable, so two operations on one key keep their order: a batch's result
-//! is exactly what writing its operations in arrival order gives.
+//! profile). Sorted, each insert starts next to the last; the writer's CPU per entry fell by
+//! about a sixth (docs/PERFORMANCE.md, ninth session). The sort is stable, so two operations on
+//! one key keep their order: a batch's result is exactly what writing its operations in arrival
+//! order gives.
 
 use crate::{Db, StoreError};
 use rocksdb::WriteBatch;
