@@ -14,10 +14,6 @@ use coalition_bench::ingest::{ingest_all_timed, verify_strict_rate};
 use coalition_bench::net::cpu_seconds;
 use coalition_tests::Coalition;
 
-/// The allocator the node binary uses (node/src/main.rs says why), so that figures are the node's.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1);
     let n: usize = match args.next() {

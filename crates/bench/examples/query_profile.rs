@@ -12,10 +12,6 @@ use coalition_search::{SearchIndex, SearchQuery};
 use coalition_tests::Coalition;
 use std::time::Instant;
 
-/// The allocator the node binary uses (node/src/main.rs says why), so that figures are the node's.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() -> anyhow::Result<()> {
     let dir = std::env::var_os("COALITION_PROFILE_DIR")
         .map(std::path::PathBuf::from)

@@ -15,6 +15,12 @@ pub mod scale;
 pub mod storage;
 
 use anyhow::Result;
+
+/// The allocator the node binary uses (node/src/main.rs says why), so that figures are the
+/// node's: declared here, it is the allocator of every binary of this crate (the harness, its
+/// examples and tests).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use report::Row;
 use serde::Serialize;
 use std::time::Instant;

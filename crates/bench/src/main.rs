@@ -59,10 +59,6 @@ struct Args {
     footprint_child: Option<PathBuf>,
 }
 
-/// The allocator the node binary uses (node/src/main.rs says why), so that figures are the node's.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() -> Result<()> {
     let args = Args::parse();
     if let Some(dir) = &args.footprint_child {

@@ -105,7 +105,7 @@ impl Store {
         let Some(target) = erased_target(&self.charter, payload) else {
             return Ok(());
         };
-        self.put_erased_mark(write, &target, &erasure)?;
+        self.put_erased_mark(write, &target, &erasure);
         self.clear_missing_mark(write, &target)?;
         self.pending_purge
             .lock()
@@ -121,11 +121,10 @@ impl Store {
         write: &mut SortedWrite,
         target: &EntryId,
         erasure: &EntryId,
-    ) -> Result<(), StoreError> {
+    ) {
         write.put(CF_INDEX, erased_key(target), erasure.0);
         self.erasure_marks
             .store(true, std::sync::atomic::Ordering::Release);
-        Ok(())
     }
 
     /// After a durable write: deletes the payloads its erasures named. Caller holds the write

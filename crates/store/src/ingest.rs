@@ -166,7 +166,7 @@ impl Store {
         } = applying;
         let spent = std::mem::take(&mut view.spent);
         if !write.is_empty() {
-            self.put_frontier(&mut write, &view)?;
+            self.put_frontier(&mut write, &view);
             self.sync_write(write)?;
             self.mark_inactive(view.status.keys().copied());
             let mut frontier = self.frontier.write().unwrap_or_else(|p| p.into_inner());
@@ -237,7 +237,7 @@ impl Store {
             // serves without payload): stored without it, marked as the erasure will mark it.
             match view.erased_ahead.get(&id) {
                 Some(by) if by.author.is_none_or(|a| a == author) => {
-                    self.put_erased_mark(write, &id, &by.erasure)?;
+                    self.put_erased_mark(write, &id, &by.erasure);
                 }
                 _ => return Ok(IngestOutcome::PayloadMissing { id }),
             }
@@ -370,15 +370,10 @@ impl Store {
     }
 
     /// The new heads of the cities a batch appended to: one frontier key per city and batch.
-    pub(crate) fn put_frontier(
-        &self,
-        write: &mut SortedWrite,
-        view: &BatchView<'_>,
-    ) -> Result<(), StoreError> {
+    pub(crate) fn put_frontier(&self, write: &mut SortedWrite, view: &BatchView<'_>) {
         for (author, (seq, id)) in &view.frontier {
             write.put(CF_FRONTIER, author.0, frontier_value(*seq, id));
         }
-        Ok(())
     }
 
     /// What a payload changes besides its own record: the statuses of its target (retraction,
@@ -400,7 +395,7 @@ impl Store {
             view.status.insert(target, status);
         }
         self.mark_erased(write, id, payload)?;
-        self.put_translation_keys(write, id, payload)?;
+        self.put_translation_keys(write, id, payload);
         Ok(())
     }
 

@@ -165,7 +165,7 @@ impl Store {
             // The mark first: a crash between the two writes leaves the store one append behind
             // the file, which the next open repairs from the file.
             self.record_high_water(&author, &new_entries)?;
-            self.put_frontier(&mut write, &view)?;
+            self.put_frontier(&mut write, &view);
             // The entries are signed and in the mark: from here they are never signed again
             // differently. Should the store write fail, the next publish takes them from the
             // mark, so the caller must not be told they were not stored.

@@ -51,14 +51,13 @@ impl Store {
         write: &mut SortedWrite,
         id: EntryId,
         payload: &Payload,
-    ) -> Result<(), StoreError> {
+    ) {
         let key = match payload {
             Payload::Translation(t) => translation_key(&t.source, &id),
             Payload::TranslationEndorsement(e) => endorsement_key(&e.translation, &id),
-            _ => return Ok(()),
+            _ => return,
         };
         write.put(CF_INDEX, key, []);
-        Ok(())
     }
 
     /// The rules a city's node checks before signing a translation or an endorsement.
