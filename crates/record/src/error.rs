@@ -203,9 +203,12 @@ impl RecordError {
         }
     }
 
-    pub(crate) fn schema(field: impl Into<String>, rule: impl Into<String>) -> Self {
+    /// A schema error. `field` is formatted here, on the error path only: callers pass names
+    /// built lazily ([`crate::schema::Dotted`], `format_args!`), since validation runs on every
+    /// entry a node ingests and nearly every entry passes.
+    pub(crate) fn schema(field: impl std::fmt::Display, rule: impl Into<String>) -> Self {
         RecordError::Schema {
-            field: field.into(),
+            field: field.to_string(),
             rule: rule.into(),
         }
     }

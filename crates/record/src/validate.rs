@@ -8,7 +8,7 @@ use crate::limits::{MAX_LIST_ITEMS, MAX_SHORT_TEXT_BYTES, MAX_TEXT_BYTES};
 use crate::payload::{ActivityReport, ActivityUpdate, Payload, Period, Practice, PracticeAdoption};
 use crate::schema::{
     commitment, commitments, country, date, lang_text, links, report_period, short_list,
-    short_text, too_many,
+    short_text, too_many, Dotted, FieldName,
 };
 use crate::taxonomy;
 use crate::translation::Translation;
@@ -166,9 +166,9 @@ fn cycle_decision(d: &CycleDecision, signatures: usize) -> Result {
 }
 
 fn practice(prefix: &str, p: &Practice) -> Result {
-    let f = |name: &str| format!("{prefix}.{name}");
-    lang_text(&f("title"), &p.title, true, MAX_SHORT_TEXT_BYTES)?;
-    lang_text(&f("summary"), &p.summary, true, MAX_TEXT_BYTES)?;
+    let f = |name| Dotted(prefix, name);
+    lang_text(f("title"), &p.title, true, MAX_SHORT_TEXT_BYTES)?;
+    lang_text(f("summary"), &p.summary, true, MAX_TEXT_BYTES)?;
     for (name, text) in [
         ("body", &p.body),
         ("rationale", &p.rationale),
@@ -176,31 +176,31 @@ fn practice(prefix: &str, p: &Practice) -> Result {
         ("results", &p.results),
         ("transferability", &p.transferability),
     ] {
-        lang_text(&f(name), text, false, MAX_TEXT_BYTES)?;
+        lang_text(f(name), text, false, MAX_TEXT_BYTES)?;
     }
-    commitments(&f("commitments"), &p.commitments, true)?;
+    commitments(f("commitments"), &p.commitments, true)?;
     for (name, list) in [
         ("themes", &p.themes),
         ("target_groups", &p.target_groups),
         ("partners", &p.partners),
     ] {
-        short_list(&f(name), list)?;
+        short_list(f(name), list)?;
     }
-    short_text(&f("city"), &p.city, true)?;
-    country(&f("country"), &p.country)?;
+    short_text(f("city"), &p.city, true)?;
+    country(f("country"), &p.country)?;
     period(prefix, &p.period)?;
-    links(&f("links"), &p.links)?;
-    grounds(&f("grounds"), &p.grounds)?;
-    partner_types(&f("partner_types"), &p.partner_types, p.partners.len())?;
+    links(f("links"), &p.links)?;
+    grounds(f("grounds"), &p.grounds)?;
+    partner_types(f("partner_types"), &p.partner_types, p.partners.len())?;
     if let Some(contact) = &p.contact {
-        short_text(&f("contact.name"), &contact.name, true)?;
+        short_text(f("contact.name"), &contact.name, true)?;
         for (name, value) in [
             ("contact.role", &contact.role),
             ("contact.email", &contact.email),
             ("contact.phone", &contact.phone),
         ] {
             if let Some(v) = value {
-                short_text(&f(name), v, false)?;
+                short_text(f(name), v, false)?;
             }
         }
         if let Some(email) = &contact.email {
@@ -218,7 +218,7 @@ fn practice(prefix: &str, p: &Practice) -> Result {
 /// At most [`taxonomy::MAX_GROUNDS`] codes, sorted, each once, each a code shape (lowercase
 /// letters and `_`). A code this version does not list is kept (a newer release may add grounds);
 /// [`Payload::check_publishable`] takes only listed ones.
-fn grounds(field: &str, codes: &[String]) -> Result {
+fn grounds(field: impl FieldName, codes: &[String]) -> Result {
     if codes.len() > taxonomy::MAX_GROUNDS {
         return Err(RecordError::schema(
             field,
@@ -247,7 +247,7 @@ fn grounds(field: &str, codes: &[String]) -> Result {
 
 /// Empty, or one entry per partner: "" (not given) or a code shape. A code this version does
 /// not list is kept; [`Payload::check_publishable`] takes only listed ones.
-fn partner_types(field: &str, codes: &[String], partners: usize) -> Result {
+fn partner_types(field: impl FieldName, codes: &[String], partners: usize) -> Result {
     if codes.is_empty() {
         return Ok(());
     }
@@ -274,10 +274,10 @@ fn partner_types(field: &str, codes: &[String], partners: usize) -> Result {
 
 /// A period: start and optional end dates, the end not before the start (§8.6).
 fn period(prefix: &str, period: &Period) -> Result {
-    let f = |name: &str| format!("{prefix}.{name}");
-    date(&f("period.start"), &period.start)?;
+    let f = |name| Dotted(prefix, name);
+    date(f("period.start"), &period.start)?;
     if let Some(end) = &period.end {
-        date(&f("period.end"), end)?;
+        date(f("period.end"), end)?;
         if end.get(..4) < period.start.get(..4)
             || (end.len() == period.start.len() && end.as_str() < period.start.as_str())
         {
