@@ -15,15 +15,15 @@ pub mod scale;
 pub mod storage;
 
 use anyhow::Result;
+use report::Row;
+use serde::Serialize;
+use std::time::Instant;
 
 /// The allocator the node binary uses (node/src/main.rs says why), so that figures are the
 /// node's: declared here, it is the allocator of every binary of this crate (the harness, its
 /// examples and tests).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-use report::Row;
-use serde::Serialize;
-use std::time::Instant;
 
 /// Every scenario's name, in the order a full run takes them (`--scenario` picks some).
 pub const SCENARIOS: [&str; 9] = [
