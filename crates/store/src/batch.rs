@@ -87,6 +87,9 @@ pub(crate) struct ErasedBy {
 pub(crate) struct BatchView<'a> {
     store: &'a Store,
     pub(crate) frontier: HashMap<PublicKey, (u64, EntryId)>,
+    /// Heads written by the batch before this one in a pipelined stream and not yet in the
+    /// store's frontier, which takes them once their write is durable (`pipeline.rs`).
+    pub(crate) written: HashMap<PublicKey, (u64, EntryId)>,
     pub(crate) appended: HashMap<(PublicKey, u64), EntryId>,
     pub(crate) ids: HashSet<EntryId>,
     /// Entries appended by this batch, not yet readable from the database.
@@ -118,6 +121,7 @@ impl<'a> BatchView<'a> {
         BatchView {
             store,
             frontier: HashMap::new(),
+            written: HashMap::new(),
             appended: HashMap::new(),
             ids: HashSet::new(),
             held: HashMap::new(),
@@ -134,6 +138,7 @@ impl<'a> BatchView<'a> {
     pub(crate) fn head(&self, author: &PublicKey) -> Option<(u64, EntryId)> {
         self.frontier
             .get(author)
+            .or_else(|| self.written.get(author))
             .copied()
             .or_else(|| self.store.head(author))
     }

@@ -127,6 +127,24 @@ impl Store {
             .store(true, std::sync::atomic::Ordering::Release);
     }
 
+    /// Whether the write being built queued payloads to purge (it carries an erasure).
+    pub(crate) fn purge_waiting(&self) -> bool {
+        !self
+            .pending_purge
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_empty()
+    }
+
+    /// Drops the purges queued by a write that failed or was never made: its erasures are not
+    /// durable, so their targets' payloads stay.
+    pub(crate) fn forget_queued_purges(&self) {
+        self.pending_purge
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
+    }
+
     /// After a durable write: deletes the payloads its erasures named. Caller holds the write
     /// lock. A failure here leaves the mark; [`Store::purge_erased`] finishes it later.
     pub(crate) fn purge_queued(&self) {

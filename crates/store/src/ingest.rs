@@ -13,6 +13,7 @@ use coalition_record::{
     chain_position, codec, ChainPosition, EntryId, Payload, PayloadBlob, PublicKey, RecordError,
     SignedEntry, SignedRosterChange, VerifiedEntry, WireEntry,
 };
+use std::collections::HashMap;
 
 /// What became of a roster change handed to [`Store::apply_roster_change`].
 #[derive(Debug, Clone, PartialEq)]
@@ -57,6 +58,28 @@ impl<'a> Applying<'a> {
             outcomes: Vec::new(),
         }
     }
+}
+
+/// A batch written but not yet known durable (a pipelined stream syncs it while the next batch
+/// is applied): what [`Store::settle_written`] reports and makes visible once its WAL sync returned.
+pub(crate) struct Written {
+    pub(crate) outcomes: Vec<IngestOutcome>,
+    pub(crate) spent: Spent,
+    /// The heads it appended: the next batch's view sees them before the store's frontier does.
+    pub(crate) heads: HashMap<PublicKey, (u64, EntryId)>,
+    /// Entries whose status it changed to inactive.
+    inactive: Vec<EntryId>,
+    /// Whether it wrote anything (a batch of duplicates writes nothing and needs no sync).
+    pub(crate) wrote: bool,
+}
+
+/// What [`Store::apply_unsynced`] did with a batch.
+pub(crate) enum Applied<'a> {
+    /// Written, not yet synced.
+    Written(Written),
+    /// Applied and not written: it carries an erasure, whose write must be synced before its
+    /// purge ([`Store::finish_write`], once the batch before is settled).
+    Erasing(Applying<'a>),
 }
 
 impl Store {
@@ -126,6 +149,56 @@ impl Store {
         self.finish_write(applying)
     }
 
+    /// Applies a prechecked batch of a pipelined stream on top of `written_before` (the heads
+    /// of the batch written just before it and not yet settled) and writes it without waiting
+    /// for the sync, unless it carries an erasure.
+    pub(crate) fn apply_unsynced(
+        &self,
+        checked: Prechecked,
+        written_before: HashMap<PublicKey, (u64, EntryId)>,
+    ) -> Result<Applied<'_>, StoreError> {
+        let mut applying = Applying::new(self, checked.decoded.len());
+        applying.view.written = written_before;
+        self.apply_into(&mut applying, checked)?;
+        if self.purge_waiting() {
+            return Ok(Applied::Erasing(applying));
+        }
+        let Applying {
+            mut view,
+            mut write,
+            outcomes,
+            ..
+        } = applying;
+        let wrote = !write.is_empty();
+        if wrote {
+            self.put_frontier(&mut write, &view);
+            self.unsynced_write(write)?;
+        }
+        Ok(Applied::Written(Written {
+            wrote,
+            outcomes,
+            spent: std::mem::take(&mut view.spent),
+            heads: view.frontier,
+            inactive: view.status.into_keys().collect(),
+        }))
+    }
+
+    /// Makes a [`Written`] batch visible once its write is durable: its heads join the
+    /// frontier (which search and sync read up to) and its inactive entries are marked.
+    pub(crate) fn settle_written(&self, written: Written) -> (Vec<IngestOutcome>, Spent) {
+        let Written {
+            outcomes,
+            spent,
+            heads,
+            inactive,
+            ..
+        } = written;
+        self.mark_inactive(inactive);
+        let mut frontier = self.frontier.write().unwrap_or_else(|p| p.into_inner());
+        frontier.extend(heads);
+        (outcomes, spent)
+    }
+
     /// Runs the rules on a prechecked piece, in order, adding its records to the write.
     fn apply_into(
         &'_ self,
@@ -146,15 +219,20 @@ impl Store {
         view.absent.extend(checked.absent);
         view.erased_ahead.extend(checked.erased_ahead);
         for (index, (entry, payload)) in checked.decoded.into_iter().enumerate() {
-            let outcome =
-                self.ingest_one(roster, network_id, view, write, (index, entry, payload))?;
-            outcomes.push(outcome);
+            match self.ingest_one(roster, network_id, view, write, (index, entry, payload)) {
+                Ok(outcome) => outcomes.push(outcome),
+                Err(error) => {
+                    // The write is abandoned: an erasure it carried must not purge its target.
+                    self.forget_queued_purges();
+                    return Err(error);
+                }
+            }
         }
         Ok(())
     }
 
     /// Writes and syncs what the batch produced, then updates the in-memory state.
-    fn finish_write(
+    pub(crate) fn finish_write(
         &self,
         applying: Applying<'_>,
     ) -> Result<(Vec<IngestOutcome>, Spent), StoreError> {

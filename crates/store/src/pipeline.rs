@@ -3,10 +3,12 @@
 //! and building the entries' own records, all without writing. [`Store::ingest`] splits a
 //! batch's checks over the machine's cores. [`Store::ingest_pipelined`] decodes the next batches
 //! on one thread and hands their checks, in parts, to a pool of one thread per core, while batch
-//! n is applied, written and synced on the caller's; each batch's outcomes are reported only
-//! once its `WriteBatch` is durable.
+//! n is applied and written on the caller's. Batch n's WAL sync runs on a thread of its own
+//! while batch n + 1 is applied and written; batch n's outcomes are reported, and its heads
+//! join the frontier that search and sync read up to, only once that sync has returned.
 
 use crate::batch::{Decoded, IngestOutcome, Spent};
+use crate::ingest::{Applied, Written};
 use crate::records::EntryRecords;
 use crate::{Store, StoreError};
 use coalition_record::{
@@ -332,12 +334,16 @@ fn dispatch(
 pub struct PipelineTimes {
     /// Batches applied, written and synced.
     pub batches: usize,
-    /// Applying the rules to checked batches, writing them and waiting for each sync: the
-    /// store's write path alone, the serial part of the stream.
+    /// Applying the rules to checked batches, writing them and waiting for the syncs that
+    /// had not returned by the time the next batch was written: the store's write path alone,
+    /// the serial part of the stream.
     pub writing: Duration,
     /// Waiting for the look-ahead to finish checking the next batch (or for the caller's
     /// iterator to yield it).
     pub waiting_for_checks: Duration,
+    /// The part of `writing` spent waiting for a batch's WAL sync, which runs on its own thread
+    /// while the next batch is applied and written.
+    pub waiting_for_sync: Duration,
 }
 
 /// How much lower than the writer's the priority of the pipeline's other threads is (nice
@@ -391,12 +397,12 @@ impl InFlight {
 }
 
 impl Store {
-    /// Ingests a stream of batches, pipelined: while batch n is applied, written and synced on
-    /// this thread, the next batches are decoded on a second thread and their signatures and
-    /// payloads checked, in parts, by a pool of one thread per core. `on_stored` gets each
-    /// batch's outcomes once that batch is durable. Same rules and outcomes as calling
-    /// [`Store::ingest`] on each batch in turn. Stops at the first error (the batches before it
-    /// are stored and were reported).
+    /// Ingests a stream of batches, pipelined: while batch n is applied and written on this
+    /// thread, the next batches are decoded on a second thread and their signatures and
+    /// payloads checked, in parts, by a pool of one thread per core, and batch n - 1's write is
+    /// synced on another. `on_stored` gets each batch's outcomes once that batch is durable,
+    /// in order. Same rules and outcomes as calling [`Store::ingest`] on each batch in turn.
+    /// Stops at the first error; the batches written before it are reported once durable.
     ///
     /// Returns where the writer's time went, which tells whether the checks or the writes bound
     /// a stream's rate.
@@ -427,23 +433,127 @@ impl Store {
                 yield_to_the_writer();
                 spent_rx.into_iter().for_each(drop)
             });
-            let mut times = PipelineTimes::default();
-            let mut since = Instant::now();
-            for in_flight in from_dispatch {
-                let checked = in_flight?.finish(self);
-                let ready = Instant::now();
-                times.waiting_for_checks += ready - since;
-                let (outcomes, spent) = self.apply_checked(checked)?;
-                // When the freeing thread is behind, the batch is freed here.
-                let _ = spent_tx.try_send(spent);
-                since = Instant::now();
-                times.writing += since - ready;
-                times.batches += 1;
-                on_stored(outcomes);
-                // The caller's own work is neither writing nor waiting for checks.
-                since = Instant::now();
-            }
-            Ok(times)
+            // Syncs the WAL on its own thread: batch n's sync runs while n + 1 is applied.
+            let (sync_requests, sync_jobs) = sync_channel::<()>(1);
+            let (synced_tx, synced) = sync_channel(1);
+            scope.spawn(move || {
+                for () in sync_jobs {
+                    if synced_tx.send(self.sync_wal()).is_err() {
+                        return;
+                    }
+                }
+            });
+            let mut writer = Writer {
+                store: self,
+                sync_requests,
+                synced,
+                unsynced: None,
+                spent: spent_tx,
+                times: PipelineTimes::default(),
+                reporting: Duration::ZERO,
+            };
+            let written = writer.write_all(from_dispatch, &mut on_stored);
+            // What was written before an error is still reported once durable.
+            let settled = writer.settle(&mut on_stored);
+            written.and(settled)?;
+            Ok(writer.times)
         })
+    }
+}
+
+/// The writer of a [`Store::ingest_pipelined`] stream, on the caller's thread.
+struct Writer<'s> {
+    store: &'s Store,
+    sync_requests: SyncSender<()>,
+    synced: Receiver<Result<(), StoreError>>,
+    /// The batch written last, whose sync was requested and whose outcomes are not reported.
+    unsynced: Option<Written>,
+    spent: SyncSender<Spent>,
+    times: PipelineTimes,
+    /// Time spent in `on_stored` since the writer's figures were last updated.
+    reporting: Duration,
+}
+
+impl Writer<'_> {
+    /// Applies and writes each checked batch, settling the one before once this one is written.
+    fn write_all(
+        &mut self,
+        from_dispatch: Receiver<Result<InFlight, StoreError>>,
+        on_stored: &mut impl FnMut(Vec<IngestOutcome>),
+    ) -> Result<(), StoreError> {
+        let store = self.store;
+        let mut since = Instant::now();
+        for in_flight in from_dispatch {
+            let checked = in_flight?.finish(store);
+            let ready = Instant::now();
+            self.times.waiting_for_checks += ready - since;
+            let written_before = self
+                .unsynced
+                .as_ref()
+                .map(|w| w.heads.clone())
+                .unwrap_or_default();
+            match store.apply_unsynced(checked, written_before)? {
+                Applied::Written(written) => {
+                    // The sync requested after this batch's write covers it and the one before.
+                    self.settle(on_stored)?;
+                    if written.wrote {
+                        self.unsynced = Some(written);
+                        // When the syncing thread is gone (a panic), `settle` syncs here.
+                        let _ = self.sync_requests.send(());
+                    } else {
+                        // Nothing to sync (every entry a duplicate or refused).
+                        self.report(written, on_stored);
+                    }
+                }
+                Applied::Erasing(applying) => {
+                    self.settle(on_stored)?;
+                    let (outcomes, spent) = store.finish_write(applying)?;
+                    self.done_with(spent);
+                    self.times.batches += 1;
+                    self.call(on_stored, outcomes);
+                }
+            }
+            since = Instant::now();
+            self.times.writing +=
+                (since - ready).saturating_sub(std::mem::take(&mut self.reporting));
+        }
+        Ok(())
+    }
+
+    /// Waits for the sync of the unsynced batch, then reports it.
+    fn settle(&mut self, on_stored: &mut impl FnMut(Vec<IngestOutcome>)) -> Result<(), StoreError> {
+        let Some(written) = self.unsynced.take() else {
+            return Ok(());
+        };
+        let waiting = Instant::now();
+        let synced = self.synced.recv().unwrap_or_else(|_| self.store.sync_wal());
+        self.times.waiting_for_sync += waiting.elapsed();
+        synced?;
+        self.report(written, on_stored);
+        Ok(())
+    }
+
+    /// Makes a durable batch visible and hands its outcomes to the caller.
+    fn report(&mut self, written: Written, on_stored: &mut impl FnMut(Vec<IngestOutcome>)) {
+        let (outcomes, spent) = self.store.settle_written(written);
+        self.done_with(spent);
+        self.times.batches += 1;
+        self.call(on_stored, outcomes);
+    }
+
+    /// Calls `on_stored`; its time is the caller's, in none of the writer's figures.
+    fn call(
+        &mut self,
+        on_stored: &mut impl FnMut(Vec<IngestOutcome>),
+        outcomes: Vec<IngestOutcome>,
+    ) {
+        let start = Instant::now();
+        on_stored(outcomes);
+        self.reporting += start.elapsed();
+    }
+
+    /// Frees what a written batch is done with on the freeing thread, or here when it is behind.
+    fn done_with(&self, spent: Spent) {
+        let _ = self.spent.try_send(spent);
     }
 }

@@ -106,6 +106,24 @@ impl Store {
             payload.check_publishable()?;
         }
         let _guard = self.lock_for_write()?;
+        let appended = self.append_locked(key, &payloads, timestamp_ms, publishing);
+        if appended.is_err() {
+            // Nothing was written: an erasure built before the error must not purge its target
+            // (nor count as applied) at the next write.
+            self.forget_queued_purges();
+        }
+        appended
+    }
+
+    /// [`Store::append_many`] under the write lock, its payloads prepared.
+    fn append_locked(
+        &self,
+        key: &SecretKey,
+        payloads: &[Payload],
+        timestamp_ms: i64,
+        publishing: bool,
+    ) -> Result<Vec<Appended>, StoreError> {
+        let author = key.public();
         self.check_high_water(&author)?;
         let roster = self.roster();
         let mut view = BatchView::new(self);
@@ -113,7 +131,7 @@ impl Store {
         let mut out: Vec<Appended> = Vec::with_capacity(payloads.len());
         let mut in_batch: HashMap<Hash32, usize> = HashMap::new();
         let mut new_entries: Vec<WireEntry> = Vec::new();
-        for payload in &payloads {
+        for payload in payloads {
             let bytes = payload.to_bytes();
             let kind = payload.kind().code();
             if publishing {

@@ -34,27 +34,43 @@ impl Store {
     /// RocksDB keeps sticky (an I/O error) makes the next write reopen the database; a full disk
     /// is reported as such.
     pub(crate) fn sync_write(&self, ops: SortedWrite) -> Result<(), StoreError> {
-        let mut write = rocksdb::WriteOptions::default();
-        write.set_sync(true);
-        let written = self.db().and_then(|db| {
-            let batch = ops.into_batch(&db)?;
-            db.write_opt(batch, &write)
-                .map_err(|error| self.write_failed(error))
-        });
-        match written {
+        match self.write_ops(ops, true) {
             Ok(()) => {
                 self.purge_queued();
                 Ok(())
             }
             Err(error) => {
                 // Nothing of this write is durable: neither are its erasures.
-                self.pending_purge
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .clear();
+                self.forget_queued_purges();
                 Err(error)
             }
         }
+    }
+
+    /// Writes `ops` as one `WriteBatch` without waiting for the WAL sync: readable at once,
+    /// durable only after a later [`Store::sync_wal`] returns (or a later synced write). Only
+    /// for a write whose outcomes are reported after that sync (`pipeline.rs`), and never for
+    /// one that queued erasure purges: a payload is deleted only once its erasure is durable.
+    pub(crate) fn unsynced_write(&self, ops: SortedWrite) -> Result<(), StoreError> {
+        debug_assert!(!self.purge_waiting(), "an erasure's write must be synced");
+        self.write_ops(ops, false)
+    }
+
+    /// Syncs the WAL: every write made before the call is durable when it returns. Safe while
+    /// other writes go on (RocksDB syncs what was appended before, outside its write mutex).
+    pub(crate) fn sync_wal(&self) -> Result<(), StoreError> {
+        let db = self.db()?;
+        db.flush_wal(true).map_err(|error| self.write_failed(error))
+    }
+
+    fn write_ops(&self, ops: SortedWrite, sync: bool) -> Result<(), StoreError> {
+        let mut write = rocksdb::WriteOptions::default();
+        write.set_sync(sync);
+        self.db().and_then(|db| {
+            let batch = ops.into_batch(&db)?;
+            db.write_opt(batch, &write)
+                .map_err(|error| self.write_failed(error))
+        })
     }
 
     /// Classifies a failed write and arranges the reopen.

@@ -181,6 +181,110 @@ fn an_erasure_deletes_the_payload_everywhere_and_a_re_offered_copy_stays_erased(
     );
 }
 
+/// A publish refused after its erasure was built (a later payload in the same call breaks a
+/// rule) writes nothing, and the next write neither purges the erasure's target nor counts the
+/// erasure as applied.
+#[test]
+fn a_refused_publish_with_an_erasure_leaves_the_target_payload_to_the_next_write() {
+    let charter = two_of_three();
+    let tmp = tempfile::tempdir().expect("tmp");
+    let lyon = store_two_of_three(&charter, &tmp.path().join("lyon"));
+    let practice = practice_with_contact("Housing mediation", "Lyon", "FR");
+    let target = lyon
+        .append_local(&city_a(), &practice, T0)
+        .expect("publish the practice");
+    let mut payloads = erasure_payloads(target.id(), Some(&practice), true, "the contact left");
+    // Names an entry no node holds: refused when the call reaches it, after the erasure.
+    payloads.push(retraction(Hash32([9; 32]), "no such entry"));
+    let refused = lyon.publish_local(&city_a(), &payloads, T0 + DAY_MS);
+    let error = expect_err(refused, "a retraction of an unknown entry");
+    assert!(
+        error
+            .to_string()
+            .contains("is not an entry this node holds"),
+        "{error}"
+    );
+    assert_eq!(lyon.entry_count(), 1, "nothing of the call was written");
+    lyon.publish_local(
+        &city_a(),
+        &[update("An unrelated update", "2024-05-01", &[1])],
+        T0 + 2 * DAY_MS,
+    )
+    .expect("the next publish");
+    assert!(
+        lyon.payload_held(&target.id()).expect("read"),
+        "the payload of an entry whose erasure was never written is still held"
+    );
+    assert!(lyon.erasures().expect("erasures").is_empty());
+    assert_eq!(lyon.erasures_applied(), 0, "no erasure was applied");
+}
+
+/// `n` updates appended to `store` by `key`, dated one day apart from `T0 + first_day` days.
+fn dated_updates(store: &Store, key: &SecretKey, first_day: i64, n: i64) -> Vec<WireEntry> {
+    (first_day..first_day + n)
+        .map(|day| {
+            let payload = update(&format!("Update of day {day}"), "2024-05-01", &[1]);
+            store
+                .append_local(key, &payload, T0 + day * DAY_MS)
+                .expect("append an update")
+                .to_wire()
+        })
+        .collect()
+}
+
+/// A pipelined stream writes a batch without waiting for its sync while the next is applied;
+/// a batch that carries an erasure is written and synced before its target's payload is
+/// deleted, with the batches before and after it stored as in any other stream.
+#[test]
+fn an_erasure_in_a_pipelined_stream_is_synced_before_its_purge_and_the_stream_goes_on() {
+    let charter = two_of_three();
+    let tmp = tempfile::tempdir().expect("tmp");
+    let lyon = store_two_of_three(&charter, &tmp.path().join("lyon"));
+    let peer = store_two_of_three(&charter, &tmp.path().join("peer"));
+    let practice = practice_with_contact("Housing mediation", "Lyon", "FR");
+    let target = lyon
+        .append_local(&city_a(), &practice, T0)
+        .expect("publish the practice");
+    let original = target.to_wire();
+    let before = dated_updates(&lyon, &city_a(), 1, 20);
+    let payloads = erasure_payloads(target.id(), Some(&practice), true, "the contact left");
+    lyon.publish_local(&city_a(), &payloads, T0 + 30 * DAY_MS)
+        .expect("publish the revision and the erasure");
+    let after = dated_updates(&lyon, &city_a(), 31, 20);
+    let log = wire_log(&lyon, &city_a());
+    let erasing = log[21..23].to_vec();
+
+    let mut first = vec![original];
+    first.extend_from_slice(&before[..10]);
+    let batches = vec![
+        first,
+        before[10..].to_vec(),
+        erasing,
+        after[..10].to_vec(),
+        after[10..].to_vec(),
+    ];
+    let mut reported = Vec::new();
+    peer.ingest_pipelined(batches, |outcomes| {
+        reported.extend(stored_ids(&outcomes));
+        // What the store shows (search and sync read up to its frontier) is what was reported
+        // durable, never the batch written after it.
+        assert_eq!(peer.entry_count(), reported.len() as u64);
+    })
+    .expect("pipelined ingest");
+    assert_eq!(reported.len(), 43);
+    assert_eq!(peer.frontier(), lyon.frontier());
+    assert!(!peer.payload_held(&target.id()).expect("read"));
+    assert_eq!(peer.erasures().expect("erasures").len(), 1);
+    let left = files_hold(&tmp.path().join("peer"), EMAIL);
+    assert!(left.is_empty(), "the e-mail address is still in {left:?}");
+    let problems = peer.verify_all(|_| {}).expect("verify").0;
+    assert!(problems.is_empty(), "{problems:?}");
+    // The batches written after the erasure's are durable too: a reopened store holds them.
+    drop(peer);
+    let reopened = Store::open(&tmp.path().join("peer")).expect("reopen");
+    assert_eq!(reopened.frontier(), lyon.frontier());
+}
+
 fn order(charter: &coalition_record::Charter, target: Hash32) -> SignedErasureOrder {
     SignedErasureOrder::unsigned(ErasureOrder {
         network_id: charter.network_id(),

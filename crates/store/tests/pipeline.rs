@@ -1,6 +1,6 @@
 //! Pipelined ingest (`Store::ingest_pipelined`): the same outcomes and the same store as ingesting
-//! batch after batch, each batch reported only once durable (a read-only open sees it), each
-//! signature checked once.
+//! batch after batch, each batch reported only once durable (a read-only open sees it) and shown
+//! in the frontier no earlier, each signature checked once.
 //! It counts the process's signature checks, so it runs alone in a child process.
 
 use crate::common;
@@ -64,6 +64,9 @@ fn pipelined_ingest_matches_batch_by_batch_and_checks_each_signature_once() {
                 }
             }
             reported.extend(outcomes);
+            // The next batch may be written already, its sync running: the frontier (which
+            // search and sync read up to) shows only what was reported.
+            assert_eq!(target.store.entry_count(), reported.len() as u64);
         })
         .expect("pipelined ingest");
     let checks = signatures_checked() - before - opens * per_open;
