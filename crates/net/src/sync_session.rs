@@ -27,11 +27,12 @@ pub(crate) const MAX_REFUSALS_IN_A_ROW: u32 = 8;
 /// Most peers one round fetches from at once. More would add little: the requester's own
 /// verification and writes are the floor, and each peer pays for its share of the reads.
 pub(crate) const MAX_SESSIONS_PER_ROUND: usize = 3;
-/// Most batches of one session handed to the store worker and not yet reported stored. Two: the
-/// worker writes one while the next waits checked, and the request for a third is out
-/// meanwhile, so the worker's stream never waits for a peer's read and round trip (issue #14's
-/// catch-up profile); more would only hold more responses in memory.
-pub(crate) const MAX_BATCHES_IN_WORKER: usize = 2;
+/// Most batches of one session handed to the store worker and not yet reported stored. Three:
+/// the worker's stream reports a batch once its sync returns, which runs while the next batch
+/// is written, while a third waits checked; the request for a fourth is out meanwhile, so the
+/// stream never waits for a peer's read and round trip (issue #14's catch-up profile). More
+/// would only hold more responses in memory.
+pub(crate) const MAX_BATCHES_IN_WORKER: usize = 3;
 /// Peers remembered with a retry time.
 const MAX_RETRY_TIMES: usize = 1024;
 
@@ -616,18 +617,30 @@ mod tests {
         );
         s.ask(a, vec![head(1), head(2)], 0, now);
         s.sent(a, 3);
-        // A third while two wait: no request until one is stored.
-        assert_eq!(s.on_batch(a, vec![head(3)], true), None, "two already wait");
-        // The first report: ask again, claiming the two still in the worker.
+        // And the third, claiming all three.
+        assert_eq!(
+            s.on_batch(a, vec![head(3)], true),
+            Some(vec![head(1), head(2), head(3)])
+        );
+        s.ask(a, vec![head(1), head(2), head(3)], 0, now);
+        s.sent(a, 4);
+        // A fourth while three wait: no request until one is stored.
+        assert_eq!(
+            s.on_batch(a, vec![head(4)], true),
+            None,
+            "three already wait"
+        );
+        // The first report: ask again, claiming the three still in the worker.
         let actions = s.on_stored(a, true, true, now);
         assert!(
-            matches!(&actions[..], [SyncAction::Send { ahead, .. }] if ahead == &vec![head(2), head(3)]),
+            matches!(&actions[..], [SyncAction::Send { ahead, .. }] if ahead == &vec![head(2), head(3), head(4)]),
             "{actions:?}"
         );
-        s.sent(a, 4);
-        assert_eq!(s.on_batch(a, vec![head(4)], false), None, "no more");
-        // Three batches in the worker; the reports before the last leave the session open,
+        s.sent(a, 5);
+        assert_eq!(s.on_batch(a, vec![head(5)], false), None, "no more");
+        // Four batches in the worker; the reports before the last leave the session open,
         // the last ends it.
+        assert!(s.on_stored(a, true, true, now).is_empty());
         assert!(s.on_stored(a, true, true, now).is_empty());
         assert!(s.on_stored(a, true, true, now).is_empty());
         assert_eq!(
