@@ -454,7 +454,7 @@ impl Store {
             };
             let written = writer.write_all(from_dispatch, &mut on_stored);
             // What was written before an error is still reported once durable.
-            let settled = writer.settle(&mut on_stored);
+            let settled = writer.finish(&mut on_stored);
             written.and(settled)?;
             Ok(writer.times)
         })
@@ -528,9 +528,24 @@ impl Writer<'_> {
         let waiting = Instant::now();
         let synced = self.synced.recv().unwrap_or_else(|_| self.store.sync_wal());
         self.times.waiting_for_sync += waiting.elapsed();
-        synced?;
+        if let Err(error) = synced {
+            // The database holds batches the in-memory frontier does not: whatever the error,
+            // the next write reopens the store, which reloads the frontier from what is there.
+            self.store.reopen_before_next_write();
+            return Err(error);
+        }
         self.report(written, on_stored);
         Ok(())
+    }
+
+    /// Settles the last batch of the stream, counting the wait in the writer's time.
+    fn finish(&mut self, on_stored: &mut impl FnMut(Vec<IngestOutcome>)) -> Result<(), StoreError> {
+        let start = Instant::now();
+        let settled = self.settle(on_stored);
+        self.times.writing += start
+            .elapsed()
+            .saturating_sub(std::mem::take(&mut self.reporting));
+        settled
     }
 
     /// Makes a durable batch visible and hands its outcomes to the caller.

@@ -73,6 +73,12 @@ impl Store {
         })
     }
 
+    /// Makes the next write reopen the database first (see the module doc): after a failure
+    /// that may leave the database and the in-memory state apart.
+    pub(crate) fn reopen_before_next_write(&self) {
+        self.needs_reopen.store(true, Ordering::Release);
+    }
+
     /// Classifies a failed write and arranges the reopen.
     pub(crate) fn write_failed(&self, error: rocksdb::Error) -> StoreError {
         let text = error.to_string();

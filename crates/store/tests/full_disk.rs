@@ -136,3 +136,82 @@ fn publishing_recovers_after_a_full_disk_without_a_restart() {
         "nothing acknowledged was lost"
     );
 }
+
+/// A pipelined stream (`Store::ingest_pipelined`, each batch written before the one before it
+/// is synced) that meets a full disk stops with the error; the store shows exactly what was
+/// reported, keeps it, and takes the same stream again once space is freed.
+#[test]
+fn a_pipelined_stream_on_a_full_disk_keeps_what_it_reported_and_resumes() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let at = tmp.path().join("disk");
+    let _mount = match mount_tmpfs(&at, "24m") {
+        Ok(m) => m,
+        Err(reason) => {
+            println!("skipped: {reason}");
+            return;
+        }
+    };
+    let source = TestStore::new();
+    let log = append_updates(&source.store, &city_a(), 2000);
+    let batches: Vec<Vec<coalition_record::WireEntry>> =
+        log.chunks(64).map(|c| c.to_vec()).collect();
+    let store = create_store(&at.join("store"), &charter());
+    let mut reported = Vec::new();
+    store
+        .ingest_pipelined(batches[..2].to_vec(), |o| reported.extend(stored_ids(&o)))
+        .expect("a stream on a disk with room");
+
+    // Leave 256 KiB free: less than the rest of the stream's WAL.
+    let filler = at.join("filler");
+    fill(&filler);
+    let full = std::fs::metadata(&filler).expect("filler").len();
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&filler)
+        .and_then(|f| f.set_len(full.saturating_sub(256 * 1024)))
+        .expect("free 256 KiB");
+    let failed = store.ingest_pipelined(batches[2..].to_vec(), |o| {
+        reported.extend(stored_ids(&o));
+    });
+    let error = expect_err(failed, "a stream on a full disk");
+    println!(
+        "the stream stopped after {} entries reported: {error}",
+        reported.len()
+    );
+    // The store shows what was reported, no more (a written batch whose sync never came back
+    // is not in its frontier), and holds all of it.
+    assert_eq!(store.entry_count(), reported.len() as u64);
+    for id in &reported {
+        assert!(store.contains(id).expect("read"), "reported {id} is held");
+    }
+
+    std::fs::remove_file(&filler).expect("free the space");
+    let started = Instant::now();
+    let outcomes = loop {
+        let mut outcomes = Vec::new();
+        match store.ingest_pipelined(batches.clone(), |o| outcomes.extend(o)) {
+            Ok(_) => break outcomes,
+            Err(e) if started.elapsed() < Duration::from_secs(60) => {
+                println!("after freeing space: {e}");
+                std::thread::sleep(Duration::from_millis(500));
+            }
+            Err(e) => panic!("the stream did not recover within 60 s of freeing space: {e}"),
+        }
+    };
+    assert!(
+        outcomes.iter().all(|o| matches!(
+            o,
+            coalition_store::IngestOutcome::Stored { .. }
+                | coalition_store::IngestOutcome::Duplicate { .. }
+        )),
+        "{outcomes:?}"
+    );
+    assert_eq!(store.frontier(), source.store.frontier());
+    let (problems, checked) = store.verify_all(|_| {}).expect("verify");
+    assert!(problems.is_empty(), "{problems:?}");
+    assert_eq!(checked, 2000);
+    assert!(store.forks().expect("forks").is_empty());
+    drop(store);
+    let reopened = Store::open(&at.join("store")).expect("reopen");
+    assert_eq!(reopened.frontier(), source.store.frontier());
+}
