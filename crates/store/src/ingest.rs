@@ -79,7 +79,7 @@ pub(crate) enum Applied<'a> {
     Written(Written),
     /// Applied and not written: it carries an erasure, whose write must be synced before its
     /// purge ([`Store::finish_write`], once the batch before is settled).
-    Erasing(Applying<'a>),
+    Erasing(Box<Applying<'a>>),
 }
 
 impl Store {
@@ -161,7 +161,7 @@ impl Store {
         applying.view.written = written_before;
         self.apply_into(&mut applying, checked)?;
         if self.purge_waiting() {
-            return Ok(Applied::Erasing(applying));
+            return Ok(Applied::Erasing(Box::new(applying)));
         }
         let Applying {
             mut view,

@@ -507,7 +507,7 @@ impl Writer<'_> {
                 }
                 Applied::Erasing(applying) => {
                     self.settle(on_stored)?;
-                    let (outcomes, spent) = store.finish_write(applying)?;
+                    let (outcomes, spent) = store.finish_write(*applying)?;
                     self.done_with(spent);
                     self.times.batches += 1;
                     self.call(on_stored, outcomes);

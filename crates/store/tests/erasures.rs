@@ -7,7 +7,9 @@ use crate::common;
 
 use coalition_record::erasing::erasure_payloads;
 use coalition_record::erasure::{ErasureOrder, ErasureReceipt, SignedErasureOrder};
-use coalition_record::{Contact, Hash32, Payload, RecordError, SecretKey, WireEntry};
+use coalition_record::{
+    Contact, Hash32, Payload, RecordError, SecretKey, VerifiedEntry, WireEntry,
+};
 use coalition_store::{IngestOutcome, Store, StoreError};
 use common::*;
 use std::path::Path;
@@ -57,16 +59,26 @@ fn ingest_all(store: &Store, entries: Vec<WireEntry>) -> Vec<IngestOutcome> {
     store.ingest(entries).expect("ingest")
 }
 
-#[test]
-fn an_erasure_deletes_the_payload_everywhere_and_a_re_offered_copy_stays_erased() {
-    let charter = two_of_three();
-    let tmp = tempfile::tempdir().expect("tmp");
-    let lyon = store_two_of_three(&charter, &tmp.path().join("lyon"));
-    let peer = store_two_of_three(&charter, &tmp.path().join("peer"));
+/// Lyon and a peer (stores in `dir`) under a two-of-three charter, and a practice with a
+/// contact that Lyon published.
+fn lyon_peer_and_a_practice(
+    charter: &coalition_record::Charter,
+    dir: &Path,
+) -> (Store, Store, Payload, VerifiedEntry) {
+    let lyon = store_two_of_three(charter, &dir.join("lyon"));
+    let peer = store_two_of_three(charter, &dir.join("peer"));
     let practice = practice_with_contact("Housing mediation", "Lyon", "FR");
     let target = lyon
         .append_local(&city_a(), &practice, T0)
         .expect("publish the practice");
+    (lyon, peer, practice, target)
+}
+
+#[test]
+fn an_erasure_deletes_the_payload_everywhere_and_a_re_offered_copy_stays_erased() {
+    let charter = two_of_three();
+    let tmp = tempfile::tempdir().expect("tmp");
+    let (lyon, peer, practice, target) = lyon_peer_and_a_practice(&charter, tmp.path());
     let original = target.to_wire();
     ingest_all(&peer, vec![original.clone()]);
     // The test can see the address in the files before: its absence after means something.
@@ -237,14 +249,8 @@ fn dated_updates(store: &Store, key: &SecretKey, first_day: i64, n: i64) -> Vec<
 /// deleted, with the batches before and after it stored as in any other stream.
 #[test]
 fn an_erasure_in_a_pipelined_stream_is_synced_before_its_purge_and_the_stream_goes_on() {
-    let charter = two_of_three();
     let tmp = tempfile::tempdir().expect("tmp");
-    let lyon = store_two_of_three(&charter, &tmp.path().join("lyon"));
-    let peer = store_two_of_three(&charter, &tmp.path().join("peer"));
-    let practice = practice_with_contact("Housing mediation", "Lyon", "FR");
-    let target = lyon
-        .append_local(&city_a(), &practice, T0)
-        .expect("publish the practice");
+    let (lyon, peer, practice, target) = lyon_peer_and_a_practice(&two_of_three(), tmp.path());
     let original = target.to_wire();
     let before = dated_updates(&lyon, &city_a(), 1, 20);
     let payloads = erasure_payloads(target.id(), Some(&practice), true, "the contact left");

@@ -47,16 +47,25 @@ fn fill(path: &Path) {
     let _ = file.sync_all();
 }
 
-#[test]
-fn publishing_recovers_after_a_full_disk_without_a_restart() {
+/// A temporary directory with a 24 MiB tmpfs mounted at the path returned; `None`, with the
+/// reason printed, where it cannot be mounted. Bound in the order returned, the mount is
+/// dropped first (bindings drop in reverse), before its directory is removed.
+fn small_disk() -> Option<(tempfile::TempDir, PathBuf, Mount)> {
     let tmp = tempfile::tempdir().expect("tmp");
     let at = tmp.path().join("disk");
-    let _mount = match mount_tmpfs(&at, "24m") {
-        Ok(m) => m,
+    match mount_tmpfs(&at, "24m") {
+        Ok(mount) => Some((tmp, at, mount)),
         Err(reason) => {
             println!("skipped: {reason}");
-            return;
+            None
         }
+    }
+}
+
+#[test]
+fn publishing_recovers_after_a_full_disk_without_a_restart() {
+    let Some((tmp, at, _mount)) = small_disk() else {
+        return;
     };
     let store = create_store(&at.join("store"), &charter());
     // The mark on another disk, so that the store itself (its WAL) meets the full disk.
@@ -142,14 +151,8 @@ fn publishing_recovers_after_a_full_disk_without_a_restart() {
 /// reported, keeps it, and takes the same stream again once space is freed.
 #[test]
 fn a_pipelined_stream_on_a_full_disk_keeps_what_it_reported_and_resumes() {
-    let tmp = tempfile::tempdir().expect("tmp");
-    let at = tmp.path().join("disk");
-    let _mount = match mount_tmpfs(&at, "24m") {
-        Ok(m) => m,
-        Err(reason) => {
-            println!("skipped: {reason}");
-            return;
-        }
+    let Some((_tmp, at, _mount)) = small_disk() else {
+        return;
     };
     let source = TestStore::new();
     let log = append_updates(&source.store, &city_a(), 2000);
