@@ -341,7 +341,7 @@ impl<R: Copy + Eq> SyncScheduler<R> {
             session.more && progressed && connected && session.requests < MAX_REQUESTS_PER_SESSION;
         if again {
             // Claim what still waits in the worker, so the peer does not send it twice.
-            let ahead: Vec<Head> = session.in_worker.iter().flatten().copied().collect();
+            let ahead = self.claims(&peer);
             self.ask(peer, ahead, 0, now)
         } else if !progressed || session.in_worker.is_empty() {
             self.end_session(peer, Outcome::Completed)
@@ -376,8 +376,18 @@ impl<R: Copy + Eq> SyncScheduler<R> {
         if give_up {
             self.end_session(peer, Outcome::Failed)
         } else {
-            self.ask(peer, Vec::new(), 0, now)
+            let ahead = self.claims(&peer);
+            self.ask(peer, ahead, 0, now)
         }
+    }
+
+    /// What a request of `peer`'s session claims as held besides the store: every batch of the
+    /// session still in the worker, so that the peer does not serve them again (a batch that
+    /// brings nothing new ends a session).
+    fn claims(&mut self, peer: &PeerId) -> Vec<Head> {
+        self.session_mut(peer)
+            .map(|session| session.in_worker.iter().flatten().copied().collect())
+            .unwrap_or_default()
     }
 
     /// Our request to `peer` failed (no answer, protocol unsupported, another coalition), or
@@ -402,7 +412,8 @@ impl<R: Copy + Eq> SyncScheduler<R> {
         let mut actions = Vec::new();
         for peer in due {
             if connected(&peer) {
-                actions.extend(self.ask(peer, Vec::new(), 0, now));
+                let ahead = self.claims(&peer);
+                actions.extend(self.ask(peer, ahead, 0, now));
             } else {
                 actions.extend(self.end_session(peer, Outcome::Failed));
             }
@@ -710,6 +721,30 @@ mod tests {
             ended,
             Some((MAX_REFUSALS_IN_A_ROW - 3, false)),
             "3 refusals came before"
+        );
+    }
+
+    #[test]
+    fn the_request_after_a_refusal_still_claims_the_batches_in_the_worker() {
+        let a = PeerId::random();
+        let mut s = SyncScheduler::<u32>::new();
+        let now = Instant::now();
+        s.queue(a);
+        s.start_next(now, |_| true);
+        s.sent(a, 1);
+        assert_eq!(s.on_batch(a, vec![head(1)], true), Some(vec![head(1)]));
+        s.ask(a, vec![head(1)], 0, now);
+        s.sent(a, 2);
+        // The pipelined request is refused (over the peer's rate) while the first batch is
+        // still in the worker: after the wait, the request claims it again. Without the claim
+        // the peer serves it a second time, that batch brings nothing new and ends the session
+        // while the peer holds more (a catch-up of 200,000 entries stalled so).
+        assert!(s.on_refused(a, 20, now).is_empty());
+        let later = now + Duration::from_millis(20);
+        let actions = s.on_retry_time(|_| true, later);
+        assert!(
+            matches!(&actions[..], [SyncAction::Send { ahead, .. }] if ahead == &vec![head(1)]),
+            "{actions:?}"
         );
     }
 
