@@ -553,6 +553,17 @@ mod tests {
         assert_eq!((heads[0].author, heads[0].seq), (b.public(), 3));
     }
 
+    /// A scheduler with one session, with peer `a`, whose first request went out.
+    fn one_session_asked() -> (PeerId, SyncScheduler<u32>, Instant) {
+        let a = PeerId::random();
+        let mut s = SyncScheduler::<u32>::new();
+        let now = Instant::now();
+        s.queue(a);
+        s.start_next(now, |_| true);
+        s.sent(a, 1);
+        (a, s, now)
+    }
+
     fn head(n: u8) -> Head {
         Head {
             author: PublicKey([n; 32]),
@@ -606,12 +617,7 @@ mod tests {
 
     #[test]
     fn a_peer_with_more_is_asked_again_with_the_batches_in_the_worker_claimed() {
-        let a = PeerId::random();
-        let mut s = SyncScheduler::<u32>::new();
-        let now = Instant::now();
-        s.queue(a);
-        s.start_next(now, |_| true);
-        s.sent(a, 1);
+        let (a, mut s, now) = one_session_asked();
         // The first batch pipelines: ask for the next one right away, claiming it.
         let ahead = s.on_batch(a, vec![head(1)], true);
         assert_eq!(ahead, Some(vec![head(1)]));
@@ -665,12 +671,7 @@ mod tests {
 
     #[test]
     fn a_batch_that_brought_nothing_new_ends_the_session() {
-        let a = PeerId::random();
-        let mut s = SyncScheduler::<u32>::new();
-        let now = Instant::now();
-        s.queue(a);
-        s.start_next(now, |_| true);
-        s.sent(a, 1);
+        let (a, mut s, now) = one_session_asked();
         s.on_batch(a, Vec::new(), true);
         assert_eq!(
             s.on_stored(a, false, true, now),
@@ -683,12 +684,7 @@ mod tests {
 
     #[test]
     fn refusals_wait_the_retry_time_and_too_many_give_up() {
-        let a = PeerId::random();
-        let mut s = SyncScheduler::<u32>::new();
-        let now = Instant::now();
-        s.queue(a);
-        s.start_next(now, |_| true);
-        s.sent(a, 1);
+        let (a, mut s, now) = one_session_asked();
         // Told to wait 300 ms: nothing is sent now; the retry time is set.
         assert!(s.on_refused(a, 300, now).is_empty());
         assert_eq!(s.retry_at(), Some(now + Duration::from_millis(300)));
@@ -726,12 +722,7 @@ mod tests {
 
     #[test]
     fn the_request_after_a_refusal_still_claims_the_batches_in_the_worker() {
-        let a = PeerId::random();
-        let mut s = SyncScheduler::<u32>::new();
-        let now = Instant::now();
-        s.queue(a);
-        s.start_next(now, |_| true);
-        s.sent(a, 1);
+        let (a, mut s, now) = one_session_asked();
         assert_eq!(s.on_batch(a, vec![head(1)], true), Some(vec![head(1)]));
         s.ask(a, vec![head(1)], 0, now);
         s.sent(a, 2);
