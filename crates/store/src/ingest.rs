@@ -73,6 +73,13 @@ pub(crate) struct Written {
     pub(crate) wrote: bool,
 }
 
+/// When a batch's write is synced: with the write, or later by the pipelined stream's syncing
+/// thread (`pipeline.rs`).
+enum WalSync {
+    Now,
+    Later,
+}
+
 /// What [`Store::apply_unsynced`] did with a batch.
 pub(crate) enum Applied<'a> {
     /// Written, not yet synced.
@@ -163,24 +170,8 @@ impl Store {
         if self.purge_waiting() {
             return Ok(Applied::Erasing(Box::new(applying)));
         }
-        let Applying {
-            mut view,
-            mut write,
-            outcomes,
-            ..
-        } = applying;
-        let wrote = !write.is_empty();
-        if wrote {
-            self.put_frontier(&mut write, &view);
-            self.unsynced_write(write)?;
-        }
-        Ok(Applied::Written(Written {
-            wrote,
-            outcomes,
-            spent: std::mem::take(&mut view.spent),
-            heads: view.frontier,
-            inactive: view.status.into_keys().collect(),
-        }))
+        self.write_applied(applying, WalSync::Later)
+            .map(Applied::Written)
     }
 
     /// Makes a [`Written`] batch visible once its write is durable: its heads join the
@@ -236,21 +227,34 @@ impl Store {
         &self,
         applying: Applying<'_>,
     ) -> Result<(Vec<IngestOutcome>, Spent), StoreError> {
+        let written = self.write_applied(applying, WalSync::Now)?;
+        Ok(self.settle_written(written))
+    }
+
+    /// Adds the batch's new heads to its write and writes it (nothing when it is empty), with
+    /// what to report and make visible once it is durable ([`Store::settle_written`]).
+    fn write_applied(&self, applying: Applying<'_>, sync: WalSync) -> Result<Written, StoreError> {
         let Applying {
             mut view,
             mut write,
             outcomes,
             ..
         } = applying;
-        let spent = std::mem::take(&mut view.spent);
-        if !write.is_empty() {
+        let wrote = !write.is_empty();
+        if wrote {
             self.put_frontier(&mut write, &view);
-            self.sync_write(write)?;
-            self.mark_inactive(view.status.keys().copied());
-            let mut frontier = self.frontier.write().unwrap_or_else(|p| p.into_inner());
-            frontier.extend(view.frontier);
+            match sync {
+                WalSync::Now => self.sync_write(write)?,
+                WalSync::Later => self.unsynced_write(write)?,
+            }
         }
-        Ok((outcomes, spent))
+        Ok(Written {
+            wrote,
+            outcomes,
+            spent: std::mem::take(&mut view.spent),
+            heads: view.frontier,
+            inactive: view.status.into_keys().collect(),
+        })
     }
 
     fn ingest_one(
