@@ -152,6 +152,9 @@ pub struct Store {
     frontier: RwLock<ChainHeads>,
     /// Serialises writers so chain checks and the batch they guard see one state.
     write_lock: Mutex<()>,
+    /// Writers blocked on `write_lock` right now: a long stream of writes yields to them
+    /// (`Store::writer_waiting`).
+    writers_waiting: std::sync::atomic::AtomicUsize,
     /// Targets of erasures in the write under way, deleted once it is durable (`erasures.rs`).
     pending_purge: Mutex<Vec<EntryId>>,
     /// Erasures applied since the store was opened: a running node's erasure duty watches it.
@@ -395,6 +398,7 @@ impl Store {
             read_only,
             frontier: RwLock::new(HashMap::new()),
             write_lock: Mutex::new(()),
+            writers_waiting: std::sync::atomic::AtomicUsize::new(0),
             pending_purge: Mutex::new(Vec::new()),
             erasures_applied: std::sync::atomic::AtomicU64::new(0),
             erasure_marks: AtomicBool::new(true),

@@ -23,11 +23,20 @@ impl Store {
     /// it refusing writes.
     pub(crate) fn lock_for_write(&self) -> Result<MutexGuard<'_, ()>, StoreError> {
         self.writable()?;
+        self.writers_waiting.fetch_add(1, Ordering::AcqRel);
         let guard = self.write_lock.lock().unwrap_or_else(|p| p.into_inner());
+        self.writers_waiting.fetch_sub(1, Ordering::AcqRel);
         if self.needs_reopen.load(Ordering::Acquire) {
             self.reopen()?;
         }
         Ok(guard)
+    }
+
+    /// Whether another write is waiting for the one under way to release the store: a stream
+    /// of batches (a catch-up) ends at its next batch so that a local publish is not held for
+    /// the rest of the stream.
+    pub fn writer_waiting(&self) -> bool {
+        self.writers_waiting.load(Ordering::Acquire) > 0
     }
 
     /// Writes `ops` as one `WriteBatch` (sorted: `write.rs`) and syncs the WAL. A failure that
