@@ -33,9 +33,11 @@ const MAX_GOSSIP_BATCH: usize = 64;
 /// more: longer than a peer on a LAN takes to serve a batch. A slower peer's batches are each
 /// written alone, as before streams.
 const NEXT_BATCH_WAIT: Duration = Duration::from_millis(50);
-/// Longest a stream of sync batches keeps the store's write lock (a local publish waits for it)
-/// before it ends; the next batch starts a new stream.
-const MAX_STREAM_TIME: Duration = Duration::from_secs(1);
+/// Longest a stream of sync batches keeps the store's write lock before it ends; the next batch
+/// starts a new stream. A local write (a publish) does not wait for it: a stream ends at its next
+/// batch once one waits (`Store::writer_waiting`). Each new stream starts its pipeline empty,
+/// which cost a catch-up about a tenth of its time when streams ended every second.
+const MAX_STREAM_TIME: Duration = Duration::from_secs(10);
 
 pub(crate) enum Job {
     Gossip(GossipJob),
@@ -182,7 +184,7 @@ pub(crate) fn run(
             Job::SyncBatch { peer, response } => {
                 // The batches that follow this one (this session's pipelined next, other sessions
                 // of the round) are written as one pipelined stream while they keep coming.
-                let mut source = SyncSource::new(&mut jobs, &mut next, response.more);
+                let mut source = SyncSource::new(&store, &mut jobs, &mut next, response.more);
                 let mut closed = false;
                 apply_sync_run(
                     &store,
@@ -357,8 +359,9 @@ pub(crate) fn apply_sync(
 /// arrive. The stream ends at any other job (kept in `next` for the worker), at a batch that
 /// brings roster changes (they must be applied before its entries are checked), when no batch
 /// comes within [`NEXT_BATCH_WAIT`] although the last one said its peer holds more (or at once
-/// if it did not), and after [`MAX_STREAM_TIME`].
+/// if it did not), when a local write waits for the store, and after [`MAX_STREAM_TIME`].
 struct SyncSource<'a> {
+    store: &'a Store,
     jobs: &'a mut Receiver<Job>,
     next: &'a mut Option<Job>,
     wait: bool,
@@ -366,8 +369,14 @@ struct SyncSource<'a> {
 }
 
 impl<'a> SyncSource<'a> {
-    fn new(jobs: &'a mut Receiver<Job>, next: &'a mut Option<Job>, more: bool) -> Self {
+    fn new(
+        store: &'a Store,
+        jobs: &'a mut Receiver<Job>,
+        next: &'a mut Option<Job>,
+        more: bool,
+    ) -> Self {
         SyncSource {
+            store,
             jobs,
             next,
             wait: more,
@@ -376,7 +385,7 @@ impl<'a> SyncSource<'a> {
     }
 
     fn next_batch(&mut self) -> Option<(PeerId, SyncResponse)> {
-        if self.next.is_some() || Instant::now() >= self.until {
+        if self.next.is_some() || Instant::now() >= self.until || self.store.writer_waiting() {
             return None;
         }
         let job = match self.jobs.try_recv() {
@@ -897,6 +906,100 @@ mod tests {
         assert_eq!(local_frontier(&b), local_frontier(&a));
         drop(job_tx);
         runtime.block_on(worker)?;
+        Ok(())
+    }
+
+    /// A local write that waits for the store while a catch-up streams in ends the stream at
+    /// its next batch: the publish goes through while batches still arrive (before, it waited
+    /// for the stream's time, a second), and the catch-up goes on in a new stream.
+    #[test]
+    fn a_local_write_waiting_for_the_store_ends_a_stream_at_its_next_batch() -> TestResult {
+        use crate::sync_session::claimable_heads;
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let mut fx = Fixture::new(5)?;
+        let a = fx.store(5)?;
+        let b = Arc::new(fx.store(5)?);
+        // The peer holds the first four cities' logs; the fifth city is the catching-up node's.
+        for n in 0..90 {
+            for key in &fx.cities[..4] {
+                a.append_local(key, &practice(n, 3_000), 1)?;
+            }
+        }
+        // The catch-up as a pipelined session receives it: each request claims what the
+        // batches before it brought, and every batch says more follows, so the stream waits
+        // for the next one instead of ending.
+        let mut responses = Vec::new();
+        let mut frontier = local_frontier(&b);
+        loop {
+            let request = SyncRequest {
+                network_id: a.network_id(),
+                frontier: frontier.clone(),
+                authors: AuthorRange::ALL,
+            };
+            let mut response = serve(&a, &request, 40_000)?;
+            if response.entries.is_empty() {
+                break;
+            }
+            let sent: Vec<SignedEntry> = response
+                .entries
+                .iter()
+                .map(|w| SignedEntry::decode(&w.entry))
+                .collect::<Result<_, _>>()?;
+            frontier = Frontier::new(
+                frontier.roster_version,
+                frontier.heads.iter().copied().chain(claimable_heads(&sent)),
+            );
+            response.more = true;
+            responses.push(response);
+        }
+        let batches = responses.len();
+        assert!(batches >= 40, "{batches} batches");
+        let (job_tx, job_rx) = std::sync::mpsc::sync_channel(batches);
+        let (done_tx, mut done_rx) = mpsc::channel(batches);
+        let worker_store = Arc::clone(&b);
+        let worker = std::thread::spawn(move || run(worker_store, job_rx, done_tx, 40_000));
+        let peer = PeerId::random();
+        // A batch every 10 ms (within NEXT_BATCH_WAIT): only the waiting write ends the stream.
+        let fed = Arc::new(AtomicUsize::new(0));
+        let feeder = {
+            let fed = Arc::clone(&fed);
+            std::thread::spawn(move || {
+                for response in responses {
+                    if job_tx.send(Job::SyncBatch { peer, response }).is_err() {
+                        return;
+                    }
+                    fed.fetch_add(1, Ordering::SeqCst);
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+            })
+        };
+        let Some(Done::Synced { report, .. }) = done_rx.blocking_recv() else {
+            return Err("expected a sync report".into());
+        };
+        let mut stored = report.stored.len();
+        b.append_local(&fx.cities[4], &practice(0, 100), 1)?;
+        let fed_by_then = fed.load(Ordering::SeqCst);
+        assert!(
+            fed_by_then < batches,
+            "the publish waited for the whole stream ({fed_by_then} of {batches} batches fed)"
+        );
+        feeder.join().map_err(|_| "the feeder panicked")?;
+        // The worker ends once the feeder's sender is gone, closing the reports.
+        while let Some(done) = done_rx.blocking_recv() {
+            if let Done::Synced { report, .. } = done {
+                assert!(report.error.is_none(), "{:?}", report.error);
+                stored += report.stored.len();
+            }
+        }
+        worker.join().map_err(|_| "the worker panicked")?;
+        assert_eq!(
+            stored, 360,
+            "every batch stored, the ones after the publish too"
+        );
+        assert_eq!(b.entry_count(), a.entry_count() + 1);
+        for key in &fx.cities[..4] {
+            assert_eq!(b.head(&key.public()), a.head(&key.public()));
+        }
         Ok(())
     }
 
