@@ -90,7 +90,7 @@ pub(crate) fn ingest_stream(
         fresh
     });
     let mut failed = None;
-    store.ingest_pipelined(fresh, |outcomes| {
+    let times = store.ingest_pipelined(fresh, |outcomes| {
         let ids = pulled.lock().unwrap_or_else(|p| p.into_inner()).pop_front();
         let Some(ids) = ids else { return };
         let mut known = known.lock().unwrap_or_else(|p| p.into_inner());
@@ -99,6 +99,14 @@ pub(crate) fn ingest_stream(
             Err(e) => failed = Some(e),
         }
     })?;
+    // Where a slow catch-up's time goes: writing, or waiting for the checks (or the peer).
+    tracing::debug!(
+        batches = times.batches,
+        writing_ms = times.writing.as_millis() as u64,
+        waiting_for_checks_ms = times.waiting_for_checks.as_millis() as u64,
+        waiting_for_sync_ms = times.waiting_for_sync.as_millis() as u64,
+        "sync stream written"
+    );
     failed.map_or(Ok(()), Err)
 }
 
