@@ -43,7 +43,7 @@ pub fn catchup(sizes: &Sizes) -> Result<Vec<Row>> {
     let fresh_store = coalition.create_store(fresh_dir.path())?;
 
     let rt = runtime()?;
-    let (secs, status, one) = rt.block_on(async {
+    let (secs, status, refused, one) = rt.block_on(async {
         // A long sync interval: the catch-up runs on connect (and continues while the responder
         // has more), and the one-missing measurement below is not disturbed by periodic rounds.
         let full = Node::start(
@@ -79,6 +79,9 @@ pub fn catchup(sizes: &Sizes) -> Result<Vec<Row>> {
         })
         .await?;
         let status = fresh.status().await?;
+        // Requests the serving node refused over its per-peer rate: each costs the requester a
+        // wait (its retry time) in which nothing arrives.
+        let refused = full.status().await?.counters.sync_refused;
 
         // One entry missing out of n: the full node appends one without gossiping it, then the
         // fresh node runs one sync round.
@@ -108,7 +111,7 @@ pub fn catchup(sizes: &Sizes) -> Result<Vec<Row>> {
                     - before.counters.sync_response_bytes_received),
             entry_bytes: extra_bytes,
         };
-        anyhow::Ok((secs, status, one))
+        anyhow::Ok((secs, status, refused, one))
     })?;
     let baseline = ingest_secs;
     let carried =
@@ -132,7 +135,7 @@ pub fn catchup(sizes: &Sizes) -> Result<Vec<Row>> {
             status.counters.sync_requests as f64,
         )
         .note(format!(
-            "{} entries received via sync, {} stored via sync",
+            "{} entries received via sync, {} stored via sync, {refused} refused over the peer's rate",
             status.counters.sync_entries_received, status.counters.entries_via_sync
         )),
         Row::new(
