@@ -696,6 +696,35 @@ mod tests {
         }
     }
 
+    /// `from`'s answer to a request stating `frontier`, which then claims what the answer
+    /// brought, as a pipelined session's next request does.
+    fn serve_claiming(
+        from: &Store,
+        frontier: &mut Frontier,
+        max_response: usize,
+    ) -> Result<SyncResponse, Box<dyn std::error::Error>> {
+        let request = SyncRequest {
+            network_id: from.network_id(),
+            frontier: frontier.clone(),
+            authors: AuthorRange::ALL,
+        };
+        let response = serve(from, &request, max_response)?;
+        let sent: Vec<SignedEntry> = response
+            .entries
+            .iter()
+            .map(|w| SignedEntry::decode(&w.entry))
+            .collect::<Result<_, _>>()?;
+        *frontier = Frontier::new(
+            frontier.roster_version,
+            frontier
+                .heads
+                .iter()
+                .copied()
+                .chain(crate::sync_session::claimable_heads(&sent)),
+        );
+        Ok(response)
+    }
+
     /// Syncs `to` from `from` until nothing more comes; returns the responses' encoded sizes.
     fn sync_all(
         from: &Store,
@@ -834,7 +863,6 @@ mod tests {
     /// answered without waiting for the catch-up to end.
     #[test]
     fn a_catch_up_streams_its_batches_and_other_jobs_still_run() -> TestResult {
-        use crate::sync_session::claimable_heads;
         let mut fx = Fixture::new(4)?;
         let a = fx.store(4)?;
         let b = Arc::new(fx.store(4)?);
@@ -853,22 +881,8 @@ mod tests {
         runtime.block_on(async {
             loop {
                 // Ask with what was sent so far claimed, as a pipelined session does.
-                let request = SyncRequest {
-                    network_id: a.network_id(),
-                    frontier: frontier.clone(),
-                    authors: AuthorRange::ALL,
-                };
-                let response = serve(&a, &request, 20_000)?;
+                let response = serve_claiming(&a, &mut frontier, 20_000)?;
                 let more = response.more;
-                let sent: Vec<SignedEntry> = response
-                    .entries
-                    .iter()
-                    .map(|w| SignedEntry::decode(&w.entry))
-                    .collect::<Result<_, _>>()?;
-                frontier = Frontier::new(
-                    frontier.roster_version,
-                    frontier.heads.iter().copied().chain(claimable_heads(&sent)),
-                );
                 job_tx.send(Job::SyncBatch { peer, response })?;
                 let Some(Done::Synced { report, .. }) = done_rx.recv().await else {
                     return Err("expected a sync report".into());
@@ -914,7 +928,6 @@ mod tests {
     /// for the stream's time, a second), and the catch-up goes on in a new stream.
     #[test]
     fn a_local_write_waiting_for_the_store_ends_a_stream_at_its_next_batch() -> TestResult {
-        use crate::sync_session::claimable_heads;
         use std::sync::atomic::{AtomicUsize, Ordering};
         let mut fx = Fixture::new(5)?;
         let a = fx.store(5)?;
@@ -931,24 +944,10 @@ mod tests {
         let mut responses = Vec::new();
         let mut frontier = local_frontier(&b);
         loop {
-            let request = SyncRequest {
-                network_id: a.network_id(),
-                frontier: frontier.clone(),
-                authors: AuthorRange::ALL,
-            };
-            let mut response = serve(&a, &request, 40_000)?;
+            let mut response = serve_claiming(&a, &mut frontier, 40_000)?;
             if response.entries.is_empty() {
                 break;
             }
-            let sent: Vec<SignedEntry> = response
-                .entries
-                .iter()
-                .map(|w| SignedEntry::decode(&w.entry))
-                .collect::<Result<_, _>>()?;
-            frontier = Frontier::new(
-                frontier.roster_version,
-                frontier.heads.iter().copied().chain(claimable_heads(&sent)),
-            );
             response.more = true;
             responses.push(response);
         }
