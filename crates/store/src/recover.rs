@@ -92,7 +92,7 @@ impl Store {
     pub(crate) fn write_failed(&self, error: rocksdb::Error) -> StoreError {
         let text = error.to_string();
         if error.kind() == rocksdb::ErrorKind::IOError || is_no_space(&text) {
-            self.needs_reopen.store(true, Ordering::Release);
+            self.reopen_before_next_write();
         }
         if is_no_space(&text) {
             StoreError::DiskFull {

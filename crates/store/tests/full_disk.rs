@@ -20,6 +20,25 @@ impl Drop for Mount {
     }
 }
 
+/// Calls `attempt` every half second until it succeeds, for at most 60 s after space was freed;
+/// panics naming `what` if it never does.
+fn retry_after_freeing_space<T, E: std::fmt::Display>(
+    what: &str,
+    mut attempt: impl FnMut() -> Result<T, E>,
+) -> T {
+    let started = Instant::now();
+    loop {
+        match attempt() {
+            Ok(value) => return value,
+            Err(e) if started.elapsed() < Duration::from_secs(60) => {
+                println!("after freeing space: {e}");
+                std::thread::sleep(Duration::from_millis(500));
+            }
+            Err(e) => panic!("{what} did not recover within 60 s of freeing space: {e}"),
+        }
+    }
+}
+
 fn mount_tmpfs(at: &Path, size: &str) -> Result<Mount, String> {
     let uid = Command::new("id")
         .arg("-u")
@@ -105,16 +124,7 @@ fn publishing_recovers_after_a_full_disk_without_a_restart() {
 
     std::fs::remove_file(at.join("filler")).expect("free the space");
     let started = Instant::now();
-    let recovered = loop {
-        match publish(100) {
-            Ok(a) => break a,
-            Err(e) if started.elapsed() < Duration::from_secs(60) => {
-                println!("after freeing space: {e}");
-                std::thread::sleep(Duration::from_millis(500));
-            }
-            Err(e) => panic!("publishing did not recover within 60 s of freeing space: {e}"),
-        }
-    };
+    let recovered = retry_after_freeing_space("publishing", || publish(100));
     println!(
         "publishing recovered {:.1} s after space was freed, at seq {}",
         started.elapsed().as_secs_f64(),
@@ -189,18 +199,12 @@ fn a_pipelined_stream_on_a_full_disk_keeps_what_it_reported_and_resumes() {
     }
 
     std::fs::remove_file(&filler).expect("free the space");
-    let started = Instant::now();
-    let outcomes = loop {
+    let outcomes = retry_after_freeing_space("the stream", || {
         let mut outcomes = Vec::new();
-        match store.ingest_pipelined(batches.clone(), |o| outcomes.extend(o)) {
-            Ok(_) => break outcomes,
-            Err(e) if started.elapsed() < Duration::from_secs(60) => {
-                println!("after freeing space: {e}");
-                std::thread::sleep(Duration::from_millis(500));
-            }
-            Err(e) => panic!("the stream did not recover within 60 s of freeing space: {e}"),
-        }
-    };
+        store
+            .ingest_pipelined(batches.clone(), |o| outcomes.extend(o))
+            .map(|_| outcomes)
+    });
     assert!(
         outcomes.iter().all(|o| matches!(
             o,
