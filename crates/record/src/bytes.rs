@@ -124,19 +124,34 @@ fixed_bytes!(
     64
 );
 
+/// BLAKE3's chunk: the unit its SIMD code hashes in parallel.
+const BLAKE3_CHUNK_LEN: usize = 1024;
+
 impl Hash32 {
     /// The BLAKE3 hash (32-byte output, default mode) of `bytes`.
     pub fn of(bytes: &[u8]) -> Self {
         Hash32(*blake3::hash(bytes).as_bytes())
     }
 
-    /// [`Hash32::of`] the concatenation of `parts`, without building it.
+    /// [`Hash32::of`] the concatenation of `parts`.
     pub fn of_parts(parts: &[&[u8]]) -> Self {
-        let mut hasher = blake3::Hasher::new();
-        for part in parts {
-            hasher.update(part);
+        let total: usize = parts.iter().map(|part| part.len()).sum();
+        if total <= BLAKE3_CHUNK_LEN {
+            let mut hasher = blake3::Hasher::new();
+            for part in parts {
+                hasher.update(part);
+            }
+            return Hash32(*hasher.finalize().as_bytes());
         }
-        Hash32(*hasher.finalize().as_bytes())
+        // Past one chunk, a contiguous copy is cheaper than hashing in parts: BLAKE3 hashes the
+        // whole chunks of one input in its SIMD code, while a part that leaves a chunk half full
+        // sends the rest of that chunk through its block-at-a-time path. For a 2.6 KB payload
+        // behind a 23-byte prefix: 1.9 µs copied against 3.0 µs in parts (PERFORMANCE.md).
+        let mut whole = Vec::with_capacity(total);
+        for part in parts {
+            whole.extend_from_slice(part);
+        }
+        Self::of(&whole)
     }
 }
 
@@ -150,7 +165,7 @@ mod tests {
     #[test]
     fn a_hash_in_parts_is_the_hash_of_their_concatenation() {
         let data: Vec<u8> = (0..3000u32).map(|i| (i * 7 % 251) as u8).collect();
-        for split in [0, 1, 21, 1024, 2999, 3000] {
+        for split in [0, 1, 21, 1023, 1024, 1025, 2999, 3000] {
             let (a, b) = data.split_at(split);
             assert_eq!(
                 Hash32::of_parts(&[a, b]),
@@ -160,5 +175,14 @@ mod tests {
             assert_eq!(Hash32::of_parts(&[a, &[], b]), Hash32::of(&data));
         }
         assert_ne!(Hash32::of_parts(&[&data[1..]]), Hash32::of(&data));
+        // Both sides of the one-chunk threshold, where the two ways of hashing meet.
+        for len in [1023, 1024, 1025] {
+            let (a, b) = data[..len].split_at(7);
+            assert_eq!(
+                Hash32::of_parts(&[a, b]),
+                Hash32::of(&data[..len]),
+                "{len} bytes"
+            );
+        }
     }
 }

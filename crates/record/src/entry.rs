@@ -237,10 +237,7 @@ pub struct PayloadBlob {
 impl PayloadBlob {
     /// The payload commitment: BLAKE3 of the salt followed by the payload bytes (no lengths).
     pub fn commitment(&self) -> Hash32 {
-        let mut hasher = blake3::Hasher::new();
-        hasher.update(&self.salt);
-        hasher.update(&self.bytes);
-        Hash32(*hasher.finalize().as_bytes())
+        Hash32::of_parts(&[&self.salt, &self.bytes])
     }
 
     /// Rules, in order: size limit, payload length, payload commitment, decode, canonical

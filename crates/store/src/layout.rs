@@ -203,7 +203,6 @@ pub fn split_facet_record(record: &[u8]) -> Option<(EntryId, &[u8])> {
 const DOCUMENT_TAG: &[u8] = b"coalition/document/v1";
 
 pub(crate) fn document_hash(kind: u16, bytes: &[u8]) -> Hash32 {
-    // Hashed in parts: the payload is not copied (one copy per ingested entry otherwise).
     Hash32::of_parts(&[DOCUMENT_TAG, &kind.to_be_bytes(), bytes])
 }
 
