@@ -492,7 +492,7 @@ fn rate_limits_and_log_format_are_in_the_config_and_bad_values_are_refused() {
     let text = std::fs::read_to_string(&path).expect("config.toml written by init");
     for line in [
         "sync_requests_per_second = 50",
-        "sync_request_burst = 100",
+        "sync_request_burst = 400",
         "author_entries_per_second = 50",
         "author_entry_burst = 500",
     ] {
@@ -500,12 +500,12 @@ fn rate_limits_and_log_format_are_in_the_config_and_bad_values_are_refused() {
     }
     std::fs::write(
         &path,
-        text.replace("sync_request_burst = 100", "sync_request_burst = 0"),
+        text.replace("sync_request_burst = 400", "sync_request_burst = 0"),
     )
     .expect("edit config.toml");
     let e = fails(&["run", "--data-dir", &c.p("node"), "--local"]);
     assert!(
-        e.contains("network.sync_request_burst is 0") && e.contains("default 100"),
+        e.contains("network.sync_request_burst is 0") && e.contains("default 400"),
         "{e}"
     );
 
