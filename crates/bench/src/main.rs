@@ -61,6 +61,14 @@ struct Args {
 
 fn main() -> Result<()> {
     let args = Args::parse();
+    // Off unless asked for: RUST_LOG=coalition_net=debug prints, for instance, where each sync
+    // stream of the catch-up scenario spent its time. Logs go to stderr, the table to stdout.
+    if std::env::var_os("RUST_LOG").is_some() {
+        tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+            .with_writer(std::io::stderr)
+            .init();
+    }
     if let Some(dir) = &args.footprint_child {
         return coalition_bench::footprint::child(dir);
     }
