@@ -13,7 +13,7 @@ pub const MAX_GOSSIP_MESSAGE_BYTES: usize = MAX_WIRE_ENTRY_BYTES + 64;
 
 /// Inbound sync requests per peer. A catch-up asks one request at a time, as fast as it stores
 /// the answers: for 100,000 default-size entries on 2 cores, 273 requests of about 1 MiB in
-/// 3.0-3.2 s, about 85 a second (docs/PERFORMANCE.md). The burst of 400 covers such a catch-up
+/// 2.1-3.2 s, 85-130 a second (docs/PERFORMANCE.md). The burst of 400 covers such a catch-up
 /// whole, and one of 100,000 entries of 4 KiB; with the earlier burst of 100 the same catch-up
 /// was paced at the rate, 3.50 s and 55-61 refusals in every run. A longer catch-up from one peer
 /// settles at 50 a second, about 18,000 default-size entries a second; a round that widens to
