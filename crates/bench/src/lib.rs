@@ -8,6 +8,7 @@ pub mod decade;
 pub mod footprint;
 pub mod ingest;
 pub mod net;
+pub mod netns;
 pub mod quality;
 pub mod query;
 pub mod report;
