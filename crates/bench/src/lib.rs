@@ -84,6 +84,9 @@ pub struct Sizes {
     pub gossip_preset: String,
     /// Cities of the ten-year scenario `decade`.
     pub decade_cities: usize,
+    /// Uplink of each serving peer, in Mbit/s, in the decade scenario's joins over capped links
+    /// (`--decade-uplink-mbit`).
+    pub decade_uplink_mbit: u32,
 }
 
 impl Sizes {
@@ -110,6 +113,7 @@ impl Sizes {
             scale_idle_secs: 5.0,
             gossip_preset: "default".into(),
             decade_cities: 500,
+            decade_uplink_mbit: 100,
         }
     }
 
@@ -136,6 +140,7 @@ impl Sizes {
             scale_idle_secs: 1.0,
             gossip_preset: "default".into(),
             decade_cities: 5,
+            decade_uplink_mbit: 100,
         }
     }
 }

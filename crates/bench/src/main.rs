@@ -54,6 +54,10 @@ struct Args {
     /// Cities of the ten-year scenario (decade).
     #[arg(long)]
     decade_cities: Option<usize>,
+    /// Uplink of each serving peer, in Mbit/s, in the decade scenario's joins over capped links
+    /// (default 100; those joins need root: a network namespace of their own).
+    #[arg(long)]
+    decade_uplink_mbit: Option<u32>,
     /// Internal: the footprint scenario's child process (open a store, serve a query, idle).
     #[arg(long, hide = true)]
     footprint_child: Option<PathBuf>,
@@ -113,6 +117,9 @@ fn main() -> Result<()> {
     }
     if let Some(n) = args.decade_cities {
         sizes.decade_cities = n;
+    }
+    if let Some(n) = args.decade_uplink_mbit {
+        sizes.decade_uplink_mbit = n;
     }
     if let Some(n) = args.scale_dials {
         sizes.scale_dials = n;

@@ -82,6 +82,14 @@ fn smoke_mode_runs_every_scenario_and_writes_json() {
             .expect("decade sync bytes row");
         assert!(row["ratio"].as_f64().is_some_and(|r| r <= 1.10), "{row}");
     }
+    // The joins over capped uplinks ran (as root), or a row says why not.
+    assert!(
+        rows.iter().any(|r| r["figure"]
+            .as_str()
+            .is_some_and(|f| f.starts_with("3 peers / 1 peer sync time, each uplink")
+                || f == "joins over capped uplinks: not run")),
+        "no row for the joins over capped uplinks"
+    );
     let bytes = rows
         .iter()
         .find(|r| r["figure"] == "sync bytes (requests sent + responses received)")
