@@ -130,6 +130,18 @@ struct Join {
     peers_asked: usize,
 }
 
+impl Join {
+    /// The note of a join's sync row: requests, bytes, and how many peers served.
+    fn traffic(&self) -> String {
+        format!(
+            "{} requests, {:.1} MiB of sync frames; {} of the peers served requests",
+            self.requests,
+            self.bytes as f64 / 1048576.0,
+            self.peers_asked
+        )
+    }
+}
+
 /// A fresh node dials `peers` at once and catches up; then its index is built and searched.
 async fn join(coalition: &Coalition, dir: &Path, peers: &[&Node], total: u64) -> Result<Join> {
     let store = coalition.create_store(dir)?;
@@ -331,12 +343,7 @@ pub fn run(sizes: &Sizes) -> Result<Vec<Row>> {
                 j.sync_secs,
             )
             .baseline("local ingest", ingest_secs)
-            .note(format!(
-                "{} requests, {:.1} MiB of sync frames; {} of the peers served requests",
-                j.requests,
-                j.bytes as f64 / 1048576.0,
-                j.peers_asked
-            )),
+            .note(j.traffic()),
         );
         rows.push(
             Row::new(
@@ -393,12 +400,7 @@ pub fn run(sizes: &Sizes) -> Result<Vec<Row>> {
                         &format!("its sync bytes at {peers} x {mbit} Mbit/s"),
                         line_secs(j, peers),
                     )
-                    .note(format!(
-                        "{} requests, {:.1} MiB of sync frames; {} of the peers served requests",
-                        j.requests,
-                        j.bytes as f64 / 1048576.0,
-                        j.peers_asked
-                    )),
+                    .note(j.traffic()),
                 );
             }
             rows.push(
