@@ -273,3 +273,36 @@ fn demo_runs_delivers_everything_serves_its_page_and_stops() {
         "{rest:#?}"
     );
 }
+
+/// The node's allocator never marks its memory for transparent huge pages: where the kernel's
+/// THP mode is `madvise` (Debian's default), a page fault in a marked region may stall on direct
+/// compaction, and first deliveries after start-up took 100-300 ms instead of 15 ms
+/// (docs/PERFORMANCE.md, fifteenth session).
+#[test]
+fn a_running_node_marks_no_memory_for_transparent_huge_pages() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (dir, _) = two_cities(tmp.path());
+    let node = common::procs::start_node(&dir, None);
+    let smaps = std::fs::read_to_string(format!("/proc/{}/smaps", node.child.id()))
+        .expect("the node's /proc/<pid>/smaps");
+    // Each mapping starts with its address range; its VmFlags line says `hg` when
+    // madvise(MADV_HUGEPAGE) was called on it.
+    let mut mapping = "";
+    let mut marked = Vec::new();
+    for line in smaps.lines() {
+        if line.split_whitespace().next().is_some_and(|f| {
+            f.contains('-') && f.chars().all(|c| c.is_ascii_hexdigit() || c == '-')
+        }) {
+            mapping = line;
+        } else if let Some(flags) = line.strip_prefix("VmFlags:") {
+            if flags.split_whitespace().any(|f| f == "hg") {
+                marked.push(mapping.to_string());
+            }
+        }
+    }
+    common::procs::stop(node);
+    assert!(
+        marked.is_empty(),
+        "mappings marked for huge pages: {marked:#?}"
+    );
+}
