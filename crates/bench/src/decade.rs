@@ -418,7 +418,7 @@ pub fn run(sizes: &Sizes) -> Result<Vec<Row>> {
             eprintln!("decade: the joins over capped uplinks did not run: {e}");
             rows.push(
                 Row::new("decade", "joins over capped uplinks: not run", "-", 0.0).note(format!(
-                    "{e:#}; they need root (a network namespace of their own) and iproute2"
+                    "{e}; they need root (a network namespace of their own) and iproute2"
                 )),
             );
         }
